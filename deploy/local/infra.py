@@ -266,7 +266,19 @@ class LocalPostgres:
             check=True, capture_output=True,
         )
         wait_until(lambda: port_open(self.port), timeout, f"PostgreSQL on port {self.port}")
+        self.create_database(self.user)
         return time.monotonic() - started
+
+    def create_database(self, name: str) -> None:
+        """Create database ``name`` unless it exists (the services' schemas live in it)."""
+        exists = subprocess.run(
+            [pg_bin("psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", self.user, "-d", "postgres", "-tAc",
+             f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
+            check=True, capture_output=True, text=True,
+        ).stdout.strip()
+        if not exists:
+            subprocess.run([pg_bin("createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", self.user, name],
+                           check=True, capture_output=True)
 
     def stop(self, kill: bool = False) -> None:
         pgdata = self.data_dir / "pgdata"

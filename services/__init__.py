@@ -1,0 +1,1 @@
+"""The four services of Pyydä apua!: intake, routing, notify and reporting."""

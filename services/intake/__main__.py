@@ -1,0 +1,10 @@
+"""``python -m services.intake``: run intake."""
+
+import sys
+
+from services.intake.app import create_app
+from services.intake.settings import IntakeSettings
+from shared.cli import run_cli
+
+if __name__ == "__main__":
+    sys.exit(run_cli(sys.argv[1:], settings_factory=IntakeSettings, create_app=create_app))

@@ -1,0 +1,94 @@
+"""Submitting a request: stored, sealed and queued for the stream in one transaction."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import UTC, datetime
+
+import asyncpg
+import structlog
+
+from services.intake.models import Accepted, NewRequest
+from shared.businessdays import answer_due
+from shared.events import RequestSubmitted, RequestSubmittedPayload, new_event
+from shared.outbox import enqueue, enqueue_event
+from shared.regions import Regions
+from shared.sealing import new_data_key, seal, wrap_key
+from shared.topics import cases_topic, keys_topic
+
+log = structlog.get_logger(__name__)
+
+# No 0/O, 1/I/L, U: a reference read aloud over the phone stays unambiguous.
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_reference() -> str:
+    chars = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+    return f"{chars[:4]}-{chars[4:]}"
+
+
+async def submit_request(
+    *, conn: asyncpg.Connection, request: NewRequest, regions: Regions, kek: bytes, kek_id: str,
+    topic_prefix: str, now: datetime | None = None,
+) -> tuple[Accepted, bool]:
+    """Store the request once per ``submission_id``; returns the receipt and whether it is new."""
+    region, municipality = regions.region_of(request.municipality)
+    async with conn.transaction():
+        existing = await _by_submission(conn, request.submission_id)
+        if existing is not None:
+            return _receipt(existing, region.deadline.business_days), False
+        received_at = now or datetime.now(UTC)
+        due = answer_due(received_at, region.deadline.business_days)
+        case_id = uuid.uuid4()
+        row = None
+        while row is None:
+            row = await conn.fetchrow(
+                "INSERT INTO requests (case_id, submission_id, reference, region, municipality, language,"
+                " contact_method, answer_due, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+                " ON CONFLICT DO NOTHING RETURNING case_id, reference, region, municipality, answer_due",
+                case_id, request.submission_id, new_reference(), region.id, municipality.id,
+                request.language, request.contact.method, due, received_at,
+            )
+            if row is None:
+                # Either the same submission won a race with this one, or the reference was taken.
+                existing = await _by_submission(conn, request.submission_id)
+                if existing is not None:
+                    return _receipt(existing, region.deadline.business_days), False
+        data_key = new_data_key()
+        wrapped = wrap_key(kek, kek_id, case_id, region.id, data_key)
+        await conn.execute("INSERT INTO case_keys (case_id, kek_id, nonce, wrapped) VALUES ($1, $2, $3, $4)",
+                           case_id, wrapped.kek_id, wrapped.nonce, wrapped.wrapped)
+        personal = {"message": request.message, "contact": request.contact.model_dump(exclude_none=True)}
+        event = new_event(
+            RequestSubmitted, case_id=case_id, region=region.id, municipality=municipality.id, actor="family",
+            occurred_at=received_at,
+            payload=RequestSubmittedPayload(
+                submission_id=request.submission_id, reference=row["reference"], language=request.language,
+                requester_role=request.requester_role, topic=request.topic,
+                child_age_group=request.child_age_group, contact_method=request.contact.method,
+                answer_due=due, deadline_business_days=region.deadline.business_days,
+                personal=seal(data_key, case_id, personal),
+            ),
+        )
+        # The key goes first: a consumer meets it before the event it opens.
+        await enqueue(conn, keys_topic(topic_prefix, region.id), str(case_id).encode(),
+                      wrapped.model_dump_json().encode(), [("type", "case.key")])
+        await enqueue_event(conn, cases_topic(topic_prefix, region.id), event)
+    structlog.contextvars.bind_contextvars(case_id=str(case_id), event_id=str(event.event_id),
+                                           correlation_id=str(event.correlation_id))
+    log.info("request.accepted", region=region.id, municipality=municipality.id)
+    return _receipt(row, region.deadline.business_days), True
+
+
+async def _by_submission(conn: asyncpg.Connection, submission_id: uuid.UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT case_id, reference, region, municipality, answer_due FROM requests WHERE submission_id = $1",
+        submission_id,
+    )
+
+
+def _receipt(row: asyncpg.Record, business_days: int) -> Accepted:
+    return Accepted(case_id=row["case_id"], reference=row["reference"], region=row["region"],
+                    municipality=row["municipality"], answer_due=row["answer_due"],
+                    deadline_business_days=business_days)

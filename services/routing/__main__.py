@@ -1,0 +1,12 @@
+"""``python -m services.routing [serve|rebuild]``."""
+
+import sys
+
+from services.routing.app import create_app
+from services.routing.projection import projection
+from services.routing.settings import RoutingSettings
+from shared.cli import run_cli
+
+if __name__ == "__main__":
+    sys.exit(run_cli(sys.argv[1:], settings_factory=RoutingSettings, create_app=create_app,
+                     projection=projection))

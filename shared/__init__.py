@@ -1,0 +1,1 @@
+"""What every service of Pyydä apua! shares: event schemas, the stream, the outbox, projections."""

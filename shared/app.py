@@ -1,0 +1,63 @@
+"""One application factory for the services: pool, topics, relay, consumer, health, errors."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI, Request
+
+from shared.consumer import Projection
+from shared.http import BodyLimit, install_error_handlers
+from shared.regions import Regions
+from shared.runtime import ServiceRuntime, health_router
+from shared.settings import ServiceSettings
+
+ProjectionFactory = Callable[[ServiceRuntime], Projection]
+
+
+def get_runtime(request: Request) -> ServiceRuntime:
+    """FastAPI dependency: the runtime of the app serving this request."""
+    runtime: ServiceRuntime = request.app.state.runtime
+    return runtime
+
+
+def create_service_app(
+    settings: ServiceSettings,
+    *,
+    title: str,
+    description: str,
+    routers: list[APIRouter],
+    own_migrations: list[str] | None = None,
+    projection: ProjectionFactory | None = None,
+    relay: bool = False,
+    max_body_bytes: int = 64 * 1024,
+    regions: Regions | None = None,
+) -> FastAPI:
+    runtime = ServiceRuntime(settings, regions)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        proj = projection(runtime) if projection is not None else None
+        await runtime.open_pool(own_migrations or [], proj)
+        try:
+            if proj is None:
+                # Kafka may be away: a producing service still accepts, its relay delivers later.
+                runtime.spawn(runtime.ensure_topics_forever(), "topics")
+            else:
+                await runtime.ensure_topics()
+                runtime.start_consumer(proj, runtime.projection_topics())
+            if relay:
+                runtime.start_relay()
+            yield
+        finally:
+            await runtime.close()
+
+    app = FastAPI(title=title, description=description, version="1", lifespan=lifespan)
+    app.state.runtime = runtime
+    app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+    install_error_handlers(app)
+    app.include_router(health_router(runtime))
+    for router in routers:
+        app.include_router(router)
+    return app

@@ -1,0 +1,50 @@
+"""Finnish business days (Act 150/1930): weekends and public holidays do not count.
+
+The day of receipt is not counted. ``holidays.Finland`` holds Midsummer Eve and Christmas
+Eve among its public holidays; its WORKDAY category (flag days) is deliberately not enabled.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+
+HELSINKI = ZoneInfo("Europe/Helsinki")
+
+
+@lru_cache(maxsize=64)
+def _holidays(year: int) -> frozenset[date]:
+    return frozenset(holidays.Finland(years=year).keys())
+
+
+def is_business_day(day: date) -> bool:
+    return day.weekday() < 5 and day not in _holidays(day.year)
+
+
+def add_business_days(start: date, days: int) -> date:
+    """The ``days``-th business day after ``start`` (``start`` itself never counts)."""
+    if days < 1:
+        raise ValueError("a deadline is at least one business day")
+    day = start
+    counted = 0
+    while counted < days:
+        day += timedelta(days=1)
+        if is_business_day(day):
+            counted += 1
+    return day
+
+
+def answer_due(received_at: datetime, business_days: int) -> date:
+    """The last day (Helsinki time) by which a request received at ``received_at`` is answered."""
+    if received_at.tzinfo is None:
+        raise ValueError("received_at must be timezone-aware")
+    return add_business_days(received_at.astimezone(HELSINKI).date(), business_days)
+
+
+def end_of_day_utc(day: date) -> datetime:
+    """The first instant after ``day`` ends in Helsinki, in UTC: a deadline's moment."""
+    next_midnight = datetime.combine(day + timedelta(days=1), datetime.min.time(), HELSINKI)
+    return next_midnight.astimezone(UTC)

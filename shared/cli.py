@@ -1,0 +1,49 @@
+"""``python -m services.<svc> [serve|rebuild]``: the same command line for every service."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from collections.abc import Callable
+
+import uvicorn
+from fastapi import FastAPI
+
+from shared.consumer import Projection
+from shared.logging import configure_logging
+from shared.rebuild import rebuild
+from shared.runtime import ServiceRuntime
+from shared.settings import ServiceSettings
+
+
+def run_cli(
+    argv: list[str] | None,
+    *,
+    settings_factory: Callable[[], ServiceSettings],
+    create_app: Callable[..., FastAPI],
+    projection: Callable[[ServiceRuntime], Projection] | None = None,
+) -> int:
+    parser = argparse.ArgumentParser(prog=None)
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("serve", help="run the HTTP service and its background tasks (default)")
+    if projection is not None:
+        rb = sub.add_parser("rebuild", help="replay the stream from offset 0 into a fresh projection and swap it in")
+        rb.add_argument("--no-swap", action="store_true", help="leave the rebuilt schema beside the live one")
+    args = parser.parse_args(argv)
+    settings = settings_factory()
+    configure_logging(settings.service, settings.log_level)
+    if args.command == "rebuild":
+        assert projection is not None
+        runtime = ServiceRuntime(settings)
+        result = asyncio.run(rebuild(
+            dsn=settings.database_url, service_schema=settings.db_schema,
+            projection_schema=runtime.projection_schema, bootstrap=settings.kafka_bootstrap,
+            topics=runtime.projection_topics(), projection=projection(runtime), swap=not args.no_swap))
+        print(json.dumps({"rebuilt": result.schema, "records": result.records, "applied": result.applied,  # noqa: T201
+                          "seconds": round(result.seconds, 2), "events_per_second": round(result.per_second),
+                          "swapped": result.swapped}))
+        return 0
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None,
+                access_log=False, lifespan="on")
+    return 0

@@ -1,0 +1,77 @@
+"""JSON on the wire: encode events, decode them tolerantly, upcast old versions first."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+from pydantic import TypeAdapter, ValidationError
+
+from shared.errors import UndecodableEvent
+from shared.events import CURRENT_VERSIONS, Event, EventBase
+
+RawEvent = dict[str, Any]
+Upcaster = Callable[[RawEvent], RawEvent]
+
+
+class Upcasters:
+    """Numbered upcasters per event type, run on the raw dict before validation."""
+
+    def __init__(self, current_versions: dict[str, int]) -> None:
+        self.current_versions = current_versions
+        self._steps: dict[tuple[str, int], Upcaster] = {}
+
+    def register(self, event_type: str, from_version: int) -> Callable[[Upcaster], Upcaster]:
+        """Decorate ``fn(raw) -> raw`` that turns ``from_version`` into ``from_version + 1``."""
+
+        def decorator(fn: Upcaster) -> Upcaster:
+            self._steps[(event_type, from_version)] = fn
+            return fn
+
+        return decorator
+
+    def upcast(self, raw: RawEvent) -> RawEvent:
+        event_type = raw.get("type")
+        version = raw.get("schema_version", 1)
+        if not isinstance(event_type, str) or not isinstance(version, int):
+            raise UndecodableEvent("the envelope has no 'type' string or no integer 'schema_version'")
+        current = self.current_versions.get(event_type)
+        if current is None:
+            return raw
+        if version > current:
+            raise UndecodableEvent(f"{event_type} v{version} is newer than this service reads (v{current})")
+        while version < current:
+            step = self._steps.get((event_type, version))
+            if step is None:
+                raise UndecodableEvent(f"no upcaster for {event_type} v{version}")
+            raw = step(dict(raw))
+            version += 1
+            raw["schema_version"] = version
+        return raw
+
+
+UPCASTERS = Upcasters(CURRENT_VERSIONS)
+_EVENT = TypeAdapter(Event)
+
+
+def encode(event: EventBase) -> bytes:
+    return event.model_dump_json().encode()
+
+
+def decode(raw: bytes, upcasters: Upcasters = UPCASTERS) -> EventBase | None:
+    """Read one record's value; ``None`` for a well-formed event of a type this code does not know."""
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise UndecodableEvent(f"not JSON: {exc.msg} at position {exc.pos}") from exc
+    if not isinstance(data, dict):
+        raise UndecodableEvent("the record is JSON but not an object")
+    data = upcasters.upcast(data)
+    if data["type"] not in upcasters.current_versions:
+        return None
+    try:
+        return _EVENT.validate_python(data)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:5])
+        raise UndecodableEvent(f"invalid {data['type']}: {problems}") from exc

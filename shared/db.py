@@ -1,0 +1,69 @@
+"""PostgreSQL: a pool per service whose ``search_path`` is the service's own schema, and migrations."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import asyncpg
+
+from shared.errors import ServiceUnavailable
+
+IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
+# What a lost or refused database connection looks like from asyncpg.
+CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    TimeoutError,
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.InterfaceError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+    asyncpg.exceptions.TooManyConnectionsError,
+    asyncpg.exceptions.ConnectionFailureError,
+)
+
+
+def check_ident(name: str) -> str:
+    if not IDENT.match(name):
+        raise ValueError(f"'{name}' is not a plain SQL identifier")
+    return name
+
+
+async def create_pool(dsn: str, schemas: list[str], *, max_size: int = 10, timeout: float = 5.0) -> asyncpg.Pool:
+    """A pool whose ``search_path`` is ``schemas`` (created if missing); nothing connects at import time."""
+    for schema in schemas:
+        check_ident(schema)
+    conn = await asyncpg.connect(dsn, timeout=timeout)
+    try:
+        for schema in schemas:
+            await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+    finally:
+        await conn.close()
+    pool = await asyncpg.create_pool(
+        dsn, min_size=1, max_size=max_size, timeout=timeout, command_timeout=30,
+        server_settings={"search_path": ", ".join(schemas), "application_name": f"apua-{schemas[-1]}"},
+    )
+    assert pool is not None
+    return pool
+
+
+async def migrate(pool: asyncpg.Pool, schema: str, migrations: Sequence[str]) -> None:
+    """Apply numbered DDL scripts to ``schema`` once each, in order, under an advisory lock."""
+    check_ident(schema)
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}; SET LOCAL search_path TO {schema}")
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtext(current_schema()))")
+        await conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version int PRIMARY KEY, applied_at timestamptz"
+            " NOT NULL DEFAULT now())"
+        )
+        done = {r["version"] for r in await conn.fetch("SELECT version FROM schema_migrations")}
+        for version, ddl in enumerate(migrations, start=1):
+            if version not in done:
+                await conn.execute(ddl)
+                await conn.execute("INSERT INTO schema_migrations (version) VALUES ($1)", version)
+
+
+def unavailable(exc: BaseException) -> ServiceUnavailable:
+    return ServiceUnavailable(f"the database does not answer ({type(exc).__name__}); try again shortly")

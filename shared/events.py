@@ -1,0 +1,102 @@
+"""The event envelope and the event types on a region's stream.
+
+Every event is a frozen pydantic model with a stable wire name in ``type`` (never a class
+name) and a ``schema_version``. Producers build them from typed fields; consumers read them
+tolerantly (unknown fields are ignored), so services can be deployed one at a time. A
+published version is never edited: a new version gets an upcaster in :mod:`shared.codec`.
+Personal data (the family's words, contact details) is only ever carried sealed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from typing import Annotated, Literal, TypeVar
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from shared.sealing import Sealed
+
+Language = Literal["fi", "sv", "en"]
+RequesterRole = Literal["parent", "child", "relative", "professional"]
+Topic = Literal[
+    "finding_services", "family_change", "parent_coping", "child_emotions", "child_mental_wellbeing", "other"
+]
+AgeGroup = Literal["0-2", "3-6", "7-12", "13-17"]
+ContactMethod = Literal["phone", "sms", "email", "anonymous"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class EventBase(_Frozen):
+    """The envelope every event shares."""
+
+    event_id: uuid.UUID
+    type: str
+    schema_version: int
+    case_id: uuid.UUID
+    region: str
+    municipality: str
+    occurred_at: AwareDatetime
+    actor: str = Field(description="'family', a staff id, or a system component such as 'intake'")
+    correlation_id: uuid.UUID
+    causation_id: uuid.UUID | None = None
+
+
+class RequestSubmittedPayload(_Frozen):
+    submission_id: uuid.UUID
+    reference: str
+    language: Language
+    requester_role: RequesterRole
+    topic: Topic | None = None
+    child_age_group: AgeGroup | None = None
+    contact_method: ContactMethod
+    answer_due: date = Field(description="last business day (Europe/Helsinki) by which the family is answered")
+    deadline_business_days: int
+    personal: Sealed = Field(description="the family's message and contact details, sealed with the case key")
+
+
+class RequestSubmitted(EventBase):
+    """A family pressed send and intake stored the request: the case exists from here on."""
+
+    type: Literal["request.submitted"] = "request.submitted"
+    schema_version: Literal[1] = 1
+    payload: RequestSubmittedPayload
+
+
+Event = Annotated[RequestSubmitted, Field(discriminator="type")]
+EVENT_TYPES: dict[str, type[EventBase]] = {"request.submitted": RequestSubmitted}
+CURRENT_VERSIONS: dict[str, int] = {"request.submitted": 1}
+
+E = TypeVar("E", bound=EventBase)
+
+
+def new_event(
+    cls: type[E],
+    *,
+    case_id: uuid.UUID,
+    region: str,
+    municipality: str,
+    actor: str,
+    payload: BaseModel,
+    correlation_id: uuid.UUID | None = None,
+    causation: EventBase | None = None,
+    occurred_at: datetime | None = None,
+) -> E:
+    """Build an event with a fresh id; a caused event inherits its cause's correlation id."""
+    event_id = uuid.uuid4()
+    if correlation_id is None:
+        correlation_id = causation.correlation_id if causation is not None else event_id
+    return cls(
+        event_id=event_id,
+        case_id=case_id,
+        region=region,
+        municipality=municipality,
+        occurred_at=occurred_at or datetime.now(UTC),
+        actor=actor,
+        correlation_id=correlation_id,
+        causation_id=causation.event_id if causation is not None else None,
+        payload=payload,
+    )

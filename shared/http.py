@@ -1,0 +1,110 @@
+"""HTTP edges shared by the services: one error shape, a body-size limit, 503 when the database is down."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared.db import CONNECTION_ERRORS, unavailable
+from shared.errors import DomainError, ServiceUnavailable
+
+log = structlog.get_logger(__name__)
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path")]
+    return ".".join(parts) if parts else "body"
+
+
+def validation_fields(exc: RequestValidationError) -> list[dict[str, str]]:
+    fields = []
+    for error in exc.errors():
+        loc = tuple(error.get("loc", ()))
+        if error.get("type") == "json_invalid":
+            fields.append({"field": "body", "problem": "the body is not valid JSON"})
+            continue
+        fields.append({"field": _field_name(loc), "problem": str(error.get("msg", "invalid"))})
+    return fields
+
+
+async def _on_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    fields = validation_fields(exc)
+    names = ", ".join(sorted({f["field"] for f in fields}))
+    return JSONResponse(status_code=422, content={
+        "error": "validation_failed", "detail": f"invalid or missing: {names}", "fields": fields})
+
+
+async def _on_domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, ServiceUnavailable) else None
+    content: dict[str, Any] = {"error": exc.code, "detail": exc.detail}
+    content.update({k: v for k, v in exc.context.items() if isinstance(v, str | int | float | bool)})
+    return JSONResponse(status_code=exc.status_code, content=content, headers=headers)
+
+
+async def _on_db_down(request: Request, exc: Exception) -> JSONResponse:
+    log.warning("http.database_unavailable", path=request.url.path, error=type(exc).__name__)
+    return await _on_domain_error(request, unavailable(exc))
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _on_validation)  # type: ignore[arg-type]
+    app.add_exception_handler(DomainError, _on_domain_error)
+    for exc_type in CONNECTION_ERRORS:
+        app.add_exception_handler(exc_type, _on_db_down)
+
+
+class BodyLimit:
+    """Refuse request bodies over ``max_bytes`` with 413, by header and while streaming."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._too_large(send)
+            return
+        received = 0
+        response_started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise _TooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal response_started
+            response_started = response_started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except _TooLarge:
+            if not response_started:
+                await self._too_large(send)
+
+    async def _too_large(self, send: Send) -> None:
+        body = (b'{"error":"payload_too_large","detail":"the request body is over %d bytes"}'
+                % self.max_bytes)
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", b"application/json"),
+                                (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+
+class _TooLarge(Exception):
+    pass

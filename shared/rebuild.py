@@ -1,0 +1,107 @@
+"""Rebuild a projection from offset 0 into a fresh schema, then swap it in atomically.
+
+The live schema keeps serving while the new one fills. The swap renames schemas in one
+transaction; a live consumer then finds offsets it did not write and follows them (see
+:mod:`shared.consumer`), so the rebuilt projection goes on from where the replay stopped.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import asyncpg
+import structlog
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from shared.consumer import Projection, ProjectionConsumer
+from shared.db import check_ident, create_pool, migrate
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class RebuildResult:
+    schema: str
+    records: int
+    applied: int
+    seconds: float
+    swapped: bool
+
+    @property
+    def per_second(self) -> float:
+        return self.records / self.seconds if self.seconds > 0 else 0.0
+
+
+async def replay_into(pool: asyncpg.Pool, *, bootstrap: str, topics: list[str], projection: Projection,
+                      batch: int = 5000) -> tuple[int, int]:
+    """Apply every record of ``topics`` from offset 0 to today's end; returns (records read, applied)."""
+    applier = ProjectionConsumer(pool=pool, bootstrap=bootstrap, group_id=f"rebuild-{projection.name}",
+                                 topics=topics, projection=projection, dead_letter_topic=lambda t: t,
+                                 max_records=batch)
+    applier.replaying = True
+    reader = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
+                              auto_offset_reset="earliest", max_partition_fetch_bytes=8 * 1024 * 1024,
+                              fetch_max_bytes=32 * 1024 * 1024)
+    await reader.start()
+    records = 0
+    try:
+        partitions = [TopicPartition(t, p) for t in topics for p in sorted(reader.partitions_for_topic(t) or ())]
+        reader.assign(partitions)
+        await reader.seek_to_beginning(*partitions)
+        ends = await reader.end_offsets(partitions)
+        remaining = {tp for tp in partitions if ends[tp] > 0}
+        while remaining:
+            fetched = await reader.getmany(*remaining, timeout_ms=1000, max_records=batch)
+            for tp, recs in fetched.items():
+                recs = [r for r in recs if r.offset < ends[tp]]
+                if recs:
+                    await applier.apply_batch(None, tp, recs)
+                    records += len(recs)
+                if await reader.position(tp) >= ends[tp]:
+                    remaining.discard(tp)
+    finally:
+        await reader.stop()
+    return records, applier.applied
+
+
+async def rebuild(*, dsn: str, service_schema: str, projection_schema: str, bootstrap: str, topics: list[str],
+                  projection: Projection, swap: bool = True) -> RebuildResult:
+    """Replay into ``<projection_schema>_next`` and, with ``swap``, make it the live schema."""
+    check_ident(projection_schema)
+    target = f"{projection_schema}_next"
+    started = time.monotonic()
+    admin = await asyncpg.connect(dsn)
+    try:
+        await admin.execute(f"DROP SCHEMA IF EXISTS {target} CASCADE")
+    finally:
+        await admin.close()
+    pool = await create_pool(dsn, [target, service_schema], max_size=2)
+    try:
+        await migrate(pool, target, projection.migrations)
+        records, applied = await replay_into(pool, bootstrap=bootstrap, topics=topics, projection=projection)
+    finally:
+        await pool.close()
+    if swap:
+        await swap_schemas(dsn, projection_schema, target)
+    seconds = time.monotonic() - started
+    log.info("projection.rebuilt", projection=projection.name, records=records, applied=applied,
+             seconds=round(seconds, 2), swapped=swap)
+    return RebuildResult(schema=projection_schema if swap else target, records=records, applied=applied,
+                         seconds=seconds, swapped=swap)
+
+
+async def swap_schemas(dsn: str, live: str, fresh: str) -> None:
+    """Put ``fresh`` in place of ``live`` in one transaction and drop the old one."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        async with conn.transaction():
+            await conn.execute(f"DROP SCHEMA IF EXISTS {live}_old CASCADE")
+            exists = await conn.fetchval("SELECT true FROM pg_namespace WHERE nspname = $1", live)
+            if exists:
+                await conn.execute(f"ALTER SCHEMA {live} RENAME TO {live}_old")
+            await conn.execute(f"ALTER SCHEMA {fresh} RENAME TO {live}")
+            if exists:
+                await conn.execute(f"DROP SCHEMA {live}_old CASCADE")
+    finally:
+        await conn.close()

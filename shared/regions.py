@@ -1,0 +1,144 @@
+"""Regions and their municipalities: configuration in ``deploy/regions/<region>.yaml``, validated at start."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from shared.errors import ConfigurationError, NotFound
+
+SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+Lang = Literal["fi", "sv", "en"]
+
+
+class _Config(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Names(_Config):
+    fi: str
+    sv: str | None = None
+    en: str | None = None
+
+    def get(self, lang: str) -> str:
+        value = getattr(self, lang, None) if lang in ("fi", "sv", "en") else None
+        return value if isinstance(value, str) else self.fi
+
+
+class Population(_Config):
+    year: int = Field(ge=2000, le=2100)
+    source: str
+    total: int = Field(ge=0)
+    children_0_17: int = Field(ge=0)
+
+
+class Municipality(_Config):
+    id: str = Field(pattern=SLUG)
+    name: Names
+    languages: list[Lang] = Field(min_length=1)
+    website: str | None = None
+    population: Population | None = None
+
+
+class DeadlinePolicy(_Config):
+    business_days: int = Field(ge=1, le=30)
+
+
+class Team(_Config):
+    id: str = Field(pattern=SLUG)
+    name: Names
+
+
+class ServiceEntry(_Config):
+    id: str = Field(pattern=SLUG)
+    kind: Literal["municipal", "county", "third_sector"]
+    name: Names
+    contact: str
+    languages: list[Lang] = Field(min_length=1)
+
+
+class Region(_Config):
+    id: str = Field(pattern=SLUG)
+    name: Names
+    county: Names
+    languages: list[Lang] = Field(min_length=1)
+    deadline: DeadlinePolicy
+    municipalities: list[Municipality] = Field(min_length=1)
+    teams: list[Team] = Field(default_factory=list)
+    services: list[ServiceEntry] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Region:
+        for label, ids in (("municipality", [m.id for m in self.municipalities]),
+                           ("team", [t.id for t in self.teams]),
+                           ("service", [s.id for s in self.services])):
+            duplicates = sorted({i for i in ids if ids.count(i) > 1})
+            if duplicates:
+                raise ValueError(f"{label} ids appear twice: {', '.join(duplicates)}")
+        return self
+
+    def municipality(self, municipality_id: str) -> Municipality:
+        for m in self.municipalities:
+            if m.id == municipality_id:
+                return m
+        raise NotFound(f"unknown municipality '{municipality_id}'", municipality=municipality_id)
+
+
+class Regions:
+    """The regions one deployment serves, with a municipality index across them."""
+
+    def __init__(self, regions: list[Region]) -> None:
+        self.by_id = {r.id: r for r in regions}
+        self._by_municipality: dict[str, Region] = {}
+        for region in regions:
+            for m in region.municipalities:
+                if m.id in self._by_municipality:
+                    raise ConfigurationError(f"municipality '{m.id}' is in two regions")
+                self._by_municipality[m.id] = region
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.by_id.values())
+
+    def region_of(self, municipality_id: str) -> tuple[Region, Municipality]:
+        """The region and municipality for a slug, or NotFound naming it."""
+        region = self._by_municipality.get(municipality_id)
+        if region is None:
+            raise NotFound(f"unknown municipality '{municipality_id}'", municipality=municipality_id)
+        return region, region.municipality(municipality_id)
+
+
+def load_regions(directory: Path, only: list[str] | None = None) -> Regions:
+    """Read and validate every ``*.yaml`` (or only the named ones); errors name the file and field."""
+    if not directory.is_dir():
+        raise ConfigurationError(f"regions directory {directory} does not exist")
+    regions = []
+    for path in sorted(directory.glob("*.yaml")):
+        if only and path.stem not in only:
+            continue
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            region = Region.model_validate(data)
+        except yaml.YAMLError as exc:
+            raise ConfigurationError(f"{path.name}: not valid YAML: {exc}") from exc
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            raise ConfigurationError(f"{path.name}: {problems}") from exc
+        if region.id != path.stem:
+            raise ConfigurationError(f"{path.name}: id '{region.id}' must match the file name")
+        regions.append(region)
+    missing = sorted(set(only or []) - {r.id for r in regions})
+    if missing:
+        raise ConfigurationError(f"no configuration for region(s) {', '.join(missing)} in {directory}")
+    if not regions:
+        raise ConfigurationError(f"no region configuration in {directory}")
+    return Regions(regions)
+
+
+def slugify(name: str) -> str:
+    """'Koski Tl' -> 'koski-tl', 'Pöytyä' -> 'poytya'."""
+    table = str.maketrans({"ä": "a", "ö": "o", "å": "a", "é": "e"})
+    return re.sub(r"[^a-z0-9]+", "-", name.lower().translate(table)).strip("-")

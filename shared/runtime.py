@@ -1,0 +1,178 @@
+"""What every service's lifespan holds: its pool, relay and consumer tasks, and /healthz and /readyz."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Coroutine
+from typing import Any
+
+import asyncpg
+import structlog
+from aiokafka.client import AIOKafkaClient
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from shared.consumer import Projection, ProjectionConsumer
+from shared.db import CONNECTION_ERRORS, create_pool, migrate
+from shared.outbox import OutboxRelay
+from shared.regions import Regions, load_regions
+from shared.settings import ServiceSettings
+from shared.topics import cases_topic, dead_letter_topic, ensure_topics, keys_topic, region_topics
+
+log = structlog.get_logger(__name__)
+
+
+async def kafka_reachable(bootstrap: str, timeout: float = 2.0) -> bool:
+    client = AIOKafkaClient(bootstrap_servers=bootstrap, request_timeout_ms=int(timeout * 1000))
+    try:
+        await asyncio.wait_for(client.bootstrap(), timeout)
+        return True
+    except Exception:
+        return False
+    finally:
+        await client.close()
+
+
+class ServiceRuntime:
+    """Opens and closes a service's parts in order; nothing happens at import time."""
+
+    def __init__(self, settings: ServiceSettings, regions: Regions | None = None) -> None:
+        self.settings = settings
+        self.regions = regions or load_regions(settings.regions_dir, settings.regions or None)
+        self.pool: asyncpg.Pool | None = None
+        self.relay: OutboxRelay | None = None
+        self.consumer: ProjectionConsumer | None = None
+        self.kafka_required = False
+        self._tasks: list[asyncio.Task[None]] = []
+        self._kafka_seen: tuple[float, bool] = (0.0, False)
+
+    @property
+    def projection_schema(self) -> str:
+        return f"{self.settings.db_schema}_projection"
+
+    def cases_topics(self) -> list[str]:
+        return [cases_topic(self.settings.topic_prefix, r.id) for r in self.regions]
+
+    def keys_topics(self) -> list[str]:
+        return [keys_topic(self.settings.topic_prefix, r.id) for r in self.regions]
+
+    def projection_topics(self) -> list[str]:
+        """Keys first, so a case's key is usually known before its events are applied."""
+        return self.keys_topics() + self.cases_topics()
+
+    def dead_letter_for(self, topic: str) -> str:
+        region = topic.removeprefix(f"{self.settings.topic_prefix}.").split(".")[0]
+        return dead_letter_topic(self.settings.topic_prefix, region)
+
+    async def open_pool(self, own_migrations: list[str], projection: Projection | None = None) -> asyncpg.Pool:
+        s = self.settings
+        schemas = [self.projection_schema, s.db_schema] if projection else [s.db_schema]
+        self.pool = await create_pool(s.database_url, schemas, max_size=s.db_pool_max, timeout=s.db_timeout_s)
+        if own_migrations:
+            await migrate(self.pool, s.db_schema, own_migrations)
+        if projection is not None:
+            await migrate(self.pool, self.projection_schema, projection.migrations)
+        return self.pool
+
+    async def ensure_topics(self) -> None:
+        s = self.settings
+        topics = [t for r in self.regions for t in region_topics(s.topic_prefix, r.id, s.topic_partitions,
+                                                                  s.topic_replication)]
+        await ensure_topics(s.kafka_bootstrap, topics)
+
+    async def ensure_topics_forever(self) -> None:
+        """Create the region topics, waiting for the broker as long as it takes (a background task)."""
+        while True:
+            try:
+                await self.ensure_topics()
+                return
+            except Exception as exc:
+                log.warning("topics.not_created_yet", error=type(exc).__name__)
+                await asyncio.sleep(2.0)
+
+    def start_relay(self) -> OutboxRelay:
+        assert self.pool is not None
+        self.relay = OutboxRelay(self.pool, self.settings.kafka_bootstrap, name=self.settings.service)
+        self.spawn(self.relay.run(), "relay")
+        return self.relay
+
+    def start_consumer(self, projection: Projection, topics: list[str]) -> ProjectionConsumer:
+        assert self.pool is not None
+        self.kafka_required = True
+        self.consumer = ProjectionConsumer(
+            pool=self.pool, bootstrap=self.settings.kafka_bootstrap, group_id=self.settings.group_id,
+            topics=topics, projection=projection, dead_letter_topic=self.dead_letter_for)
+        self.spawn(self.consumer.run(), "consumer")
+        return self.consumer
+
+    def spawn(self, coro: Coroutine[Any, Any, None], name: str) -> None:
+        task = asyncio.create_task(coro, name=f"{self.settings.service}-{name}")
+        task.add_done_callback(self._task_ended)
+        self._tasks.append(task)
+
+    def _task_ended(self, task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            log.error("service.task_died", task=task.get_name(), error=type(task.exception()).__name__)
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        if self.pool is not None:
+            await self.pool.close()
+            self.pool = None
+
+    async def _kafka_ok(self) -> bool:
+        checked_at, ok = self._kafka_seen
+        if time.monotonic() - checked_at > 2.0:
+            ok = await kafka_reachable(self.settings.kafka_bootstrap)
+            self._kafka_seen = (time.monotonic(), ok)
+        return ok
+
+    async def readiness(self) -> tuple[bool, dict[str, Any]]:
+        """Postgres must answer; Kafka must too where the service consumes (intake keeps accepting)."""
+        body: dict[str, Any] = {"service": self.settings.service}
+        db_ok = False
+        if self.pool is not None:
+            try:
+                await asyncio.wait_for(self.pool.fetchval("SELECT 1"), 2.0)
+                db_ok = True
+            except (*CONNECTION_ERRORS, asyncpg.PostgresError):
+                db_ok = False
+        kafka_ok = await self._kafka_ok()
+        body["postgres"] = "up" if db_ok else "down"
+        body["kafka"] = "up" if kafka_ok else "down"
+        if self.relay is not None and db_ok:
+            body["outbox"] = {"depth": await self.relay.depth(), "published": self.relay.published,
+                              "last_error": self.relay.last_error}
+        if self.consumer is not None:
+            body["consumer"] = self.consumer.status()
+            if db_ok and kafka_ok:
+                try:
+                    lag = await asyncio.wait_for(self.consumer.lag(), 3.0)
+                    body["consumer"]["lag"] = sum(lag.values())
+                    body["consumer"]["lag_by_partition"] = lag
+                except Exception as exc:
+                    body["consumer"]["lag_error"] = type(exc).__name__
+        ready = db_ok and (kafka_ok or not self.kafka_required)
+        body["status"] = "ready" if ready else "not_ready"
+        return ready, body
+
+
+def health_router(runtime: ServiceRuntime) -> APIRouter:
+    router = APIRouter(tags=["health"])
+
+    @router.get("/healthz", summary="The process is alive")
+    async def healthz() -> dict[str, str]:
+        return {"status": "alive", "service": runtime.settings.service}
+
+    @router.get("/readyz", summary="Postgres and Kafka reachable; consumer lag and outbox depth",
+                responses={503: {"description": "a part the service needs does not answer"}})
+    async def readyz() -> JSONResponse:
+        ready, body = await runtime.readiness()
+        return JSONResponse(status_code=200 if ready else 503, content=body,
+                            headers=None if ready else {"Retry-After": "5"})
+
+    return router

@@ -1,0 +1,78 @@
+"""Typed settings from the environment (prefix ``APUA_``), built in ``main()``/``create_app()``."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parents[1]
+# Known to everyone who reads this file: accepted only outside production.
+DEVELOPMENT_KEK = base64.b64encode(b"pyyda-apua-development-only-kek!").decode()
+
+
+class ServiceSettings(BaseSettings):
+    """Settings every service has; each service adds its own defaults for port and schema."""
+
+    model_config = SettingsConfigDict(env_prefix="APUA_", extra="ignore", populate_by_name=True)
+
+    service: str = "apua"
+    environment: Literal["development", "test", "production"] = "development"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = "INFO"
+
+    kafka_bootstrap: str = "127.0.0.1:19092"
+    topic_prefix: str = "apua"
+    topic_partitions: int = Field(default=6, ge=1)
+    topic_replication: int = Field(default=1, ge=1)
+    consumer_group: str | None = None
+
+    database_url: str = "postgresql://apua@127.0.0.1:55432/apua"
+    db_schema: str = ""
+    db_pool_max: int = Field(default=10, ge=1)
+    db_timeout_s: float = 5.0
+
+    regions_dir: Path = ROOT / "deploy" / "regions"
+    # Region ids served, comma-separated in the environment; empty means every configured region.
+    regions: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    kek: str = DEVELOPMENT_KEK
+    kek_id: str = "dev-1"
+
+    @field_validator("regions", mode="before")
+    @classmethod
+    def _split_regions(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("kek")
+    @classmethod
+    def _kek_is_32_bytes(cls, value: str) -> str:
+        try:
+            raw = base64.b64decode(value, validate=True)
+        except ValueError as exc:
+            raise ValueError("APUA_KEK must be base64") from exc
+        if len(raw) != 32:
+            raise ValueError("APUA_KEK must decode to 32 bytes (AES-256)")
+        return value
+
+    @model_validator(mode="after")
+    def _no_default_secrets_in_production(self) -> ServiceSettings:
+        if self.environment == "production" and self.kek == DEVELOPMENT_KEK:
+            raise ValueError("APUA_KEK must be set to a secret of its own in production")
+        if not self.db_schema:
+            self.db_schema = self.service
+        return self
+
+    @property
+    def group_id(self) -> str:
+        return self.consumer_group or f"{self.topic_prefix}.{self.service}"
+
+    @property
+    def kek_bytes(self) -> bytes:
+        return base64.b64decode(self.kek)

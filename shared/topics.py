@@ -1,0 +1,64 @@
+"""Topic names and their creation: one case stream, one key topic and one dead-letter topic per region."""
+
+from __future__ import annotations
+
+import asyncio
+
+import structlog
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaConnectionError, KafkaError, TopicAlreadyExistsError
+
+log = structlog.get_logger(__name__)
+
+
+def cases_topic(prefix: str, region: str) -> str:
+    """The region's system of record, keyed by case id."""
+    return f"{prefix}.{region}.cases"
+
+
+def keys_topic(prefix: str, region: str) -> str:
+    """Wrapped per-case data keys, compacted; a tombstone erases a case's personal data."""
+    return f"{prefix}.{region}.keys"
+
+
+def dead_letter_topic(prefix: str, region: str) -> str:
+    """Records of the region's streams that could not be read, with the reason in a header."""
+    return f"{prefix}.{region}.dead-letters"
+
+
+def region_topics(prefix: str, region: str, partitions: int, replication: int) -> list[NewTopic]:
+    min_isr = "2" if replication >= 3 else "1"
+    forever = {"retention.ms": "-1", "retention.bytes": "-1", "min.insync.replicas": min_isr}
+    return [
+        NewTopic(cases_topic(prefix, region), partitions, replication, topic_configs=dict(forever)),
+        NewTopic(keys_topic(prefix, region), partitions, replication,
+                 topic_configs={"cleanup.policy": "compact", "min.insync.replicas": min_isr,
+                                "delete.retention.ms": "86400000"}),
+        NewTopic(dead_letter_topic(prefix, region), 1, replication, topic_configs=dict(forever)),
+    ]
+
+
+async def ensure_topics(bootstrap: str, topics: list[NewTopic], timeout: float = 60.0) -> None:
+    """Create the topics that are missing; waits for the broker up to ``timeout`` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10000)
+        try:
+            await admin.start()
+            existing = set(await admin.list_topics())
+            missing = [t for t in topics if t.name not in existing]
+            if missing:
+                try:
+                    await admin.create_topics(missing)
+                except TopicAlreadyExistsError:
+                    pass
+                log.info("topics.created", topics=[t.name for t in missing])
+            return
+        except (KafkaConnectionError, KafkaError, OSError) as exc:
+            if loop.time() > deadline:
+                raise
+            log.warning("topics.broker_unavailable", error=type(exc).__name__)
+            await asyncio.sleep(1.0)
+        finally:
+            await admin.close()
