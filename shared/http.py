@@ -75,27 +75,27 @@ class BodyLimit:
             await self._too_large(send)
             return
         received = 0
-        response_started = False
+        rejected = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, rejected
+            if rejected:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise _TooLarge
+                    # Answer now; the app sees the client gone and whatever it sends is dropped.
+                    rejected = True
+                    await self._too_large(send)
+                    return {"type": "http.disconnect"}
             return message
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal response_started
-            response_started = response_started or message["type"] == "http.response.start"
-            await send(message)
+        async def guarded_send(message: Message) -> None:
+            if not rejected:
+                await send(message)
 
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except _TooLarge:
-            if not response_started:
-                await self._too_large(send)
+        await self.app(scope, limited_receive, guarded_send)
 
     async def _too_large(self, send: Send) -> None:
         body = (b'{"error":"payload_too_large","detail":"the request body is over %d bytes"}'
@@ -104,7 +104,3 @@ class BodyLimit:
                     "headers": [(b"content-type", b"application/json"),
                                 (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})
-
-
-class _TooLarge(Exception):
-    pass

@@ -136,7 +136,11 @@ class OutboxRelay:
                 headers = [(k, v.encode()) for k, v in orjson.loads(row["headers"])]
                 futures.append(await producer.send(row["topic"], value=row["value"], key=row["key"],
                                                    headers=headers))
-            await asyncio.wait_for(asyncio.gather(*futures), self.send_timeout)
+            done, pending = await asyncio.wait(futures, timeout=self.send_timeout)
+            if pending:
+                raise TimeoutError(f"{len(pending)} of {len(futures)} records not acknowledged in time")
+            for future in done:
+                future.result()  # raises the first delivery error, if any
             # By id, not by range: a row committed meanwhile with an id in the range was not published.
             await conn.execute("DELETE FROM outbox WHERE id = ANY($1::bigint[])", [r["id"] for r in rows])
         self.kafka_ok = True

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import asyncpg
 import structlog
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.client import AIOKafkaClient
 
 from shared.consumer import Projection, ProjectionConsumer
 from shared.db import check_ident, create_pool, migrate
@@ -46,7 +47,9 @@ async def replay_into(pool: asyncpg.Pool, *, bootstrap: str, topics: list[str], 
     await reader.start()
     records = 0
     try:
-        partitions = [TopicPartition(t, p) for t in topics for p in sorted(reader.partitions_for_topic(t) or ())]
+        partitions = await topic_partitions(bootstrap, topics)
+        if not partitions:
+            return 0, 0
         reader.assign(partitions)
         await reader.seek_to_beginning(*partitions)
         ends = await reader.end_offsets(partitions)
@@ -63,6 +66,17 @@ async def replay_into(pool: asyncpg.Pool, *, bootstrap: str, topics: list[str], 
     finally:
         await reader.stop()
     return records, applier.applied
+
+
+async def topic_partitions(bootstrap: str, topics: list[str]) -> list[TopicPartition]:
+    """Every partition of ``topics``, from a fresh metadata request."""
+    client = AIOKafkaClient(bootstrap_servers=bootstrap)
+    try:
+        await client.bootstrap()
+        metadata = await client.fetch_all_metadata()
+    finally:
+        await client.close()
+    return [TopicPartition(t, p) for t in topics for p in sorted(metadata.partitions_for_topic(t) or ())]
 
 
 async def rebuild(*, dsn: str, service_schema: str, projection_schema: str, bootstrap: str, topics: list[str],

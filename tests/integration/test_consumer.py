@@ -1,0 +1,169 @@
+"""The projection consumer: crash mid-batch, duplicates, shared partitions, dead letters."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+
+import asyncpg
+import pytest
+
+from services.routing.projection import HANDLERS, MIGRATIONS, on_request_submitted
+from shared.codec import encode
+from shared.consumer import Projection, ProjectionConsumer
+from shared.db import create_pool, migrate
+from shared.events import EventBase
+from shared.topics import cases_topic, dead_letter_topic, ensure_topics, region_topics
+from tests.support import eventually, produce, read_topic, request_event
+
+pytestmark = pytest.mark.integration
+REGION = "varsinais-suomi"
+COUNT_DDL = "CREATE TABLE apply_count (event_id uuid PRIMARY KEY, n int NOT NULL);"
+
+
+class SimulatedCrash(BaseException):
+    """Stands for the process dying: not an Exception, so nothing in the consumer handles it."""
+
+
+async def counting(conn: asyncpg.Connection, event: EventBase) -> None:
+    """Routing's real handler, plus a count of how often each event's effect was committed."""
+    await conn.execute("INSERT INTO apply_count VALUES ($1, 1) ON CONFLICT (event_id) DO UPDATE"
+                       " SET n = apply_count.n + 1", event.event_id)
+    await on_request_submitted(conn, event)
+
+
+PROJECTION = Projection(name="routing-test", migrations=[MIGRATIONS[0] + COUNT_DDL], tables=["cases"],
+                        event_handlers={**HANDLERS, "request.submitted": counting})
+
+
+async def setup(postgres, kafka, prefix):
+    await ensure_topics(kafka.bootstrap, region_topics(prefix, REGION, partitions=3, replication=1))
+    schema = f"proj_{prefix}"
+    pool = await create_pool(postgres.dsn, [schema])
+    await migrate(pool, schema, PROJECTION.migrations)
+    return pool
+
+
+def consumer(pool, kafka, prefix, projection=PROJECTION) -> ProjectionConsumer:
+    return ProjectionConsumer(pool=pool, bootstrap=kafka.bootstrap, group_id=f"{prefix}.routing",
+                              topics=[cases_topic(prefix, REGION)], projection=projection,
+                              dead_letter_topic=lambda topic: dead_letter_topic(prefix, REGION))
+
+
+async def counts(pool) -> list[int]:
+    return [r["n"] for r in await pool.fetch("SELECT n FROM apply_count")]
+
+
+async def test_killed_mid_batch_then_restarted_loses_nothing_applies_nothing_twice(postgres, kafka, prefix):
+    pool = await setup(postgres, kafka, prefix)
+    events = [request_event() for _ in range(90)]
+    await produce(kafka.bootstrap, cases_topic(prefix, REGION), [(str(e.case_id).encode(), encode(e)) for e in events])
+    applied = 0
+
+    async def crash_on_40th(conn: asyncpg.Connection, event: EventBase) -> None:
+        nonlocal applied
+        applied += 1
+        if applied == 40:
+            raise SimulatedCrash
+        await counting(conn, event)
+
+    doomed = consumer(pool, kafka, prefix, replace(PROJECTION, event_handlers={"request.submitted": crash_on_40th}))
+    with pytest.raises(SimulatedCrash):
+        await asyncio.wait_for(doomed.run(), 30)
+    committed_before = len(await counts(pool))
+    assert committed_before < 40  # the batch that held the 40th event was not committed
+
+    survivor = consumer(pool, kafka, prefix)
+    task = asyncio.create_task(survivor.run())
+    try:
+        async def all_applied() -> bool:
+            return len(await counts(pool)) == len(events)
+
+        await eventually(all_applied, what="all 90 events applied after the restart")
+        assert set(await counts(pool)) == {1}
+        cases = await pool.fetchval("SELECT count(*) FROM cases")
+        assert cases == len(events)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await pool.close()
+
+
+async def test_event_published_twice_is_applied_once(postgres, kafka, prefix):
+    pool = await setup(postgres, kafka, prefix)
+    event = request_event()
+    record = (str(event.case_id).encode(), encode(event))
+    await produce(kafka.bootstrap, cases_topic(prefix, REGION), [record, record, record])
+    task = asyncio.create_task(consumer(pool, kafka, prefix).run())
+    try:
+        async def done() -> bool:
+            offsets = await pool.fetchval("SELECT coalesce(sum(next_offset), 0) FROM projection_offsets")
+            return offsets == 3
+
+        await eventually(done, what="three records consumed")
+        assert await counts(pool) == [1]
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await pool.close()
+
+
+async def test_two_consumers_in_one_group_share_the_partitions(postgres, kafka, prefix):
+    pool = await setup(postgres, kafka, prefix)
+    first, second = consumer(pool, kafka, prefix), consumer(pool, kafka, prefix)
+    tasks = [asyncio.create_task(first.run()), asyncio.create_task(second.run())]
+    try:
+        async def both_assigned() -> bool:
+            return first.status()["partitions"] > 0 and second.status()["partitions"] > 0
+
+        await eventually(both_assigned, timeout=40, what="both consumers to get partitions")
+        mine = first._consumer.assignment()
+        theirs = second._consumer.assignment()
+        assert not mine & theirs
+        assert len(mine | theirs) == 3
+        events = [request_event() for _ in range(60)]
+        await produce(kafka.bootstrap, cases_topic(prefix, REGION),
+                      [(str(e.case_id).encode(), encode(e)) for e in events])
+
+        async def all_applied() -> bool:
+            return len(await counts(pool)) == len(events)
+
+        await eventually(all_applied, what="60 events applied by the pair")
+        assert set(await counts(pool)) == {1}
+        assert first.applied > 0 and second.applied > 0
+        assert first.applied + second.applied == len(events)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await pool.close()
+
+
+async def test_undecodable_record_goes_to_dead_letters_and_consumer_goes_on(postgres, kafka, prefix):
+    pool = await setup(postgres, kafka, prefix)
+    good = request_event()
+    key = str(good.case_id).encode()
+    await produce(kafka.bootstrap, cases_topic(prefix, REGION), [
+        (key, b"this is not json {"),
+        (key, b'{"type": "request.submitted", "schema_version": 1, "case_id": "nope"}'),
+        (key, encode(good)),
+    ])
+    c = consumer(pool, kafka, prefix)
+    task = asyncio.create_task(c.run())
+    try:
+        async def applied() -> bool:
+            return await counts(pool) == [1]
+
+        await eventually(applied, what="the good event after two bad ones")
+        parked = await read_topic(kafka.bootstrap, dead_letter_topic(prefix, REGION), expected=2)
+        reasons = sorted(dict(r.headers)["reason"].decode() for r in parked)
+        assert len(parked) == 2
+        assert reasons[0].startswith("invalid request.submitted")
+        assert "case_id" in reasons[0]
+        assert reasons[1].startswith("not JSON")
+        assert {dict(r.headers)["source_topic"].decode() for r in parked} == {cases_topic(prefix, REGION)}
+        assert c.status()["dead_lettered"] == 2
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await pool.close()
