@@ -46,7 +46,7 @@ def create_service_app(
                 runtime.spawn(runtime.ensure_topics_forever(), "topics")
             else:
                 await runtime.ensure_topics()
-                runtime.start_consumer(proj, runtime.projection_topics())
+                runtime.start_consumer(proj, runtime.projection_topics(proj))
             if relay:
                 runtime.start_relay()
             yield

@@ -36,10 +36,11 @@ def run_cli(
     if args.command == "rebuild":
         assert projection is not None
         runtime = ServiceRuntime(settings)
+        proj = projection(runtime)
         result = asyncio.run(rebuild(
             dsn=settings.database_url, service_schema=settings.db_schema,
             projection_schema=runtime.projection_schema, bootstrap=settings.kafka_bootstrap,
-            topics=runtime.projection_topics(), projection=projection(runtime), swap=not args.no_swap))
+            topics=runtime.projection_topics(proj), projection=proj, swap=not args.no_swap))
         print(json.dumps({"rebuilt": result.schema, "records": result.records, "applied": result.applied,  # noqa: T201
                           "seconds": round(result.seconds, 2), "events_per_second": round(result.per_second),
                           "swapped": result.swapped}))

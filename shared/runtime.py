@@ -57,9 +57,10 @@ class ServiceRuntime:
     def keys_topics(self) -> list[str]:
         return [keys_topic(self.settings.topic_prefix, r.id) for r in self.regions]
 
-    def projection_topics(self) -> list[str]:
-        """Keys first, so a case's key is usually known before its events are applied."""
-        return self.keys_topics() + self.cases_topics()
+    def projection_topics(self, projection: Projection) -> list[str]:
+        """The case streams, and the key topics where the projection keeps keys (those first)."""
+        keys = [t for t in self.keys_topics() if t in projection.record_handlers]
+        return keys + self.cases_topics()
 
     def dead_letter_for(self, topic: str) -> str:
         region = topic.removeprefix(f"{self.settings.topic_prefix}.").split(".")[0]

@@ -1,0 +1,41 @@
+# Pyydä apua! — the two commands a newcomer needs are `make run` and `make test`.
+PYTHON ?= python3
+export PYTHONPATH := $(CURDIR)
+
+.PHONY: run test test-unit test-integration install infra-up infra-down infra-status infra-reset lint typecheck rebuild-routing rebuild-notify rebuild-reporting
+
+run: install ## Kafka, PostgreSQL, the four services and a demo region; Ctrl-C stops everything
+	$(PYTHON) -m deploy.local.run
+
+test: install ## every test, against a real Kafka and PostgreSQL the tests start on free ports
+	$(PYTHON) -m pytest
+
+test-unit:
+	$(PYTHON) -m pytest tests/unit
+
+test-integration: install
+	$(PYTHON) -m pytest tests/integration
+
+install:
+	@bash deploy/local/install.sh
+
+infra-up: install ## Kafka on 19092 and PostgreSQL on 55432 (APUA_KAFKA_PORT, APUA_PG_PORT)
+	$(PYTHON) -m deploy.local.infra up
+
+infra-down:
+	$(PYTHON) -m deploy.local.infra down
+
+infra-status:
+	$(PYTHON) -m deploy.local.infra status
+
+infra-reset: ## stop both and delete their data in .local/
+	$(PYTHON) -m deploy.local.infra reset
+
+rebuild-routing rebuild-notify rebuild-reporting: ## replay the stream into a fresh projection and swap it in
+	$(PYTHON) -m services.$(subst rebuild-,,$@) rebuild
+
+lint:
+	ruff check .
+
+typecheck:
+	mypy

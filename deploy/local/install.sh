@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what the project needs on a fresh Debian machine, skipping what is already there:
+# Java 17+, Maven and PostgreSQL from Debian's packages, the Python packages, and Kafka's jars.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+need=()
+command -v java >/dev/null 2>&1 || need+=(openjdk-17-jre-headless)
+command -v mvn >/dev/null 2>&1 || need+=(maven)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+command -v runuser >/dev/null 2>&1 || need+=(util-linux)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing Debian packages: ${need[*]}"
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}"
+  # Debian starts a cluster of its own on 5432; the project runs private clusters instead.
+  if [[ " ${need[*]} " == *" postgresql "* ]] && command -v pg_ctlcluster >/dev/null 2>&1; then
+    for conf in /etc/postgresql/*/main; do
+      [ -d "$conf" ] && $sudo pg_ctlcluster "$(basename "$(dirname "$conf")")" main stop 2>/dev/null || true
+    done
+  fi
+fi
+
+PYTHON=${PYTHON:-python3}
+if ! "$PYTHON" -c "import fastapi, aiokafka, asyncpg, structlog, pytest_asyncio, services" >/dev/null 2>&1; then
+  "$PYTHON" -m pip install -q --disable-pip-version-check -e ".[dev]"
+fi
+"$PYTHON" -m deploy.local.infra fetch >/dev/null
+echo "installed: Python packages, Kafka jars in .cache/kafka, PostgreSQL $(ls /usr/lib/postgresql | sort -V | tail -1)"

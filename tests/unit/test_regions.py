@@ -1,0 +1,61 @@
+"""Region configuration: the shipped regions are valid, and mistakes are named clearly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from shared.errors import ConfigurationError, NotFound
+from shared.regions import load_regions, slugify
+from shared.settings import ROOT
+
+REGIONS = ROOT / "deploy" / "regions"
+
+
+def test_shipped_regions() -> None:
+    regions = load_regions(REGIONS)
+    vs = regions.by_id["varsinais-suomi"]
+    pp = regions.by_id["pohjois-pohjanmaa"]
+    assert len(vs.municipalities) == 27 and vs.deadline.business_days == 1
+    assert len(pp.municipalities) == 30 and pp.deadline.business_days == 3
+    assert set(vs.languages) == {"fi", "sv"}
+    assert all(m.name.sv for m in vs.municipalities)
+    region, turku = regions.region_of("turku")
+    assert (region.id, turku.name.sv) == ("varsinais-suomi", "Åbo")
+    assert regions.region_of("oulu")[0].id == "pohjois-pohjanmaa"
+    assert {m.id for m in vs.municipalities} >= {"raisio", "rusko", "naantali", "koski-tl", "poytya"}
+
+
+def test_unknown_municipality_is_named() -> None:
+    with pytest.raises(NotFound, match="'atlantis'"):
+        load_regions(REGIONS).region_of("atlantis")
+
+
+def test_only_named_regions_are_served() -> None:
+    regions = load_regions(REGIONS, ["pohjois-pohjanmaa"])
+    assert [r.id for r in regions] == ["pohjois-pohjanmaa"]
+    with pytest.raises(NotFound):
+        regions.region_of("raisio")
+    with pytest.raises(ConfigurationError, match="lappi"):
+        load_regions(REGIONS, ["lappi"])
+
+
+def test_errors_name_the_file_and_field(tmp_path: Path) -> None:
+    text = (REGIONS / "pohjois-pohjanmaa.yaml").read_text().replace("business_days: 3", "business_days: 0")
+    (tmp_path / "pohjois-pohjanmaa.yaml").write_text(text)
+    with pytest.raises(ConfigurationError, match=r"pohjois-pohjanmaa.yaml: deadline.business_days"):
+        load_regions(tmp_path)
+
+
+def test_duplicate_municipality_is_refused(tmp_path: Path) -> None:
+    text = (REGIONS / "pohjois-pohjanmaa.yaml").read_text()
+    (tmp_path / "pohjois-pohjanmaa.yaml").write_text(text.replace("id: ii\n", "id: oulu\n"))
+    with pytest.raises(ConfigurationError, match="oulu"):
+        load_regions(tmp_path)
+
+
+def test_slugify() -> None:
+    assert slugify("Koski Tl") == "koski-tl"
+    assert slugify("Pöytyä") == "poytya"
+    assert slugify("Kemiönsaari") == "kemionsaari"
