@@ -17,7 +17,7 @@ HELSINKI = ZoneInfo("Europe/Helsinki")
 
 @lru_cache(maxsize=64)
 def _holidays(year: int) -> frozenset[date]:
-    return frozenset(holidays.Finland(years=year).keys())
+    return frozenset(holidays.country_holidays("FI", years=year).keys())
 
 
 def is_business_day(day: date) -> bool:

@@ -22,15 +22,15 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListen
 from aiokafka.structs import ConsumerRecord
 
 from shared.codec import decode
-from shared.db import CONNECTION_ERRORS
+from shared.db import CONNECTION_ERRORS, Conn
 from shared.errors import UndecodableEvent
 from shared.events import EventBase
 from shared.outbox import new_producer
 
 log = structlog.get_logger(__name__)
 
-EventHandler = Callable[[asyncpg.Connection, EventBase], Awaitable[None]]
-RecordHandler = Callable[[asyncpg.Connection, ConsumerRecord[bytes, bytes]], Awaitable[None]]
+EventHandler = Callable[[Conn, EventBase], Awaitable[None]]
+RecordHandler = Callable[[Conn, ConsumerRecord[bytes, bytes]], Awaitable[None]]
 
 TRACKING_DDL = """
 CREATE TABLE projection_offsets (
@@ -238,7 +238,7 @@ class ProjectionConsumer:
         self._sought.pop(tp, None)
         self.applied += applied
 
-    async def _apply_carefully(self, conn: asyncpg.Connection, record: ConsumerRecord[bytes, bytes]) -> int:
+    async def _apply_carefully(self, conn: Conn, record: ConsumerRecord[bytes, bytes]) -> int:
         try:
             async with conn.transaction():
                 return await self._apply_record(conn, record)
@@ -248,7 +248,7 @@ class ProjectionConsumer:
             await self._dead_letter(record, f"handler failed: {type(exc).__name__}")
             return 0
 
-    async def _apply_record(self, conn: asyncpg.Connection, record: ConsumerRecord[bytes, bytes]) -> int:
+    async def _apply_record(self, conn: Conn, record: ConsumerRecord[bytes, bytes]) -> int:
         raw_handler = self.projection.record_handlers.get(record.topic)
         if raw_handler is not None:
             try:

@@ -89,14 +89,14 @@ def new_event(
     event_id = uuid.uuid4()
     if correlation_id is None:
         correlation_id = causation.correlation_id if causation is not None else event_id
-    return cls(
-        event_id=event_id,
-        case_id=case_id,
-        region=region,
-        municipality=municipality,
-        occurred_at=occurred_at or datetime.now(UTC),
-        actor=actor,
-        correlation_id=correlation_id,
-        causation_id=causation.event_id if causation is not None else None,
-        payload=payload,
-    )
+    return cls.model_validate({
+        "event_id": event_id,
+        "case_id": case_id,
+        "region": region,
+        "municipality": municipality,
+        "occurred_at": occurred_at or datetime.now(UTC),
+        "actor": actor,
+        "correlation_id": correlation_id,
+        "causation_id": causation.event_id if causation is not None else None,
+        "payload": payload,
+    })

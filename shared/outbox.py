@@ -17,6 +17,7 @@ import structlog
 from aiokafka import AIOKafkaProducer
 
 from shared.codec import encode
+from shared.db import Conn
 from shared.events import EventBase
 
 log = structlog.get_logger(__name__)
@@ -40,7 +41,7 @@ def event_headers(event: EventBase) -> list[tuple[str, str]]:
 
 
 async def enqueue(
-    conn: asyncpg.Connection,
+    conn: Conn,
     topic: str,
     key: bytes | None,
     value: bytes | None,
@@ -53,7 +54,7 @@ async def enqueue(
     )
 
 
-async def enqueue_event(conn: asyncpg.Connection, topic: str, event: EventBase) -> None:
+async def enqueue_event(conn: Conn, topic: str, event: EventBase) -> None:
     await enqueue(conn, topic, str(event.case_id).encode(), encode(event), event_headers(event))
 
 

@@ -14,7 +14,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from shared.consumer import Projection, ProjectionConsumer
-from shared.db import CONNECTION_ERRORS, create_pool, migrate
+from shared.db import DB_ERRORS, create_pool, migrate
 from shared.outbox import OutboxRelay
 from shared.regions import Regions, load_regions
 from shared.settings import ServiceSettings
@@ -140,7 +140,7 @@ class ServiceRuntime:
             try:
                 await asyncio.wait_for(self.pool.fetchval("SELECT 1"), 2.0)
                 db_ok = True
-            except (*CONNECTION_ERRORS, asyncpg.PostgresError):
+            except DB_ERRORS:
                 db_ok = False
         kafka_ok = await self._kafka_ok()
         body["postgres"] = "up" if db_ok else "down"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Response
 
@@ -16,7 +16,7 @@ router = APIRouter(prefix="/api/v1", tags=["requests"])
 
 RuntimeDep = Annotated[ServiceRuntime, Depends(get_runtime)]
 
-ERRORS = {
+ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "unknown municipality (named in the body)"},
     413: {"description": "the body is over 64 KiB"},
     422: {"description": "a field is missing or invalid (each one named in `fields`)"},

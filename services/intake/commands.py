@@ -11,6 +11,7 @@ import structlog
 
 from services.intake.models import Accepted, NewRequest
 from shared.businessdays import answer_due
+from shared.db import Conn
 from shared.events import RequestSubmitted, RequestSubmittedPayload, new_event
 from shared.outbox import enqueue, enqueue_event
 from shared.regions import Regions
@@ -29,7 +30,7 @@ def new_reference() -> str:
 
 
 async def submit_request(
-    *, conn: asyncpg.Connection, request: NewRequest, regions: Regions, kek: bytes, kek_id: str,
+    *, conn: Conn, request: NewRequest, regions: Regions, kek: bytes, kek_id: str,
     topic_prefix: str, now: datetime | None = None,
 ) -> tuple[Accepted, bool]:
     """Store the request once per ``submission_id``; returns the receipt and whether it is new."""
@@ -81,7 +82,7 @@ async def submit_request(
     return _receipt(row, region.deadline.business_days), True
 
 
-async def _by_submission(conn: asyncpg.Connection, submission_id: uuid.UUID) -> asyncpg.Record | None:
+async def _by_submission(conn: Conn, submission_id: uuid.UUID) -> asyncpg.Record | None:
     return await conn.fetchrow(
         "SELECT case_id, reference, region, municipality, answer_due FROM requests WHERE submission_id = $1",
         submission_id,

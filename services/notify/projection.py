@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import uuid
 
-import asyncpg
-
 from shared.consumer import TRACKING_DDL, EventHandler, Projection
+from shared.db import Conn
 from shared.events import EventBase, RequestSubmitted
 from shared.runtime import ServiceRuntime
 
@@ -44,7 +43,7 @@ def notification_id(cause_event_id: uuid.UUID, recipient: str, template: str) ->
     return uuid.uuid5(NOTIFICATION_NAMESPACE, f"{cause_event_id}/{recipient}/{template}")
 
 
-async def on_request_submitted(conn: asyncpg.Connection, event: EventBase) -> None:
+async def on_request_submitted(conn: Conn, event: EventBase) -> None:
     """A family that left a contact gets a receipt (Act 13/2003: acknowledge without delay)."""
     assert isinstance(event, RequestSubmitted)
     p = event.payload

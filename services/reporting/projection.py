@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import asyncpg
-
 from shared.businessdays import HELSINKI, is_business_day
 from shared.consumer import TRACKING_DDL, EventHandler, Projection
+from shared.db import Conn
 from shared.events import EventBase, RequestSubmitted
 from shared.runtime import ServiceRuntime
 
@@ -35,7 +34,7 @@ def after_hours(local_hour: int, business_day: bool) -> bool:
     return not business_day or local_hour < 8 or local_hour >= 16
 
 
-async def on_request_submitted(conn: asyncpg.Connection, event: EventBase) -> None:
+async def on_request_submitted(conn: Conn, event: EventBase) -> None:
     assert isinstance(event, RequestSubmitted)
     p = event.payload
     local = event.occurred_at.astimezone(HELSINKI)

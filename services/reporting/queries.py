@@ -7,6 +7,8 @@ from datetime import date
 import asyncpg
 from pydantic import BaseModel
 
+from shared.db import Conn
+
 SUPPRESS_BELOW = 5
 Count = int | str
 
@@ -29,7 +31,7 @@ class Stats(BaseModel):
     municipalities: list[MunicipalityCount]
 
 
-async def contacts_by_municipality(*, conn: asyncpg.Connection | asyncpg.Pool, region: str | None,
+async def contacts_by_municipality(*, conn: Conn | asyncpg.Pool, region: str | None,
                                    since: date | None, until: date | None) -> Stats:
     rows = await conn.fetch(
         "SELECT municipality, count(*) AS n FROM contacts WHERE ($1::text IS NULL OR region = $1)"

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncpg
 from aiokafka.structs import ConsumerRecord
 from pydantic import ValidationError
 
 from shared.businessdays import end_of_day_utc
 from shared.consumer import TRACKING_DDL, EventHandler, PoisonRecord, Projection
+from shared.db import Conn
 from shared.events import EventBase, RequestSubmitted
 from shared.runtime import ServiceRuntime
 from shared.sealing import WrappedKey
@@ -45,7 +45,7 @@ MIGRATIONS = [
 ]
 
 
-async def on_request_submitted(conn: asyncpg.Connection, event: EventBase) -> None:
+async def on_request_submitted(conn: Conn, event: EventBase) -> None:
     assert isinstance(event, RequestSubmitted)
     p = event.payload
     await conn.execute(
@@ -59,7 +59,7 @@ async def on_request_submitted(conn: asyncpg.Connection, event: EventBase) -> No
     )
 
 
-async def on_case_key(conn: asyncpg.Connection, record: ConsumerRecord[bytes, bytes]) -> None:
+async def on_case_key(conn: Conn, record: ConsumerRecord[bytes, bytes]) -> None:
     """The key topic: a wrapped data key, or a tombstone that erases the case's key."""
     if record.value is None:
         if record.key is not None:

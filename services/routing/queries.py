@@ -8,6 +8,8 @@ from datetime import date, datetime
 import asyncpg
 from pydantic import BaseModel
 
+from shared.db import Conn
+
 
 class QueueItem(BaseModel):
     """A case in the queue: what staff need to order their work, no personal data."""
@@ -27,7 +29,7 @@ class QueueItem(BaseModel):
     version: int
 
 
-async def list_cases(*, conn: asyncpg.Connection | asyncpg.Pool, region: str | None = None,
+async def list_cases(*, conn: Conn | asyncpg.Pool, region: str | None = None,
                      municipality: str | None = None, status: str | None = None,
                      limit: int = 200) -> list[QueueItem]:
     rows = await conn.fetch(
