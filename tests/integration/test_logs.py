@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import uuid
@@ -17,15 +18,16 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 def json_logs():
-    configure_logging("test", "DEBUG")
-    yield
+    out = io.StringIO()
+    configure_logging("test", "DEBUG", stream=out)
+    yield out
     # The configuration printed to this test's captured stdout; later tests get the defaults back.
     structlog.reset_defaults()
     structlog.contextvars.clear_contextvars()
     logging.getLogger().handlers = []
 
 
-async def test_logs_are_json_with_ids_and_no_personal_data(postgres, kafka, prefix, capsys, json_logs):
+async def test_logs_are_json_with_ids_and_no_personal_data(postgres, kafka, prefix, json_logs):
     marker = f"MARKER{uuid.uuid4().hex}"
     env = {"prefix": prefix, "dsn": postgres.dsn, "bootstrap": kafka.bootstrap}
     async with running(APPS["intake"](settings_for("intake", **env))) as intake, \
@@ -39,7 +41,7 @@ async def test_logs_are_json_with_ids_and_no_personal_data(postgres, kafka, pref
             return len((await routing.get("/api/v1/cases")).json()) == 1
 
         await eventually(queued, what="the case in routing")
-    out = capsys.readouterr().out
+    out = json_logs.getvalue()
     lines = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
     assert lines, "no JSON log lines"
     assert marker not in out
