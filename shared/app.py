@@ -41,10 +41,10 @@ def create_service_app(
         proj = projection(runtime) if projection is not None else None
         await runtime.open_pool(own_migrations or [], proj)
         try:
-            if proj is None:
+            if relay:
                 # Kafka may be away: a producing service still accepts, its relay delivers later.
-                runtime.spawn(runtime.ensure_topics_forever(), "topics")
-            else:
+                runtime.spawn(runtime.ensure_topics_forever(then_consume=proj), "topics")
+            elif proj is not None:
                 await runtime.ensure_topics()
                 runtime.start_consumer(proj, runtime.projection_topics(proj))
             if relay:

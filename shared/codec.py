@@ -52,7 +52,7 @@ class Upcasters:
 
 
 UPCASTERS = Upcasters(CURRENT_VERSIONS)
-_EVENT = TypeAdapter(Event)
+_EVENT: TypeAdapter[EventBase] = TypeAdapter(Event)
 
 
 def encode(event: EventBase) -> bytes:
@@ -71,7 +71,8 @@ def decode(raw: bytes, upcasters: Upcasters = UPCASTERS) -> EventBase | None:
     if data["type"] not in upcasters.current_versions:
         return None
     try:
-        return _EVENT.validate_python(data)
+        event: EventBase = _EVENT.validate_python(data)
+        return event
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:5])
         raise UndecodableEvent(f"invalid {data['type']}: {problems}") from exc

@@ -66,9 +66,69 @@ class RequestSubmitted(EventBase):
     payload: RequestSubmittedPayload
 
 
-Event = Annotated[RequestSubmitted, Field(discriminator="type")]
-EVENT_TYPES: dict[str, type[EventBase]] = {"request.submitted": RequestSubmitted}
-CURRENT_VERSIONS: dict[str, int] = {"request.submitted": 1}
+class FamilyMessageAddedPayload(_Frozen):
+    message_id: uuid.UUID = Field(description="made by the client; a retried send carries the same id")
+    message: Sealed
+
+
+class FamilyMessageAdded(EventBase):
+    """The family wrote more to the same case (from the status page)."""
+
+    type: Literal["family.message_added"] = "family.message_added"
+    schema_version: Literal[1] = 1
+    payload: FamilyMessageAddedPayload
+
+
+class ReplySentPayload(_Frozen):
+    reply_id: uuid.UUID
+    text: Sealed = Field(description="the written reply, sealed with the case key")
+
+
+class ReplySent(EventBase):
+    """Staff answered in writing; the family reads it on the status page."""
+
+    type: Literal["reply.sent"] = "reply.sent"
+    schema_version: Literal[1] = 1
+    payload: ReplySentPayload
+
+
+Outcome = Literal["guidance_enough", "referred", "same_worker_continues", "not_reached", "not_a_request"]
+
+
+class CaseClosedPayload(_Frozen):
+    outcome: Outcome
+    referred_to: str | None = Field(default=None, description="service id from the region's directory")
+
+
+class CaseClosed(EventBase):
+    type: Literal["case.closed"] = "case.closed"
+    schema_version: Literal[1] = 1
+    payload: CaseClosedPayload
+
+
+class FeedbackGivenPayload(_Frozen):
+    score: int = Field(ge=1, le=5, description="how much did this help, 1 (not at all) to 5 (very much)")
+    comment: Sealed | None = None
+
+
+class FeedbackGiven(EventBase):
+    """The family answered the one optional question after the case was closed."""
+
+    type: Literal["feedback.given"] = "feedback.given"
+    schema_version: Literal[1] = 1
+    payload: FeedbackGivenPayload
+
+
+Event = Annotated[
+    RequestSubmitted | FamilyMessageAdded | ReplySent | CaseClosed | FeedbackGiven,
+    Field(discriminator="type"),
+]
+EVENT_TYPES: dict[str, type[EventBase]] = {
+    cls.model_fields["type"].default: cls
+    for cls in (RequestSubmitted, FamilyMessageAdded, ReplySent, CaseClosed, FeedbackGiven)
+}
+CURRENT_VERSIONS: dict[str, int] = {name: cls.model_fields["schema_version"].default
+                                    for name, cls in EVENT_TYPES.items()}
 
 E = TypeVar("E", bound=EventBase)
 

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.db import CONNECTION_ERRORS, unavailable
-from shared.errors import DomainError, ServiceUnavailable
+from shared.errors import DomainError
 
 log = structlog.get_logger(__name__)
 
@@ -41,7 +41,13 @@ async def _on_validation(request: Request, exc: RequestValidationError) -> JSONR
 
 async def _on_domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
-    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, ServiceUnavailable) else None
+    return domain_error_response(exc)
+
+
+def domain_error_response(exc: DomainError) -> JSONResponse:
+    """The one JSON shape of an error: ``error`` (a code), ``detail`` (a sentence), and named values."""
+    retry_after = getattr(exc, "retry_after", None)
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
     content: dict[str, Any] = {"error": exc.code, "detail": exc.detail}
     content.update({k: v for k, v in exc.context.items() if isinstance(v, str | int | float | bool)})
     return JSONResponse(status_code=exc.status_code, content=content, headers=headers)

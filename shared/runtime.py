@@ -82,15 +82,18 @@ class ServiceRuntime:
                                                                   s.topic_replication)]
         await ensure_topics(s.kafka_bootstrap, topics)
 
-    async def ensure_topics_forever(self) -> None:
-        """Create the region topics, waiting for the broker as long as it takes (a background task)."""
+    async def ensure_topics_forever(self, then_consume: Projection | None = None) -> None:
+        """Create the region topics, waiting for the broker as long as it takes, then start consuming."""
         while True:
             try:
                 await self.ensure_topics()
-                return
+                break
             except Exception as exc:
                 log.warning("topics.not_created_yet", error=type(exc).__name__)
                 await asyncio.sleep(2.0)
+        if then_consume is not None:
+            # A producing service stays ready without Kafka: accepting is what it is for.
+            self.start_consumer(then_consume, self.projection_topics(then_consume), kafka_required=False)
 
     def start_relay(self) -> OutboxRelay:
         assert self.pool is not None
@@ -98,9 +101,11 @@ class ServiceRuntime:
         self.spawn(self.relay.run(), "relay")
         return self.relay
 
-    def start_consumer(self, projection: Projection, topics: list[str]) -> ProjectionConsumer:
+    def start_consumer(self, projection: Projection, topics: list[str], *, kafka_required: bool = True
+                       ) -> ProjectionConsumer:
+        """Consume ``topics``; ``kafka_required`` makes readiness fail while Kafka is away."""
         assert self.pool is not None
-        self.kafka_required = True
+        self.kafka_required = kafka_required
         self.consumer = ProjectionConsumer(
             pool=self.pool, bootstrap=self.settings.kafka_bootstrap, group_id=self.settings.group_id,
             topics=topics, projection=projection, dead_letter_topic=self.dead_letter_for)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import asyncpg
 import structlog
 
+from services.intake.family import new_pickup_code, store_pickup_code
 from services.intake.models import Accepted, NewRequest
 from shared.businessdays import answer_due
 from shared.db import Conn
@@ -60,6 +61,8 @@ async def submit_request(
         wrapped = wrap_key(kek, kek_id, case_id, region.id, data_key)
         await conn.execute("INSERT INTO case_keys (case_id, kek_id, nonce, wrapped) VALUES ($1, $2, $3, $4)",
                            case_id, wrapped.kek_id, wrapped.nonce, wrapped.wrapped)
+        pickup_code = new_pickup_code()
+        await store_pickup_code(conn, case_id, pickup_code)
         personal = {"message": request.message, "contact": request.contact.model_dump(exclude_none=True)}
         event = new_event(
             RequestSubmitted, case_id=case_id, region=region.id, municipality=municipality.id, actor="family",
@@ -79,7 +82,8 @@ async def submit_request(
     structlog.contextvars.bind_contextvars(case_id=str(case_id), event_id=str(event.event_id),
                                            correlation_id=str(event.correlation_id))
     log.info("request.accepted", region=region.id, municipality=municipality.id)
-    return _receipt(row, region.deadline.business_days), True
+    receipt = _receipt(row, region.deadline.business_days)
+    return receipt.model_copy(update={"pickup_code": pickup_code}), True
 
 
 async def _by_submission(conn: Conn, submission_id: uuid.UUID) -> asyncpg.Record | None:

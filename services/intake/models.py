@@ -61,6 +61,14 @@ class NewRequest(BaseModel):
     child_age_group: AgeGroup | None = None
     message: Annotated[str, StringConstraints(min_length=1, max_length=MAX_MESSAGE)]
     contact: Contact
+    website: str | None = Field(default=None, description="a honeypot: people leave it empty, some robots do not")
+
+    @field_validator("website")
+    @classmethod
+    def _honeypot_empty(cls, value: str | None) -> str | None:
+        if value:
+            raise ValueError("leave this field empty")
+        return None
 
     @field_validator("message")
     @classmethod
@@ -79,3 +87,6 @@ class Accepted(BaseModel):
     municipality: str
     answer_due: date
     deadline_business_days: int
+    pickup_code: str | None = Field(
+        default=None, description="shown once, only when the request is new: with the reference it opens the "
+                                  "status page (anonymous families need it to read the answer)")

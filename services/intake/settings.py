@@ -11,3 +11,13 @@ class IntakeSettings(ServiceSettings):
     service: str = "intake"
     port: int = Field(default=8010, validation_alias="APUA_INTAKE_PORT")
     max_body_bytes: int = 64 * 1024
+    # Per client (told apart by a keyed hash, never stored): requests sent and status sign-in attempts.
+    submit_limit: int = 10
+    status_limit: int = 30
+    rate_window_s: float = 600.0
+    secure_cookies: bool = False
+
+    @property
+    def cookie_secure(self) -> bool:
+        """Cookies only over TLS in production; local runs are plain HTTP."""
+        return self.secure_cookies or self.environment == "production"

@@ -1,0 +1,245 @@
+"""The family's way back to their case: pick-up codes, short sessions, the status view, more messages.
+
+A pick-up code is shown once; only its argon2id hash is kept. Wrong codes count against the
+reference: after ``MAX_FAILURES`` the reference is locked for ``LOCK_MINUTES`` whatever code is
+tried, so guessing is hopeless even before the code's ~98 bits are considered.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import structlog
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from shared.db import Conn
+from shared.errors import Conflict, DomainError, NotFound
+from shared.events import (
+    FamilyMessageAdded,
+    FamilyMessageAddedPayload,
+    FeedbackGiven,
+    FeedbackGivenPayload,
+    new_event,
+)
+from shared.outbox import enqueue_event
+from shared.sealing import KeyUnavailable, Sealed, WrappedKey, seal, unseal, unwrap_key
+from shared.topics import cases_topic
+
+log = structlog.get_logger(__name__)
+
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # 30 symbols, nothing that reads as another
+CODE_GROUPS, CODE_GROUP_LEN = 4, 5  # 30**20 ≈ 2**98
+MAX_FAILURES = 5
+LOCK_MINUTES = 15
+SESSION_MINUTES = 30
+_HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
+
+
+class Locked(DomainError):
+    status_code = 429
+    code = "too_many_attempts"
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+class WrongCode(DomainError):
+    status_code = 401
+    code = "wrong_reference_or_code"
+
+
+def new_pickup_code() -> str:
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_GROUPS * CODE_GROUP_LEN))
+    return "-".join(raw[i:i + CODE_GROUP_LEN] for i in range(0, len(raw), CODE_GROUP_LEN))
+
+
+def normalise(code: str) -> str:
+    """Forgive case, spaces and missing dashes when a code is typed back."""
+    raw = "".join(ch for ch in code.upper() if ch.isalnum())
+    return "-".join(raw[i:i + CODE_GROUP_LEN] for i in range(0, len(raw), CODE_GROUP_LEN))
+
+
+def hash_code(code: str) -> str:
+    return _HASHER.hash(normalise(code))
+
+
+async def store_pickup_code(conn: Conn, case_id: uuid.UUID, code: str) -> None:
+    await conn.execute("INSERT INTO pickup_codes (case_id, code_hash) VALUES ($1, $2)", case_id, hash_code(code))
+
+
+async def verify_pickup(conn: Conn, reference: str, code: str, now: datetime | None = None) -> uuid.UUID:
+    """The case for ``reference`` if ``code`` is right; counts failures and locks the reference."""
+    now = now or datetime.now(UTC)
+    reference = reference.strip().upper()
+    async with conn.transaction():
+        row = await conn.fetchrow(
+            "SELECT p.case_id, p.code_hash, p.failures, p.locked_until FROM pickup_codes p"
+            " JOIN requests r USING (case_id) WHERE r.reference = $1 FOR UPDATE OF p", reference)
+        if row is None:
+            _HASHER.hash("timing")  # the same work as a wrong code, so a reference can't be probed by time
+            raise WrongCode("the reference or the pick-up code does not match")
+        if row["locked_until"] is not None and row["locked_until"] > now:
+            seconds = int((row["locked_until"] - now).total_seconds()) + 1
+            raise Locked("too many wrong codes for this reference; try again later", retry_after=seconds)
+        try:
+            _HASHER.verify(row["code_hash"], normalise(code))
+        except (VerificationError, InvalidHashError):
+            failures = row["failures"] + 1
+            locked_until = now + timedelta(minutes=LOCK_MINUTES) if failures >= MAX_FAILURES else None
+            await conn.execute("UPDATE pickup_codes SET failures = $2, locked_until = $3 WHERE case_id = $1",
+                               row["case_id"], 0 if locked_until else failures, locked_until)
+            log.warning("status.wrong_code", case_id=str(row["case_id"]), failures=failures,
+                        locked=locked_until is not None)
+            raise WrongCode("the reference or the pick-up code does not match") from None
+        if row["failures"]:
+            await conn.execute("UPDATE pickup_codes SET failures = 0 WHERE case_id = $1", row["case_id"])
+        case_id: uuid.UUID = row["case_id"]
+        return case_id
+
+
+@dataclass(frozen=True)
+class FamilySession:
+    case_id: uuid.UUID
+    csrf: str
+
+
+def _token_hash(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
+
+
+async def open_session(conn: Conn, case_id: uuid.UUID) -> tuple[str, FamilySession]:
+    """A fresh random token for the cookie (only its hash is stored) and a CSRF token for forms."""
+    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
+    await conn.execute("DELETE FROM family_sessions WHERE expires_at < now()")
+    await conn.execute(
+        "INSERT INTO family_sessions (token_hash, case_id, csrf, expires_at) VALUES ($1, $2, $3, $4)",
+        _token_hash(token), case_id, csrf, datetime.now(UTC) + timedelta(minutes=SESSION_MINUTES))
+    return token, FamilySession(case_id=case_id, csrf=csrf)
+
+
+async def find_session(conn: Conn, token: str | None) -> FamilySession | None:
+    if not token:
+        return None
+    row = await conn.fetchrow(
+        "SELECT case_id, csrf FROM family_sessions WHERE token_hash = $1 AND expires_at > now()", _token_hash(token))
+    return FamilySession(case_id=row["case_id"], csrf=row["csrf"]) if row else None
+
+
+async def close_session(conn: Conn, token: str | None) -> None:
+    if token:
+        await conn.execute("DELETE FROM family_sessions WHERE token_hash = $1", _token_hash(token))
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    at: datetime
+    from_staff: bool
+    text: str | None  # None: the case's key is erased
+
+
+@dataclass(frozen=True)
+class StatusView:
+    case_id: uuid.UUID
+    reference: str
+    region: str
+    municipality: str
+    language: str
+    answer_due: date
+    closed: bool
+    feedback_given: bool
+    timeline: list[TimelineItem]
+
+    @property
+    def has_reply(self) -> bool:
+        return any(item.from_staff for item in self.timeline)
+
+
+async def status_view(conn: Conn, case_id: uuid.UUID, kek: bytes) -> StatusView:
+    request = await conn.fetchrow(
+        "SELECT r.reference, r.region, r.municipality, r.language, r.answer_due, k.kek_id, k.nonce, k.wrapped"
+        " FROM requests r LEFT JOIN case_keys k USING (case_id) WHERE r.case_id = $1", case_id)
+    if request is None:
+        raise NotFound("no such case")
+    state = await conn.fetchrow("SELECT closed, feedback_given FROM family_case_state WHERE case_id = $1", case_id)
+    rows = await conn.fetch(
+        "SELECT at, from_staff, sealed FROM family_timeline WHERE case_id = $1 ORDER BY at, event_id", case_id)
+    data_key = None
+    if request["wrapped"] is not None:
+        data_key = unwrap_key(kek, WrappedKey(case_id=case_id, region=request["region"], kek_id=request["kek_id"],
+                                              nonce=request["nonce"], wrapped=request["wrapped"]))
+    timeline = [TimelineItem(at=r["at"], from_staff=r["from_staff"],
+                             text=_open_text(data_key, case_id, r["sealed"])) for r in rows]
+    return StatusView(case_id=case_id, reference=request["reference"], region=request["region"],
+                      municipality=request["municipality"], language=request["language"],
+                      answer_due=request["answer_due"], closed=bool(state and state["closed"]),
+                      feedback_given=bool(state and state["feedback_given"]), timeline=timeline)
+
+
+def _open_text(data_key: bytes | None, case_id: uuid.UUID, sealed_json: str) -> str | None:
+    if data_key is None:
+        return None
+    try:
+        value = unseal(data_key, case_id, Sealed.model_validate_json(sealed_json))
+    except KeyUnavailable:
+        return None
+    if isinstance(value, dict):  # the request itself: its message, never its contact details
+        value = value.get("message")
+    return value if isinstance(value, str) else None
+
+
+async def _case_key(conn: Conn, case_id: uuid.UUID, kek: bytes) -> tuple[bytes, str, str]:
+    row = await conn.fetchrow(
+        "SELECT r.region, r.municipality, k.kek_id, k.nonce, k.wrapped FROM requests r JOIN case_keys k"
+        " USING (case_id) WHERE r.case_id = $1", case_id)
+    if row is None:
+        raise NotFound("this case can no longer be written to")
+    key = unwrap_key(kek, WrappedKey(case_id=case_id, region=row["region"], kek_id=row["kek_id"],
+                                     nonce=row["nonce"], wrapped=row["wrapped"]))
+    return key, row["region"], row["municipality"]
+
+
+async def add_message(conn: Conn, *, case_id: uuid.UUID, message_id: uuid.UUID, text: str, kek: bytes,
+                      topic_prefix: str) -> bool:
+    """Queue FamilyMessageAdded once per ``message_id``; False when it was already sent."""
+    async with conn.transaction():
+        first = await conn.fetchval(
+            "INSERT INTO family_writes (write_id, case_id, kind) VALUES ($1, $2, 'message')"
+            " ON CONFLICT DO NOTHING RETURNING true", message_id, case_id)
+        if not first:
+            return False
+        state = await conn.fetchval("SELECT closed FROM family_case_state WHERE case_id = $1", case_id)
+        if state:
+            raise Conflict("the case is closed; send a new request instead")
+        key, region, municipality = await _case_key(conn, case_id, kek)
+        event = new_event(FamilyMessageAdded, case_id=case_id, region=region, municipality=municipality,
+                          actor="family", payload=FamilyMessageAddedPayload(
+                              message_id=message_id, message=seal(key, case_id, text)))
+        await enqueue_event(conn, cases_topic(topic_prefix, region), event)
+    log.info("family.message_added", case_id=str(case_id), event_id=str(event.event_id))
+    return True
+
+
+async def give_feedback(conn: Conn, *, case_id: uuid.UUID, score: int, comment: str | None, kek: bytes,
+                        topic_prefix: str) -> None:
+    """Queue FeedbackGiven, once per closed case."""
+    async with conn.transaction():
+        closed = await conn.fetchval("SELECT closed FROM family_case_state WHERE case_id = $1", case_id)
+        if not closed:
+            raise Conflict("feedback is asked once the case is closed")
+        first = await conn.fetchval(
+            "INSERT INTO family_writes (write_id, case_id, kind) VALUES ($1, $2, 'feedback')"
+            " ON CONFLICT DO NOTHING RETURNING true", uuid.uuid4(), case_id)
+        if not first:
+            raise Conflict("feedback for this case was already given")
+        key, region, municipality = await _case_key(conn, case_id, kek)
+        event = new_event(FeedbackGiven, case_id=case_id, region=region, municipality=municipality, actor="family",
+                          payload=FeedbackGivenPayload(score=score,
+                                                       comment=seal(key, case_id, comment) if comment else None))
+        await enqueue_event(conn, cases_topic(topic_prefix, region), event)
+    log.info("family.feedback_given", case_id=str(case_id), event_id=str(event.event_id), score=score)

@@ -1,0 +1,85 @@
+"""Intake's projection: what a family sees on the status page, rebuilt from the stream.
+
+Sealed texts are kept sealed; they open with the case key only when the family looks.
+"""
+
+from __future__ import annotations
+
+from shared.consumer import TRACKING_DDL, EventHandler, Projection
+from shared.db import Conn
+from shared.events import CaseClosed, EventBase, FamilyMessageAdded, FeedbackGiven, ReplySent, RequestSubmitted
+from shared.runtime import ServiceRuntime
+
+MIGRATIONS = [
+    TRACKING_DDL
+    + """
+    CREATE TABLE family_timeline (
+        event_id uuid PRIMARY KEY,
+        case_id uuid NOT NULL,
+        at timestamptz NOT NULL,
+        from_staff boolean NOT NULL,
+        sealed jsonb NOT NULL
+    );
+    CREATE INDEX family_timeline_case ON family_timeline (case_id, at);
+    CREATE TABLE family_case_state (
+        case_id uuid PRIMARY KEY,
+        closed boolean NOT NULL DEFAULT false,
+        closed_at timestamptz,
+        feedback_given boolean NOT NULL DEFAULT false
+    );
+    """
+]
+
+
+async def _timeline(conn: Conn, event: EventBase, from_staff: bool, sealed_json: str) -> None:
+    await conn.execute(
+        "INSERT INTO family_timeline (event_id, case_id, at, from_staff, sealed) VALUES ($1, $2, $3, $4, $5::jsonb)"
+        " ON CONFLICT (event_id) DO NOTHING",
+        event.event_id, event.case_id, event.occurred_at, from_staff, sealed_json,
+    )
+
+
+async def on_request_submitted(conn: Conn, event: EventBase) -> None:
+    assert isinstance(event, RequestSubmitted)
+    await conn.execute("INSERT INTO family_case_state (case_id) VALUES ($1) ON CONFLICT DO NOTHING", event.case_id)
+    await _timeline(conn, event, False, event.payload.personal.model_dump_json())
+
+
+async def on_family_message(conn: Conn, event: EventBase) -> None:
+    assert isinstance(event, FamilyMessageAdded)
+    await _timeline(conn, event, False, event.payload.message.model_dump_json())
+
+
+async def on_reply(conn: Conn, event: EventBase) -> None:
+    assert isinstance(event, ReplySent)
+    await _timeline(conn, event, True, event.payload.text.model_dump_json())
+
+
+async def on_closed(conn: Conn, event: EventBase) -> None:
+    assert isinstance(event, CaseClosed)
+    await conn.execute(
+        "INSERT INTO family_case_state (case_id, closed, closed_at) VALUES ($1, true, $2)"
+        " ON CONFLICT (case_id) DO UPDATE SET closed = true, closed_at = EXCLUDED.closed_at",
+        event.case_id, event.occurred_at,
+    )
+
+
+async def on_feedback(conn: Conn, event: EventBase) -> None:
+    assert isinstance(event, FeedbackGiven)
+    await conn.execute(
+        "INSERT INTO family_case_state (case_id, feedback_given) VALUES ($1, true)"
+        " ON CONFLICT (case_id) DO UPDATE SET feedback_given = true", event.case_id)
+
+
+HANDLERS: dict[str, EventHandler] = {
+    "request.submitted": on_request_submitted,
+    "family.message_added": on_family_message,
+    "reply.sent": on_reply,
+    "case.closed": on_closed,
+    "feedback.given": on_feedback,
+}
+
+
+def projection(runtime: ServiceRuntime) -> Projection:
+    return Projection(name="intake", migrations=MIGRATIONS, tables=["family_timeline", "family_case_state"],
+                      event_handlers=HANDLERS)
