@@ -9,6 +9,11 @@ command -v java >/dev/null 2>&1 || need+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null 2>&1 || need+=(maven)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v runuser >/dev/null 2>&1 || need+=(util-linux)
+# The browser tests drive Debian's chromium (never a downloaded browser) and load axe-core from npm.
+if [ "${APUA_SKIP_BROWSER:-}" != "1" ]; then
+  [ -x /usr/bin/chromium ] || need+=(chromium fonts-dejavu-core)
+  command -v npm >/dev/null 2>&1 || need+=(npm)
+fi
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing Debian packages: ${need[*]}"
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -23,8 +28,9 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 PYTHON=${PYTHON:-python3}
-if ! "$PYTHON" -c "import fastapi, aiokafka, asyncpg, structlog, pytest_asyncio, services" >/dev/null 2>&1; then
-  "$PYTHON" -m pip install -q --disable-pip-version-check -e ".[dev]"
+"$PYTHON" -m pip install -q --disable-pip-version-check --root-user-action=ignore -e ".[dev]"
+if [ "${APUA_SKIP_BROWSER:-}" != "1" ] && [ ! -f node_modules/axe-core/axe.min.js ]; then
+  npm ci --no-audit --no-fund --loglevel=error
 fi
 "$PYTHON" -m deploy.local.infra fetch >/dev/null
 echo "installed: Python packages, Kafka jars in .cache/kafka, PostgreSQL $(ls /usr/lib/postgresql | sort -V | tail -1)"

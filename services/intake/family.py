@@ -77,30 +77,39 @@ async def verify_pickup(conn: Conn, reference: str, code: str, now: datetime | N
     """The case for ``reference`` if ``code`` is right; counts failures and locks the reference."""
     now = now or datetime.now(UTC)
     reference = reference.strip().upper()
-    async with conn.transaction():
+    failure: DomainError | None = None
+    async with conn.transaction():  # the failure count must commit, so errors are raised after it
         row = await conn.fetchrow(
             "SELECT p.case_id, p.code_hash, p.failures, p.locked_until FROM pickup_codes p"
             " JOIN requests r USING (case_id) WHERE r.reference = $1 FOR UPDATE OF p", reference)
         if row is None:
             _HASHER.hash("timing")  # the same work as a wrong code, so a reference can't be probed by time
-            raise WrongCode("the reference or the pick-up code does not match")
-        if row["locked_until"] is not None and row["locked_until"] > now:
+            failure = WrongCode("the reference or the pick-up code does not match")
+        elif row["locked_until"] is not None and row["locked_until"] > now:
             seconds = int((row["locked_until"] - now).total_seconds()) + 1
-            raise Locked("too many wrong codes for this reference; try again later", retry_after=seconds)
-        try:
-            _HASHER.verify(row["code_hash"], normalise(code))
-        except (VerificationError, InvalidHashError):
+            failure = Locked("too many wrong codes for this reference; try again later", retry_after=seconds)
+        elif not _code_matches(row["code_hash"], code):
             failures = row["failures"] + 1
             locked_until = now + timedelta(minutes=LOCK_MINUTES) if failures >= MAX_FAILURES else None
             await conn.execute("UPDATE pickup_codes SET failures = $2, locked_until = $3 WHERE case_id = $1",
                                row["case_id"], 0 if locked_until else failures, locked_until)
             log.warning("status.wrong_code", case_id=str(row["case_id"]), failures=failures,
                         locked=locked_until is not None)
-            raise WrongCode("the reference or the pick-up code does not match") from None
-        if row["failures"]:
+            failure = WrongCode("the reference or the pick-up code does not match")
+        elif row["failures"]:
             await conn.execute("UPDATE pickup_codes SET failures = 0 WHERE case_id = $1", row["case_id"])
-        case_id: uuid.UUID = row["case_id"]
-        return case_id
+    if failure is not None:
+        raise failure
+    assert row is not None
+    case_id: uuid.UUID = row["case_id"]
+    return case_id
+
+
+def _code_matches(code_hash: str, code: str) -> bool:
+    try:
+        return _HASHER.verify(code_hash, normalise(code))
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 @dataclass(frozen=True)
