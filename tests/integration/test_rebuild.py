@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from contextlib import AsyncExitStack
+
 import pytest
 
+from services.intake.projection import projection as intake_projection
 from services.reporting.projection import projection as reporting_projection
 from services.routing.projection import projection as routing_projection
 from shared.rebuild import rebuild
@@ -17,13 +20,17 @@ async def snapshot(dsn, schema, tables):
 
 
 @pytest.mark.parametrize("service,projection", [("routing", routing_projection),
-                                                ("reporting", reporting_projection)])
+                                                ("reporting", reporting_projection),
+                                                ("intake", intake_projection)])
 async def test_rebuild_equals_live_and_live_goes_on(postgres, kafka, prefix, service, projection):
     env = {"prefix": prefix, "dsn": postgres.dsn, "bootstrap": kafka.bootstrap}
-    intake_app, app = APPS["intake"](settings_for("intake", **env)), APPS[service](settings_for(service, **env))
+    intake_app = APPS["intake"](settings_for("intake", **env))
+    app = intake_app if service == "intake" else APPS[service](settings_for(service, **env))
     runtime = app.state.runtime
     proj = projection(runtime)
-    async with running(intake_app) as intake, running(app) as svc:
+    async with AsyncExitStack() as stack:
+        intake = await stack.enter_async_context(running(intake_app))
+        svc = intake if service == "intake" else await stack.enter_async_context(running(app))
         for i, municipality in enumerate(["raisio", "oulu", "parainen", "raisio", "kemionsaari", "oulu", "rusko"]):
             body = request_body(municipality, language="sv" if i % 2 else "fi")
             assert (await intake.post("/api/v1/requests", json=body)).status_code == 201

@@ -1,0 +1,61 @@
+"""Every text exists in Finnish, Swedish and English; pick-up codes are long and forgiving to type."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+from services.intake.family import CODE_ALPHABET, hash_code, new_pickup_code, normalise
+from services.intake.i18n import LANGS, TEXT, long_date, pick_lang, t
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "services" / "intake" / "templates"
+
+
+def test_every_text_in_three_languages() -> None:
+    missing = [(key, lang) for key, entry in TEXT.items() for lang in LANGS if not entry.get(lang)]
+    assert missing == []
+
+
+def test_placeholders_match_across_languages() -> None:
+    for key, entry in TEXT.items():
+        fields = {lang: set(re.findall(r"{(\w+)}", entry[lang])) for lang in LANGS}
+        assert fields["fi"] == fields["sv"] == fields["en"], key
+
+
+def test_every_key_the_templates_use_exists() -> None:
+    used = set()
+    for path in TEMPLATES.glob("*.html"):
+        used |= set(re.findall(r"""\bt\(\s*["']([a-z0-9_-]+)["']""", path.read_text()))
+    dynamic = {"role_", "topic_", "age_", "method_"}
+    assert {k for k in used if not any(k.startswith(d) for d in dynamic)} - set(TEXT) == set()
+    for prefix, values in (("role_", ["parent", "child", "relative", "professional"]),
+                           ("method_", ["phone", "sms", "email", "anonymous"]),
+                           ("age_", ["0-2", "3-6", "7-12", "13-17"])):
+        assert all(prefix + v in TEXT for v in values)
+
+
+def test_dates_read_naturally() -> None:
+    day = date(2027, 12, 27)
+    assert long_date(day, "fi") == "maanantai 27. joulukuuta 2027"
+    assert long_date(day, "sv") == "måndag 27 december 2027"
+    assert long_date(day, "en") == "Monday, 27 December 2027"
+    promise = t("receipt_promise", "en", date=long_date(day, "en"))
+    assert promise == "You will get an answer by Monday, 27 December 2027."
+
+
+def test_language_choice() -> None:
+    assert pick_lang("sv", ["fi"]) == "sv"
+    assert pick_lang("de", ["sv", "fi"]) == "sv"
+    assert pick_lang(None, []) == "fi"
+
+
+def test_pickup_codes() -> None:
+    codes = {new_pickup_code() for _ in range(100)}
+    assert len(codes) == 100
+    code = codes.pop()
+    assert re.fullmatch(r"([2-9A-Z]{5}-){3}[2-9A-Z]{5}", code)
+    assert set(code.replace("-", "")) <= set(CODE_ALPHABET)
+    assert normalise(code.lower().replace("-", " ")) == code
+    stored = hash_code(code)
+    assert stored.startswith("$argon2id$") and code not in stored
