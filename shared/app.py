@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI, Request
 
 from shared.consumer import Projection
-from shared.http import BodyLimit, install_error_handlers
+from shared.http import BodyLimit, SecurityHeaders, install_error_handlers
 from shared.regions import Regions
 from shared.runtime import ServiceRuntime, health_router
 from shared.settings import ServiceSettings
@@ -56,6 +56,7 @@ def create_service_app(
     app = FastAPI(title=title, description=description, version="1", lifespan=lifespan)
     app.state.runtime = runtime
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+    app.add_middleware(SecurityHeaders)
     install_error_handlers(app)
     app.include_router(health_router(runtime))
     for router in routers:

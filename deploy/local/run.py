@@ -88,6 +88,12 @@ def _banner(urls: dict[str, str], logs: Path) -> str:
     return f"""
 Pyydä apua! runs on this machine. Ctrl-C stops everything.
 
+  The button on a municipality's page {urls['intake']}/demo/raisio
+                                    {urls['intake']}/demo/naantali?lang=sv
+                                    {urls['intake']}/demo/oulu
+  The form                          {urls['intake']}/m/rusko
+  Read the answer (pick-up code)    {urls['intake']}/status
+  Every municipality                {urls['intake']}/
   Intake API (families' requests)   {urls['intake']}/docs
   Municipalities                    {urls['intake']}/api/v1/municipalities
   Routing queue (staff)             {urls['routing']}/api/v1/cases

@@ -76,6 +76,9 @@ Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=4, max
 
 
 class StatusQuery(BaseModel):
+    model_config = {"json_schema_extra": {"examples": [{"reference": "K7M4-2Q9X",
+                                                        "pickup_code": "7HQ2M-XK4PD-9TRWA-3NVCE"}]}}
+
     reference: Reference
     pickup_code: Code
 
@@ -95,11 +98,19 @@ class CaseStatus(BaseModel):
 
 
 class NewFamilyMessage(StatusQuery):
+    model_config = {"json_schema_extra": {"examples": [{
+        "reference": "K7M4-2Q9X", "pickup_code": "7HQ2M-XK4PD-9TRWA-3NVCE",
+        "message_id": "0b7d3c1e-5f1a-4e2b-9c8d-2a6f4e1b3c5d", "message": "Unohdin kertoa, että lapsi on 8-vuotias."}]}}
+
     message_id: uuid.UUID = Field(description="made by the client; a retried send carries the same id")
     message: Annotated[str, StringConstraints(min_length=1, max_length=MAX_MESSAGE)]
 
 
 class Feedback(StatusQuery):
+    model_config = {"json_schema_extra": {"examples": [{
+        "reference": "K7M4-2Q9X", "pickup_code": "7HQ2M-XK4PD-9TRWA-3NVCE", "score": 5,
+        "comment": "Saimme vastauksen jo seuraavana päivänä."}]}}
+
     score: int = Field(ge=1, le=5)
     comment: Annotated[str, StringConstraints(max_length=1000)] | None = None
 

@@ -50,6 +50,19 @@ async def test_button_on_a_municipality_page_leads_to_the_form(page: Page, intak
     assert page.url.endswith("/m/raisio?lang=fi")
 
 
+async def test_button_is_styled_under_the_strict_policy(browser, intake_server) -> None:
+    context = await browser.new_context()  # no CSP bypass: the page's own policy applies
+    page = await context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    response = await page.goto(f"{intake_server.url}/demo/rusko")
+    assert "script-src 'self'" in (response.headers.get("content-security-policy") or "")
+    button = page.get_by_role("link", name=re.compile("Pyydä apua!"))
+    await expect(button).to_have_css("background-color", "rgb(15, 76, 92)")
+    assert errors == []
+    await context.close()
+
+
 async def test_button_without_javascript_is_a_plain_link(browser, intake_server) -> None:
     context = await browser.new_context(java_script_enabled=False)
     page = await context.new_page()

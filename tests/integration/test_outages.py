@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -66,7 +67,9 @@ async def test_kafka_down_requests_accepted_and_delivered_later(postgres, own_ka
     records = await read_topic(own_kafka.bootstrap, cases_topic(prefix, "pohjois-pohjanmaa"), expected=4)
     keys = [r.key.decode() for r in records]
     assert set(accepted) <= set(keys)
-    assert len(records) == 4
+    # At least once: a batch in flight when the broker died may be published again; consumers
+    # absorb that by event id. Exactly four distinct events, none lost.
+    assert len({json.loads(r.value)["event_id"] for r in records}) == 4
 
 
 async def test_postgres_down_gives_503_with_retry_after(own_postgres, kafka, prefix):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +41,9 @@ def test_kafka_is_the_official_image_in_kraft_mode() -> None:
     assert kafka["image"].startswith("apache/kafka:4.")
     assert "controller" in kafka["environment"]["KAFKA_PROCESS_ROLES"]
     assert kafka["environment"]["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false"
+    # The event store must live on the named volume, not in the image's default /tmp/kafka-logs.
+    mounts = {volume.split(":")[1] for volume in kafka["volumes"]}
+    assert kafka["environment"]["KAFKA_LOG_DIRS"] in mounts
 
 
 @pytest.mark.parametrize("service", sorted(SETTINGS))
@@ -58,12 +63,15 @@ def test_every_setting_a_service_needs_is_given(service: str) -> None:
 
 
 def test_topic_creation_covers_every_configured_region() -> None:
-    command = " ".join(COMPOSE["services"]["kafka-topics"]["command"]).replace("$$region", "{region}")
-    for path in sorted((ROOT / "deploy" / "regions").glob("*.yaml")):
-        assert path.stem in command
-        for name in (cases_topic("apua", "{region}"), keys_topic("apua", "{region}"),
-                     dead_letter_topic("apua", "{region}")):
-            assert f"--topic {name}" in command
+    command = " ".join(COMPOSE["services"]["kafka-topics"]["command"])
+    loop = re.search(r"for region in ([^;]+); do", command)
+    assert loop, "kafka-topics creates the topics in a loop over the regions"
+    stems = sorted(path.stem for path in (ROOT / "deploy" / "regions").glob("*.yaml"))
+    assert stems and sorted(loop.group(1).split()) == stems
+    body = command[loop.end():] + " "
+    for stem in stems:
+        for name in (cases_topic("apua", stem), keys_topic("apua", stem), dead_letter_topic("apua", stem)):
+            assert f"--topic {name} " in body.replace("$$region", stem)
 
 
 def test_image_runs_as_non_root_with_the_region_configuration() -> None:
@@ -71,3 +79,21 @@ def test_image_runs_as_non_root_with_the_region_configuration() -> None:
     users = [line.split()[1] for line in dockerfile.splitlines() if line.startswith("USER ")]
     assert users and users[-1] not in ("root", "0")
     assert "COPY deploy/regions" in dockerfile
+
+
+def test_image_ships_every_file_the_code_reads() -> None:
+    """The wheel holds .py files only unless pyproject.toml declares package data; the rest must be copied."""
+    dockerfile = (Path(ROOT) / "Dockerfile").read_text()
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    package_data = setuptools.get("package-data", {})
+    missing = []
+    for top in ("services", "shared"):
+        for path in sorted((ROOT / top).rglob("*")):
+            if not path.is_file() or path.suffix in (".py", ".pyc") or "__pycache__" in path.parts:
+                continue
+            rel = path.relative_to(ROOT)
+            package = next(parent for parent in rel.parents if (ROOT / parent / "__init__.py").exists())
+            data_dirs = [parent.as_posix() for parent in rel.parents if parent != package and package in parent.parents]
+            if not any(d in dockerfile for d in data_dirs) and ".".join(package.parts) not in package_data:
+                missing.append(rel.as_posix())
+    assert not missing, f"the image would lack {missing}"

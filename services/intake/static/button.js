@@ -25,13 +25,21 @@
   small.appendChild(document.createTextNode(W[lang][1]));
   a.appendChild(small);
   if (host.attachShadow) {
-    var css = document.createElement("style");
-    css.textContent = ".apua{display:inline-block;box-sizing:border-box;min-height:44px;padding:.7em 1.3em;" +
+    var css = ".apua{display:inline-block;box-sizing:border-box;min-height:44px;padding:.7em 1.3em;" +
       "border-radius:12px;background:#0f4c5c;color:#fff;font:700 1.15rem/1.3 system-ui,-apple-system,'Segoe UI'," +
       "Roboto,sans-serif;text-decoration:none}.apua:hover{background:#0b3945;text-decoration:underline}" +
       ".apua:focus-visible{outline:3px solid #b8470b;outline-offset:2px}" +
       "small{display:block;font-weight:400;font-size:.85rem}";
-    root.appendChild(css);
+    if (window.CSSStyleSheet && "adoptedStyleSheets" in root) {
+      // A constructed sheet is not an inline style: it works under a strict Content Security Policy.
+      var sheet = new CSSStyleSheet();
+      sheet.replaceSync(css);
+      root.adoptedStyleSheets = [sheet];
+    } else {
+      var style = document.createElement("style");
+      style.textContent = css;
+      root.appendChild(style);
+    }
   }
   root.appendChild(a);
   s.parentNode.insertBefore(host, s.nextSibling);
