@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Request
@@ -31,9 +31,12 @@ def create_service_app(
     own_migrations: list[str] | None = None,
     projection: ProjectionFactory | None = None,
     relay: bool = False,
+    accept_without_kafka: bool = False,
+    on_start: Callable[[ServiceRuntime], Awaitable[None]] | None = None,
     max_body_bytes: int = 64 * 1024,
     regions: Regions | None = None,
 ) -> FastAPI:
+    """The app with its lifespan; ``accept_without_kafka`` keeps a producing service ready while Kafka is away."""
     runtime = ServiceRuntime(settings, regions)
 
     @asynccontextmanager
@@ -41,8 +44,10 @@ def create_service_app(
         proj = projection(runtime) if projection is not None else None
         await runtime.open_pool(own_migrations or [], proj)
         try:
-            if relay:
-                # Kafka may be away: a producing service still accepts, its relay delivers later.
+            if on_start is not None:
+                await on_start(runtime)
+            if accept_without_kafka:
+                # Kafka may be away: the service still accepts, its relay delivers later.
                 runtime.spawn(runtime.ensure_topics_forever(then_consume=proj), "topics")
             elif proj is not None:
                 await runtime.ensure_topics()

@@ -48,3 +48,32 @@ def end_of_day_utc(day: date) -> datetime:
     """The first instant after ``day`` ends in Helsinki, in UTC: a deadline's moment."""
     next_midnight = datetime.combine(day + timedelta(days=1), datetime.min.time(), HELSINKI)
     return next_midnight.astimezone(UTC)
+
+
+OPENING_HOUR, CLOSING_HOUR = 8, 16  # the regional teams' working day, Helsinki time
+
+
+def business_hours_left(now: datetime, answer_due: date) -> float:
+    """Working hours (8–16 on business days, Helsinki) from ``now`` until the end of ``answer_due``.
+
+    Negative once the due day is over: the hours overdue, counted the same way.
+    """
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    local = now.astimezone(HELSINKI)
+    end = datetime.combine(answer_due, datetime.min.time(), HELSINKI).replace(hour=CLOSING_HOUR)
+    sign = 1.0
+    start, stop = local, end
+    if local > end:
+        sign, start, stop = -1.0, end, local
+    total = 0.0
+    day = start.date()
+    while day <= stop.date():
+        if is_business_day(day):
+            opens = datetime.combine(day, datetime.min.time(), HELSINKI).replace(hour=OPENING_HOUR)
+            closes = opens.replace(hour=CLOSING_HOUR)
+            lo, hi = max(opens, start), min(closes, stop)
+            if hi > lo:
+                total += (hi - lo).total_seconds() / 3600
+        day += timedelta(days=1)
+    return sign * total

@@ -119,14 +119,131 @@ class FeedbackGiven(EventBase):
     payload: FeedbackGivenPayload
 
 
+Urgency = Literal["normal", "urgent"]
+AssigneeKind = Literal["professional", "team"]
+
+
+class CaseTriagedPayload(_Frozen):
+    topic: Topic | None
+    urgency: Urgency
+    child_welfare_concern: bool
+
+
+class CaseTriaged(EventBase):
+    type: Literal["case.triaged"] = "case.triaged"
+    schema_version: Literal[1] = 1
+    payload: CaseTriagedPayload
+
+
+class CaseAssignedPayload(_Frozen):
+    assignee_kind: AssigneeKind
+    assignee_id: str = Field(description="a staff account id or a team id of the region")
+    team_id: str | None = Field(default=None, description="the team that now owns the case")
+
+
+class CaseAssigned(EventBase):
+    type: Literal["case.assigned"] = "case.assigned"
+    schema_version: Literal[1] = 1
+    payload: CaseAssignedPayload
+
+
+class CaseHandedOffPayload(CaseAssignedPayload):
+    note: Sealed = Field(description="what the next person needs to know, sealed with the case key")
+
+
+class CaseHandedOff(EventBase):
+    """The case moved on with its history and a note: the family never explains twice."""
+
+    type: Literal["case.handed_off"] = "case.handed_off"
+    schema_version: Literal[1] = 1
+    payload: CaseHandedOffPayload
+
+
+class CaseReferredPayload(_Frozen):
+    service_id: str = Field(description="a service of the region's directory")
+    service_kind: Literal["municipal", "county", "third_sector"]
+
+
+class CaseReferred(EventBase):
+    type: Literal["case.referred"] = "case.referred"
+    schema_version: Literal[1] = 1
+    payload: CaseReferredPayload
+
+
+class ContactAttemptedPayload(_Frozen):
+    channel: Literal["phone", "sms", "email"]
+    result: Literal["reached", "no_answer", "message_left"]
+
+
+class ContactAttempted(EventBase):
+    type: Literal["contact.attempted"] = "contact.attempted"
+    schema_version: Literal[1] = 1
+    payload: ContactAttemptedPayload
+
+
+class InternalNoteAddedPayload(_Frozen):
+    note: Sealed
+
+
+class InternalNoteAdded(EventBase):
+    type: Literal["note.added"] = "note.added"
+    schema_version: Literal[1] = 1
+    payload: InternalNoteAddedPayload
+
+
+class CaseReopenedPayload(_Frozen):
+    pass
+
+
+class CaseReopened(EventBase):
+    type: Literal["case.reopened"] = "case.reopened"
+    schema_version: Literal[1] = 1
+    payload: CaseReopenedPayload
+
+
+class ChildWelfareNotifiedPayload(_Frozen):
+    how: Literal["notification_made", "contacted_together"] = Field(
+        description="a child welfare notification (25 §), or contacting child welfare together with the family "
+                    "(25 a §)")
+
+
+class ChildWelfareNotified(EventBase):
+    type: Literal["child_welfare.notified"] = "child_welfare.notified"
+    schema_version: Literal[1] = 1
+    payload: ChildWelfareNotifiedPayload
+
+
+class DeadlinePayload(_Frozen):
+    answer_due: date
+    due_at: AwareDatetime
+
+
+class DeadlineWarning(EventBase):
+    """The case has had no first response and its deadline is near (the region's warning time)."""
+
+    type: Literal["deadline.warning"] = "deadline.warning"
+    schema_version: Literal[1] = 1
+    payload: DeadlinePayload
+
+
+class DeadlineMissed(EventBase):
+    type: Literal["deadline.missed"] = "deadline.missed"
+    schema_version: Literal[1] = 1
+    payload: DeadlinePayload
+
+
+ALL_EVENTS: tuple[type[EventBase], ...] = (
+    RequestSubmitted, FamilyMessageAdded, ReplySent, CaseClosed, FeedbackGiven, CaseTriaged, CaseAssigned,
+    CaseHandedOff, CaseReferred, ContactAttempted, InternalNoteAdded, CaseReopened, ChildWelfareNotified,
+    DeadlineWarning, DeadlineMissed,
+)
 Event = Annotated[
-    RequestSubmitted | FamilyMessageAdded | ReplySent | CaseClosed | FeedbackGiven,
+    RequestSubmitted | FamilyMessageAdded | ReplySent | CaseClosed | FeedbackGiven | CaseTriaged | CaseAssigned
+    | CaseHandedOff | CaseReferred | ContactAttempted | InternalNoteAdded | CaseReopened | ChildWelfareNotified
+    | DeadlineWarning | DeadlineMissed,
     Field(discriminator="type"),
 ]
-EVENT_TYPES: dict[str, type[EventBase]] = {
-    cls.model_fields["type"].default: cls
-    for cls in (RequestSubmitted, FamilyMessageAdded, ReplySent, CaseClosed, FeedbackGiven)
-}
+EVENT_TYPES: dict[str, type[EventBase]] = {cls.model_fields["type"].default: cls for cls in ALL_EVENTS}
 CURRENT_VERSIONS: dict[str, int] = {name: cls.model_fields["schema_version"].default
                                     for name, cls in EVENT_TYPES.items()}
 

@@ -26,6 +26,11 @@ def dead_letter_topic(prefix: str, region: str) -> str:
     return f"{prefix}.{region}.dead-letters"
 
 
+def audit_topic(prefix: str, region: str) -> str:
+    """Who viewed which case's personal data and when (use log, Act 703/2023)."""
+    return f"{prefix}.{region}.audit"
+
+
 def region_topics(prefix: str, region: str, partitions: int, replication: int) -> list[NewTopic]:
     min_isr = "2" if replication >= 3 else "1"
     forever = {"retention.ms": "-1", "retention.bytes": "-1", "min.insync.replicas": min_isr}
@@ -35,6 +40,7 @@ def region_topics(prefix: str, region: str, partitions: int, replication: int) -
                  topic_configs={"cleanup.policy": "compact", "min.insync.replicas": min_isr,
                                 "delete.retention.ms": "86400000"}),
         NewTopic(dead_letter_topic(prefix, region), 1, replication, topic_configs=dict(forever)),
+        NewTopic(audit_topic(prefix, region), partitions, replication, topic_configs=dict(forever)),
     ]
 
 

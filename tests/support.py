@@ -134,3 +134,23 @@ def request_event(region: str = "varsinais-suomi", municipality: str = "raisio")
             deadline_business_days=1, personal=seal(new_data_key(), case_id, {"message": "testi"}),
         ),
     )
+
+
+async def staff(client: httpx.AsyncClient, app: FastAPI, *, role: str = "coordinator",
+                region: str = "varsinais-suomi", team: str | None = None, username: str | None = None) -> str:
+    """Add a staff account to routing and sign ``client`` in with it; returns the CSRF token."""
+    import uuid
+
+    from services.routing.accounts import add_account
+
+    username = username or f"{role}-{uuid.uuid4().hex[:6]}"
+    password = "correct horse battery staple"
+    pool = app.state.runtime.pool
+    async with pool.acquire() as conn:
+        await add_account(conn, username=username, display_name=username.title(), role=role, region=region,
+                          team_id=team, password=password)
+    response = await client.post("/api/v1/session", json={"username": username, "password": password})
+    assert response.status_code == 200, response.text
+    token: str = response.json()["csrf_token"]
+    client.headers["X-CSRF-Token"] = token
+    return token

@@ -20,6 +20,7 @@ from shared.regions import Regions
 def create_app(settings: IntakeSettings, regions: Regions | None = None) -> FastAPI:
     app = create_service_app(
         settings, title="Pyydä apua! intake", routers=[router, pages], own_migrations=MIGRATIONS, relay=True,
+        accept_without_kafka=True,
         projection=projection, max_body_bytes=settings.max_body_bytes, regions=regions,
         description="Families' requests for help, from any municipality's button to the region's stream, "
                     "and the status page where they read the answer.",

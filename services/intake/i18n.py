@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date
-from typing import Literal
+from shared.i18n import LANG_NAMES, LANGS, Catalog, long_date, pick_lang
 
-from babel.dates import format_date
-
-Lang = Literal["fi", "sv", "en"]
-LANGS: tuple[Lang, ...] = ("fi", "sv", "en")
-LANG_NAMES = {"fi": "Suomeksi", "sv": "På svenska", "en": "In English"}
-BABEL_LOCALE = {"fi": "fi_FI", "sv": "sv_FI", "en": "en_GB"}
+__all__ = ["LANGS", "LANG_NAMES", "TEXT", "long_date", "pick_lang", "t"]
 
 TEXT: dict[str, dict[str, str]] = {
     "service_name": {"fi": "Pyydä apua!", "sv": "Be om hjälp!", "en": "Ask for help!"},
@@ -294,21 +287,5 @@ TEXT: dict[str, dict[str, str]] = {
 }
 
 
-def t(key: str, lang: str, **values: object) -> str:
-    """The text ``key`` in ``lang`` (Finnish when a language is missing), with ``{values}`` filled in."""
-    entry = TEXT[key]
-    text = entry.get(lang) or entry["fi"]
-    return text.format(**values) if values else text
-
-
-def long_date(day: date, lang: str) -> str:
-    """'tiistaina 24. marraskuuta 2026'-style dates in the page's language."""
-    return format_date(day, format="full", locale=BABEL_LOCALE.get(lang, "fi_FI"))
-
-
-def pick_lang(requested: str | None, municipality_languages: Sequence[str]) -> Lang:
-    for candidate in (requested, *municipality_languages):
-        for lang in LANGS:
-            if candidate == lang:
-                return lang
-    return "fi"
+CATALOG = Catalog(TEXT)
+t = CATALOG.t

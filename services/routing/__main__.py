@@ -1,12 +1,14 @@
-"""``python -m services.routing [serve|rebuild]``."""
+"""``python -m services.routing [serve|rebuild]``, and ``users add`` / ``teams add`` for admins."""
 
 import sys
 
+from services.routing import admin
 from services.routing.app import create_app
 from services.routing.projection import projection
 from services.routing.settings import RoutingSettings
 from shared.cli import run_cli
 
 if __name__ == "__main__":
-    sys.exit(run_cli(sys.argv[1:], settings_factory=RoutingSettings, create_app=create_app,
-                     projection=projection))
+    if sys.argv[1:2] in (["users"], ["teams"]):
+        sys.exit(admin.main(sys.argv[1:]))
+    sys.exit(run_cli(sys.argv[1:], settings_factory=RoutingSettings, create_app=create_app, projection=projection))

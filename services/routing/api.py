@@ -1,29 +1,174 @@
-"""Routing's HTTP API."""
+"""Routing's JSON API: the queue, a case, and the staff's commands."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import asyncio
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import BaseModel, Field, TypeAdapter
 
-from services.routing.queries import QueueItem, list_cases
+from services.routing import accounts, commands, queries
+from services.routing.audit import record_access
+from services.routing.domain import (
+    AddInternalNote,
+    AssignCase,
+    CloseCase,
+    HandOffCase,
+    RecordChildWelfareNotification,
+    RecordContactAttempt,
+    ReferCase,
+    ReopenCase,
+    SendReply,
+    TriageCase,
+)
+from services.routing.permissions import may_see_queue
+from services.routing.settings import RoutingSettings
+from services.routing.web import COOKIE, Forbidden, SessionDep
 from shared.app import get_runtime
 from shared.runtime import ServiceRuntime
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
-
-
 RuntimeDep = Annotated[ServiceRuntime, Depends(get_runtime)]
+COMMANDS: dict[str, type[BaseModel]] = {
+    "triage": TriageCase, "assign": AssignCase, "hand_off": HandOffCase, "refer": ReferCase,
+    "record_contact": RecordContactAttempt, "reply": SendReply, "add_note": AddInternalNote, "close": CloseCase,
+    "reopen": ReopenCase, "record_child_welfare_notification": RecordChildWelfareNotification,
+}
 
 
-@router.get("/cases", summary="The queue: cases ordered by deadline")
-async def cases(
-    runtime: RuntimeDep,
-    region: Annotated[str | None, Query(max_length=64)] = None,
-    municipality: Annotated[str | None, Query(max_length=64)] = None,
-    status: Annotated[str | None, Query(max_length=32)] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-) -> list[QueueItem]:
+class SignIn(BaseModel):
+    username: str = Field(min_length=1, max_length=100)
+    password: str = Field(min_length=1, max_length=200)
+
+
+class SignedIn(BaseModel):
+    account_id: str
+    role: str
+    region: str
+    csrf_token: str = Field(description="send it back in the X-CSRF-Token header of every POST")
+
+
+@router.post("/session", tags=["session"], responses={401: {"description": "wrong username or password"},
+                                                      429: {"description": "locked after repeated failures"}})
+async def sign_in(body: SignIn, runtime: RuntimeDep, response: Response) -> SignedIn:
+    """Sign in with a local account; the session cookie is HttpOnly and SameSite."""
     assert runtime.pool is not None
-    return await list_cases(conn=runtime.pool, region=region, municipality=municipality, status=status,
-                            limit=limit)
+    async with runtime.pool.acquire() as conn:
+        account = await accounts.sign_in(conn, body.username, body.password)
+        token = await accounts.open_session(conn, account)
+        session = await accounts.find_session(conn, token)
+    assert session is not None
+    set_session_cookie(response, token, runtime)
+    return SignedIn(account_id=account.id, role=account.role, region=account.region, csrf_token=session.csrf)
+
+
+def set_session_cookie(response: Response, token: str, runtime: ServiceRuntime) -> None:
+    settings = runtime.settings
+    secure = isinstance(settings, RoutingSettings) and settings.cookie_secure
+    response.set_cookie(COOKIE, token, max_age=accounts.SESSION_HOURS * 3600, httponly=True, samesite="lax",
+                        secure=secure, path="/")
+
+
+@router.get("/cases", summary="The queue: the cases you may see, ordered by deadline")
+async def list_cases(
+    session: SessionDep, runtime: RuntimeDep,
+    municipality: Annotated[str | None, Query(max_length=64)] = None,
+    topic: Annotated[str | None, Query(max_length=64)] = None,
+    team: Annotated[str | None, Query(max_length=64)] = None,
+    status: Annotated[Literal["open", "closed", "new", "triaged", "assigned", "all"], Query()] = "open",
+    mine: bool = False,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> list[queries.QueueItem]:
+    if not may_see_queue(session.account):
+        raise Forbidden("your role sees statistics, not cases")
+    assert runtime.pool is not None
+    async with runtime.pool.acquire() as conn:
+        return await queries.list_cases(conn=conn, account=session.account, municipality=municipality, topic=topic,
+                                        team=team, status=None if status == "all" else status, mine=mine,
+                                        limit=limit)
+
+
+class TimelineOut(BaseModel):
+    at: datetime
+    type: str
+    actor: str
+    data: dict[str, Any]
+    text: str | None
+    erased: bool
+
+
+class CaseOut(BaseModel):
+    case: queries.QueueItem
+    command_version: int = Field(description="send it as expected_version with the next command")
+    message: str | None
+    contact: dict[str, str]
+    timeline: list[TimelineOut]
+
+
+@router.get("/cases/{case_id}", responses={404: {"description": "no such case, or not yours to see"}},
+            summary="A case with its whole history; the view is written to the access log")
+async def get_case(case_id: uuid.UUID, session: SessionDep, runtime: RuntimeDep) -> CaseOut:
+    assert runtime.pool is not None
+    async with runtime.pool.acquire() as conn:
+        view, version = await open_case(conn, session, case_id, runtime, action="api_view")
+    return CaseOut(case=view.item, command_version=version, message=view.message, contact=view.contact,
+                   timeline=[TimelineOut(**entry.__dict__) for entry in view.timeline])
+
+
+async def open_case(conn: Any, session: accounts.StaffSession, case_id: uuid.UUID, runtime: ServiceRuntime,
+                    *, action: str) -> tuple[queries.CaseView, int]:
+    """Read a case for someone allowed to, and log the view in the same transaction."""
+    async with conn.transaction():
+        key = await commands.data_key(conn, case_id, runtime.settings.kek_bytes)
+        view = await queries.get_case(conn=conn, account=session.account, case_id=case_id, data_key=key)
+        await record_access(conn, account=session.account, case_id=case_id, region=view.item.region, action=action,
+                            topic_prefix=runtime.settings.topic_prefix)
+        version = await commands.command_version(conn, case_id)
+    if runtime.relay is not None:
+        runtime.relay.wake()
+    return view, version
+
+
+class CommandIn(BaseModel):
+    command: Literal["triage", "assign", "hand_off", "refer", "record_contact", "reply", "add_note", "close",
+                     "reopen", "record_child_welfare_notification"]
+    expected_version: int = Field(ge=0, description="the command_version you saw")
+    arguments: dict[str, Any] = Field(default_factory=dict)
+
+
+class CommandOut(BaseModel):
+    command_version: int
+    event_ids: list[uuid.UUID]
+    status: str
+
+
+@router.post("/cases/{case_id}/commands", responses={
+    404: {"description": "no such case, or not yours"}, 409: {"description": "changed meanwhile; current version"},
+    422: {"description": "the command does not fit the case"}}, summary="Act on a case")
+async def post_command(case_id: uuid.UUID, body: CommandIn, session: SessionDep, runtime: RuntimeDep,
+                       request: Request) -> CommandOut:
+    command = TypeAdapter(COMMANDS[body.command]).validate_python(body.arguments)
+    done = await run_command(runtime, session, case_id, body.expected_version, command)
+    return CommandOut(command_version=done.command_version, event_ids=done.event_ids, status=done.state.status)
+
+
+async def run_command(runtime: ServiceRuntime, session: accounts.StaffSession, case_id: uuid.UUID,
+                      expected_version: int, command: Any) -> commands.Executed:
+    """Execute, then wait (briefly) until the projection shows it: staff read their own writes."""
+    if not may_see_queue(session.account):
+        raise Forbidden("your role does not act on cases")
+    assert runtime.pool is not None
+    async with runtime.pool.acquire() as conn:
+        done = await commands.execute(conn, account=session.account, case_id=case_id,
+                                      expected_version=expected_version, command=command, regions=runtime.regions,
+                                      kek=runtime.settings.kek_bytes, topic_prefix=runtime.settings.topic_prefix)
+        if runtime.relay is not None:
+            runtime.relay.wake()
+        for _ in range(100):
+            if await commands.projected(conn, done.event_ids):
+                break
+            await asyncio.sleep(0.03)
+    return done

@@ -2,18 +2,42 @@
 
 from __future__ import annotations
 
+import orjson
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from services.routing.api import router
+from services.routing.deadlines import run_scheduler
+from services.routing.pages import HERE
+from services.routing.pages import router as pages
 from services.routing.projection import projection
+from services.routing.schema import MIGRATIONS
 from services.routing.settings import RoutingSettings
 from shared.app import create_service_app
 from shared.regions import Regions
+from shared.runtime import ServiceRuntime
 
 
 def create_app(settings: RoutingSettings, regions: Regions | None = None) -> FastAPI:
-    return create_service_app(
-        settings, title="Pyydä apua! routing", routers=[router], regions=regions,
-        projection=projection,
-        description="The regional team's queue and case state, projected from the region's stream.",
+    async def on_start(runtime: ServiceRuntime) -> None:
+        await seed_teams(runtime)
+        runtime.spawn(run_scheduler(runtime, settings.warn_business_hours, settings.deadline_check_s), "deadlines")
+
+    app = create_service_app(
+        settings, title="Pyydä apua! routing", routers=[router, pages], regions=regions, projection=projection,
+        own_migrations=MIGRATIONS, relay=True, on_start=on_start,
+        description="The regional team's queue and cases: triage, assign, hand off, contact, reply and close.",
     )
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    return app
+
+
+async def seed_teams(runtime: ServiceRuntime) -> None:
+    """The teams of the region's configuration; more can be added with ``teams add``."""
+    assert runtime.pool is not None
+    for region in runtime.regions:
+        for team in region.teams:
+            await runtime.pool.execute(
+                "INSERT INTO teams (id, region, name) VALUES ($1, $2, $3::jsonb)"
+                " ON CONFLICT (region, id) DO UPDATE SET name = EXCLUDED.name",
+                team.id, region.id, orjson.dumps(team.name.model_dump(exclude_none=True)).decode())

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import orjson
 from aiokafka.structs import ConsumerRecord
 from pydantic import ValidationError
 
+from services.routing.domain import CaseState, evolve, initial_state
 from shared.businessdays import end_of_day_utc
 from shared.consumer import TRACKING_DDL, EventHandler, PoisonRecord, Projection
 from shared.db import Conn
-from shared.events import EventBase, RequestSubmitted
+from shared.events import EVENT_TYPES, EventBase, RequestSubmitted
 from shared.runtime import ServiceRuntime
 from shared.sealing import WrappedKey
 
@@ -41,8 +43,28 @@ MIGRATIONS = [
         nonce text NOT NULL,
         wrapped text NOT NULL
     );
+    """,
     """
+    ALTER TABLE cases ADD COLUMN state jsonb, ADD COLUMN urgency text NOT NULL DEFAULT 'normal',
+        ADD COLUMN child_welfare_concern boolean NOT NULL DEFAULT false, ADD COLUMN assignee_kind text,
+        ADD COLUMN assignee_id text, ADD COLUMN team_id text, ADD COLUMN first_response_at timestamptz,
+        ADD COLUMN closed_at timestamptz, ADD COLUMN outcome text;
+    CREATE INDEX cases_team ON cases (team_id) WHERE status <> 'closed';
+    CREATE TABLE case_timeline (
+        event_id uuid PRIMARY KEY,
+        case_id uuid NOT NULL,
+        at timestamptz NOT NULL,
+        type text NOT NULL,
+        actor text NOT NULL,
+        data jsonb NOT NULL,
+        sealed jsonb
+    );
+    CREATE INDEX case_timeline_case ON case_timeline (case_id, at);
+    """,
 ]
+# Payload fields that hold sealed personal data, per event type: kept apart from the plain data.
+SEALED_FIELDS = {"request.submitted": "personal", "family.message_added": "message", "reply.sent": "text",
+                 "case.handed_off": "note", "note.added": "note", "feedback.given": "comment"}
 
 
 async def on_request_submitted(conn: Conn, event: EventBase) -> None:
@@ -57,6 +79,39 @@ async def on_request_submitted(conn: Conn, event: EventBase) -> None:
         p.child_age_group, p.contact_method, event.occurred_at, p.answer_due, end_of_day_utc(p.answer_due),
         p.personal.model_dump_json(),
     )
+    await _store_state(conn, initial_state(event))
+    await on_any(conn, event)
+
+
+async def _store_state(conn: Conn, state: CaseState) -> None:
+    await conn.execute(
+        "UPDATE cases SET state = $2::jsonb, status = $3, version = $4, topic = $5, urgency = $6,"
+        " child_welfare_concern = $7, assignee_kind = $8, assignee_id = $9, team_id = $10, first_response_at = $11,"
+        " closed_at = $12, outcome = $13 WHERE case_id = $1",
+        state.case_id, state.model_dump_json(), state.status, state.version, state.topic, state.urgency,
+        state.child_welfare_concern, state.assignee_kind, state.assignee_id, state.team_id, state.first_response_at,
+        state.closed_at, state.outcome)
+
+
+async def on_any(conn: Conn, event: EventBase) -> None:
+    """Every event of a case goes on its timeline: plain data, and its sealed part kept sealed."""
+    payload = event.model_dump(mode="json")["payload"]
+    sealed_field = SEALED_FIELDS.get(event.type)
+    sealed = payload.pop(sealed_field, None) if sealed_field else None
+    await conn.execute(
+        "INSERT INTO case_timeline (event_id, case_id, at, type, actor, data, sealed)"
+        " VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb) ON CONFLICT (event_id) DO NOTHING",
+        event.event_id, event.case_id, event.occurred_at, event.type, event.actor, orjson.dumps(payload).decode(),
+        orjson.dumps(sealed).decode() if sealed is not None else None)
+
+
+async def on_case_event(conn: Conn, event: EventBase) -> None:
+    """A later event of a case: evolve its state, then add it to the timeline."""
+    raw = await conn.fetchval("SELECT state FROM cases WHERE case_id = $1 FOR UPDATE", event.case_id)
+    if raw is None:
+        raise PoisonRecord(f"{event.type} for a case routing has never seen")
+    await _store_state(conn, evolve(CaseState.model_validate_json(raw), event))
+    await on_any(conn, event)
 
 
 async def on_case_key(conn: Conn, record: ConsumerRecord[bytes, bytes]) -> None:
@@ -77,9 +132,10 @@ async def on_case_key(conn: Conn, record: ConsumerRecord[bytes, bytes]) -> None:
     )
 
 
-HANDLERS: dict[str, EventHandler] = {"request.submitted": on_request_submitted}
+HANDLERS: dict[str, EventHandler] = {
+    name: on_request_submitted if name == "request.submitted" else on_case_event for name in EVENT_TYPES}
 
 
 def projection(runtime: ServiceRuntime) -> Projection:
-    return Projection(name="routing", migrations=MIGRATIONS, tables=["cases", "case_keys"],
+    return Projection(name="routing", migrations=MIGRATIONS, tables=["cases", "case_keys", "case_timeline"],
                       event_handlers=HANDLERS, record_handlers={t: on_case_key for t in runtime.keys_topics()})

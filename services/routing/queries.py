@@ -1,14 +1,25 @@
-"""Reads of routing's projection."""
+"""Reads of routing's projection: the queue and a case with its whole timeline."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any, Literal
 
-import asyncpg
+import orjson
 from pydantic import BaseModel
 
+from services.routing.accounts import Account
+from services.routing.domain import CaseState
+from services.routing.permissions import may_open_case
+from shared.businessdays import business_hours_left
 from shared.db import Conn
+from shared.errors import NotFound
+from shared.sealing import KeyUnavailable, Sealed, unseal
+
+AT_RISK_HOURS = 4.0
+Risk = Literal["ok", "at_risk", "overdue", "answered", "closed"]
 
 
 class QueueItem(BaseModel):
@@ -26,18 +37,132 @@ class QueueItem(BaseModel):
     answer_due: date
     due_at: datetime
     status: str
-    version: int
+    urgency: str
+    child_welfare_concern: bool
+    assignee_kind: str | None
+    assignee_id: str | None
+    team_id: str | None
+    first_response_at: datetime | None
+    business_hours_left: float
+    risk: Risk
 
 
-async def list_cases(*, conn: Conn | asyncpg.Pool, region: str | None = None,
-                     municipality: str | None = None, status: str | None = None,
-                     limit: int = 200) -> list[QueueItem]:
+def risk_of(*, status: str, first_response_at: datetime | None, due_at: datetime, hours_left: float,
+            now: datetime) -> Risk:
+    if status == "closed":
+        return "closed"
+    if first_response_at is not None:
+        return "answered"
+    if now >= due_at:
+        return "overdue"
+    return "at_risk" if hours_left <= AT_RISK_HOURS else "ok"
+
+
+QUEUE_COLUMNS = ("case_id, reference, region, municipality, language, requester_role, topic, contact_method,"
+                 " received_at, answer_due, due_at, status, urgency, child_welfare_concern, assignee_kind,"
+                 " assignee_id, team_id, first_response_at")
+
+
+async def list_cases(*, conn: Conn, account: Account, municipality: str | None = None, topic: str | None = None,
+                     team: str | None = None, status: str | None = "open", mine: bool = False,
+                     limit: int = 200, now: datetime | None = None) -> list[QueueItem]:
+    """The cases ``account`` may see, ordered by deadline; ``status`` 'open' (default), 'closed' or None."""
+    now = now or datetime.now(UTC)
+    professional = account.role == "professional"
     rows = await conn.fetch(
-        "SELECT case_id, reference, region, municipality, language, requester_role, topic, contact_method,"
-        " received_at, answer_due, due_at, status, version FROM cases"
-        " WHERE ($1::text IS NULL OR region = $1) AND ($2::text IS NULL OR municipality = $2)"
-        " AND ($3::text IS NULL OR status = $3)"
-        " ORDER BY due_at, received_at LIMIT $4",
-        region, municipality, status, limit,
-    )
-    return [QueueItem(**dict(r)) for r in rows]
+        f"SELECT {QUEUE_COLUMNS} FROM cases WHERE region = $1"
+        " AND ($2::text IS NULL OR municipality = $2) AND ($3::text IS NULL OR topic = $3)"
+        " AND ($4::text IS NULL OR team_id = $4)"
+        " AND ($5::text IS NULL OR ($5 = 'open' AND status <> 'closed') OR status = $5)"
+        " AND (NOT $6 OR (assignee_kind = 'professional' AND assignee_id = $7) OR team_id = $8)"
+        " AND (NOT $9 OR (assignee_kind = 'professional' AND assignee_id = $7))"
+        " ORDER BY (status = 'closed'), due_at, received_at LIMIT $10",
+        account.region, municipality, topic, team, status, professional, account.id, account.team_id, mine, limit)
+    items = []
+    for r in rows:
+        hours = business_hours_left(now, r["answer_due"])
+        items.append(QueueItem(**dict(r), business_hours_left=round(hours, 1), risk=risk_of(
+            status=r["status"], first_response_at=r["first_response_at"], due_at=r["due_at"], hours_left=hours,
+            now=now)))
+    return items
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    type: str
+    actor: str
+    data: dict[str, Any]
+    text: str | None  # the sealed part opened; None when there is none or the key is erased
+    erased: bool
+
+
+@dataclass(frozen=True)
+class CaseView:
+    item: QueueItem
+    state: CaseState
+    message: str | None
+    contact: dict[str, str]
+    timeline: list[TimelineEntry]
+    personal_data_erased: bool
+
+
+async def get_case(*, conn: Conn, account: Account, case_id: uuid.UUID, data_key: bytes | None,
+                   now: datetime | None = None) -> CaseView:
+    """The case with its personal data opened, for someone allowed to see it (else NotFound)."""
+    now = now or datetime.now(UTC)
+    row = await conn.fetchrow(f"SELECT {QUEUE_COLUMNS}, state FROM cases WHERE case_id = $1", case_id)
+    if row is None or not may_open_case(account, region=row["region"], assignee_kind=row["assignee_kind"],
+                                        assignee_id=row["assignee_id"], team_id=row["team_id"]):
+        raise NotFound("no such case")
+    values = {k: v for k, v in dict(row).items() if k != "state"}
+    hours = business_hours_left(now, row["answer_due"])
+    item = QueueItem(**values, business_hours_left=round(hours, 1), risk=risk_of(
+        status=row["status"], first_response_at=row["first_response_at"], due_at=row["due_at"], hours_left=hours,
+        now=now))
+    events = await conn.fetch("SELECT at, type, actor, data, sealed FROM case_timeline WHERE case_id = $1"
+                              " ORDER BY at, event_id", case_id)
+    timeline, message, contact = [], None, {}
+    for e in events:
+        opened = _open(data_key, case_id, e["sealed"])
+        text: str | None = None
+        if e["type"] == "request.submitted" and isinstance(opened, dict):
+            message = opened.get("message")
+            contact = {k: str(v) for k, v in (opened.get("contact") or {}).items() if k != "method"}
+            text = message
+        elif isinstance(opened, str):
+            text = opened
+        timeline.append(TimelineEntry(at=e["at"], type=e["type"], actor=e["actor"], data=orjson.loads(e["data"]),
+                                      text=text, erased=e["sealed"] is not None and opened is None))
+    return CaseView(item=item, state=CaseState.model_validate_json(row["state"]), message=message, contact=contact,
+                    timeline=timeline, personal_data_erased=data_key is None)
+
+
+def _open(data_key: bytes | None, case_id: uuid.UUID, sealed_json: str | None) -> object:
+    if sealed_json is None or data_key is None:
+        return None
+    try:
+        return unseal(data_key, case_id, Sealed.model_validate_json(sealed_json))
+    except KeyUnavailable:
+        return None
+
+
+async def staff_names(conn: Conn, region: str) -> dict[str, str]:
+    rows = await conn.fetch("SELECT id, display_name FROM accounts WHERE region = $1", region)
+    return {r["id"]: r["display_name"] for r in rows}
+
+
+async def professionals(conn: Conn, region: str) -> list[dict[str, str]]:
+    rows = await conn.fetch("SELECT id, display_name, team_id FROM accounts WHERE region = $1 AND active"
+                            " AND role = 'professional' ORDER BY display_name", region)
+    return [dict(r) for r in rows]
+
+
+async def summary(conn: Conn, region: str) -> list[dict[str, object]]:
+    """Counts without any case or person in them: what a manager sees here."""
+    rows = await conn.fetch(
+        "SELECT municipality, count(*) FILTER (WHERE status <> 'closed') AS open,"
+        " count(*) FILTER (WHERE status = 'closed') AS closed,"
+        " count(*) FILTER (WHERE status <> 'closed' AND first_response_at IS NULL AND due_at < now()) AS overdue"
+        " FROM cases WHERE region = $1 GROUP BY municipality ORDER BY municipality", region)
+    return [dict(r) for r in rows]

@@ -32,7 +32,7 @@ async def counting(conn: asyncpg.Connection, event: EventBase) -> None:
     await on_request_submitted(conn, event)
 
 
-PROJECTION = Projection(name="routing-test", migrations=[MIGRATIONS[0] + COUNT_DDL], tables=["cases"],
+PROJECTION = Projection(name="routing-test", migrations=[*MIGRATIONS, COUNT_DDL], tables=["cases"],
                         event_handlers={**HANDLERS, "request.submitted": counting})
 
 

@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from shared.topics import cases_topic
-from tests.support import APPS, eventually, read_topic, request_body, running, settings_for
+from tests.support import APPS, eventually, read_topic, request_body, running, settings_for, staff
 
 pytestmark = pytest.mark.integration
 
@@ -17,6 +17,7 @@ async def test_request_reaches_queue_notify_and_stats(postgres, kafka, prefix):
     apps = {name: APPS[name](settings_for(name, **env)) for name in APPS}
     async with running(apps["intake"]) as intake, running(apps["routing"]) as routing, \
             running(apps["notify"]) as notify, running(apps["reporting"]) as reporting:
+        await staff(routing, apps["routing"])
         created = []
         for i in range(5):
             body = request_body("naantali", contact={"method": "anonymous"} if i else

@@ -11,7 +11,7 @@ import pytest
 import structlog
 
 from shared.logging import configure_logging
-from tests.support import APPS, eventually, request_body, running, settings_for
+from tests.support import APPS, eventually, request_body, running, settings_for, staff
 
 pytestmark = pytest.mark.integration
 
@@ -30,8 +30,9 @@ def json_logs():
 async def test_logs_are_json_with_ids_and_no_personal_data(postgres, kafka, prefix, json_logs):
     marker = f"MARKER{uuid.uuid4().hex}"
     env = {"prefix": prefix, "dsn": postgres.dsn, "bootstrap": kafka.bootstrap}
-    async with running(APPS["intake"](settings_for("intake", **env))) as intake, \
-            running(APPS["routing"](settings_for("routing", **env))) as routing:
+    routing_app = APPS["routing"](settings_for("routing", **env))
+    async with running(APPS["intake"](settings_for("intake", **env))) as intake, running(routing_app) as routing:
+        await staff(routing, routing_app)
         body = request_body("salo", message=f"Viesti {marker}",
                             contact={"method": "email", "name": f"Nimi {marker}", "email": f"{marker}@example.fi",
                                      "call_times": marker})

@@ -1,0 +1,79 @@
+"""``python -m services.routing users add …`` and ``teams add …``: the admin's command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import sys
+
+import orjson
+
+from services.routing.accounts import ROLES, add_account
+from services.routing.schema import MIGRATIONS
+from services.routing.settings import RoutingSettings
+from shared.db import create_pool, migrate
+from shared.errors import DomainError
+from shared.regions import load_regions
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m services.routing")
+    sub = parser.add_subparsers(dest="what", required=True)
+    users = sub.add_parser("users", help="staff accounts").add_subparsers(dest="action", required=True)
+    add = users.add_parser("add", help="add a staff account")
+    add.add_argument("--username", required=True)
+    add.add_argument("--name", required=True, help="the name colleagues see")
+    add.add_argument("--role", required=True, choices=ROLES)
+    add.add_argument("--region", required=True)
+    add.add_argument("--team", help="a professional's team")
+    add.add_argument("--language", default="fi", choices=["fi", "sv", "en"])
+    add.add_argument("--password-env", default="APUA_NEW_PASSWORD",
+                     help="environment variable holding the password (else it is asked for)")
+    teams = sub.add_parser("teams", help="teams").add_subparsers(dest="action", required=True)
+    team = teams.add_parser("add", help="add a team to a region")
+    team.add_argument("--id", required=True)
+    team.add_argument("--region", required=True)
+    team.add_argument("--name-fi", required=True)
+    team.add_argument("--name-sv")
+    team.add_argument("--name-en")
+    return parser
+
+
+async def run(args: argparse.Namespace, settings: RoutingSettings) -> str:
+    regions = load_regions(settings.regions_dir, settings.regions or None)
+    if args.region not in regions.by_id:
+        raise DomainError(f"no region '{args.region}' is configured")
+    pool = await create_pool(settings.database_url, [settings.db_schema])
+    try:
+        await migrate(pool, settings.db_schema, MIGRATIONS)
+        async with pool.acquire() as conn:
+            if args.what == "teams":
+                names = {k: v for k, v in (("fi", args.name_fi), ("sv", args.name_sv), ("en", args.name_en)) if v}
+                await conn.execute("INSERT INTO teams (id, region, name) VALUES ($1, $2, $3::jsonb)"
+                                   " ON CONFLICT (region, id) DO UPDATE SET name = EXCLUDED.name",
+                                   args.id, args.region, orjson.dumps(names).decode())
+                return f"team {args.id} in {args.region}"
+            if args.team and not await conn.fetchval("SELECT true FROM teams WHERE id = $1 AND region = $2",
+                                                     args.team, args.region):
+                config_teams = {t.id for t in regions.by_id[args.region].teams}
+                if args.team not in config_teams:
+                    raise DomainError(f"no team '{args.team}' in {args.region}")
+            password = os.environ.get(args.password_env) or getpass.getpass("password: ")
+            account = await add_account(conn, username=args.username, display_name=args.name, role=args.role,
+                                        region=args.region, team_id=args.team, password=password,
+                                        language=args.language)
+            return f"account {account.id} ({account.role}, {account.region})"
+    finally:
+        await pool.close()
+
+
+def main(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        print(asyncio.run(run(args, RoutingSettings())))  # noqa: T201 - command-line output
+    except DomainError as exc:
+        print(f"error: {exc.detail}", file=sys.stderr)  # noqa: T201
+        return 1
+    return 0

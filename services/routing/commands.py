@@ -1,0 +1,105 @@
+"""Staff commands: decided against the current case state under a row lock and a version check.
+
+The decision, the new command-side state and the outbox rows commit together; two staff acting
+on the same case at once never both succeed: the second gets 409 with the current version.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import structlog
+
+from services.routing.accounts import Account
+from services.routing.domain import CaseState, Command, decide, evolve
+from services.routing.permissions import may_open_case
+from shared.db import Conn
+from shared.errors import Conflict, NotFound
+from shared.events import new_event
+from shared.outbox import enqueue_event
+from shared.regions import Regions
+from shared.sealing import WrappedKey, seal, unwrap_key
+from shared.topics import cases_topic
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Executed:
+    event_ids: list[uuid.UUID]
+    command_version: int
+    state: CaseState
+
+
+async def command_version(conn: Conn, case_id: uuid.UUID) -> int:
+    value = await conn.fetchval("SELECT command_version FROM case_commands WHERE case_id = $1", case_id)
+    return int(value or 0)
+
+
+async def _locked_state(conn: Conn, case_id: uuid.UUID) -> tuple[int, CaseState]:
+    row = await conn.fetchrow("SELECT command_version, state FROM case_commands WHERE case_id = $1 FOR UPDATE",
+                              case_id)
+    if row is None:
+        # The first command on a case starts from the projection, which holds the request by now.
+        projected = await conn.fetchval("SELECT state FROM cases WHERE case_id = $1", case_id)
+        if projected is None:
+            raise NotFound("no such case")
+        await conn.execute("INSERT INTO case_commands (case_id, command_version, state) VALUES ($1, 0, $2::jsonb)"
+                           " ON CONFLICT DO NOTHING", case_id, projected)
+        row = await conn.fetchrow("SELECT command_version, state FROM case_commands WHERE case_id = $1 FOR UPDATE",
+                                  case_id)
+        assert row is not None
+    return int(row["command_version"]), CaseState.model_validate_json(row["state"])
+
+
+async def data_key(conn: Conn, case_id: uuid.UUID, kek: bytes) -> bytes | None:
+    row = await conn.fetchrow("SELECT region, kek_id, nonce, wrapped FROM case_keys WHERE case_id = $1", case_id)
+    if row is None:
+        return None
+    return unwrap_key(kek, WrappedKey(case_id=case_id, **dict(row)))
+
+
+async def execute(conn: Conn, *, account: Account, case_id: uuid.UUID, expected_version: int, command: Command,
+                  regions: Regions, kek: bytes, topic_prefix: str) -> Executed:
+    """Decide ``command`` and queue its events; Conflict when the case changed since ``expected_version``."""
+    async with conn.transaction():
+        version, state = await _locked_state(conn, case_id)
+        if not may_open_case(account, region=state.region, assignee_kind=state.assignee_kind,
+                             assignee_id=state.assignee_id, team_id=state.team_id):
+            raise NotFound("no such case")  # not 403: whether a case exists is itself confidential
+        if version != expected_version:
+            raise Conflict("someone changed this case meanwhile; look at its current state and try again",
+                           current_version=version, status=state.status)
+        region = regions.by_id[state.region]
+        key = await data_key(conn, case_id, kek)
+        professionals = {r["id"]: r["team_id"] for r in await conn.fetch(
+            "SELECT id, team_id FROM accounts WHERE region = $1 AND role = 'professional' AND active", region.id)}
+
+        def sealer(text: str) -> object:
+            if key is None:
+                raise NotFound("this case's personal data has been erased")
+            return seal(key, case_id, text)
+
+        teams = {r["id"] for r in await conn.fetch("SELECT id FROM teams WHERE region = $1", region.id)}
+        decision = decide(state, command, region=region, teams=teams, seal=sealer,  # type: ignore[arg-type]
+                          team_of=professionals.get)
+        correlation = uuid.uuid4()
+        ids = []
+        for event_cls, payload in decision:
+            event = new_event(event_cls, case_id=case_id, region=state.region, municipality=state.municipality,
+                              actor=f"staff:{account.id}", payload=payload, correlation_id=correlation)
+            state = evolve(state, event)
+            await enqueue_event(conn, cases_topic(topic_prefix, state.region), event)
+            ids.append(event.event_id)
+        await conn.execute("UPDATE case_commands SET command_version = $2, state = $3::jsonb WHERE case_id = $1",
+                           case_id, version + 1, state.model_dump_json())
+    log.info("case.command", case_id=str(case_id), command=type(command).__name__, account_id=account.id,
+             correlation_id=str(correlation))
+    return Executed(event_ids=ids, command_version=version + 1, state=state)
+
+
+async def projected(conn: Conn, event_ids: list[uuid.UUID]) -> bool:
+    """True once the projection has applied all of ``event_ids`` (read your own writes)."""
+    count = await conn.fetchval("SELECT count(*) FROM processed_events WHERE event_id = ANY($1::uuid[])", event_ids)
+    return int(count) == len(event_ids)

@@ -1,0 +1,64 @@
+"""Deadline warnings and misses, raised exactly once per case by a scheduler that survives restarts.
+
+The ``deadline_alerts`` row (primary key: case and kind) and the outbox row commit together, so a
+restart or a second routing instance never raises the same alert twice, and replaying the stream
+raises none: the scheduler looks at the clock, not at the replay.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import structlog
+
+from shared.businessdays import business_hours_left
+from shared.db import Conn
+from shared.events import DeadlineMissed, DeadlinePayload, DeadlineWarning, EventBase, new_event
+from shared.outbox import enqueue_event
+from shared.runtime import ServiceRuntime
+from shared.topics import cases_topic
+
+log = structlog.get_logger(__name__)
+
+
+async def raise_due_alerts(conn: Conn, *, now: datetime, warn_hours: float, topic_prefix: str) -> int:
+    """Raise every warning and miss that is due at ``now``; returns how many were raised."""
+    rows = await conn.fetch(
+        "SELECT case_id, region, municipality, answer_due, due_at FROM cases"
+        " WHERE status <> 'closed' AND first_response_at IS NULL AND received_at <= $1", now)
+    raised = 0
+    for row in rows:
+        hours = business_hours_left(now, row["answer_due"])
+        kinds: list[tuple[str, type[EventBase]]] = []
+        if now >= row["due_at"]:
+            kinds.append(("missed", DeadlineMissed))
+        if hours <= warn_hours:
+            kinds.append(("warning", DeadlineWarning))
+        for kind, cls in kinds:
+            async with conn.transaction():
+                first = await conn.fetchval(
+                    "INSERT INTO deadline_alerts (case_id, kind, raised_at) VALUES ($1, $2, $3)"
+                    " ON CONFLICT DO NOTHING RETURNING true", row["case_id"], kind, now)
+                if not first:
+                    continue
+                event = new_event(cls, case_id=row["case_id"], region=row["region"],
+                                  municipality=row["municipality"], actor="routing.deadlines", occurred_at=now,
+                                  payload=DeadlinePayload(answer_due=row["answer_due"], due_at=row["due_at"]))
+                await enqueue_event(conn, cases_topic(topic_prefix, row["region"]), event)
+            raised += 1
+            log.info("deadline.raised", case_id=str(row["case_id"]), kind=kind, event_id=str(event.event_id))
+    return raised
+
+
+async def run_scheduler(runtime: ServiceRuntime, warn_hours: float, every_s: float) -> None:
+    while True:
+        try:
+            assert runtime.pool is not None
+            async with runtime.pool.acquire() as conn:
+                if await raise_due_alerts(conn, now=datetime.now(UTC), warn_hours=warn_hours,
+                                          topic_prefix=runtime.settings.topic_prefix) and runtime.relay:
+                    runtime.relay.wake()
+        except Exception as exc:  # the database may be away: try again at the next tick
+            log.warning("deadline.scheduler_failed", error=type(exc).__name__)
+        await asyncio.sleep(every_s)

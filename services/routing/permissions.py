@@ -1,0 +1,30 @@
+"""Who may see what (client data act 703/2023: access only with a client relationship or a task)."""
+
+from __future__ import annotations
+
+from services.routing.accounts import Account
+
+
+def may_open_case(account: Account, *, region: str, assignee_kind: str | None, assignee_id: str | None,
+                  team_id: str | None) -> bool:
+    """Coordinators: every case of their region. Professionals: their own and their team's. Nobody else."""
+    if account.region != region:
+        return False
+    if account.role == "coordinator":
+        return True
+    if account.role == "professional":
+        mine = assignee_kind == "professional" and assignee_id == account.id
+        return mine or (team_id is not None and team_id == account.team_id)
+    return False
+
+
+def may_see_queue(account: Account) -> bool:
+    return account.role in ("coordinator", "professional")
+
+
+def may_administer(account: Account) -> bool:
+    return account.role == "admin"
+
+
+def may_see_statistics(account: Account) -> bool:
+    return account.role in ("manager", "coordinator", "admin")
