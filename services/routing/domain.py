@@ -67,6 +67,7 @@ class CaseState(BaseModel):
     version: int = 0
     topic: Topic | None = None
     urgency: Urgency = "normal"
+    triaged: bool = False
     child_welfare_concern: bool = False
     child_welfare_flagged_at: datetime | None = None
     child_welfare_notified_at: datetime | None = None
@@ -103,7 +104,8 @@ def _(event: CaseTriaged, state: CaseState) -> dict[str, object]:
     p = event.payload
     flagged = state.child_welfare_flagged_at or (event.occurred_at if p.child_welfare_concern else None)
     return {"topic": p.topic, "urgency": p.urgency, "child_welfare_concern": p.child_welfare_concern,
-            "child_welfare_flagged_at": flagged, "status": "triaged" if state.status == "new" else state.status}
+            "child_welfare_flagged_at": flagged, "triaged": True,
+            "status": "triaged" if state.status == "new" else state.status}
 
 
 @_apply.register(CaseAssigned)
@@ -139,7 +141,7 @@ def _(event: CaseClosed, state: CaseState) -> dict[str, object]:
 
 @_apply.register
 def _(event: CaseReopened, state: CaseState) -> dict[str, object]:
-    status: Status = "assigned" if state.assignee_id else ("triaged" if state.version > 1 else "new")
+    status: Status = "assigned" if state.assignee_id else ("triaged" if state.triaged else "new")
     return {"status": status, "closed_at": None, "outcome": None, "reopened": state.reopened + 1}
 
 

@@ -1,0 +1,187 @@
+"""Staff on real Kafka and PostgreSQL: concurrent changes, who sees what, the access log, deadlines."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+from datetime import datetime, timedelta
+
+import httpx
+import pytest
+
+from services.routing.deadlines import raise_due_alerts
+from shared.topics import audit_topic, cases_topic
+from tests.support import APPS, eventually, read_topic, request_body, running, settings_for, staff
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+async def stack(postgres, kafka, prefix):
+    env = {"prefix": prefix, "dsn": postgres.dsn, "bootstrap": kafka.bootstrap}
+    intake_app = APPS["intake"](settings_for("intake", **env))
+    routing_app = APPS["routing"](settings_for("routing", **env, deadline_check_s=3600))
+    async with running(intake_app) as intake, running(routing_app) as routing:
+        yield intake, routing, routing_app
+
+
+async def new_case(intake, routing, municipality="raisio", **overrides) -> str:
+    case_id = (await intake.post("/api/v1/requests", json=request_body(municipality, **overrides))).json()["case_id"]
+
+    async def projected():
+        return (await routing.get(f"/api/v1/cases/{case_id}")).status_code == 200
+
+    await eventually(projected, what="the case in routing")
+    return case_id
+
+
+def client_for(app) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+
+
+async def command(client, case_id, name, version, **arguments):
+    return await client.post(f"/api/v1/cases/{case_id}/commands",
+                             json={"command": name, "expected_version": version, "arguments": arguments})
+
+
+async def test_two_staff_assign_at_once_one_wins_one_gets_409(stack):
+    intake, routing, app = stack
+    await staff(routing, app)
+    async with client_for(app) as other:
+        await staff(other, app)
+        await staff(routing, app, role="professional", team="family-work", username="ville")
+        await staff(routing, app, role="coordinator")  # sign the first client back in as a coordinator
+        case_id = await new_case(intake, routing)
+        results = await asyncio.gather(
+            command(routing, case_id, "assign", 0, assignee_kind="team", assignee_id="family-work"),
+            command(other, case_id, "assign", 0, assignee_kind="professional", assignee_id="ville"))
+    assert sorted(r.status_code for r in results) == [200, 409]
+    loser = next(r for r in results if r.status_code == 409).json()
+    assert loser["error"] == "conflict" and loser["current_version"] == 1 and loser["status"] == "assigned"
+    view = (await routing.get(f"/api/v1/cases/{case_id}")).json()
+    assert view["command_version"] == 1
+    assert [e["type"] for e in view["timeline"]] == ["request.submitted", "case.assigned"]  # read your own writes
+
+
+async def test_whole_case_travels_with_every_hand_off(stack):
+    intake, routing, app = stack
+    await staff(routing, app, role="professional", team="family-work", username="ville")
+    await staff(routing, app)
+    case_id = await new_case(intake, routing, message="Tytär ei nuku. Soittakaa iltaisin.")
+    steps = [("triage", {"topic": "child_emotions", "urgency": "urgent", "child_welfare_concern": True}),
+             ("assign", {"assignee_kind": "team", "assignee_id": "family-guidance"}),
+             ("hand_off", {"assignee_kind": "professional", "assignee_id": "ville", "note": "Perhetyö jatkaa"}),
+             ("record_contact", {"channel": "phone", "result": "no_answer"}),
+             ("record_contact", {"channel": "phone", "result": "reached"}),
+             ("record_child_welfare_notification", {"how": "contacted_together"}),
+             ("add_note", {"text": "Sovittu kotikäynti"}),
+             ("reply", {"text": "Hei, perhetyöntekijä soittaa teille torstaina."}),
+             ("refer", {"service_id": "lapsiperheiden-kotipalvelu"}),
+             ("close", {"outcome": "referred"})]
+    for version, (name, arguments) in enumerate(steps):
+        response = await command(routing, case_id, name, version, **arguments)
+        assert response.status_code == 200, (name, response.text)
+    view = (await routing.get(f"/api/v1/cases/{case_id}")).json()
+    assert view["case"]["status"] == "closed" and view["case"]["first_response_at"] is not None
+    texts = {e["type"]: e["text"] for e in view["timeline"] if e["text"]}
+    assert texts["request.submitted"] == "Tytär ei nuku. Soittakaa iltaisin."
+    assert texts["case.handed_off"] == "Perhetyö jatkaa"
+    assert texts["note.added"] == "Sovittu kotikäynti"
+    assert view["contact"]["phone"] == "+358 40 765 4321"
+    bad = await command(routing, case_id, "reply", len(steps), text="again")
+    assert bad.status_code == 422 and "closed" in bad.json()["detail"]
+
+
+async def test_professional_sees_only_their_teams_cases(stack):
+    intake, routing, app = stack
+    await staff(routing, app)
+    theirs = await new_case(intake, routing)
+    other_team = await new_case(intake, routing)
+    assert (await command(routing, theirs, "assign", 0, assignee_kind="team", assignee_id="family-work")).is_success
+    assert (await command(routing, other_team, "assign", 0, assignee_kind="team",
+                          assignee_id="family-counselling")).is_success
+    async with client_for(app) as pro:
+        await staff(pro, app, role="professional", team="family-work")
+        queue = (await pro.get("/api/v1/cases")).json()
+        assert [c["case_id"] for c in queue] == [theirs]
+        assert (await pro.get(f"/api/v1/cases/{other_team}")).status_code == 404
+        assert (await command(pro, other_team, "reply", 1, text="x")).status_code == 404
+        assert (await pro.get(f"/api/v1/cases/{theirs}")).status_code == 200
+        page = await pro.get(f"/cases/{other_team}")
+        assert page.status_code == 404 and "Tytär" not in page.text
+    async with client_for(app) as elsewhere:
+        await staff(elsewhere, app, region="pohjois-pohjanmaa")
+        assert (await elsewhere.get("/api/v1/cases")).json() == []
+        assert (await elsewhere.get(f"/api/v1/cases/{theirs}")).status_code == 404
+
+
+async def test_manager_sees_no_personal_data(stack):
+    intake, routing, app = stack
+    await staff(routing, app)
+    case_id = await new_case(intake, routing, message="SALAINEN-VIESTI")
+    async with client_for(app) as manager:
+        await staff(manager, app, role="manager")
+        assert (await manager.get("/api/v1/cases")).status_code == 403
+        assert (await manager.get(f"/api/v1/cases/{case_id}")).status_code == 404
+        summary = await manager.get("/summary")
+        assert summary.status_code == 200 and "SALAINEN" not in summary.text and "Raisio" in summary.text
+        assert (await manager.get(f"/cases/{case_id}", follow_redirects=False)).status_code == 303
+
+
+async def test_every_view_is_in_the_access_log_and_the_audit_stream(stack, kafka, prefix):
+    intake, routing, app = stack
+    await staff(routing, app, username="katja")
+    case_id = await new_case(intake, routing)
+    await routing.get(f"/cases/{case_id}")
+    async with client_for(app) as admin:
+        await staff(admin, app, role="admin")
+        page = await admin.get("/admin/access", params={"case": case_id})
+        assert page.status_code == 200 and "Katja" in page.text
+        export = await admin.get("/admin/access.csv", params={"case": case_id})
+        rows = list(csv.DictReader(io.StringIO(export.text)))
+        assert {r["action"] for r in rows} >= {"api_view", "view"} and {r["account_id"] for r in rows} == {"katja"}
+        assert (await admin.get("/api/v1/cases")).status_code == 403
+    records = await read_topic(kafka.bootstrap, audit_topic(prefix, "varsinais-suomi"), expected=2)
+    assert {json.loads(r.value)["account_id"] for r in records} == {"katja"}
+    assert (await routing.get("/admin/access", follow_redirects=False)).status_code == 303  # not an admin
+
+
+async def test_signing_in_locks_after_five_failures_and_needs_csrf(stack):
+    intake, routing, app = stack
+    await staff(routing, app, username="liisa")
+    async with client_for(app) as stranger:
+        for _ in range(5):
+            r = await stranger.post("/api/v1/session", json={"username": "liisa", "password": "wrong password!"})
+            assert r.status_code == 401
+        r = await stranger.post("/api/v1/session", json={"username": "liisa",
+                                                        "password": "correct horse battery staple"})
+        assert r.status_code == 429 and int(r.headers["Retry-After"]) > 0
+        assert (await stranger.get("/api/v1/cases")).status_code == 401
+        assert (await stranger.get("/queue", follow_redirects=False)).headers["location"].startswith("/login")
+    case_id = await new_case(intake, routing)
+    del routing.headers["X-CSRF-Token"]
+    assert (await command(routing, case_id, "triage", 0)).status_code == 403
+
+
+async def test_deadline_alerts_are_raised_once(stack, kafka, prefix):
+    intake, routing, app = stack
+    await staff(routing, app)
+    case_id = await new_case(intake, routing)
+    due_at = (await routing.get(f"/api/v1/cases/{case_id}")).json()["case"]["due_at"]
+    late = datetime.fromisoformat(due_at) + timedelta(hours=1)
+    pool = app.state.runtime.pool
+    async with pool.acquire() as conn:
+        first = await raise_due_alerts(conn, now=late, warn_hours=4, topic_prefix=prefix)
+        again = await raise_due_alerts(conn, now=late + timedelta(minutes=5), warn_hours=4, topic_prefix=prefix)
+    assert (first, again) == (2, 0)  # a warning and a miss, once each
+    app.state.runtime.relay.wake()
+    records = await read_topic(kafka.bootstrap, cases_topic(prefix, "varsinais-suomi"), expected=3)
+    types = [json.loads(r.value)["type"] for r in records if r.key.decode() == case_id]
+    assert sorted(types) == ["deadline.missed", "deadline.warning", "request.submitted"]
+    # A case with a first response raises nothing.
+    answered = await new_case(intake, routing)
+    assert (await command(routing, answered, "reply", 0, text="Vastaus")).is_success
+    async with pool.acquire() as conn:
+        assert await raise_due_alerts(conn, now=late + timedelta(days=3), warn_hours=4, topic_prefix=prefix) == 0
