@@ -92,7 +92,7 @@ async def home(request: Request) -> Response:
         return _to_login(request)
     role = session.account.role
     target = {"coordinator": "/queue", "professional": "/queue", "manager": "/summary"}.get(role, "/admin/access")
-    return RedirectResponse(target, status_code=303)
+    return RedirectResponse(f"{target}?lang={_lang(request, session)}", status_code=303)
 
 
 @router.get("/login")
@@ -117,8 +117,9 @@ async def login(request: Request) -> Response:
         error = t("account_locked", lang, minutes=int(retry) // 60 + 1) if retry else t("sign_in_failed", lang)
         return render(request, "login.html", None, exc.status_code, lang=lang, next=target, username=username,
                       error=error)
-    response = RedirectResponse(target if target.startswith("/") and not target.startswith("//") else "/",
-                                status_code=303)
+    target = target if target.startswith("/") and not target.startswith("//") else "/"
+    # The language chosen on the sign-in page goes on with the person.
+    response = RedirectResponse(f"{target}{'&' if '?' in target else '?'}lang={lang}", status_code=303)
     set_session_cookie(response, token, runtime)
     return response
 

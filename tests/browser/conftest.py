@@ -45,8 +45,9 @@ class LiveServer:
         self.app = app
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
+        # Open event streams (the live queue) must not hold the shutdown up.
         self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None,
-                                                    access_log=False, lifespan="on"))
+                                                    access_log=False, lifespan="on", timeout_graceful_shutdown=2))
 
     async def __aenter__(self) -> LiveServer:
         self.task = asyncio.create_task(self.server.serve())
