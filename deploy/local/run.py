@@ -15,6 +15,26 @@ from deploy.local.demo import seed
 from deploy.local.infra import ROOT, STATE, local_kafka, local_postgres, port_open
 
 SERVICES = {"intake": 8010, "routing": 8020, "notify": 8030, "reporting": 8040}
+DEMO_PASSWORD = "demo-salasana-2026"  # development only: make run's own accounts
+DEMO_ACCOUNTS = [
+    ("koordinaattori", "Kaisa Koordinaattori", "coordinator", "varsinais-suomi", None),
+    ("ohjaaja", "Outi Palveluohjaaja", "professional", "varsinais-suomi", "family-guidance"),
+    ("perhetyo", "Pekka Perhetyöntekijä", "professional", "varsinais-suomi", "family-work"),
+    ("esihenkilo", "Eeva Esihenkilö", "manager", "varsinais-suomi", None),
+    ("yllapito", "Ylle Ylläpitäjä", "admin", "varsinais-suomi", None),
+    ("oulu-koordinaattori", "Olli Koordinaattori", "coordinator", "pohjois-pohjanmaa", None),
+]
+
+
+def seed_accounts(env: dict[str, str]) -> None:
+    """The demo region's staff, through the same admin command a region would use."""
+    for username, name, role, region, team in DEMO_ACCOUNTS:
+        argv = [sys.executable, "-m", "services.routing", "users", "add", "--username", username, "--name", name,
+                "--role", role, "--region", region] + (["--team", team] if team else [])
+        done = subprocess.run(argv, env={**env, "APUA_NEW_PASSWORD": DEMO_PASSWORD}, cwd=ROOT,
+                              capture_output=True, text=True)
+        if done.returncode != 0 and "exists already" not in done.stderr:
+            raise RuntimeError(f"could not add the demo account {username}: {done.stderr.strip()}")
 
 
 def port_of(service: str) -> int:
@@ -48,10 +68,12 @@ def main() -> int:
             took = part.start()
             started_infra.append(part)
             print(f"{name} up on 127.0.0.1:{part.port} in {took:.1f} s")  # noqa: T201
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "APUA_KAFKA_BOOTSTRAP": kafka.bootstrap,
+    env = {"APUA_SUBMIT_LIMIT": "1000",  # the demo data comes from one client; families get the real limit
+           **os.environ, "PYTHONPATH": str(ROOT), "APUA_KAFKA_BOOTSTRAP": kafka.bootstrap,
            "APUA_DATABASE_URL": pg.dsn.rsplit("/", 1)[0] + "/apua"}
     logs = STATE / "logs"
     logs.mkdir(parents=True, exist_ok=True)
+    seed_accounts(env)
     procs: list[subprocess.Popen[bytes]] = []
     try:
         for service in SERVICES:
@@ -96,7 +118,10 @@ Pyydä apua! runs on this machine. Ctrl-C stops everything.
   Every municipality                {urls['intake']}/
   Intake API (families' requests)   {urls['intake']}/docs
   Municipalities                    {urls['intake']}/api/v1/municipalities
-  Routing queue (staff)             {urls['routing']}/api/v1/cases
+  Staff sign-in (routing)           {urls['routing']}/login
+      password for every demo account: {DEMO_PASSWORD}
+      {', '.join(f"{u} ({r})" for u, _, r, _, _ in DEMO_ACCOUNTS)}
+  Routing API                       {urls['routing']}/docs
   Notifications due                 {urls['notify']}/api/v1/notifications/due
   Statistics per municipality       {urls['reporting']}/api/v1/stats
   Readiness (lag, outbox)           {urls['routing']}/readyz
