@@ -19,6 +19,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 ROOT = Path(__file__).resolve().parents[2]
 KAFKA_DIR = Path(__file__).resolve().parent / "kafka"
@@ -149,15 +150,8 @@ class LocalKafka:
                 check=True, capture_output=True,
             )
         started = time.monotonic()
-        out = open(self.data_dir / "stdout.log", "ab")  # noqa: SIM115 - owned by the child
-        self.proc = subprocess.Popen(
-            ["java", f"-Xms{self.heap}", f"-Xmx{self.heap}", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20",
-             "-XX:InitiatingHeapOccupancyPercent=35", "-XX:+ExplicitGCInvokesConcurrent",
-             "-XX:TieredStopAtLevel=1", "-Djava.awt.headless=true",
-             f"-Dlog4j2.configurationFile={KAFKA_DIR / 'log4j2.properties'}",
-             f"-Dkafka.logs.dir={self.data_dir}", "-cp", classpath, "kafka.Kafka", str(props)],
-            stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-        )
+        with open(self.data_dir / "stdout.log", "ab") as out:  # the child keeps its own copy of the descriptor
+            self.proc = self._spawn(classpath, props, out)
         self.pid_file.write_text(str(self.proc.pid))
 
         def ready() -> bool:
@@ -167,6 +161,16 @@ class LocalKafka:
 
         wait_until(ready, timeout, f"Kafka on port {self.port}")
         return time.monotonic() - started
+
+    def _spawn(self, classpath: str, props: Path, out: IO[bytes]) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            ["java", f"-Xms{self.heap}", f"-Xmx{self.heap}", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20",
+             "-XX:InitiatingHeapOccupancyPercent=35", "-XX:+ExplicitGCInvokesConcurrent",
+             "-XX:TieredStopAtLevel=1", "-Djava.awt.headless=true",
+             f"-Dlog4j2.configurationFile={KAFKA_DIR / 'log4j2.properties'}",
+             f"-Dkafka.logs.dir={self.data_dir}", "-cp", classpath, "kafka.Kafka", str(props)],
+            stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )
 
     def stop(self, kill: bool = False) -> None:
         """Stop the broker (SIGTERM, or SIGKILL when ``kill``) and wait for it to go."""

@@ -59,7 +59,7 @@ class StaffSession:
 ACCOUNT_COLUMNS = "id, username, display_name, role, region, team_id, language"
 
 
-def _account(row: object) -> Account:
+def account_from_row(row: object) -> Account:
     r = dict(row)  # type: ignore[call-overload]
     return Account(id=r["id"], username=r["username"], display_name=r["display_name"], role=r["role"],
                    region=r["region"], team_id=r["team_id"], language=r["language"])
@@ -81,7 +81,7 @@ async def add_account(conn: Conn, *, username: str, display_name: str, role: Rol
     if row is None:
         raise Conflict(f"an account '{username}' exists already")
     log.info("account.added", account_id=account_id, role=role, region=region)
-    return _account(row)
+    return account_from_row(row)
 
 
 async def sign_in(conn: Conn, username: str, password: str, now: datetime | None = None) -> Account:
@@ -108,7 +108,7 @@ async def sign_in(conn: Conn, username: str, password: str, now: datetime | None
             await conn.execute("UPDATE accounts SET failures = 0, locked_until = NULL WHERE id = $1", row["id"])
     if failure is not None:
         raise failure
-    return _account(row)
+    return account_from_row(row)
 
 
 def _verify(password_hash: str, password: str) -> bool:
@@ -140,7 +140,7 @@ async def find_session(conn: Conn, token: str | None) -> StaffSession | None:
         f"SELECT s.csrf, {', '.join('a.' + c for c in ACCOUNT_COLUMNS.split(', '))} FROM staff_sessions s"
         " JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = $1 AND s.expires_at > now() AND a.active",
         _token_hash(token))
-    return StaffSession(account=_account(row), csrf=row["csrf"]) if row else None
+    return StaffSession(account=account_from_row(row), csrf=row["csrf"]) if row else None
 
 
 async def close_session(conn: Conn, token: str | None) -> None:

@@ -8,6 +8,7 @@ from fastapi.staticfiles import StaticFiles
 
 from services.routing.api import router
 from services.routing.deadlines import run_scheduler
+from services.routing.oidc import install_oidc
 from services.routing.pages import HERE
 from services.routing.pages import router as pages
 from services.routing.projection import projection
@@ -29,6 +30,7 @@ def create_app(settings: RoutingSettings, regions: Regions | None = None) -> Fas
         description="The regional team's queue and cases: triage, assign, hand off, contact, reply and close.",
     )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    install_oidc(app, settings)
     return app
 
 

@@ -21,6 +21,8 @@ TEXT: dict[str, T3] = {
     "nav_access_log": _("Käyttöloki", "Användningslogg", "Access log"),
     "nav_accounts": _("Käyttäjät", "Användare", "Accounts"),
     "sign_in": _("Kirjaudu sisään", "Logga in", "Sign in"),
+    "sign_in_oidc": _("Kirjaudu alueen tunnistuspalvelulla", "Logga in med regionens identifiering",
+                      "Sign in with the region's identity provider"),
     "sign_out": _("Kirjaudu ulos", "Logga ut", "Sign out"),
     "username": _("Käyttäjätunnus", "Användarnamn", "Username"),
     "password": _("Salasana", "Lösenord", "Password"),

@@ -22,6 +22,7 @@ from services.routing import accounts, audit, queries
 from services.routing.api import COMMANDS, open_case, run_command, set_session_cookie
 from services.routing.i18n import t
 from services.routing.permissions import may_administer, may_see_queue, may_see_statistics
+from services.routing.settings import RoutingSettings
 from services.routing.web import COOKIE, optional_session
 from shared.app import get_runtime
 from shared.businessdays import add_business_days
@@ -97,7 +98,10 @@ async def home(request: Request) -> Response:
 
 @router.get("/login")
 async def login_page(request: Request, next: str = "/", lang: str | None = None) -> HTMLResponse:
-    return render(request, "login.html", None, next=next if next.startswith("/") else "/", username="", error=None)
+    settings = get_runtime(request).settings
+    oidc = isinstance(settings, RoutingSettings) and bool(settings.oidc_issuer)
+    return render(request, "login.html", None, next=next if next.startswith("/") else "/", username="", error=None,
+                  oidc=oidc)
 
 
 @router.post("/login")

@@ -6,7 +6,6 @@ axe-core comes from npm (``node_modules/axe-core``) and checks every page agains
 
 from __future__ import annotations
 
-import asyncio
 import json
 import shutil
 from collections.abc import AsyncIterator
@@ -14,12 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from playwright.async_api import Browser, Page, async_playwright
 
 from deploy.local.infra import free_port
 from shared.settings import ROOT
-from tests.support import APPS, settings_for
+from tests.support import APPS, LiveServer, settings_for
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -38,28 +36,6 @@ async def browser() -> AsyncIterator[Browser]:
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"])
         yield instance
         await instance.close()
-
-
-class LiveServer:
-    def __init__(self, app: Any, port: int) -> None:
-        self.app = app
-        self.port = port
-        self.url = f"http://127.0.0.1:{port}"
-        # Open event streams (the live queue) must not hold the shutdown up.
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None,
-                                                    access_log=False, lifespan="on", timeout_graceful_shutdown=2))
-
-    async def __aenter__(self) -> LiveServer:
-        self.task = asyncio.create_task(self.server.serve())
-        while not self.server.started:
-            if self.task.done():
-                self.task.result()
-            await asyncio.sleep(0.05)
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        await self.task
 
 
 @pytest.fixture

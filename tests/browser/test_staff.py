@@ -11,9 +11,9 @@ from playwright.async_api import Page, expect
 
 from deploy.local.infra import free_port
 from services.routing.accounts import add_account
-from tests.browser.conftest import SCREENSHOTS, LiveServer, assert_accessible
+from tests.browser.conftest import SCREENSHOTS, assert_accessible
 from tests.browser.test_family import fill_form, tab_to
-from tests.support import APPS, settings_for
+from tests.support import APPS, LiveServer, settings_for
 
 pytestmark = pytest.mark.browser
 PASSWORD = "correct horse battery staple"
@@ -127,3 +127,20 @@ async def test_staff_work_by_keyboard_alone(browser, intake_server, routing_serv
     await expect(page.locator("#notice")).to_have_text("Sparat.")
     await expect(page.locator(".facts")).to_contain_text(re.compile("brådskande"))
     await context.close()
+
+
+async def test_queue_follows_new_requests_without_reloading(browser, intake_server, routing_server) -> None:
+    context = await browser.new_context(bypass_csp=True)
+    try:
+        queue = await context.new_page()
+        await sign_in(queue, routing_server.url, "koordinaattori")
+        await expect(queue.locator("h1")).to_have_text("Avoimet yhteydenotot")
+        family = await context.new_page()
+        await family.goto(f"{intake_server.url}/m/masku?lang=fi")
+        await fill_form(family, "Uusi kysymys jonoon.")
+        await family.click("#request-form button[type=submit]")
+        reference = (await family.locator("#reference").text_content() or "").strip()
+        await expect(queue.get_by_role("link", name=reference)).to_be_visible(timeout=20000)  # no reload
+        await expect(queue.locator("#queue-live")).to_have_text("Jono päivittyi.")
+    finally:
+        await context.close()

@@ -1,0 +1,61 @@
+"""OpenID Connect sign-in for a region's own identity provider (Authlib), switched on by configuration.
+
+The provider proves who the person is; what they may do still comes from the local account of the
+same username (role, region, team), which an admin adds. Nobody gets in only by being known to the
+provider.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.middleware.sessions import SessionMiddleware
+
+from services.routing import accounts
+from services.routing.settings import RoutingSettings
+from shared.app import get_runtime
+
+
+def install_oidc(app: FastAPI, settings: RoutingSettings) -> None:
+    """Add ``/login/oidc`` and its callback when ``APUA_OIDC_ISSUER`` is set; otherwise nothing."""
+    if not settings.oidc_issuer:
+        return
+    from authlib.integrations.starlette_client import OAuth
+
+    oauth = OAuth()
+    provider = oauth.register(
+        "region", client_id=settings.oidc_client_id, client_secret=settings.oidc_client_secret,
+        server_metadata_url=f"{settings.oidc_issuer.rstrip('/')}/.well-known/openid-configuration",
+        client_kwargs={"scope": "openid profile"},
+    )
+    # Holds only the OIDC state and nonce during the round trip to the provider.
+    app.add_middleware(SessionMiddleware, secret_key=settings.oidc_state_secret, session_cookie="apua_oidc",
+                       same_site="lax", https_only=settings.cookie_secure, max_age=600)
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/login/oidc")
+    async def oidc_start(request: Request) -> Response:
+        redirect: Response = await provider.authorize_redirect(request, str(request.url_for("oidc_callback")))
+        return redirect
+
+    @router.get("/login/oidc/callback", name="oidc_callback")
+    async def oidc_callback(request: Request) -> Response:
+        token = await provider.authorize_access_token(request)
+        claims = token.get("userinfo") or {}
+        username = str(claims.get(settings.oidc_username_claim, ""))
+        runtime = get_runtime(request)
+        assert runtime.pool is not None
+        async with runtime.pool.acquire() as conn:
+            row = await conn.fetchrow(f"SELECT {accounts.ACCOUNT_COLUMNS} FROM accounts WHERE username = $1"
+                                      " AND active", username)
+            if row is None:
+                return HTMLResponse("No account for this person here: ask the region's admin to add one.",
+                                    status_code=403)
+            session_token = await accounts.open_session(conn, accounts.account_from_row(row))
+        from services.routing.api import set_session_cookie
+
+        response = RedirectResponse("/", status_code=303)
+        set_session_cookie(response, session_token, runtime)
+        return response
+
+    app.include_router(router)
