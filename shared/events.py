@@ -232,15 +232,42 @@ class DeadlineMissed(EventBase):
     payload: DeadlinePayload
 
 
+class NotificationPayload(_Frozen):
+    notification_id: uuid.UUID = Field(description="derived from the causing event, the recipient and the template")
+    cause_event_id: uuid.UUID
+    channel: Literal["email", "sms"]
+    recipient: str = Field(description="'family', 'team:<id>' or 'coordinators': never an address")
+    template: str
+    attempts: int
+
+
+class NotificationSent(EventBase):
+    type: Literal["notification.sent"] = "notification.sent"
+    schema_version: Literal[1] = 1
+    payload: NotificationPayload
+
+
+class NotificationFailedPayload(NotificationPayload):
+    reason: str = Field(description="why the last attempt failed, without any address or text")
+
+
+class NotificationFailed(EventBase):
+    """Every attempt failed; routing shows it on the case and the coordinators are told."""
+
+    type: Literal["notification.failed"] = "notification.failed"
+    schema_version: Literal[1] = 1
+    payload: NotificationFailedPayload
+
+
 ALL_EVENTS: tuple[type[EventBase], ...] = (
     RequestSubmitted, FamilyMessageAdded, ReplySent, CaseClosed, FeedbackGiven, CaseTriaged, CaseAssigned,
     CaseHandedOff, CaseReferred, ContactAttempted, InternalNoteAdded, CaseReopened, ChildWelfareNotified,
-    DeadlineWarning, DeadlineMissed,
+    DeadlineWarning, DeadlineMissed, NotificationSent, NotificationFailed,
 )
 Event = Annotated[
     RequestSubmitted | FamilyMessageAdded | ReplySent | CaseClosed | FeedbackGiven | CaseTriaged | CaseAssigned
     | CaseHandedOff | CaseReferred | ContactAttempted | InternalNoteAdded | CaseReopened | ChildWelfareNotified
-    | DeadlineWarning | DeadlineMissed,
+    | DeadlineWarning | DeadlineMissed | NotificationSent | NotificationFailed,
     Field(discriminator="type"),
 ]
 EVENT_TYPES: dict[str, type[EventBase]] = {cls.model_fields["type"].default: cls for cls in ALL_EVENTS}

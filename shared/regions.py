@@ -51,6 +51,13 @@ class DeadlinePolicy(_Config):
 class Team(_Config):
     id: str = Field(pattern=SLUG)
     name: Names
+    email: str | None = Field(default=None, description="the team's shared mailbox for staff notifications")
+
+
+class Notifications(_Config):
+    coordinators_email: str | None = None
+    status_url: str = Field(default="http://127.0.0.1:8010/status",
+                            description="where families read replies; put in their messages")
 
 
 class ServiceEntry(_Config):
@@ -70,6 +77,7 @@ class Region(_Config):
     municipalities: list[Municipality] = Field(min_length=1)
     teams: list[Team] = Field(default_factory=list)
     services: list[ServiceEntry] = Field(default_factory=list)
+    notifications: Notifications = Field(default_factory=Notifications)
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Region:

@@ -122,7 +122,7 @@ Pyydä apua! runs on this machine. Ctrl-C stops everything.
       password for every demo account: {DEMO_PASSWORD}
       {', '.join(f"{u} ({r})" for u, _, r, _, _ in DEMO_ACCOUNTS)}
   Routing API                       {urls['routing']}/docs
-  Notifications due                 {urls['notify']}/api/v1/notifications/due
+  Notifications due                 {urls['notify']}/api/v1/notifications
   Statistics per municipality       {urls['reporting']}/api/v1/stats
   Readiness (lag, outbox)           {urls['routing']}/readyz
 

@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from pathlib import Path
 
-from services.notify.api import router
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from services.notify.api import dev_router, router
 from services.notify.projection import projection
+from services.notify.schema import MIGRATIONS
+from services.notify.sender import Sender
 from services.notify.settings import NotifySettings
 from shared.app import create_service_app
 from shared.regions import Regions
+from shared.runtime import ServiceRuntime
 
 
 def create_app(settings: NotifySettings, regions: Regions | None = None) -> FastAPI:
-    return create_service_app(
-        settings, title="Pyydä apua! notify", routers=[router], projection=projection, regions=regions,
-        description="Receipts and reminders to families and staff, each sent once.",
+    async def on_start(runtime: ServiceRuntime) -> None:
+        sender = Sender(runtime, settings)
+        app.state.sender = sender
+        runtime.spawn(sender.run(), "sender")
+
+    app = create_service_app(
+        settings, title="Pyydä apua! notify", routers=[router, dev_router], projection=projection, regions=regions,
+        own_migrations=MIGRATIONS, relay=True, on_start=on_start,
+        description="Receipts and reminders to families and staff, each sent once, never with what anyone wrote.",
     )
+    app.mount("/static", StaticFiles(directory=Path(__file__).resolve().parent / "static"), name="static")
+    return app

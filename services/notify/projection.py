@@ -1,7 +1,8 @@
 """Notify's projection: which notifications are due, each under an id derived from its cause.
 
 The id is a UUIDv5 of the causing event, the recipient and the template, so a replay or a
-relay's duplicate lands on the same row and nothing is ever due twice.
+relay's duplicate lands on the same row and nothing is ever due twice. Whether a notification
+was sent lives outside the projection (``deliveries``), so a rebuild sends nothing again.
 """
 
 from __future__ import annotations
@@ -10,7 +11,17 @@ import uuid
 
 from shared.consumer import TRACKING_DDL, EventHandler, Projection
 from shared.db import Conn
-from shared.events import EventBase, RequestSubmitted
+from shared.events import (
+    CaseAssigned,
+    CaseHandedOff,
+    DeadlineMissed,
+    DeadlineWarning,
+    EventBase,
+    NotificationFailed,
+    ReplySent,
+    RequestSubmitted,
+)
+from shared.keys import CASE_KEYS_DDL, on_case_key
 from shared.runtime import ServiceRuntime
 
 NOTIFICATION_NAMESPACE = uuid.UUID("2f0b8a59-55a4-4f5c-9d1b-6a1f3b2e7c01")
@@ -33,7 +44,21 @@ MIGRATIONS = [
         due_since timestamptz NOT NULL
     );
     CREATE INDEX notifications_due_case ON notifications_due (case_id);
-    """
+    """,
+    CASE_KEYS_DDL
+    + """
+    CREATE TABLE case_contacts (
+        case_id uuid PRIMARY KEY,
+        region text NOT NULL,
+        reference text NOT NULL,
+        language text NOT NULL,
+        contact_method text NOT NULL,
+        answer_due date NOT NULL,
+        team_id text,
+        personal jsonb NOT NULL
+    );
+    CREATE INDEX notifications_due_since ON notifications_due (due_since);
+    """,
 ]
 
 CHANNEL_BY_CONTACT = {"phone": "sms", "sms": "sms", "email": "email"}
@@ -43,26 +68,83 @@ def notification_id(cause_event_id: uuid.UUID, recipient: str, template: str) ->
     return uuid.uuid5(NOTIFICATION_NAMESPACE, f"{cause_event_id}/{recipient}/{template}")
 
 
-async def on_request_submitted(conn: Conn, event: EventBase) -> None:
-    """A family that left a contact gets a receipt (Act 13/2003: acknowledge without delay)."""
-    assert isinstance(event, RequestSubmitted)
-    p = event.payload
-    channel = CHANNEL_BY_CONTACT.get(p.contact_method)
-    if channel is None:
-        return  # anonymous: the receipt page and the pick-up code are the acknowledgement
+async def _due(conn: Conn, event: EventBase, *, recipient: str, template: str, channel: str) -> None:
+    case = await conn.fetchrow("SELECT reference, language, answer_due FROM case_contacts WHERE case_id = $1",
+                               event.case_id)
+    if case is None:
+        return  # a case this region's notify never saw arrive: nobody to tell about it
     await conn.execute(
         "INSERT INTO notifications_due (notification_id, case_id, cause_event_id, region, municipality,"
         " recipient, template, channel, language, reference, answer_due, due_since)"
-        " VALUES ($1, $2, $3, $4, $5, 'family', 'request_receipt', $6, $7, $8, $9, $10)"
-        " ON CONFLICT (notification_id) DO NOTHING",
-        notification_id(event.event_id, "family", "request_receipt"), event.case_id, event.event_id,
-        event.region, event.municipality, channel, p.language, p.reference, p.answer_due, event.occurred_at,
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (notification_id) DO NOTHING",
+        notification_id(event.event_id, recipient, template), event.case_id, event.event_id, event.region,
+        event.municipality, recipient, template, channel, case["language"], case["reference"], case["answer_due"],
+        event.occurred_at,
     )
 
 
-HANDLERS: dict[str, EventHandler] = {"request.submitted": on_request_submitted}
+async def on_request_submitted(conn: Conn, event: EventBase) -> None:
+    """A receipt to a family that left a contact (Act 13/2003), and word to the coordinators."""
+    assert isinstance(event, RequestSubmitted)
+    p = event.payload
+    await conn.execute(
+        "INSERT INTO case_contacts (case_id, region, reference, language, contact_method, answer_due, personal)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) ON CONFLICT (case_id) DO NOTHING",
+        event.case_id, event.region, p.reference, p.language, p.contact_method, p.answer_due,
+        p.personal.model_dump_json())
+    channel = CHANNEL_BY_CONTACT.get(p.contact_method)
+    if channel is not None:  # anonymous: the receipt page and the pick-up code are the acknowledgement
+        await _due(conn, event, recipient="family", template="request_receipt", channel=channel)
+    await _due(conn, event, recipient="coordinators", template="staff_new_case", channel="email")
+
+
+async def on_reply(conn: Conn, event: EventBase) -> None:
+    """'A reply is waiting': never the reply itself."""
+    assert isinstance(event, ReplySent)
+    method = await conn.fetchval("SELECT contact_method FROM case_contacts WHERE case_id = $1", event.case_id)
+    channel = CHANNEL_BY_CONTACT.get(method or "anonymous")
+    if channel is not None:
+        await _due(conn, event, recipient="family", template="reply_waiting", channel=channel)
+
+
+async def on_assigned(conn: Conn, event: EventBase) -> None:
+    assert isinstance(event, CaseAssigned | CaseHandedOff)
+    team = event.payload.team_id
+    await conn.execute("UPDATE case_contacts SET team_id = $2 WHERE case_id = $1", event.case_id, team)
+    if team:
+        await _due(conn, event, recipient=f"team:{team}", template="staff_assigned", channel="email")
+
+
+async def on_deadline_warning(conn: Conn, event: EventBase) -> None:
+    assert isinstance(event, DeadlineWarning)
+    team = await conn.fetchval("SELECT team_id FROM case_contacts WHERE case_id = $1", event.case_id)
+    await _due(conn, event, recipient=f"team:{team}" if team else "coordinators", template="deadline_warning",
+               channel="email")
+
+
+async def on_deadline_missed(conn: Conn, event: EventBase) -> None:
+    assert isinstance(event, DeadlineMissed)
+    await _due(conn, event, recipient="coordinators", template="deadline_missed", channel="email")
+
+
+async def on_notification_failed(conn: Conn, event: EventBase) -> None:
+    assert isinstance(event, NotificationFailed)
+    if event.payload.recipient != "coordinators":  # telling the coordinators that telling them failed loops
+        await _due(conn, event, recipient="coordinators", template="notification_failed", channel="email")
+
+
+HANDLERS: dict[str, EventHandler] = {
+    "request.submitted": on_request_submitted,
+    "reply.sent": on_reply,
+    "case.assigned": on_assigned,
+    "case.handed_off": on_assigned,
+    "deadline.warning": on_deadline_warning,
+    "deadline.missed": on_deadline_missed,
+    "notification.failed": on_notification_failed,
+}
 
 
 def projection(runtime: ServiceRuntime) -> Projection:
-    return Projection(name="notify", migrations=MIGRATIONS, tables=["notifications_due"],
-                      event_handlers=HANDLERS)
+    return Projection(name="notify", migrations=MIGRATIONS,
+                      tables=["notifications_due", "case_contacts", "case_keys"], event_handlers=HANDLERS,
+                      record_handlers={t: on_case_key for t in runtime.keys_topics()})

@@ -28,6 +28,7 @@ from services.routing.permissions import may_see_queue
 from services.routing.settings import RoutingSettings
 from services.routing.web import COOKIE, Forbidden, SessionDep
 from shared.app import get_runtime
+from shared.keys import data_key
 from shared.runtime import ServiceRuntime
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
@@ -122,7 +123,7 @@ async def open_case(conn: Any, session: accounts.StaffSession, case_id: uuid.UUI
                     *, action: str) -> tuple[queries.CaseView, int]:
     """Read a case for someone allowed to, and log the view in the same transaction."""
     async with conn.transaction():
-        key = await commands.data_key(conn, case_id, runtime.settings.kek_bytes)
+        key = await data_key(conn, case_id, runtime.settings.kek_bytes)
         view = await queries.get_case(conn=conn, account=session.account, case_id=case_id, data_key=key)
         await record_access(conn, account=session.account, case_id=case_id, region=view.item.region, action=action,
                             topic_prefix=runtime.settings.topic_prefix)

@@ -17,9 +17,10 @@ from services.routing.permissions import may_open_case
 from shared.db import Conn
 from shared.errors import Conflict, NotFound
 from shared.events import new_event
+from shared.keys import data_key
 from shared.outbox import enqueue_event
 from shared.regions import Regions
-from shared.sealing import WrappedKey, seal, unwrap_key
+from shared.sealing import seal
 from shared.topics import cases_topic
 
 log = structlog.get_logger(__name__)
@@ -51,13 +52,6 @@ async def _locked_state(conn: Conn, case_id: uuid.UUID) -> tuple[int, CaseState]
                                   case_id)
         assert row is not None
     return int(row["command_version"]), CaseState.model_validate_json(row["state"])
-
-
-async def data_key(conn: Conn, case_id: uuid.UUID, kek: bytes) -> bytes | None:
-    row = await conn.fetchrow("SELECT region, kek_id, nonce, wrapped FROM case_keys WHERE case_id = $1", case_id)
-    if row is None:
-        return None
-    return unwrap_key(kek, WrappedKey(case_id=case_id, **dict(row)))
 
 
 async def execute(conn: Conn, *, account: Account, case_id: uuid.UUID, expected_version: int, command: Command,

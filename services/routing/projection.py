@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import orjson
-from aiokafka.structs import ConsumerRecord
-from pydantic import ValidationError
 
 from services.routing.domain import CaseState, evolve, initial_state
 from shared.businessdays import end_of_day_utc
 from shared.consumer import TRACKING_DDL, EventHandler, PoisonRecord, Projection
 from shared.db import Conn
 from shared.events import EVENT_TYPES, EventBase, RequestSubmitted
+from shared.keys import CASE_KEYS_DDL, on_case_key
 from shared.runtime import ServiceRuntime
-from shared.sealing import WrappedKey
 
 MIGRATIONS = [
     TRACKING_DDL
@@ -36,14 +34,8 @@ MIGRATIONS = [
         updated_at timestamptz NOT NULL
     );
     CREATE INDEX cases_queue ON cases (region, status, due_at);
-    CREATE TABLE case_keys (
-        case_id uuid PRIMARY KEY,
-        region text NOT NULL,
-        kek_id text NOT NULL,
-        nonce text NOT NULL,
-        wrapped text NOT NULL
-    );
-    """,
+    """
+    + CASE_KEYS_DDL,
     """
     ALTER TABLE cases ADD COLUMN state jsonb, ADD COLUMN urgency text NOT NULL DEFAULT 'normal',
         ADD COLUMN child_welfare_concern boolean NOT NULL DEFAULT false, ADD COLUMN assignee_kind text,
@@ -112,24 +104,6 @@ async def on_case_event(conn: Conn, event: EventBase) -> None:
         raise PoisonRecord(f"{event.type} for a case routing has never seen")
     await _store_state(conn, evolve(CaseState.model_validate_json(raw), event))
     await on_any(conn, event)
-
-
-async def on_case_key(conn: Conn, record: ConsumerRecord[bytes, bytes]) -> None:
-    """The key topic: a wrapped data key, or a tombstone that erases the case's key."""
-    if record.value is None:
-        if record.key is not None:
-            await conn.execute("DELETE FROM case_keys WHERE case_id = $1::uuid", record.key.decode())
-        return
-    try:
-        key = WrappedKey.model_validate_json(record.value)
-    except ValidationError as exc:
-        raise PoisonRecord(f"not a wrapped key: {exc.error_count()} problem(s)") from exc
-    await conn.execute(
-        "INSERT INTO case_keys (case_id, region, kek_id, nonce, wrapped) VALUES ($1, $2, $3, $4, $5)"
-        " ON CONFLICT (case_id) DO UPDATE SET kek_id = EXCLUDED.kek_id, nonce = EXCLUDED.nonce,"
-        " wrapped = EXCLUDED.wrapped",
-        key.case_id, key.region, key.kek_id, key.nonce, key.wrapped,
-    )
 
 
 HANDLERS: dict[str, EventHandler] = {

@@ -10,7 +10,7 @@ from tests.support import APPS, settings_for
 @pytest.mark.parametrize("service,paths", [
     ("intake", {"/api/v1/requests", "/api/v1/municipalities"}),
     ("routing", {"/api/v1/cases"}),
-    ("notify", {"/api/v1/notifications/due"}),
+    ("notify", {"/api/v1/notifications"}),
     ("reporting", {"/api/v1/stats"}),
 ])
 def test_openapi(service: str, paths: set[str]) -> None:

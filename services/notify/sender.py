@@ -1,0 +1,190 @@
+"""Sending what is due, once: a delivery row per notification id, retries with back-off and jitter.
+
+The delivery row lives in notify's own schema, not in the projection, so replaying the stream
+from offset 0 finds every notification already delivered and sends nothing. A crash between the
+send and its bookkeeping can repeat one send; the notification id travels as the Message-ID and
+the SMS gateway's idempotency key so that the other end can drop the copy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+import structlog
+
+from services.notify.channels import DeliveryError, send_email, send_sms
+from services.notify.messages import render
+from services.notify.settings import NotifySettings
+from shared.db import Conn
+from shared.events import (
+    NotificationFailed,
+    NotificationFailedPayload,
+    NotificationPayload,
+    NotificationSent,
+    new_event,
+)
+from shared.i18n import long_date
+from shared.keys import data_key
+from shared.outbox import enqueue_event
+from shared.regions import Region
+from shared.runtime import ServiceRuntime
+from shared.sealing import KeyUnavailable, Sealed, unseal
+from shared.topics import cases_topic
+
+log = structlog.get_logger(__name__)
+SENDER_LOCK = "SELECT pg_try_advisory_lock(hashtext(current_schema() || '.sender'))"
+SENDER_UNLOCK = "SELECT pg_advisory_unlock(hashtext(current_schema() || '.sender'))"
+
+DUE_SQL = """
+SELECT n.*, d.attempts AS done_attempts, d.status AS delivery_status
+FROM notifications_due n LEFT JOIN deliveries d USING (notification_id)
+WHERE d.notification_id IS NULL
+   OR (d.status = 'retry' AND d.next_attempt_at <= $1)
+   OR (d.status = 'sending' AND d.last_attempt_at < $1 - interval '1 minute')
+ORDER BY n.due_since LIMIT $2
+"""
+
+
+class Sender:
+    def __init__(self, runtime: ServiceRuntime, settings: NotifySettings) -> None:
+        self.runtime = runtime
+        self.settings = settings
+        self.sent = 0
+        self.failed = 0
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await self.send_due()
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("notify.sender_unavailable", error=type(exc).__name__)
+            await asyncio.sleep(self.settings.sender_interval_s)
+
+    async def send_due(self, now: datetime | None = None, limit: int = 50) -> int:
+        """One round: every notification that is due now; returns how many were attempted."""
+        assert self.runtime.pool is not None
+        async with self.runtime.pool.acquire() as conn:
+            if not await conn.fetchval(SENDER_LOCK):
+                return 0  # another notify instance is sending
+            try:
+                rows = await conn.fetch(DUE_SQL, now or datetime.now(UTC), limit)
+                for row in rows:
+                    await self.deliver(conn, dict(row), now or datetime.now(UTC))
+            finally:
+                await conn.execute(SENDER_UNLOCK)
+        if rows and self.runtime.relay is not None:
+            self.runtime.relay.wake()
+        return len(rows)
+
+    async def deliver(self, conn: Conn, due: dict[str, Any], now: datetime) -> None:
+        nid: uuid.UUID = due["notification_id"]
+        with structlog.contextvars.bound_contextvars(case_id=str(due["case_id"]), notification_id=str(nid),
+                                                     event_id=str(due["cause_event_id"])):
+            too_old = due["due_since"] < now - timedelta(hours=self.settings.max_age_hours)
+            if due["delivery_status"] is None and too_old:
+                await conn.execute("INSERT INTO deliveries (notification_id, status) VALUES ($1, 'expired')"
+                                   " ON CONFLICT DO NOTHING", nid)
+                return
+            attempt = (due["done_attempts"] or 0) + 1
+            await conn.execute(
+                "INSERT INTO deliveries (notification_id, status, attempts, last_attempt_at)"
+                " VALUES ($1, 'sending', $2, $3) ON CONFLICT (notification_id)"
+                " DO UPDATE SET status = 'sending', attempts = $2, last_attempt_at = $3", nid, attempt, now)
+            try:
+                await self._send(conn, due)
+            except DeliveryError as exc:
+                await self._failed_attempt(conn, due, attempt, exc, now)
+                return
+            async with conn.transaction():
+                await conn.execute("UPDATE deliveries SET status = 'sent', sent_at = $2, last_error = NULL"
+                                   " WHERE notification_id = $1", nid, now)
+                await self._record(conn, due, NotificationSent, NotificationPayload(**self._payload(due, attempt)))
+            self.sent += 1
+            log.info("notify.sent", template=due["template"], channel=due["channel"], recipient=due["recipient"],
+                     attempts=attempt)
+
+    async def _failed_attempt(self, conn: Conn, due: dict[str, Any], attempt: int, exc: DeliveryError,
+                              now: datetime) -> None:
+        nid = due["notification_id"]
+        if exc.retryable and attempt < self.settings.send_attempts:
+            delay = self.settings.retry_base_s * 2 ** (attempt - 1) * random.uniform(1.0, 1.5)
+            await conn.execute("UPDATE deliveries SET status = 'retry', next_attempt_at = $2, last_error = $3"
+                               " WHERE notification_id = $1", nid, now + timedelta(seconds=delay), exc.reason)
+            log.warning("notify.retry", reason=exc.reason, attempts=attempt, retry_in_s=round(delay, 1))
+            return
+        async with conn.transaction():
+            await conn.execute("UPDATE deliveries SET status = 'failed', last_error = $2 WHERE notification_id = $1",
+                               nid, exc.reason)
+            await self._record(conn, due, NotificationFailed,
+                               NotificationFailedPayload(**self._payload(due, attempt), reason=exc.reason))
+        self.failed += 1
+        log.error("notify.failed", reason=exc.reason, attempts=attempt, template=due["template"])
+
+    def _payload(self, due: dict[str, Any], attempt: int) -> dict[str, Any]:
+        return {"notification_id": due["notification_id"], "cause_event_id": due["cause_event_id"],
+                "channel": due["channel"], "recipient": due["recipient"], "template": due["template"],
+                "attempts": attempt}
+
+    async def _record(self, conn: Conn, due: dict[str, Any], cls: Any, payload: Any) -> None:
+        event = new_event(cls, case_id=due["case_id"], region=due["region"], municipality=due["municipality"],
+                          actor="notify", payload=payload)
+        await enqueue_event(conn, cases_topic(self.settings.topic_prefix, due["region"]), event)
+
+    async def _send(self, conn: Conn, due: dict[str, Any]) -> None:
+        region = self.runtime.regions.by_id.get(due["region"])
+        if region is None:
+            raise DeliveryError("the region is not served here", retryable=False)
+        address, lang = await self._address(conn, due, region)
+        message = render(due["template"], lang, **self._values(due, region, lang))
+        if due["channel"] == "sms":
+            await send_sms(self.settings, address, message.text, due["notification_id"])
+        else:
+            await send_email(self.settings, address, message, due["notification_id"])
+
+    async def _address(self, conn: Conn, due: dict[str, Any], region: Region) -> tuple[str, str]:
+        recipient: str = due["recipient"]
+        staff_lang = region.languages[0]
+        if recipient == "coordinators":
+            if not region.notifications.coordinators_email:
+                raise DeliveryError("no coordinators' mailbox is configured", retryable=False)
+            return region.notifications.coordinators_email, staff_lang
+        if recipient.startswith("team:"):
+            team = next((t for t in region.teams if t.id == recipient[5:]), None)
+            if team is None or not team.email:
+                raise DeliveryError("no mailbox is configured for the team", retryable=False)
+            return team.email, staff_lang
+        key = await data_key(conn, due["case_id"], self.settings.kek_bytes)
+        sealed = await conn.fetchval("SELECT personal FROM case_contacts WHERE case_id = $1", due["case_id"])
+        if sealed is None:
+            raise DeliveryError("the family's contact details are erased", retryable=False)
+        if key is None:
+            # The key topic is read beside the case stream: the key may land a moment after the request.
+            # An erased key stays missing, and the attempts run out.
+            raise DeliveryError("the case key is not known (yet)", retryable=True)
+        try:
+            personal = unseal(key, due["case_id"], Sealed.model_validate_json(sealed))
+        except KeyUnavailable as exc:
+            raise DeliveryError("the family's contact details cannot be opened", retryable=False) from exc
+        contact = personal.get("contact", {}) if isinstance(personal, dict) else {}
+        address = contact.get("email") if due["channel"] == "email" else contact.get("phone")
+        if not address:
+            raise DeliveryError("the family left no address for this channel", retryable=False)
+        return str(address), due["language"]
+
+    def _values(self, due: dict[str, Any], region: Region, lang: str) -> dict[str, str]:
+        try:
+            municipality = region.municipality(due["municipality"]).name.get(lang)
+        except Exception:
+            municipality = due["municipality"]
+        return {
+            "reference": due["reference"],
+            "answer_due": long_date(due["answer_due"], lang) if due["answer_due"] else "",
+            "status_url": f"{region.notifications.status_url}?ref={due['reference']}&lang={lang}",
+            "municipality": municipality,
+            "case_url": f"{self.settings.routing_url.rstrip('/')}/cases/{due['case_id']}",
+        }
