@@ -68,7 +68,9 @@ def main() -> int:
             took = part.start()
             started_infra.append(part)
             print(f"{name} up on 127.0.0.1:{part.port} in {took:.1f} s")  # noqa: T201
+    smtp_port, sms_port = int(os.environ.get("APUA_SMTP_PORT", "8025")), int(os.environ.get("APUA_SMS_PORT", "8026"))
     env = {"APUA_SUBMIT_LIMIT": "1000",  # the demo data comes from one client; families get the real limit
+           "APUA_SMS_URL": f"http://127.0.0.1:{sms_port}/sms",
            **os.environ, "PYTHONPATH": str(ROOT), "APUA_KAFKA_BOOTSTRAP": kafka.bootstrap,
            "APUA_DATABASE_URL": pg.dsn.rsplit("/", 1)[0] + "/apua"}
     logs = STATE / "logs"
@@ -76,6 +78,8 @@ def main() -> int:
     seed_accounts(env)
     procs: list[subprocess.Popen[bytes]] = []
     try:
+        procs.append(subprocess.Popen([sys.executable, "-m", "deploy.local.sinks", str(smtp_port), str(sms_port)],
+                                      env=env, cwd=ROOT))
         for service in SERVICES:
             log_file = open(logs / f"{service}.log", "ab")  # noqa: SIM115 - owned by the child
             procs.append(subprocess.Popen([sys.executable, "-m", f"services.{service}"], env=env, cwd=ROOT,
@@ -122,7 +126,8 @@ Pyydä apua! runs on this machine. Ctrl-C stops everything.
       password for every demo account: {DEMO_PASSWORD}
       {', '.join(f"{u} ({r})" for u, _, r, _, _ in DEMO_ACCOUNTS)}
   Routing API                       {urls['routing']}/docs
-  Notifications due                 {urls['notify']}/api/v1/notifications
+  Messages sent (mail and SMS sink) {urls['notify']}/dev/mail
+  Notifications and their delivery  {urls['notify']}/api/v1/notifications
   Statistics per municipality       {urls['reporting']}/api/v1/stats
   Readiness (lag, outbox)           {urls['routing']}/readyz
 
