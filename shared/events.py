@@ -236,7 +236,7 @@ class NotificationPayload(_Frozen):
     notification_id: uuid.UUID = Field(description="derived from the causing event, the recipient and the template")
     cause_event_id: uuid.UUID
     channel: Literal["email", "sms"]
-    recipient: str = Field(description="'family', 'team:<id>' or 'coordinators': never an address")
+    recipient: str = Field(description="'family', 'staff:<id>', 'team:<id>' or 'coordinators': never an address")
     template: str
     attempts: int
 

@@ -18,7 +18,7 @@ from shared.db import DB_ERRORS, create_pool, migrate
 from shared.outbox import OutboxRelay
 from shared.regions import Regions, load_regions
 from shared.settings import ServiceSettings
-from shared.topics import cases_topic, dead_letter_topic, ensure_topics, keys_topic, region_topics
+from shared.topics import cases_topic, dead_letter_topic, ensure_topics, keys_topic, region_topics, staff_topic
 
 log = structlog.get_logger(__name__)
 
@@ -58,9 +58,11 @@ class ServiceRuntime:
         return [keys_topic(self.settings.topic_prefix, r.id) for r in self.regions]
 
     def projection_topics(self, projection: Projection) -> list[str]:
-        """The case streams, and the key topics where the projection keeps keys (those first)."""
-        keys = [t for t in self.keys_topics() if t in projection.record_handlers]
-        return keys + self.cases_topics()
+        """The case streams, and the record topics the projection reads (keys, staff) first."""
+        return list(projection.record_handlers) + self.cases_topics()
+
+    def staff_topics(self) -> list[str]:
+        return [staff_topic(self.settings.topic_prefix, r.id) for r in self.regions]
 
     def dead_letter_for(self, topic: str) -> str:
         region = topic.removeprefix(f"{self.settings.topic_prefix}.").split(".")[0]

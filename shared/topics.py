@@ -31,6 +31,11 @@ def audit_topic(prefix: str, region: str) -> str:
     return f"{prefix}.{region}.audit"
 
 
+def staff_topic(prefix: str, region: str) -> str:
+    """The region's staff directory (compacted): roles, teams, languages and sealed addresses."""
+    return f"{prefix}.{region}.staff"
+
+
 def region_topics(prefix: str, region: str, partitions: int, replication: int) -> list[NewTopic]:
     min_isr = "2" if replication >= 3 else "1"
     forever = {"retention.ms": "-1", "retention.bytes": "-1", "min.insync.replicas": min_isr}
@@ -41,6 +46,8 @@ def region_topics(prefix: str, region: str, partitions: int, replication: int) -
                                 "delete.retention.ms": "86400000"}),
         NewTopic(dead_letter_topic(prefix, region), 1, replication, topic_configs=dict(forever)),
         NewTopic(audit_topic(prefix, region), partitions, replication, topic_configs=dict(forever)),
+        NewTopic(staff_topic(prefix, region), 1, replication,
+                 topic_configs={"cleanup.policy": "compact", "min.insync.replicas": min_isr}),
     ]
 
 

@@ -138,7 +138,8 @@ def request_event(region: str = "varsinais-suomi", municipality: str = "raisio")
 
 
 async def staff(client: httpx.AsyncClient, app: FastAPI, *, role: str = "coordinator",
-                region: str = "varsinais-suomi", team: str | None = None, username: str | None = None) -> str:
+                region: str = "varsinais-suomi", team: str | None = None, username: str | None = None,
+                email: str | None = None, language: str = "fi") -> str:
     """Add a staff account to routing and sign ``client`` in with it; returns the CSRF token."""
     import uuid
 
@@ -148,8 +149,10 @@ async def staff(client: httpx.AsyncClient, app: FastAPI, *, role: str = "coordin
     password = "correct horse battery staple"
     pool = app.state.runtime.pool
     async with pool.acquire() as conn:
+        settings = app.state.runtime.settings
         await add_account(conn, username=username, display_name=username.title(), role=role, region=region,
-                          team_id=team, password=password)
+                          team_id=team, password=password, email=email, language=language,
+                          kek=settings.kek_bytes, kek_id=settings.kek_id, topic_prefix=settings.topic_prefix)
     response = await client.post("/api/v1/session", json={"username": username, "password": password})
     assert response.status_code == 200, response.text
     token: str = response.json()["csrf_token"]

@@ -29,8 +29,10 @@ DEMO_ACCOUNTS = [
 def seed_accounts(env: dict[str, str]) -> None:
     """The demo region's staff, through the same admin command a region would use."""
     for username, name, role, region, team in DEMO_ACCOUNTS:
+        domain = "varha.example" if region == "varsinais-suomi" else "pohde.example"
         argv = [sys.executable, "-m", "services.routing", "users", "add", "--username", username, "--name", name,
-                "--role", role, "--region", region] + (["--team", team] if team else [])
+                "--role", role, "--region", region, "--email", f"{username}@{domain}"]
+        argv += ["--team", team] if team else []
         done = subprocess.run(argv, env={**env, "APUA_NEW_PASSWORD": DEMO_PASSWORD}, cwd=ROOT,
                               capture_output=True, text=True)
         if done.returncode != 0 and "exists already" not in done.stderr:

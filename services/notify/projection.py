@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import uuid
 
-from shared.consumer import TRACKING_DDL, EventHandler, Projection
+from aiokafka.structs import ConsumerRecord
+from pydantic import ValidationError
+
+from shared.consumer import TRACKING_DDL, EventHandler, PoisonRecord, Projection
 from shared.db import Conn
 from shared.events import (
     CaseAssigned,
@@ -23,6 +26,7 @@ from shared.events import (
 )
 from shared.keys import CASE_KEYS_DDL, on_case_key
 from shared.runtime import ServiceRuntime
+from shared.staff import StaffRecord
 
 NOTIFICATION_NAMESPACE = uuid.UUID("2f0b8a59-55a4-4f5c-9d1b-6a1f3b2e7c01")
 
@@ -59,6 +63,14 @@ MIGRATIONS = [
     );
     CREATE INDEX notifications_due_since ON notifications_due (due_since);
     """,
+    """
+    ALTER TABLE case_contacts ADD COLUMN assignee_id text;
+    CREATE TABLE staff_directory (
+        account_id text PRIMARY KEY,
+        region text NOT NULL,
+        record jsonb NOT NULL
+    );
+    """,
 ]
 
 CHANNEL_BY_CONTACT = {"phone": "sms", "sms": "sms", "email": "email"}
@@ -66,6 +78,23 @@ CHANNEL_BY_CONTACT = {"phone": "sms", "sms": "sms", "email": "email"}
 
 def notification_id(cause_event_id: uuid.UUID, recipient: str, template: str) -> uuid.UUID:
     return uuid.uuid5(NOTIFICATION_NAMESPACE, f"{cause_event_id}/{recipient}/{template}")
+
+
+async def on_staff_record(conn: Conn, record: ConsumerRecord[bytes, bytes]) -> None:
+    """The staff directory: an account's role, team, language and sealed address; a tombstone removes it."""
+    if record.key is None:
+        raise PoisonRecord("a staff record without an account id")
+    if record.value is None:
+        await conn.execute("DELETE FROM staff_directory WHERE account_id = $1", record.key.decode())
+        return
+    try:
+        staff = StaffRecord.model_validate_json(record.value)
+    except ValidationError as exc:
+        raise PoisonRecord(f"not a staff record: {exc.error_count()} problem(s)") from exc
+    await conn.execute(
+        "INSERT INTO staff_directory (account_id, region, record) VALUES ($1, $2, $3::jsonb)"
+        " ON CONFLICT (account_id) DO UPDATE SET region = EXCLUDED.region, record = EXCLUDED.record",
+        staff.account_id, staff.region, staff.model_dump_json())
 
 
 async def _due(conn: Conn, event: EventBase, *, recipient: str, template: str, channel: str) -> None:
@@ -108,16 +137,25 @@ async def on_reply(conn: Conn, event: EventBase) -> None:
 
 
 async def on_assigned(conn: Conn, event: EventBase) -> None:
+    """To the person the case went to; to the team's mailbox when it went to the team."""
     assert isinstance(event, CaseAssigned | CaseHandedOff)
-    team = event.payload.team_id
-    await conn.execute("UPDATE case_contacts SET team_id = $2 WHERE case_id = $1", event.case_id, team)
-    if team:
-        await _due(conn, event, recipient=f"team:{team}", template="staff_assigned", channel="email")
+    p = event.payload
+    person = p.assignee_id if p.assignee_kind == "professional" else None
+    await conn.execute("UPDATE case_contacts SET team_id = $2, assignee_id = $3 WHERE case_id = $1",
+                       event.case_id, p.team_id, person)
+    if person:
+        await _due(conn, event, recipient=f"staff:{person}", template="staff_assigned", channel="email")
+    elif p.team_id:
+        await _due(conn, event, recipient=f"team:{p.team_id}", template="staff_assigned", channel="email")
 
 
 async def on_deadline_warning(conn: Conn, event: EventBase) -> None:
+    """To the person who has the case, and to the team's mailbox (where the team lead reads)."""
     assert isinstance(event, DeadlineWarning)
-    team = await conn.fetchval("SELECT team_id FROM case_contacts WHERE case_id = $1", event.case_id)
+    row = await conn.fetchrow("SELECT team_id, assignee_id FROM case_contacts WHERE case_id = $1", event.case_id)
+    team, person = (row["team_id"], row["assignee_id"]) if row else (None, None)
+    if person:
+        await _due(conn, event, recipient=f"staff:{person}", template="deadline_warning", channel="email")
     await _due(conn, event, recipient=f"team:{team}" if team else "coordinators", template="deadline_warning",
                channel="email")
 
@@ -146,5 +184,7 @@ HANDLERS: dict[str, EventHandler] = {
 
 def projection(runtime: ServiceRuntime) -> Projection:
     return Projection(name="notify", migrations=MIGRATIONS,
-                      tables=["notifications_due", "case_contacts", "case_keys"], event_handlers=HANDLERS,
-                      record_handlers={t: on_case_key for t in runtime.keys_topics()})
+                      tables=["notifications_due", "case_contacts", "case_keys", "staff_directory"],
+                      event_handlers=HANDLERS,
+                      record_handlers={**{t: on_case_key for t in runtime.keys_topics()},
+                                       **{t: on_staff_record for t in runtime.staff_topics()}})

@@ -34,6 +34,7 @@ from shared.outbox import enqueue_event
 from shared.regions import Region
 from shared.runtime import ServiceRuntime
 from shared.sealing import KeyUnavailable, Sealed, unseal
+from shared.staff import StaffRecord, open_email
 from shared.topics import cases_topic
 
 log = structlog.get_logger(__name__)
@@ -63,6 +64,8 @@ class Sender:
                 await self.send_due()
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 log.warning("notify.sender_unavailable", error=type(exc).__name__)
+            except Exception as exc:
+                log.error("notify.sender_round_failed", error=type(exc).__name__)
             await asyncio.sleep(self.settings.sender_interval_s)
 
     async def send_due(self, now: datetime | None = None, limit: int = 50) -> int:
@@ -99,6 +102,14 @@ class Sender:
                 await self._send(conn, due)
             except DeliveryError as exc:
                 await self._failed_attempt(conn, due, attempt, exc, now)
+                return
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                raise  # our own database: the round stops and the next one tries again
+            except Exception as exc:  # a fault of ours (a template, a record): counted like any failed attempt
+                # The type only: a traceback could quote a value, and values here are personal.
+                log.error("notify.unexpected", template=due["template"], error=type(exc).__name__)
+                await self._failed_attempt(conn, due, attempt, DeliveryError(
+                    f"unexpected {type(exc).__name__}", retryable=True), now)
                 return
             async with conn.transaction():
                 await conn.execute("UPDATE deliveries SET status = 'sent', sent_at = $2, last_error = NULL"
@@ -153,6 +164,15 @@ class Sender:
             if not region.notifications.coordinators_email:
                 raise DeliveryError("no coordinators' mailbox is configured", retryable=False)
             return region.notifications.coordinators_email, staff_lang
+        if recipient.startswith("staff:"):
+            raw = await conn.fetchval("SELECT record FROM staff_directory WHERE account_id = $1", recipient[6:])
+            if raw is None:
+                raise DeliveryError("the staff member is not in the directory (yet)", retryable=True)
+            staff = StaffRecord.model_validate_json(raw)
+            address = open_email(staff, self.settings.kek_bytes)
+            if not address or not staff.active:
+                raise DeliveryError("the staff member has no address", retryable=False)
+            return address, staff.language
         if recipient.startswith("team:"):
             team = next((t for t in region.teams if t.id == recipient[5:]), None)
             if team is None or not team.email:

@@ -14,6 +14,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from shared.db import Conn
 from shared.errors import Conflict, DomainError, InvalidCommand
+from shared.outbox import enqueue
+from shared.staff import staff_record
+from shared.topics import staff_topic
 
 log = structlog.get_logger(__name__)
 Role = Literal["coordinator", "professional", "manager", "admin"]
@@ -66,7 +69,9 @@ def account_from_row(row: object) -> Account:
 
 
 async def add_account(conn: Conn, *, username: str, display_name: str, role: Role, region: str,
-                      team_id: str | None, password: str, language: str = "fi") -> Account:
+                      team_id: str | None, password: str, language: str = "fi", email: str | None = None,
+                      kek: bytes | None = None, kek_id: str = "", topic_prefix: str | None = None) -> Account:
+    """Add an account; with ``kek`` and ``topic_prefix`` it also goes into the region's staff directory."""
     if role not in ROLES:
         raise InvalidCommand(f"role must be one of {', '.join(ROLES)}")
     if role == "professional" and not team_id:
@@ -74,12 +79,18 @@ async def add_account(conn: Conn, *, username: str, display_name: str, role: Rol
     if len(password) < 12:
         raise InvalidCommand("a password has at least 12 characters")
     account_id = username.lower()
-    row = await conn.fetchrow(
-        f"INSERT INTO accounts (id, username, display_name, role, region, team_id, language, password_hash)"
-        f" VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING {ACCOUNT_COLUMNS}",
-        account_id, username, display_name, role, region, team_id, language, _HASHER.hash(password))
-    if row is None:
-        raise Conflict(f"an account '{username}' exists already")
+    async with conn.transaction():
+        row = await conn.fetchrow(
+            f"INSERT INTO accounts (id, username, display_name, role, region, team_id, language, password_hash,"
+            f" email) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING RETURNING {ACCOUNT_COLUMNS}",
+            account_id, username, display_name, role, region, team_id, language, _HASHER.hash(password), email)
+        if row is None:
+            raise Conflict(f"an account '{username}' exists already")
+        if kek is not None and topic_prefix is not None:
+            record = staff_record(account_id=account_id, region=region, role=role, team_id=team_id,
+                                  language=language, active=True, email=email, kek=kek, kek_id=kek_id)
+            await enqueue(conn, staff_topic(topic_prefix, region), account_id.encode(),
+                          record.model_dump_json().encode(), [("type", "staff.account")])
     log.info("account.added", account_id=account_id, role=role, region=region)
     return account_from_row(row)
 

@@ -29,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--region", required=True)
     add.add_argument("--team", help="a professional's team")
     add.add_argument("--language", default="fi", choices=["fi", "sv", "en"])
+    add.add_argument("--email", help="where their notifications go")
     add.add_argument("--password-env", default="APUA_NEW_PASSWORD",
                      help="environment variable holding the password (else it is asked for)")
     teams = sub.add_parser("teams", help="teams").add_subparsers(dest="action", required=True)
@@ -63,7 +64,8 @@ async def run(args: argparse.Namespace, settings: RoutingSettings) -> str:
             password = os.environ.get(args.password_env) or getpass.getpass("password: ")
             account = await add_account(conn, username=args.username, display_name=args.name, role=args.role,
                                         region=args.region, team_id=args.team, password=password,
-                                        language=args.language)
+                                        language=args.language, email=args.email, kek=settings.kek_bytes,
+                                        kek_id=settings.kek_id, topic_prefix=settings.topic_prefix)
             return f"account {account.id} ({account.role}, {account.region})"
     finally:
         await pool.close()

@@ -54,4 +54,5 @@ MIGRATIONS = [
         PRIMARY KEY (case_id, kind)
     );
     """,
+    "ALTER TABLE accounts ADD COLUMN email text;",
 ]

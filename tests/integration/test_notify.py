@@ -209,3 +209,28 @@ async def test_a_send_that_can_never_succeed_is_reported(stack, kafka, prefix):
     failures = [json.loads(r.value) for r in events if json.loads(r.value)["type"] == "notification.failed"]
     assert len(failures) == 1 and failures[0]["payload"]["reason"] == "SMS gateway answered 400"
     assert "040" not in json.dumps(failures[0])
+
+
+async def test_the_person_a_case_goes_to_hears_in_their_language(stack):
+    intake, routing, smtp = stack["intake"], stack["routing"], stack["smtp"]
+    await staff(routing, stack["apps"]["routing"], role="professional", team="family-work", username="sanna",
+                email="sanna@varha.example", language="sv")
+    await staff(routing, stack["apps"]["routing"])
+    case_id = (await intake.post("/api/v1/requests", json=request_body("parainen"))).json()["case_id"]
+
+    async def visible():
+        return (await routing.get(f"/api/v1/cases/{case_id}")).status_code == 200
+
+    await eventually(visible, what="the case in routing")
+    done = await routing.post(f"/api/v1/cases/{case_id}/commands", json={
+        "command": "assign", "expected_version": 0,
+        "arguments": {"assignee_kind": "professional", "assignee_id": "sanna"}})
+    assert done.status_code == 200
+
+    async def to_sanna():
+        mails = [m for m in smtp.mailbox.messages if m["To"] == "sanna@varha.example"]
+        return mails or None
+
+    mails = await eventually(to_sanna, timeout=30, what="the assignee's own notice")
+    assert len(mails) == 1 and mails[0]["Subject"].startswith("Kontakten")  # Swedish, her choice
+    assert "Pargas" in mails[0].get_body(("plain",)).get_content()

@@ -1,0 +1,50 @@
+"""The staff directory on the region's compacted ``staff`` topic: who works where, and how to reach them.
+
+Routing owns the accounts; notify needs their address and language. An address is personal data:
+it travels sealed with a key of the account's own, wrapped with the region's KEK, so removing an
+account (a tombstone) shreds its address everywhere the topic reaches.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from pydantic import BaseModel, ConfigDict
+
+from shared.sealing import Sealed, WrappedKey, new_data_key, seal, unseal, unwrap_key, wrap_key
+
+STAFF_NAMESPACE = uuid.UUID("6d1f0c8e-3b7a-4c52-9f1e-2a8b7c6d5e40")
+
+
+def account_uuid(account_id: str) -> uuid.UUID:
+    """A stable UUID per account, binding its sealed fields to it."""
+    return uuid.uuid5(STAFF_NAMESPACE, account_id)
+
+
+class StaffRecord(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    account_id: str
+    region: str
+    role: str
+    team_id: str | None
+    language: str
+    active: bool
+    key: WrappedKey
+    email: Sealed | None
+
+
+def staff_record(*, account_id: str, region: str, role: str, team_id: str | None, language: str, active: bool,
+                 email: str | None, kek: bytes, kek_id: str) -> StaffRecord:
+    ident = account_uuid(account_id)
+    data_key = new_data_key()
+    return StaffRecord(account_id=account_id, region=region, role=role, team_id=team_id, language=language,
+                       active=active, key=wrap_key(kek, kek_id, ident, region, data_key),
+                       email=seal(data_key, ident, email) if email else None)
+
+
+def open_email(record: StaffRecord, kek: bytes) -> str | None:
+    if record.email is None:
+        return None
+    value = unseal(unwrap_key(kek, record.key), account_uuid(record.account_id), record.email)
+    return value if isinstance(value, str) else None
