@@ -15,6 +15,29 @@ class DomainError(Exception):
         self.context = context
 
 
+class Unauthorized(DomainError):
+    """Not signed in, or the credentials do not match."""
+
+    status_code = 401
+    code = "unauthorized"
+
+
+class Forbidden(DomainError):
+    status_code = 403
+    code = "forbidden"
+
+
+class TooManyAttempts(DomainError):
+    """Rate-limited or locked for a while: 429 with Retry-After."""
+
+    status_code = 429
+    code = "too_many_requests"
+
+    def __init__(self, detail: str, retry_after: int, **context: object) -> None:
+        super().__init__(detail, **context)
+        self.retry_after = retry_after
+
+
 class NotFound(DomainError):
     status_code = 404
     code = "not_found"

@@ -18,7 +18,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from shared.db import Conn
-from shared.errors import Conflict, DomainError, NotFound
+from shared.errors import Conflict, DomainError, NotFound, TooManyAttempts, Unauthorized
 from shared.events import (
     FamilyMessageAdded,
     FamilyMessageAddedPayload,
@@ -40,17 +40,11 @@ SESSION_MINUTES = 30
 _HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
 
 
-class Locked(DomainError):
-    status_code = 429
+class Locked(TooManyAttempts):
     code = "too_many_attempts"
 
-    def __init__(self, detail: str, retry_after: int) -> None:
-        super().__init__(detail)
-        self.retry_after = retry_after
 
-
-class WrongCode(DomainError):
-    status_code = 401
+class WrongCode(Unauthorized):
     code = "wrong_reference_or_code"
 
 

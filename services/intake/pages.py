@@ -7,6 +7,7 @@ kept in the tab and automatic retries. Everything the family typed is rendered e
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -231,8 +232,11 @@ async def _session_or_login(request: Request, conn: Any, form: FormData) -> fami
     return session
 
 
-@router.post("/status/messages")
-async def status_message(request: Request) -> Response:
+FamilyAction = Callable[[Any, family.FamilySession, FormData, str], Awaitable[Response]]
+
+
+async def _as_family(request: Request, action: FamilyAction) -> Response:
+    """Run a signed-in family's form action (session and CSRF checked), then let the relay go."""
     form = await request.form()
     lang = pick_lang(str(form.get("lang", "")), [])
     runtime = get_runtime(request)
@@ -241,6 +245,17 @@ async def status_message(request: Request) -> Response:
         session = await _session_or_login(request, conn, form)
         if session is None:
             return RedirectResponse(f"/status?lang={lang}", status_code=303)
+        response = await action(conn, session, form, lang)
+    if runtime.relay is not None:
+        runtime.relay.wake()
+    return response
+
+
+@router.post("/status/messages")
+async def status_message(request: Request) -> Response:
+    settings = get_runtime(request).settings
+
+    async def add(conn: Any, session: family.FamilySession, form: FormData, lang: str) -> Response:
         text = str(form.get("message", ""))
         if not text.strip() or len(text) > 4000:
             return await _case_page(request, conn, session, lang, errors={"message": t("err_message", lang)},
@@ -249,23 +264,21 @@ async def status_message(request: Request) -> Response:
             message_id = uuid.UUID(str(form.get("message_id", "")))
         except ValueError:
             message_id = uuid.uuid4()
-        await family.add_message(conn, case_id=session.case_id, message_id=message_id, text=text,
-                                 kek=runtime.settings.kek_bytes, topic_prefix=runtime.settings.topic_prefix)
-        if runtime.relay is not None:
-            runtime.relay.wake()
+        try:
+            await family.add_message(conn, case_id=session.case_id, message_id=message_id, text=text,
+                                     kek=settings.kek_bytes, topic_prefix=settings.topic_prefix)
+        except DomainError:  # closed meanwhile: the page shows the current state
+            return await _case_page(request, conn, session, lang, status=409)
         return await _case_page(request, conn, session, lang, flash=t("add_message_sent", lang))
+
+    return await _as_family(request, add)
 
 
 @router.post("/status/feedback")
 async def status_feedback(request: Request) -> Response:
-    form = await request.form()
-    lang = pick_lang(str(form.get("lang", "")), [])
-    runtime = get_runtime(request)
-    assert runtime.pool is not None
-    async with runtime.pool.acquire() as conn:
-        session = await _session_or_login(request, conn, form)
-        if session is None:
-            return RedirectResponse(f"/status?lang={lang}", status_code=303)
+    settings = get_runtime(request).settings
+
+    async def give(conn: Any, session: family.FamilySession, form: FormData, lang: str) -> Response:
         score = str(form.get("score", ""))
         if score not in {"1", "2", "3", "4", "5"}:
             return await _case_page(request, conn, session, lang, errors={"score": t("err_required", lang)},
@@ -273,12 +286,12 @@ async def status_feedback(request: Request) -> Response:
         comment = str(form.get("comment", ""))[:1000].strip() or None
         try:
             await family.give_feedback(conn, case_id=session.case_id, score=int(score), comment=comment,
-                                       kek=runtime.settings.kek_bytes, topic_prefix=runtime.settings.topic_prefix)
+                                       kek=settings.kek_bytes, topic_prefix=settings.topic_prefix)
         except DomainError:
             pass  # already given or not closed: the page shows the current state
-        if runtime.relay is not None:
-            runtime.relay.wake()
         return await _case_page(request, conn, session, lang, flash=t("feedback_thanks", lang))
+
+    return await _as_family(request, give)
 
 
 @router.post("/status/sign-out")

@@ -14,16 +14,11 @@ from collections import defaultdict, deque
 
 from fastapi import Request
 
-from shared.errors import DomainError
+from shared.errors import TooManyAttempts
 
 
-class TooManyRequests(DomainError):
-    status_code = 429
+class TooManyRequests(TooManyAttempts):
     code = "too_many_requests"
-
-    def __init__(self, detail: str, retry_after: int) -> None:
-        super().__init__(detail)
-        self.retry_after = retry_after
 
 
 class RateLimiter:

@@ -13,7 +13,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from shared.db import Conn
-from shared.errors import Conflict, DomainError, InvalidCommand
+from shared.errors import Conflict, DomainError, InvalidCommand, TooManyAttempts, Unauthorized
 from shared.outbox import enqueue
 from shared.staff import staff_record
 from shared.topics import staff_topic
@@ -28,18 +28,12 @@ _HASHER = PasswordHasher()
 _DUMMY_HASH = _HASHER.hash("no such account")
 
 
-class SignInFailed(DomainError):
-    status_code = 401
+class SignInFailed(Unauthorized):
     code = "sign_in_failed"
 
 
-class AccountLocked(DomainError):
-    status_code = 429
+class AccountLocked(TooManyAttempts):
     code = "account_locked"
-
-    def __init__(self, detail: str, retry_after: int) -> None:
-        super().__init__(detail)
-        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import asyncio
 import csv
 import io
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -79,6 +79,17 @@ def render(request: Request, template: str, session: accounts.StaffSession | Non
         "long_date": lambda d: long_date(d, lang), "short_date": lambda d: d.strftime("%d.%m.%Y"),
         "when": lambda m: short_datetime(m, lang) if m else "", **context,
     })
+
+
+async def _page_session(request: Request, allowed: Callable[[accounts.Account], bool]
+                        ) -> accounts.StaffSession | Response:
+    """The signed-in person if their role may see this page; else where they should go instead."""
+    session = await optional_session(request)
+    if session is None:
+        return _to_login(request)
+    if not allowed(session.account):
+        return RedirectResponse("/", status_code=303)
+    return session
 
 
 def _to_login(request: Request) -> RedirectResponse:
@@ -162,11 +173,9 @@ async def _queue_items(request: Request, session: accounts.StaffSession) -> list
 
 @router.get("/queue")
 async def queue(request: Request, fragment: bool = False) -> Response:
-    session = await optional_session(request)
-    if session is None:
-        return _to_login(request)
-    if not may_see_queue(session.account):
-        return RedirectResponse("/", status_code=303)
+    session = await _page_session(request, may_see_queue)
+    if not isinstance(session, accounts.StaffSession):
+        return session
     items = await _queue_items(request, session)
     runtime = get_runtime(request)
     assert runtime.pool is not None
@@ -234,11 +243,9 @@ async def _case_page(request: Request, session: accounts.StaffSession, case_id: 
 
 @router.get("/cases/{case_id}")
 async def case_page(request: Request, case_id: uuid.UUID, done: bool = False) -> Response:
-    session = await optional_session(request)
-    if session is None:
-        return _to_login(request)
-    if not may_see_queue(session.account):
-        return RedirectResponse("/", status_code=303)
+    session = await _page_session(request, may_see_queue)
+    if not isinstance(session, accounts.StaffSession):
+        return session
     return await _case_page(request, session, case_id, notice=t("done", _lang(request, session)) if done else None)
 
 
@@ -267,9 +274,9 @@ def _command_arguments(command: str, form: Any) -> dict[str, Any]:
 
 @router.post("/cases/{case_id}/act")
 async def act(request: Request, case_id: uuid.UUID) -> Response:
-    session = await optional_session(request)
-    if session is None:
-        return _to_login(request)
+    session = await _page_session(request, may_see_queue)
+    if not isinstance(session, accounts.StaffSession):
+        return session
     form = await request.form()
     lang = pick_lang(str(form.get("lang", "")), [session.account.language])
     if str(form.get("csrf", "")) != session.csrf:
@@ -297,11 +304,9 @@ async def act(request: Request, case_id: uuid.UUID) -> Response:
 
 @router.get("/summary")
 async def summary(request: Request) -> Response:
-    session = await optional_session(request)
-    if session is None:
-        return _to_login(request)
-    if not may_see_statistics(session.account):
-        return RedirectResponse("/", status_code=303)
+    session = await _page_session(request, may_see_statistics)
+    if not isinstance(session, accounts.StaffSession):
+        return session
     runtime = get_runtime(request)
     assert runtime.pool is not None
     async with runtime.pool.acquire() as conn:
@@ -331,11 +336,9 @@ async def _access_rows(request: Request, session: accounts.StaffSession) -> tupl
 
 @router.get("/admin/access")
 async def access_log(request: Request) -> Response:
-    session = await optional_session(request)
-    if session is None:
-        return _to_login(request)
-    if not may_administer(session.account):
-        return RedirectResponse("/", status_code=303)
+    session = await _page_session(request, may_administer)
+    if not isinstance(session, accounts.StaffSession):
+        return session
     rows, case_query, staff_query = await _access_rows(request, session)
     export = (f"/admin/access.csv?{urlencode({'case': case_query})}" if case_query else None)
     return render(request, "access.html", session, rows=rows, case_query=case_query, staff_query=staff_query,
@@ -362,11 +365,9 @@ async def access_export(request: Request) -> Response:
 
 @router.get("/admin/accounts")
 async def accounts_page(request: Request) -> Response:
-    session = await optional_session(request)
-    if session is None:
-        return _to_login(request)
-    if not may_administer(session.account):
-        return RedirectResponse("/", status_code=303)
+    session = await _page_session(request, may_administer)
+    if not isinstance(session, accounts.StaffSession):
+        return session
     runtime = get_runtime(request)
     assert runtime.pool is not None
     rows = await runtime.pool.fetch("SELECT username, display_name, role, team_id FROM accounts WHERE region = $1"

@@ -8,23 +8,18 @@ from fastapi import Depends, Request
 
 from services.routing.accounts import StaffSession, find_session
 from shared.app import get_runtime
-from shared.errors import DomainError
+from shared.errors import Forbidden, Unauthorized
+
+__all__ = ["COOKIE", "CsrfFailed", "Forbidden", "NotSignedIn", "SessionDep", "optional_session", "require_session"]
 
 COOKIE = "apua_staff"
 
 
-class NotSignedIn(DomainError):
-    status_code = 401
+class NotSignedIn(Unauthorized):
     code = "not_signed_in"
 
 
-class Forbidden(DomainError):
-    status_code = 403
-    code = "forbidden"
-
-
-class CsrfFailed(DomainError):
-    status_code = 403
+class CsrfFailed(Forbidden):
     code = "csrf_failed"
 
 
