@@ -182,6 +182,7 @@ class ProjectionConsumer:
                                 records: list[ConsumerRecord[bytes, bytes]]) -> None:
         delay = 0.2
         careful = False
+        races = 0
         while True:
             try:
                 await self.apply_batch(consumer, tp, records, careful=careful)
@@ -195,8 +196,16 @@ class ProjectionConsumer:
                 delay = min(delay * 2, 10.0)
             except asyncpg.exceptions.SerializationError:
                 await asyncio.sleep(random.uniform(0.01, 0.1))
-            except (asyncpg.exceptions.UniqueViolationError, asyncpg.exceptions.InvalidCachedStatementError):
+            except (asyncpg.exceptions.UniqueViolationError, asyncpg.exceptions.InvalidCachedStatementError) as exc:
                 # Another owner wrote the offset row first, or a rebuild swapped the schema: re-check.
+                # Past a few tries it is the batch itself, and it is isolated like any other failure.
+                races += 1
+                if races > 3:
+                    if careful:
+                        raise
+                    careful = True
+                    log.warning("consumer.batch_failed", group=self.group_id, topic=tp.topic,
+                                partition=tp.partition, error=type(exc).__name__)
                 await asyncio.sleep(0.05)
             except Exception as exc:
                 if careful:

@@ -163,9 +163,17 @@ async def run_command(runtime: ServiceRuntime, session: accounts.StaffSession, c
         raise Forbidden("your role does not act on cases")
     assert runtime.pool is not None
     async with runtime.pool.acquire() as conn:
-        done = await commands.execute(conn, account=session.account, case_id=case_id,
-                                      expected_version=expected_version, command=command, regions=runtime.regions,
-                                      kek=runtime.settings.kek_bytes, topic_prefix=runtime.settings.topic_prefix)
+        for attempt in range(30):
+            try:
+                done = await commands.execute(
+                    conn, account=session.account, case_id=case_id, expected_version=expected_version,
+                    command=command, regions=runtime.regions, kek=runtime.settings.kek_bytes,
+                    topic_prefix=runtime.settings.topic_prefix)
+                break
+            except commands.KeyNotYetKnown:
+                if attempt == 29:
+                    raise
+                await asyncio.sleep(0.1)
         if runtime.relay is not None:
             runtime.relay.wake()
         for _ in range(100):

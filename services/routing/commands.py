@@ -15,7 +15,7 @@ from services.routing.accounts import Account
 from services.routing.domain import CaseState, Command, decide, evolve
 from services.routing.permissions import may_open_case
 from shared.db import Conn
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict, NotFound, ServiceUnavailable
 from shared.events import new_event
 from shared.keys import data_key
 from shared.outbox import enqueue_event
@@ -24,6 +24,13 @@ from shared.sealing import seal
 from shared.topics import cases_topic
 
 log = structlog.get_logger(__name__)
+
+
+class KeyNotYetKnown(ServiceUnavailable):
+    code = "case_key_pending"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, retry_after=1)
 
 
 @dataclass(frozen=True)
@@ -72,7 +79,8 @@ async def execute(conn: Conn, *, account: Account, case_id: uuid.UUID, expected_
 
         def sealer(text: str) -> object:
             if key is None:
-                raise NotFound("this case's personal data has been erased")
+                # The key topic is read beside the case stream; a brand-new case's key may be a moment behind.
+                raise KeyNotYetKnown("the case's key has not reached routing yet; try again in a moment")
             return seal(key, case_id, text)
 
         teams = {r["id"] for r in await conn.fetch("SELECT id FROM teams WHERE region = $1", region.id)}

@@ -26,7 +26,7 @@ from services.routing.settings import RoutingSettings
 from services.routing.web import COOKIE, optional_session
 from shared.app import get_runtime
 from shared.businessdays import add_business_days
-from shared.errors import Conflict, InvalidCommand, NotFound
+from shared.errors import Conflict, InvalidCommand, NotFound, ServiceUnavailable
 from shared.events import Topic
 from shared.i18n import LANG_NAMES, LANGS, long_date, pick_lang, short_datetime
 from shared.regions import Region
@@ -296,8 +296,8 @@ async def act(request: Request, case_id: uuid.UUID) -> Response:
     except Conflict:
         return await _case_page(request, session, case_id, status=409, notice_kind="error",
                                 notice=t("conflict", lang))
-    except InvalidCommand as exc:
-        return await _case_page(request, session, case_id, status=422, notice_kind="error",
+    except (InvalidCommand, ServiceUnavailable) as exc:
+        return await _case_page(request, session, case_id, status=exc.status_code, notice_kind="error",
                                 notice=t("invalid", lang, detail=exc.detail))
     return RedirectResponse(f"/cases/{case_id}?lang={lang}&done=1#notice", status_code=303)
 
