@@ -98,7 +98,7 @@ async def stack(postgres, kafka, prefix, channels):
         "intake": APPS["intake"](settings_for("intake", **env)),
         "routing": APPS["routing"](settings_for("routing", **env, deadline_check_s=3600)),
         "notify": APPS["notify"](settings_for("notify", **env, smtp_port=smtp.port, sms_url=sms_url,
-                                              retry_base_s=0.3, sender_interval_s=0.1)),
+                                              retry_base_s=0.3, send_attempts=10, sender_interval_s=0.1)),
     }
     async with running(apps["intake"]) as intake, running(apps["routing"]) as routing, \
             running(apps["notify"]) as notify:
