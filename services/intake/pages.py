@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
@@ -27,6 +28,7 @@ from shared.app import get_runtime
 from shared.businessdays import HELSINKI, answer_due
 from shared.errors import DomainError, NotFound
 from shared.events import Topic
+from shared.http import domain_error_response
 from shared.regions import Municipality, Region
 
 HERE = Path(__file__).resolve().parent
@@ -52,7 +54,7 @@ def render(request: Request, template: str, lang: str, status: int = 200, *, reg
     region = region or next(iter(runtime.regions))
     path = request.url.path
     query = {k: v for k, v in request.query_params.items() if k != "lang"}
-    links = [(code, LANG_NAMES[code], f"{path}?{_query({**query, 'lang': code})}") for code in LANGS]
+    links = [(code, LANG_NAMES[code], f"{path}?{urlencode({**query, 'lang': code})}") for code in LANGS]
     errors: dict[str, str] = context.pop("errors", {})
     return TEMPLATES.TemplateResponse(request, template, status_code=status, context={
         "lang": lang, "t": lambda key, **values: t(key, lang, **values),
@@ -62,12 +64,6 @@ def render(request: Request, template: str, lang: str, status: int = 200, *, reg
         "field_labels": {f: t(k, lang) for f, k in FIELD_LABEL_KEYS.items()}, "field_ids": FIELD_IDS,
         **context,
     })
-
-
-def _query(values: dict[str, str]) -> str:
-    from urllib.parse import urlencode
-
-    return urlencode(values)
 
 
 def _place(request: Request, municipality_id: str) -> tuple[Region, Municipality]:
@@ -349,8 +345,6 @@ async def accessibility_feedback(request: Request) -> HTMLResponse:
 async def not_found_page(request: Request, exc: NotFound) -> Response:
     """HTML for browsers, JSON for the API: an unknown municipality is named either way."""
     if request.url.path.startswith("/api/") or "text/html" not in request.headers.get("accept", ""):
-        from shared.http import domain_error_response
-
         return domain_error_response(exc)
     lang = pick_lang(request.query_params.get("lang"), [])
     name = str(exc.context.get("municipality", ""))

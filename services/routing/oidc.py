@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.middleware.sessions import SessionMiddleware
 
 from services.routing import accounts
+from services.routing.api import set_session_cookie
 from services.routing.settings import RoutingSettings
 from shared.app import get_runtime
 
@@ -52,8 +53,6 @@ def install_oidc(app: FastAPI, settings: RoutingSettings) -> None:
                 return HTMLResponse("No account for this person here: ask the region's admin to add one.",
                                     status_code=403)
             session_token = await accounts.open_session(conn, accounts.account_from_row(row))
-        from services.routing.api import set_session_cookie
-
         response = RedirectResponse("/", status_code=303)
         set_session_cookie(response, session_token, runtime)
         return response
