@@ -59,3 +59,11 @@ def test_slugify() -> None:
     assert slugify("Koski Tl") == "koski-tl"
     assert slugify("Pöytyä") == "poytya"
     assert slugify("Kemiönsaari") == "kemionsaari"
+
+
+def test_every_shipped_municipality_has_a_dated_population() -> None:
+    for region in load_regions(REGIONS):
+        for m in region.municipalities:
+            assert m.population is not None, m.id
+            assert m.population.year >= 2020 and "Statistics Finland" in m.population.source
+            assert 0.10 <= m.population.children_0_17 / m.population.total <= 0.40, m.id
