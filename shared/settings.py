@@ -43,6 +43,10 @@ class ServiceSettings(BaseSettings):
     kek: str = DEVELOPMENT_KEK
     kek_id: str = "dev-1"
 
+    # Development only: the APIs that record a request or a staff action take its time from the
+    # X-Apua-Demo-Time header, so a demo loader can fill a past year (deploy/demo). Refused in production.
+    demo_clock: bool = False
+
     @field_validator("regions", mode="before")
     @classmethod
     def _split_regions(cls, value: object) -> object:
@@ -65,6 +69,8 @@ class ServiceSettings(BaseSettings):
     def _no_default_secrets_in_production(self) -> ServiceSettings:
         if self.environment == "production" and self.kek == DEVELOPMENT_KEK:
             raise ValueError("APUA_KEK must be set to a secret of its own in production")
+        if self.environment == "production" and self.demo_clock:
+            raise ValueError("APUA_DEMO_CLOCK lets a client choose the time of what is recorded: never in production")
         if not self.db_schema:
             self.db_schema = self.service
         return self

@@ -14,6 +14,7 @@ from services.intake.commands import submit_request
 from services.intake.models import MAX_MESSAGE, Accepted, NewRequest
 from services.intake.ratelimit import RateLimiter
 from shared.app import get_runtime
+from shared.democlock import DemoTimeDep
 from shared.runtime import ServiceRuntime
 
 router = APIRouter(prefix="/api/v1", tags=["requests"])
@@ -41,22 +42,25 @@ def limiter(request: Request, name: str) -> RateLimiter:
 @router.post("/requests", status_code=201, response_model=Accepted, summary="Send a request for help",
              responses={200: {"model": Accepted, "description": "the same submission_id was already accepted"},
                         **ERRORS})
-async def post_request(body: NewRequest, runtime: RuntimeDep, request: Request, response: Response) -> Accepted:
+async def post_request(body: NewRequest, runtime: RuntimeDep, request: Request, response: Response,
+                       demo_at: DemoTimeDep) -> Accepted:
     """Store the request durably and promise an answer date; a retried submission returns the same case."""
-    receipt, created = await accept(runtime, request, body)
+    receipt, created = await accept(runtime, request, body, received_at=demo_at)
     if not created:
         response.status_code = 200
     return receipt
 
 
-async def accept(runtime: ServiceRuntime, request: Request, body: NewRequest) -> tuple[Accepted, bool]:
-    """Shared by the API and the HTML form: rate limit, store, wake the relay."""
+async def accept(runtime: ServiceRuntime, request: Request, body: NewRequest,
+                 received_at: datetime | None = None) -> tuple[Accepted, bool]:
+    """Shared by the API and the HTML form: rate limit, store, wake the relay; now unless ``received_at``."""
     limiter(request, "submit").hit(request, "submit")
     assert runtime.pool is not None
     s = runtime.settings
     async with runtime.pool.acquire() as conn:
         receipt, created = await submit_request(conn=conn, request=body, regions=runtime.regions,
-                                                kek=s.kek_bytes, kek_id=s.kek_id, topic_prefix=s.topic_prefix)
+                                                kek=s.kek_bytes, kek_id=s.kek_id, topic_prefix=s.topic_prefix,
+                                                now=received_at)
     if created and runtime.relay is not None:
         runtime.relay.wake()
     return receipt, created

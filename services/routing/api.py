@@ -28,6 +28,7 @@ from services.routing.permissions import may_see_queue
 from services.routing.settings import RoutingSettings
 from services.routing.web import COOKIE, Forbidden, SessionDep
 from shared.app import get_runtime
+from shared.democlock import DemoTimeDep
 from shared.keys import data_key
 from shared.runtime import ServiceRuntime
 
@@ -150,15 +151,18 @@ class CommandOut(BaseModel):
     404: {"description": "no such case, or not yours"}, 409: {"description": "changed meanwhile; current version"},
     422: {"description": "the command does not fit the case"}}, summary="Act on a case")
 async def post_command(case_id: uuid.UUID, body: CommandIn, session: SessionDep, runtime: RuntimeDep,
-                       request: Request) -> CommandOut:
+                       request: Request, demo_at: DemoTimeDep) -> CommandOut:
     command = TypeAdapter(COMMANDS[body.command]).validate_python(body.arguments)
-    done = await run_command(runtime, session, case_id, body.expected_version, command)
+    done = await run_command(runtime, session, case_id, body.expected_version, command, at=demo_at)
     return CommandOut(command_version=done.command_version, event_ids=done.event_ids, status=done.state.status)
 
 
 async def run_command(runtime: ServiceRuntime, session: accounts.StaffSession, case_id: uuid.UUID,
-                      expected_version: int, command: Any) -> commands.Executed:
-    """Execute, then wait (briefly) until the projection shows it: staff read their own writes."""
+                      expected_version: int, command: Any, *, at: datetime | None = None) -> commands.Executed:
+    """Execute, then wait (briefly) until the projection shows it: staff read their own writes.
+
+    ``at`` is when the action happened (the demo clock); now by default.
+    """
     if not may_see_queue(session.account):
         raise Forbidden("your role does not act on cases")
     assert runtime.pool is not None
@@ -168,7 +172,7 @@ async def run_command(runtime: ServiceRuntime, session: accounts.StaffSession, c
                 done = await commands.execute(
                     conn, account=session.account, case_id=case_id, expected_version=expected_version,
                     command=command, regions=runtime.regions, kek=runtime.settings.kek_bytes,
-                    topic_prefix=runtime.settings.topic_prefix)
+                    topic_prefix=runtime.settings.topic_prefix, at=at)
                 break
             except commands.KeyNotYetKnown:
                 if attempt == 29:

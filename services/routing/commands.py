@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 import structlog
 
@@ -62,8 +63,8 @@ async def _locked_state(conn: Conn, case_id: uuid.UUID) -> tuple[int, CaseState]
 
 
 async def execute(conn: Conn, *, account: Account, case_id: uuid.UUID, expected_version: int, command: Command,
-                  regions: Regions, kek: bytes, topic_prefix: str) -> Executed:
-    """Decide ``command`` and queue its events; Conflict when the case changed since ``expected_version``."""
+                  regions: Regions, kek: bytes, topic_prefix: str, at: datetime | None = None) -> Executed:
+    """Decide ``command`` and queue its events (at ``at``, now by default); Conflict when the case changed."""
     async with conn.transaction():
         version, state = await _locked_state(conn, case_id)
         if not may_open_case(account, region=state.region, assignee_kind=state.assignee_kind,
@@ -90,7 +91,8 @@ async def execute(conn: Conn, *, account: Account, case_id: uuid.UUID, expected_
         ids = []
         for event_cls, payload in decision:
             event = new_event(event_cls, case_id=case_id, region=state.region, municipality=state.municipality,
-                              actor=f"staff:{account.id}", payload=payload, correlation_id=correlation)
+                              actor=f"staff:{account.id}", payload=payload, correlation_id=correlation,
+                              occurred_at=at)
             state = evolve(state, event)
             await enqueue_event(conn, cases_topic(topic_prefix, state.region), event)
             ids.append(event.event_id)

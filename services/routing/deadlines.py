@@ -8,7 +8,7 @@ raises none: the scheduler looks at the clock, not at the replay.
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import structlog
 
@@ -20,13 +20,18 @@ from shared.runtime import ServiceRuntime
 from shared.topics import cases_topic
 
 log = structlog.get_logger(__name__)
+# With the demo clock a loader writes past cases and answers them moments later; a deadline that
+# passed longer ago than this is that history, not live work, and raises nothing.
+DEMO_HISTORY = timedelta(days=7)
 
 
-async def raise_due_alerts(conn: Conn, *, now: datetime, warn_hours: float, topic_prefix: str) -> int:
-    """Raise every warning and miss that is due at ``now``; returns how many were raised."""
+async def raise_due_alerts(conn: Conn, *, now: datetime, warn_hours: float, topic_prefix: str,
+                           due_since: datetime | None = None) -> int:
+    """Raise every warning and miss that is due at ``now`` (of deadlines after ``due_since``); returns how many."""
     rows = await conn.fetch(
         "SELECT case_id, region, municipality, answer_due, due_at FROM cases"
-        " WHERE status <> 'closed' AND first_response_at IS NULL AND received_at <= $1", now)
+        " WHERE status <> 'closed' AND first_response_at IS NULL AND received_at <= $1"
+        " AND ($2::timestamptz IS NULL OR due_at > $2)", now, due_since)
     raised = 0
     for row in rows:
         hours = business_hours_left(now, row["answer_due"])
@@ -55,8 +60,10 @@ async def run_scheduler(runtime: ServiceRuntime, warn_hours: float, every_s: flo
     while True:
         try:
             assert runtime.pool is not None
+            now = datetime.now(UTC)
+            since = now - DEMO_HISTORY if runtime.settings.demo_clock else None
             async with runtime.pool.acquire() as conn:
-                if await raise_due_alerts(conn, now=datetime.now(UTC), warn_hours=warn_hours,
+                if await raise_due_alerts(conn, now=now, warn_hours=warn_hours, due_since=since,
                                           topic_prefix=runtime.settings.topic_prefix) and runtime.relay:
                     runtime.relay.wake()
         except Exception as exc:  # the database may be away: try again at the next tick
