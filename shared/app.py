@@ -35,6 +35,7 @@ def create_service_app(
     on_start: Callable[[ServiceRuntime], Awaitable[None]] | None = None,
     max_body_bytes: int = 64 * 1024,
     regions: Regions | None = None,
+    form_targets: tuple[str, ...] = (),
 ) -> FastAPI:
     """The app with its lifespan; ``accept_without_kafka`` keeps a producing service ready while Kafka is away."""
     runtime = ServiceRuntime(settings, regions)
@@ -61,7 +62,7 @@ def create_service_app(
     app = FastAPI(title=title, description=description, version="1", lifespan=lifespan)
     app.state.runtime = runtime
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, form_targets=form_targets)
     install_error_handlers(app)
     app.include_router(health_router(runtime))
     for router in routers:

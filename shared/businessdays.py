@@ -60,12 +60,17 @@ def business_hours_left(now: datetime, answer_due: date) -> float:
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    local = now.astimezone(HELSINKI)
     end = datetime.combine(answer_due, datetime.min.time(), HELSINKI).replace(hour=CLOSING_HOUR)
-    sign = 1.0
-    start, stop = local, end
-    if local > end:
-        sign, start, stop = -1.0, end, local
+    if now > end:
+        return -business_hours_between(end, now)
+    return business_hours_between(now, end)
+
+
+def business_hours_between(start: datetime, stop: datetime) -> float:
+    """Working hours (8–16 on business days, Helsinki) from ``start`` to ``stop``; 0 if ``stop`` is earlier."""
+    if start.tzinfo is None or stop.tzinfo is None:
+        raise ValueError("start and stop must be timezone-aware")
+    start, stop = start.astimezone(HELSINKI), stop.astimezone(HELSINKI)
     total = 0.0
     day = start.date()
     while day <= stop.date():
@@ -76,4 +81,4 @@ def business_hours_left(now: datetime, answer_due: date) -> float:
             if hi > lo:
                 total += (hi - lo).total_seconds() / 3600
         day += timedelta(days=1)
-    return sign * total
+    return total

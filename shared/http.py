@@ -68,10 +68,12 @@ def install_error_handlers(app: FastAPI) -> None:
 class SecurityHeaders:
     """A strict Content Security Policy (no inline script or style) and the usual hardening headers."""
 
-    def __init__(self, app: ASGIApp, frame_ancestors: str = "'none'") -> None:
+    def __init__(self, app: ASGIApp, frame_ancestors: str = "'none'", form_targets: tuple[str, ...] = ()) -> None:
         self.app = app
+        # A form's redirects count as its target: routing's sign-in may end on reporting's pages.
+        form_action = " ".join(("'self'", *form_targets))
         csp = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-               f"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors {frame_ancestors}")
+               f"object-src 'none'; base-uri 'none'; form-action {form_action}; frame-ancestors {frame_ancestors}")
         self.headers = [(b"content-security-policy", csp.encode()), (b"x-content-type-options", b"nosniff"),
                         (b"referrer-policy", b"no-referrer"), (b"cross-origin-opener-policy", b"same-origin")]
 

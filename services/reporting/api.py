@@ -1,22 +1,43 @@
-"""Reporting's HTTP API."""
+"""Reporting's JSON API: every dashboard table, with the same filters and the same suppression."""
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 
-from services.reporting.queries import Stats, contacts_by_municipality
+from services.reporting.auth import Viewer, require_viewer
+from services.reporting.pages import describe, parse_filters
+from services.reporting.tables import PAGES, TABLES, build
 from shared.app import get_runtime
-from shared.runtime import ServiceRuntime
+from shared.errors import NotFound
+from shared.i18n import pick_lang
 
 router = APIRouter(prefix="/api/v1", tags=["statistics"])
-RuntimeDep = Annotated[ServiceRuntime, Depends(get_runtime)]
+ViewerDep = Annotated[Viewer, Depends(require_viewer)]
+FILTERS = ("Filters: `region` (default: your own), `municipality` (repeat it; none means the whole region), "
+           "`since` and `until` (dates; default the last twelve months), `topic`, `lang` (fi, sv, en).")
 
 
-@router.get("/stats", summary="Contacts per municipality; counts under 5 show as \"<5\"")
-async def stats(runtime: RuntimeDep, region: Annotated[str | None, Query(max_length=64)] = None,
-                since: date | None = None, until: date | None = None) -> Stats:
+@router.get("/tables", summary="The tables there are, page by page")
+async def list_tables(viewer: ViewerDep) -> dict[str, list[str]]:
+    return {page: list(ids) for page, ids in PAGES.items()}
+
+
+@router.get("/tables/{table_id}", description=FILTERS, responses={
+    401: {"description": "not signed in"}, 404: {"description": "unknown table, region or municipality"},
+    422: {"description": "a filter value is wrong; `field` names it"}},
+    summary="One table; counts under 5 are \"<5\", the others carry a fixed offset of at most ±2")
+async def get_table(table_id: str, request: Request, viewer: ViewerDep,
+                    municipality: Annotated[list[str] | None, Query(max_length=100)] = None) -> dict[str, Any]:
+    if table_id not in TABLES:
+        raise NotFound(f"no table called '{table_id}'", table=table_id)
+    runtime = get_runtime(request)
+    filters = parse_filters(request.query_params, runtime.regions, viewer)
+    lang = pick_lang(request.query_params.get("lang"), [viewer.language])
     assert runtime.pool is not None
-    return await contacts_by_municipality(conn=runtime.pool, region=region, since=since, until=until)
+    async with runtime.pool.acquire() as conn:
+        table = await build(conn, table_id, filters, lang)
+    return {**table.as_json(), "filters": {
+        "region": filters.region.id, "municipalities": list(filters.municipalities), "since": filters.since,
+        "until": filters.until, "topic": filters.topic, "description": describe(filters, lang)}}

@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from services.reporting.api import router
+from services.reporting.pages import HERE
+from services.reporting.pages import router as pages
 from services.reporting.projection import projection
+from services.reporting.schema import MIGRATIONS
 from services.reporting.settings import ReportingSettings
 from shared.app import create_service_app
 from shared.regions import Regions
 
 
 def create_app(settings: ReportingSettings, regions: Regions | None = None) -> FastAPI:
-    return create_service_app(
-        settings, title="Pyydä apua! reporting", routers=[router], projection=projection, regions=regions,
-        description="The region's pilot statistics, rebuilt from the stream; no personal data.",
+    app = create_service_app(
+        settings, title="Pyydä apua! reporting", routers=[router, pages], projection=projection, regions=regions,
+        own_migrations=MIGRATIONS,
+        description="The region's dashboards and pilot statistics, rebuilt from the stream; no personal data.",
     )
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    return app

@@ -26,7 +26,7 @@ def create_app(settings: RoutingSettings, regions: Regions | None = None) -> Fas
 
     app = create_service_app(
         settings, title="Pyydä apua! routing", routers=[router, pages], regions=regions, projection=projection,
-        own_migrations=MIGRATIONS, relay=True, on_start=on_start,
+        own_migrations=MIGRATIONS, relay=True, on_start=on_start, form_targets=(settings.reporting_origin,),
         description="The regional team's queue and cases: triage, assign, hand off, contact, reply and close.",
     )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

@@ -18,6 +18,7 @@ TEXT: dict[str, T3] = {
     "main_nav": _("Päävalikko", "Huvudmeny", "Main menu"),
     "nav_queue": _("Jono", "Kö", "Queue"),
     "nav_summary": _("Yhteenveto", "Sammanfattning", "Summary"),
+    "nav_statistics": _("Tilastot", "Statistik", "Statistics"),
     "nav_access_log": _("Käyttöloki", "Användningslogg", "Access log"),
     "nav_accounts": _("Käyttäjät", "Användare", "Accounts"),
     "sign_in": _("Kirjaudu sisään", "Logga in", "Sign in"),

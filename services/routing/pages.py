@@ -30,6 +30,7 @@ from shared.errors import Conflict, InvalidCommand, NotFound, ServiceUnavailable
 from shared.events import Topic
 from shared.i18n import LANG_NAMES, LANGS, long_date, pick_lang, short_datetime
 from shared.regions import Region
+from shared.staffpass import issue_pass
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = Jinja2Templates(directory=HERE / "templates")
@@ -300,6 +301,24 @@ async def act(request: Request, case_id: uuid.UUID) -> Response:
         return await _case_page(request, session, case_id, status=exc.status_code, notice_kind="error",
                                 notice=t("invalid", lang, detail=exc.detail))
     return RedirectResponse(f"/cases/{case_id}?lang={lang}&done=1#notice", status_code=303)
+
+
+@router.get("/pass/reporting")
+async def reporting_pass(request: Request, next: str = "/") -> Response:
+    """Vouch for a signed-in manager, coordinator or admin to the statistics service (see shared.staffpass)."""
+    session = await optional_session(request)
+    if session is None:
+        here = f"/pass/reporting?{urlencode({'next': next})}"
+        return RedirectResponse(f"/login?{urlencode({'next': here})}", status_code=303)
+    if not may_see_statistics(session.account):
+        return RedirectResponse("/", status_code=303)
+    settings = get_runtime(request).settings
+    assert isinstance(settings, RoutingSettings)
+    token = issue_pass(settings.staff_pass_secret, account_id=session.account.id, role=session.account.role,
+                       region=session.account.region, language=_lang(request, session))
+    target = next if next.startswith("/") and not next.startswith("//") else "/"
+    query = urlencode({"token": token, "next": target})
+    return RedirectResponse(f"{settings.reporting_url.rstrip('/')}/auth/pass?{query}", status_code=303)
 
 
 @router.get("/summary")

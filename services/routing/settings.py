@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import secrets
+from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from shared.settings import ServiceSettings
+from shared.staffpass import DEVELOPMENT_PASS_SECRET
 
 
 class RoutingSettings(ServiceSettings):
@@ -22,6 +24,20 @@ class RoutingSettings(ServiceSettings):
     # A DeadlineWarning is raised this many working hours before the end of the due day.
     warn_business_hours: float = 4.0
     deadline_check_s: float = 30.0
+    # The statistics (reporting's public address) and the secret the two share for staff passes.
+    reporting_url: str = "http://127.0.0.1:8040"
+    staff_pass_secret: str = DEVELOPMENT_PASS_SECRET
+
+    @model_validator(mode="after")
+    def _own_pass_secret_in_production(self) -> RoutingSettings:
+        if self.environment == "production" and self.staff_pass_secret == DEVELOPMENT_PASS_SECRET:
+            raise ValueError("APUA_STAFF_PASS_SECRET must be set to a secret of its own in production")
+        return self
+
+    @property
+    def reporting_origin(self) -> str:
+        parts = urlsplit(self.reporting_url)
+        return f"{parts.scheme}://{parts.netloc}"
 
     @property
     def cookie_secure(self) -> bool:

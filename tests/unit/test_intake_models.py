@@ -7,8 +7,6 @@ from pydantic import ValidationError
 
 from services.intake.commands import REFERENCE_ALPHABET, new_reference
 from services.intake.models import NewRequest
-from services.reporting.projection import after_hours
-from services.reporting.queries import suppress
 from tests.support import request_body
 
 
@@ -49,12 +47,3 @@ def test_reference_is_readable_aloud() -> None:
     refs = {new_reference() for _ in range(200)}
     assert len(refs) == 200
     assert all(len(r) == 9 and r[4] == "-" and set(r.replace("-", "")) <= set(REFERENCE_ALPHABET) for r in refs)
-
-
-def test_small_counts_are_suppressed() -> None:
-    assert [suppress(n) for n in (0, 1, 4, 5, 60)] == [0, "<5", "<5", 5, 60]
-
-
-def test_after_hours() -> None:
-    assert after_hours(3, True) and after_hours(16, True) and after_hours(12, False)
-    assert not after_hours(8, True) and not after_hours(15, True)

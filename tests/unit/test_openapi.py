@@ -11,7 +11,7 @@ from tests.support import APPS, settings_for
     ("intake", {"/api/v1/requests", "/api/v1/municipalities"}),
     ("routing", {"/api/v1/cases"}),
     ("notify", {"/api/v1/notifications"}),
-    ("reporting", {"/api/v1/stats"}),
+    ("reporting", {"/api/v1/tables", "/api/v1/tables/{table_id}"}),
 ])
 def test_openapi(service: str, paths: set[str]) -> None:
     app = APPS[service](settings_for(service, prefix="p", dsn="postgresql://x@127.0.0.1:1/x", bootstrap="127.0.0.1:1"))

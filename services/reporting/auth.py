@@ -1,0 +1,119 @@
+"""Who may see the statistics: managers, coordinators and admins, vouched for by routing.
+
+Reporting keeps no passwords. A page opened without a session sends the browser to routing's
+``/pass/reporting``, which signs the person in if needed and sends them back with a signed,
+one-minute, single-use pass (:mod:`shared.staffpass`). Reporting then opens a session of its
+own. Every request checks the staff directory that routing publishes: an account deactivated or
+moved to another role loses its statistics session at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
+
+from fastapi import Request
+
+from shared.app import get_runtime
+from shared.db import Conn
+from shared.errors import Forbidden, Unauthorized
+from shared.staffpass import PASS_MAX_AGE_S, STATISTICS_ROLES, InvalidPass, StaffPass
+
+COOKIE = "apua_reports"
+
+
+@dataclass(frozen=True)
+class Viewer:
+    account_id: str
+    role: str
+    region: str
+    language: str
+    csrf: str
+
+
+class NotSignedIn(Unauthorized):
+    code = "not_signed_in"
+
+
+class NotForYourRole(Forbidden):
+    code = "not_for_your_role"
+
+
+def _hash(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
+
+
+async def accept_pass(conn: Conn, staff_pass: StaffPass, hours: int) -> str:
+    """Take a verified pass once and open a session for it; returns the session token."""
+    async with conn.transaction():
+        await conn.execute("DELETE FROM used_passes WHERE expires_at < now()")
+        fresh = await conn.fetchval(
+            "INSERT INTO used_passes (nonce, expires_at) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING true",
+            staff_pass.nonce, datetime.now(UTC) + timedelta(seconds=2 * PASS_MAX_AGE_S))
+        if not fresh:
+            raise InvalidPass("the pass has been used already")
+        if not await _allowed(conn, staff_pass.account_id, staff_pass.role):
+            raise InvalidPass("the account is not active in the staff directory with a role that sees statistics")
+        token = secrets.token_urlsafe(32)
+        await conn.execute("DELETE FROM sessions WHERE expires_at < now()")
+        await conn.execute(
+            "INSERT INTO sessions (token_hash, account_id, role, region, language, csrf, expires_at)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7)", _hash(token), staff_pass.account_id, staff_pass.role,
+            staff_pass.region, staff_pass.language, secrets.token_urlsafe(24),
+            datetime.now(UTC) + timedelta(hours=hours))
+    return token
+
+
+async def _allowed(conn: Conn, account_id: str, role: str) -> bool:
+    known = await conn.fetchval("SELECT true FROM staff_accounts WHERE account_id = $1 AND active AND role = $2",
+                                account_id, role)
+    return bool(known) and role in STATISTICS_ROLES
+
+
+async def find_viewer(conn: Conn, token: str | None) -> Viewer | None:
+    if not token:
+        return None
+    row = await conn.fetchrow(
+        "SELECT s.account_id, s.role, s.region, s.language, s.csrf FROM sessions s"
+        " JOIN staff_accounts a ON a.account_id = s.account_id AND a.active AND a.role = s.role"
+        " WHERE s.token_hash = $1 AND s.expires_at > now()", _hash(token))
+    if row is None or row["role"] not in STATISTICS_ROLES:
+        return None
+    return Viewer(**dict(row))
+
+
+async def close_session(conn: Conn, token: str | None) -> None:
+    if token:
+        await conn.execute("DELETE FROM sessions WHERE token_hash = $1", _hash(token))
+
+
+async def viewer_of(request: Request) -> Viewer | None:
+    runtime = get_runtime(request)
+    assert runtime.pool is not None
+    async with runtime.pool.acquire() as conn:
+        return await find_viewer(conn, request.cookies.get(COOKIE))
+
+
+async def require_viewer(request: Request) -> Viewer:
+    """For the JSON API: 401 without a session (a page redirects to sign-in instead)."""
+    viewer = await viewer_of(request)
+    if viewer is None:
+        raise NotSignedIn("sign in through the staff pages first", sign_in=pass_url(request, "/"))
+    return viewer
+
+
+def pass_url(request: Request, next_path: str) -> str:
+    """Routing's address that signs the person in (if need be) and sends them back with a pass."""
+    settings = get_runtime(request).settings
+    base = str(getattr(settings, "staff_url", "")).rstrip("/")
+    return f"{base}/pass/reporting?{urlencode({'next': next_path})}"
+
+
+def safe_next(value: str | None) -> str:
+    """Only a path on this service: never another site (an open redirect)."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return "/"
+    return value

@@ -1,0 +1,85 @@
+"""Publishing counts so that no family can be recognised, however the filters are combined.
+
+Two rules, applied to every count on its way out (pages, API, CSV and XLSX alike):
+
+1. **Small counts are hidden.** A true count under 5 (0 included, since "nobody" and "one
+   family" must look the same) is published as ``"<5"``.
+2. **Larger counts carry a small, fixed perturbation** of at most ±2, never taking them under 5.
+   Hiding small cells alone is not enough once filters can be combined: the region's total
+   minus every other municipality's count, or January–March minus February–March, would give
+   a hidden number back exactly. With the perturbation such a difference is off by up to a few
+   either way, so a hidden 1 cannot be told from a 3 or from nothing.
+
+The perturbation is the *cell key method* that statistical offices use for flexible table
+builders (Australian Bureau of Statistics' TableBuilder; the 2021 censuses of the UK and the
+EU): every case has a record key, a keyed hash of its id that nobody can compute without the
+region's statistics key; a cell's key is the sum of its cases' record keys, and the noise is
+looked up from the cell key. So the same set of cases always gets the same number (asking
+again, or rebuilding the projection, changes nothing), while two different sets get
+independent noise.
+
+Shares, rates, medians and means are shown only when the cases behind them would themselves be
+published; shares and rates are worked out from the published counts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import uuid
+from collections.abc import Sequence
+from typing import Final
+
+THRESHOLD: Final = 5
+SUPPRESSED: Final = "<5"
+KEY_SPACE: Final = 1 << 16
+# Cumulative share of cell keys giving each noise: P(-2)=.1, P(-1)=.2, P(0)=.4, P(+1)=.2, P(+2)=.1.
+_NOISE: Final[Sequence[tuple[float, int]]] = ((0.1, -2), (0.3, -1), (0.7, 0), (0.9, 1), (1.0, 2))
+
+Count = int | str  # a published count: a number of at least 5, or "<5"
+
+
+def record_key(secret: bytes, case_id: uuid.UUID) -> int:
+    """A case's record key in [0, 65536): keyed, so knowing a case id does not reveal its noise."""
+    digest = hmac.new(secret, case_id.bytes, hashlib.sha256).digest()
+    return int.from_bytes(digest[:4], "big") % KEY_SPACE
+
+
+def noise(cell_key: int) -> int:
+    position = (cell_key % KEY_SPACE) / KEY_SPACE
+    return next(value for limit, value in _NOISE if position < limit)
+
+
+def protect(count: int, key_sum: int) -> Count:
+    """The published form of a true ``count`` whose cases' record keys add up to ``key_sum``."""
+    if count < THRESHOLD:
+        return SUPPRESSED
+    shift = noise(key_sum)
+    published = count + shift
+    return published if published >= THRESHOLD else count + abs(shift)
+
+
+def published(value: Count) -> int | None:
+    """The number behind a published count, or None when it is hidden."""
+    return value if isinstance(value, int) else None
+
+
+def share(part: Count, whole: Count) -> float | None:
+    """``part`` as a percentage of ``whole``, from published counts; None when either is hidden."""
+    p, w = published(part), published(whole)
+    if p is None or w is None or w == 0:
+        return None
+    return round(min(100.0, 100.0 * p / w), 1)
+
+
+def per_thousand(value: Count, population: int | None) -> float | None:
+    """A published count per 1,000 people of ``population``; None when hidden or unknown."""
+    n = published(value)
+    if n is None or not population:
+        return None
+    return round(1000.0 * n / population, 1)
+
+
+def enough(count: int) -> bool:
+    """Whether a median or mean over ``count`` cases may be shown."""
+    return count >= THRESHOLD

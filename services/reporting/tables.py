@@ -1,0 +1,502 @@
+"""Every table the dashboards show, built once and rendered as a page, JSON, CSV or XLSX alike.
+
+A table is built for one set of filters and one language; every count in it has passed through
+:func:`services.reporting.privacy.protect` before it leaves this module, so no rendering can show
+a number that should be hidden.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Literal
+
+import asyncpg
+
+from services.reporting.i18n import t
+from services.reporting.privacy import Count, enough, per_thousand, protect, share
+from shared.db import Conn
+from shared.events import Outcome, RequesterRole, Topic
+from shared.regions import Region
+
+TOPICS: tuple[str, ...] = Topic.__args__  # type: ignore[attr-defined]
+OUTCOMES: tuple[str, ...] = Outcome.__args__  # type: ignore[attr-defined]
+ROLES: tuple[str, ...] = RequesterRole.__args__  # type: ignore[attr-defined]
+TIMES = ("office", "evening", "night", "weekend", "holiday")
+METHODS = ("phone", "sms", "email", "anonymous")
+AFTER_HOURS = ("evening", "night", "weekend", "holiday")
+
+Kind = Literal["label", "count", "percent", "rate", "hours", "score", "number"]
+Cell = int | float | str | None
+
+
+@dataclass(frozen=True)
+class Filters:
+    region: Region
+    municipalities: tuple[str, ...]  # empty: the whole region
+    since: date
+    until: date
+    topic: str | None = None
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    def where(self, first: int = 1) -> tuple[str, list[Any]]:
+        """The SQL condition and its arguments, numbered from ``$first``."""
+        n = first
+        parts = [f"region = ${n}", f"local_date >= ${n + 1}", f"local_date <= ${n + 2}"]
+        args: list[Any] = [self.region.id, self.since, self.until]
+        n += 3
+        if self.municipalities:
+            parts.append(f"municipality = ANY(${n}::text[])")
+            args.append(list(self.municipalities))
+            n += 1
+        if self.topic:
+            parts.append(f"topic = ${n}")
+            args.append(self.topic)
+        return " AND ".join(parts), args
+
+    @property
+    def children(self) -> int | None:
+        """The 0–17-year-olds of the chosen municipalities, if the region's configuration has them all."""
+        chosen = [m for m in self.region.municipalities if not self.municipalities or m.id in self.municipalities]
+        if any(m.population is None for m in chosen):
+            return None
+        return sum(m.population.children_0_17 for m in chosen if m.population is not None)
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    kind: Kind
+
+
+@dataclass(frozen=True)
+class Chart:
+    type: Literal["bar", "line"]
+    # The columns drawn as series; the first column gives the categories.
+    series: tuple[str, ...]
+    stacked: bool = False
+    horizontal: bool = False
+
+
+@dataclass(frozen=True)
+class Table:
+    id: str
+    title: str
+    columns: tuple[Column, ...]
+    rows: list[list[Cell]]
+    chart: Chart | None = None
+    note: str | None = None
+    total: list[Cell] | None = None  # a last row that sums the others up, shown apart
+
+    def as_json(self) -> dict[str, Any]:
+        return {"id": self.id, "title": self.title,
+                "columns": [{"key": c.key, "label": c.label, "kind": c.kind} for c in self.columns],
+                "rows": self.rows, "total": self.total, "note": self.note}
+
+
+@dataclass(frozen=True)
+class Group:
+    """The true size of a group and its cases' record-key sum: enough to publish it, never published as such."""
+
+    n: int = 0
+    keys: int = 0
+
+    @property
+    def count(self) -> Count:
+        return protect(self.n, self.keys)
+
+
+Builder = Callable[[Conn, Filters, str], Awaitable[Table]]
+TABLES: dict[str, Builder] = {}
+PAGES: dict[str, tuple[str, ...]] = {}
+
+
+def table(table_id: str, *pages: str) -> Callable[[Builder], Builder]:
+    def register(builder: Builder) -> Builder:
+        TABLES[table_id] = builder
+        for page in pages:
+            PAGES.setdefault(page, ())
+            PAGES[page] += (table_id,)
+        return builder
+    return register
+
+
+async def groups(conn: Conn | asyncpg.Pool, filters: Filters, key: str, *, extra: str = "") -> dict[Any, Group]:
+    where, args = filters.where()
+    rows = await conn.fetch(f"SELECT {key} AS k, count(*) AS n, coalesce(sum(record_key), 0) AS keys"
+                            f" FROM case_facts WHERE {where}{extra} GROUP BY 1", *args)
+    return {r["k"]: Group(int(r["n"]), int(r["keys"])) for r in rows}
+
+
+async def overall(conn: Conn | asyncpg.Pool, filters: Filters, extra: str = "") -> Group:
+    return (await groups(conn, filters, "true", extra=extra)).get(True, Group())
+
+
+def months(filters: Filters) -> list[date]:
+    first, out = filters.since.replace(day=1), []
+    while first <= filters.until:
+        out.append(first)
+        first = (first + timedelta(days=32)).replace(day=1)
+    return out
+
+
+def weeks(filters: Filters) -> list[date]:
+    monday = filters.since - timedelta(days=filters.since.weekday())
+    out = []
+    while monday <= filters.until:
+        out.append(monday)
+        monday += timedelta(days=7)
+    return out
+
+
+def month_label(day: date, lang: str) -> str:
+    return f"{t('month_' + str(day.month), lang)} {day.year}"
+
+
+def week_label(monday: date) -> str:
+    year, week, _ = monday.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def municipality_name(filters: Filters, mid: str, lang: str) -> str:
+    return next((m.name.get(lang) for m in filters.region.municipalities if m.id == mid), mid)
+
+
+def chosen_municipalities(filters: Filters) -> list[str]:
+    return [m.id for m in filters.region.municipalities if not filters.municipalities or m.id in filters.municipalities]
+
+
+def team_name(filters: Filters, team_id: str | None, lang: str) -> str:
+    if team_id is None:
+        return t("no_team", lang)
+    return next((tm.name.get(lang) for tm in filters.region.teams if tm.id == team_id), team_id)
+
+
+def count_columns(*keys: str, lang: str) -> tuple[Column, ...]:
+    return tuple(Column(k, t("col_" + k, lang), "count") for k in keys)
+
+
+# ---------------------------------------------------------------- overview
+
+
+AFTER = f" AND time_of_contact IN ({', '.join(repr(k) for k in AFTER_HOURS)})"
+
+
+@table("key_figures", "overview", "report")
+async def key_figures(conn: Conn, f: Filters, lang: str) -> Table:
+    where, args = f.where()
+    total = await overall(conn, f)
+    anonymous = await overall(conn, f, " AND anonymous")
+    after = await overall(conn, f, AFTER)
+    response = _response_cells((await _response_rows(conn, f, "true")).get(True))
+    feedback = await overall(conn, f, " AND feedback IS NOT NULL")
+    mean = await conn.fetchval(f"SELECT avg(feedback) FROM case_facts WHERE {where} AND feedback IS NOT NULL", *args)
+    rows: list[list[Cell]] = [
+        [t("fig_contacts", lang), total.count, None],
+        [t("fig_per_1000", lang), per_thousand(total.count, f.children), None],
+        [t("fig_anonymous", lang), anonymous.count, share(anonymous.count, total.count)],
+        [t("fig_after_hours", lang), after.count, share(after.count, total.count)],
+        [t("fig_in_time", lang), response[2], response[4]],
+        [t("fig_median_business", lang), response[5], None],
+        [t("fig_feedback_mean", lang), round(float(mean), 1) if mean is not None and enough(feedback.n) else None,
+         None],
+    ]
+    return Table("key_figures", t("tbl_key_figures", lang),
+                 (Column("figure", t("col_figure", lang), "label"), Column("value", t("col_value", lang), "number"),
+                  Column("percent", t("col_percent", lang), "percent")), rows, note=t("note_in_time", lang))
+
+
+@table("per_month", "overview")
+async def per_month(conn: Conn, f: Filters, lang: str) -> Table:
+    total = await groups(conn, f, "month")
+    anonymous = await groups(conn, f, "month", extra=" AND anonymous")
+    after = await groups(conn, f, "month", extra=AFTER)
+    rows: list[list[Cell]] = []
+    for m in months(f):
+        n = total.get(m, Group()).count
+        rows.append([month_label(m, lang), n, share(anonymous.get(m, Group()).count, n),
+                     share(after.get(m, Group()).count, n)])
+    return Table("per_month", t("tbl_per_month", lang),
+                 (Column("month", t("col_month", lang), "label"), Column("contacts", t("col_contacts", lang), "count"),
+                  Column("anonymous", t("col_anonymous_pct", lang), "percent"),
+                  Column("after_hours", t("col_after_hours_pct", lang), "percent")),
+                 rows, chart=Chart("bar", ("contacts",)))
+
+
+@table("per_week", "overview")
+async def per_week(conn: Conn, f: Filters, lang: str) -> Table:
+    total = await groups(conn, f, "week")
+    rows: list[list[Cell]] = [[week_label(w), total.get(w, Group()).count] for w in weeks(f)]
+    return Table("per_week", t("tbl_per_week", lang),
+                 (Column("week", t("col_week", lang), "label"), Column("contacts", t("col_contacts", lang), "count")),
+                 rows, chart=Chart("line", ("contacts",)))
+
+
+@table("by_municipality", "overview", "report")
+async def by_municipality(conn: Conn, f: Filters, lang: str) -> Table:
+    total = await groups(conn, f, "municipality")
+    anonymous = await groups(conn, f, "municipality", extra=" AND anonymous")
+    after = await groups(conn, f, "municipality", extra=AFTER)
+    rows: list[list[Cell]] = []
+    for mid in chosen_municipalities(f):
+        m = f.region.municipality(mid)
+        children = m.population.children_0_17 if m.population else None
+        n = total.get(mid, Group()).count
+        rows.append([m.name.get(lang), children, n, per_thousand(n, children),
+                     share(anonymous.get(mid, Group()).count, n), share(after.get(mid, Group()).count, n)])
+    whole, anon_all, after_all = await overall(conn, f), await overall(conn, f, " AND anonymous"), \
+        await overall(conn, f, AFTER)
+    total_row: list[Cell] = [t("all_chosen", lang), f.children, whole.count, per_thousand(whole.count, f.children),
+                             share(anon_all.count, whole.count), share(after_all.count, whole.count)]
+    return Table("by_municipality", t("tbl_by_municipality", lang),
+                 (Column("municipality", t("col_municipality", lang), "label"),
+                  Column("children", t("col_children", lang), "number"),
+                  Column("contacts", t("col_contacts", lang), "count"),
+                  Column("per_1000", t("col_per_1000", lang), "rate"),
+                  Column("anonymous", t("col_anonymous_pct", lang), "percent"),
+                  Column("after_hours", t("col_after_hours_pct", lang), "percent")),
+                 rows, chart=Chart("bar", ("per_1000",), horizontal=True), total=total_row,
+                 note=t("note_children", lang))
+
+
+def _distribution(table_id: str, title: str, label: str, keys: Sequence[Any], names: Callable[[Any], str],
+                  found: dict[Any, Group], whole: Group, lang: str, chart: bool = True) -> Table:
+    rows: list[list[Cell]] = []
+    for key in keys:
+        n = found.get(key, Group()).count
+        rows.append([names(key), n, share(n, whole.count)])
+    return Table(table_id, title,
+                 (Column("category", label, "label"), Column("contacts", t("col_contacts", lang), "count"),
+                  Column("percent", t("col_percent", lang), "percent")),
+                 rows, chart=Chart("bar", ("contacts",)) if chart else None, total=[t("total", lang), whole.count,
+                                                                                     None])
+
+
+@table("by_time", "overview")
+async def by_time(conn: Conn, f: Filters, lang: str) -> Table:
+    return _distribution("by_time", t("tbl_by_time", lang), t("col_time", lang), TIMES,
+                         lambda k: t("time_" + k, lang), await groups(conn, f, "time_of_contact"),
+                         await overall(conn, f), lang)
+
+
+@table("by_hour", "overview")
+async def by_hour(conn: Conn, f: Filters, lang: str) -> Table:
+    return _distribution("by_hour", t("tbl_by_hour", lang), t("col_hour", lang), range(24),
+                         lambda h: f"{h:02d}–{(h + 1) % 24:02d}", await groups(conn, f, "local_hour"),
+                         await overall(conn, f), lang)
+
+
+@table("by_weekday", "overview")
+async def by_weekday(conn: Conn, f: Filters, lang: str) -> Table:
+    return _distribution("by_weekday", t("tbl_by_weekday", lang), t("col_weekday", lang), range(1, 8),
+                         lambda d: t(f"weekday_{d}", lang), await groups(conn, f, "weekday"),
+                         await overall(conn, f), lang)
+
+
+@table("by_role", "overview", "report")
+async def by_role(conn: Conn, f: Filters, lang: str) -> Table:
+    return _distribution("by_role", t("tbl_by_role", lang), t("col_role", lang), ROLES,
+                         lambda r: t("role_" + r, lang), await groups(conn, f, "requester_role"),
+                         await overall(conn, f), lang, chart=False)
+
+
+@table("by_method", "overview", "report")
+async def by_method(conn: Conn, f: Filters, lang: str) -> Table:
+    return _distribution("by_method", t("tbl_by_method", lang), t("col_method", lang), METHODS,
+                         lambda m: t("method_" + m, lang), await groups(conn, f, "contact_method"),
+                         await overall(conn, f), lang, chart=False)
+
+
+# ---------------------------------------------------------------- topics
+
+
+def topic_name(topic: str | None, lang: str) -> str:
+    return t("topic_" + (topic or "none"), lang)
+
+
+@table("topics", "topics", "report")
+async def topics(conn: Conn, f: Filters, lang: str) -> Table:
+    family = await groups(conn, f, "topic_family")
+    triage = await groups(conn, f, "topic_triage", extra=" AND topic_triage IS NOT NULL")
+    effective = await groups(conn, f, "topic")
+    whole = await overall(conn, f)
+    rows: list[list[Cell]] = []
+    for key in (*TOPICS, None):
+        n = effective.get(key, Group()).count
+        rows.append([topic_name(key, lang), family.get(key, Group()).count,
+                     triage.get(key, Group()).count if key else None, n, share(n, whole.count)])
+    return Table("topics", t("tbl_topics", lang),
+                 (Column("topic", t("col_topic", lang), "label"),
+                  Column("family", t("col_topic_family", lang), "count"),
+                  Column("triage", t("col_topic_triage", lang), "count"),
+                  Column("contacts", t("col_topic_final", lang), "count"),
+                  Column("percent", t("col_percent", lang), "percent")),
+                 rows, chart=Chart("bar", ("family", "triage"), horizontal=True),
+                 total=[t("total", lang), whole.count, None, whole.count, None], note=t("note_topics", lang))
+
+
+@table("topics_by_month", "topics")
+async def topics_by_month(conn: Conn, f: Filters, lang: str) -> Table:
+    found = await groups(conn, f, "(month, coalesce(topic, 'none'))")
+    found = {(k[0], k[1]): g for k, g in found.items()}
+    keys = [*TOPICS, "none"]
+    rows: list[list[Cell]] = [[month_label(m, lang), *(found.get((m, k), Group()).count for k in keys)]
+                              for m in months(f)]
+    return Table("topics_by_month", t("tbl_topics_by_month", lang),
+                 (Column("month", t("col_month", lang), "label"),
+                  *(Column(k, topic_name(None if k == "none" else k, lang), "count") for k in keys)),
+                 rows, chart=Chart("line", tuple(keys)), note=t("note_seasons", lang))
+
+
+# ---------------------------------------------------------------- response times
+
+
+async def _response_rows(conn: Conn, f: Filters, key: str) -> dict[Any, dict[str, Any]]:
+    where, args = f.where()
+    now_arg = len(args) + 1
+    rows = await conn.fetch(
+        f"SELECT {key} AS k, count(*) AS n, coalesce(sum(record_key), 0) AS keys,"
+        " count(*) FILTER (WHERE first_response_at IS NOT NULL) AS answered,"
+        " coalesce(sum(record_key) FILTER (WHERE first_response_at IS NOT NULL), 0) AS answered_keys,"
+        " count(*) FILTER (WHERE first_response_at < due_at) AS met,"
+        " coalesce(sum(record_key) FILTER (WHERE first_response_at < due_at), 0) AS met_keys,"
+        f" count(*) FILTER (WHERE first_response_at >= due_at OR (first_response_at IS NULL AND due_at <= ${now_arg}))"
+        " AS missed,"
+        " coalesce(sum(record_key) FILTER (WHERE first_response_at >= due_at OR (first_response_at IS NULL"
+        f" AND due_at <= ${now_arg})), 0) AS missed_keys,"
+        " percentile_cont(0.5) WITHIN GROUP (ORDER BY response_business_hours) AS median_business,"
+        " percentile_cont(0.5) WITHIN GROUP (ORDER BY response_calendar_hours) AS median_calendar"
+        f" FROM case_facts WHERE {where} GROUP BY 1", *args, f.now)
+    return {r["k"]: dict(r) for r in rows}
+
+
+def _response_cells(r: dict[str, Any] | None) -> list[Cell]:
+    r = r or {"n": 0, "keys": 0, "answered": 0, "answered_keys": 0, "met": 0, "met_keys": 0, "missed": 0,
+              "missed_keys": 0, "median_business": None, "median_calendar": None}
+    contacts = protect(r["n"], r["keys"])
+    met, missed = protect(r["met"], r["met_keys"]), protect(r["missed"], r["missed_keys"])
+    decided = protect(r["met"] + r["missed"], r["met_keys"] + r["missed_keys"])
+    medians_ok = enough(r["answered"])
+    return [contacts, protect(r["answered"], r["answered_keys"]), met, missed, share(met, decided),
+            round(r["median_business"], 1) if medians_ok and r["median_business"] is not None else None,
+            round(r["median_calendar"], 1) if medians_ok and r["median_calendar"] is not None else None]
+
+
+def _response_columns(first: Column, lang: str) -> tuple[Column, ...]:
+    return (first, *count_columns("contacts", "answered", "met", "missed", lang=lang),
+            Column("met_pct", t("col_met_pct", lang), "percent"),
+            Column("median_business", t("col_median_business", lang), "hours"),
+            Column("median_calendar", t("col_median_calendar", lang), "hours"))
+
+
+@table("response_by_municipality", "response", "report")
+async def response_by_municipality(conn: Conn, f: Filters, lang: str) -> Table:
+    found = await _response_rows(conn, f, "municipality")
+    whole = (await _response_rows(conn, f, "true")).get(True)
+    rows = [[municipality_name(f, mid, lang), *_response_cells(found.get(mid))] for mid in chosen_municipalities(f)]
+    return Table("response_by_municipality", t("tbl_response_by_municipality", lang),
+                 _response_columns(Column("municipality", t("col_municipality", lang), "label"), lang), rows,
+                 chart=Chart("bar", ("met_pct",), horizontal=True), total=[t("all_chosen", lang),
+                                                                          *_response_cells(whole)],
+                 note=t("note_response", lang))
+
+
+@table("response_by_team", "response")
+async def response_by_team(conn: Conn, f: Filters, lang: str) -> Table:
+    found = await _response_rows(conn, f, "coalesce(response_team, team_id)")
+    team_ids: list[str | None] = [tm.id for tm in f.region.teams]
+    team_ids += sorted(k for k in found if k is not None and k not in team_ids)
+    team_ids.append(None)
+    rows = [[team_name(f, tid, lang), *_response_cells(found.get(tid))] for tid in team_ids]
+    return Table("response_by_team", t("tbl_response_by_team", lang),
+                 _response_columns(Column("team", t("col_team", lang), "label"), lang), rows,
+                 chart=Chart("bar", ("median_business",), horizontal=True), note=t("note_team", lang))
+
+
+@table("response_by_month", "response")
+async def response_by_month(conn: Conn, f: Filters, lang: str) -> Table:
+    found = await _response_rows(conn, f, "month")
+    rows = [[month_label(m, lang), *_response_cells(found.get(m))] for m in months(f)]
+    return Table("response_by_month", t("tbl_response_by_month", lang),
+                 _response_columns(Column("month", t("col_month", lang), "label"), lang), rows,
+                 chart=Chart("line", ("met_pct",)))
+
+
+# ---------------------------------------------------------------- outcomes
+
+
+@table("outcomes", "outcomes", "report")
+async def outcomes(conn: Conn, f: Filters, lang: str) -> Table:
+    closed = await overall(conn, f, " AND outcome IS NOT NULL")
+    table_ = _distribution("outcomes", t("tbl_outcomes", lang), t("col_outcome", lang), OUTCOMES,
+                           lambda o: t("outcome_" + o, lang),
+                           await groups(conn, f, "outcome", extra=" AND outcome IS NOT NULL"), closed, lang)
+    return Table(table_.id, table_.title, table_.columns, table_.rows, chart=Chart("bar", ("contacts",),
+                                                                                   horizontal=True),
+                 total=[t("closed_total", lang), closed.count, None], note=t("note_outcomes", lang))
+
+
+@table("referrals", "outcomes", "report")
+async def referrals(conn: Conn, f: Filters, lang: str) -> Table:
+    found = await groups(conn, f, "(referred_kind, referred_service)",
+                         extra=" AND referred_service IS NOT NULL")
+    by_service = {k[1]: g for k, g in found.items()}
+    kinds = await groups(conn, f, "referred_kind", extra=" AND referred_service IS NOT NULL")
+    whole = await overall(conn, f, " AND referred_service IS NOT NULL")
+    rows: list[list[Cell]] = []
+    for kind in ("municipal", "county", "third_sector"):
+        rows.append([t("kind_" + kind, lang), None, kinds.get(kind, Group()).count,
+                     share(kinds.get(kind, Group()).count, whole.count)])
+        for service in f.region.services:
+            if service.kind == kind:
+                n = by_service.get(service.id, Group()).count
+                rows.append([t("kind_" + kind, lang), service.name.get(lang), n, share(n, whole.count)])
+    return Table("referrals", t("tbl_referrals", lang),
+                 (Column("kind", t("col_service_kind", lang), "label"),
+                  Column("service", t("col_service", lang), "label"),
+                  Column("contacts", t("col_contacts", lang), "count"),
+                  Column("percent", t("col_percent", lang), "percent")),
+                 rows, total=[t("total", lang), None, whole.count, None], note=t("note_referrals", lang))
+
+
+@table("follow_up", "outcomes", "report")
+async def follow_up(conn: Conn, f: Filters, lang: str) -> Table:
+    whole = await overall(conn, f)
+    figures = [
+        ("fig_handed_off", " AND handoffs > 0"),
+        ("fig_referred", " AND referrals > 0"),
+        ("fig_reopened", " AND reopened > 0"),
+        ("fig_child_welfare", " AND child_welfare_notified"),
+        ("fig_feedback_given", " AND feedback IS NOT NULL"),
+    ]
+    rows: list[list[Cell]] = []
+    for key, extra in figures:
+        n = (await overall(conn, f, extra)).count
+        rows.append([t(key, lang), n, share(n, whole.count)])
+    return Table("follow_up", t("tbl_follow_up", lang),
+                 (Column("figure", t("col_figure", lang), "label"),
+                  Column("contacts", t("col_contacts", lang), "count"),
+                  Column("percent", t("col_percent", lang), "percent")), rows,
+                 total=[t("fig_contacts", lang), whole.count, None])
+
+
+@table("feedback", "outcomes", "report")
+async def feedback(conn: Conn, f: Filters, lang: str) -> Table:
+    found = await groups(conn, f, "feedback", extra=" AND feedback IS NOT NULL")
+    given = await overall(conn, f, " AND feedback IS NOT NULL")
+    rows: list[list[Cell]] = []
+    for score in range(1, 6):
+        n = found.get(score, Group()).count
+        rows.append([t(f"score_{score}", lang), n, share(n, given.count)])
+    return Table("feedback", t("tbl_feedback", lang),
+                 (Column("score", t("col_score", lang), "label"), Column("answers", t("col_answers", lang), "count"),
+                  Column("percent", t("col_percent", lang), "percent")),
+                 rows, chart=Chart("bar", ("answers",)),
+                 total=[t("total", lang), given.count, None], note=t("note_feedback", lang))
+
+
+async def build(conn: Conn, table_id: str, filters: Filters, lang: str) -> Table:
+    return await TABLES[table_id](conn, filters, lang)
+

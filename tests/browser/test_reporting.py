@@ -1,0 +1,93 @@
+"""The region's dashboards in a real browser: sign in at routing, follow the link to the statistics,
+every chart drawn beside its table, the filters work, and axe-core finds nothing on any page."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from playwright.async_api import Browser, Page, expect
+
+from deploy.local.infra import free_port
+from services.routing.accounts import add_account
+from tests.browser.conftest import assert_accessible
+from tests.integration.test_reporting import publish, the_year
+from tests.support import APPS, LiveServer, eventually, settings_for
+
+pytestmark = pytest.mark.browser
+PASSWORD = "correct horse battery staple"
+
+
+async def test_manager_reads_every_dashboard(browser: Browser, postgres, kafka, prefix) -> None:
+    env = {"prefix": prefix, "dsn": postgres.dsn, "bootstrap": kafka.bootstrap}
+    routing_port, reporting_port = free_port(), free_port()
+    routing_settings = settings_for("routing", **env, reporting_url=f"http://127.0.0.1:{reporting_port}")
+    reporting_settings = settings_for("reporting", **env, staff_url=f"http://127.0.0.1:{routing_port}")
+    async with LiveServer(APPS["routing"](routing_settings), routing_port) as routing, \
+            LiveServer(APPS["reporting"](reporting_settings), reporting_port) as reporting:
+        runtime = routing.app.state.runtime
+        async with runtime.pool.acquire() as conn:
+            await add_account(conn, username="esihenkilo", display_name="Eeva Esihenkilö", role="manager",
+                              region="varsinais-suomi", team_id=None, password=PASSWORD,
+                              kek=runtime.settings.kek_bytes, kek_id=runtime.settings.kek_id, topic_prefix=prefix)
+        await publish(kafka, prefix, the_year())
+
+        async def known() -> bool:
+            row = await reporting.app.state.runtime.pool.fetchval(
+                "SELECT count(*) FROM case_facts WHERE region = 'varsinais-suomi'")
+            staff = await reporting.app.state.runtime.pool.fetchval("SELECT count(*) FROM staff_accounts")
+            return row == 15 and staff == 1
+
+        await eventually(known, what="reporting to know the year and the manager")
+
+        context = await browser.new_context(bypass_csp=True, locale="fi-FI", viewport={"width": 1280, "height": 900})
+        page: Page = await context.new_page()
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        # Straight to a dashboard: reporting sends the browser to routing's sign-in and back.
+        await page.goto(f"{reporting.url}/overview?since=2026-01-01&until=2026-12-31&lang=fi")
+        await expect(page.locator("#username")).to_be_visible()
+        await page.fill("#username", "esihenkilo")
+        await page.fill("#password", PASSWORD)
+        await page.get_by_role("button", name="Kirjaudu sisään").click()
+        await expect(page.get_by_role("heading", level=1, name="Yleiskuva")).to_be_visible()
+        assert page.url.startswith(reporting.url)
+
+        for canvas in ("per_month", "per_week", "by_municipality", "by_time", "by_hour", "by_weekday"):
+            await expect(page.locator(f"#chart-{canvas}")).to_have_attribute("data-drawn", "true")
+        municipalities = page.get_by_role("region", name="Yhteydenotot kunnittain").get_by_role("table")
+        await expect(municipalities.get_by_role("row", name="Aura")).to_contain_text("<5")
+        await expect(municipalities.get_by_role("row", name="Turku")).not_to_contain_text("<5")
+        await assert_accessible(page, "the overview dashboard")
+
+        # Filters: Turku alone, from the keyboard.
+        await page.locator("details.municipalities summary").click()
+        await page.get_by_label("Turku").check()
+        await page.get_by_role("button", name="Näytä").click()
+        await expect(page.locator(".scope")).to_contain_text("Turku")
+        await expect(page.get_by_role("region", name="Yhteydenotot kunnittain").get_by_role("row")).to_have_count(3)
+
+        for name, heading in (("Aiheet", "Aiheet ajan mittaan"), ("Vastausajat", "Vastausajat ja määräajat"),
+                              ("Lopputulokset", "Lopputulokset ja ohjaukset"), ("Pilottiraportti", "Pilottiraportti")):
+            await page.get_by_role("navigation", name="Tilastosivut").get_by_role("link", name=name).click()
+            await expect(page.get_by_role("heading", level=1, name=heading)).to_be_visible()
+            await expect(page.locator(".scope")).to_contain_text("Turku")  # the filters go along
+            for canvas in await page.locator("canvas[data-chart]").all():
+                await expect(canvas).to_have_attribute("data-drawn", "true")
+            await assert_accessible(page, f"the {name} page")
+        await expect(page.locator(".report")).to_contain_text("Perheet ottivat yhteyttä")
+
+        async with page.expect_download() as download:
+            await page.get_by_role("link", name="Excel (XLSX): Lopputulokset").click()
+        assert (await download.value).suggested_filename.endswith(".xlsx")
+
+        # Swedish, and then out.
+        await page.get_by_role("link", name="På svenska").click()
+        await expect(page.get_by_role("heading", level=1, name="Pilotrapport")).to_be_visible()
+        await assert_accessible(page, "the pilot report in Swedish")
+        await page.get_by_role("button", name="Logga ut").click()
+        await asyncio.sleep(0.2)
+        assert page.url.startswith(routing.url)
+        assert errors == [], errors
+        await context.close()

@@ -1,0 +1,197 @@
+"""Reporting's pure parts: publishing counts, facts from events, filters, formats and exports."""
+
+from __future__ import annotations
+
+import io
+import random
+import uuid
+from collections import Counter
+from datetime import UTC, date, datetime
+
+import pytest
+from openpyxl import load_workbook
+from starlette.datastructures import QueryParams
+
+from services.reporting import export
+from services.reporting.auth import Viewer, safe_next
+from services.reporting.pages import fmt, parse_filters, report_sentences
+from services.reporting.privacy import SUPPRESSED, noise, per_thousand, protect, record_key, share
+from services.reporting.projection import deadline_status, facts_of_request, first_response, time_of_contact
+from services.reporting.tables import Column, Table
+from shared.businessdays import HELSINKI
+from shared.errors import InvalidCommand, NotFound
+from shared.regions import load_regions
+from shared.settings import ROOT
+from shared.staffpass import InvalidPass, issue_pass, read_pass
+from tests.support import request_event
+
+REGIONS = load_regions(ROOT / "deploy" / "regions")
+VIEWER = Viewer(account_id="eeva", role="manager", region="varsinais-suomi", language="fi", csrf="x")
+
+
+def test_counts_under_five_are_hidden_zero_included() -> None:
+    assert [protect(n, 12345) for n in range(5)] == [SUPPRESSED] * 5
+
+
+def test_larger_counts_move_at_most_two_and_never_under_five() -> None:
+    for n in range(5, 200):
+        for key_sum in range(0, 1 << 16, 997):
+            published = protect(n, key_sum)
+            assert isinstance(published, int) and published >= 5 and abs(published - n) <= 2
+
+
+def test_the_same_cases_always_get_the_same_number() -> None:
+    secret = b"s"
+    cases = [uuid.uuid4() for _ in range(40)]
+    key_sum = sum(record_key(secret, c) for c in cases)
+    assert protect(40, key_sum) == protect(40, sum(record_key(secret, c) for c in reversed(cases)))
+    assert record_key(secret, cases[0]) == record_key(secret, cases[0])
+    assert record_key(secret, cases[0]) != record_key(b"another region's key", cases[0])
+
+
+def test_noise_has_the_designed_shape() -> None:
+    shares = Counter(noise(k) for k in range(1 << 16))
+    assert {v: round(n / (1 << 16), 2) for v, n in shares.items()} == {-2: 0.1, -1: 0.2, 0: 0.4, 1: 0.2, 2: 0.1}
+
+
+def test_subtracting_filters_does_not_give_a_hidden_count_back() -> None:
+    """The attack the perturbation is for: the region's total minus every other municipality.
+
+    Without the offset the difference would always be the hidden count exactly; with it, the
+    same difference comes from different hidden counts, so none of them can be told.
+    """
+    rng = random.Random(7)
+    secret = b"region key"
+    guesses: dict[int, Counter[int]] = {k: Counter() for k in range(1, 5)}
+    for _ in range(400):
+        hidden = rng.randint(1, 4)
+        others = [rng.randint(5, 60) for _ in range(8)]
+        cases = [[uuid.UUID(int=rng.getrandbits(128)) for _ in range(n)] for n in [hidden, *others]]
+        keys = [sum(record_key(secret, c) for c in group) for group in cases]
+        total = protect(sum(len(g) for g in cases), sum(keys))
+        shown = [protect(len(g), k) for g, k in zip(cases[1:], keys[1:], strict=True)]
+        assert protect(hidden, keys[0]) == SUPPRESSED
+        assert isinstance(total, int) and all(isinstance(s, int) for s in shown)
+        guesses[hidden][total - sum(s for s in shown if isinstance(s, int))] += 1
+    for hidden, found in guesses.items():
+        assert found[hidden] / sum(found.values()) < 0.35, (hidden, found)
+    # Every guess an attacker could see is also what some other hidden count gives.
+    for guess in guesses[2]:
+        assert sum(guess in guesses[other] for other in (1, 3, 4)) >= 1
+
+
+def test_shares_and_rates_only_from_published_counts() -> None:
+    assert share(SUPPRESSED, 50) is None and share(10, SUPPRESSED) is None
+    assert share(10, 40) == 25.0
+    assert per_thousand(12, 1000) == 12.0 and per_thousand(SUPPRESSED, 1000) is None and per_thousand(9, None) is None
+
+
+@pytest.mark.parametrize("local,expected", [
+    (datetime(2026, 11, 23, 8, 0), "office"),
+    (datetime(2026, 11, 23, 15, 59), "office"),
+    (datetime(2026, 11, 23, 16, 0), "evening"),
+    (datetime(2026, 11, 23, 22, 30), "night"),
+    (datetime(2026, 11, 24, 3, 0), "night"),
+    (datetime(2026, 11, 28, 12, 0), "weekend"),
+    (datetime(2026, 12, 24, 12, 0), "holiday"),  # Christmas Eve, a Thursday
+    (datetime(2026, 5, 14, 10, 0), "holiday"),  # Ascension Day
+])
+def test_time_of_contact(local: datetime, expected: str) -> None:
+    assert time_of_contact(local.replace(tzinfo=HELSINKI)) == expected
+
+
+def test_facts_of_a_request_hold_no_personal_data() -> None:
+    event = request_event("varsinais-suomi", "raisio")
+    facts = facts_of_request(event, b"k")
+    assert facts["municipality"] == "raisio" and facts["anonymous"] is True and facts["topic"] is None
+    local = event.occurred_at.astimezone(HELSINKI).date()
+    assert facts["local_date"] == local and facts["month"] == local.replace(day=1) and facts["week"].weekday() == 0
+    assert "personal" not in facts and all("testi" not in str(v) for v in facts.values())
+
+
+def test_first_response_in_working_and_calendar_hours() -> None:
+    friday_evening = datetime(2026, 11, 27, 20, 0, tzinfo=HELSINKI)
+    monday_ten = datetime(2026, 11, 30, 10, 0, tzinfo=HELSINKI)
+    assert first_response(friday_evening, monday_ten) == {"response_business_hours": 2.0,
+                                                          "response_calendar_hours": 62.0}
+
+
+def test_deadline_status() -> None:
+    due = datetime(2026, 11, 24, 22, 0, tzinfo=UTC)
+    now = datetime(2026, 11, 30, tzinfo=UTC)
+    assert deadline_status(due, datetime(2026, 11, 24, 21, 0, tzinfo=UTC), now) == "met"
+    assert deadline_status(due, datetime(2026, 11, 25, 9, 0, tzinfo=UTC), now) == "missed"
+    assert deadline_status(due, None, now) == "missed"
+    assert deadline_status(due, None, datetime(2026, 11, 24, tzinfo=UTC)) == "pending"
+
+
+def test_filters_default_and_errors_name_the_field() -> None:
+    f = parse_filters(QueryParams(""), REGIONS, VIEWER)
+    assert f.region.id == "varsinais-suomi" and f.municipalities == () and f.since.day == 1 and f.since < f.until
+    chosen = parse_filters(QueryParams("municipality=aura&municipality=rusko&municipality=aura&topic=other"),
+                           REGIONS, VIEWER)
+    assert chosen.municipalities == ("aura", "rusko") and chosen.topic == "other"
+    assert chosen.children is not None and chosen.children < f.children  # type: ignore[operator]
+    with pytest.raises(NotFound):
+        parse_filters(QueryParams("region=lappi"), REGIONS, VIEWER)
+    with pytest.raises(NotFound):
+        parse_filters(QueryParams("municipality=oulu"), REGIONS, VIEWER)  # not in Varsinais-Suomi
+    for query, field in (("since=2026-13-01", "since"), ("since=2026-02-01&until=2026-01-01", "since"),
+                         ("since=2000-01-01&until=2026-01-01", "until"), ("topic=weather", "topic")):
+        with pytest.raises(InvalidCommand) as raised:
+            parse_filters(QueryParams(query), REGIONS, VIEWER)
+        assert raised.value.context["field"] == field
+
+
+def test_numbers_in_the_readers_language() -> None:
+    assert fmt(1234, "count", "fi") == "1\xa0234" and fmt(1234, "count", "en") == "1,234"
+    assert fmt(12.5, "percent", "sv") == "12,5" and fmt(SUPPRESSED, "count", "fi") == "<5"
+    assert fmt(None, "percent", "fi") == "–"
+
+
+def sample_table() -> Table:
+    return Table("t", "Kunnat", (Column("m", "Kunta", "label"), Column("n", "Yhteydenottoja", "count"),
+                                 Column("p", "Osuus, %", "percent")),
+                 [["Aura", SUPPRESSED, None], ["Turku", 57, 91.9]], total=["Yhteensä", 62, None])
+
+
+def test_csv_export_keeps_hidden_counts_hidden() -> None:
+    text = export.to_csv(sample_table(), "Varsinais-Suomi", "fi").decode("utf-8")
+    assert text.startswith("\ufeffKunta;Yhteydenottoja;Osuus, %\r\n")
+    assert "Aura;<5;\r\n" in text and "Turku;57;91,9\r\n" in text and "Yhteensä;62;\r\n" in text
+
+
+def test_xlsx_export_one_sheet_per_table() -> None:
+    book = load_workbook(io.BytesIO(export.to_xlsx([sample_table()], "Varsinais-Suomi", "Alle viiden…")))
+    rows = list(book["Kunnat"].iter_rows(values_only=True))
+    assert rows[0][0] == "Kunnat" and ("Aura", "<5", None) in rows and ("Turku", 57, 91.9) in rows
+
+
+def test_report_says_little_when_there_is_little() -> None:
+    f = parse_filters(QueryParams("municipality=aura"), REGIONS, VIEWER)
+    key = Table("key_figures", "", (Column("figure", "", "label"), Column("value", "", "number"),
+                                    Column("percent", "", "percent")), [["x", SUPPRESSED, None]])
+    sentences = report_sentences({"key_figures": key}, f, "en")
+    assert sentences[-1] == "There were fewer than five requests, so no further figures are shown."
+
+
+def test_staff_pass_is_signed_and_short_lived() -> None:
+    token = issue_pass("secret", account_id="eeva", role="manager", region="varsinais-suomi", language="sv")
+    assert read_pass("secret", token).account_id == "eeva"
+    with pytest.raises(InvalidPass):
+        read_pass("another secret", token)
+    with pytest.raises(InvalidPass):
+        read_pass("secret", token, max_age=-1)
+
+
+@pytest.mark.parametrize("value,expected", [("/overview?lang=sv", "/overview?lang=sv"), ("//evil.example", "/"),
+                                            ("https://evil.example", "/"), (None, "/"), ("/\\evil", "/")])
+def test_only_own_paths_after_sign_in(value: str | None, expected: str) -> None:
+    assert safe_next(value) == expected
+
+
+def test_default_period_is_the_last_twelve_months() -> None:
+    from services.reporting.pages import default_period
+
+    assert default_period(date(2026, 11, 23)) == (date(2025, 12, 1), date(2026, 11, 23))
+    assert default_period(date(2026, 1, 5)) == (date(2025, 2, 1), date(2026, 1, 5))
