@@ -2,7 +2,7 @@
 PYTHON ?= python3
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: run test test-unit test-integration install infra-up infra-down infra-status infra-reset lint typecheck rebuild-routing rebuild-notify rebuild-reporting
+.PHONY: vendor run test test-unit test-integration install infra-up infra-down infra-status infra-reset lint typecheck rebuild-routing rebuild-notify rebuild-reporting
 
 run: install ## Kafka, PostgreSQL, the four services and a demo region; Ctrl-C stops everything
 	$(PYTHON) -m deploy.local.run
@@ -33,6 +33,11 @@ infra-reset: ## stop both and delete their data in .local/
 
 rebuild-routing rebuild-notify rebuild-reporting: ## replay the stream into a fresh projection and swap it in
 	$(PYTHON) -m services.$(subst rebuild-,,$@) rebuild
+
+vendor: ## copy Chart.js from node_modules (package.json pins it) into reporting's static files
+	npm ci --no-audit --no-fund
+	cp node_modules/chart.js/dist/chart.umd.min.js services/reporting/static/vendor/
+	cp node_modules/chart.js/LICENSE.md services/reporting/static/vendor/chart.js-LICENSE.md
 
 lint:
 	ruff check .

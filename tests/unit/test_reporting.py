@@ -195,3 +195,12 @@ def test_default_period_is_the_last_twelve_months() -> None:
 
     assert default_period(date(2026, 11, 23)) == (date(2025, 12, 1), date(2026, 11, 23))
     assert default_period(date(2026, 1, 5)) == (date(2025, 2, 1), date(2026, 1, 5))
+
+
+def test_vendored_chart_js_is_the_version_package_json_pins() -> None:
+    import json
+
+    vendored = (ROOT / "services" / "reporting" / "static" / "vendor" / "chart.umd.min.js").read_text()[:200]
+    lock = json.loads((ROOT / "package-lock.json").read_text())
+    version = lock["packages"]["node_modules/chart.js"]["version"]
+    assert f"Chart.js v{version}" in vendored, "run `make vendor` after changing chart.js in package.json"
