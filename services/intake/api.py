@@ -157,12 +157,13 @@ async def post_message(body: NewFamilyMessage, runtime: RuntimeDep, request: Req
 @router.post("/status/feedback", status_code=201, tags=["status"], responses={**STATUS_ERRORS, 409: {
     "description": "the case is not closed yet, or feedback was already given"}},
     summary="Answer how much this helped, once the case is closed")
-async def post_feedback(body: Feedback, runtime: RuntimeDep, request: Request) -> dict[str, str]:
+async def post_feedback(body: Feedback, runtime: RuntimeDep, request: Request, demo_at: DemoTimeDep) -> dict[str, str]:
     case_id = await signed_in_case(runtime, request, body)
     assert runtime.pool is not None
     async with runtime.pool.acquire() as conn:
         await family.give_feedback(conn, case_id=case_id, score=body.score, comment=body.comment or None,
-                                   kek=runtime.settings.kek_bytes, topic_prefix=runtime.settings.topic_prefix)
+                                   kek=runtime.settings.kek_bytes, topic_prefix=runtime.settings.topic_prefix,
+                                   at=demo_at)
     if runtime.relay is not None:
         runtime.relay.wake()
     return {"status": "thank you"}

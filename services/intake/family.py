@@ -229,8 +229,8 @@ async def add_message(conn: Conn, *, case_id: uuid.UUID, message_id: uuid.UUID, 
 
 
 async def give_feedback(conn: Conn, *, case_id: uuid.UUID, score: int, comment: str | None, kek: bytes,
-                        topic_prefix: str) -> None:
-    """Queue FeedbackGiven, once per closed case."""
+                        topic_prefix: str, at: datetime | None = None) -> None:
+    """Queue FeedbackGiven, once per closed case (given ``at``, now by default)."""
     async with conn.transaction():
         closed = await conn.fetchval("SELECT closed FROM family_case_state WHERE case_id = $1", case_id)
         if not closed:
@@ -242,6 +242,7 @@ async def give_feedback(conn: Conn, *, case_id: uuid.UUID, score: int, comment: 
             raise Conflict("feedback for this case was already given")
         key, region, municipality = await _case_key(conn, case_id, kek)
         event = new_event(FeedbackGiven, case_id=case_id, region=region, municipality=municipality, actor="family",
+                          occurred_at=at,
                           payload=FeedbackGivenPayload(score=score,
                                                        comment=seal(key, case_id, comment) if comment else None))
         await enqueue_event(conn, cases_topic(topic_prefix, region), event)
