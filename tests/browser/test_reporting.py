@@ -4,13 +4,14 @@ every chart drawn beside its table, the filters work, and axe-core finds nothing
 from __future__ import annotations
 
 import asyncio
+from datetime import date, timedelta
 
 import pytest
 from playwright.async_api import Browser, Page, expect
 
 from deploy.local.infra import free_port
 from services.routing.accounts import add_account
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import SCREENSHOTS, assert_accessible
 from tests.integration.test_reporting import publish, the_year
 from tests.support import APPS, LiveServer, eventually, settings_for
 
@@ -90,4 +91,58 @@ async def test_manager_reads_every_dashboard(browser: Browser, postgres, kafka, 
         await asyncio.sleep(0.2)
         assert page.url.startswith(routing.url)
         assert errors == [], errors
+        await context.close()
+
+
+async def test_overview_of_a_demo_year(browser: Browser, postgres, kafka, prefix) -> None:
+    """A demo year of Varsinais-Suomi (the model `make run` drives through the APIs), as events:
+    the overview draws it, passes axe-core, and is the screenshot in the README."""
+    import random
+
+    from deploy.demo.events import year_of_events
+    from deploy.demo.model import plan_year
+    from shared.regions import load_regions
+    from shared.settings import ROOT
+
+    region = load_regions(ROOT / "deploy" / "regions").by_id["varsinais-suomi"]
+    end = date(2026, 11, 23)
+    plans = plan_year(region, end=end, rng=random.Random(2026),
+                      professionals={"family-guidance": ["ohjaaja"], "family-work": ["perhetyo"]})
+    events = list(year_of_events(plans, region, team_of={"ohjaaja": "family-guidance", "perhetyo": "family-work"}))
+    env = {"prefix": prefix, "dsn": postgres.dsn, "bootstrap": kafka.bootstrap}
+    routing_port, reporting_port = free_port(), free_port()
+    routing_settings = settings_for("routing", **env, reporting_url=f"http://127.0.0.1:{reporting_port}")
+    reporting_settings = settings_for("reporting", **env, staff_url=f"http://127.0.0.1:{routing_port}")
+    async with LiveServer(APPS["routing"](routing_settings), routing_port) as routing, \
+            LiveServer(APPS["reporting"](reporting_settings), reporting_port) as reporting:
+        runtime = routing.app.state.runtime
+        async with runtime.pool.acquire() as conn:
+            await add_account(conn, username="esihenkilo", display_name="Eeva Esihenkilö", role="manager",
+                              region="varsinais-suomi", team_id=None, password=PASSWORD,
+                              kek=runtime.settings.kek_bytes, kek_id=runtime.settings.kek_id, topic_prefix=prefix)
+        await publish(kafka, prefix, events)
+        pool = reporting.app.state.runtime.pool
+
+        async def applied() -> bool:
+            cases = await pool.fetchval("SELECT count(*) FROM case_facts")
+            closed = await pool.fetchval("SELECT count(*) FROM case_facts WHERE feedback IS NOT NULL")
+            return cases == len(plans) and closed == sum(p.feedback is not None for p in plans)
+
+        await eventually(applied, timeout=120, what="reporting to apply the demo year")
+
+        context = await browser.new_context(bypass_csp=True, locale="fi-FI", viewport={"width": 1280, "height": 1500})
+        page: Page = await context.new_page()
+        await page.goto(f"{reporting.url}/overview?lang=fi&since={end - timedelta(days=365)}&until={end - timedelta(days=1)}")
+        await page.fill("#username", "esihenkilo")
+        await page.fill("#password", PASSWORD)
+        await page.get_by_role("button", name="Kirjaudu sisään").click()
+        await expect(page.get_by_role("heading", level=1, name="Yleiskuva")).to_be_visible()
+        for canvas in await page.locator("canvas[data-chart]").all():
+            await expect(canvas).to_have_attribute("data-drawn", "true")
+        cards = page.locator("#key_figures .card .big")
+        total = int((await cards.first.text_content() or "0").replace("\xa0", "").strip())
+        assert abs(total - len(plans)) <= 2
+        await assert_accessible(page, "the overview with a demo year")
+        await page.wait_for_timeout(400)  # the charts' short entry animation
+        await page.screenshot(path=str(SCREENSHOTS / "reporting-overview.png"))
         await context.close()
