@@ -132,7 +132,8 @@ async def test_overview_of_a_demo_year(browser: Browser, postgres, kafka, prefix
 
         context = await browser.new_context(bypass_csp=True, locale="fi-FI", viewport={"width": 1280, "height": 1500})
         page: Page = await context.new_page()
-        await page.goto(f"{reporting.url}/overview?lang=fi&since={end - timedelta(days=365)}&until={end - timedelta(days=1)}")
+        period = f"since={end - timedelta(days=365)}&until={end - timedelta(days=1)}"
+        await page.goto(f"{reporting.url}/overview?lang=fi&{period}")
         await page.fill("#username", "esihenkilo")
         await page.fill("#password", PASSWORD)
         await page.get_by_role("button", name="Kirjaudu sisään").click()
