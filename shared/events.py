@@ -232,6 +232,22 @@ class DeadlineMissed(EventBase):
     payload: DeadlinePayload
 
 
+ErasureReason = Literal["family_request", "retention", "entered_by_mistake", "legal_obligation"]
+
+
+class PersonalDataErasedPayload(_Frozen):
+    reason: ErasureReason = Field(description="why: a category, never free text that could hold personal data")
+
+
+class PersonalDataErased(EventBase):
+    """The case's key is deleted: its sealed fields are unreadable wherever the stream reaches, and
+    every projection scrubs its copies. The facts without personal data (statistics) stay."""
+
+    type: Literal["personal_data.erased"] = "personal_data.erased"
+    schema_version: Literal[1] = 1
+    payload: PersonalDataErasedPayload
+
+
 class NotificationPayload(_Frozen):
     notification_id: uuid.UUID = Field(description="derived from the causing event, the recipient and the template")
     cause_event_id: uuid.UUID
@@ -262,12 +278,12 @@ class NotificationFailed(EventBase):
 ALL_EVENTS: tuple[type[EventBase], ...] = (
     RequestSubmitted, FamilyMessageAdded, ReplySent, CaseClosed, FeedbackGiven, CaseTriaged, CaseAssigned,
     CaseHandedOff, CaseReferred, ContactAttempted, InternalNoteAdded, CaseReopened, ChildWelfareNotified,
-    DeadlineWarning, DeadlineMissed, NotificationSent, NotificationFailed,
+    DeadlineWarning, DeadlineMissed, NotificationSent, NotificationFailed, PersonalDataErased,
 )
 Event = Annotated[
     RequestSubmitted | FamilyMessageAdded | ReplySent | CaseClosed | FeedbackGiven | CaseTriaged | CaseAssigned
     | CaseHandedOff | CaseReferred | ContactAttempted | InternalNoteAdded | CaseReopened | ChildWelfareNotified
-    | DeadlineWarning | DeadlineMissed | NotificationSent | NotificationFailed,
+    | DeadlineWarning | DeadlineMissed | NotificationSent | NotificationFailed | PersonalDataErased,
     Field(discriminator="type"),
 ]
 EVENT_TYPES: dict[str, type[EventBase]] = {cls.model_fields["type"].default: cls for cls in ALL_EVENTS}

@@ -68,6 +68,17 @@ class ServiceEntry(_Config):
     languages: list[Lang] = Field(min_length=1)
 
 
+class RetentionPolicy(_Config):
+    """Requests that never became client work are erased this many days after closing."""
+
+    days: int = Field(ge=1, le=3650)
+    # Outcomes that mean no client work, whoever asked (spam, mistakes, never reached) ...
+    outcomes: tuple[Literal["not_a_request", "not_reached", "guidance_enough"], ...] = ("not_a_request",)
+    # ... and outcomes that mean none when the family stayed anonymous (anonymous guidance).
+    anonymous_outcomes: tuple[Literal["guidance_enough", "not_reached", "same_worker_continues"], ...] = (
+        "guidance_enough", "not_reached")
+
+
 class Region(_Config):
     id: str = Field(pattern=SLUG)
     name: Names
@@ -78,6 +89,7 @@ class Region(_Config):
     teams: list[Team] = Field(default_factory=list)
     services: list[ServiceEntry] = Field(default_factory=list)
     notifications: Notifications = Field(default_factory=Notifications)
+    retention: RetentionPolicy | None = None
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Region:

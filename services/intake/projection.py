@@ -71,7 +71,16 @@ async def on_feedback(conn: Conn, event: EventBase) -> None:
         " ON CONFLICT (case_id) DO UPDATE SET feedback_given = true", event.case_id)
 
 
+async def on_erased(conn: Conn, event: EventBase) -> None:
+    """Personal data erased: the family's and staff's words here, the key, the pick-up code, open sessions."""
+    await conn.execute("UPDATE family_timeline SET sealed = '{\"erased\": true}'::jsonb WHERE case_id = $1",
+                       event.case_id)
+    for table in ("family_sessions", "pickup_codes", "case_keys"):  # intake's own tables
+        await conn.execute(f"DELETE FROM {table} WHERE case_id = $1", event.case_id)
+
+
 HANDLERS: dict[str, EventHandler] = {
+    "personal_data.erased": on_erased,
     "request.submitted": on_request_submitted,
     "family.message_added": on_family_message,
     "reply.sent": on_reply,

@@ -171,7 +171,15 @@ async def on_notification_failed(conn: Conn, event: EventBase) -> None:
         await _due(conn, event, recipient="coordinators", template="notification_failed", channel="email")
 
 
+async def on_erased(conn: Conn, event: EventBase) -> None:
+    """Personal data erased: the sealed contact goes, and with it every message still due to the family."""
+    await conn.execute("DELETE FROM case_keys WHERE case_id = $1", event.case_id)
+    await conn.execute("DELETE FROM case_contacts WHERE case_id = $1", event.case_id)
+    await conn.execute("DELETE FROM notifications_due WHERE case_id = $1 AND recipient = 'family'", event.case_id)
+
+
 HANDLERS: dict[str, EventHandler] = {
+    "personal_data.erased": on_erased,
     "request.submitted": on_request_submitted,
     "reply.sent": on_reply,
     "case.assigned": on_assigned,

@@ -9,6 +9,6 @@ from services.routing.settings import RoutingSettings
 from shared.cli import run_cli
 
 if __name__ == "__main__":
-    if sys.argv[1:2] in (["users"], ["teams"]):
+    if sys.argv[1:2] in (["users"], ["teams"], ["erase"]):
         sys.exit(admin.main(sys.argv[1:]))
     sys.exit(run_cli(sys.argv[1:], settings_factory=RoutingSettings, create_app=create_app, projection=projection))

@@ -1,4 +1,4 @@
-"""``python -m services.routing users add …`` and ``teams add …``: the admin's command line."""
+"""``python -m services.routing users add …``, ``teams add …`` and ``erase …``: the admin's command line."""
 
 from __future__ import annotations
 
@@ -10,11 +10,13 @@ import sys
 
 import orjson
 
-from services.routing.accounts import ROLES, add_account
+from services.routing.accounts import ACCOUNT_COLUMNS, ROLES, account_from_row, add_account
+from services.routing.erasure import erase_case
 from services.routing.schema import MIGRATIONS
 from services.routing.settings import RoutingSettings
 from shared.db import create_pool, migrate
 from shared.errors import DomainError
+from shared.events import ErasureReason
 from shared.regions import load_regions
 
 
@@ -39,10 +41,35 @@ def build_parser() -> argparse.ArgumentParser:
     team.add_argument("--name-fi", required=True)
     team.add_argument("--name-sv")
     team.add_argument("--name-en")
+    erase = sub.add_parser("erase", help="erase one case's personal data (its key, and every copy)")
+    erase.add_argument("--case", required=True, help="the case id or its reference (ABCD-2345)")
+    erase.add_argument("--reason", required=True, choices=list(ErasureReason.__args__))  # type: ignore[attr-defined]
+    erase.add_argument("--admin", required=True, help="the username of the admin who decided")
     return parser
 
 
+async def run_erase(args: argparse.Namespace, settings: RoutingSettings) -> str:
+    pool = await create_pool(settings.database_url, [f"{settings.db_schema}_projection", settings.db_schema])
+    try:
+        async with pool.acquire() as conn:
+            row = await conn.fetchrow(f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE username = $1 AND active",
+                                      args.admin)
+            if row is None:
+                raise DomainError(f"no active account '{args.admin}'")
+            case_id = await conn.fetchval("SELECT case_id FROM cases WHERE case_id::text = $1 OR reference = $2",
+                                          args.case.lower(), args.case.upper())
+            if case_id is None:
+                raise DomainError(f"no case '{args.case}'")
+            done = await erase_case(conn, case_id=case_id, reason=args.reason, topic_prefix=settings.topic_prefix,
+                                    account=account_from_row(row))
+    finally:
+        await pool.close()
+    return f"case {done.case_id}: personal data {'was already ' if done.already else ''}erased ({done.erased_at})"
+
+
 async def run(args: argparse.Namespace, settings: RoutingSettings) -> str:
+    if args.what == "erase":
+        return await run_erase(args, settings)
     regions = load_regions(settings.regions_dir, settings.regions or None)
     if args.region not in regions.by_id:
         raise DomainError(f"no region '{args.region}' is configured")

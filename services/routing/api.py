@@ -24,11 +24,13 @@ from services.routing.domain import (
     SendReply,
     TriageCase,
 )
-from services.routing.permissions import may_see_queue
+from services.routing.erasure import erase_case
+from services.routing.permissions import may_administer, may_see_queue
 from services.routing.settings import RoutingSettings
 from services.routing.web import COOKIE, Forbidden, SessionDep
 from shared.app import get_runtime
 from shared.democlock import DemoTimeDep
+from shared.events import ErasureReason
 from shared.keys import data_key
 from shared.runtime import ServiceRuntime
 
@@ -132,6 +134,31 @@ async def open_case(conn: Any, session: accounts.StaffSession, case_id: uuid.UUI
     if runtime.relay is not None:
         runtime.relay.wake()
     return view, version
+
+
+class EraseIn(BaseModel):
+    reason: ErasureReason = Field(description="why; a category, never free text")
+
+
+class ErasedOut(BaseModel):
+    case_id: uuid.UUID
+    erased_at: datetime
+    already: bool = Field(description="true when it had been erased before")
+
+
+@router.post("/cases/{case_id}/erase", responses={
+    403: {"description": "only an admin erases"}, 404: {"description": "no such case in your region"}},
+    summary="Erase the case's personal data: its key and every copy; the statistics stay")
+async def erase(case_id: uuid.UUID, body: EraseIn, session: SessionDep, runtime: RuntimeDep) -> ErasedOut:
+    if not may_administer(session.account):
+        raise Forbidden("only an admin erases a case's personal data")
+    assert runtime.pool is not None
+    async with runtime.pool.acquire() as conn:
+        done = await erase_case(conn, case_id=case_id, reason=body.reason, account=session.account,
+                                topic_prefix=runtime.settings.topic_prefix)
+    if runtime.relay is not None:
+        runtime.relay.wake()
+    return ErasedOut(case_id=done.case_id, erased_at=done.erased_at, already=done.already)
 
 
 class CommandIn(BaseModel):

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import structlog
 
+from services.routing.erasure import run_retention
 from shared.businessdays import business_hours_left
 from shared.db import Conn
 from shared.events import DeadlineMissed, DeadlinePayload, DeadlineWarning, EventBase, new_event
@@ -63,8 +64,11 @@ async def run_scheduler(runtime: ServiceRuntime, warn_hours: float, every_s: flo
             now = datetime.now(UTC)
             since = now - DEMO_HISTORY if runtime.settings.demo_clock else None
             async with runtime.pool.acquire() as conn:
-                if await raise_due_alerts(conn, now=now, warn_hours=warn_hours, due_since=since,
-                                          topic_prefix=runtime.settings.topic_prefix) and runtime.relay:
+                raised = await raise_due_alerts(conn, now=now, warn_hours=warn_hours, due_since=since,
+                                                topic_prefix=runtime.settings.topic_prefix)
+                erased = await run_retention(conn, list(runtime.regions), topic_prefix=runtime.settings.topic_prefix,
+                                             now=now)
+                if (raised or erased) and runtime.relay:
                     runtime.relay.wake()
         except Exception as exc:  # the database may be away: try again at the next tick
             log.warning("deadline.scheduler_failed", error=type(exc).__name__)

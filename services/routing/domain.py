@@ -39,6 +39,7 @@ from shared.events import (
     InternalNoteAdded,
     InternalNoteAddedPayload,
     Outcome,
+    PersonalDataErased,
     ReplySent,
     ReplySentPayload,
     RequestSubmitted,
@@ -81,6 +82,7 @@ class CaseState(BaseModel):
     reopened: int = 0
     warned: bool = False
     missed: bool = False
+    erased_at: datetime | None = None
 
     @property
     def closed(self) -> bool:
@@ -160,6 +162,11 @@ def _(event: DeadlineMissed, state: CaseState) -> dict[str, object]:
     return {"missed": True}
 
 
+@_apply.register
+def _(event: PersonalDataErased, state: CaseState) -> dict[str, object]:
+    return {"erased_at": state.erased_at or event.occurred_at}
+
+
 def evolve(state: CaseState, event: EventBase) -> CaseState:
     """The state after ``event``; every event of the case counts towards its version."""
     return state.model_copy(update={**_apply(event, state), "version": state.version + 1})
@@ -226,6 +233,8 @@ TeamOf = Callable[[str], str | None]
 def decide(state: CaseState, command: Command, *, region: Region, teams: Collection[str], seal: Sealer,
            team_of: TeamOf) -> Decision:
     """The events ``command`` makes of ``state``, or InvalidCommand saying why not."""
+    if state.erased_at is not None:
+        raise InvalidCommand("the case's personal data is erased; nothing more is recorded on it")
     if state.closed and not isinstance(command, ReopenCase | AddInternalNote | RecordChildWelfareNotification):
         raise InvalidCommand("the case is closed; reopen it first")
     match command:

@@ -107,6 +107,7 @@ TEXT: dict[str, T3] = {
     "ev_note.added": _("Sisäinen muistiinpano", "Intern anteckning", "Internal note"),
     "ev_case.closed": _("Päätetty", "Avslutad", "Closed"),
     "ev_case.reopened": _("Avattu uudelleen", "Återöppnad", "Reopened"),
+    "ev_personal_data.erased": _("Henkilötiedot poistettu", "Personuppgifterna raderade", "Personal data erased"),
     "ev_child_welfare.notified": _("Lastensuojeluilmoitus tehty", "Barnskyddsanmälan gjord",
                                    "Child welfare notification made"),
     "ev_deadline.warning": _("Määräaika lähestyy", "Tidsfristen närmar sig", "Deadline near"),

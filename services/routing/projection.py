@@ -106,8 +106,19 @@ async def on_case_event(conn: Conn, event: EventBase) -> None:
     await on_any(conn, event)
 
 
+async def on_erased(conn: Conn, event: EventBase) -> None:
+    """Personal data erased: the key goes, and so do the sealed copies (the timeline keeps what happened)."""
+    await on_case_event(conn, event)
+    await conn.execute("DELETE FROM case_keys WHERE case_id = $1", event.case_id)
+    await conn.execute("UPDATE cases SET personal = NULL WHERE case_id = $1", event.case_id)
+    await conn.execute(f"UPDATE case_timeline SET sealed = '{ERASED}'::jsonb WHERE case_id = $1 AND sealed IS NOT NULL",
+                       event.case_id)
+
+
+ERASED = '{"erased": true}'
 HANDLERS: dict[str, EventHandler] = {
     name: on_request_submitted if name == "request.submitted" else on_case_event for name in EVENT_TYPES}
+HANDLERS["personal_data.erased"] = on_erased
 
 
 def projection(runtime: ServiceRuntime) -> Projection:

@@ -1,0 +1,100 @@
+"""Erasing a case's personal data: on an admin's decision, or when the region's retention runs out.
+
+One transaction in routing: a tombstone for the case's key on the region's compacted key topic,
+``PersonalDataErased`` on the case stream, and routing's own copy of the key deleted. Every
+service drops its copy of the key when the tombstone reaches it and scrubs its sealed copies when
+the event does; without the key, what the family and staff wrote is unreadable wherever the
+stream has carried it (Kafka, dead letters, backups). The facts without personal data, and so the
+statistics, stay. See docs/reliability.md.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import structlog
+
+from services.routing.accounts import Account
+from services.routing.audit import record_access
+from services.routing.commands import _locked_state
+from services.routing.domain import evolve
+from services.routing.permissions import may_administer
+from shared.db import Conn
+from shared.errors import NotFound
+from shared.events import ErasureReason, PersonalDataErased, PersonalDataErasedPayload, new_event
+from shared.outbox import enqueue, enqueue_event
+from shared.regions import Region
+from shared.topics import cases_topic, keys_topic
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Erased:
+    case_id: uuid.UUID
+    erased_at: datetime
+    already: bool
+
+
+async def erase_case(conn: Conn, *, case_id: uuid.UUID, reason: ErasureReason, topic_prefix: str,
+                     account: Account | None = None, at: datetime | None = None) -> Erased:
+    """Erase once; ``account`` is the admin who decided (None: the retention job). Idempotent."""
+    async with conn.transaction():
+        version, state = await _locked_state(conn, case_id)
+        if account is not None and (not may_administer(account) or account.region != state.region):
+            raise NotFound("no such case")
+        if state.erased_at is not None:
+            return Erased(case_id, state.erased_at, already=True)
+        event = new_event(PersonalDataErased, case_id=case_id, region=state.region, municipality=state.municipality,
+                          actor=f"staff:{account.id}" if account else "routing.retention",
+                          payload=PersonalDataErasedPayload(reason=reason), occurred_at=at or datetime.now(UTC))
+        # The key goes first: a service that meets the event has already dropped its key or soon will.
+        await enqueue(conn, keys_topic(topic_prefix, state.region), str(case_id).encode(), None,
+                      [("type", "case.key.erased")])
+        await enqueue_event(conn, cases_topic(topic_prefix, state.region), event)
+        await conn.execute("DELETE FROM case_keys WHERE case_id = $1", case_id)
+        state = evolve(state, event)
+        await conn.execute("UPDATE case_commands SET command_version = $2, state = $3::jsonb WHERE case_id = $1",
+                           case_id, version + 1, state.model_dump_json())
+        if account is not None:
+            await record_access(conn, account=account, case_id=case_id, region=state.region, action="erase",
+                                topic_prefix=topic_prefix)
+    log.info("case.erased", case_id=str(case_id), reason=reason, event_id=str(event.event_id),
+             by=account.id if account else "retention")
+    return Erased(case_id, event.occurred_at, already=False)
+
+
+def retention_cutoff(region: Region, now: datetime) -> datetime | None:
+    if region.retention is None:
+        return None
+    return now - timedelta(days=region.retention.days)
+
+
+async def due_for_retention(conn: Conn, region: Region, now: datetime, limit: int = 500) -> list[uuid.UUID]:
+    """Closed cases that never became client work, closed longer ago than the region keeps them."""
+    policy = region.retention
+    cutoff = retention_cutoff(region, now)
+    if policy is None or cutoff is None:
+        return []
+    rows = await conn.fetch(
+        "SELECT case_id FROM cases WHERE region = $1 AND status = 'closed' AND closed_at < $2"
+        " AND (state->>'erased_at') IS NULL"
+        " AND (outcome = ANY($3::text[]) OR (contact_method = 'anonymous' AND outcome = ANY($4::text[])))"
+        " ORDER BY closed_at LIMIT $5",
+        region.id, cutoff, list(policy.outcomes), list(policy.anonymous_outcomes), limit)
+    return [r["case_id"] for r in rows]
+
+
+async def run_retention(conn: Conn, regions: list[Region], *, topic_prefix: str, now: datetime | None = None) -> int:
+    """Erase every case past its region's retention; returns how many were erased."""
+    now = now or datetime.now(UTC)
+    erased = 0
+    for region in regions:
+        for case_id in await due_for_retention(conn, region, now):
+            done = await erase_case(conn, case_id=case_id, reason="retention", topic_prefix=topic_prefix)
+            erased += not done.already
+    if erased:
+        log.info("retention.erased", count=erased, as_of=date.isoformat(now.date()))
+    return erased
