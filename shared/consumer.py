@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,6 +56,10 @@ class Projection:
     scrub_on_rebuild: tuple[str, ...] = ()
 
 
+class ConsumerStalled(Exception):
+    """The consumer made no progress while records waited: it is restarted."""
+
+
 class PoisonRecord(Exception):
     """A record that can never be applied; it goes to the dead-letter topic."""
 
@@ -83,6 +88,7 @@ class ProjectionConsumer:
         projection: Projection,
         dead_letter_topic: Callable[[str], str],
         max_records: int = 1000,
+        stall_after_s: float = 30.0,
     ) -> None:
         self.pool = pool
         self.bootstrap = bootstrap
@@ -91,6 +97,10 @@ class ProjectionConsumer:
         self.projection = projection
         self.dead_letter_topic = dead_letter_topic
         self.max_records = max_records
+        self.stall_after_s = stall_after_s
+        self.stalls = 0
+        self._progress_mark = -1
+        self._progress_at = time.monotonic()
         self.applied = 0
         self.dead_lettered = 0
         self.running = False
@@ -148,10 +158,39 @@ class ProjectionConsumer:
                     self._producer = None
 
     async def _loop(self, consumer: AIOKafkaConsumer) -> None:
+        checked = time.monotonic()
+        self._progress_at = checked
         while True:
             batches = await consumer.getmany(timeout_ms=500, max_records=self.max_records)
             for tp, records in batches.items():
                 await self._apply_with_retry(consumer, tp, records)
+            now = time.monotonic()
+            if now - checked >= min(5.0, self.stall_after_s / 2):
+                checked = now
+                await self._watch(consumer, now)
+
+    async def _watch(self, consumer: AIOKafkaConsumer, now: float) -> None:
+        """A consumer can sit silent after a broker restart (no assignment, a dead fetcher) while records
+        wait. If the stored offsets stay still for ``stall_after_s`` with records behind them, start over."""
+        try:
+            stored = await stored_offsets(self.pool)
+            parts = [TopicPartition(t, p) for t in self.topics for p in (consumer.partitions_for_topic(t) or ())]
+            ends: dict[TopicPartition, int] = await consumer.end_offsets(parts) if parts else {}
+            behind = sum(max(0, end - stored.get((tp.topic, tp.partition), 0)) for tp, end in ends.items())
+            mark = sum(stored.values())
+            if behind == 0 or mark != self._progress_mark:
+                self._progress_mark, self._progress_at = mark, now
+                return
+        except ConsumerStalled:
+            raise
+        except Exception as exc:  # cannot tell: the broker or the database may be away; judge by the time
+            behind = -1
+            log.warning("consumer.watch_failed", group=self.group_id, error=type(exc).__name__)
+        if now - self._progress_at >= self.stall_after_s:
+            self.stalls += 1
+            self._progress_at = now
+            log.error("consumer.stalled", group=self.group_id, behind=behind, still_s=round(self.stall_after_s))
+            raise ConsumerStalled(f"no progress for {self.stall_after_s:.0f} s with {behind} records waiting")
 
     async def seek_to_stored(self, partitions: set[TopicPartition]) -> None:
         """On assignment: continue from the offsets stored with the projection, or from the start."""
@@ -329,7 +368,7 @@ class ProjectionConsumer:
 
     def status(self) -> dict[str, Any]:
         return {"running": self.running, "applied": self.applied, "dead_lettered": self.dead_lettered,
-                "last_error": self.last_error,
+                "last_error": self.last_error, "stalls_restarted": self.stalls,
                 "partitions": len(self._consumer.assignment()) if self._consumer is not None else 0}
 
 

@@ -167,3 +167,40 @@ async def test_undecodable_record_goes_to_dead_letters_and_consumer_goes_on(post
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
         await pool.close()
+
+
+async def test_a_consumer_that_stalls_silently_is_restarted(postgres, kafka, prefix):
+    """A fetcher that goes quiet (as after a broker restart) while records wait is noticed and replaced."""
+    pool = await setup(postgres, kafka, prefix)
+    events = [request_event() for _ in range(12)]
+    await produce(kafka.bootstrap, cases_topic(prefix, REGION), [(str(e.case_id).encode(), encode(e)) for e in events])
+
+    class FirstOneDeaf(ProjectionConsumer):
+        made = 0
+
+        def _new_consumer(self):  # type: ignore[no-untyped-def]
+            made = super()._new_consumer()
+            FirstOneDeaf.made += 1
+            if FirstOneDeaf.made == 1:
+                async def silence(*args, **kwargs):  # type: ignore[no-untyped-def]
+                    await asyncio.sleep(0.5)
+                    return {}
+                made.getmany = silence  # type: ignore[method-assign]
+            return made
+
+    watched = FirstOneDeaf(pool=pool, bootstrap=kafka.bootstrap, group_id=f"{prefix}.routing",
+                           topics=[cases_topic(prefix, REGION)], projection=PROJECTION, stall_after_s=2.0,
+                           dead_letter_topic=lambda topic: dead_letter_topic(prefix, REGION))
+    task = asyncio.create_task(watched.run())
+    try:
+        async def all_applied() -> bool:
+            return len(await counts(pool)) == len(events)
+
+        await eventually(all_applied, timeout=60, what="the restarted consumer to apply every record")
+        assert watched.stalls >= 1 and FirstOneDeaf.made >= 2
+        assert watched.status()["stalls_restarted"] >= 1
+        assert set(await counts(pool)) == {1}
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await pool.close()
