@@ -42,8 +42,10 @@ def region_topics(prefix: str, region: str, partitions: int, replication: int) -
     return [
         NewTopic(cases_topic(prefix, region), partitions, replication, topic_configs=dict(forever)),
         NewTopic(keys_topic(prefix, region), partitions, replication,
+                 # Compacted soon after an erasure: segments roll hourly, and a little dirt is worth cleaning.
                  topic_configs={"cleanup.policy": "compact", "min.insync.replicas": min_isr,
-                                "delete.retention.ms": "86400000"}),
+                                "delete.retention.ms": "86400000", "segment.ms": "3600000",
+                                "min.cleanable.dirty.ratio": "0.01"}),
         NewTopic(dead_letter_topic(prefix, region), 1, replication, topic_configs=dict(forever)),
         NewTopic(audit_topic(prefix, region), partitions, replication, topic_configs=dict(forever)),
         NewTopic(staff_topic(prefix, region), 1, replication,
