@@ -130,8 +130,28 @@ async def groups(conn: Conn | asyncpg.Pool, filters: Filters, key: str, *, extra
     return {r["k"]: Group(int(r["n"]), int(r["keys"])) for r in rows}
 
 
-async def overall(conn: Conn | asyncpg.Pool, filters: Filters, extra: str = "") -> Group:
-    return (await groups(conn, filters, "true", extra=extra)).get(True, Group())
+async def tally(conn: Conn | asyncpg.Pool, filters: Filters, key: str,
+                conditions: dict[str, str]) -> dict[Any, dict[str, Group]]:
+    """Per ``key``: the whole group (``"all"``) and each named condition's part of it, in one query."""
+    where, args = filters.where()
+    columns = ["count(*) AS n", "coalesce(sum(record_key), 0) AS k"]
+    for i, condition in enumerate(conditions.values()):
+        columns += [f"count(*) FILTER (WHERE {condition}) AS n{i}",
+                    f"coalesce(sum(record_key) FILTER (WHERE {condition}), 0) AS k{i}"]
+    rows = await conn.fetch(f"SELECT {key} AS g, {', '.join(columns)} FROM case_facts WHERE {where} GROUP BY 1",
+                            *args)
+    return {r["g"]: {"all": Group(int(r["n"]), int(r["k"])),
+                     **{name: Group(int(r[f"n{i}"]), int(r[f"k{i}"])) for i, name in enumerate(conditions)}}
+            for r in rows}
+
+
+def summed(parts: Any) -> Group:
+    """The group of several disjoint groups: counts and record keys add up."""
+    parts = list(parts)
+    return Group(sum(g.n for g in parts), sum(g.keys for g in parts))
+
+
+SHARES = {"anonymous": "anonymous", "after": f"time_of_contact IN ({', '.join(repr(k) for k in AFTER_HOURS)})"}
 
 
 def months(filters: Filters) -> list[date]:
@@ -181,17 +201,14 @@ def count_columns(*keys: str, lang: str) -> tuple[Column, ...]:
 # ---------------------------------------------------------------- overview
 
 
-AFTER = f" AND time_of_contact IN ({', '.join(repr(k) for k in AFTER_HOURS)})"
 
 
 @table("key_figures", "overview", "report")
 async def key_figures(conn: Conn, f: Filters, lang: str) -> Table:
     where, args = f.where()
-    total = await overall(conn, f)
-    anonymous = await overall(conn, f, " AND anonymous")
-    after = await overall(conn, f, AFTER)
+    found = (await tally(conn, f, "true", {**SHARES, "feedback": "feedback IS NOT NULL"})).get(True, {})
+    total, anonymous, after, feedback = (found.get(k, Group()) for k in ("all", "anonymous", "after", "feedback"))
     response = _response_cells((await _response_rows(conn, f, "true")).get(True))
-    feedback = await overall(conn, f, " AND feedback IS NOT NULL")
     mean = await conn.fetchval(f"SELECT avg(feedback) FROM case_facts WHERE {where} AND feedback IS NOT NULL", *args)
     rows: list[list[Cell]] = [
         [t("fig_contacts", lang), total.count, None],
@@ -210,14 +227,13 @@ async def key_figures(conn: Conn, f: Filters, lang: str) -> Table:
 
 @table("per_month", "overview")
 async def per_month(conn: Conn, f: Filters, lang: str) -> Table:
-    total = await groups(conn, f, "month")
-    anonymous = await groups(conn, f, "month", extra=" AND anonymous")
-    after = await groups(conn, f, "month", extra=AFTER)
+    found = await tally(conn, f, "month", SHARES)
     rows: list[list[Cell]] = []
     for m in months(f):
-        n = total.get(m, Group()).count
-        rows.append([month_label(m, lang), n, share(anonymous.get(m, Group()).count, n),
-                     share(after.get(m, Group()).count, n)])
+        g = found.get(m, {})
+        n = g.get("all", Group()).count
+        rows.append([month_label(m, lang), n, share(g.get("anonymous", Group()).count, n),
+                     share(g.get("after", Group()).count, n)])
     return Table("per_month", t("tbl_per_month", lang),
                  (Column("month", t("col_month", lang), "label"), Column("contacts", t("col_contacts", lang), "count"),
                   Column("anonymous", t("col_anonymous_pct", lang), "percent"),
@@ -236,18 +252,17 @@ async def per_week(conn: Conn, f: Filters, lang: str) -> Table:
 
 @table("by_municipality", "overview", "report")
 async def by_municipality(conn: Conn, f: Filters, lang: str) -> Table:
-    total = await groups(conn, f, "municipality")
-    anonymous = await groups(conn, f, "municipality", extra=" AND anonymous")
-    after = await groups(conn, f, "municipality", extra=AFTER)
+    found = await tally(conn, f, "municipality", SHARES)
     rows: list[list[Cell]] = []
     for mid in chosen_municipalities(f):
         m = f.region.municipality(mid)
         children = m.population.children_0_17 if m.population else None
-        n = total.get(mid, Group()).count
+        g = found.get(mid, {})
+        n = g.get("all", Group()).count
         rows.append([m.name.get(lang), children, n, per_thousand(n, children),
-                     share(anonymous.get(mid, Group()).count, n), share(after.get(mid, Group()).count, n)])
-    whole, anon_all, after_all = await overall(conn, f), await overall(conn, f, " AND anonymous"), \
-        await overall(conn, f, AFTER)
+                     share(g.get("anonymous", Group()).count, n), share(g.get("after", Group()).count, n)])
+    whole, anon_all, after_all = (summed(g.get(k, Group()) for g in found.values())
+                                  for k in ("all", "anonymous", "after"))
     total_row: list[Cell] = [t("all_chosen", lang), f.children, whole.count, per_thousand(whole.count, f.children),
                              share(anon_all.count, whole.count), share(after_all.count, whole.count)]
     return Table("by_municipality", t("tbl_by_municipality", lang),
@@ -261,8 +276,13 @@ async def by_municipality(conn: Conn, f: Filters, lang: str) -> Table:
                  note=t("note_children", lang))
 
 
+def _with_total(found: dict[Any, Group]) -> tuple[dict[Any, Group], Group]:
+    return found, summed(found.values())
+
+
 def _distribution(table_id: str, title: str, label: str, keys: Sequence[Any], names: Callable[[Any], str],
-                  found: dict[Any, Group], whole: Group, lang: str, chart: bool = True) -> Table:
+                  found: dict[Any, Group], lang: str, chart: bool = True) -> Table:
+    whole = summed(found.values())
     rows: list[list[Cell]] = []
     for key in keys:
         n = found.get(key, Group()).count
@@ -277,36 +297,31 @@ def _distribution(table_id: str, title: str, label: str, keys: Sequence[Any], na
 @table("by_time", "overview")
 async def by_time(conn: Conn, f: Filters, lang: str) -> Table:
     return _distribution("by_time", t("tbl_by_time", lang), t("col_time", lang), TIMES,
-                         lambda k: t("time_" + k, lang), await groups(conn, f, "time_of_contact"),
-                         await overall(conn, f), lang)
+                         lambda k: t("time_" + k, lang), await groups(conn, f, "time_of_contact"), lang)
 
 
 @table("by_hour", "overview")
 async def by_hour(conn: Conn, f: Filters, lang: str) -> Table:
     return _distribution("by_hour", t("tbl_by_hour", lang), t("col_hour", lang), range(24),
-                         lambda h: f"{h:02d}–{(h + 1) % 24:02d}", await groups(conn, f, "local_hour"),
-                         await overall(conn, f), lang)
+                         lambda h: f"{h:02d}–{(h + 1) % 24:02d}", await groups(conn, f, "local_hour"), lang)
 
 
 @table("by_weekday", "overview")
 async def by_weekday(conn: Conn, f: Filters, lang: str) -> Table:
     return _distribution("by_weekday", t("tbl_by_weekday", lang), t("col_weekday", lang), range(1, 8),
-                         lambda d: t(f"weekday_{d}", lang), await groups(conn, f, "weekday"),
-                         await overall(conn, f), lang)
+                         lambda d: t(f"weekday_{d}", lang), await groups(conn, f, "weekday"), lang)
 
 
 @table("by_role", "overview", "report")
 async def by_role(conn: Conn, f: Filters, lang: str) -> Table:
     return _distribution("by_role", t("tbl_by_role", lang), t("col_role", lang), ROLES,
-                         lambda r: t("role_" + r, lang), await groups(conn, f, "requester_role"),
-                         await overall(conn, f), lang, chart=False)
+                         lambda r: t("role_" + r, lang), await groups(conn, f, "requester_role"), lang, chart=False)
 
 
 @table("by_method", "overview", "report")
 async def by_method(conn: Conn, f: Filters, lang: str) -> Table:
     return _distribution("by_method", t("tbl_by_method", lang), t("col_method", lang), METHODS,
-                         lambda m: t("method_" + m, lang), await groups(conn, f, "contact_method"),
-                         await overall(conn, f), lang, chart=False)
+                         lambda m: t("method_" + m, lang), await groups(conn, f, "contact_method"), lang, chart=False)
 
 
 # ---------------------------------------------------------------- topics
@@ -320,8 +335,7 @@ def topic_name(topic: str | None, lang: str) -> str:
 async def topics(conn: Conn, f: Filters, lang: str) -> Table:
     family = await groups(conn, f, "topic_family")
     triage = await groups(conn, f, "topic_triage", extra=" AND topic_triage IS NOT NULL")
-    effective = await groups(conn, f, "topic")
-    whole = await overall(conn, f)
+    effective, whole = _with_total(await groups(conn, f, "topic"))
     rows: list[list[Cell]] = []
     for key in (*TOPICS, None):
         n = effective.get(key, Group()).count
@@ -429,10 +443,10 @@ async def response_by_month(conn: Conn, f: Filters, lang: str) -> Table:
 
 @table("outcomes", "outcomes", "report")
 async def outcomes(conn: Conn, f: Filters, lang: str) -> Table:
-    closed = await overall(conn, f, " AND outcome IS NOT NULL")
+    found = await groups(conn, f, "outcome", extra=" AND outcome IS NOT NULL")
+    closed = summed(found.values())
     table_ = _distribution("outcomes", t("tbl_outcomes", lang), t("col_outcome", lang), OUTCOMES,
-                           lambda o: t("outcome_" + o, lang),
-                           await groups(conn, f, "outcome", extra=" AND outcome IS NOT NULL"), closed, lang)
+                           lambda o: t("outcome_" + o, lang), found, lang)
     return Table(table_.id, table_.title, table_.columns, table_.rows, chart=Chart("bar", ("contacts",),
                                                                                    horizontal=True),
                  total=[t("closed_total", lang), closed.count, None], note=t("note_outcomes", lang))
@@ -444,7 +458,7 @@ async def referrals(conn: Conn, f: Filters, lang: str) -> Table:
                          extra=" AND referred_service IS NOT NULL")
     by_service = {k[1]: g for k, g in found.items()}
     kinds = await groups(conn, f, "referred_kind", extra=" AND referred_service IS NOT NULL")
-    whole = await overall(conn, f, " AND referred_service IS NOT NULL")
+    whole = summed(kinds.values())
     rows: list[list[Cell]] = []
     for kind in ("municipal", "county", "third_sector"):
         rows.append([t("kind_" + kind, lang), None, kinds.get(kind, Group()).count,
@@ -463,17 +477,13 @@ async def referrals(conn: Conn, f: Filters, lang: str) -> Table:
 
 @table("follow_up", "outcomes", "report")
 async def follow_up(conn: Conn, f: Filters, lang: str) -> Table:
-    whole = await overall(conn, f)
-    figures = [
-        ("fig_handed_off", " AND handoffs > 0"),
-        ("fig_referred", " AND referrals > 0"),
-        ("fig_reopened", " AND reopened > 0"),
-        ("fig_child_welfare", " AND child_welfare_notified"),
-        ("fig_feedback_given", " AND feedback IS NOT NULL"),
-    ]
+    figures = {"fig_handed_off": "handoffs > 0", "fig_referred": "referrals > 0", "fig_reopened": "reopened > 0",
+               "fig_child_welfare": "child_welfare_notified", "fig_feedback_given": "feedback IS NOT NULL"}
+    found = (await tally(conn, f, "true", figures)).get(True, {})
+    whole = found.get("all", Group())
     rows: list[list[Cell]] = []
-    for key, extra in figures:
-        n = (await overall(conn, f, extra)).count
+    for key in figures:
+        n = found.get(key, Group()).count
         rows.append([t(key, lang), n, share(n, whole.count)])
     return Table("follow_up", t("tbl_follow_up", lang),
                  (Column("figure", t("col_figure", lang), "label"),
@@ -485,7 +495,7 @@ async def follow_up(conn: Conn, f: Filters, lang: str) -> Table:
 @table("feedback", "outcomes", "report")
 async def feedback(conn: Conn, f: Filters, lang: str) -> Table:
     found = await groups(conn, f, "feedback", extra=" AND feedback IS NOT NULL")
-    given = await overall(conn, f, " AND feedback IS NOT NULL")
+    given = summed(found.values())
     rows: list[list[Cell]] = []
     for score in range(1, 6):
         n = found.get(score, Group()).count
