@@ -22,7 +22,8 @@ from shared.runtime import ServiceRuntime
 def create_app(settings: RoutingSettings, regions: Regions | None = None) -> FastAPI:
     async def on_start(runtime: ServiceRuntime) -> None:
         await seed_teams(runtime)
-        runtime.spawn(run_scheduler(runtime, settings.warn_business_hours, settings.deadline_check_s), "deadlines")
+        runtime.spawn(run_scheduler(runtime, settings.warn_business_hours, settings.deadline_check_s,
+                                    settings.retention_check_s), "deadlines")
 
     app = create_service_app(
         settings, title="Pyydä apua! routing", routers=[router, pages], regions=regions, projection=projection,

@@ -8,6 +8,7 @@ raises none: the scheduler looks at the clock, not at the replay.
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import UTC, datetime, timedelta
 
 import structlog
@@ -57,7 +58,10 @@ async def raise_due_alerts(conn: Conn, *, now: datetime, warn_hours: float, topi
     return raised
 
 
-async def run_scheduler(runtime: ServiceRuntime, warn_hours: float, every_s: float) -> None:
+async def run_scheduler(runtime: ServiceRuntime, warn_hours: float, every_s: float,
+                        retention_every_s: float = 3600.0) -> None:
+    """Deadline alerts every ``every_s``; the retention job every ``retention_every_s`` (first after one wait)."""
+    retention_due = time.monotonic() + retention_every_s
     while True:
         try:
             assert runtime.pool is not None
@@ -66,8 +70,11 @@ async def run_scheduler(runtime: ServiceRuntime, warn_hours: float, every_s: flo
             async with runtime.pool.acquire() as conn:
                 raised = await raise_due_alerts(conn, now=now, warn_hours=warn_hours, due_since=since,
                                                 topic_prefix=runtime.settings.topic_prefix)
-                erased = await run_retention(conn, list(runtime.regions), topic_prefix=runtime.settings.topic_prefix,
-                                             now=now)
+                erased = 0
+                if time.monotonic() >= retention_due:
+                    erased = await run_retention(conn, list(runtime.regions),
+                                                 topic_prefix=runtime.settings.topic_prefix, now=now)
+                    retention_due = time.monotonic() + retention_every_s
                 if (raised or erased) and runtime.relay:
                     runtime.relay.wake()
         except Exception as exc:  # the database may be away: try again at the next tick

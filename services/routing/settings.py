@@ -24,6 +24,8 @@ class RoutingSettings(ServiceSettings):
     # A DeadlineWarning is raised this many working hours before the end of the due day.
     warn_business_hours: float = 4.0
     deadline_check_s: float = 30.0
+    # The retention job (requests that never became client work are erased): hourly, first after an hour.
+    retention_check_s: float = 3600.0
     # The statistics (reporting's public address) and the secret the two share for staff passes.
     reporting_url: str = "http://127.0.0.1:8040"
     staff_pass_secret: str = DEVELOPMENT_PASS_SECRET
