@@ -7,6 +7,7 @@ tried, so guessing is hopeless even before the code's ~98 bits are considered.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 import uuid
@@ -64,7 +65,9 @@ def hash_code(code: str) -> str:
 
 
 async def store_pickup_code(conn: Conn, case_id: uuid.UUID, code: str) -> None:
-    await conn.execute("INSERT INTO pickup_codes (case_id, code_hash) VALUES ($1, $2)", case_id, hash_code(code))
+    # argon2id is slow on purpose: hashed in a worker thread, so the event loop serves everyone else meanwhile.
+    code_hash = await asyncio.to_thread(hash_code, code)
+    await conn.execute("INSERT INTO pickup_codes (case_id, code_hash) VALUES ($1, $2)", case_id, code_hash)
 
 
 async def verify_pickup(conn: Conn, reference: str, code: str, now: datetime | None = None) -> uuid.UUID:
@@ -77,12 +80,12 @@ async def verify_pickup(conn: Conn, reference: str, code: str, now: datetime | N
             "SELECT p.case_id, p.code_hash, p.failures, p.locked_until FROM pickup_codes p"
             " JOIN requests r USING (case_id) WHERE r.reference = $1 FOR UPDATE OF p", reference)
         if row is None:
-            _HASHER.hash("timing")  # the same work as a wrong code, so a reference can't be probed by time
+            await asyncio.to_thread(_HASHER.hash, "timing")  # the work of a wrong code: no probing by time
             failure = WrongCode("the reference or the pick-up code does not match")
         elif row["locked_until"] is not None and row["locked_until"] > now:
             seconds = int((row["locked_until"] - now).total_seconds()) + 1
             failure = Locked("too many wrong codes for this reference; try again later", retry_after=seconds)
-        elif not _code_matches(row["code_hash"], code):
+        elif not await asyncio.to_thread(_code_matches, row["code_hash"], code):
             failures = row["failures"] + 1
             locked_until = now + timedelta(minutes=LOCK_MINUTES) if failures >= MAX_FAILURES else None
             await conn.execute("UPDATE pickup_codes SET failures = $2, locked_until = $3 WHERE case_id = $1",
