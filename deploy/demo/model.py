@@ -220,8 +220,8 @@ def plan_year(region: Region, *, end: date, rng: random.Random, per_1000_childre
     """The year of requests before ``end`` (Helsinki), with what staff did, ordered by arrival.
 
     ``professionals`` (team id -> usernames) are who cases can go to by name; teams without any
-    are worked by the coordinator. Cases of the last two business days before ``end`` are still
-    open, and nothing happens at or after the start of ``end``.
+    are worked by the coordinator. Cases of the last business day before ``end`` (and some of the
+    day before it) are still open, and nothing happens at or after the start of ``end``.
     """
     planner = _Planner(region, rng, professionals or {})
     children = sum(m.population.children_0_17 for m in region.municipalities if m.population)
@@ -234,8 +234,9 @@ def plan_year(region: Region, *, end: date, rng: random.Random, per_1000_childre
     weights = [m.population.children_0_17 for m in municipalities if m.population]
     places = rng.choices(municipalities, weights=weights, k=count)
     stop = datetime.combine(end, time(), HELSINKI).astimezone(UTC)
-    live_from = datetime.combine(calendar.business_days_before(end, 2), time(), HELSINKI).astimezone(UTC)
-    plans = [planner.case(calendar.local_moment(day, rng), place, live_from=live_from)
+    older, last = (datetime.combine(calendar.business_days_before(end, n), time(), HELSINKI).astimezone(UTC)
+                   for n in (2, 1))
+    plans = [planner.case(calendar.local_moment(day, rng), place, live_from=(older, last))
              for day, place in zip(sorted(chosen_days), places, strict=True)]
     return sorted((_cut(p, stop) for p in plans), key=lambda p: p.received_at)
 
@@ -251,7 +252,9 @@ class _Planner:
         self.professionals = {team: list(names) for team, names in professionals.items() if names}
         self.teams = [t.id for t in region.teams]
 
-    def case(self, received_at: datetime, municipality: Municipality, *, live_from: datetime) -> PlannedCase:
+    def case(self, received_at: datetime, municipality: Municipality, *,
+             live_from: tuple[datetime, datetime]) -> PlannedCase:
+        """One request and its path; from ``live_from`` (the last two business days) some (then all) stay open."""
         rng = self.rng
         language = self._language(municipality)
         role = _pick(rng, ROLES)
@@ -273,10 +276,11 @@ class _Planner:
             received_at=received_at, region=self.region.id, municipality=municipality.id, language=language,
             requester_role=role, topic=None if rng.random() < NO_TOPIC else topic, child_age_group=age,
             contact=self._contact(method, language), message=message,
-            submission_id=uuid.UUID(int=rng.getrandbits(128), version=4),
+            # Drawn from the seed, and apart per region: two regions' years never share a submission.
+            submission_id=uuid.uuid5(uuid.UUID(int=rng.getrandbits(128)), self.region.id),
             answer_due=answer_due(received_at, self.region.deadline.business_days))
         plan = self._staff_path(plan, topic, outcome)
-        if received_at >= live_from:
+        if received_at >= live_from[1] or received_at >= live_from[0] and rng.random() < 0.5:
             plan = self._still_open(plan)
         return plan
 
