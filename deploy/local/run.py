@@ -1,29 +1,44 @@
-"""``make run``: Kafka, PostgreSQL, the four services and a demo region on this machine; Ctrl-C stops it all."""
+"""``make run``: Kafka, PostgreSQL, the four services and a demo year on this machine; Ctrl-C stops it all."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import signal
 import subprocess
 import sys
+import textwrap
 import time
+from datetime import date, datetime
 from pathlib import Path
 
 import httpx
 
-from deploy.local.demo import seed
+from deploy.demo.drive import DemoLoadFailed, load_year, staff_of
 from deploy.local.infra import ROOT, STATE, local_kafka, local_postgres, port_open
+from shared.businessdays import HELSINKI
+from shared.regions import load_regions
 
 SERVICES = {"intake": 8010, "routing": 8020, "notify": 8030, "reporting": 8040}
 DEMO_PASSWORD = "demo-salasana-2026"  # development only: make run's own accounts
-DEMO_ACCOUNTS = [
+DEMO_ACCOUNTS: list[tuple[str, str, str, str, str | None]] = [
     ("koordinaattori", "Kaisa Koordinaattori", "coordinator", "varsinais-suomi", None),
     ("ohjaaja", "Outi Palveluohjaaja", "professional", "varsinais-suomi", "family-guidance"),
     ("perhetyo", "Pekka Perhetyöntekijä", "professional", "varsinais-suomi", "family-work"),
     ("esihenkilo", "Eeva Esihenkilö", "manager", "varsinais-suomi", None),
     ("yllapito", "Ylle Ylläpitäjä", "admin", "varsinais-suomi", None),
     ("oulu-koordinaattori", "Olli Koordinaattori", "coordinator", "pohjois-pohjanmaa", None),
+    # One professional more for each team the demo year sends cases to.
+    ("ohjaaja2", "Sami Palveluohjaaja", "professional", "varsinais-suomi", "family-guidance"),
+    ("neuvola", "Nelli Terveydenhoitaja", "professional", "varsinais-suomi", "child-health-clinic"),
+    ("perheneuvoja", "Paula Perheneuvoja", "professional", "varsinais-suomi", "family-counselling"),
+    ("oulu-ohjaaja", "Oona Palveluohjaaja", "professional", "pohjois-pohjanmaa", "family-service-guidance"),
+    ("oulu-perhetyo", "Pirjo Perhetyöntekijä", "professional", "pohjois-pohjanmaa", "family-work"),
 ]
+# The demo year per region: requests a year per 1,000 children (the pilots' rate; less where a sample will do).
+DEMO_YEAR = {"varsinais-suomi": 12.0, "pohjois-pohjanmaa": 3.0}
+DEMO_SEED = 2026
 
 
 def seed_accounts(env: dict[str, str]) -> None:
@@ -71,7 +86,8 @@ def main() -> int:
             started_infra.append(part)
             print(f"{name} up on 127.0.0.1:{part.port} in {took:.1f} s")  # noqa: T201
     smtp_port, sms_port = int(os.environ.get("APUA_SMTP_PORT", "8025")), int(os.environ.get("APUA_SMS_PORT", "8026"))
-    env = {"APUA_SUBMIT_LIMIT": "1000",  # the demo data comes from one client; families get the real limit
+    env = {"APUA_SUBMIT_LIMIT": "100000", "APUA_STATUS_LIMIT": "100000",  # the demo year comes from one client
+           "APUA_DEMO_CLOCK": "true",  # development only: the demo year is recorded at its own times
            "APUA_SMS_URL": f"http://127.0.0.1:{sms_port}/sms",
            **os.environ, "PYTHONPATH": str(ROOT), "APUA_KAFKA_BOOTSTRAP": kafka.bootstrap,
            "APUA_DATABASE_URL": pg.dsn.rsplit("/", 1)[0] + "/apua"}
@@ -89,10 +105,8 @@ def main() -> int:
         urls = {s: f"http://127.0.0.1:{port_of(s)}" for s in SERVICES}
         for url in urls.values():
             wait_ready(url)
-        stats = httpx.get(f"{urls['reporting']}/api/v1/stats").json()
-        if stats["total"] == 0:
-            print(f"demo data: {seed(urls['intake'])} requests sent through intake")  # noqa: T201
         print(_banner(urls, logs))  # noqa: T201
+        load_demo_years(urls)
         while all(p.poll() is None for p in procs):
             time.sleep(0.5)
         print("a service stopped; see its log in", logs)  # noqa: T201
@@ -112,6 +126,57 @@ def main() -> int:
             part.stop()
 
 
+def has_cases(routing: str, region: str) -> bool:
+    """Whether the region's demo coordinator sees any case (open or closed) in routing."""
+    coordinator, _ = staff_of(DEMO_ACCOUNTS, region)
+    with httpx.Client(base_url=routing, timeout=10) as client:
+        client.post("/api/v1/session", json={"username": coordinator, "password": DEMO_PASSWORD}).raise_for_status()
+        cases = client.get("/api/v1/cases", params={"status": "all", "limit": 1}).raise_for_status().json()
+    return bool(cases)
+
+
+def load_demo_years(urls: dict[str, str]) -> None:
+    """A year of requests and the staff's work for each demo region that has no cases yet.
+
+    A load that was interrupted (Ctrl-C) is resumed at the next start, with the same end date: its
+    marker in ``.local/`` says so. A region with cases and no marker is left alone.
+    """
+    served = [r.strip() for r in os.environ.get("APUA_REGIONS", "").split(",") if r.strip()]
+    regions = load_regions(ROOT / "deploy" / "regions", served or None)
+    for region_id, per_1000 in DEMO_YEAR.items():
+        region = regions.by_id.get(region_id)
+        marker = STATE / f"demo-year-{region_id}.json"
+        started = json.loads(marker.read_text()) if marker.exists() else None
+        if region is None or started is not None and started["complete"]:
+            continue
+        if started is None and has_cases(urls["routing"], region_id):
+            continue  # loaded before this marker existed, or by hand
+        end = date.fromisoformat(started["end"]) if started else datetime.now(HELSINKI).date()
+        marker.write_text(json.dumps({"end": end.isoformat(), "complete": False}))
+        print(f"{'resuming' if started else 'loading'} a demo year for {region_id} through the APIs; "  # noqa: T201
+              "the services are usable meanwhile")
+        try:
+            loaded = asyncio.run(load_year(
+                region, end=end, seed=DEMO_SEED, intake=urls["intake"], routing=urls["routing"],
+                accounts=DEMO_ACCOUNTS, password=DEMO_PASSWORD, per_1000_children=per_1000,
+                report=lambda line: print("  " + line, flush=True)))  # noqa: T201
+        except (DemoLoadFailed, httpx.HTTPError) as exc:  # the services stay up; the next start resumes
+            print(f"the demo year for {region_id} stopped: {exc!r}")  # noqa: T201
+            continue
+        marker.write_text(json.dumps({"end": end.isoformat(), "complete": True}))
+        print(f"{region_id}: {loaded.cases} requests, {loaded.commands} staff commands, "  # noqa: T201
+              f"{loaded.feedback} feedback answers in {loaded.seconds:.0f} s")
+
+
+def _accounts() -> str:
+    lines = []
+    for region in dict.fromkeys(a[3] for a in DEMO_ACCOUNTS):
+        people = ", ".join(f"{u} ({team or role})" for u, _, role, r, team in DEMO_ACCOUNTS if r == region)
+        lines.append(textwrap.fill(f"{region}: {people}", width=110, initial_indent=" " * 6,
+                                   subsequent_indent=" " * 8, break_on_hyphens=False))
+    return "\n".join(lines)
+
+
 def _banner(urls: dict[str, str], logs: Path) -> str:
     return f"""
 Pyydä apua! runs on this machine. Ctrl-C stops everything.
@@ -126,7 +191,7 @@ Pyydä apua! runs on this machine. Ctrl-C stops everything.
   Municipalities                    {urls['intake']}/api/v1/municipalities
   Staff sign-in (routing)           {urls['routing']}/login
       password for every demo account: {DEMO_PASSWORD}
-      {', '.join(f"{u} ({r})" for u, _, r, _, _ in DEMO_ACCOUNTS)}
+{_accounts()}
   Routing API                       {urls['routing']}/docs
   Messages sent (mail and SMS sink) {urls['notify']}/dev/mail
   Notifications and their delivery  {urls['notify']}/api/v1/notifications

@@ -1,0 +1,90 @@
+"""A small demo year through running intake and routing (real ports, Kafka, PostgreSQL), demo clock on."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime
+
+import httpx
+import pytest
+
+from deploy.demo.drive import drive
+from deploy.demo.model import PlannedCase, plan_year
+from deploy.local.infra import free_port
+from services.routing.accounts import add_account
+from shared.businessdays import HELSINKI
+from shared.regions import load_regions
+from shared.settings import ROOT
+from tests.support import APPS, LiveServer, settings_for
+
+pytestmark = pytest.mark.integration
+REGION = load_regions(ROOT / "deploy" / "regions").by_id["varsinais-suomi"]
+PASSWORD = "demo year password"
+STAFF = {"family-guidance": ["ohjaaja"], "family-work": ["perhetyo"], "family-counselling": ["perheneuvoja"]}
+
+
+def sample(plans: list[PlannedCase], size: int = 15) -> list[PlannedCase]:
+    """A few cases of every kind: feedback, hand-off, reopening, not reached, referred, and still open."""
+    kinds = [lambda p: p.feedback is not None, lambda p: p.hand_off is not None, lambda p: p.reopening is not None,
+             lambda p: p.final_closing is not None and p.final_closing.outcome == "not_reached",
+             lambda p: p.referral is not None, lambda p: p.final_closing is None and p.triage is not None,
+             lambda p: p.triage is None]
+    chosen: list[PlannedCase] = []
+    for kind in kinds:
+        chosen += [p for p in plans if kind(p) and p not in chosen][:2]
+    chosen += [p for p in plans if p not in chosen][: size - len(chosen)]
+    return sorted(chosen[:size], key=lambda p: p.received_at)
+
+
+def expected_status(plan: PlannedCase) -> str:
+    if plan.final_closing is not None:
+        return "closed"
+    if plan.assignment is not None:
+        return "assigned"
+    return "triaged" if plan.triage is not None else "new"
+
+
+async def test_a_planned_year_lands_in_routing_at_its_own_times(postgres, kafka, prefix):
+    env = {"prefix": prefix, "dsn": postgres.dsn, "bootstrap": kafka.bootstrap, "demo_clock": True}
+    intake_app = APPS["intake"](settings_for("intake", **env))
+    routing_app = APPS["routing"](settings_for("routing", **env, deadline_check_s=3600))
+    today = datetime.now(HELSINKI).date()
+    plans = sample(plan_year(REGION, end=today, rng=random.Random(5), per_1000_children=2, professionals=STAFF))
+    async with LiveServer(intake_app, free_port()) as intake, LiveServer(routing_app, free_port()) as routing:
+        runtime = routing_app.state.runtime
+        async with runtime.pool.acquire() as conn:
+            people = [("koordinaattori", "coordinator", None)] + [(p, "professional", t) for t, ps in STAFF.items()
+                                                                 for p in ps]
+            for username, role, team in people:
+                await add_account(conn, username=username, display_name=username, role=role, region=REGION.id,
+                                  team_id=team, password=PASSWORD)
+        loaded = await drive(plans, intake=intake.url, routing=routing.url, coordinator="koordinaattori",
+                             password=PASSWORD, concurrency=4)
+        assert (loaded.cases, loaded.new) == (15, 15)
+        assert loaded.commands == sum(len(p.steps()) for p in plans)
+        assert loaded.feedback == sum(p.feedback is not None for p in plans) > 0
+
+        async with httpx.AsyncClient(base_url=routing.url) as staff:
+            signed_in = await staff.post("/api/v1/session", json={"username": "koordinaattori",
+                                                                 "password": PASSWORD})
+            assert signed_in.status_code == 200
+            queue = (await staff.get("/api/v1/cases", params={"status": "all", "limit": 100})).json()
+            by_id = {c["case_id"]: c for c in queue}
+            assert len(by_id) == 15
+            for plan in plans:
+                case = by_id[str(loaded.case_ids[plan.submission_id])]
+                assert datetime.fromisoformat(case["received_at"]) == plan.received_at
+                assert case["answer_due"] == plan.answer_due.isoformat()
+                assert case["status"] == expected_status(plan), plan
+                if plan.first_response is not None:
+                    assert datetime.fromisoformat(case["first_response_at"]) == plan.first_response.at
+            rich = next(p for p in plans if p.feedback is not None)
+            view = (await staff.get(f"/api/v1/cases/{loaded.case_ids[rich.submission_id]}")).json()
+            times = [(e["type"], datetime.fromisoformat(e["at"])) for e in view["timeline"]]
+            assert times[0] == ("request.submitted", rich.received_at)
+            assert [t for _, t in times[1:-1]] == [s.at for s in rich.steps()]
+            assert times[-1] == ("feedback.given", rich.feedback.at)
+
+        again = await drive(plans, intake=intake.url, routing=routing.url, coordinator="koordinaattori",
+                            password=PASSWORD, concurrency=4)
+        assert (again.cases, again.new, again.commands, again.feedback) == (15, 0, 0, 0)  # a second run resumes
