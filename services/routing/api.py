@@ -8,7 +8,8 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import BaseModel, Field, TypeAdapter
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from services.routing import accounts, commands, queries
 from services.routing.audit import record_access
@@ -179,7 +180,11 @@ class CommandOut(BaseModel):
     422: {"description": "the command does not fit the case"}}, summary="Act on a case")
 async def post_command(case_id: uuid.UUID, body: CommandIn, session: SessionDep, runtime: RuntimeDep,
                        request: Request, demo_at: DemoTimeDep) -> CommandOut:
-    command = TypeAdapter(COMMANDS[body.command]).validate_python(body.arguments)
+    try:
+        command = TypeAdapter(COMMANDS[body.command]).validate_python(body.arguments)
+    except ValidationError as exc:  # the arguments are part of the body: the same 422 as any other field
+        raise RequestValidationError([{**error, "loc": ("body", "arguments", *error["loc"])}
+                                      for error in exc.errors()]) from exc
     done = await run_command(runtime, session, case_id, body.expected_version, command, at=demo_at)
     return CommandOut(command_version=done.command_version, event_ids=done.event_ids, status=done.state.status)
 

@@ -94,6 +94,17 @@ async def test_whole_case_travels_with_every_hand_off(stack):
     assert bad.status_code == 422 and "closed" in bad.json()["detail"]
 
 
+async def test_arguments_that_do_not_fit_the_command_are_a_422_naming_them(stack):
+    # Found by the OpenAPI fuzzer: they were an unhandled ValidationError, a 500.
+    intake, routing, app = stack
+    await staff(routing, app)
+    case_id = await new_case(intake, routing)
+    response = await command(routing, case_id, "close", 0, outcome="solved", extra=1)
+    assert response.status_code == 422
+    assert {f["field"] for f in response.json()["fields"]} == {"arguments.outcome", "arguments.extra"}
+    assert (await routing.get(f"/api/v1/cases/{case_id}")).json()["command_version"] == 0
+
+
 async def test_professional_sees_only_their_teams_cases(stack):
     intake, routing, app = stack
     await staff(routing, app)
