@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import asyncpg
 import structlog
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.db import CONNECTION_ERRORS, unavailable
@@ -39,6 +42,15 @@ async def _on_validation(request: Request, exc: RequestValidationError) -> JSONR
         "error": "validation_failed", "detail": f"invalid or missing: {names}", "fields": fields})
 
 
+async def _on_http_error(request: Request, exc: Exception) -> Response:
+    """FastAPI's own HTTP errors; a JSON body that is not UTF-8 gets the 422 of any other body that is not JSON."""
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
+        not_json = RequestValidationError([{"type": "json_invalid", "loc": ("body", 0), "msg": "JSON decode error"}])
+        return await _on_validation(request, not_json)
+    return await http_exception_handler(request, exc)
+
+
 async def _on_domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
     return domain_error_response(exc)
@@ -53,6 +65,16 @@ def domain_error_response(exc: DomainError) -> JSONResponse:
     return JSONResponse(status_code=exc.status_code, content=content, headers=headers)
 
 
+# Text PostgreSQL cannot hold (a NUL character) is the client's mistake: a 422, not a 500.
+UNSTORABLE_TEXT: tuple[type[Exception], ...] = (asyncpg.exceptions.CharacterNotInRepertoireError,
+                                                asyncpg.exceptions.UntranslatableCharacterError)
+
+
+async def _on_unstorable_text(request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse(status_code=422, content={
+        "error": "invalid_character", "detail": "a value contains a character that cannot be stored (NUL)"})
+
+
 async def _on_db_down(request: Request, exc: Exception) -> JSONResponse:
     log.warning("http.database_unavailable", path=request.url.path, error=type(exc).__name__)
     return await _on_domain_error(request, unavailable(exc))
@@ -60,7 +82,10 @@ async def _on_db_down(request: Request, exc: Exception) -> JSONResponse:
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_validation)  # type: ignore[arg-type]
+    app.add_exception_handler(HTTPException, _on_http_error)
     app.add_exception_handler(DomainError, _on_domain_error)
+    for text_error in UNSTORABLE_TEXT:
+        app.add_exception_handler(text_error, _on_unstorable_text)
     for exc_type in CONNECTION_ERRORS:
         app.add_exception_handler(exc_type, _on_db_down)
 

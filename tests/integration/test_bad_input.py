@@ -46,6 +46,21 @@ async def test_malformed_json_is_422(intake):
     assert response.json()["fields"] == [{"field": "body", "problem": "the body is not valid JSON"}]
 
 
+async def test_a_body_that_is_not_utf8_is_the_same_422(intake):
+    # Found by the OpenAPI fuzzer: FastAPI answered 400 with a shape of its own.
+    response = await intake.post("/api/v1/requests", content=b'{"municipality": "\xff"}',
+                                 headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    assert response.json()["fields"] == [{"field": "body", "problem": "the body is not valid JSON"}]
+
+
+async def test_a_nul_character_is_a_422_not_a_database_error(intake):
+    # Found by the OpenAPI fuzzer: PostgreSQL refuses text with NUL, and the refusal was a 500.
+    response = await intake.post("/api/v1/status", json={"reference": "AB\u0000CD", "pickup_code": "x" * 10})
+    assert response.status_code == 422, response.text
+    assert response.json()["error"] == "invalid_character"
+
+
 async def test_body_over_64_kib_is_413(intake):
     body = request_body(message="a" * (65 * 1024))
     response = await intake.post("/api/v1/requests", json=body)
