@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field, StringConstraints
@@ -15,23 +15,28 @@ from services.intake.models import MAX_MESSAGE, Accepted, NewRequest
 from services.intake.ratelimit import RateLimiter
 from shared.app import get_runtime
 from shared.democlock import DemoTimeDep
+from shared.openapi import errors
 from shared.runtime import ServiceRuntime
 
 router = APIRouter(prefix="/api/v1", tags=["requests"])
 RuntimeDep = Annotated[ServiceRuntime, Depends(get_runtime)]
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    404: {"description": "unknown municipality (named in the body)"},
-    413: {"description": "the body is over 64 KiB"},
-    422: {"description": "a field is missing or invalid (each one named in `fields`)"},
-    429: {"description": "too many requests from this client; retry after `Retry-After` seconds"},
-    503: {"description": "the database does not answer; retry after `Retry-After` seconds"},
-}
-STATUS_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "the reference or the pick-up code does not match"},
-    422: ERRORS[422],
-    429: {"description": "too many wrong codes for this reference, or too many attempts from this client"},
-}
+INVALID = "a field is missing or invalid (each one named in `fields`)"
+UNAVAILABLE = "the database does not answer; retry after `Retry-After` seconds"
+ERRORS = errors({
+    404: "unknown municipality (named in the body)",
+    413: "the body is over 64 KiB",
+    422: INVALID,
+    429: "too many requests from this client; retry after `Retry-After` seconds",
+    503: UNAVAILABLE,
+})
+STATUS_ERRORS = errors({
+    401: "the reference or the pick-up code does not match",
+    413: "the body is over 64 KiB",
+    422: INVALID,
+    429: "too many wrong codes for this reference, or too many attempts from this client",
+    503: UNAVAILABLE,
+})
 
 
 def limiter(request: Request, name: str) -> RateLimiter:
@@ -139,8 +144,10 @@ async def read_status(query: StatusQuery, runtime: RuntimeDep, request: Request)
                                 for i in view.timeline])
 
 
-@router.post("/status/messages", status_code=201, tags=["status"], responses={**STATUS_ERRORS, 409: {
-    "description": "the case is closed"}}, summary="Add a message to the same case")
+@router.post("/status/messages", status_code=201, tags=["status"], responses={
+    200: {"model": dict[str, str], "description": "this message_id was sent already: nothing new is added"},
+    **STATUS_ERRORS, **errors({404: "the case's personal data is erased: it can no longer be written to",
+                               409: "the case is closed"})}, summary="Add a message to the same case")
 async def post_message(body: NewFamilyMessage, runtime: RuntimeDep, request: Request,
                        response: Response) -> dict[str, str]:
     case_id = await signed_in_case(runtime, request, body)
@@ -154,8 +161,9 @@ async def post_message(body: NewFamilyMessage, runtime: RuntimeDep, request: Req
     return {"status": "sent" if created else "already_sent"}
 
 
-@router.post("/status/feedback", status_code=201, tags=["status"], responses={**STATUS_ERRORS, 409: {
-    "description": "the case is not closed yet, or feedback was already given"}},
+@router.post("/status/feedback", status_code=201, tags=["status"], responses={**STATUS_ERRORS, **errors({
+    404: "the case's personal data is erased: it can no longer be written to",
+    409: "the case is not closed yet, or feedback was already given"})},
     summary="Answer how much this helped, once the case is closed")
 async def post_feedback(body: Feedback, runtime: RuntimeDep, request: Request, demo_at: DemoTimeDep) -> dict[str, str]:
     case_id = await signed_in_case(runtime, request, body)

@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from services.notify.settings import NotifySettings
 from shared.app import get_runtime
 from shared.errors import NotFound
+from shared.openapi import errors
 from shared.runtime import ServiceRuntime
 
 router = APIRouter(prefix="/api/v1", tags=["notifications"])
@@ -43,7 +44,8 @@ class DueNotification(BaseModel):
     attempts: int
 
 
-@router.get("/notifications", summary="Notifications due or done, oldest first, with their delivery status")
+@router.get("/notifications", summary="Notifications due or done, oldest first, with their delivery status",
+            responses=errors({422: "a parameter is invalid (named in `fields`)"}))
 async def notifications(runtime: RuntimeDep, case_id: uuid.UUID | None = None,
                         limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[DueNotification]:
     assert runtime.pool is not None

@@ -8,25 +8,40 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from services.reporting.auth import Viewer, require_viewer
 from services.reporting.pages import describe, parse_filters
-from services.reporting.tables import PAGES, TABLES, build
+from services.reporting.tables import PAGES, TABLES, TOPICS, build
 from shared.app import get_runtime
 from shared.errors import NotFound
 from shared.i18n import pick_lang
+from shared.openapi import errors
 
 router = APIRouter(prefix="/api/v1", tags=["statistics"])
 ViewerDep = Annotated[Viewer, Depends(require_viewer)]
 FILTERS = ("Filters: `region` (default: your own), `municipality` (repeat it; none means the whole region), "
            "`since` and `until` (dates; default the last twelve months), `topic`, `lang` (fi, sv, en).")
+# The filters are read by parse_filters (shared with the pages and exports); documented here for clients.
+FILTER_PARAMETERS: list[dict[str, Any]] = [
+    {"name": "region", "in": "query", "required": False, "schema": {"type": "string"},
+     "description": "a region id; default: your own"},
+    {"name": "since", "in": "query", "required": False, "schema": {"type": "string", "format": "date"},
+     "description": "the first day (default: twelve months ago); at most ten years before `until`"},
+    {"name": "until", "in": "query", "required": False, "schema": {"type": "string", "format": "date"},
+     "description": "the last day (default: today)"},
+    {"name": "topic", "in": "query", "required": False, "schema": {"type": "string", "enum": list(TOPICS)},
+     "description": "only the requests about this topic"},
+    {"name": "lang", "in": "query", "required": False, "schema": {"type": "string"},
+     "description": "fi, sv or en for the labels; another value means your own language"},
+]
 
 
-@router.get("/tables", summary="The tables there are, page by page")
+@router.get("/tables", summary="The tables there are, page by page",
+            responses=errors({401: "not signed in; `sign_in` is where to get a pass"}))
 async def list_tables(viewer: ViewerDep) -> dict[str, list[str]]:
     return {page: list(ids) for page, ids in PAGES.items()}
 
 
-@router.get("/tables/{table_id}", description=FILTERS, responses={
-    401: {"description": "not signed in"}, 404: {"description": "unknown table, region or municipality"},
-    422: {"description": "a filter value is wrong; `field` names it"}},
+@router.get("/tables/{table_id}", description=FILTERS, responses=errors({
+    401: "not signed in; `sign_in` is where to get a pass", 404: "unknown table, region or municipality",
+    422: "a filter value is wrong; `field` (or `fields`) names it"}), openapi_extra={"parameters": FILTER_PARAMETERS},
     summary="One table; counts under 5 are \"<5\", the others carry a fixed offset of at most ±2")
 async def get_table(table_id: str, request: Request, viewer: ViewerDep,
                     municipality: Annotated[list[str] | None, Query(max_length=100)] = None) -> dict[str, Any]:

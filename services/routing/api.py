@@ -33,9 +33,14 @@ from shared.app import get_runtime
 from shared.democlock import DemoTimeDep
 from shared.events import ErasureReason
 from shared.keys import data_key
+from shared.openapi import errors
 from shared.runtime import ServiceRuntime
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
+NOT_SIGNED_IN = "no session: sign in first"
+NO_CSRF = "the X-CSRF-Token header is missing or wrong"
+INVALID = "a parameter or field is missing or invalid (each one named in `fields`)"
+BODY_TOO_LARGE = "the body is over 64 KiB"
 RuntimeDep = Annotated[ServiceRuntime, Depends(get_runtime)]
 COMMANDS: dict[str, type[BaseModel]] = {
     "triage": TriageCase, "assign": AssignCase, "hand_off": HandOffCase, "refer": ReferCase,
@@ -56,8 +61,8 @@ class SignedIn(BaseModel):
     csrf_token: str = Field(description="send it back in the X-CSRF-Token header of every POST")
 
 
-@router.post("/session", tags=["session"], responses={401: {"description": "wrong username or password"},
-                                                      429: {"description": "locked after repeated failures"}})
+@router.post("/session", tags=["session"], responses=errors({
+    401: "wrong username or password", 413: BODY_TOO_LARGE, 422: INVALID, 429: "locked after repeated failures"}))
 async def sign_in(body: SignIn, runtime: RuntimeDep, response: Response) -> SignedIn:
     """Sign in with a local account; the session cookie is HttpOnly and SameSite."""
     assert runtime.pool is not None
@@ -77,7 +82,8 @@ def set_session_cookie(response: Response, token: str, runtime: ServiceRuntime) 
                         secure=secure, path="/")
 
 
-@router.get("/cases", summary="The queue: the cases you may see, ordered by deadline")
+@router.get("/cases", summary="The queue: the cases you may see, ordered by deadline", responses=errors({
+    401: NOT_SIGNED_IN, 403: "your role sees statistics, not cases", 422: INVALID}))
 async def list_cases(
     session: SessionDep, runtime: RuntimeDep,
     municipality: Annotated[str | None, Query(max_length=64)] = None,
@@ -113,7 +119,8 @@ class CaseOut(BaseModel):
     timeline: list[TimelineOut]
 
 
-@router.get("/cases/{case_id}", responses={404: {"description": "no such case, or not yours to see"}},
+@router.get("/cases/{case_id}", responses=errors({
+    401: NOT_SIGNED_IN, 404: "no such case, or not yours to see", 422: INVALID}),
             summary="A case with its whole history; the view is written to the access log")
 async def get_case(case_id: uuid.UUID, session: SessionDep, runtime: RuntimeDep) -> CaseOut:
     assert runtime.pool is not None
@@ -147,8 +154,9 @@ class ErasedOut(BaseModel):
     already: bool = Field(description="true when it had been erased before")
 
 
-@router.post("/cases/{case_id}/erase", responses={
-    403: {"description": "only an admin erases"}, 404: {"description": "no such case in your region"}},
+@router.post("/cases/{case_id}/erase", responses=errors({
+    401: NOT_SIGNED_IN, 403: f"only an admin erases; or {NO_CSRF}", 404: "no such case in your region",
+    413: BODY_TOO_LARGE, 422: INVALID}),
     summary="Erase the case's personal data: its key and every copy; the statistics stay")
 async def erase(case_id: uuid.UUID, body: EraseIn, session: SessionDep, runtime: RuntimeDep) -> ErasedOut:
     if not may_administer(session.account):
@@ -175,9 +183,10 @@ class CommandOut(BaseModel):
     status: str
 
 
-@router.post("/cases/{case_id}/commands", responses={
-    404: {"description": "no such case, or not yours"}, 409: {"description": "changed meanwhile; current version"},
-    422: {"description": "the command does not fit the case"}}, summary="Act on a case")
+@router.post("/cases/{case_id}/commands", responses=errors({
+    401: NOT_SIGNED_IN, 403: f"your role does not act on cases; or {NO_CSRF}", 404: "no such case, or not yours",
+    409: "changed meanwhile; `current_version` and `status` say how it is now", 413: BODY_TOO_LARGE,
+    422: f"the command or its arguments do not fit the case; or {INVALID}"}), summary="Act on a case")
 async def post_command(case_id: uuid.UUID, body: CommandIn, session: SessionDep, runtime: RuntimeDep,
                        request: Request, demo_at: DemoTimeDep) -> CommandOut:
     try:

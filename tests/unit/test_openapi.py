@@ -26,3 +26,17 @@ def test_request_example_and_errors_are_documented() -> None:
     assert {"201", "200", "404", "413", "422", "503"} <= set(post["responses"])
     schema = app.openapi()["components"]["schemas"]["NewRequest"]
     assert schema["examples"][0]["municipality"] == "raisio"
+
+
+@pytest.mark.parametrize("service", ["intake", "routing", "notify", "reporting"])
+def test_errors_are_documented_with_the_shape_they_have(service: str) -> None:
+    """Not FastAPI's HTTPValidationError: every documented error is shared.openapi.ErrorOut (readiness aside)."""
+    app = APPS[service](settings_for(service, prefix="p", dsn="postgresql://x@127.0.0.1:1/x", bootstrap="x:1"))
+    spec = app.openapi()
+    assert "HTTPValidationError" not in spec["components"]["schemas"]
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            for status, response in operation["responses"].items():
+                if status.startswith(("4", "5")) and path != "/readyz":
+                    schema = response["content"]["application/json"]["schema"]
+                    assert schema == {"$ref": "#/components/schemas/ErrorOut"}, (method, path, status)
