@@ -114,8 +114,11 @@ class OutboxRelay:
                     continue
                 if sent < self.batch_size:
                     self._wake.clear()
+                    # Not asyncio.wait_for: on Python 3.11 it swallows a cancellation that meets a wake-up,
+                    # and the relay would outlive the service's shutdown.
                     try:
-                        await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+                        async with asyncio.timeout(self.poll_interval):
+                            await self._wake.wait()
                     except TimeoutError:
                         pass
         finally:
@@ -153,7 +156,8 @@ class OutboxRelay:
         if self._producer is None:
             producer = new_producer(self.bootstrap, f"{self.name}-relay")
             try:
-                await asyncio.wait_for(producer.start(), self.send_timeout)
+                async with asyncio.timeout(self.send_timeout):
+                    await producer.start()
             except BaseException:
                 await producer.stop()
                 raise
@@ -164,6 +168,7 @@ class OutboxRelay:
         producer, self._producer = self._producer, None
         if producer is not None:
             try:
-                await asyncio.wait_for(producer.stop(), 5)
+                async with asyncio.timeout(5):
+                    await producer.stop()
             except Exception as exc:  # a dead broker can make stop() fail; the producer is gone anyway
                 log.debug("outbox.producer_stop_failed", error=type(exc).__name__)
