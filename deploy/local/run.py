@@ -195,7 +195,7 @@ Pyydä apua! runs on this machine. Ctrl-C stops everything.
   Routing API                       {urls['routing']}/docs
   Messages sent (mail and SMS sink) {urls['notify']}/dev/mail
   Notifications and their delivery  {urls['notify']}/api/v1/notifications
-  Statistics per municipality       {urls['reporting']}/api/v1/stats
+  The region's dashboards           {urls['reporting']}/overview  (esihenkilo, koordinaattori, yllapito)
   Readiness (lag, outbox)           {urls['routing']}/readyz
 
   Logs: {logs}/<service>.log
