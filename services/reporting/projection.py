@@ -129,13 +129,6 @@ def first_response(received_at: datetime, at: datetime) -> dict[str, float]:
             "response_calendar_hours": round(max(0.0, (at - received_at).total_seconds() / 3600), 2)}
 
 
-def deadline_status(due_at: datetime, first_response_at: datetime | None, now: datetime) -> str:
-    """'met' (answered by the end of the promised day), 'missed', or 'pending' while there is still time."""
-    if first_response_at is not None:
-        return "met" if first_response_at < due_at else "missed"
-    return "missed" if now >= due_at else "pending"
-
-
 FACT_COLUMNS = (
     "case_id", "record_key", "region", "municipality", "received_at", "local_date", "week", "month", "local_hour",
     "weekday", "time_of_contact", "language", "requester_role", "child_age_group", "contact_method", "anonymous",

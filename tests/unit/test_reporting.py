@@ -6,7 +6,7 @@ import io
 import random
 import uuid
 from collections import Counter
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 import pytest
 from openpyxl import load_workbook
@@ -16,7 +16,7 @@ from services.reporting import export
 from services.reporting.auth import Viewer, safe_next
 from services.reporting.pages import fmt, parse_filters, report_sentences
 from services.reporting.privacy import SUPPRESSED, noise, per_thousand, protect, record_key, share
-from services.reporting.projection import deadline_status, facts_of_request, first_response, time_of_contact
+from services.reporting.projection import facts_of_request, first_response, time_of_contact
 from services.reporting.tables import Column, Table
 from shared.businessdays import HELSINKI
 from shared.errors import InvalidCommand, NotFound
@@ -114,15 +114,6 @@ def test_first_response_in_working_and_calendar_hours() -> None:
     monday_ten = datetime(2026, 11, 30, 10, 0, tzinfo=HELSINKI)
     assert first_response(friday_evening, monday_ten) == {"response_business_hours": 2.0,
                                                           "response_calendar_hours": 62.0}
-
-
-def test_deadline_status() -> None:
-    due = datetime(2026, 11, 24, 22, 0, tzinfo=UTC)
-    now = datetime(2026, 11, 30, tzinfo=UTC)
-    assert deadline_status(due, datetime(2026, 11, 24, 21, 0, tzinfo=UTC), now) == "met"
-    assert deadline_status(due, datetime(2026, 11, 25, 9, 0, tzinfo=UTC), now) == "missed"
-    assert deadline_status(due, None, now) == "missed"
-    assert deadline_status(due, None, datetime(2026, 11, 24, tzinfo=UTC)) == "pending"
 
 
 def test_filters_default_and_errors_name_the_field() -> None:
