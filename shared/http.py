@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from collections.abc import Iterable
+from typing import Any, TypeVar
 
 import asyncpg
 import structlog
@@ -90,28 +92,68 @@ def install_error_handlers(app: FastAPI) -> None:
         app.add_exception_handler(exc_type, _on_db_down)
 
 
+R = TypeVar("R", bound=Response)
+HSTS = b"max-age=31536000; includeSubDomains"
+# A route's note to SecurityHeaders: which other origins may frame this one response. Never sent out.
+FRAME_ANCESTORS_HEADER = "x-apua-frame-ancestors"
+_ORIGIN = re.compile(r"https://[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?")
+
+
+def allow_framing(response: R, origins: Iterable[str]) -> R:
+    """Let ``origins`` (``https://host``, e.g. a municipality's own site) frame this response besides the service.
+
+    With no origins nothing changes: the response keeps ``frame-ancestors 'none'``.
+    """
+    chosen = sorted(set(origins))
+    for origin in chosen:
+        if not _ORIGIN.fullmatch(origin):
+            raise ValueError(f"not an https origin: {origin!r}")
+    if chosen:
+        response.headers[FRAME_ANCESTORS_HEADER] = " ".join(chosen)
+    return response
+
+
 class SecurityHeaders:
-    """A strict Content Security Policy (no inline script or style) and the usual hardening headers."""
+    """A strict Content Security Policy (no inline script or style) and the usual hardening headers.
+
+    Every response: ``frame-ancestors`` as given (``'none'`` by default, with ``X-Frame-Options:
+    DENY``), unless the route called :func:`allow_framing`, which makes it ``'self'`` and the named
+    origins (and leaves X-Frame-Options out: it cannot name other sites). HSTS when the request came
+    over TLS, which behind a trusted proxy is uvicorn's ``--proxy-headers`` setting the scheme.
+    """
 
     def __init__(self, app: ASGIApp, frame_ancestors: str = "'none'", form_targets: tuple[str, ...] = ()) -> None:
         self.app = app
         # A form's redirects count as its target: routing's sign-in may end on reporting's pages.
         form_action = " ".join(("'self'", *form_targets))
-        csp = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-               f"object-src 'none'; base-uri 'none'; form-action {form_action}; frame-ancestors {frame_ancestors}")
-        self.headers = [(b"content-security-policy", csp.encode()), (b"x-content-type-options", b"nosniff"),
-                        (b"referrer-policy", b"no-referrer"), (b"cross-origin-opener-policy", b"same-origin")]
+        self.policy = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                       f"object-src 'none'; base-uri 'none'; form-action {form_action}; frame-ancestors ")
+        self.headers = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer"),
+                        (b"cross-origin-opener-policy", b"same-origin")]
+        self.unframed = [(b"content-security-policy", (self.policy + frame_ancestors).encode())]
+        if frame_ancestors in ("'none'", "'self'"):
+            self.unframed.append((b"x-frame-options", b"DENY" if frame_ancestors == "'none'" else b"SAMEORIGIN"))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         cross_origin = scope["path"] == "/button.js"  # municipalities' sites load it
+        tls = scope.get("scheme") == "https"
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", [])) + self.headers
+                marker = FRAME_ANCESTORS_HEADER.encode()
+                raw: list[tuple[bytes, bytes]] = list(message.get("headers", []))
+                framers = [value for name, value in raw if name.lower() == marker]
+                headers = [(name, value) for name, value in raw if name.lower() != marker] + self.headers
+                if framers:
+                    headers.append((b"content-security-policy", self.policy.encode() + b"'self' " + framers[0]))
+                else:
+                    headers += self.unframed
                 headers.append((b"cross-origin-resource-policy", b"cross-origin" if cross_origin else b"same-origin"))
+                if tls:
+                    headers.append((b"strict-transport-security", HSTS))
                 message = {**message, "headers": headers}
             await send(message)
 

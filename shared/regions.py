@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -40,8 +41,17 @@ class Municipality(_Config):
     id: str = Field(pattern=SLUG)
     name: Names
     languages: list[Lang] = Field(min_length=1)
-    website: str | None = None
+    # The municipality's own site (https): the only other site that may show its form in a frame.
+    website: str | None = Field(default=None, pattern=r"^https://[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?(/\S*)?$")
     population: Population | None = None
+
+    @property
+    def website_origin(self) -> str | None:
+        """``https://host[:port]`` of :attr:`website`, as a Content Security Policy names a site."""
+        if self.website is None:
+            return None
+        parts = urlsplit(self.website)
+        return f"{parts.scheme}://{parts.netloc}"
 
 
 class DeadlinePolicy(_Config):

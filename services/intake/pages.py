@@ -28,7 +28,7 @@ from shared.app import get_runtime
 from shared.businessdays import HELSINKI, answer_due
 from shared.errors import DomainError, NotFound
 from shared.events import Topic
-from shared.http import domain_error_response
+from shared.http import allow_framing, domain_error_response
 from shared.regions import Municipality, Region
 
 HERE = Path(__file__).resolve().parent
@@ -64,6 +64,13 @@ def render(request: Request, template: str, lang: str, status: int = 200, *, reg
         "field_labels": {f: t(k, lang) for f, k in FIELD_LABEL_KEYS.items()}, "field_ids": FIELD_IDS,
         **context,
     })
+
+
+def framed_by_municipality(response: HTMLResponse, municipality: Municipality | None) -> HTMLResponse:
+    """The form and what it shows in the same frame (receipt, privacy, accessibility) may be framed by the
+    municipality's own site, as its configuration names it; every other page by nobody."""
+    return allow_framing(response, [municipality.website_origin] if municipality and municipality.website_origin
+                         else [])
 
 
 def _place(request: Request, municipality_id: str) -> tuple[Region, Municipality]:
@@ -103,8 +110,9 @@ def _form_values(form: FormData | None = None) -> dict[str, str]:
 def _form(request: Request, region: Region, municipality: Municipality, lang: str, values: dict[str, str],
           errors: dict[str, str] | None = None, status: int = 200) -> HTMLResponse:
     due = answer_due(datetime.now(UTC), region.deadline.business_days)
-    return render(request, "form.html", lang, status, region=region, municipality=municipality, values=values,
-                  errors=errors or {}, due_text=long_date(due, lang), topics=TOPICS)
+    return framed_by_municipality(render(request, "form.html", lang, status, region=region, municipality=municipality,
+                                         values=values, errors=errors or {}, due_text=long_date(due, lang),
+                                         topics=TOPICS), municipality)
 
 
 @router.get("/m/{municipality_id}")
@@ -161,9 +169,10 @@ async def form_submit(request: Request, municipality_id: str) -> HTMLResponse:
     if errors:
         return _form(request, region, municipality, lang, values, errors, status=422)
     receipt, created = await accept(get_runtime(request), request, body)
-    return render(request, "receipt.html", lang, 201 if created else 200, region=region, municipality=municipality,
-                  receipt=receipt, pickup_code=receipt.pickup_code, anonymous=body.contact.method == "anonymous",
-                  due_text=long_date(receipt.answer_due, lang))
+    receipt_page = render(request, "receipt.html", lang, 201 if created else 200, region=region,
+                          municipality=municipality, receipt=receipt, pickup_code=receipt.pickup_code,
+                          anonymous=body.contact.method == "anonymous", due_text=long_date(receipt.answer_due, lang))
+    return framed_by_municipality(receipt_page, municipality)
 
 
 @router.get("/status")
@@ -308,9 +317,9 @@ def _info(request: Request, lang: str | None, m: str | None, title: str, body: s
     runtime = get_runtime(request)
     region, municipality = (runtime.regions.region_of(m) if m else (next(iter(runtime.regions)), None))
     chosen = pick_lang(lang, municipality.languages if municipality else [])
-    return render(request, "info.html", chosen, extra.pop("status", 200), region=region, municipality=municipality,
-                  title=t(title, chosen),
-                  paragraphs=[t(body, chosen, county=region.county.get(chosen))], **extra)
+    page = render(request, "info.html", chosen, extra.pop("status", 200), region=region, municipality=municipality,
+                  title=t(title, chosen), paragraphs=[t(body, chosen, county=region.county.get(chosen))], **extra)
+    return framed_by_municipality(page, municipality)  # the form links here with its municipality
 
 
 @router.get("/privacy")

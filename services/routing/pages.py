@@ -146,7 +146,9 @@ async def logout(request: Request) -> Response:
     session = await optional_session(request)
     runtime = get_runtime(request)
     assert runtime.pool is not None
-    if session is not None and str(form.get("csrf", "")) == session.csrf:
+    if session is not None:
+        if str(form.get("csrf", "")) != session.csrf:  # another site's form: the session stays, and so does the cookie
+            return Response("CSRF check failed: reload the page and sign out again", status_code=403)
         async with runtime.pool.acquire() as conn:
             await accounts.close_session(conn, request.cookies.get(COOKIE))
     response = RedirectResponse("/login", status_code=303)
@@ -367,9 +369,9 @@ async def access_log(request: Request) -> Response:
 @router.get("/admin/access.csv")
 async def access_export(request: Request) -> Response:
     """One client's right to know who processed their data: the log for one case, as CSV."""
-    session = await optional_session(request)
-    if session is None or not may_administer(session.account):
-        return Response(status_code=403)
+    session = await _page_session(request, may_administer)
+    if not isinstance(session, accounts.StaffSession):
+        return session
     rows, case_query, _ = await _access_rows(request, session)
     out = io.StringIO()
     writer = csv.writer(out)

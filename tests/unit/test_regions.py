@@ -67,3 +67,17 @@ def test_every_shipped_municipality_has_a_dated_population() -> None:
             assert m.population is not None, m.id
             assert m.population.year >= 2020 and "Statistics Finland" in m.population.source
             assert 0.10 <= m.population.children_0_17 / m.population.total <= 0.40, m.id
+
+
+def test_a_website_is_an_https_address_whose_origin_may_frame_the_form(tmp_path: Path) -> None:
+    regions = load_regions(REGIONS)
+    assert regions.region_of("raisio")[1].website_origin == "https://www.raisio.fi"
+    assert regions.region_of("oulu")[1].website_origin == "https://www.ouka.fi"
+    text = (REGIONS / "varsinais-suomi.yaml").read_text()
+    assert "  website: https://www.rusko.fi\n" in text
+    for bad in ("http://www.rusko.fi", "https://www.rusko.fi; script-src *", "https://www.rusko.fi 'unsafe-inline'",
+                "https://user@www.rusko.fi", "www.rusko.fi"):
+        (tmp_path / "varsinais-suomi.yaml").write_text(
+            text.replace("  website: https://www.rusko.fi\n", f"  website: \"{bad}\"\n"))
+        with pytest.raises(ConfigurationError, match=r"varsinais-suomi.yaml: municipalities.\d+.website"):
+            load_regions(tmp_path)
