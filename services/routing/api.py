@@ -31,6 +31,7 @@ from services.routing.settings import RoutingSettings
 from services.routing.web import COOKIE, Forbidden, SessionDep
 from shared.app import get_runtime
 from shared.democlock import DemoTimeDep
+from shared.errors import NotFound
 from shared.events import ErasureReason
 from shared.keys import data_key
 from shared.openapi import errors
@@ -132,13 +133,20 @@ async def get_case(case_id: uuid.UUID, session: SessionDep, runtime: RuntimeDep)
 
 async def open_case(conn: Any, session: accounts.StaffSession, case_id: uuid.UUID, runtime: ServiceRuntime,
                     *, action: str) -> tuple[queries.CaseView, int]:
-    """Read a case for someone allowed to, and log the view in the same transaction."""
+    """Read a case for someone allowed to, and log the view in the same transaction.
+
+    The version comes first: the view read after it shows at least what that version stands for.
+    Whether the person may see the case is asked before any waiting for the projection, so that
+    another team's case answers as fast as one that does not exist.
+    """
+    if not await queries.may_see_case(conn, session.account, case_id):
+        raise NotFound("no such case")
+    version = await commands.shown_version(conn, case_id)
     async with conn.transaction():
         key = await data_key(conn, case_id, runtime.settings.kek_bytes)
         view = await queries.get_case(conn=conn, account=session.account, case_id=case_id, data_key=key)
         await record_access(conn, account=session.account, case_id=case_id, region=view.item.region, action=action,
                             topic_prefix=runtime.settings.topic_prefix)
-        version = await commands.command_version(conn, case_id)
     if runtime.relay is not None:
         runtime.relay.wake()
     return view, version

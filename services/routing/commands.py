@@ -6,6 +6,7 @@ on the same case at once never both succeed: the second gets 409 with the curren
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -41,9 +42,34 @@ class Executed:
     state: CaseState
 
 
-async def command_version(conn: Conn, case_id: uuid.UUID) -> int:
-    value = await conn.fetchval("SELECT command_version FROM case_commands WHERE case_id = $1", case_id)
-    return int(value or 0)
+async def shown_version(conn: Conn, case_id: uuid.UUID, *, wait_s: float = 2.0) -> int:
+    """The version to offer beside the projected view of a case: the one that view shows.
+
+    The command side is ahead of the projection for a moment after every command (and longer while
+    routing or its consumer restarts). Offering the newest version beside a timeline that does not
+    show the last command yet would let someone act on what they cannot see, for instance triage
+    a case twice. So wait briefly for the projection; if it is still behind, offer the version
+    before, which the next command's check refuses (409) until the view has caught up.
+    """
+    deadline = asyncio.get_running_loop().time() + wait_s
+    while True:
+        row = await conn.fetchrow("SELECT command_version, last_event_ids FROM case_commands WHERE case_id = $1",
+                                  case_id)
+        if row is None:
+            return 0
+        version, last = int(row["command_version"]), list(row["last_event_ids"])
+        if not last or await projected(conn, last):
+            return version
+        if asyncio.get_running_loop().time() >= deadline:
+            return version - 1
+        await asyncio.sleep(0.05)
+
+
+async def save_state(conn: Conn, case_id: uuid.UUID, version: int, state: CaseState,
+                     event_ids: list[uuid.UUID]) -> None:
+    """The command side after a command: its version, the state decided on, the events it queued."""
+    await conn.execute("UPDATE case_commands SET command_version = $2, state = $3::jsonb, last_event_ids = $4"
+                       " WHERE case_id = $1", case_id, version, state.model_dump_json(), event_ids)
 
 
 async def _locked_state(conn: Conn, case_id: uuid.UUID) -> tuple[int, CaseState]:
@@ -96,8 +122,7 @@ async def execute(conn: Conn, *, account: Account, case_id: uuid.UUID, expected_
             state = evolve(state, event)
             await enqueue_event(conn, cases_topic(topic_prefix, state.region), event)
             ids.append(event.event_id)
-        await conn.execute("UPDATE case_commands SET command_version = $2, state = $3::jsonb WHERE case_id = $1",
-                           case_id, version + 1, state.model_dump_json())
+        await save_state(conn, case_id, version + 1, state, ids)
     log.info("case.command", case_id=str(case_id), command=type(command).__name__, account_id=account.id,
              correlation_id=str(correlation))
     return Executed(event_ids=ids, command_version=version + 1, state=state)

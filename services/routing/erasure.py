@@ -18,7 +18,7 @@ import structlog
 
 from services.routing.accounts import Account
 from services.routing.audit import record_access
-from services.routing.commands import _locked_state
+from services.routing.commands import _locked_state, save_state
 from services.routing.domain import evolve
 from services.routing.permissions import may_administer
 from shared.db import Conn
@@ -56,8 +56,7 @@ async def erase_case(conn: Conn, *, case_id: uuid.UUID, reason: ErasureReason, t
         await enqueue_event(conn, cases_topic(topic_prefix, state.region), event)
         await conn.execute("DELETE FROM case_keys WHERE case_id = $1", case_id)
         state = evolve(state, event)
-        await conn.execute("UPDATE case_commands SET command_version = $2, state = $3::jsonb WHERE case_id = $1",
-                           case_id, version + 1, state.model_dump_json())
+        await save_state(conn, case_id, version + 1, state, [event.event_id])
         if account is not None:
             await record_access(conn, account=account, case_id=case_id, region=state.region, action="erase",
                                 topic_prefix=topic_prefix)

@@ -107,6 +107,14 @@ class CaseView:
     personal_data_erased: bool
 
 
+async def may_see_case(conn: Conn, account: Account, case_id: uuid.UUID) -> bool:
+    """Whether the case exists and ``account`` may open it, as the projection stands."""
+    row = await conn.fetchrow("SELECT region, assignee_kind, assignee_id, team_id FROM cases WHERE case_id = $1",
+                              case_id)
+    return row is not None and may_open_case(account, region=row["region"], assignee_kind=row["assignee_kind"],
+                                             assignee_id=row["assignee_id"], team_id=row["team_id"])
+
+
 async def get_case(*, conn: Conn, account: Account, case_id: uuid.UUID, data_key: bytes | None,
                    now: datetime | None = None) -> CaseView:
     """The case with its personal data opened, for someone allowed to see it (else NotFound)."""

@@ -55,4 +55,6 @@ MIGRATIONS = [
     );
     """,
     "ALTER TABLE accounts ADD COLUMN email text;",
+    # The events of the last command: a case view offers its version only once the projection shows them.
+    "ALTER TABLE case_commands ADD COLUMN last_event_ids uuid[] NOT NULL DEFAULT '{}';",
 ]
