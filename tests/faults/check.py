@@ -1,0 +1,332 @@
+"""After the faults: read what every part holds and count what was lost, doubled or sent twice.
+
+The sources are independent of each other: the families' own record of what was accepted
+(the load generator), intake's table, the Kafka case topics read raw from offset 0, routing's
+and reporting's projection tables read directly from PostgreSQL, notify's ledger, and the
+journals of the SMTP server and the SMS gateway.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from services.notify.projection import CHANNEL_BY_CONTACT, notification_id
+from shared.topics import cases_topic, dead_letter_topic
+from tests.faults.load import FamilyLoad, StaffWork
+from tests.faults.sinks import Received, read_journal
+from tests.faults.system import PREFIX, System
+
+
+@dataclass(frozen=True)
+class Event:
+    event_id: str
+    type: str
+    case_id: str
+    payload: dict[str, Any]
+    topic: str
+    partition: int
+    offset: int
+
+
+@dataclass
+class FaultRecord:
+    """One fault: when it was injected, when the part came back, how long until all was well again."""
+
+    name: str
+    target: str
+    injected_at: float  # monotonic
+    injected_wall: float  # time.time(), to compare with the sinks' journals
+    restored_at: float = 0.0
+    down_s: float = 0.0
+    recovered_s: float | None = None
+    accepted_while_down: int = 0
+    refused_while_down: int = 0
+    unavailable_while_down: int = 0  # 503 answers among the refused
+    kafka_down_seen: int = 0  # intake's /readyz saying so while the broker was away
+    outbox_depth_seen: int = 0  # the deepest intake's outbox was while the part was away
+    lag_seen: dict[str, int] = field(default_factory=dict)  # the most /readyz showed after the restart
+    notes: list[str] = field(default_factory=list)
+
+
+async def read_all(bootstrap: str, topics: list[str], timeout: float = 60.0) -> list[Any]:
+    """Every record of ``topics`` from offset 0 to today's end offsets."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
+                                auto_offset_reset="earliest", max_partition_fetch_bytes=8 * 1024 * 1024)
+    await consumer.start()
+    try:
+        parts = [TopicPartition(t, p) for t in topics for p in sorted(await _partitions(consumer, t))]
+        consumer.assign(parts)
+        await consumer.seek_to_beginning(*parts)
+        ends: dict[TopicPartition, int] = await consumer.end_offsets(parts)
+        records: list[Any] = []
+        deadline = time.monotonic() + timeout
+        while [tp for tp, end in ends.items() if await consumer.position(tp) < end]:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"read {len(records)} records of {topics} and not reached the end")
+            batch = await consumer.getmany(timeout_ms=500)
+            for recs in batch.values():
+                records.extend(recs)
+        return records
+    finally:
+        await consumer.stop()
+
+
+async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
+    for _ in range(50):
+        found = consumer.partitions_for_topic(topic)
+        if found:
+            return set(found)
+        await consumer._client.force_metadata_update()  # noqa: SLF001 - aiokafka has no public way
+    raise RuntimeError(f"no partitions for {topic}")
+
+
+@dataclass
+class Facts:
+    events: list[Event]
+    dead_letters: int
+    intake: dict[str, str]  # submission id -> case id
+    routing_cases: set[str]
+    routing_timeline: dict[str, set[str]]  # case id -> event ids
+    reporting_rows: list[str]  # case ids, as many as there are rows
+    processed: dict[str, int]  # projection schema -> processed event ids
+    due: dict[str, tuple[str, str]]  # notification id -> (recipient, template)
+    deliveries: dict[str, tuple[str, int]]  # notification id -> (status, attempts)
+    received: list[Received]
+
+
+async def collect(system: System, regions: list[str]) -> Facts:
+    bootstrap = system.kafka.bootstrap
+    raw = await read_all(bootstrap, [cases_topic(PREFIX, r) for r in regions])
+    events = []
+    for record in raw:
+        value = json.loads(record.value)
+        events.append(Event(event_id=value["event_id"], type=value["type"], case_id=value["case_id"],
+                            payload=value.get("payload") or {}, topic=record.topic, partition=record.partition,
+                            offset=record.offset))
+    dead = await read_all(bootstrap, [dead_letter_topic(PREFIX, r) for r in regions])
+    conn = await asyncpg.connect(system.dsn)
+    try:
+        intake = {str(r["submission_id"]): str(r["case_id"])
+                  for r in await conn.fetch("SELECT submission_id, case_id FROM intake.requests")}
+        routing_cases = {str(r["case_id"]) for r in await conn.fetch("SELECT case_id FROM routing_projection.cases")}
+        timeline: dict[str, set[str]] = defaultdict(set)
+        for r in await conn.fetch("SELECT case_id, event_id FROM routing_projection.case_timeline"):
+            timeline[str(r["case_id"])].add(str(r["event_id"]))
+        reporting_rows = [str(r["case_id"])
+                          for r in await conn.fetch("SELECT case_id FROM reporting_projection.case_facts")]
+        processed = {}
+        for service in ("intake", "routing", "notify", "reporting"):
+            processed[service] = int(await conn.fetchval(f"SELECT count(*) FROM {service}_projection.processed_events"))
+        due = {str(r["notification_id"]): (r["recipient"], r["template"]) for r in await conn.fetch(
+            "SELECT notification_id, recipient, template FROM notify_projection.notifications_due")}
+        deliveries = {str(r["notification_id"]): (r["status"], int(r["attempts"])) for r in await conn.fetch(
+            "SELECT notification_id, status, attempts FROM notify.deliveries")}
+    finally:
+        await conn.close()
+    received = read_journal(system.mail_journal) + read_journal(system.sms_journal)
+    return Facts(events=events, dead_letters=len(dead), intake=intake, routing_cases=routing_cases,
+                 routing_timeline=dict(timeline), reporting_rows=reporting_rows, processed=processed, due=due,
+                 deliveries=deliveries, received=received)
+
+
+def expected_notifications(events: list[Event]) -> dict[str, str]:
+    """What notify must send for these events (id -> a label), by the rules in docs/notifications.md."""
+    contact: dict[str, str] = {}
+    expected: dict[str, str] = {}
+    unique = {e.event_id: e for e in events}.values()
+    for e in unique:
+        if e.type == "request.submitted":
+            contact[e.case_id] = e.payload["contact_method"]
+    for e in unique:
+        cause = uuid.UUID(e.event_id)
+        if e.type == "request.submitted":
+            if CHANNEL_BY_CONTACT.get(e.payload["contact_method"]):
+                expected[str(notification_id(cause, "family", "request_receipt"))] = "receipt to the family"
+            expected[str(notification_id(cause, "coordinators", "staff_new_case"))] = "new case to coordinators"
+        elif e.type == "reply.sent" and CHANNEL_BY_CONTACT.get(contact.get(e.case_id, "anonymous")):
+            expected[str(notification_id(cause, "family", "reply_waiting"))] = "reply waiting to the family"
+        elif e.type in ("case.assigned", "case.handed_off"):
+            kind, who = e.payload["assignee_kind"], e.payload["assignee_id"]
+            recipient = f"staff:{who}" if kind == "professional" else f"team:{e.payload['team_id']}"
+            expected[str(notification_id(cause, recipient, "staff_assigned"))] = "assignment to the team"
+    return expected
+
+
+@dataclass
+class Row:
+    label: str
+    value: str
+    must_be_zero: bool = False
+    zero: bool = True
+
+
+@dataclass
+class Report:
+    rows: list[Row] = field(default_factory=list)
+    faults: list[FaultRecord] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    explained: list[str] = field(default_factory=list)
+
+    def add(self, label: str, value: int | str, must_be_zero: bool = False) -> None:
+        zero = not must_be_zero or value == 0
+        self.rows.append(Row(label, str(value), must_be_zero, zero))
+        if not zero:
+            self.problems.append(f"{label}: {value}")
+
+    def render(self, title: str) -> str:
+        width = max(len(r.label) for r in self.rows) + 2
+        lines = [title, "=" * len(title), ""]
+        lines.append(f"{'fault':<34}{'down (s)':>10}{'recovered (s)':>15}{'accepted':>10}{'refused':>9}")
+        for f in self.faults:
+            rec = f"{f.recovered_s:.1f}" if f.recovered_s is not None else "never"
+            lines.append(f"{f.name:<34}{f.down_s:>10.1f}{rec:>15}{f.accepted_while_down:>10}"
+                         f"{f.refused_while_down:>9}")
+        lines.append("  (down: from the kill until the part was started again; recovered: from then until its")
+        lines.append("   /readyz, every service's after Kafka or PostgreSQL, notify's after SMTP with no retry")
+        lines.append("   left, was 200 with consumer lag 0 and outbox depth 0; accepted/refused: requests")
+        lines.append("   answered while the part was down)")
+        lines.append("")
+        for r in self.rows:
+            mark = "" if not r.must_be_zero else ("  ok" if r.zero else "  <-- must be 0")
+            lines.append(f"{r.label:<{width}}{r.value:>10}{mark}")
+        for f in self.faults:
+            for note in f.notes:
+                lines.append(f"note ({f.name}): {note}")
+        for text in self.explained:
+            lines.append(f"explained: {text}")
+        if self.problems:
+            lines.append("")
+            lines.append("NOT ZERO: " + "; ".join(self.problems))
+        return "\n".join(lines) + "\n"
+
+
+def judge(facts: Facts, load: FamilyLoad, staff: StaffWork, faults: list[FaultRecord], seconds: float) -> Report:
+    report = Report(faults=faults)
+    accepted = load.accepted()
+    counts = load.counts()
+    report.add("faults injected", len(faults))
+    report.add("load time (s)", f"{seconds:.0f}")
+    report.add("requests sent (distinct submission ids)", len(load.submissions))
+    report.add("requests accepted (201/200)", len(accepted))
+    report.add("  answer time median / 95th percentile (s)", f"{load.latency(0.5):.2f}/{load.latency(0.95):.2f}")
+    report.add("  answered 201 Created", counts["201"])
+    report.add("  answered 200 (a retry of one stored before)", counts["200"])
+    report.add("  refused with 503 + Retry-After (retried)", counts["503"])
+    report.add("  refused: no connection or timeout (retried)", counts["connection"])
+    others = sum(v for k, v in counts.items() if k.startswith("other:"))
+    report.add("  other answers", others, must_be_zero=True)
+    report.add("requests never accepted after retrying", len(load.submissions) - len(accepted), must_be_zero=True)
+
+    # Lost: accepted, but missing somewhere it must be.
+    submitted: dict[str, set[str]] = defaultdict(set)  # submission id -> case ids on the topic
+    submitted_events: dict[str, set[str]] = defaultdict(set)
+    for e in facts.events:
+        if e.type == "request.submitted":
+            submitted[e.payload["submission_id"]].add(e.case_id)
+            submitted_events[e.payload["submission_id"]].add(e.event_id)
+    lost_intake = [s for s in accepted if facts.intake.get(s.submission_id) != s.case_id]
+    lost_topic = [s for s in accepted if s.case_id not in submitted.get(s.submission_id, set())]
+    lost_routing = [s for s in accepted if s.case_id not in facts.routing_cases]
+    reporting_ids = Counter(facts.reporting_rows)
+    lost_reporting = [s for s in accepted if s.case_id not in reporting_ids]
+    report.add("requests lost: not in intake's table", len(lost_intake), must_be_zero=True)
+    report.add("requests lost: not on the Kafka case topic", len(lost_topic), must_be_zero=True)
+    report.add("requests lost: not in routing's projection", len(lost_routing), must_be_zero=True)
+    report.add("requests lost: not in reporting's case_facts", len(lost_reporting), must_be_zero=True)
+
+    # Applied twice.
+    two_cases = sum(1 for s in accepted if len(s.case_ids) > 1 or len(submitted.get(s.submission_id, ())) > 1)
+    two_events = sum(1 for ids in submitted_events.values() if len(ids) > 1)
+    report.add("requests applied twice: two case ids for one submission", two_cases, must_be_zero=True)
+    report.add("requests applied twice: two request.submitted events", two_events, must_be_zero=True)
+    report.add("reporting: cases counted more than once", sum(1 for n in reporting_ids.values() if n > 1),
+               must_be_zero=True)
+    report.add("reporting: case_facts rows", len(facts.reporting_rows))
+    report.add("reporting: rows minus requests accepted", len(facts.reporting_rows) - len(accepted),
+               must_be_zero=True)
+    republished = len(facts.events) - len({e.event_id for e in facts.events})
+    report.add("records the relays published again (same event id)", republished)
+
+    # Every event on the stream, in every projection, once.
+    unique_events: dict[str, Event] = {e.event_id: e for e in facts.events}
+    by_case: dict[str, set[str]] = defaultdict(set)
+    for e in unique_events.values():
+        by_case[e.case_id].add(e.event_id)
+    timeline_missing = sum(len(ids - facts.routing_timeline.get(case, set())) for case, ids in by_case.items())
+    timeline_extra = sum(len(ids - by_case.get(case, set())) for case, ids in facts.routing_timeline.items())
+    report.add("events on the case topics (distinct)", len(unique_events))
+    report.add("events missing from routing's case timelines", timeline_missing, must_be_zero=True)
+    report.add("timeline entries with no event on the topic", timeline_extra, must_be_zero=True)
+    for service, n in facts.processed.items():
+        report.add(f"{service}: events processed minus events on the topics", n - len(unique_events),
+                   must_be_zero=True)
+    report.add("records in the dead-letter topics", facts.dead_letters, must_be_zero=True)
+    steps = Counter(e.type for e in unique_events.values())
+    report.add("staff commands that succeeded", sum(staff.counts.commands.values()))
+    per_case_twice = 0
+    for kind in ("case.triaged", "case.assigned", "reply.sent", "case.closed"):
+        per_case = Counter(e.case_id for e in unique_events.values() if e.type == kind)
+        per_case_twice += sum(1 for n in per_case.values() if n > 1)
+    report.add("staff commands applied twice (a step twice on a case)", per_case_twice, must_be_zero=True)
+    report.add("  cases triaged / assigned / replied / closed",
+               f"{steps['case.triaged']}/{steps['case.assigned']}/{steps['reply.sent']}/{steps['case.closed']}")
+    conflicts = sum(v for k, v in staff.counts.answers.items() if k.endswith(": 409"))
+    report.add("  staff commands refused as stale (409)", conflicts)
+
+    # Notifications: what the rules say must go, against what the sinks received.
+    expected = expected_notifications(facts.events)
+    everything_due = set(expected) | set(facts.due)
+    copies = Counter(r.id for r in facts.received)
+    family = {nid for nid, label in expected.items() if "family" in label}
+    report.add("notifications expected to families (receipts, replies)", len(family))
+    report.add("notifications expected to staff mailboxes", len(expected) - len(family))
+    report.add("other notifications notify made due (deadlines, failures)", len(set(facts.due) - set(expected)))
+    report.add("messages the SMTP server and SMS gateway received", len(facts.received))
+    missing = sorted(everything_due - set(copies))
+    report.add("notifications missing", len(missing), must_be_zero=True)
+    report.add("  of which to families", len(set(missing) & family), must_be_zero=True)
+    not_due = sorted(set(expected) - set(facts.due))
+    report.add("notifications notify never made due", len(not_due), must_be_zero=True)
+    statuses = Counter(status for status, _ in facts.deliveries.values())
+    report.add("notifications failed or expired in notify's ledger", statuses["failed"] + statuses["expired"],
+               must_be_zero=True)
+    unknown = sorted(set(copies) - everything_due)
+    report.add("messages received that nobody ordered", len(unknown), must_be_zero=True)
+    twice, resent = _classify_copies(facts.received, faults)
+    report.add("notifications sent twice", len(twice), must_be_zero=True)
+    report.add("resent once after a crash between send and bookkeeping", len(resent))
+    for nid, fault in resent:
+        report.explained.append(
+            f"notification {nid} reached the sink, then {fault} before notify recorded the delivery; it was "
+            "sent again under the same Message-ID / Idempotency-Key (docs/notifications.md)")
+    return report
+
+
+def _classify_copies(received: list[Received], faults: list[FaultRecord]) -> tuple[list[str], list[tuple[str, str]]]:
+    """Copies of a notification: a documented resend when the first copy arrived just before a crash of
+    notify or its database (or the SMTP server went away mid-answer); anything else is a duplicate."""
+    crashes = [f for f in faults if f.target in ("notify", "postgres", "smtp")]
+    by_id: dict[str, list[float]] = defaultdict(list)
+    for r in received:
+        by_id[r.id].append(r.at)
+    twice: list[str] = []
+    resent: list[tuple[str, str]] = []
+    for nid, times in by_id.items():
+        if len(times) < 2:
+            continue
+        times.sort()
+        fault = next((f for f in crashes if times[0] <= f.injected_wall <= times[0] + 5.0
+                      and times[1] >= f.injected_wall), None)
+        if len(times) == 2 and fault is not None:
+            resent.append((nid, f"{fault.name}"))
+        else:
+            twice.append(nid)
+    return twice, resent
