@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field, StringConstraints
 
 from services.intake import family
-from services.intake.commands import already_accepted, hashed_pickup_code, submit_request
+from services.intake.commands import submit_request
 from services.intake.models import MAX_MESSAGE, Accepted, NewRequest
 from services.intake.ratelimit import RateLimiter
 from shared.app import get_runtime
@@ -63,16 +63,9 @@ async def accept(runtime: ServiceRuntime, request: Request, body: NewRequest,
     assert runtime.pool is not None
     s = runtime.settings
     async with runtime.pool.acquire() as conn:
-        retried = await already_accepted(conn, body, runtime.regions)
-    if retried is not None:
-        return retried, False
-    # The pick-up code's hash is slow on purpose: made while no connection is held, so that the pool
-    # (shared with the relay, the consumer and /readyz) is not drained by a few requests at once.
-    pickup = await hashed_pickup_code()
-    async with runtime.pool.acquire() as conn:
         receipt, created = await submit_request(conn=conn, request=body, regions=runtime.regions,
                                                 kek=s.kek_bytes, kek_id=s.kek_id, topic_prefix=s.topic_prefix,
-                                                now=received_at, pickup=pickup)
+                                                now=received_at)
     if created and runtime.relay is not None:
         runtime.relay.wake()
     return receipt, created
@@ -135,7 +128,8 @@ async def signed_in_case(runtime: ServiceRuntime, request: Request, query: Statu
     limiter(request, "status").hit(request, "status")
     assert runtime.pool is not None
     async with runtime.pool.acquire() as conn:
-        return await family.verify_pickup(conn, query.reference, query.pickup_code)
+        return await family.verify_pickup(conn, query.reference, query.pickup_code,
+                                           key=family.pickup_key(runtime.settings.kek_bytes))
 
 
 @router.post("/status", response_model=CaseStatus, tags=["status"], responses=STATUS_ERRORS,

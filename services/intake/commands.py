@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import asyncpg
 import structlog
 
-from services.intake.family import hash_code, new_pickup_code
+from services.intake.family import hash_code, new_pickup_code, pickup_key
 from services.intake.models import Accepted, NewRequest
 from shared.businessdays import answer_due
 from shared.db import Conn
@@ -27,38 +25,18 @@ log = structlog.get_logger(__name__)
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
-@dataclass(frozen=True)
-class PickupCode:
-    code: str
-    code_hash: str
-
-
-async def hashed_pickup_code() -> PickupCode:
-    """A new pick-up code and its argon2id hash, made before any connection or transaction is taken:
-    the hash is slow on purpose, and a pooled connection held meanwhile is one nobody else can use."""
-    code = new_pickup_code()
-    return PickupCode(code, await asyncio.to_thread(hash_code, code))
-
-
 def new_reference() -> str:
     chars = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
     return f"{chars[:4]}-{chars[4:]}"
 
 
-async def already_accepted(conn: Conn, request: NewRequest, regions: Regions) -> Accepted | None:
-    """The receipt of a submission stored before (a retry), looked up before any slow work is done."""
-    region, _ = regions.region_of(request.municipality)
-    existing = await _by_submission(conn, request.submission_id)
-    return None if existing is None else _receipt(existing, region.deadline.business_days)
-
-
 async def submit_request(
     *, conn: Conn, request: NewRequest, regions: Regions, kek: bytes, kek_id: str,
-    topic_prefix: str, now: datetime | None = None, pickup: PickupCode | None = None,
+    topic_prefix: str, now: datetime | None = None,
 ) -> tuple[Accepted, bool]:
     """Store the request once per ``submission_id``; returns the receipt and whether it is new."""
     region, municipality = regions.region_of(request.municipality)
-    pickup = pickup or await hashed_pickup_code()
+    pickup_code = new_pickup_code()
     async with conn.transaction():
         existing = await _by_submission(conn, request.submission_id)
         if existing is not None:
@@ -84,7 +62,8 @@ async def submit_request(
         wrapped = wrap_key(kek, kek_id, case_id, region.id, data_key)
         await conn.execute("INSERT INTO case_keys (case_id, kek_id, nonce, wrapped) VALUES ($1, $2, $3, $4)",
                            case_id, wrapped.kek_id, wrapped.nonce, wrapped.wrapped)
-        await conn.execute("INSERT INTO pickup_codes (case_id, code_hash) VALUES ($1, $2)", case_id, pickup.code_hash)
+        await conn.execute("INSERT INTO pickup_codes (case_id, code_hash) VALUES ($1, $2)", case_id,
+                           hash_code(pickup_code, pickup_key(kek)))
         personal = {"message": request.message, "contact": request.contact.model_dump(exclude_none=True)}
         event = new_event(
             RequestSubmitted, case_id=case_id, region=region.id, municipality=municipality.id, actor="family",
@@ -105,7 +84,7 @@ async def submit_request(
                                            correlation_id=str(event.correlation_id))
     log.info("request.accepted", region=region.id, municipality=municipality.id)
     receipt = _receipt(row, region.deadline.business_days)
-    return receipt.model_copy(update={"pickup_code": pickup.code}), True
+    return receipt.model_copy(update={"pickup_code": pickup_code}), True
 
 
 async def _by_submission(conn: Conn, submission_id: uuid.UUID) -> asyncpg.Record | None:

@@ -211,7 +211,8 @@ async def status_sign_in(request: Request) -> Response:
     try:
         limiter(request, "status").hit(request, "status")
         async with runtime.pool.acquire() as conn:
-            case_id = await family.verify_pickup(conn, reference, code)
+            case_id = await family.verify_pickup(conn, reference, code,
+                                                 key=family.pickup_key(runtime.settings.kek_bytes))
             token, _ = await family.open_session(conn, case_id)
     except (family.WrongCode, family.Locked, DomainError) as exc:
         retry_after = getattr(exc, "retry_after", None)

@@ -6,7 +6,9 @@ import re
 from datetime import date
 from pathlib import Path
 
-from services.intake.family import CODE_ALPHABET, hash_code, new_pickup_code, normalise
+from argon2 import PasswordHasher
+
+from services.intake.family import CODE_ALPHABET, _code_matches, hash_code, new_pickup_code, normalise, pickup_key
 from services.intake.i18n import LANGS, TEXT, long_date, pick_lang, t
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "services" / "intake" / "templates"
@@ -57,5 +59,17 @@ def test_pickup_codes() -> None:
     assert re.fullmatch(r"([2-9A-Z]{5}-){3}[2-9A-Z]{5}", code)
     assert set(code.replace("-", "")) <= set(CODE_ALPHABET)
     assert normalise(code.lower().replace("-", " ")) == code
-    stored = hash_code(code)
-    assert stored.startswith("$argon2id$") and code not in stored
+    key, other_key = pickup_key(b"k" * 32), pickup_key(b"o" * 32)
+    stored = hash_code(code, key)
+    assert stored.startswith("hmac-sha256$") and code not in stored and code.replace("-", "") not in stored
+    assert hash_code(code.lower().replace("-", " "), key) == stored  # typed back loosely, the same code
+    assert hash_code(code, other_key) != stored  # without the key a stolen table allows no guessing
+
+
+async def test_a_code_stored_as_argon2id_before_still_opens() -> None:
+    code, key = new_pickup_code(), pickup_key(b"k" * 32)
+    old = PasswordHasher().hash(code)
+    assert await _code_matches(old, code.lower(), key)
+    assert not await _code_matches(old, new_pickup_code(), key)
+    assert await _code_matches(hash_code(code, key), code, key)
+    assert not await _code_matches(hash_code(code, key), new_pickup_code(), key)
