@@ -12,8 +12,8 @@ run them and write the result.
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
 from aiokafka import ConsumerRecord
 from pydantic import ValidationError
@@ -21,9 +21,10 @@ from pydantic import ValidationError
 from services.reporting.privacy import record_key
 from services.reporting.settings import ReportingSettings
 from shared.businessdays import HELSINKI, business_hours_between, end_of_day_utc, is_business_day
-from shared.consumer import TRACKING_DDL, EventHandler, PoisonRecord, Projection
+from shared.consumer import TRACKING_DDL, BatchHandler, EventHandler, PoisonRecord, Projection, one_at_a_time
 from shared.db import Conn
 from shared.events import (
+    EVENT_TYPES,
     CaseAssigned,
     CaseClosed,
     CaseHandedOff,
@@ -136,99 +137,82 @@ FACT_COLUMNS = (
 )
 
 
+# What later events change; everything else is set once, by the request.
+CHANGING = ("topic_triage", "topic", "urgency", "child_welfare_concern", "child_welfare_notified", "team_id",
+            "first_response_at", "first_response_kind", "response_team", "response_business_hours",
+            "response_calendar_hours", "handoffs", "referrals", "referred_service", "referred_kind", "outcome",
+            "closed_at", "reopened", "feedback")
+INSERT_FACTS = (f"INSERT INTO case_facts ({', '.join(FACT_COLUMNS)}) VALUES"
+                f" ({', '.join(f'${i}' for i in range(1, len(FACT_COLUMNS) + 1))}) ON CONFLICT (case_id) DO NOTHING")
+UPDATE_FACTS = (f"UPDATE case_facts SET {', '.join(f'{c} = ${i}' for i, c in enumerate(CHANGING, start=2))}"
+                " WHERE case_id = $1")
+
+
+def _responded(facts: dict[str, Any], at: datetime, kind: str) -> None:
+    if facts["first_response_at"] is not None:
+        return  # answered before: the first answer is what counts
+    facts.update(first_response_at=at, first_response_kind=kind, response_team=facts["team_id"],
+                 **first_response(facts["received_at"], at))
+
+
+def evolve_facts(facts: dict[str, Any], event: EventBase) -> None:
+    """What a later event of a case changes in its facts (in place); pure, and tested on its own."""
+    if isinstance(event, CaseTriaged):
+        triage = event.payload
+        facts.update(topic_triage=triage.topic,
+                     topic=triage.topic if triage.topic is not None else facts["topic_family"], urgency=triage.urgency,
+                     child_welfare_concern=facts["child_welfare_concern"] or triage.child_welfare_concern)
+    elif isinstance(event, CaseAssigned | CaseHandedOff):
+        to = event.payload
+        team = to.team_id or (to.assignee_id if to.assignee_kind == "team" else None)
+        facts.update(team_id=team or facts["team_id"],
+                     handoffs=facts["handoffs"] + int(isinstance(event, CaseHandedOff)))
+    elif isinstance(event, CaseReferred):
+        facts.update(referrals=facts["referrals"] + 1, referred_service=event.payload.service_id,
+                     referred_kind=event.payload.service_kind)
+    elif isinstance(event, ContactAttempted):
+        if event.payload.result == "reached":
+            _responded(facts, event.occurred_at, event.payload.channel)
+    elif isinstance(event, ReplySent):
+        _responded(facts, event.occurred_at, "written")
+    elif isinstance(event, CaseClosed):
+        closing = event.payload
+        facts.update(outcome=closing.outcome, closed_at=event.occurred_at,
+                     referred_service=closing.referred_to if closing.referred_to is not None
+                     else facts["referred_service"])
+    elif isinstance(event, CaseReopened):
+        facts.update(reopened=facts["reopened"] + 1, outcome=None, closed_at=None)
+    elif isinstance(event, FeedbackGiven):
+        facts.update(feedback=event.payload.score)
+    elif isinstance(event, ChildWelfareNotified):
+        facts.update(child_welfare_notified=True)
+
+
+def batch_handler(secret: bytes) -> BatchHandler:
+    async def apply_events(conn: Conn, events: list[EventBase]) -> None:
+        """New requests are inserted; then each case's facts are read once, evolved in memory and written once."""
+        new = [facts_of_request(e, secret) for e in events if isinstance(e, RequestSubmitted)]
+        if new:
+            await conn.executemany(INSERT_FACTS, [tuple(f[c] for c in FACT_COLUMNS) for f in new])
+        later = [e for e in events if not isinstance(e, RequestSubmitted)]
+        if not later:
+            return
+        rows = await conn.fetch(f"SELECT case_id, received_at, topic_family, {', '.join(CHANGING)} FROM case_facts"
+                                " WHERE case_id = ANY($1::uuid[]) FOR UPDATE", list({e.case_id for e in later}))
+        facts = {r["case_id"]: dict(r) for r in rows}  # a case this projection never saw arrive has none
+        before = {case_id: dict(f) for case_id, f in facts.items()}
+        for event in later:
+            if event.case_id in facts:
+                evolve_facts(facts[event.case_id], event)
+        changed = [f for case_id, f in facts.items() if f != before[case_id]]
+        if changed:
+            await conn.executemany(UPDATE_FACTS, [(f["case_id"], *(f[c] for c in CHANGING)) for f in changed])
+    return apply_events
+
+
 def handlers(secret: bytes) -> dict[str, EventHandler]:
-    async def on_request_submitted(conn: Conn, event: EventBase) -> None:
-        assert isinstance(event, RequestSubmitted)
-        facts = facts_of_request(event, secret)
-        columns = ", ".join(FACT_COLUMNS)
-        values = ", ".join(f"${i}" for i in range(1, len(FACT_COLUMNS) + 1))
-        await conn.execute(f"INSERT INTO case_facts ({columns}) VALUES ({values}) ON CONFLICT (case_id) DO NOTHING",
-                           *(facts[c] for c in FACT_COLUMNS))
-
-    return {
-        "request.submitted": on_request_submitted,
-        "case.triaged": on_triaged,
-        "case.assigned": on_assigned,
-        "case.handed_off": on_assigned,
-        "case.referred": on_referred,
-        "contact.attempted": on_contact,
-        "reply.sent": on_reply,
-        "case.closed": on_closed,
-        "case.reopened": on_reopened,
-        "feedback.given": on_feedback,
-        "child_welfare.notified": on_child_welfare_notified,
-    }
-
-
-async def on_triaged(conn: Conn, event: EventBase) -> None:
-    assert isinstance(event, CaseTriaged)
-    p = event.payload
-    await conn.execute(
-        "UPDATE case_facts SET topic_triage = $2, topic = coalesce($2, topic_family), urgency = $3,"
-        " child_welfare_concern = child_welfare_concern OR $4 WHERE case_id = $1",
-        event.case_id, p.topic, p.urgency, p.child_welfare_concern)
-
-
-async def on_assigned(conn: Conn, event: EventBase) -> None:
-    assert isinstance(event, CaseAssigned | CaseHandedOff)
-    p = event.payload
-    team = p.team_id or (p.assignee_id if p.assignee_kind == "team" else None)
-    await conn.execute("UPDATE case_facts SET team_id = coalesce($2, team_id), handoffs = handoffs + $3"
-                       " WHERE case_id = $1", event.case_id, team, int(isinstance(event, CaseHandedOff)))
-
-
-async def on_referred(conn: Conn, event: EventBase) -> None:
-    assert isinstance(event, CaseReferred)
-    await conn.execute("UPDATE case_facts SET referrals = referrals + 1, referred_service = $2, referred_kind = $3"
-                       " WHERE case_id = $1", event.case_id, event.payload.service_id, event.payload.service_kind)
-
-
-async def _responded(conn: Conn, case_id: uuid.UUID, at: datetime, kind: str) -> None:
-    row = await conn.fetchrow("SELECT received_at FROM case_facts WHERE case_id = $1 AND first_response_at IS NULL",
-                              case_id)
-    if row is None:
-        return  # answered before, or a case this projection never saw arrive
-    times = first_response(row["received_at"], at)
-    await conn.execute(
-        "UPDATE case_facts SET first_response_at = $2, first_response_kind = $3, response_team = team_id,"
-        " response_business_hours = $4, response_calendar_hours = $5 WHERE case_id = $1",
-        case_id, at, kind, times["response_business_hours"], times["response_calendar_hours"])
-
-
-async def on_contact(conn: Conn, event: EventBase) -> None:
-    assert isinstance(event, ContactAttempted)
-    if event.payload.result == "reached":
-        await _responded(conn, event.case_id, event.occurred_at, event.payload.channel)
-
-
-async def on_reply(conn: Conn, event: EventBase) -> None:
-    assert isinstance(event, ReplySent)
-    await _responded(conn, event.case_id, event.occurred_at, "written")
-
-
-async def on_closed(conn: Conn, event: EventBase) -> None:
-    assert isinstance(event, CaseClosed)
-    p = event.payload
-    await conn.execute(
-        "UPDATE case_facts SET outcome = $2, closed_at = $3,"
-        " referred_service = coalesce($4, referred_service) WHERE case_id = $1",
-        event.case_id, p.outcome, event.occurred_at, p.referred_to)
-
-
-async def on_reopened(conn: Conn, event: EventBase) -> None:
-    assert isinstance(event, CaseReopened)
-    await conn.execute("UPDATE case_facts SET reopened = reopened + 1, outcome = NULL, closed_at = NULL"
-                       " WHERE case_id = $1", event.case_id)
-
-
-async def on_feedback(conn: Conn, event: EventBase) -> None:
-    assert isinstance(event, FeedbackGiven)
-    await conn.execute("UPDATE case_facts SET feedback = $2 WHERE case_id = $1", event.case_id, event.payload.score)
-
-
-async def on_child_welfare_notified(conn: Conn, event: EventBase) -> None:
-    assert isinstance(event, ChildWelfareNotified)
-    await conn.execute("UPDATE case_facts SET child_welfare_notified = true WHERE case_id = $1", event.case_id)
+    """One event at a time (the consumer's careful path): the batch handler given one event."""
+    return {name: one_at_a_time(batch_handler(secret)) for name in EVENT_TYPES}
 
 
 async def on_staff_record(conn: Conn, record: ConsumerRecord[bytes, bytes]) -> None:
@@ -252,6 +236,6 @@ def projection(runtime: ServiceRuntime) -> Projection:
     settings = runtime.settings
     secret = settings.statistics_key if isinstance(settings, ReportingSettings) else ""
     return Projection(name="reporting", migrations=MIGRATIONS, tables=["case_facts", "staff_accounts"],
-                      event_handlers=handlers(secret.encode()),
+                      event_handlers=handlers(secret.encode()), batch_handler=batch_handler(secret.encode()),
                       record_handlers={t: on_staff_record for t in runtime.staff_topics()})
 

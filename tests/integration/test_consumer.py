@@ -8,7 +8,7 @@ from dataclasses import replace
 import asyncpg
 import pytest
 
-from services.routing.projection import HANDLERS, MIGRATIONS, on_request_submitted
+from services.routing.projection import HANDLERS, MIGRATIONS, apply_events
 from shared.codec import encode
 from shared.consumer import Projection, ProjectionConsumer
 from shared.db import create_pool, migrate
@@ -29,11 +29,20 @@ async def counting(conn: asyncpg.Connection, event: EventBase) -> None:
     """Routing's real handler, plus a count of how often each event's effect was committed."""
     await conn.execute("INSERT INTO apply_count VALUES ($1, 1) ON CONFLICT (event_id) DO UPDATE"
                        " SET n = apply_count.n + 1", event.event_id)
-    await on_request_submitted(conn, event)
+    await apply_events(conn, [event])
+
+
+async def counting_batch(conn: asyncpg.Connection, events: list[EventBase]) -> None:
+    """The same, for a batch at once (the way the services consume)."""
+    await conn.executemany("INSERT INTO apply_count VALUES ($1, 1) ON CONFLICT (event_id) DO UPDATE"
+                           " SET n = apply_count.n + 1", [(e.event_id,) for e in events])
+    await apply_events(conn, events)
 
 
 PROJECTION = Projection(name="routing-test", migrations=[*MIGRATIONS, COUNT_DDL], tables=["cases"],
                         event_handlers={**HANDLERS, "request.submitted": counting})
+BATCHED = replace(PROJECTION, batch_handler=counting_batch)
+BOTH = pytest.mark.parametrize("batched", [False, True], ids=["per event", "batched"])
 
 
 async def setup(postgres, kafka, prefix):
@@ -54,7 +63,8 @@ async def counts(pool) -> list[int]:
     return [r["n"] for r in await pool.fetch("SELECT n FROM apply_count")]
 
 
-async def test_killed_mid_batch_then_restarted_loses_nothing_applies_nothing_twice(postgres, kafka, prefix):
+@BOTH
+async def test_killed_mid_batch_then_restarted_loses_nothing_applies_nothing_twice(postgres, kafka, prefix, batched):
     pool = await setup(postgres, kafka, prefix)
     events = [request_event() for _ in range(90)]
     await produce(kafka.bootstrap, cases_topic(prefix, REGION), [(str(e.case_id).encode(), encode(e)) for e in events])
@@ -67,13 +77,21 @@ async def test_killed_mid_batch_then_restarted_loses_nothing_applies_nothing_twi
             raise SimulatedCrash
         await counting(conn, event)
 
-    doomed = consumer(pool, kafka, prefix, replace(PROJECTION, event_handlers={"request.submitted": crash_on_40th}))
+    async def crash_in_the_batch_with_the_40th(conn: asyncpg.Connection, events: list[EventBase]) -> None:
+        nonlocal applied
+        applied += len(events)
+        if applied >= 40:
+            raise SimulatedCrash
+        await counting_batch(conn, events)
+
+    doomed = consumer(pool, kafka, prefix, replace(PROJECTION, batch_handler=crash_in_the_batch_with_the_40th)
+                      if batched else replace(PROJECTION, event_handlers={"request.submitted": crash_on_40th}))
     with pytest.raises(SimulatedCrash):
         await asyncio.wait_for(doomed.run(), 30)
     committed_before = len(await counts(pool))
     assert committed_before < 40  # the batch that held the 40th event was not committed
 
-    survivor = consumer(pool, kafka, prefix)
+    survivor = consumer(pool, kafka, prefix, BATCHED if batched else PROJECTION)
     task = asyncio.create_task(survivor.run())
     try:
         async def all_applied() -> bool:
@@ -89,12 +107,13 @@ async def test_killed_mid_batch_then_restarted_loses_nothing_applies_nothing_twi
         await pool.close()
 
 
-async def test_event_published_twice_is_applied_once(postgres, kafka, prefix):
+@BOTH
+async def test_event_published_twice_is_applied_once(postgres, kafka, prefix, batched):
     pool = await setup(postgres, kafka, prefix)
     event = request_event()
     record = (str(event.case_id).encode(), encode(event))
     await produce(kafka.bootstrap, cases_topic(prefix, REGION), [record, record, record])
-    task = asyncio.create_task(consumer(pool, kafka, prefix).run())
+    task = asyncio.create_task(consumer(pool, kafka, prefix, BATCHED if batched else PROJECTION).run())
     try:
         async def done() -> bool:
             offsets = await pool.fetchval("SELECT coalesce(sum(next_offset), 0) FROM projection_offsets")

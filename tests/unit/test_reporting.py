@@ -195,3 +195,51 @@ def test_vendored_chart_js_is_the_version_package_json_pins() -> None:
     lock = json.loads((ROOT / "package-lock.json").read_text())
     version = lock["packages"]["node_modules/chart.js"]["version"]
     assert f"Chart.js v{version}" in vendored, "run `make vendor` after changing chart.js in package.json"
+
+
+def test_a_cases_facts_follow_its_events() -> None:
+    from datetime import timedelta
+
+    from services.reporting.projection import evolve_facts
+    from shared.events import (
+        CaseAssigned,
+        CaseAssignedPayload,
+        CaseClosed,
+        CaseClosedPayload,
+        CaseReopened,
+        CaseReopenedPayload,
+        CaseTriaged,
+        CaseTriagedPayload,
+        ContactAttempted,
+        ContactAttemptedPayload,
+        new_event,
+    )
+
+    submitted = request_event()
+    at = submitted.occurred_at
+    facts = {**facts_of_request(submitted, b"secret"), "topic_triage": None, "urgency": None,
+             "child_welfare_concern": False, "child_welfare_notified": False, "team_id": None,
+             "first_response_at": None, "first_response_kind": None, "response_team": None,
+             "response_business_hours": None, "response_calendar_hours": None, "handoffs": 0, "referrals": 0,
+             "referred_service": None, "referred_kind": None, "outcome": None, "closed_at": None, "reopened": 0,
+             "feedback": None}
+
+    def then(cls, payload, hours: float):  # type: ignore[no-untyped-def]
+        evolve_facts(facts, new_event(cls, case_id=submitted.case_id, region=submitted.region,
+                                      municipality=submitted.municipality, actor="staff:k", payload=payload,
+                                      occurred_at=at + timedelta(hours=hours)))
+
+    then(CaseTriaged, CaseTriagedPayload(topic=None, urgency="urgent", child_welfare_concern=True), 1)
+    assert (facts["topic"], facts["urgency"], facts["child_welfare_concern"]) == (None, "urgent", True)
+    then(CaseAssigned, CaseAssignedPayload(assignee_kind="team", assignee_id="family-work"), 2)
+    then(ContactAttempted, ContactAttemptedPayload(channel="phone", result="no_answer"), 3)
+    assert facts["first_response_at"] is None  # not reached is no answer
+    then(ContactAttempted, ContactAttemptedPayload(channel="phone", result="reached"), 4)
+    then(ContactAttempted, ContactAttemptedPayload(channel="sms", result="reached"), 5)
+    assert facts["first_response_at"] == at + timedelta(hours=4) and facts["first_response_kind"] == "phone"
+    assert facts["response_team"] == "family-work" and facts["response_calendar_hours"] == 4.0
+    then(CaseClosed, CaseClosedPayload(outcome="guidance_enough"), 6)
+    then(CaseReopened, CaseReopenedPayload(), 7)
+    assert (facts["outcome"], facts["closed_at"], facts["reopened"]) == (None, None, 1)
+    then(CaseClosed, CaseClosedPayload(outcome="referred", referred_to="family-counselling"), 8)
+    assert (facts["outcome"], facts["referred_service"]) == ("referred", "family-counselling")
