@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import shutil
 import signal
 import socket
@@ -32,11 +33,53 @@ class InfraError(RuntimeError):
     """A local part could not be installed, started or reached."""
 
 
+def _ephemeral_ports() -> range:
+    """The ports the kernel hands out as the local end of outgoing connections."""
+    try:
+        low, high = (int(n) for n in Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+    except (OSError, ValueError):
+        low, high = 32768, 60999
+    return range(low, high + 1)
+
+
+# Ports this process has handed out already, so that two parts never get the same one.
+_handed_out: set[int] = set()
+
+
+def free_ports(count: int) -> list[int]:
+    """``count`` different TCP ports on loopback that nothing listens on, outside the ephemeral range.
+
+    A server on an ephemeral port is fragile while it is down: any outgoing connection may take
+    that port as its local end, and a client retrying the dead server may even connect to itself
+    (TCP's simultaneous open), so the server cannot bind again when it restarts. Ports below the
+    ephemeral range are never handed out that way.
+    """
+    ephemeral = _ephemeral_ports()
+    candidates = [p for p in range(10000, ephemeral.start) if p not in _handed_out]
+    random.shuffle(candidates)
+    chosen: list[int] = []
+    for port in candidates:
+        if len(chosen) == count:
+            break
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        chosen.append(port)
+    while len(chosen) < count:  # a machine whose ephemeral range covers nearly everything
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = int(s.getsockname()[1])
+        if port not in _handed_out and port not in chosen:
+            chosen.append(port)
+    _handed_out.update(chosen)
+    return chosen
+
+
 def free_port() -> int:
-    """A TCP port on loopback that nothing listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A TCP port on loopback that nothing listens on right now (see :func:`free_ports`)."""
+    return free_ports(1)[0]
 
 
 def port_open(port: int, host: str = "127.0.0.1") -> bool:
