@@ -20,13 +20,21 @@ from typing import Any
 
 import httpx
 
-from deploy.local.infra import ROOT, InfraError, LocalKafka, LocalPostgres, free_port, port_open
+from deploy.local.infra import ROOT, InfraError, LocalKafka, LocalPostgres, free_ports, port_open
 
 SERVICES = ("intake", "routing", "notify", "reporting")
 PREFIX = "faults"
 STAFF_PASSWORD = "vikasietoinen salasana 2026"
 # The coordinator of each region: they see the region's queue and act on its cases.
 COORDINATORS = {"varsinais-suomi": "koordinaattori-vs", "pohjois-pohjanmaa": "koordinaattori-pp"}
+
+
+def sockets_on(port: int) -> str:
+    """What ``ss`` says holds ``port``, for the error when a part cannot have its port back."""
+    try:
+        return subprocess.run(["ss", "-tanp", f"sport = :{port}"], capture_output=True, text=True).stdout
+    except OSError as exc:
+        return f"(ss: {exc})"
 
 
 @dataclass
@@ -73,6 +81,8 @@ class Process:
 @dataclass
 class System:
     root: Path
+    prefix: str = PREFIX
+    extra_env: dict[str, str] = field(default_factory=dict)
     kafka: LocalKafka = field(init=False)
     pg: LocalPostgres = field(init=False)
     ports: dict[str, int] = field(init=False)
@@ -83,9 +93,12 @@ class System:
         os.chmod(self.root, 0o755)  # PostgreSQL runs as 'postgres' when the suite runs as root
         self.logs = self.root / "logs"
         self.logs.mkdir(exist_ok=True)
-        self.kafka = LocalKafka(port=free_port(), data_dir=self.root / "kafka")
-        self.pg = LocalPostgres(port=free_port(), data_dir=self.root / "postgres")
-        self.ports = {name: free_port() for name in (*SERVICES, "smtp", "sms")}
+        names = (*SERVICES, "smtp", "sms")
+        # All different: two parts given one port would answer for each other.
+        kafka_port, controller_port, pg_port, *ports = free_ports(3 + len(names))
+        self.kafka = LocalKafka(port=kafka_port, controller_port=controller_port, data_dir=self.root / "kafka")
+        self.pg = LocalPostgres(port=pg_port, data_dir=self.root / "postgres")
+        self.ports = dict(zip(names, ports, strict=True))
         self.mail_journal = self.root / "smtp.jsonl"
         self.sms_journal = self.root / "sms.jsonl"
         self.procs = {name: Process([sys.executable, "-m", f"services.{name}"], self.logs / f"{name}.log")
@@ -114,7 +127,7 @@ class System:
             "APUA_LOG_LEVEL": "INFO",
             "APUA_KAFKA_BOOTSTRAP": self.kafka.bootstrap,
             "APUA_DATABASE_URL": self.pg.dsn,
-            "APUA_TOPIC_PREFIX": PREFIX,
+            "APUA_TOPIC_PREFIX": self.prefix,
             "APUA_TOPIC_PARTITIONS": "3",
             **{f"APUA_{name.upper()}_PORT": str(self.ports[name]) for name in SERVICES},
             # Every family of the load comes from this one machine.
@@ -129,6 +142,7 @@ class System:
             "APUA_ROUTING_URL": self.url("routing"),
             "APUA_REPORTING_URL": self.url("reporting"),
             "APUA_STAFF_URL": self.url("routing"),
+            **self.extra_env,
         }
 
     # Starting and stopping
@@ -180,7 +194,7 @@ class System:
         deadline = time.monotonic() + 30
         while port_open(port):  # the killed process's socket is gone at once, but be sure
             if time.monotonic() > deadline:
-                raise InfraError(f"port {port} of {name} is still taken")
+                raise InfraError(f"port {port} of {name} is still taken:\n{sockets_on(port)}")
             time.sleep(0.1)
         self.procs[name].start(self.env())
 
