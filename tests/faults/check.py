@@ -22,7 +22,7 @@ from services.notify.projection import CHANNEL_BY_CONTACT, notification_id
 from shared.topics import cases_topic, dead_letter_topic
 from tests.faults.load import FamilyLoad, StaffWork
 from tests.faults.sinks import Received, read_journal
-from tests.faults.system import PREFIX, System
+from tests.faults.system import System
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,8 @@ class FaultRecord:
     name: str
     target: str
     injected_at: float  # monotonic
-    injected_wall: float  # time.time(), to compare with the sinks' journals
+    injected_wall: float  # time.time() as the kill began, to compare with the sinks' journals
+    broken_wall: float = 0.0  # time.time() once the kill had been done
     restored_at: float = 0.0
     down_s: float = 0.0
     recovered_s: float | None = None
@@ -104,14 +105,14 @@ class Facts:
 
 async def collect(system: System, regions: list[str]) -> Facts:
     bootstrap = system.kafka.bootstrap
-    raw = await read_all(bootstrap, [cases_topic(PREFIX, r) for r in regions])
+    raw = await read_all(bootstrap, [cases_topic(system.prefix, r) for r in regions])
     events = []
     for record in raw:
         value = json.loads(record.value)
         events.append(Event(event_id=value["event_id"], type=value["type"], case_id=value["case_id"],
                             payload=value.get("payload") or {}, topic=record.topic, partition=record.partition,
                             offset=record.offset))
-    dead = await read_all(bootstrap, [dead_letter_topic(PREFIX, r) for r in regions])
+    dead = await read_all(bootstrap, [dead_letter_topic(system.prefix, r) for r in regions])
     conn = await asyncpg.connect(system.dsn)
     try:
         intake = {str(r["submission_id"]): str(r["case_id"])
@@ -323,7 +324,9 @@ def _classify_copies(received: list[Received], faults: list[FaultRecord]) -> tup
         if len(times) < 2:
             continue
         times.sort()
-        fault = next((f for f in crashes if times[0] <= f.injected_wall <= times[0] + 5.0
+        # The first copy arrived in the last seconds before the part died (up to the moment the kill was
+        # done: a message can land while SIGKILL is on its way), the second after.
+        fault = next((f for f in crashes if f.injected_wall - 5.0 <= times[0] <= max(f.broken_wall, f.injected_wall)
                       and times[1] >= f.injected_wall), None)
         if len(times) == 2 and fault is not None:
             resent.append((nid, f"{fault.name}"))

@@ -101,6 +101,7 @@ async def inject(system: System, fault: Fault, load: FamilyLoad, readiness: Read
     record = FaultRecord(name=fault.name, target=fault.target, injected_at=time.monotonic(),
                          injected_wall=time.time())
     await _break(system, fault)
+    record.broken_wall = time.time()
     await asyncio.sleep(fault.down_s)
     await _restore(system, fault)
     record.restored_at = time.monotonic()
