@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Annotated
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 
 from shared.consumer import Projection
 from shared.http import BodyLimit, SecurityHeaders, install_error_handlers
@@ -17,9 +18,17 @@ ProjectionFactory = Callable[[ServiceRuntime], Projection]
 
 
 def get_runtime(request: Request) -> ServiceRuntime:
-    """FastAPI dependency: the runtime of the app serving this request."""
+    """The runtime of the app serving this request."""
     runtime: ServiceRuntime = request.app.state.runtime
     return runtime
+
+
+async def runtime_dependency(request: Request) -> ServiceRuntime:
+    """The same as a FastAPI dependency; ``async`` so that FastAPI does not hand it to a worker thread."""
+    return get_runtime(request)
+
+
+RuntimeDep = Annotated[ServiceRuntime, Depends(runtime_dependency)]
 
 
 def create_service_app(

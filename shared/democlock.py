@@ -38,8 +38,9 @@ def parse_demo_time(raw: str, *, now: datetime) -> datetime:
     return at.astimezone(UTC)
 
 
-def demo_time(request: Request) -> datetime | None:
-    """FastAPI dependency: the time the caller asks to record, or None (the demo clock off, or no header)."""
+async def demo_time(request: Request) -> datetime | None:
+    """FastAPI dependency (async, so no worker thread): the time the caller asks to record, or None (the
+    demo clock off, or no header)."""
     if not get_runtime(request).settings.demo_clock:
         return None
     raw = request.headers.get(DEMO_TIME_HEADER)

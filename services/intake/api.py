@@ -6,20 +6,19 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field, StringConstraints
 
 from services.intake import family
 from services.intake.commands import submit_request
 from services.intake.models import MAX_MESSAGE, Accepted, NewRequest
 from services.intake.ratelimit import RateLimiter
-from shared.app import get_runtime
+from shared.app import RuntimeDep
 from shared.democlock import DemoTimeDep
 from shared.openapi import errors
 from shared.runtime import ServiceRuntime
 
 router = APIRouter(prefix="/api/v1", tags=["requests"])
-RuntimeDep = Annotated[ServiceRuntime, Depends(get_runtime)]
 
 INVALID = "a field is missing or invalid (each one named in `fields`)"
 UNAVAILABLE = "the database does not answer; retry after `Retry-After` seconds"

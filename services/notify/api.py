@@ -10,20 +10,18 @@ from pathlib import Path
 from typing import Annotated
 
 import orjson
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel
 
 from services.notify.settings import NotifySettings
-from shared.app import get_runtime
+from shared.app import RuntimeDep, get_runtime
 from shared.errors import NotFound
 from shared.openapi import errors
-from shared.runtime import ServiceRuntime
 
 router = APIRouter(prefix="/api/v1", tags=["notifications"])
 dev_router = APIRouter(include_in_schema=False)
-RuntimeDep = Annotated[ServiceRuntime, Depends(get_runtime)]
 _PAGES = Environment(loader=FileSystemLoader(Path(__file__).resolve().parent / "templates"),
                      autoescape=select_autoescape(["html"]))
 

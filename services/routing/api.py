@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
@@ -29,7 +29,7 @@ from services.routing.erasure import erase_case
 from services.routing.permissions import may_administer, may_see_queue
 from services.routing.settings import RoutingSettings
 from services.routing.web import COOKIE, Forbidden, SessionDep
-from shared.app import get_runtime
+from shared.app import RuntimeDep
 from shared.democlock import DemoTimeDep
 from shared.errors import NotFound
 from shared.events import ErasureReason
@@ -42,7 +42,6 @@ NOT_SIGNED_IN = "no session: sign in first"
 NO_CSRF = "the X-CSRF-Token header is missing or wrong"
 INVALID = "a parameter or field is missing or invalid (each one named in `fields`)"
 BODY_TOO_LARGE = "the body is over 64 KiB"
-RuntimeDep = Annotated[ServiceRuntime, Depends(get_runtime)]
 COMMANDS: dict[str, type[BaseModel]] = {
     "triage": TriageCase, "assign": AssignCase, "hand_off": HandOffCase, "refer": ReferCase,
     "record_contact": RecordContactAttempt, "reply": SendReply, "add_note": AddInternalNote, "close": CloseCase,
