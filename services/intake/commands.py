@@ -1,20 +1,21 @@
-"""Submitting a request: stored, sealed and queued for the stream in one transaction."""
+"""Submitting a request: stored, sealed and queued for the stream in one statement."""
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from datetime import UTC, datetime
 
 import asyncpg
+import orjson
 import structlog
 
-from services.intake.family import hash_code, new_pickup_code, pickup_key
+from services.intake.family import hash_code, new_pickup_code, pickup_key, random_symbols
 from services.intake.models import Accepted, NewRequest
 from shared.businessdays import answer_due
+from shared.codec import encode
 from shared.db import Conn
 from shared.events import RequestSubmitted, RequestSubmittedPayload, new_event
-from shared.outbox import enqueue, enqueue_event
+from shared.outbox import event_headers
 from shared.regions import Regions
 from shared.sealing import new_data_key, seal, wrap_key
 from shared.topics import cases_topic, keys_topic
@@ -26,8 +27,32 @@ REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
 def new_reference() -> str:
-    chars = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+    chars = random_symbols(REFERENCE_ALPHABET, 8)
     return f"{chars[:4]}-{chars[4:]}"
+
+
+# The whole submission is one statement, so one round trip and one commit: the request, its wrapped
+# key, the pick-up code's hash and the two outbox records (the key first, then the event), all or
+# nothing. No row back means the submission id or the reference was taken.
+SUBMIT_SQL = """
+WITH request AS (
+    INSERT INTO requests (case_id, submission_id, reference, region, municipality, language, contact_method,
+                          answer_due, received_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING
+    RETURNING case_id, reference, region, municipality, answer_due
+), case_key AS (
+    INSERT INTO case_keys (case_id, kek_id, nonce, wrapped) SELECT case_id, $10, $11, $12 FROM request
+), code AS (
+    INSERT INTO pickup_codes (case_id, code_hash) SELECT case_id, $13 FROM request
+), queued AS (
+    INSERT INTO outbox (topic, key, value, headers)
+    SELECT o.topic, o.key, o.value, o.headers::jsonb
+    FROM unnest($14::text[], $15::bytea[], $16::bytea[], $17::text[])
+         WITH ORDINALITY AS o(topic, key, value, headers, n)
+    WHERE EXISTS (SELECT 1 FROM request) ORDER BY o.n
+)
+SELECT * FROM request
+"""
 
 
 async def submit_request(
@@ -37,49 +62,42 @@ async def submit_request(
     """Store the request once per ``submission_id``; returns the receipt and whether it is new."""
     region, municipality = regions.region_of(request.municipality)
     pickup_code = new_pickup_code()
-    async with conn.transaction():
-        existing = await _by_submission(conn, request.submission_id)
-        if existing is not None:
-            return _receipt(existing, region.deadline.business_days), False
-        received_at = now or datetime.now(UTC)
-        due = answer_due(received_at, region.deadline.business_days)
-        case_id = uuid.uuid4()
-        row = None
-        while row is None:
-            row = await conn.fetchrow(
-                "INSERT INTO requests (case_id, submission_id, reference, region, municipality, language,"
-                " contact_method, answer_due, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-                " ON CONFLICT DO NOTHING RETURNING case_id, reference, region, municipality, answer_due",
-                case_id, request.submission_id, new_reference(), region.id, municipality.id,
-                request.language, request.contact.method, due, received_at,
-            )
-            if row is None:
-                # Either the same submission won a race with this one, or the reference was taken.
-                existing = await _by_submission(conn, request.submission_id)
-                if existing is not None:
-                    return _receipt(existing, region.deadline.business_days), False
-        data_key = new_data_key()
-        wrapped = wrap_key(kek, kek_id, case_id, region.id, data_key)
-        await conn.execute("INSERT INTO case_keys (case_id, kek_id, nonce, wrapped) VALUES ($1, $2, $3, $4)",
-                           case_id, wrapped.kek_id, wrapped.nonce, wrapped.wrapped)
-        await conn.execute("INSERT INTO pickup_codes (case_id, code_hash) VALUES ($1, $2)", case_id,
-                           hash_code(pickup_code, pickup_key(kek)))
-        personal = {"message": request.message, "contact": request.contact.model_dump(exclude_none=True)}
+    received_at = now or datetime.now(UTC)
+    due = answer_due(received_at, region.deadline.business_days)
+    case_id = uuid.uuid4()
+    data_key = new_data_key()
+    wrapped = wrap_key(kek, kek_id, case_id, region.id, data_key)
+    personal = seal(data_key, case_id, {"message": request.message,
+                                        "contact": request.contact.model_dump(exclude_none=True)})
+    code_hash = hash_code(pickup_code, pickup_key(kek))
+    while True:
+        reference = new_reference()
         event = new_event(
             RequestSubmitted, case_id=case_id, region=region.id, municipality=municipality.id, actor="family",
             occurred_at=received_at,
             payload=RequestSubmittedPayload(
-                submission_id=request.submission_id, reference=row["reference"], language=request.language,
+                submission_id=request.submission_id, reference=reference, language=request.language,
                 requester_role=request.requester_role, topic=request.topic,
                 child_age_group=request.child_age_group, contact_method=request.contact.method,
-                answer_due=due, deadline_business_days=region.deadline.business_days,
-                personal=seal(data_key, case_id, personal),
+                answer_due=due, deadline_business_days=region.deadline.business_days, personal=personal,
             ),
         )
         # The key goes first: a consumer meets it before the event it opens.
-        await enqueue(conn, keys_topic(topic_prefix, region.id), str(case_id).encode(),
-                      wrapped.model_dump_json().encode(), [("type", "case.key")])
-        await enqueue_event(conn, cases_topic(topic_prefix, region.id), event)
+        records = [(keys_topic(topic_prefix, region.id), str(case_id).encode(), wrapped.model_dump_json().encode(),
+                    [("type", "case.key")]),
+                   (cases_topic(topic_prefix, region.id), str(case_id).encode(), encode(event), event_headers(event))]
+        row = await conn.fetchrow(
+            SUBMIT_SQL, case_id, request.submission_id, reference, region.id, municipality.id, request.language,
+            request.contact.method, due, received_at, wrapped.kek_id, wrapped.nonce, wrapped.wrapped, code_hash,
+            [r[0] for r in records], [r[1] for r in records], [r[2] for r in records],
+            [orjson.dumps(r[3]).decode() for r in records])
+        if row is not None:
+            break
+        # Either the same submission was stored before (a retry, or a race with this one), or the reference
+        # was taken: then try another.
+        existing = await _by_submission(conn, request.submission_id)
+        if existing is not None:
+            return _receipt(existing, region.deadline.business_days), False
     structlog.contextvars.bind_contextvars(case_id=str(case_id), event_id=str(event.event_id),
                                            correlation_id=str(event.correlation_id))
     log.info("request.accepted", region=region.id, municipality=municipality.id)

@@ -59,8 +59,17 @@ class WrongCode(Unauthorized):
     code = "wrong_reference_or_code"
 
 
+def random_symbols(alphabet: str, count: int) -> str:
+    """``count`` symbols of ``alphabet``, uniformly and independently at random (one draw from ``secrets``)."""
+    number, out = secrets.randbelow(len(alphabet) ** count), []
+    for _ in range(count):
+        number, digit = divmod(number, len(alphabet))
+        out.append(alphabet[digit])
+    return "".join(out)
+
+
 def new_pickup_code() -> str:
-    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_GROUPS * CODE_GROUP_LEN))
+    raw = random_symbols(CODE_ALPHABET, CODE_GROUPS * CODE_GROUP_LEN)
     return "-".join(raw[i:i + CODE_GROUP_LEN] for i in range(0, len(raw), CODE_GROUP_LEN))
 
 
