@@ -2,7 +2,7 @@
 PYTHON ?= python3
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: vendor run test test-unit test-integration test-faults test-fuzz install infra-up infra-down infra-status infra-reset lint typecheck rebuild-routing rebuild-notify rebuild-reporting
+.PHONY: vendor run test bench test-unit test-integration test-faults test-fuzz install infra-up infra-down infra-status infra-reset lint typecheck rebuild-routing rebuild-notify rebuild-reporting
 
 run: install ## Kafka, PostgreSQL, the four services and a demo region; Ctrl-C stops everything
 	$(PYTHON) -m deploy.local.run
@@ -18,6 +18,9 @@ test-integration: install
 
 test-faults: install ## the whole system as processes under load while Kafka, PostgreSQL, each service and SMTP fail in turn
 	$(PYTHON) -m pytest tests/faults -m faults -s -p no:cacheprovider
+
+bench: install ## every benchmark beside its baseline (about 15 minutes); prints one table and rewrites docs/benchmarks.md
+	$(PYTHON) -m bench
 
 test-fuzz: install ## property-based tests: every service's OpenAPI (schemathesis) and the event codec (hypothesis)
 	$(PYTHON) -m pytest tests/fuzz

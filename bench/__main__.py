@@ -1,0 +1,262 @@
+"""``make bench``: every benchmark in one run, each beside its baseline; one table; docs/benchmarks.md rewritten.
+
+``python -m bench [--events N] [--cases N] [--only intake,e2e,replay,dashboard] [--no-docs]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import psutil
+
+from bench import dashboard, e2e, intake, replay
+from bench.system import Memory, bare_endpoint, running_system, unsent
+from shared.settings import ROOT
+from tests.faults.system import SERVICES, System
+
+MB = 1024 * 1024
+GOALS = {
+    "intake_rate": 1500.0, "intake_p99_ms": 50.0, "intake_share": 0.40, "e2e_p99_ms": 250.0,
+    "replay_rate": 50_000.0, "replay_share": 0.50, "dashboard_p95_ms": 100.0, "service_mb": 150.0,
+    "stack_mb": 2048.0,
+}
+
+
+class Results:
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, str, str, str]] = []  # what, measured, baseline, goal
+        self.notes: list[str] = []
+
+    def add(self, what: str, measured: str, baseline: str = "", goal: str = "") -> None:
+        self.rows.append((what, measured, baseline, goal))
+        print(f"  {what}: {measured}" + (f"  (baseline {baseline})" if baseline else "")  # noqa: T201
+              + (f"  [{goal}]" if goal else ""), flush=True)
+
+    def table(self) -> str:
+        head = ("measure", "figure", "baseline in the same run", "goal")
+        widths = [max(len(r[i]) for r in [head, *self.rows]) for i in range(4)]
+        lines = ["| " + " | ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)) + " |",
+                 "| " + " | ".join("-" * w for w in widths) + " |"]
+        lines += ["| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |" for row in self.rows]
+        return "\n".join(lines)
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "NOT met"
+
+
+def wait_drained(system: System, timeout: float = 900.0, *, mail: bool = False, backlog: int = 50) -> float:
+    """Until no service has a backlog: outbox and consumer lag under ``backlog`` records (notify's own events
+    about what it sent keep a trickle going); with ``mail``, until notify has also sent all that is due (it
+    sends some 50 messages a second here, so a flood of requests leaves it busy for long)."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        bodies = [httpx.get(f"{system.url(n)}/readyz", timeout=5).json() for n in SERVICES]
+        if all((b.get("outbox") or {}).get("depth", 0) < backlog and (b.get("consumer") or {}).get("lag", 0) < backlog
+               for b in bodies) and (not mail or asyncio.run(unsent(system.dsn)) == 0):
+            return time.monotonic() - started
+        time.sleep(0.5)
+    raise TimeoutError("the services did not catch up with the load")
+
+
+@contextmanager
+def paused(system: System, names: tuple[str, ...]) -> Iterator[None]:
+    """SIGSTOP the services downstream of intake, so that intake is measured on its own; SIGCONT after.
+
+    Their consumers then catch up with what arrived meanwhile, as after any pause.
+    """
+    for name in names:
+        os.kill(system.procs[name].pid or 0, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        for name in names:
+            os.kill(system.procs[name].pid or 0, signal.SIGCONT)
+
+
+DOWNSTREAM = ("routing", "notify", "reporting")
+
+
+def bench_intake(results: Results, system: System, seconds: int) -> None:
+    print("intake: the bare endpoint, then intake (wrk, closed loop, then paced)", flush=True)  # noqa: T201
+    goal = GOALS["intake_rate"]
+    with bare_endpoint() as bare_url:
+        intake.wrk(bare_url, seconds=3, connections=32)  # warm-up
+        bare = intake.wrk(bare_url, seconds=seconds, connections=32)
+        bare_paced = intake.wrk(bare_url, seconds=seconds, connections=60, rate=goal)
+    url = system.url("intake")
+    intake.wrk(url, seconds=3, connections=32)
+    wait_drained(system)
+    with paused(system, DOWNSTREAM):
+        before = asyncio.run(intake.stored(system.dsn))
+        alone = intake.wrk(url, seconds=seconds, connections=32)
+        time.sleep(1)
+        stored = asyncio.run(intake.stored(system.dsn)) - before
+    wait_drained(system)
+    share = alone.rate / bare.rate
+    results.add("intake alone (routing, notify, reporting paused): requests stored per second, closed loop,"
+                " wrk -c32", f"{alone.rate:,.0f}/s (p50 {alone.p50_ms:.1f} ms, p99 {alone.p99_ms:.1f} ms)",
+                f"bare endpoint {bare.rate:,.0f}/s (p99 {bare.p99_ms:.1f} ms)",
+                f"≥ 1,500/s and ≥ 40% of bare: {share:.0%}, {verdict(alone.rate >= goal and share >= 0.4)}")
+    results.add("intake: rows in intake's table after that run / 201 answers",
+                f"{stored:,} / {alone.requests - alone.non_2xx:,} (non-2xx {alone.non_2xx}, errors {alone.errors})")
+    together = intake.wrk(url, seconds=seconds, connections=32)
+    wait_drained(system)
+    results.add("intake with the whole system at work on the same 2 cores, closed loop, wrk -c32",
+                f"{together.rate:,.0f}/s (p50 {together.p50_ms:.1f} ms, p99 {together.p99_ms:.1f} ms)")
+    with paused(system, DOWNSTREAM):
+        paced = intake.wrk(url, seconds=seconds, connections=60, rate=goal)
+    wait_drained(system)
+    ok = paced.rate >= 0.98 * goal and paced.p99_ms <= GOALS["intake_p99_ms"]
+    results.add("intake alone, paced at 1,500 requests/s (wrk -c60, each connection one request per 40 ms)",
+                f"{paced.rate:,.0f}/s achieved, p50 {paced.p50_ms:.1f} ms, p99 {paced.p99_ms:.1f} ms",
+                f"bare endpoint {bare_paced.rate:,.0f}/s, p50 {bare_paced.p50_ms:.1f} ms,"
+                f" p99 {bare_paced.p99_ms:.1f} ms", f"p99 ≤ 50 ms at 1,500/s: {verdict(ok)}")
+    if not ok:
+        rate = round(alone.rate * 0.7, -1)
+        with paused(system, DOWNSTREAM):
+            held = intake.wrk(url, seconds=seconds, connections=60, rate=rate)
+        wait_drained(system)
+        results.add(f"intake alone, paced at 70% of its capacity ({rate:,.0f} requests/s)",
+                    f"{held.rate:,.0f}/s achieved, p50 {held.p50_ms:.1f} ms, p99 {held.p99_ms:.1f} ms")
+
+
+def bench_e2e(results: Results, system: System, probes: int) -> None:
+    print("end to end: probes while 50 requests/s run in the background", flush=True)  # noqa: T201
+    done = asyncio.run(e2e.run(system.url("intake"), system.url("routing"), probes=probes))
+    p50, p99 = done.percentile(0.5) * 1000, done.percentile(0.99) * 1000
+    results.add(f"end to end: POST to the case in routing's API ({len(done.probes)} probes)",
+                f"p50 {p50:.0f} ms, p99 {p99:.0f} ms",
+                f"{done.background_sent / done.background_seconds:.0f} requests/s in the background"
+                f" ({done.background_failed} failed)", f"p99 ≤ 250 ms: {verdict(p99 <= GOALS['e2e_p99_ms'])}")
+
+
+def bench_memory(results: Results, memory: Memory) -> None:
+    rest, load = memory.peaks.get("rest", {}), memory.peaks.get("load", {})
+    worst = max((load.get(n, 0) for n in SERVICES), default=0) / MB
+    for name in SERVICES:
+        results.add(f"memory: {name} (RSS at rest / peak under load)",
+                    f"{rest.get(name, 0) / MB:.0f} MB / {load.get(name, 0) / MB:.0f} MB")
+    results.add("memory: Kafka (RSS, heap -Xmx512m) / PostgreSQL (PSS, all its processes)",
+                f"{load.get('kafka', 0) / MB:.0f} MB / {load.get('postgres', 0) / MB:.0f} MB")
+    stack = load.get("stack", 0) / MB
+    results.add("memory: the whole stack under load (PSS: services, Kafka, PostgreSQL)", f"{stack:.0f} MB", "",
+                f"each service ≤ 150 MB: {verdict(worst <= GOALS['service_mb'])}; stack ≤ 2 GiB:"
+                f" {verdict(stack <= GOALS['stack_mb'])}")
+
+
+def bench_replay(results: Results, system: System, events: int) -> None:
+    print(f"replay: {events:,} events into routing's and reporting's projections", flush=True)  # noqa: T201
+    done = asyncio.run(replay.run(system.dsn, system.kafka.bootstrap, count=events))
+    for name, rate in (("routing", done.routing_per_s), ("reporting", done.reporting_per_s)):
+        share = rate / done.raw_per_s
+        results.add(f"replay: {name}'s projection rebuilt from {done.events:,} events (~{done.cases:,} cases)",
+                    f"{rate:,.0f} events/s", f"raw aiokafka consume {done.raw_per_s:,.0f} records/s",
+                    f"≥ 50,000/s and ≥ 50% of raw: {share:.0%}, "
+                    f"{verdict(rate >= GOALS['replay_rate'] and share >= GOALS['replay_share'])}")
+
+
+def bench_dashboard(results: Results, system: System, cases: int) -> None:
+    print(f"dashboard: every table of every page over {cases:,} cases", flush=True)  # noqa: T201
+    done = asyncio.run(dashboard.run(system.dsn, "reporting_replay_projection_next", cases=cases))
+    name, slowest = done.slowest
+    ok = slowest <= GOALS["dashboard_p95_ms"]
+    results.add(f"dashboard: p95 of each table's query over {done.cases:,} cases (slowest)",
+                f"{slowest:.0f} ms ({name})", "", f"≤ 100 ms: {verdict(ok)}")
+    for page, ms in done.per_page_p95_ms.items():
+        results.add(f"dashboard: p95 of the whole /{page} page's queries", f"{ms:.0f} ms")
+    results.notes.append("Per table p95 (ms): " + ", ".join(
+        f"{k} {v:.0f}" for k, v in sorted(done.per_table_p95_ms.items(), key=lambda kv: -kv[1])))
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    return (f"{psutil.cpu_count()} cores ({cpu}), {psutil.virtual_memory().total / 1024**3:.0f} GiB, "
+            f"{platform.system()} {platform.release()}, Python {platform.python_version()}")
+
+
+def commit() -> str:
+    done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True,
+                           text=True).stdout.strip()
+    return done.stdout.strip() + (" (with uncommitted changes)" if dirty else "")
+
+
+def write_docs(results: Results, command: str, seconds: float) -> None:
+    path = ROOT / "docs" / "benchmarks.md"
+    text = path.read_text() if path.exists() else ""
+    marker_start, marker_end = "<!-- bench:start -->", "<!-- bench:end -->"
+    block = "\n".join([
+        marker_start,
+        f"Last run: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {commit()}, `{command}`, {seconds / 60:.0f} min.",
+        f"Machine: {machine()}.",
+        "",
+        results.table(),
+        "",
+        *[f"{note}\n" for note in results.notes],
+        marker_end,
+    ])
+    if marker_start in text and marker_end in text:
+        text = text[:text.index(marker_start)] + block + text[text.index(marker_end) + len(marker_end):]
+    else:
+        text = "# Benchmarks\n\n" + block + "\n"
+    path.write_text(text)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--events", type=int, default=1_000_000, help="events replayed (default 1,000,000)")
+    parser.add_argument("--cases", type=int, default=1_000_000, help="cases the dashboards read (default 1,000,000)")
+    parser.add_argument("--seconds", type=int, default=15, help="length of each wrk run")
+    parser.add_argument("--probes", type=int, default=300, help="end-to-end probes")
+    parser.add_argument("--only", default="intake,e2e,replay,dashboard")
+    parser.add_argument("--no-docs", action="store_true", help="print only; leave docs/benchmarks.md alone")
+    args = parser.parse_args()
+    chosen = set(args.only.split(","))
+    started = time.monotonic()
+    results = Results()
+    quiet = {"APUA_LOG_LEVEL": os.environ.get("APUA_LOG_LEVEL", "INFO")}
+    with running_system(quiet) as system, Memory(system).watching() as memory:
+        memory.phase = "rest"
+        time.sleep(5)
+        memory.phase = "load"
+        # End to end first: intake's floods leave notify with hours of mail to send, which would compete.
+        if "e2e" in chosen:
+            bench_e2e(results, system, args.probes)
+            wait_drained(system, mail=True)
+        if "intake" in chosen:
+            bench_intake(results, system, args.seconds)
+        memory.phase = None
+        if chosen & {"intake", "e2e"}:
+            bench_memory(results, memory)
+        for name in SERVICES:  # the rest measures the projections' code, not the running services
+            system.stop(name)
+        if "replay" in chosen or "dashboard" in chosen:
+            bench_replay(results, system, args.events)
+        if "dashboard" in chosen:
+            bench_dashboard(results, system, args.cases)
+    seconds = time.monotonic() - started
+    print("\n" + results.table())  # noqa: T201
+    for note in results.notes:
+        print(note)  # noqa: T201
+    if not args.no_docs:
+        write_docs(results, "make bench" if len(sys.argv) == 1 else "python -m bench " + " ".join(sys.argv[1:]),
+                   seconds)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,88 @@
+"""Dashboard: how long each of the dashboards' queries takes over a region-year of 1,000,000 cases.
+
+Reporting's ``case_facts`` are first made by the replay benchmark's rebuild (a demo region-year
+of events, as reporting's projection makes them), then scaled: the rows are copied under fresh
+case ids until the table holds ``cases`` rows, and analysed. Each table of each dashboard page is
+then built by the same code the pages use (``services.reporting.tables``), for the whole region
+and its last twelve months, ``repeats`` times; the figure is the 95th percentile per table and
+per page (all of a page's tables, one after another, as a page load does).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import asyncpg
+
+from services.reporting.tables import PAGES, TABLES, Filters
+from shared.db import create_pool
+from shared.regions import load_regions
+from shared.settings import ROOT
+
+SCHEMA = "dashboard_bench"
+UNTIL = date(2026, 11, 1)
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    cases: int
+    per_table_p95_ms: dict[str, float]
+    per_page_p95_ms: dict[str, float]
+
+    @property
+    def slowest(self) -> tuple[str, float]:
+        name = max(self.per_table_p95_ms, key=lambda k: self.per_table_p95_ms[k])
+        return name, self.per_table_p95_ms[name]
+
+
+async def scale(dsn: str, source_schema: str, cases: int) -> int:
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE; CREATE SCHEMA {SCHEMA}")
+        await conn.execute(f"CREATE TABLE {SCHEMA}.case_facts (LIKE {source_schema}.case_facts INCLUDING ALL)")
+        columns = [r["column_name"] for r in await conn.fetch(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'case_facts'"
+            " ORDER BY ordinal_position", source_schema)]
+        chosen = ", ".join("gen_random_uuid()" if c == "case_id" else c for c in columns)
+        have = 0
+        while have < cases:
+            await conn.execute(f"INSERT INTO {SCHEMA}.case_facts ({', '.join(columns)})"
+                               f" SELECT {chosen} FROM {source_schema}.case_facts LIMIT {cases - have}")
+            have = int(await conn.fetchval(f"SELECT count(*) FROM {SCHEMA}.case_facts"))
+        await conn.execute(f"VACUUM ANALYZE {SCHEMA}.case_facts")
+        return have
+    finally:
+        await conn.close()
+
+
+def p95(samples: list[float]) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))] * 1000
+
+
+async def run(dsn: str, source_schema: str, *, cases: int = 1_000_000, repeats: int = 20) -> Dashboard:
+    have = await scale(dsn, source_schema, cases)
+    region = next(r for r in load_regions(ROOT / "deploy" / "regions") if r.id == "varsinais-suomi")
+    filters = Filters(region=region, municipalities=(), since=UNTIL - timedelta(days=364), until=UNTIL,
+                      now=datetime(2026, 11, 2, 12, tzinfo=UTC))
+    pool = await create_pool(dsn, [SCHEMA], max_size=2)
+    tables: dict[str, list[float]] = {name: [] for name in TABLES}
+    pages: dict[str, list[float]] = {name: [] for name in PAGES}
+    try:
+        async with pool.acquire() as conn:
+            for name in PAGES.get("overview", ()):  # warm the cache as the first visitor of the day would
+                await TABLES[name](conn, filters, "fi")
+            for _ in range(repeats):
+                for page, names in PAGES.items():
+                    page_started = time.perf_counter()
+                    for name in names:
+                        started = time.perf_counter()
+                        await TABLES[name](conn, filters, "fi")
+                        tables[name].append(time.perf_counter() - started)
+                    pages[page].append(time.perf_counter() - page_started)
+    finally:
+        await pool.close()
+    return Dashboard(cases=have, per_table_p95_ms={k: p95(v) for k, v in tables.items() if v},
+                     per_page_p95_ms={k: p95(v) for k, v in pages.items()})
