@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -12,12 +13,14 @@ import yaml
 
 from services.intake.settings import IntakeSettings
 from services.notify.settings import NotifySettings
-from services.reporting.settings import ReportingSettings
+from services.reporting.settings import DEVELOPMENT_STATISTICS_KEY, ReportingSettings
 from services.routing.settings import RoutingSettings
-from shared.settings import ROOT, ServiceSettings
-from shared.topics import cases_topic, dead_letter_topic, keys_topic
+from shared.settings import DEVELOPMENT_KEK, ROOT, ServiceSettings
+from shared.staffpass import DEVELOPMENT_PASS_SECRET
+from shared.topics import cases_topic, dead_letter_topic, keys_topic, region_topics
 
-COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+COMPOSE_TEXT = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
+COMPOSE = yaml.safe_load(COMPOSE_TEXT)
 SETTINGS = {"intake": IntakeSettings, "routing": RoutingSettings, "notify": NotifySettings,
             "reporting": ReportingSettings}
 NEEDED = {"APUA_KAFKA_BOOTSTRAP", "APUA_DATABASE_URL", "APUA_TOPIC_PREFIX", "APUA_REGIONS_DIR", "APUA_KEK",
@@ -33,7 +36,7 @@ def env_names(cls: type[ServiceSettings]) -> dict[str, str]:
 
 
 def test_parses_with_every_part() -> None:
-    assert set(COMPOSE["services"]) == {"kafka", "kafka-topics", "postgres", *SETTINGS}
+    assert set(COMPOSE["services"]) == {"kafka", "kafka-topics", "postgres", "mailpit", *SETTINGS}
 
 
 def test_kafka_is_the_official_image_in_kraft_mode() -> None:
@@ -97,3 +100,108 @@ def test_image_ships_every_file_the_code_reads() -> None:
             if not any(d in dockerfile for d in data_dirs) and ".".join(package.parts) not in package_data:
                 missing.append(rel.as_posix())
     assert not missing, f"the image would lack {missing}"
+
+
+def test_topic_creation_matches_shared_topics(tmp_path: Path) -> None:
+    """Run kafka-topics' script with a stand-in for kafka-topics.sh: the topics, partitions and configs it
+    creates are those shared/topics.py creates with the services' settings."""
+    calls = tmp_path / "calls"
+    stand_in = tmp_path / "kafka-topics.sh"
+    stand_in.write_text(f'#!/bin/sh\nprintf "%s\\n" "$*" >> {calls}\n')
+    stand_in.chmod(0o755)
+    # Compose turns $$ into $ before the shell sees the script.
+    script = COMPOSE["services"]["kafka-topics"]["command"][0].replace("$$", "$")
+    script = script.replace("/opt/kafka/bin/kafka-topics.sh", str(stand_in))
+    subprocess.run(["bash", "-ec", script], check=True, timeout=30)
+    created = {}
+    for line in calls.read_text().splitlines():
+        args = line.split()
+        options = [(args[i], args[i + 1]) for i in range(len(args) - 1) if args[i].startswith("--")]
+        topic = dict(options)["--topic"]
+        created[topic] = (int(dict(options)["--partitions"]), int(dict(options)["--replication-factor"]),
+                          dict(value.split("=", 1) for name, value in options if name == "--config"))
+    env = COMPOSE["services"]["intake"]["environment"]
+    expected = {}
+    for stem in sorted(path.stem for path in (ROOT / "deploy" / "regions").glob("*.yaml")):
+        for t in region_topics(env["APUA_TOPIC_PREFIX"], stem, int(env["APUA_TOPIC_PARTITIONS"]),
+                               int(env["APUA_TOPIC_REPLICATION"])):
+            expected[t.name] = (t.num_partitions, t.replication_factor, t.topic_configs)
+    assert created == expected
+
+
+def test_notify_sends_to_the_mail_catcher() -> None:
+    mailpit = COMPOSE["services"]["mailpit"]
+    image, _, tag = mailpit["image"].partition(":")
+    assert image == "axllent/mailpit" and tag and tag != "latest", "a pinned Mailpit image"
+    assert "8025:8025" in mailpit["ports"], "Mailpit's web page is published"
+    assert "healthcheck" in mailpit
+    notify = COMPOSE["services"]["notify"]
+    env = notify["environment"]
+    # Mailpit's SMTP server listens on 1025, without TLS.
+    assert env["APUA_SMTP_HOST"] == "mailpit" and env["APUA_SMTP_PORT"] == "1025"
+    assert env.get("APUA_SMTP_TLS", "false") == "false" and env.get("APUA_SMTP_STARTTLS", "false") == "false"
+    assert notify["depends_on"]["mailpit"]["condition"] == "service_healthy"
+    assert notify["depends_on"]["kafka-topics"]["condition"] == "service_completed_successfully"
+
+
+# ${VAR}, ${VAR:-default}, ${VAR-default} or $VAR, but not $$ (a dollar sign for the container).
+VARIABLE = re.compile(r"(?<!\$)\$(?:\{(\w+)(?::?-([^}]*))?\}|([A-Za-z_]\w*))")
+
+
+def compose_strings(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [s for item in value.values() for s in compose_strings(item)]
+    if isinstance(value, list):
+        return [s for item in value for s in compose_strings(item)]
+    return [value] if isinstance(value, str) else []
+
+
+def compose_variables() -> dict[str, str]:
+    """Every variable the values of docker-compose.yml read (compose interpolates values), with its default."""
+    found = {}
+    for text in compose_strings(COMPOSE):
+        for m in VARIABLE.finditer(text.replace("$$", "")):
+            found[m.group(1) or m.group(3)] = m.group(2) or ""
+    return found
+
+
+def env_example() -> dict[str, str]:
+    """The variables of .env.example; each must be explained by the comment block it stands in."""
+    variables, explained = {}, False
+    for number, line in enumerate((ROOT / ".env.example").read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            explained = False
+        elif line.startswith("#"):
+            explained = True
+        else:
+            name, sep, value = line.partition("=")
+            assert sep and re.fullmatch(r"[A-Z_][A-Z0-9_]*", name), f".env.example:{number} is not NAME=value"
+            assert explained, f".env.example:{number}: {name} has no comment above it"
+            variables[name] = value
+    return variables
+
+
+def test_env_example_lists_every_variable_compose_reads() -> None:
+    used, listed = compose_variables(), env_example()
+    assert used, "docker-compose.yml reads no variables?"
+    assert sorted(set(used) - set(listed)) == [], "docker-compose.yml reads variables .env.example does not list"
+    assert sorted(set(listed) - set(used)) == [], ".env.example lists variables docker-compose.yml does not read"
+    # No secret of any value: an example is either empty or the public development default.
+    for name, value in listed.items():
+        assert value in ("", used[name]) or name in ("APUA_ENVIRONMENT",), f"{name}={value} in .env.example"
+
+
+def test_production_refuses_the_development_defaults() -> None:
+    """What .env.example promises: with APUA_ENVIRONMENT=production and the defaults, nothing starts."""
+    defaults = compose_variables()
+    assert defaults["APUA_KEK"] == DEVELOPMENT_KEK
+    assert defaults["APUA_STAFF_PASS_SECRET"] == DEVELOPMENT_PASS_SECRET
+    assert defaults["APUA_STATISTICS_KEY"] == DEVELOPMENT_STATISTICS_KEY
+    for service, cls in SETTINGS.items():
+        known = env_names(cls)
+        env = COMPOSE["services"][service]["environment"]
+        values = {known[name]: VARIABLE.sub(lambda m: m.group(2) or "", value) for name, value in env.items()
+                  if name in known}
+        values["environment"] = "production"
+        with pytest.raises(ValueError):
+            cls.model_validate(values)
