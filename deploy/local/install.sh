@@ -9,6 +9,7 @@ command -v java >/dev/null 2>&1 || need+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null 2>&1 || need+=(maven)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v runuser >/dev/null 2>&1 || need+=(util-linux)
+command -v wrk >/dev/null 2>&1 || need+=(wrk)  # make bench's load tool
 # The browser tests drive Debian's chromium (never a downloaded browser) and load axe-core from npm.
 if [ "${APUA_SKIP_BROWSER:-}" != "1" ]; then
   [ -x /usr/bin/chromium ] || need+=(chromium fonts-dejavu-core)
@@ -33,4 +34,6 @@ if [ "${APUA_SKIP_BROWSER:-}" != "1" ] && [ ! -f node_modules/axe-core/axe.min.j
   npm ci --no-audit --no-fund --loglevel=error
 fi
 "$PYTHON" -m deploy.local.infra fetch >/dev/null
+# kustomize and Strimzi's CRDs, once, for tests/unit/test_k8s.py.
+PYTHON="$PYTHON" bash deploy/k8s/fetch-tools.sh
 echo "installed: Python packages, Kafka jars in .cache/kafka, PostgreSQL $(ls /usr/lib/postgresql | sort -V | tail -1)"
