@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import uuid
 
-import orjson
+from pydantic import BaseModel
 
 from services.routing.domain import CaseState, evolve, initial_state
 from shared.businessdays import end_of_day_utc
 from shared.consumer import TRACKING_DDL, EventHandler, PoisonRecord, Projection, one_at_a_time
-from shared.db import Conn
+from shared.db import Conn, as_columns, from_arrays
 from shared.events import EVENT_TYPES, EventBase, RequestSubmitted
 from shared.keys import CASE_KEYS_DDL, on_case_key
 from shared.runtime import ServiceRuntime
@@ -61,39 +61,52 @@ SEALED_FIELDS = {"request.submitted": "personal", "family.message_added": "messa
                  "case.handed_off": "note", "note.added": "note", "feedback.given": "comment"}
 
 
-CASE_COLUMNS = ("case_id", "region", "municipality", "reference", "language", "requester_role", "topic",
-                "child_age_group", "contact_method", "received_at", "answer_due", "due_at", "status", "personal",
-                "version", "updated_at")
-INSERT_CASE = (f"INSERT INTO cases ({', '.join(CASE_COLUMNS)}) VALUES"
-               f" ({', '.join(f'${i}' for i in range(1, len(CASE_COLUMNS) + 1))}) ON CONFLICT (case_id) DO NOTHING")
-STORE_STATE = ("UPDATE cases SET state = $2::jsonb, status = $3, version = $4, topic = $5, urgency = $6,"
-               " child_welfare_concern = $7, assignee_kind = $8, assignee_id = $9, team_id = $10,"
-               " first_response_at = $11, closed_at = $12, outcome = $13 WHERE case_id = $1")
-INSERT_TIMELINE = ("INSERT INTO case_timeline (event_id, case_id, at, type, actor, data, sealed)"
-                   " VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb) ON CONFLICT (event_id) DO NOTHING")
+# Set once, by the request.
+CASE_COLUMNS = (("case_id", "uuid"), ("region", "text"), ("municipality", "text"), ("reference", "text"),
+                ("language", "text"), ("requester_role", "text"), ("child_age_group", "text"),
+                ("contact_method", "text"), ("received_at", "timestamptz"), ("answer_due", "date"),
+                ("due_at", "timestamptz"), ("personal", "jsonb"), ("updated_at", "timestamptz"))
+# What evolving the state changes.
+STATE_COLUMNS = (("state", "jsonb"), ("status", "text"), ("version", "int"), ("topic", "text"), ("urgency", "text"),
+                 ("child_welfare_concern", "bool"), ("assignee_kind", "text"), ("assignee_id", "text"),
+                 ("team_id", "text"), ("first_response_at", "timestamptz"), ("closed_at", "timestamptz"),
+                 ("outcome", "text"))
+TIMELINE_COLUMNS = (("event_id", "uuid"), ("case_id", "uuid"), ("at", "timestamptz"), ("type", "text"),
+                    ("actor", "text"), ("data", "jsonb"), ("sealed", "jsonb"))
+_NEW_CASE = (*CASE_COLUMNS, *STATE_COLUMNS)
+# A request that came again under its case id starts the case over, as evolving it from the start would.
+INSERT_CASES = (f"INSERT INTO cases ({', '.join(c for c, _ in _NEW_CASE)}) {from_arrays(_NEW_CASE)}"
+                f" ON CONFLICT (case_id) DO UPDATE SET"
+                f" {', '.join(f'{c} = EXCLUDED.{c}' for c, _ in STATE_COLUMNS)}")
+_STATE = (("case_id", "uuid"), *STATE_COLUMNS)
+STORE_STATES = (f"UPDATE cases c SET {', '.join(f'{c} = u.{c}' for c, _ in STATE_COLUMNS)}"
+                f" FROM ({from_arrays(_STATE)}) u WHERE c.case_id = u.case_id")
+INSERT_TIMELINE = (f"INSERT INTO case_timeline ({', '.join(c for c, _ in TIMELINE_COLUMNS)})"
+                   f" {from_arrays(TIMELINE_COLUMNS)} ON CONFLICT (event_id) DO NOTHING")
 ERASED = '{"erased": true}'
 
 
 def case_row(event: RequestSubmitted) -> tuple[object, ...]:
     p = event.payload
-    return (event.case_id, event.region, event.municipality, p.reference, p.language, p.requester_role, p.topic,
-            p.child_age_group, p.contact_method, event.occurred_at, p.answer_due, end_of_day_utc(p.answer_due), "new",
-            p.personal.model_dump_json(), 1, event.occurred_at)
+    return (event.case_id, event.region, event.municipality, p.reference, p.language, p.requester_role,
+            p.child_age_group, p.contact_method, event.occurred_at, p.answer_due, end_of_day_utc(p.answer_due),
+            p.personal.model_dump_json(), event.occurred_at)
 
 
 def state_row(state: CaseState) -> tuple[object, ...]:
-    return (state.case_id, state.model_dump_json(), state.status, state.version, state.topic, state.urgency,
+    return (state.model_dump_json(), state.status, state.version, state.topic, state.urgency,
             state.child_welfare_concern, state.assignee_kind, state.assignee_id, state.team_id,
             state.first_response_at, state.closed_at, state.outcome)
 
 
 def timeline_row(event: EventBase) -> tuple[object, ...]:
     """Every event of a case goes on its timeline: plain data, and its sealed part kept sealed."""
-    payload = event.model_dump(mode="json")["payload"]
     sealed_field = SEALED_FIELDS.get(event.type)
-    sealed = payload.pop(sealed_field, None) if sealed_field else None
-    return (event.event_id, event.case_id, event.occurred_at, event.type, event.actor, orjson.dumps(payload).decode(),
-            orjson.dumps(sealed).decode() if sealed is not None else None)
+    payload: BaseModel = event.payload  # type: ignore[attr-defined]  # each event type declares its own
+    sealed = getattr(payload, sealed_field, None) if sealed_field else None
+    data = payload.model_dump_json(exclude={sealed_field} if sealed_field else None)
+    return (event.event_id, event.case_id, event.occurred_at, event.type, event.actor, data,
+            sealed.model_dump_json() if isinstance(sealed, BaseModel) else None)
 
 
 async def apply_events(conn: Conn, events: list[EventBase]) -> None:
@@ -103,16 +116,15 @@ async def apply_events(conn: Conn, events: list[EventBase]) -> None:
     and goes on the timeline. An erasure also drops the key and scrubs the sealed copies, after
     this batch's timeline rows are in, so that none escapes.
     """
-    started = {e.case_id for e in events if isinstance(e, RequestSubmitted)}
-    known = list({e.case_id for e in events} - started)
+    started = {e.case_id: e for e in events if isinstance(e, RequestSubmitted)}
+    known = list({e.case_id for e in events} - started.keys())
     states: dict[uuid.UUID, CaseState] = {}
     if known:
         rows = await conn.fetch("SELECT case_id, state FROM cases WHERE case_id = ANY($1::uuid[]) FOR UPDATE", known)
         states = {r["case_id"]: CaseState.model_validate_json(r["state"]) for r in rows if r["state"] is not None}
-    new_cases, timeline, erased = [], [], []
+    timeline, erased = [], []
     for event in events:
         if isinstance(event, RequestSubmitted):
-            new_cases.append(case_row(event))
             states[event.case_id] = initial_state(event)
         elif event.case_id in states:
             states[event.case_id] = evolve(states[event.case_id], event)
@@ -121,11 +133,13 @@ async def apply_events(conn: Conn, events: list[EventBase]) -> None:
         timeline.append(timeline_row(event))
         if event.type == "personal_data.erased":
             erased.append(event.case_id)
-    if new_cases:
-        await conn.executemany(INSERT_CASE, new_cases)
-    touched = {e.case_id for e in events}
-    await conn.executemany(STORE_STATE, [state_row(states[case_id]) for case_id in touched])
-    await conn.executemany(INSERT_TIMELINE, timeline)
+    if started:
+        rows_new = [(*case_row(e), *state_row(states[case_id])) for case_id, e in started.items()]
+        await conn.execute(INSERT_CASES, *as_columns(rows_new, len(_NEW_CASE)))
+    if known:
+        rows_known = [(case_id, *state_row(states[case_id])) for case_id in known]
+        await conn.execute(STORE_STATES, *as_columns(rows_known, len(_STATE)))
+    await conn.execute(INSERT_TIMELINE, *as_columns(timeline, len(TIMELINE_COLUMNS)))
     if erased:
         await conn.execute("DELETE FROM case_keys WHERE case_id = ANY($1::uuid[])", erased)
         await conn.execute("UPDATE cases SET personal = NULL WHERE case_id = ANY($1::uuid[])", erased)
