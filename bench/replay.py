@@ -4,30 +4,33 @@ The stream is a region's demo years (``deploy.demo``: the same distributions of 
 steps and outcomes as ``make run``), made with routing's own ``decide``/``evolve``. Planning and
 sealing a case takes a while, so a base of planned cases is encoded once and copied under fresh
 case and event ids until the stream holds ``count`` events. The baseline is the raw aiokafka
-consume rate of the same topic in the same run: every record fetched, nothing decoded.
+consume rate of the same topic in the same run: every record fetched, nothing decoded. Both the
+rebuilds (``python -m services.<svc> rebuild --no-swap``, the operators' command) and the baseline
+run in fresh processes of their own, so neither carries the generator's objects.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
+import os
 import random
+import subprocess
+import sys
 import time
 import uuid
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from deploy.demo.events import year_of_events
 from deploy.demo.model import plan_year
-from services.reporting.projection import projection as reporting_projection
-from services.reporting.settings import ReportingSettings
-from services.routing.projection import projection as routing_projection
-from services.routing.settings import RoutingSettings
 from shared.codec import encode
-from shared.rebuild import rebuild, topic_partitions
+from shared.rebuild import topic_partitions
 from shared.regions import load_regions
-from shared.runtime import ServiceRuntime
 from shared.settings import ROOT
 from shared.topics import cases_topic
 
@@ -122,26 +125,40 @@ async def raw_consume(bootstrap: str, topic: str) -> tuple[int, float]:
         await reader.stop()
 
 
-async def replay(service: str, dsn: str, bootstrap: str) -> tuple[int, float]:
-    settings = (RoutingSettings if service == "routing" else ReportingSettings)(
-        database_url=dsn, kafka_bootstrap=bootstrap, topic_prefix=PREFIX, db_schema=f"{service}_replay",
-        regions=[REGION])
-    runtime = ServiceRuntime(settings)
-    projection = routing_projection(runtime) if service == "routing" else reporting_projection(runtime)
-    result = await rebuild(dsn=dsn, service_schema=settings.db_schema, projection_schema=runtime.projection_schema,
-                           bootstrap=bootstrap, topics=runtime.projection_topics(projection), projection=projection,
-                           swap=False)
-    return result.records, result.seconds
+def in_own_process(argv: list[str], env: dict[str, str]) -> dict[str, Any]:
+    """Run a command in a fresh Python process (as an operator would) and read the JSON line it prints last."""
+    done = subprocess.run([sys.executable, *argv], env={**os.environ, **env}, cwd=ROOT, capture_output=True,
+                          text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv)} failed: {done.stderr.strip()[-2000:]}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def rebuild(service: str, dsn: str, bootstrap: str) -> tuple[int, float]:
+    """``python -m services.<service> rebuild --no-swap``, the operators' command, timed by itself."""
+    result = in_own_process(["-m", f"services.{service}", "rebuild", "--no-swap"], {
+        "APUA_DATABASE_URL": dsn, "APUA_KAFKA_BOOTSTRAP": bootstrap, "APUA_TOPIC_PREFIX": PREFIX,
+        "APUA_DB_SCHEMA": f"{service}_replay", "APUA_REGIONS": REGION, "APUA_LOG_LEVEL": "WARNING"})
+    return int(result["records"]), float(result["seconds"])
 
 
 async def run(dsn: str, bootstrap: str, *, count: int, base_cases: int = 20000) -> Replay:
     base = base_stream(base_cases)
+    cases = round(count * len({k for k, *_ in base}) / len(base))
     topic = cases_topic(PREFIX, REGION)
     produced_s = await produce(bootstrap, topic, copies(base, count))
-    raw_count, raw_s = await raw_consume(bootstrap, topic)
+    del base
+    raw = in_own_process(["-m", "bench.replay", "raw", bootstrap, topic], {})
+    raw_count, raw_s = int(raw["records"]), float(raw["seconds"])
     assert raw_count == count, (raw_count, count)
-    routing_count, routing_s = await replay("routing", dsn, bootstrap)
-    reporting_count, reporting_s = await replay("reporting", dsn, bootstrap)
+    routing_count, routing_s = rebuild("routing", dsn, bootstrap)
+    reporting_count, reporting_s = rebuild("reporting", dsn, bootstrap)
     assert routing_count == reporting_count == count, (routing_count, reporting_count, count)
-    return Replay(events=count, cases=round(count * len({k for k, *_ in base}) / len(base)), produced_s=produced_s,
-                  raw_per_s=raw_count / raw_s, routing_per_s=count / routing_s, reporting_per_s=count / reporting_s)
+    return Replay(events=count, cases=cases, produced_s=produced_s, raw_per_s=raw_count / raw_s,
+                  routing_per_s=count / routing_s, reporting_per_s=count / reporting_s)
+
+
+if __name__ == "__main__":  # python -m bench.replay raw BOOTSTRAP TOPIC: the baseline, in a process of its own
+    records, seconds = asyncio.run(raw_consume(sys.argv[2], sys.argv[3]))
+    print(json.dumps({"records": records, "seconds": seconds}))  # noqa: T201
