@@ -71,7 +71,8 @@ class ServiceRuntime:
     async def open_pool(self, own_migrations: list[str], projection: Projection | None = None) -> asyncpg.Pool:
         s = self.settings
         schemas = [self.projection_schema, s.db_schema] if projection else [s.db_schema]
-        self.pool = await create_pool(s.database_url, schemas, max_size=s.db_pool_max, timeout=s.db_timeout_s)
+        self.pool = await create_pool(s.database_url, schemas, max_size=s.db_pool_max, timeout=s.db_timeout_s,
+                                      work_mem=s.db_work_mem or None)
         if own_migrations:
             await migrate(self.pool, s.db_schema, own_migrations)
         if projection is not None:

@@ -35,6 +35,8 @@ class ServiceSettings(BaseSettings):
     db_schema: str = ""
     db_pool_max: int = Field(default=10, ge=1)
     db_timeout_s: float = 5.0
+    # PostgreSQL's work_mem for this service's connections; empty: the server's own.
+    db_work_mem: str = ""
 
     regions_dir: Path = ROOT / "deploy" / "regions"
     # Region ids served, comma-separated in the environment; empty means every configured region.

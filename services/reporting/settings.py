@@ -14,6 +14,8 @@ DEVELOPMENT_STATISTICS_KEY = "pyyda-apua-development-only-statistics-key"
 class ReportingSettings(ServiceSettings):
     service: str = "reporting"
     port: int = Field(default=8040, validation_alias="APUA_REPORTING_PORT")
+    # The dashboards group a region's cells and sort its response times (medians) in memory.
+    db_work_mem: str = "64MB"
     # Where staff sign in (routing's public address): reporting sends them there for a pass.
     staff_url: str = "http://127.0.0.1:8020"
     staff_pass_secret: str = DEVELOPMENT_PASS_SECRET
