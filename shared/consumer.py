@@ -58,6 +58,10 @@ class Projection:
     # Applies a partition's batch of new events (in order, duplicates removed) at once: a few statements
     # for the whole batch instead of a few per event. Without it, each event goes to its handler.
     batch_handler: BatchHandler | None = None
+    # A rebuild may apply its batches more cheaply and finish with statements of its own: reporting fills
+    # its rollup once from the rebuilt facts instead of keeping it up to date batch by batch.
+    replay_batch_handler: BatchHandler | None = None
+    after_replay: tuple[str, ...] = ()
 
 
 def one_at_a_time(batch: BatchHandler) -> EventHandler:
@@ -284,9 +288,9 @@ class ProjectionConsumer:
                         consumer.seek(tp, stored)
                     return
             applied = 0
-            if not careful and self.projection.batch_handler is not None \
-                    and tp.topic not in self.projection.record_handlers:
-                applied = await self._apply_batched(conn, records, self.projection.batch_handler)
+            batch = (self.projection.replay_batch_handler if self.replaying else None) or self.projection.batch_handler
+            if not careful and batch is not None and tp.topic not in self.projection.record_handlers:
+                applied = await self._apply_batched(conn, records, batch)
             else:
                 for record in records:
                     if careful:

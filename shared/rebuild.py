@@ -129,11 +129,14 @@ async def rebuild(*, dsn: str, service_schema: str, projection_schema: str, boot
         await admin.execute(f"DROP SCHEMA IF EXISTS {target} CASCADE")
     finally:
         await admin.close()
-    pool = await create_pool(dsn, [target, service_schema], max_size=4)
+    pool = await create_pool(dsn, [target, service_schema], max_size=4, work_mem="64MB")  # for after_replay
     try:
         await migrate(pool, target, projection.migrations)
         with fewer_collections():
             records, applied = await replay_into(pool, bootstrap=bootstrap, topics=topics, projection=projection)
+        async with pool.acquire() as conn, conn.transaction():
+            for statement in projection.after_replay:
+                await conn.execute(statement)
     finally:
         await pool.close()
     if swap:
