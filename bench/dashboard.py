@@ -2,7 +2,8 @@
 
 Reporting's ``case_facts`` are first made by the replay benchmark's rebuild (a demo region-year
 of events, as reporting's projection makes them), then scaled: the rows are copied under fresh
-case ids until the table holds ``cases`` rows, and analysed. Each table of each dashboard page is
+case ids until the table holds ``cases`` rows; the rollup (``fact_cells``) is made from them and
+both are analysed. Each table of each dashboard page is
 then built by the same code the pages use (``services.reporting.tables``), for the whole region
 and its last twelve months, ``repeats`` times; the figure is the 95th percentile per table and
 per page (all of a page's tables, one after another, as a page load does).
@@ -16,6 +17,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
 
+from services.reporting import cells
+from services.reporting.settings import ReportingSettings
 from services.reporting.tables import PAGES, TABLES, Filters
 from shared.db import create_pool
 from shared.regions import load_regions
@@ -51,7 +54,11 @@ async def scale(dsn: str, source_schema: str, cases: int) -> int:
             await conn.execute(f"INSERT INTO {SCHEMA}.case_facts ({', '.join(columns)})"
                                f" SELECT {chosen} FROM {source_schema}.case_facts LIMIT {cases - have}")
             have = int(await conn.fetchval(f"SELECT count(*) FROM {SCHEMA}.case_facts"))
+        # The rollup the dashboards read, made from the scaled facts as a migration would make it.
+        await conn.execute(f"CREATE TABLE {SCHEMA}.fact_cells (LIKE {source_schema}.fact_cells INCLUDING ALL)")
+        await conn.execute(f"SET search_path TO {SCHEMA}; {cells.FILL}")
         await conn.execute(f"VACUUM ANALYZE {SCHEMA}.case_facts")
+        await conn.execute(f"VACUUM ANALYZE {SCHEMA}.fact_cells")
         return have
     finally:
         await conn.close()
@@ -67,7 +74,7 @@ async def run(dsn: str, source_schema: str, *, cases: int = 1_000_000, repeats: 
     region = next(r for r in load_regions(ROOT / "deploy" / "regions") if r.id == "varsinais-suomi")
     filters = Filters(region=region, municipalities=(), since=UNTIL - timedelta(days=364), until=UNTIL,
                       now=datetime(2026, 11, 2, 12, tzinfo=UTC))
-    pool = await create_pool(dsn, [SCHEMA], max_size=2)
+    pool = await create_pool(dsn, [SCHEMA], max_size=2, work_mem=ReportingSettings.model_fields["db_work_mem"].default)
     tables: dict[str, list[float]] = {name: [] for name in TABLES}
     pages: dict[str, list[float]] = {name: [] for name in PAGES}
     try:

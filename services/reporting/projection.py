@@ -18,11 +18,12 @@ from typing import Any
 from aiokafka import ConsumerRecord
 from pydantic import ValidationError
 
+from services.reporting import cells
 from services.reporting.privacy import record_key
 from services.reporting.settings import ReportingSettings
 from shared.businessdays import HELSINKI, business_hours_between, end_of_day_utc, is_business_day
 from shared.consumer import TRACKING_DDL, BatchHandler, EventHandler, PoisonRecord, Projection, one_at_a_time
-from shared.db import Conn
+from shared.db import Conn, as_columns, from_arrays
 from shared.events import (
     EVENT_TYPES,
     CaseAssigned,
@@ -92,7 +93,8 @@ MIGRATIONS = [
         role text NOT NULL,
         active boolean NOT NULL
     );
-    """
+    """,
+    cells.DDL + ";\n" + cells.FILL,
 ]
 
 
@@ -131,21 +133,38 @@ def first_response(received_at: datetime, at: datetime) -> dict[str, float]:
 
 
 FACT_COLUMNS = (
-    "case_id", "record_key", "region", "municipality", "received_at", "local_date", "week", "month", "local_hour",
-    "weekday", "time_of_contact", "language", "requester_role", "child_age_group", "contact_method", "anonymous",
-    "topic_family", "topic", "answer_due", "due_at",
+    ("case_id", "uuid"), ("record_key", "int"), ("region", "text"), ("municipality", "text"),
+    ("received_at", "timestamptz"), ("local_date", "date"), ("week", "date"), ("month", "date"),
+    ("local_hour", "smallint"), ("weekday", "smallint"), ("time_of_contact", "text"), ("language", "text"),
+    ("requester_role", "text"), ("child_age_group", "text"), ("contact_method", "text"), ("anonymous", "bool"),
+    ("topic_family", "text"), ("topic", "text"), ("answer_due", "date"), ("due_at", "timestamptz"),
 )
-
-
 # What later events change; everything else is set once, by the request.
-CHANGING = ("topic_triage", "topic", "urgency", "child_welfare_concern", "child_welfare_notified", "team_id",
-            "first_response_at", "first_response_kind", "response_team", "response_business_hours",
-            "response_calendar_hours", "handoffs", "referrals", "referred_service", "referred_kind", "outcome",
-            "closed_at", "reopened", "feedback")
-INSERT_FACTS = (f"INSERT INTO case_facts ({', '.join(FACT_COLUMNS)}) VALUES"
-                f" ({', '.join(f'${i}' for i in range(1, len(FACT_COLUMNS) + 1))}) ON CONFLICT (case_id) DO NOTHING")
-UPDATE_FACTS = (f"UPDATE case_facts SET {', '.join(f'{c} = ${i}' for i, c in enumerate(CHANGING, start=2))}"
-                " WHERE case_id = $1")
+CHANGING = (
+    ("topic_triage", "text"), ("topic", "text"), ("urgency", "text"), ("child_welfare_concern", "bool"),
+    ("child_welfare_notified", "bool"), ("team_id", "text"), ("first_response_at", "timestamptz"),
+    ("first_response_kind", "text"), ("response_team", "text"), ("response_business_hours", "real"),
+    ("response_calendar_hours", "real"), ("handoffs", "int"), ("referrals", "int"), ("referred_service", "text"),
+    ("referred_kind", "text"), ("outcome", "text"), ("closed_at", "timestamptz"), ("reopened", "int"),
+    ("feedback", "smallint"),
+)
+_CHANGED = (("case_id", "uuid"), *CHANGING)
+# A batch's facts, one array per column, and from the rows written the rollup's cells (see cells.py): within
+# one statement ``old`` still sees the facts as they were before ``upd`` changed them.
+INSERT_FACTS = (f"WITH ins AS (INSERT INTO case_facts ({', '.join(c for c, _ in FACT_COLUMNS)})"
+                f" {from_arrays(FACT_COLUMNS)} ON CONFLICT (case_id) DO NOTHING RETURNING *) "
+                + cells.add_cells("SELECT 1 AS sign, * FROM ins"))
+UPDATE_FACTS = ("WITH old AS (SELECT * FROM case_facts WHERE case_id = ANY($1::uuid[])),"
+                f" upd AS (UPDATE case_facts f SET {', '.join(f'{c} = u.{c}' for c, _ in CHANGING)}"
+                f" FROM ({from_arrays(_CHANGED)}) u WHERE f.case_id = u.case_id RETURNING f.*) "
+                + cells.add_cells("SELECT -1 AS sign, * FROM old UNION ALL SELECT 1, * FROM upd"))
+# A rebuild writes the facts alone, row by row (less work for this process than arrays), and fills the
+# rollup once at the end.
+INSERT_FACT = (f"INSERT INTO case_facts ({', '.join(c for c, _ in FACT_COLUMNS)}) VALUES"
+               f" ({', '.join(f'${i}' for i in range(1, len(FACT_COLUMNS) + 1))}) ON CONFLICT (case_id) DO NOTHING")
+UPDATE_FACT = (f"UPDATE case_facts SET {', '.join(f'{c} = ${i}' for i, (c, _) in enumerate(CHANGING, start=2))}"
+               " WHERE case_id = $1")
+CHANGING_NAMES = tuple(c for c, _ in CHANGING)
 
 
 def _responded(facts: dict[str, Any], at: datetime, kind: str) -> None:
@@ -188,25 +207,37 @@ def evolve_facts(facts: dict[str, Any], event: EventBase) -> None:
         facts.update(child_welfare_notified=True)
 
 
-def batch_handler(secret: bytes) -> BatchHandler:
+def batch_handler(secret: bytes, *, with_cells: bool = True) -> BatchHandler:
+    """The projection's batch handler; ``with_cells=False`` (a rebuild, which fills the rollup once at the end)
+    writes the facts alone."""
+    async def write(conn: Conn, statement: str, row_by_row: str, rows: list[tuple[object, ...]]) -> None:
+        if with_cells:
+            await conn.execute(statement, *as_columns(rows, len(rows[0])))
+        else:
+            await conn.executemany(row_by_row, rows)
+
     async def apply_events(conn: Conn, events: list[EventBase]) -> None:
         """New requests are inserted; then each case's facts are read once, evolved in memory and written once."""
         new = [facts_of_request(e, secret) for e in events if isinstance(e, RequestSubmitted)]
         if new:
-            await conn.executemany(INSERT_FACTS, [tuple(f[c] for c in FACT_COLUMNS) for f in new])
+            await write(conn, INSERT_FACTS, INSERT_FACT, [tuple(f[c] for c, _ in FACT_COLUMNS) for f in new])
         later = [e for e in events if not isinstance(e, RequestSubmitted)]
         if not later:
             return
-        rows = await conn.fetch(f"SELECT case_id, received_at, topic_family, {', '.join(CHANGING)} FROM case_facts"
-                                " WHERE case_id = ANY($1::uuid[]) FOR UPDATE", list({e.case_id for e in later}))
+        rows = await conn.fetch(f"SELECT case_id, received_at, topic_family, {', '.join(CHANGING_NAMES)}"
+                                " FROM case_facts WHERE case_id = ANY($1::uuid[]) FOR UPDATE",
+                                list({e.case_id for e in later}))
         facts = {r["case_id"]: dict(r) for r in rows}  # a case this projection never saw arrive has none
         before = {case_id: dict(f) for case_id, f in facts.items()}
         for event in later:
             if event.case_id in facts:
                 evolve_facts(facts[event.case_id], event)
-        changed = [f for case_id, f in facts.items() if f != before[case_id]]
+        changed = [(f["case_id"], *(f[c] for c in CHANGING_NAMES)) for case_id, f in facts.items()
+                   if f != before[case_id]]
         if changed:
-            await conn.executemany(UPDATE_FACTS, [(f["case_id"], *(f[c] for c in CHANGING)) for f in changed])
+            await write(conn, UPDATE_FACTS, UPDATE_FACT, changed)
+            if with_cells:
+                await conn.execute(cells.DROP_EMPTY)
     return apply_events
 
 
@@ -235,7 +266,8 @@ async def on_staff_record(conn: Conn, record: ConsumerRecord[bytes, bytes]) -> N
 def projection(runtime: ServiceRuntime) -> Projection:
     settings = runtime.settings
     secret = settings.statistics_key if isinstance(settings, ReportingSettings) else ""
-    return Projection(name="reporting", migrations=MIGRATIONS, tables=["case_facts", "staff_accounts"],
+    return Projection(name="reporting", migrations=MIGRATIONS, tables=["case_facts", "fact_cells", "staff_accounts"],
                       event_handlers=handlers(secret.encode()), batch_handler=batch_handler(secret.encode()),
+                      replay_batch_handler=batch_handler(secret.encode(), with_cells=False), after_replay=cells.REFILL,
                       record_handlers={t: on_staff_record for t in runtime.staff_topics()})
 

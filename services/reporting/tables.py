@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 import asyncpg
 
+from services.reporting import cells
 from services.reporting.i18n import t
 from services.reporting.privacy import Count, enough, per_thousand, protect, share
 from shared.db import Conn
@@ -25,7 +26,6 @@ OUTCOMES: tuple[str, ...] = Outcome.__args__  # type: ignore[attr-defined]
 ROLES: tuple[str, ...] = RequesterRole.__args__  # type: ignore[attr-defined]
 TIMES = ("office", "evening", "night", "weekend", "holiday")
 METHODS = ("phone", "sms", "email", "anonymous")
-AFTER_HOURS = ("evening", "night", "weekend", "holiday")
 
 Kind = Literal["label", "count", "percent", "rate", "hours", "score", "number"]
 Cell = int | float | str | None
@@ -40,8 +40,8 @@ class Filters:
     topic: str | None = None
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
-    def where(self, first: int = 1) -> tuple[str, list[Any]]:
-        """The SQL condition and its arguments, numbered from ``$first``."""
+    def where(self, first: int = 1, *, topic: bool = True) -> tuple[str, list[Any]]:
+        """The SQL condition on the facts (or the cells: without ``topic``) and its arguments, from ``$first``."""
         n = first
         parts = [f"region = ${n}", f"local_date >= ${n + 1}", f"local_date <= ${n + 2}"]
         args: list[Any] = [self.region.id, self.since, self.until]
@@ -50,7 +50,7 @@ class Filters:
             parts.append(f"municipality = ANY(${n}::text[])")
             args.append(list(self.municipalities))
             n += 1
-        if self.topic:
+        if self.topic and topic:
             parts.append(f"topic = ${n}")
             args.append(self.topic)
         return " AND ".join(parts), args
@@ -123,26 +123,48 @@ def table(table_id: str, *pages: str) -> Callable[[Builder], Builder]:
     return register
 
 
-async def groups(conn: Conn | asyncpg.Pool, filters: Filters, key: str, *, extra: str = "") -> dict[Any, Group]:
-    where, args = filters.where()
-    rows = await conn.fetch(f"SELECT {key} AS k, count(*) AS n, coalesce(sum(record_key), 0) AS keys"
-                            f" FROM case_facts WHERE {where}{extra} GROUP BY 1", *args)
-    return {r["k"]: Group(int(r["n"]), int(r["keys"])) for r in rows}
+# What a table can group the cells by: the dimension's own value, or the day's or municipality's.
+BY = {"value": "c.value", "month": "date_trunc('month', c.local_date)::date",
+      "week": "date_trunc('week', c.local_date)::date", "weekday": "extract(isodow FROM c.local_date)::int",
+      "municipality": "c.municipality", "true": "true"}
 
 
-async def tally(conn: Conn | asyncpg.Pool, filters: Filters, key: str,
+def _cells(f: Filters, dims: Sequence[str]) -> tuple[str, str, list[Any]]:
+    """FROM and WHERE for the rollup's cells of ``dims`` under the filters (see cells.py). With a topic, the
+    cells are made on the fly from that topic's facts, by the same definitions."""
+    if f.topic:
+        where, args = f.where()
+        return f"({cells.cells_of(f'SELECT 1 AS sign, * FROM case_facts WHERE {where}', dims)}) c", "true", args
+    where, args = f.where(topic=False)
+    return "fact_cells c", f"{where} AND c.dim = ANY(${len(args) + 1}::text[])", [*args, list(dims)]
+
+
+async def counts(conn: Conn | asyncpg.Pool, f: Filters, dim: str, by: Sequence[str] = ("value",)) -> dict[Any, Group]:
+    """The cases in each group of ``dim``, grouped by ``by`` (one key, or a tuple of keys)."""
+    source, where, args = _cells(f, [dim])
+    keys = ", ".join(f"{BY[b]} AS k{i}" for i, b in enumerate(by))
+    rows = await conn.fetch(f"SELECT {keys}, sum(c.n) AS n, sum(c.keys) AS keys FROM {source} WHERE {where}"
+                            f" GROUP BY {', '.join(str(i + 1) for i in range(len(by)))}", *args)
+
+    def key(r: asyncpg.Record) -> Any:
+        parts = [cells.parse(dim, r[f"k{i}"]) if b == "value" else r[f"k{i}"] for i, b in enumerate(by)]
+        return parts[0] if len(parts) == 1 else tuple(parts)
+
+    return {key(r): Group(int(r["n"]), int(r["keys"])) for r in rows}
+
+
+async def tally(conn: Conn | asyncpg.Pool, f: Filters, by: str,
                 conditions: dict[str, str]) -> dict[Any, dict[str, Group]]:
-    """Per ``key``: the whole group (``"all"``) and each named condition's part of it, in one query."""
-    where, args = filters.where()
-    columns = ["count(*) AS n", "coalesce(sum(record_key), 0) AS k"]
-    for i, condition in enumerate(conditions.values()):
-        columns += [f"count(*) FILTER (WHERE {condition}) AS n{i}",
-                    f"coalesce(sum(record_key) FILTER (WHERE {condition}), 0) AS k{i}"]
-    rows = await conn.fetch(f"SELECT {key} AS g, {', '.join(columns)} FROM case_facts WHERE {where} GROUP BY 1",
-                            *args)
-    return {r["g"]: {"all": Group(int(r["n"]), int(r["k"])),
-                     **{name: Group(int(r[f"n{i}"]), int(r[f"k{i}"])) for i, name in enumerate(conditions)}}
-            for r in rows}
+    """Per ``by``: the whole group (``"all"``) and the part of it for which each named condition (a dimension
+    in cells.py) holds, in one query."""
+    names = {dim: name for name, dim in conditions.items()}
+    source, where, args = _cells(f, ["all", *conditions.values()])
+    rows = await conn.fetch(f"SELECT {BY[by]} AS k, c.dim, sum(c.n) AS n, sum(c.keys) AS keys FROM {source}"
+                            f" WHERE {where} GROUP BY 1, 2", *args)
+    found: dict[Any, dict[str, Group]] = {}
+    for r in rows:
+        found.setdefault(r["k"], {})[names.get(r["dim"], "all")] = Group(int(r["n"]), int(r["keys"]))
+    return found
 
 
 def summed(parts: Any) -> Group:
@@ -151,7 +173,7 @@ def summed(parts: Any) -> Group:
     return Group(sum(g.n for g in parts), sum(g.keys for g in parts))
 
 
-SHARES = {"anonymous": "anonymous", "after": f"time_of_contact IN ({', '.join(repr(k) for k in AFTER_HOURS)})"}
+SHARES = {"anonymous": "anonymous", "after": "after_hours"}
 
 
 def months(filters: Filters) -> list[date]:
@@ -205,11 +227,12 @@ def count_columns(*keys: str, lang: str) -> tuple[Column, ...]:
 
 @table("key_figures", "overview", "report")
 async def key_figures(conn: Conn, f: Filters, lang: str) -> Table:
-    where, args = f.where()
-    found = (await tally(conn, f, "true", {**SHARES, "feedback": "feedback IS NOT NULL"})).get(True, {})
-    total, anonymous, after, feedback = (found.get(k, Group()) for k in ("all", "anonymous", "after", "feedback"))
+    found = (await tally(conn, f, "true", SHARES)).get(True, {})
+    total, anonymous, after = (found.get(k, Group()) for k in ("all", "anonymous", "after"))
     response = _response_cells((await _response_rows(conn, f, "true")).get(True))
-    mean = await conn.fetchval(f"SELECT avg(feedback) FROM case_facts WHERE {where} AND feedback IS NOT NULL", *args)
+    scores = await counts(conn, f, "feedback")
+    feedback = summed(scores.values())
+    mean = sum(score * g.n for score, g in scores.items()) / feedback.n if feedback.n else None
     rows: list[list[Cell]] = [
         [t("fig_contacts", lang), total.count, None],
         [t("fig_per_1000", lang), per_thousand(total.count, f.children), None],
@@ -217,8 +240,7 @@ async def key_figures(conn: Conn, f: Filters, lang: str) -> Table:
         [t("fig_after_hours", lang), after.count, share(after.count, total.count)],
         [t("fig_in_time", lang), response[2], response[4]],
         [t("fig_median_business", lang), response[5], None],
-        [t("fig_feedback_mean", lang), round(float(mean), 1) if mean is not None and enough(feedback.n) else None,
-         None],
+        [t("fig_feedback_mean", lang), round(mean, 1) if mean is not None and enough(feedback.n) else None, None],
     ]
     return Table("key_figures", t("tbl_key_figures", lang),
                  (Column("figure", t("col_figure", lang), "label"), Column("value", t("col_value", lang), "number"),
@@ -243,7 +265,7 @@ async def per_month(conn: Conn, f: Filters, lang: str) -> Table:
 
 @table("per_week", "overview")
 async def per_week(conn: Conn, f: Filters, lang: str) -> Table:
-    total = await groups(conn, f, "week")
+    total = await counts(conn, f, "all", by=("week",))
     rows: list[list[Cell]] = [[week_label(w), total.get(w, Group()).count] for w in weeks(f)]
     return Table("per_week", t("tbl_per_week", lang),
                  (Column("week", t("col_week", lang), "label"), Column("contacts", t("col_contacts", lang), "count")),
@@ -297,31 +319,31 @@ def _distribution(table_id: str, title: str, label: str, keys: Sequence[Any], na
 @table("by_time", "overview")
 async def by_time(conn: Conn, f: Filters, lang: str) -> Table:
     return _distribution("by_time", t("tbl_by_time", lang), t("col_time", lang), TIMES,
-                         lambda k: t("time_" + k, lang), await groups(conn, f, "time_of_contact"), lang)
+                         lambda k: t("time_" + k, lang), await counts(conn, f, "time"), lang)
 
 
 @table("by_hour", "overview")
 async def by_hour(conn: Conn, f: Filters, lang: str) -> Table:
     return _distribution("by_hour", t("tbl_by_hour", lang), t("col_hour", lang), range(24),
-                         lambda h: f"{h:02d}–{(h + 1) % 24:02d}", await groups(conn, f, "local_hour"), lang)
+                         lambda h: f"{h:02d}–{(h + 1) % 24:02d}", await counts(conn, f, "hour"), lang)
 
 
 @table("by_weekday", "overview")
 async def by_weekday(conn: Conn, f: Filters, lang: str) -> Table:
     return _distribution("by_weekday", t("tbl_by_weekday", lang), t("col_weekday", lang), range(1, 8),
-                         lambda d: t(f"weekday_{d}", lang), await groups(conn, f, "weekday"), lang)
+                         lambda d: t(f"weekday_{d}", lang), await counts(conn, f, "all", by=("weekday",)), lang)
 
 
 @table("by_role", "overview", "report")
 async def by_role(conn: Conn, f: Filters, lang: str) -> Table:
     return _distribution("by_role", t("tbl_by_role", lang), t("col_role", lang), ROLES,
-                         lambda r: t("role_" + r, lang), await groups(conn, f, "requester_role"), lang, chart=False)
+                         lambda r: t("role_" + r, lang), await counts(conn, f, "role"), lang, chart=False)
 
 
 @table("by_method", "overview", "report")
 async def by_method(conn: Conn, f: Filters, lang: str) -> Table:
     return _distribution("by_method", t("tbl_by_method", lang), t("col_method", lang), METHODS,
-                         lambda m: t("method_" + m, lang), await groups(conn, f, "contact_method"), lang, chart=False)
+                         lambda m: t("method_" + m, lang), await counts(conn, f, "method"), lang, chart=False)
 
 
 # ---------------------------------------------------------------- topics
@@ -333,9 +355,9 @@ def topic_name(topic: str | None, lang: str) -> str:
 
 @table("topics", "topics", "report")
 async def topics(conn: Conn, f: Filters, lang: str) -> Table:
-    family = await groups(conn, f, "topic_family")
-    triage = await groups(conn, f, "topic_triage", extra=" AND topic_triage IS NOT NULL")
-    effective, whole = _with_total(await groups(conn, f, "topic"))
+    family = await counts(conn, f, "topic_family")
+    triage = await counts(conn, f, "topic_triage")
+    effective, whole = _with_total(await counts(conn, f, "topic"))
     rows: list[list[Cell]] = []
     for key in (*TOPICS, None):
         n = effective.get(key, Group()).count
@@ -353,8 +375,8 @@ async def topics(conn: Conn, f: Filters, lang: str) -> Table:
 
 @table("topics_by_month", "topics")
 async def topics_by_month(conn: Conn, f: Filters, lang: str) -> Table:
-    found = await groups(conn, f, "(month, coalesce(topic, 'none'))")
-    found = {(k[0], k[1]): g for k, g in found.items()}
+    by_month = await counts(conn, f, "topic", by=("month", "value"))
+    found = {(month, topic or "none"): g for (month, topic), g in by_month.items()}
     keys = [*TOPICS, "none"]
     rows: list[list[Cell]] = [[month_label(m, lang), *(found.get((m, k), Group()).count for k in keys)]
                               for m in months(f)]
@@ -367,23 +389,37 @@ async def topics_by_month(conn: Conn, f: Filters, lang: str) -> Table:
 # ---------------------------------------------------------------- response times
 
 
-async def _response_rows(conn: Conn, f: Filters, key: str) -> dict[Any, dict[str, Any]]:
+# The facts' own column for what the cells group responses by.
+FACT_BY = {"true": "true", "municipality": "municipality", "month": "month", "team": "coalesce(response_team, team_id)"}
+
+
+async def _response_rows(conn: Conn, f: Filters, by: str) -> dict[Any, dict[str, Any]]:
+    """Per ``by``: contacts, answered, in time and late (the cells), late though not yet answered, and the
+    medians (the facts: a median needs every value, and few cases wait unanswered past their day)."""
+    dim = "team" if by == "team" else "all"
+    source, where, args = _cells(f, [dim])
+    key = "c.value" if by == "team" else BY[by]
+    found: dict[Any, dict[str, Any]] = {}
+    for r in await conn.fetch(
+            f"SELECT {key} AS k, sum(c.n) AS n, sum(c.keys) AS keys, sum(c.answered_n) AS answered,"
+            " sum(c.answered_k) AS answered_keys, sum(c.met_n) AS met, sum(c.met_k) AS met_keys,"
+            f" sum(c.late_n) AS missed, sum(c.late_k) AS missed_keys FROM {source} WHERE {where} GROUP BY 1", *args):
+        found[cells.parse(dim, r["k"]) if by == "team" else r["k"]] = {
+            **{name: int(r[name]) for name in ("n", "keys", "answered", "answered_keys", "met", "met_keys", "missed",
+                                               "missed_keys")}, "median_business": None, "median_calendar": None}
     where, args = f.where()
-    now_arg = len(args) + 1
-    rows = await conn.fetch(
-        f"SELECT {key} AS k, count(*) AS n, coalesce(sum(record_key), 0) AS keys,"
-        " count(*) FILTER (WHERE first_response_at IS NOT NULL) AS answered,"
-        " coalesce(sum(record_key) FILTER (WHERE first_response_at IS NOT NULL), 0) AS answered_keys,"
-        " count(*) FILTER (WHERE first_response_at < due_at) AS met,"
-        " coalesce(sum(record_key) FILTER (WHERE first_response_at < due_at), 0) AS met_keys,"
-        f" count(*) FILTER (WHERE first_response_at >= due_at OR (first_response_at IS NULL AND due_at <= ${now_arg}))"
-        " AS missed,"
-        " coalesce(sum(record_key) FILTER (WHERE first_response_at >= due_at OR (first_response_at IS NULL"
-        f" AND due_at <= ${now_arg})), 0) AS missed_keys,"
-        " percentile_cont(0.5) WITHIN GROUP (ORDER BY response_business_hours) AS median_business,"
-        " percentile_cont(0.5) WITHIN GROUP (ORDER BY response_calendar_hours) AS median_calendar"
-        f" FROM case_facts WHERE {where} GROUP BY 1", *args, f.now)
-    return {r["k"]: dict(r) for r in rows}
+    for r in await conn.fetch(
+            f"SELECT {FACT_BY[by]} AS k, count(*) AS n, sum(record_key) AS keys FROM case_facts WHERE {where}"
+            f" AND first_response_at IS NULL AND due_at <= ${len(args) + 1} GROUP BY 1", *args, f.now):
+        row = found.setdefault(r["k"], {})
+        row["missed"], row["missed_keys"] = row.get("missed", 0) + r["n"], row.get("missed_keys", 0) + int(r["keys"])
+    for r in await conn.fetch(
+            f"SELECT {FACT_BY[by]} AS k,"
+            " percentile_cont(0.5) WITHIN GROUP (ORDER BY response_business_hours) AS median_business,"
+            " percentile_cont(0.5) WITHIN GROUP (ORDER BY response_calendar_hours) AS median_calendar"
+            f" FROM case_facts WHERE {where} AND first_response_at IS NOT NULL GROUP BY 1", *args):
+        found.setdefault(r["k"], {}).update(median_business=r["median_business"], median_calendar=r["median_calendar"])
+    return found
 
 
 def _response_cells(r: dict[str, Any] | None) -> list[Cell]:
@@ -419,7 +455,7 @@ async def response_by_municipality(conn: Conn, f: Filters, lang: str) -> Table:
 
 @table("response_by_team", "response")
 async def response_by_team(conn: Conn, f: Filters, lang: str) -> Table:
-    found = await _response_rows(conn, f, "coalesce(response_team, team_id)")
+    found = await _response_rows(conn, f, "team")
     team_ids: list[str | None] = [tm.id for tm in f.region.teams]
     team_ids += sorted(k for k in found if k is not None and k not in team_ids)
     team_ids.append(None)
@@ -443,7 +479,7 @@ async def response_by_month(conn: Conn, f: Filters, lang: str) -> Table:
 
 @table("outcomes", "outcomes", "report")
 async def outcomes(conn: Conn, f: Filters, lang: str) -> Table:
-    found = await groups(conn, f, "outcome", extra=" AND outcome IS NOT NULL")
+    found = await counts(conn, f, "outcome")
     closed = summed(found.values())
     table_ = _distribution("outcomes", t("tbl_outcomes", lang), t("col_outcome", lang), OUTCOMES,
                            lambda o: t("outcome_" + o, lang), found, lang)
@@ -454,10 +490,8 @@ async def outcomes(conn: Conn, f: Filters, lang: str) -> Table:
 
 @table("referrals", "outcomes", "report")
 async def referrals(conn: Conn, f: Filters, lang: str) -> Table:
-    found = await groups(conn, f, "(referred_kind, referred_service)",
-                         extra=" AND referred_service IS NOT NULL")
-    by_service = {k[1]: g for k, g in found.items()}
-    kinds = await groups(conn, f, "referred_kind", extra=" AND referred_service IS NOT NULL")
+    by_service = await counts(conn, f, "referral")
+    kinds = await counts(conn, f, "referral_kind")
     whole = summed(kinds.values())
     rows: list[list[Cell]] = []
     for kind in ("municipal", "county", "third_sector"):
@@ -477,8 +511,8 @@ async def referrals(conn: Conn, f: Filters, lang: str) -> Table:
 
 @table("follow_up", "outcomes", "report")
 async def follow_up(conn: Conn, f: Filters, lang: str) -> Table:
-    figures = {"fig_handed_off": "handoffs > 0", "fig_referred": "referrals > 0", "fig_reopened": "reopened > 0",
-               "fig_child_welfare": "child_welfare_notified", "fig_feedback_given": "feedback IS NOT NULL"}
+    figures = {"fig_handed_off": "handed_off", "fig_referred": "referred", "fig_reopened": "reopened",
+               "fig_child_welfare": "child_welfare_notified", "fig_feedback_given": "feedback_given"}
     found = (await tally(conn, f, "true", figures)).get(True, {})
     whole = found.get("all", Group())
     rows: list[list[Cell]] = []
@@ -494,7 +528,7 @@ async def follow_up(conn: Conn, f: Filters, lang: str) -> Table:
 
 @table("feedback", "outcomes", "report")
 async def feedback(conn: Conn, f: Filters, lang: str) -> Table:
-    found = await groups(conn, f, "feedback", extra=" AND feedback IS NOT NULL")
+    found = await counts(conn, f, "feedback")
     given = summed(found.values())
     rows: list[list[Cell]] = []
     for score in range(1, 6):

@@ -9,10 +9,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import asyncpg
 import httpx
 import pytest
 from openpyxl import load_workbook
 
+from services.reporting import cells
 from services.reporting.privacy import protect, record_key
 from services.reporting.projection import projection as reporting_projection
 from services.reporting.settings import DEVELOPMENT_STATISTICS_KEY
@@ -135,6 +137,18 @@ def row_of(table: dict[str, Any], label: str) -> list[Any]:
     return next(r for r in table["rows"] if r[0] == label)
 
 
+async def rollup_and_fresh_cells(dsn: str, schema: str) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The rollup as the projection kept it, and as the facts make it from nothing, in one order."""
+    conn = await asyncpg.connect(dsn, server_settings={"search_path": schema})
+    order = " ORDER BY region, dim, local_date, municipality, value"
+    try:
+        live = await conn.fetch("SELECT * FROM fact_cells" + order)
+        fresh = await conn.fetch(f"SELECT * FROM ({cells.cells_of('SELECT 1 AS sign, * FROM case_facts')}) c" + order)
+    finally:
+        await conn.close()
+    return [tuple(r) for r in live], [tuple(r) for r in fresh]
+
+
 PERIOD = {"region": REGION, "since": "2026-01-01", "until": "2026-12-31", "lang": "en"}
 
 
@@ -200,6 +214,14 @@ async def test_events_in_numbers_out_suppressed_everywhere_and_rebuild_equals_li
         assert guidance[column(team, "median_business")] == 2.0
         assert tables["by_time"]["rows"][3][1] == "<5"  # weekends
         assert row_of(tables["follow_up"], "Handed off to another worker")[1] == "<5"
+
+        # The cells the tables read are the cells the facts make afresh, after every change of the year; a topic
+        # filter (cells made on the fly from that topic's facts) counts what the unfiltered table gives the topic.
+        live, fresh = await rollup_and_fresh_cells(postgres.dsn, reporting_app.state.runtime.projection_schema)
+        assert live == fresh and len(live) > 50
+        coping = (await reporting.get("/api/v1/tables/key_figures", params={**PERIOD, "topic": "parent_coping"})).json()
+        assert coping["rows"][0][1] == row_of(topics, "A parent's coping")[column(topics, "contacts")] == expected(
+            events, lambda e: e.payload.topic == "parent_coping")  # nobody triaged these to another topic
 
         # Filter down to Aura: every count on every table is hidden.
         aura = {**PERIOD, "municipality": "aura"}
