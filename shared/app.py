@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 
 from shared.consumer import Projection
 from shared.http import BodyLimit, SecurityHeaders, install_error_handlers
+from shared.metrics import HttpMetrics
 from shared.regions import Regions
 from shared.runtime import ServiceRuntime, health_router
 from shared.settings import ServiceSettings
@@ -72,6 +73,7 @@ def create_service_app(
     app.state.runtime = runtime
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     app.add_middleware(SecurityHeaders, form_targets=form_targets)
+    app.add_middleware(HttpMetrics, metrics=runtime.metrics)
     install_error_handlers(app)
     app.include_router(health_router(runtime))
     for router in routers:

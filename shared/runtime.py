@@ -1,4 +1,4 @@
-"""What every service's lifespan holds: its pool, relay and consumer tasks, and /healthz and /readyz."""
+"""What every service's lifespan holds: its pool, relay and consumer tasks, and /healthz, /readyz, /metrics."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ import asyncpg
 import structlog
 from aiokafka.client import AIOKafkaClient
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from shared.consumer import Projection, ProjectionConsumer
 from shared.db import DB_ERRORS, create_pool, migrate
+from shared.metrics import Metrics
 from shared.outbox import OutboxRelay
 from shared.regions import Regions, load_regions
 from shared.settings import ServiceSettings
@@ -43,6 +45,7 @@ class ServiceRuntime:
         self.pool: asyncpg.Pool | None = None
         self.relay: OutboxRelay | None = None
         self.consumer: ProjectionConsumer | None = None
+        self.metrics = Metrics(self)
         self.kafka_required = False
         self._tasks: list[asyncio.Task[None]] = []
         self._kafka_seen: tuple[float, bool] = (0.0, False)
@@ -176,6 +179,12 @@ def health_router(runtime: ServiceRuntime) -> APIRouter:
     @router.get("/healthz", summary="The process is alive")
     async def healthz() -> dict[str, str]:
         return {"status": "alive", "service": runtime.settings.service}
+
+    @router.get("/metrics", summary="Prometheus metrics: requests, consumer lag, outbox depth and the service's own",
+                response_class=PlainTextResponse)
+    async def metrics() -> Response:
+        await runtime.metrics.refresh()
+        return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     @router.get("/readyz", summary="Postgres and Kafka reachable; consumer lag and outbox depth",
                 responses={503: {"description": "a part the service needs does not answer"}})

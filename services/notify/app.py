@@ -17,10 +17,24 @@ from shared.regions import Regions
 from shared.runtime import ServiceRuntime
 
 
+async def waiting(runtime: ServiceRuntime) -> dict[tuple[str, ...], float]:
+    """Deliveries being sent or waiting for their next attempt (a partial index holds just these)."""
+    assert runtime.pool is not None
+    rows = await runtime.pool.fetch("SELECT status, count(*) AS n FROM deliveries"
+                                    " WHERE status IN ('retry', 'sending') GROUP BY 1")
+    found = {(r["status"],): float(r["n"]) for r in rows}
+    return {(status,): found.get((status,), 0.0) for status in ("sending", "retry")}
+
+
 def create_app(settings: NotifySettings, regions: Regions | None = None) -> FastAPI:
     async def on_start(runtime: ServiceRuntime) -> None:
         sender = Sender(runtime, settings)
         app.state.sender = sender
+        runtime.metrics.counter_source("apua_notifications_sent", "Notify: messages delivered", lambda: sender.sent)
+        runtime.metrics.counter_source("apua_notifications_failed", "Notify: messages given up on",
+                                       lambda: sender.failed)
+        runtime.metrics.gauge_source("apua_notifications_waiting", "Notify: messages being sent or waiting to be"
+                                     " tried again", ("status",), waiting)
         runtime.spawn(sender.run(), "sender")
 
     app = create_service_app(

@@ -12,6 +12,7 @@ from services.routing.oidc import install_oidc
 from services.routing.pages import HERE
 from services.routing.pages import router as pages
 from services.routing.projection import projection
+from services.routing.queries import open_cases
 from services.routing.schema import MIGRATIONS
 from services.routing.settings import RoutingSettings
 from shared.app import create_service_app
@@ -22,6 +23,8 @@ from shared.runtime import ServiceRuntime
 def create_app(settings: RoutingSettings, regions: Regions | None = None) -> FastAPI:
     async def on_start(runtime: ServiceRuntime) -> None:
         await seed_teams(runtime)
+        runtime.metrics.gauge_source("apua_open_cases", "Routing: open cases by how they stand with their promised"
+                                     " day (ok, at_risk, overdue, answered)", ("region", "risk"), open_cases)
         runtime.spawn(run_scheduler(runtime, settings.warn_business_hours, settings.deadline_check_s,
                                     settings.retention_check_s), "deadlines")
 

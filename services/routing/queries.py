@@ -16,6 +16,7 @@ from services.routing.permissions import may_open_case
 from shared.businessdays import business_hours_left
 from shared.db import Conn
 from shared.errors import NotFound
+from shared.runtime import ServiceRuntime
 from shared.sealing import KeyUnavailable, Sealed, unseal
 
 AT_RISK_HOURS = 4.0
@@ -56,6 +57,25 @@ def risk_of(*, status: str, first_response_at: datetime | None, due_at: datetime
     if now >= due_at:
         return "overdue"
     return "at_risk" if hours_left <= AT_RISK_HOURS else "ok"
+
+
+async def open_cases(runtime: ServiceRuntime, now: datetime | None = None) -> dict[tuple[str, ...], float]:
+    """Per region, the open cases that are on time, at risk, overdue or answered (a metric, read per scrape).
+
+    One row per region and promised day, so the working hours left are counted once per day, not per case.
+    """
+    assert runtime.pool is not None
+    now = now or datetime.now(UTC)
+    rows = await runtime.pool.fetch(
+        "SELECT region, answer_due, due_at, first_response_at IS NOT NULL AS answered, count(*) AS n FROM cases"
+        " WHERE status <> 'closed' GROUP BY 1, 2, 3, 4")
+    found: dict[tuple[str, ...], float] = {(region.id, risk): 0.0 for region in runtime.regions
+                                           for risk in ("ok", "at_risk", "overdue", "answered")}
+    for r in rows:
+        risk = risk_of(status="open", first_response_at=now if r["answered"] else None, due_at=r["due_at"],
+                       hours_left=business_hours_left(now, r["answer_due"]), now=now)
+        found[(r["region"], risk)] = found.get((r["region"], risk), 0.0) + r["n"]
+    return found
 
 
 QUEUE_COLUMNS = ("case_id, reference, region, municipality, language, requester_role, topic, contact_method,"
