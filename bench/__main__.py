@@ -22,7 +22,7 @@ import httpx
 import psutil
 
 from bench import dashboard, e2e, intake, replay
-from bench.system import Memory, bare_endpoint, running_system, unsent
+from bench.system import Memory, bare_endpoint, cpu_seconds, postgres_pid, running_system, unsent
 from shared.settings import ROOT
 from tests.faults.system import SERVICES, System
 
@@ -92,16 +92,22 @@ DOWNSTREAM = ("routing", "notify", "reporting")
 def bench_intake(results: Results, system: System, seconds: int) -> None:
     print("intake: the bare endpoint, then intake (wrk, closed loop, then paced)", flush=True)  # noqa: T201
     goal = GOALS["intake_rate"]
-    with bare_endpoint() as bare_url:
-        intake.wrk(bare_url, seconds=3, connections=32)  # warm-up
-        bare = intake.wrk(bare_url, seconds=seconds, connections=32)
-        bare_paced = intake.wrk(bare_url, seconds=seconds, connections=60, rate=goal)
+    with bare_endpoint() as bare_app:
+        intake.wrk(bare_app.url, seconds=3, connections=32)  # warm-up
+        cpu_before = cpu_seconds({"bare": bare_app.pid})
+        bare = intake.wrk(bare_app.url, seconds=seconds, connections=32)
+        bare_cpu = {k: v - cpu_before[k] for k, v in cpu_seconds({"bare": bare_app.pid}).items()}
+        bare_paced = intake.wrk(bare_app.url, seconds=seconds, connections=60, rate=goal)
     url = system.url("intake")
     intake.wrk(url, seconds=3, connections=32)
     wait_drained(system)
+    parts = {"intake": system.procs["intake"].pid or 0, "postgres": postgres_pid(system),
+             "kafka": system.kafka.proc.pid if system.kafka.proc else 0}
     with paused(system, DOWNSTREAM):
         before = asyncio.run(intake.stored(system.dsn))
+        cpu_before = cpu_seconds(parts)
         alone = intake.wrk(url, seconds=seconds, connections=32)
+        cpu = {k: v - cpu_before[k] for k, v in cpu_seconds(parts).items()}
         time.sleep(1)
         stored = asyncio.run(intake.stored(system.dsn)) - before
     wait_drained(system)
@@ -112,6 +118,13 @@ def bench_intake(results: Results, system: System, seconds: int) -> None:
                 f"≥ 1,500/s and ≥ 40% of bare: {share:.0%}, {verdict(alone.rate >= goal and share >= 0.4)}")
     results.add("intake: rows in intake's table after that run / 201 answers",
                 f"{stored:,} / {alone.requests - alone.non_2xx:,} (non-2xx {alone.non_2xx}, errors {alone.errors})")
+    per = {k: v / max(1, alone.requests) * 1000 for k, v in cpu.items()}
+    results.add("intake alone: CPU per request (ms), from each process's CPU time during that run",
+                f"intake {per['intake']:.2f}, PostgreSQL {per['postgres']:.2f}, Kafka {per['kafka']:.2f},"
+                f" wrk {per['children']:.2f}: {sum(per.values()):.2f} in all",
+                f"bare endpoint {bare_cpu['bare'] / max(1, bare.requests) * 1000:.2f}, wrk"
+                f" {bare_cpu['children'] / max(1, bare.requests) * 1000:.2f}",
+                f"1,500/s needs ≤ {2000 / goal:.2f} in all on 2 cores")
     together = intake.wrk(url, seconds=seconds, connections=32)
     wait_drained(system)
     results.add("intake with the whole system at work on the same 2 cores, closed loop, wrk -c32",
@@ -159,13 +172,19 @@ def bench_memory(results: Results, memory: Memory) -> None:
 
 def bench_replay(results: Results, system: System, events: int) -> None:
     print(f"replay: {events:,} events into routing's and reporting's projections", flush=True)  # noqa: T201
-    done = asyncio.run(replay.run(system.dsn, system.kafka.bootstrap, count=events))
-    for name, rate in (("routing", done.routing_per_s), ("reporting", done.reporting_per_s)):
+    done = asyncio.run(replay.run(system.dsn, system.kafka.bootstrap, count=events, postgres_pid=postgres_pid(system)))
+    for name, rebuilt in (("routing", done.routing), ("reporting", done.reporting)):
+        rate = rebuilt.records / rebuilt.seconds
         share = rate / done.raw_per_s
         results.add(f"replay: {name}'s projection rebuilt from {done.events:,} events (~{done.cases:,} cases)",
                     f"{rate:,.0f} events/s", f"raw aiokafka consume {done.raw_per_s:,.0f} records/s",
                     f"≥ 50,000/s and ≥ 50% of raw: {share:.0%}, "
                     f"{verdict(rate >= GOALS['replay_rate'] and share >= GOALS['replay_share'])}")
+        results.add(f"replay: {name}: CPU per event (µs), from each process's CPU time during the rebuild",
+                    f"rebuild process {rebuilt.per_event_ms(rebuilt.cpu_s) * 1000:.0f},"
+                    f" PostgreSQL {rebuilt.per_event_ms(rebuilt.postgres_cpu_s) * 1000:.0f}",
+                    f"raw consume {done.raw_cpu_ms * 1000:.1f} per record",
+                    f"50,000/s needs ≤ {2e6 / GOALS['replay_rate']:.0f} in all on 2 cores")
 
 
 def bench_dashboard(results: Results, system: System, cases: int) -> None:

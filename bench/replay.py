@@ -26,6 +26,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from bench.system import cpu_seconds
 from deploy.demo.events import year_of_events
 from deploy.demo.model import plan_year
 from shared.codec import encode
@@ -46,8 +47,9 @@ class Replay:
     cases: int
     produced_s: float
     raw_per_s: float
-    routing_per_s: float
-    reporting_per_s: float
+    raw_cpu_ms: float  # per record
+    routing: Rebuilt
+    reporting: Rebuilt
 
 
 def base_stream(cases: int, seed: int = 2026) -> list[tuple[bytes, bytes, str, str]]:
@@ -135,15 +137,29 @@ def in_own_process(argv: list[str], env: dict[str, str]) -> dict[str, Any]:
     return result
 
 
-def rebuild(service: str, dsn: str, bootstrap: str) -> tuple[int, float]:
+@dataclass(frozen=True)
+class Rebuilt:
+    records: int
+    seconds: float
+    cpu_s: float  # the rebuild process's own CPU time
+    postgres_cpu_s: float
+
+    def per_event_ms(self, cpu: float) -> float:
+        return cpu / max(1, self.records) * 1000
+
+
+def rebuild(service: str, dsn: str, bootstrap: str, postgres_pid: int) -> Rebuilt:
     """``python -m services.<service> rebuild --no-swap``, the operators' command, timed by itself."""
+    before = cpu_seconds({"postgres": postgres_pid})
     result = in_own_process(["-m", f"services.{service}", "rebuild", "--no-swap"], {
         "APUA_DATABASE_URL": dsn, "APUA_KAFKA_BOOTSTRAP": bootstrap, "APUA_TOPIC_PREFIX": PREFIX,
         "APUA_DB_SCHEMA": f"{service}_replay", "APUA_REGIONS": REGION, "APUA_LOG_LEVEL": "WARNING"})
-    return int(result["records"]), float(result["seconds"])
+    after = cpu_seconds({"postgres": postgres_pid})
+    return Rebuilt(int(result["records"]), float(result["seconds"]), after["children"] - before["children"],
+                   after["postgres"] - before["postgres"])
 
 
-async def run(dsn: str, bootstrap: str, *, count: int, base_cases: int = 20000) -> Replay:
+async def run(dsn: str, bootstrap: str, *, count: int, postgres_pid: int, base_cases: int = 20000) -> Replay:
     base = base_stream(base_cases)
     cases = round(count * len({k for k, *_ in base}) / len(base))
     topic = cases_topic(PREFIX, REGION)
@@ -152,13 +168,13 @@ async def run(dsn: str, bootstrap: str, *, count: int, base_cases: int = 20000) 
     raw = in_own_process(["-m", "bench.replay", "raw", bootstrap, topic], {})
     raw_count, raw_s = int(raw["records"]), float(raw["seconds"])
     assert raw_count == count, (raw_count, count)
-    routing_count, routing_s = rebuild("routing", dsn, bootstrap)
-    reporting_count, reporting_s = rebuild("reporting", dsn, bootstrap)
-    assert routing_count == reporting_count == count, (routing_count, reporting_count, count)
+    routing = rebuild("routing", dsn, bootstrap, postgres_pid)
+    reporting = rebuild("reporting", dsn, bootstrap, postgres_pid)
+    assert routing.records == reporting.records == count, (routing.records, reporting.records, count)
     return Replay(events=count, cases=cases, produced_s=produced_s, raw_per_s=raw_count / raw_s,
-                  routing_per_s=count / routing_s, reporting_per_s=count / reporting_s)
+                  raw_cpu_ms=float(raw["cpu_s"]) / count * 1000, routing=routing, reporting=reporting)
 
 
 if __name__ == "__main__":  # python -m bench.replay raw BOOTSTRAP TOPIC: the baseline, in a process of its own
     records, seconds = asyncio.run(raw_consume(sys.argv[2], sys.argv[3]))
-    print(json.dumps({"records": records, "seconds": seconds}))  # noqa: T201
+    print(json.dumps({"records": records, "seconds": seconds, "cpu_s": time.process_time()}))  # noqa: T201

@@ -6,6 +6,8 @@ ports by the fault suite's :class:`~tests.faults.system.System` with the topic p
 
 from __future__ import annotations
 
+import os
+import resource
 import shutil
 import sys
 import tempfile
@@ -17,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import asyncpg
+import httpx
 import psutil
 
 from deploy.local.infra import free_port
@@ -44,16 +47,40 @@ def running_system(extra_env: dict[str, str] | None = None) -> Iterator[System]:
         shutil.rmtree(root, ignore_errors=True)
 
 
+def _tree_cpu(pid: int) -> float:
+    """A process's CPU time, its live descendants' and that of the children it has already reaped
+    (PostgreSQL's backends come and go with the connections)."""
+    tree = _tree(pid)
+    if not tree:
+        return 0.0
+    root = tree[0].cpu_times()
+    return root.user + root.system + root.children_user + root.children_system + sum(
+        sum(p.cpu_times()[:2]) for p in tree[1:])
+
+
+def cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
+    """CPU seconds (user and system) each process tree has used so far; ``children``: this process's finished
+    children (wrk, a rebuild)."""
+    used = {name: _tree_cpu(pid) for name, pid in pids.items()}
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    used["children"] = children.ru_utime + children.ru_stime
+    return used
+
+
+@dataclass(frozen=True)
+class Bare:
+    url: str
+    pid: int
+
+
 @contextmanager
-def bare_endpoint() -> Iterator[str]:
+def bare_endpoint() -> Iterator[Bare]:
     """The baseline app on a port of its own."""
     port = free_port()
     root = Path(tempfile.mkdtemp(prefix="apua-bare-"))
     process = Process([sys.executable, "-m", "bench.bare", str(port)], root / "bare.log")
-    process.start({**__import__("os").environ})
+    process.start({**os.environ})
     try:
-        import httpx
-
         deadline = time.monotonic() + 30
         while True:
             try:
@@ -63,7 +90,8 @@ def bare_endpoint() -> Iterator[str]:
                 if time.monotonic() > deadline or not process.alive():
                     raise RuntimeError(f"the bare endpoint did not start; see {process.log}") from None
                 time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}"
+        assert process.pid is not None
+        yield Bare(f"http://127.0.0.1:{port}", process.pid)
     finally:
         process.stop()
         shutil.rmtree(root, ignore_errors=True)
