@@ -59,7 +59,10 @@ async def create_pool(dsn: str, schemas: list[str], *, max_size: int = 10, timeo
     conn = await asyncpg.connect(dsn, timeout=timeout)
     try:
         for schema in schemas:
-            await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+            try:
+                await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+            except asyncpg.exceptions.UniqueViolationError:
+                pass  # another instance made it at the same moment: IF NOT EXISTS looks only before it inserts
     finally:
         await conn.close()
     pool = await asyncpg.create_pool(
