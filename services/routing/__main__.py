@@ -1,4 +1,5 @@
-"""``python -m services.routing [serve|rebuild]``, and ``users add`` / ``teams add`` for admins."""
+"""``python -m services.routing [serve|rebuild]``, and ``users add`` / ``teams add`` / ``erase`` /
+``erasures reapply`` for admins."""
 
 import sys
 
@@ -9,6 +10,6 @@ from services.routing.settings import RoutingSettings
 from shared.cli import run_cli
 
 if __name__ == "__main__":
-    if sys.argv[1:2] in (["users"], ["teams"], ["erase"]):
+    if sys.argv[1:2] in (["users"], ["teams"], ["erase"], ["erasures"]):
         sys.exit(admin.main(sys.argv[1:]))
     sys.exit(run_cli(sys.argv[1:], settings_factory=RoutingSettings, create_app=create_app, projection=projection))

@@ -11,7 +11,7 @@ import sys
 import orjson
 
 from services.routing.accounts import ACCOUNT_COLUMNS, ROLES, account_from_row, add_account
-from services.routing.erasure import erase_case
+from services.routing.erasure import erase_case, reapply_erasures
 from services.routing.schema import MIGRATIONS
 from services.routing.settings import RoutingSettings
 from shared.db import create_pool, migrate
@@ -45,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     erase.add_argument("--case", required=True, help="the case id or its reference (ABCD-2345)")
     erase.add_argument("--reason", required=True, choices=list(ErasureReason.__args__))  # type: ignore[attr-defined]
     erase.add_argument("--admin", required=True, help="the username of the admin who decided")
+    erasures = sub.add_parser("erasures", help="erasures").add_subparsers(dest="action", required=True)
+    erasures.add_parser("reapply", help="after restoring a backup: erase again every key the streams say was erased")
     return parser
 
 
@@ -71,6 +73,10 @@ async def run(args: argparse.Namespace, settings: RoutingSettings) -> str:
     if args.what == "erase":
         return await run_erase(args, settings)
     regions = load_regions(settings.regions_dir, settings.regions or None)
+    if args.what == "erasures":
+        done = await reapply_erasures(bootstrap=settings.kafka_bootstrap, topic_prefix=settings.topic_prefix,
+                                      regions=list(regions))
+        return ", ".join(f"{region}: {count} erased key(s) tombstoned again" for region, count in done.items())
     if args.region not in regions.by_id:
         raise DomainError(f"no region '{args.region}' is configured")
     pool = await create_pool(settings.database_url, [settings.db_schema])

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import structlog
+from aiokafka import AIOKafkaConsumer
 
 from services.routing.accounts import Account
 from services.routing.audit import record_access
@@ -24,7 +25,8 @@ from services.routing.permissions import may_administer
 from shared.db import Conn
 from shared.errors import NotFound
 from shared.events import ErasureReason, PersonalDataErased, PersonalDataErasedPayload, new_event
-from shared.outbox import enqueue, enqueue_event
+from shared.outbox import enqueue, enqueue_event, new_producer
+from shared.rebuild import topic_partitions
 from shared.regions import Region
 from shared.topics import cases_topic, keys_topic
 
@@ -97,3 +99,54 @@ async def run_retention(conn: Conn, regions: list[Region], *, topic_prefix: str,
     if erased:
         log.info("retention.erased", count=erased, as_of=date.isoformat(now.date()))
     return erased
+
+
+async def erased_in_stream(bootstrap: str, topics: dict[str, str]) -> dict[str, set[str]]:
+    """Per region, the cases its stream says were erased (``personal_data.erased``, read by header, from offset 0
+    to today's end). ``topics``: region -> its cases topic."""
+    reader = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
+                              auto_offset_reset="earliest", max_partition_fetch_bytes=8 * 1024 * 1024)
+    await reader.start()
+    found: dict[str, set[str]] = {region: set() for region in topics}
+    region_of = {topic: region for region, topic in topics.items()}
+    try:
+        partitions = await topic_partitions(bootstrap, list(topics.values()))
+        if not partitions:
+            return found
+        reader.assign(partitions)
+        await reader.seek_to_beginning(*partitions)
+        ends = await reader.end_offsets(partitions)
+        remaining = {tp for tp in partitions if ends[tp] > 0}
+        while remaining:
+            for tp, records in (await reader.getmany(*remaining, timeout_ms=1000, max_records=5000)).items():
+                for record in records:
+                    if record.offset < ends[tp] and record.key is not None \
+                            and ("type", b"personal_data.erased") in record.headers:
+                        found[region_of[tp.topic]].add(record.key.decode())
+                if await reader.position(tp) >= ends[tp]:
+                    remaining.discard(tp)
+    finally:
+        await reader.stop()
+    return found
+
+
+async def reapply_erasures(*, bootstrap: str, topic_prefix: str, regions: list[Region]) -> dict[str, int]:
+    """A tombstone again on the key topic for every case the streams say was erased; returns how many per region.
+
+    A key topic or a database restored from a backup made before an erasure holds that case's key again.
+    The erasure itself is on the case stream, which is never rewritten: run this after every restore, before
+    anyone signs in, and each service drops the key again as the tombstone reaches it. Idempotent.
+    """
+    erased = await erased_in_stream(bootstrap, {r.id: cases_topic(topic_prefix, r.id) for r in regions})
+    producer = new_producer(bootstrap, f"{topic_prefix}.routing-erasures")
+    await producer.start()
+    try:
+        sent = [await producer.send(keys_topic(topic_prefix, region), key=case_id.encode(), value=None,
+                                    headers=[("type", b"case.key.erased")])
+                for region, cases in erased.items() for case_id in sorted(cases)]
+        for future in sent:
+            await future
+    finally:
+        await producer.stop()
+    log.info("erasures.reapplied", **{region.replace("-", "_"): len(cases) for region, cases in erased.items()})
+    return {region: len(cases) for region, cases in erased.items()}

@@ -4,6 +4,7 @@ the statistics stay; erased on schedule by the region's retention; never in a lo
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,11 +12,12 @@ import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer
 
-from services.routing.erasure import run_retention
+from services.routing.erasure import reapply_erasures, run_retention
 from shared.regions import load_regions
+from shared.sealing import WrappedKey
 from shared.settings import ROOT
 from shared.topics import keys_topic
-from tests.support import APPS, eventually, request_body, running, settings_for, staff
+from tests.support import APPS, eventually, produce, request_body, running, settings_for, staff
 
 pytestmark = pytest.mark.integration
 REGION = "varsinais-suomi"
@@ -204,3 +206,54 @@ async def test_retention_erases_what_never_became_client_work(postgres, kafka, p
         view = (await routing.get(f"/api/v1/cases/{cases['not a request']}")).json()
         assert view["message"] is None and view["contact"] == {}
         assert any(e["type"] == "personal_data.erased" for e in view["timeline"])
+
+
+async def test_an_erased_key_restored_from_a_backup_is_erased_again(postgres, kafka, prefix):
+    env = {"prefix": prefix, "dsn": postgres.dsn, "bootstrap": kafka.bootstrap}
+    apps = {name: APPS[name](settings_for(name, **env)) for name in ("intake", "routing")}
+    async with running(apps["intake"]) as intake, running(apps["routing"]) as routing:
+        receipt = (await intake.post("/api/v1/requests", json=request_body("rusko"))).json()
+        kept = (await intake.post("/api/v1/requests", json=request_body("rusko"))).json()
+        case_id = uuid.UUID(receipt["case_id"])
+        pool = apps["routing"].state.runtime.pool
+        await staff(routing, apps["routing"], role="admin")
+
+        async def key_in_routing(case: uuid.UUID) -> bool:
+            return bool(await pool.fetchval("SELECT count(*) FROM case_keys WHERE case_id = $1", case))
+
+        async def in_routing() -> bool:
+            return bool(await pool.fetchval("SELECT count(*) FROM cases WHERE case_id = $1", case_id)) \
+                and await key_in_routing(case_id)
+
+        await eventually(in_routing, what="the case and its key in routing")
+        backup = await pool.fetchrow("SELECT case_id, region, kek_id, nonce, wrapped FROM case_keys"
+                                     " WHERE case_id = $1", case_id)
+        assert (await routing.post(f"/api/v1/cases/{case_id}/erase", json={"reason": "family_request"})
+                ).status_code == 200
+        async def erasure_applied() -> bool:
+            return bool(await pool.fetchval("SELECT count(*) FROM case_timeline WHERE case_id = $1"
+                                            " AND type = 'personal_data.erased'", case_id)) \
+                and not await key_in_routing(case_id)
+
+        await eventually(erasure_applied, what="routing's projection to apply the erasure")
+
+        # A key topic restored from a backup made before the erasure hands the key out again.
+        restored = WrappedKey(**dict(backup))
+        await produce(kafka.bootstrap, keys_topic(prefix, REGION), [(str(case_id).encode(),
+                                                                     restored.model_dump_json().encode())])
+        await eventually(lambda: key_in_routing(case_id), what="the restored key to reach routing")
+
+        done = await reapply_erasures(bootstrap=kafka.bootstrap, topic_prefix=prefix,
+                                      regions=list(apps["routing"].state.runtime.regions))
+        assert done == {REGION: 1, "pohjois-pohjanmaa": 0}
+        await eventually(lambda: _not(key_in_routing(case_id)), what="routing to drop the key again")
+        assert await key_in_routing(uuid.UUID(kept["case_id"]))  # a case nobody erased keeps its key
+    latest: dict[bytes, bytes | None] = {}
+    for r in await all_records(kafka.bootstrap, prefix):
+        if r.topic == keys_topic(prefix, REGION):
+            latest[r.key] = r.value
+    assert latest[str(case_id).encode()] is None
+
+
+async def _not(check: Awaitable[bool]) -> bool:
+    return not await check
