@@ -466,7 +466,8 @@ def test_each_service_reaches_only_kafka_its_database_and_dns(docs: list[Manifes
 @pytest.mark.parametrize("service", sorted(SETTINGS))
 def test_only_the_ingress_controller_reaches_the_web_services(docs: list[Manifest], service: str) -> None:
     labels = pod_labels(of_kind(docs, "Deployment")[service])
-    rules = [rule for p in policies_for(docs, labels) for rule in p["spec"].get("ingress", [])]
+    rules = [rule for p in policies_for(docs, labels) if p["metadata"]["name"] != "allow-prometheus"
+             for rule in p["spec"].get("ingress", [])]
     if service == "notify":
         assert rules == [], "nothing outside needs notify"
         return
@@ -476,6 +477,18 @@ def test_only_the_ingress_controller_reaches_the_web_services(docs: list[Manifes
         for peer in rule["from"]:
             assert set(peer) == {"namespaceSelector"}
             assert list(peer["namespaceSelector"]["matchLabels"]) == ["kubernetes.io/metadata.name"]
+
+
+def test_only_prometheus_namespace_reaches_the_services_for_metrics(docs: list[Manifest]) -> None:
+    policy = of_kind(docs, "NetworkPolicy")["allow-prometheus"]
+    region = region_values(settings_of(docs)["APUA_REGIONS"])
+    for service in SETTINGS:
+        assert selects(policy["spec"]["podSelector"], pod_labels(of_kind(docs, "Deployment")[service])), service
+    assert not selects(policy["spec"]["podSelector"], {"strimzi.io/cluster": "apua"})
+    [rule] = policy["spec"]["ingress"]
+    assert rule["from"] == [{"namespaceSelector": {"matchLabels": {
+        "kubernetes.io/metadata.name": region["monitoring-namespace"]}}}]
+    assert sorted(p["port"] for p in rule["ports"]) == sorted(default_port(s) for s in SETTINGS)
 
 
 def test_the_kafka_listener_admits_the_four_services(docs: list[Manifest]) -> None:
