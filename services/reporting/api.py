@@ -16,12 +16,13 @@ from shared.openapi import errors
 
 router = APIRouter(prefix="/api/v1", tags=["statistics"])
 ViewerDep = Annotated[Viewer, Depends(require_viewer)]
-FILTERS = ("Filters: `region` (default: your own), `municipality` (repeat it; none means the whole region), "
-           "`since` and `until` (dates; default the last twelve months), `topic`, `lang` (fi, sv, en).")
+FILTERS = ("Filters: `region` (your own, the default; another region's is 403), `municipality` (repeat it;"
+           " none means the whole region), `since` and `until` (dates; default the last twelve months), `topic`,"
+           " `lang` (fi, sv, en).")
 # The filters are read by parse_filters (shared with the pages and exports); documented here for clients.
 FILTER_PARAMETERS: list[dict[str, Any]] = [
     {"name": "region", "in": "query", "required": False, "schema": {"type": "string"},
-     "description": "a region id; default: your own"},
+     "description": "a region id: your own, the default; another region's statistics are refused (403)"},
     {"name": "since", "in": "query", "required": False, "schema": {"type": "string", "format": "date"},
      "description": "the first day (default: twelve months ago); at most ten years before `until`"},
     {"name": "until", "in": "query", "required": False, "schema": {"type": "string", "format": "date"},
@@ -40,7 +41,8 @@ async def list_tables(viewer: ViewerDep) -> dict[str, list[str]]:
 
 
 @router.get("/tables/{table_id}", description=FILTERS, responses=errors({
-    401: "not signed in; `sign_in` is where to get a pass", 404: "unknown table, region or municipality",
+    401: "not signed in; `sign_in` is where to get a pass", 403: "another region than your own",
+    404: "unknown table, region or municipality",
     422: "a filter value is wrong; `field` (or `fields`) names it"}), openapi_extra={"parameters": FILTER_PARAMETERS},
     summary="One table; counts under 5 are \"<5\", the others carry a fixed offset of at most ±2")
 async def get_table(table_id: str, request: Request, viewer: ViewerDep,

@@ -62,11 +62,13 @@ def _date(params: QueryParams, name: str, default: date) -> date:
 
 
 def parse_filters(params: QueryParams, regions: Regions, viewer: Viewer) -> Filters:
-    """The filters of a page, API call or export; unknown names get 404, bad values 422 naming the field."""
+    """The filters of a page, API call or export; unknown names get 404, another region 403, bad values 422."""
     region_id = params.get("region") or viewer.region
     region = regions.by_id.get(region_id)
     if region is None:
         raise NotFound(f"unknown region '{region_id}'", region=region_id)
+    if region.id != viewer.region:  # staff see their own region's statistics, never another's
+        raise Forbidden(f"only the statistics of your own region ({viewer.region})", region=region_id)
     known = {m.id for m in region.municipalities}
     chosen = tuple(dict.fromkeys(m for m in params.getlist("municipality") if m))
     for mid in chosen:
@@ -214,7 +216,7 @@ async def _page(request: Request, page: str) -> Response:
         context["heading"] = t("report_heading", lang, region=filters.region.name.get(lang),
                                since=long_date(filters.since, lang), until=long_date(filters.until, lang))
     return render(request, f"{page}.html", viewer, lang, page=page, tables=tables, filters=filters,
-                  regions=list(runtime.regions), topics=TOPICS, topic_name=lambda k: topic_name(k, lang),
+                  regions=[filters.region], topics=TOPICS, topic_name=lambda k: topic_name(k, lang),
                   description=describe(filters, lang), query=filter_query(filters, lang), **context)
 
 

@@ -19,7 +19,7 @@ from services.reporting.privacy import SUPPRESSED, noise, per_thousand, protect,
 from services.reporting.projection import facts_of_request, first_response, time_of_contact
 from services.reporting.tables import Column, Table
 from shared.businessdays import HELSINKI
-from shared.errors import InvalidCommand, NotFound
+from shared.errors import Forbidden, InvalidCommand, NotFound
 from shared.regions import load_regions
 from shared.settings import ROOT
 from shared.staffpass import InvalidPass, issue_pass, read_pass
@@ -125,6 +125,8 @@ def test_filters_default_and_errors_name_the_field() -> None:
     assert chosen.children is not None and chosen.children < f.children  # type: ignore[operator]
     with pytest.raises(NotFound):
         parse_filters(QueryParams("region=lappi"), REGIONS, VIEWER)
+    with pytest.raises(Forbidden):  # a region that exists, but is not the viewer's own
+        parse_filters(QueryParams("region=pohjois-pohjanmaa"), REGIONS, VIEWER)
     with pytest.raises(NotFound):
         parse_filters(QueryParams("municipality=oulu"), REGIONS, VIEWER)  # not in Varsinais-Suomi
     for query, field in (("since=2026-13-01", "since"), ("since=2026-02-01&until=2026-01-01", "since"),
