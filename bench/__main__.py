@@ -173,6 +173,8 @@ def bench_memory(results: Results, memory: Memory) -> None:
 def bench_replay(results: Results, system: System, events: int) -> None:
     print(f"replay: {events:,} events into routing's and reporting's projections", flush=True)  # noqa: T201
     done = asyncio.run(replay.run(system.dsn, system.kafka.bootstrap, count=events, postgres_pid=postgres_pid(system)))
+    results.add("replay: the stream (a demo region-year: requests, staff steps, feedback)",
+                f"{done.events / done.cases:.1f} events per case, {done.bytes_per_event:,.0f} bytes per event")
     for name, rebuilt in (("routing", done.routing), ("reporting", done.reporting)):
         rate = rebuilt.records / rebuilt.seconds
         share = rate / done.raw_per_s

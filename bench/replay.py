@@ -45,6 +45,7 @@ TEAM_OF = {"ohjaaja": "family-guidance", "perhetyo": "family-work"}
 class Replay:
     events: int
     cases: int
+    bytes_per_event: float  # key and value, as produced (Kafka's own record overhead comes on top)
     produced_s: float
     raw_per_s: float
     raw_cpu_ms: float  # per record
@@ -162,6 +163,7 @@ def rebuild(service: str, dsn: str, bootstrap: str, postgres_pid: int) -> Rebuil
 async def run(dsn: str, bootstrap: str, *, count: int, postgres_pid: int, base_cases: int = 20000) -> Replay:
     base = base_stream(base_cases)
     cases = round(count * len({k for k, *_ in base}) / len(base))
+    bytes_per_event = sum(len(key) + len(value) for key, value, *_ in base) / len(base)
     topic = cases_topic(PREFIX, REGION)
     produced_s = await produce(bootstrap, topic, copies(base, count))
     del base
@@ -171,7 +173,8 @@ async def run(dsn: str, bootstrap: str, *, count: int, postgres_pid: int, base_c
     routing = rebuild("routing", dsn, bootstrap, postgres_pid)
     reporting = rebuild("reporting", dsn, bootstrap, postgres_pid)
     assert routing.records == reporting.records == count, (routing.records, reporting.records, count)
-    return Replay(events=count, cases=cases, produced_s=produced_s, raw_per_s=raw_count / raw_s,
+    return Replay(events=count, cases=cases, bytes_per_event=bytes_per_event, produced_s=produced_s,
+                  raw_per_s=raw_count / raw_s,
                   raw_cpu_ms=float(raw["cpu_s"]) / count * 1000, routing=routing, reporting=reporting)
 
 
