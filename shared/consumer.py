@@ -212,12 +212,17 @@ class ProjectionConsumer:
         consumer = self._consumer
         assert consumer is not None
         stored = await self._stored_offsets_retrying()
+        fresh: list[TopicPartition] = []
         for tp in partitions:
             offset = stored.get((tp.topic, tp.partition))
             if offset is None:
-                await consumer.seek_to_beginning(tp)
+                fresh.append(tp)
             else:
                 consumer.seek(tp, offset)
+        if fresh:
+            # All at once: each call waits for a round of the fetcher, and no heartbeat goes out while this
+            # listener runs, so one call per partition let a member given many outlast its session timeout.
+            await consumer.seek_to_beginning(*fresh)
         self._sought.clear()
         log.info("consumer.assigned", group=self.group_id,
                  partitions=sorted(f"{tp.topic}:{tp.partition}" for tp in partitions))

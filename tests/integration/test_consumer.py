@@ -223,3 +223,48 @@ async def test_a_consumer_that_stalls_silently_is_restarted(postgres, kafka, pre
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
         await pool.close()
+
+
+async def test_a_consumer_given_many_partitions_without_stored_offsets_keeps_its_place_in_the_group(
+        postgres, kafka, prefix):
+    """Partitions nobody stored an offset for are sought to their beginning in one go. One at a time, each waited
+    for a round of the fetcher while no heartbeat went out: a member given a few dozen outlasted its session
+    timeout, the broker dropped it, and every rejoin did the same again (two instances took turns for ever)."""
+    await ensure_topics(kafka.bootstrap, region_topics(prefix, REGION, partitions=40, replication=1))
+    schema = f"proj_{prefix}"
+    pool = await create_pool(postgres.dsn, [schema])
+    await migrate(pool, schema, PROJECTION.migrations)
+
+    class Counted(ProjectionConsumer):
+        started = ended = 0
+
+        async def seek_to_stored(self, partitions):  # type: ignore[no-untyped-def]
+            Counted.started += 1
+            await super().seek_to_stored(partitions)
+            Counted.ended += 1
+
+    watched = Counted(pool=pool, bootstrap=kafka.bootstrap, group_id=f"{prefix}.routing",
+                      topics=[cases_topic(prefix, REGION)], projection=PROJECTION,
+                      dead_letter_topic=lambda topic: dead_letter_topic(prefix, REGION))
+    task = asyncio.create_task(watched.run())
+    try:
+        async def assigned() -> bool:
+            return Counted.ended >= 1
+
+        await eventually(assigned, timeout=90, what="the first assignment to be taken up")
+        await asyncio.sleep(5)  # a member the broker dropped meanwhile learns it at its next heartbeat and rejoins
+        assert (Counted.started, Counted.ended) == (1, 1)
+        assert watched.status()["partitions"] == 40
+        events = [request_event() for _ in range(40)]
+        await produce(kafka.bootstrap, cases_topic(prefix, REGION),
+                      [(str(e.case_id).encode(), encode(e)) for e in events])
+
+        async def all_applied() -> bool:
+            return len(await counts(pool)) == len(events)
+
+        await eventually(all_applied, what="every record, from the beginning of its partition")
+        assert set(await counts(pool)) == {1} and Counted.started == 1
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await pool.close()
