@@ -169,12 +169,22 @@ class Row:
     zero: bool = True
 
 
+# What the columns of the faults' table mean, under it.
+FAULT_LEGEND = (
+    "  (down: from the kill until the part was started again; recovered: from then until its",
+    "   /readyz, every service's after Kafka or PostgreSQL, notify's after SMTP with no retry",
+    "   left, was 200 with consumer lag 0 and outbox depth 0; accepted/refused: requests",
+    "   answered while the part was down)",
+)
+
+
 @dataclass
 class Report:
     rows: list[Row] = field(default_factory=list)
     faults: list[FaultRecord] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     explained: list[str] = field(default_factory=list)
+    legend: tuple[str, ...] = FAULT_LEGEND
 
     def add(self, label: str, value: int | str, must_be_zero: bool = False) -> None:
         zero = not must_be_zero or value == 0
@@ -185,16 +195,14 @@ class Report:
     def render(self, title: str) -> str:
         width = max(len(r.label) for r in self.rows) + 2
         lines = [title, "=" * len(title), ""]
-        lines.append(f"{'fault':<34}{'down (s)':>10}{'recovered (s)':>15}{'accepted':>10}{'refused':>9}")
-        for f in self.faults:
-            rec = f"{f.recovered_s:.1f}" if f.recovered_s is not None else "never"
-            lines.append(f"{f.name:<34}{f.down_s:>10.1f}{rec:>15}{f.accepted_while_down:>10}"
-                         f"{f.refused_while_down:>9}")
-        lines.append("  (down: from the kill until the part was started again; recovered: from then until its")
-        lines.append("   /readyz, every service's after Kafka or PostgreSQL, notify's after SMTP with no retry")
-        lines.append("   left, was 200 with consumer lag 0 and outbox depth 0; accepted/refused: requests")
-        lines.append("   answered while the part was down)")
-        lines.append("")
+        if self.faults:
+            lines.append(f"{'fault':<34}{'down (s)':>10}{'recovered (s)':>15}{'accepted':>10}{'refused':>9}")
+            for f in self.faults:
+                rec = f"{f.recovered_s:.1f}" if f.recovered_s is not None else "never"
+                lines.append(f"{f.name:<34}{f.down_s:>10.1f}{rec:>15}{f.accepted_while_down:>10}"
+                             f"{f.refused_while_down:>9}")
+            lines.extend(self.legend)
+            lines.append("")
         for r in self.rows:
             mark = "" if not r.must_be_zero else ("  ok" if r.zero else "  <-- must be 0")
             lines.append(f"{r.label:<{width}}{r.value:>10}{mark}")

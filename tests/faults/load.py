@@ -170,12 +170,13 @@ class StaffCounts:
 
 
 class StaffWork:
-    """The regions' coordinators work through every ``share``-th accepted request."""
+    """The regions' coordinators work through every ``every``-th accepted request (from the ``first``-th on)."""
 
-    def __init__(self, routing: str, load: FamilyLoad, regions: Regions, every: int = 5) -> None:
+    def __init__(self, routing: str, load: FamilyLoad, regions: Regions, every: int = 5, first: int = 0) -> None:
         self.routing = routing
         self.load = load
         self.every = every
+        self.first = first
         self.teams = {r.id: r.teams[0].id for r in regions}
         self.counts = StaffCounts()
         self.done: set[str] = set()
@@ -205,7 +206,7 @@ class StaffWork:
 
     def _queue(self, region: str) -> list[str]:
         return [s.case_id for s in self.load.accepted()
-                if s.n % self.every == 0 and s.region == region and s.case_id and s.case_id not in self.done]
+                if s.n % self.every == self.first and s.region == region and s.case_id and s.case_id not in self.done]
 
     async def _work(self, region: str, client: httpx.AsyncClient, stop: asyncio.Event) -> None:
         if not await self._sign_in(region, client, stop):

@@ -143,8 +143,9 @@ async def inject(system: System, fault: Fault, load: FamilyLoad, readiness: Read
     return record
 
 
-async def wait_quiet(system: System, readiness: Readiness, timeout: float) -> float:
-    """Until all is ready with lag 0 and empty outboxes, and notify has nothing left to send."""
+async def wait_quiet(system: System, readiness: Readiness, timeout: float,
+                     services: tuple[str, ...] = SERVICES) -> float:
+    """Until ``services`` are ready with lag 0 and empty outboxes, and notify has nothing left to send."""
     started = time.monotonic()
     deadline = started + timeout
     calm = 0
@@ -152,8 +153,8 @@ async def wait_quiet(system: System, readiness: Readiness, timeout: float) -> fl
         if time.monotonic() > deadline:
             raise TimeoutError(f"the system did not settle within {timeout:.0f} s after the load stopped")
         await asyncio.sleep(2.0)
-        recent = {s.service: s for s in readiness.since(time.monotonic() - 1.5)}
-        healthy = len(recent) == len(SERVICES) and all(s.healthy() for s in recent.values())
+        recent = {s.service: s for s in readiness.since(time.monotonic() - 1.5) if s.service in services}
+        healthy = len(recent) == len(services) and all(s.healthy() for s in recent.values())
         try:
             pending = await pending_notifications(system)
         except (OSError, asyncpg.PostgresError):

@@ -4,6 +4,10 @@ Everything lives under one temporary folder (data, logs, the sinks' journals). E
 killed with SIGKILL and started again on the same port with the same data, which is what the
 fault suite does to it. Blocking work (starting Kafka, PostgreSQL) is meant to run in a thread
 (``asyncio.to_thread``) so that the load keeps going meanwhile.
+
+A service may run as more than one instance (``replicas``): the second routing is "routing-2",
+on a port of its own and with the same settings otherwise, so it joins the same consumer group
+and uses the same schemas, as a second replica behind a load balancer would.
 """
 
 from __future__ import annotations
@@ -27,6 +31,14 @@ PREFIX = "faults"
 STAFF_PASSWORD = "vikasietoinen salasana 2026"
 # The coordinator of each region: they see the region's queue and act on its cases.
 COORDINATORS = {"varsinais-suomi": "koordinaattori-vs", "pohjois-pohjanmaa": "koordinaattori-pp"}
+
+
+def service_of(instance: str) -> str:
+    """The service an instance runs: "routing-2" runs routing."""
+    service = instance.rsplit("-", 1)[0] if instance[-1:].isdigit() else instance
+    if service not in SERVICES:
+        raise ValueError(f"{instance} is not an instance of a service")
+    return service
 
 
 def sockets_on(port: int) -> str:
@@ -83,17 +95,25 @@ class System:
     root: Path
     prefix: str = PREFIX
     extra_env: dict[str, str] = field(default_factory=dict)
+    # Instances per service beyond the default of one: {"routing": 2} adds "routing-2".
+    replicas: dict[str, int] = field(default_factory=dict)
     kafka: LocalKafka = field(init=False)
     pg: LocalPostgres = field(init=False)
     ports: dict[str, int] = field(init=False)
     procs: dict[str, Process] = field(init=False)
+    instances: tuple[str, ...] = field(init=False)  # every service instance: SERVICES, then the replicas
 
     def __post_init__(self) -> None:
+        unknown = set(self.replicas) - set(SERVICES)
+        if unknown or any(n < 1 for n in self.replicas.values()):
+            raise ValueError(f"replicas: one or more instances of {SERVICES}, not {self.replicas}")
+        self.instances = (*SERVICES, *(f"{service}-{i}" for service in SERVICES
+                                       for i in range(2, self.replicas.get(service, 1) + 1)))
         self.root.mkdir(parents=True, exist_ok=True)
         os.chmod(self.root, 0o755)  # PostgreSQL runs as 'postgres' when the suite runs as root
         self.logs = self.root / "logs"
         self.logs.mkdir(exist_ok=True)
-        names = (*SERVICES, "smtp", "sms")
+        names = (*self.instances, "smtp", "sms")
         # All different: two parts given one port would answer for each other.
         kafka_port, controller_port, pg_port, *ports = free_ports(3 + len(names))
         self.kafka = LocalKafka(port=kafka_port, controller_port=controller_port, data_dir=self.root / "kafka")
@@ -101,8 +121,9 @@ class System:
         self.ports = dict(zip(names, ports, strict=True))
         self.mail_journal = self.root / "smtp.jsonl"
         self.sms_journal = self.root / "sms.jsonl"
-        self.procs = {name: Process([sys.executable, "-m", f"services.{name}"], self.logs / f"{name}.log")
-                      for name in SERVICES}
+        self.procs = {name: Process([sys.executable, "-m", f"services.{service_of(name)}"],
+                                    self.logs / f"{name}.log")
+                      for name in self.instances}
         self.procs["smtp"] = Process([sys.executable, "-m", "tests.faults.sinks", "smtp", str(self.ports["smtp"]),
                                       str(self.mail_journal)], self.logs / "smtp.log")
         self.procs["sms"] = Process([sys.executable, "-m", "tests.faults.sinks", "sms", str(self.ports["sms"]),
@@ -117,8 +138,11 @@ class System:
     def dsn(self) -> str:
         return self.pg.dsn
 
-    def env(self) -> dict[str, str]:
-        """What every service is started with: this system's parts, and limits a test client needs."""
+    def env(self, instance: str | None = None) -> dict[str, str]:
+        """What every service is started with: this system's parts, and limits a test client needs.
+
+        A replica (``instance`` "routing-2") gets the same, but its own port.
+        """
         inherited = {k: v for k, v in os.environ.items() if not k.startswith("APUA_")}
         return {
             **inherited,
@@ -143,6 +167,8 @@ class System:
             "APUA_REPORTING_URL": self.url("reporting"),
             "APUA_STAFF_URL": self.url("routing"),
             **self.extra_env,
+            **({f"APUA_{service_of(instance).upper()}_PORT": str(self.ports[instance])}
+               if instance in self.instances and instance not in SERVICES else {}),
         }
 
     # Starting and stopping
@@ -196,7 +222,7 @@ class System:
             if time.monotonic() > deadline:
                 raise InfraError(f"port {port} of {name} is still taken:\n{sockets_on(port)}")
             time.sleep(0.1)
-        self.procs[name].start(self.env())
+        self.procs[name].start(self.env(name))
 
     def kill(self, name: str) -> int:
         pid = self.procs[name].pid
@@ -208,14 +234,15 @@ class System:
         self.procs[name].stop()
 
     def shutdown(self) -> None:
-        for name in (*SERVICES, "smtp", "sms"):
+        for name in (*self.instances, "smtp", "sms"):
             self.procs[name].stop()
         self.kafka.stop(kill=True)
         self.pg.stop(kill=True)
 
-    def wait_ready(self, services: tuple[str, ...] = SERVICES, timeout: float = 120.0) -> None:
+    def wait_ready(self, services: tuple[str, ...] | None = None, timeout: float = 120.0) -> None:
+        """Until each of ``services`` (every instance by default) answers /readyz with 200."""
         deadline = time.monotonic() + timeout
-        for name in services:
+        for name in services if services is not None else self.instances:
             while True:
                 if not self.procs[name].alive():
                     raise RuntimeError(f"{name} exited; see {self.procs[name].log}")
@@ -274,7 +301,7 @@ class Sample:
 
 
 class Readiness:
-    """Polls every service's /readyz twice a second and keeps what it saw."""
+    """Polls every service instance's /readyz twice a second and keeps what it saw."""
 
     def __init__(self, system: System, interval: float = 0.5) -> None:
         self.system = system
@@ -284,7 +311,7 @@ class Readiness:
     async def run(self, stop: asyncio.Event) -> None:
         async with httpx.AsyncClient(timeout=4.0) as client:
             while not stop.is_set():
-                await asyncio.gather(*(self._poll(client, name) for name in SERVICES))
+                await asyncio.gather(*(self._poll(client, name) for name in self.system.instances))
                 try:
                     await asyncio.wait_for(stop.wait(), self.interval)
                 except TimeoutError:
