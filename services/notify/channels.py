@@ -23,7 +23,7 @@ class DeliveryError(Exception):
         self.retryable = retryable
 
 
-async def send_email(settings: NotifySettings, to: str, message: Message, notification_id: uuid.UUID) -> None:
+def email_of(settings: NotifySettings, to: str, message: Message, notification_id: uuid.UUID) -> EmailMessage:
     mail = EmailMessage()
     mail["From"] = settings.mail_from
     mail["To"] = to
@@ -33,16 +33,48 @@ async def send_email(settings: NotifySettings, to: str, message: Message, notifi
     mail["X-Apua-Notification"] = str(notification_id)
     mail.set_content(message.text)
     mail.add_alternative(message.html, subtype="html")
-    try:
-        await aiosmtplib.send(mail, hostname=settings.smtp_host, port=settings.smtp_port, use_tls=settings.smtp_tls,
-                              start_tls=settings.smtp_starttls, username=settings.smtp_username,
-                              password=settings.smtp_password, timeout=settings.smtp_timeout_s)
-    except aiosmtplib.SMTPRecipientsRefused as exc:
-        raise DeliveryError("the mail server refused the recipient", retryable=False) from exc
-    except aiosmtplib.SMTPResponseException as exc:
-        raise DeliveryError(f"SMTP {exc.code}", retryable=exc.code >= 400 and exc.code < 500) from exc
-    except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-        raise DeliveryError(f"SMTP unreachable: {type(exc).__name__}", retryable=True) from exc
+    return mail
+
+
+class Mailer:
+    """One SMTP connection for a round of sending: opened for its first message, kept for the others (one
+    greeting, STARTTLS and login instead of one per message), closed by :meth:`close` or by a failure."""
+
+    def __init__(self, settings: NotifySettings) -> None:
+        self.settings = settings
+        self._smtp: aiosmtplib.SMTP | None = None
+
+    async def send(self, to: str, message: Message, notification_id: uuid.UUID) -> None:
+        mail = email_of(self.settings, to, message, notification_id)
+        try:
+            smtp = await self._connected()
+            await smtp.send_message(mail)
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            raise DeliveryError("the mail server refused the recipient", retryable=False) from exc
+        except aiosmtplib.SMTPResponseException as exc:
+            raise DeliveryError(f"SMTP {exc.code}", retryable=exc.code >= 400 and exc.code < 500) from exc
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            await self.close()
+            raise DeliveryError(f"SMTP unreachable: {type(exc).__name__}", retryable=True) from exc
+
+    async def _connected(self) -> aiosmtplib.SMTP:
+        if self._smtp is None or not self._smtp.is_connected:
+            s = self.settings
+            smtp = aiosmtplib.SMTP(hostname=s.smtp_host, port=s.smtp_port, use_tls=s.smtp_tls,
+                                   start_tls=s.smtp_starttls, username=s.smtp_username, password=s.smtp_password,
+                                   timeout=s.smtp_timeout_s)
+            await smtp.connect()
+            self._smtp = smtp
+        return self._smtp
+
+    async def close(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is None or not smtp.is_connected:
+            return
+        try:
+            await smtp.quit()
+        except (aiosmtplib.SMTPException, OSError, TimeoutError):
+            smtp.close()
 
 
 def normalise_phone(number: str) -> str:
@@ -55,17 +87,19 @@ def normalise_phone(number: str) -> str:
     return digits if digits.startswith("+") else "+" + digits
 
 
-async def send_sms(settings: NotifySettings, to: str, text: str, notification_id: uuid.UUID) -> None:
-    """POST {"to", "text", "reference"} as JSON; 2xx is sent, 429 and 5xx are tried again, other 4xx are not."""
+async def send_sms(client: httpx.AsyncClient, settings: NotifySettings, to: str, text: str,
+                   notification_id: uuid.UUID) -> None:
+    """POST {"to", "text", "reference"} as JSON; 2xx is sent, 429 and 5xx are tried again, other 4xx are not.
+
+    ``client`` lives as long as the sender: a client of its own per message built a TLS context each time."""
     if not settings.sms_url:
         raise DeliveryError("no SMS gateway is configured", retryable=False)
     headers = {"Idempotency-Key": str(notification_id)}
     if settings.sms_token:
         headers["Authorization"] = f"Bearer {settings.sms_token}"
     try:
-        async with httpx.AsyncClient(timeout=10.0) as client:
-            response = await client.post(settings.sms_url, headers=headers, json={
-                "to": normalise_phone(to), "text": text, "reference": str(notification_id)})
+        response = await client.post(settings.sms_url, headers=headers, json={
+            "to": normalise_phone(to), "text": text, "reference": str(notification_id)})
     except httpx.HTTPError as exc:
         raise DeliveryError(f"SMS gateway unreachable: {type(exc).__name__}", retryable=True) from exc
     if response.is_success:

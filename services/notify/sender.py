@@ -15,9 +15,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
+import httpx
 import structlog
 
-from services.notify.channels import DeliveryError, send_email, send_sms
+from services.notify.channels import DeliveryError, Mailer, send_sms
 from services.notify.messages import render
 from services.notify.settings import NotifySettings
 from shared.db import Conn
@@ -57,16 +58,27 @@ class Sender:
         self.settings = settings
         self.sent = 0
         self.failed = 0
+        self.mailer = Mailer(settings)
+        self._http: httpx.AsyncClient | None = None
 
     async def run(self) -> None:
-        while True:
-            try:
-                await self.send_due()
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                log.warning("notify.sender_unavailable", error=type(exc).__name__)
-            except Exception as exc:
-                log.error("notify.sender_round_failed", error=type(exc).__name__)
-            await asyncio.sleep(self.settings.sender_interval_s)
+        try:
+            while True:
+                try:
+                    await self.send_due()
+                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                    log.warning("notify.sender_unavailable", error=type(exc).__name__)
+                except Exception as exc:
+                    log.error("notify.sender_round_failed", error=type(exc).__name__)
+                await asyncio.sleep(self.settings.sender_interval_s)
+        finally:
+            await self.close()
+
+    async def close(self) -> None:
+        await self.mailer.close()
+        http, self._http = self._http, None
+        if http is not None:
+            await http.aclose()
 
     async def send_due(self, now: datetime | None = None, limit: int = 50) -> int:
         """One round: every notification that is due now; returns how many were attempted."""
@@ -79,6 +91,7 @@ class Sender:
                 for row in rows:
                     await self.deliver(conn, dict(row), now or datetime.now(UTC))
             finally:
+                await self.mailer.close()  # the round's SMTP connection, if it opened one
                 await conn.execute(SENDER_UNLOCK)
         if rows and self.runtime.relay is not None:
             self.runtime.relay.wake()
@@ -153,9 +166,11 @@ class Sender:
         address, lang = await self._address(conn, due, region)
         message = render(due["template"], lang, **self._values(due, region, lang))
         if due["channel"] == "sms":
-            await send_sms(self.settings, address, message.text, due["notification_id"])
+            if self._http is None:
+                self._http = httpx.AsyncClient(timeout=10.0)
+            await send_sms(self._http, self.settings, address, message.text, due["notification_id"])
         else:
-            await send_email(self.settings, address, message, due["notification_id"])
+            await self.mailer.send(address, message, due["notification_id"])
 
     async def _address(self, conn: Conn, due: dict[str, Any], region: Region) -> tuple[str, str]:
         recipient: str = due["recipient"]
