@@ -18,7 +18,7 @@ from typing import Any
 from aiokafka import ConsumerRecord
 from pydantic import ValidationError
 
-from services.reporting import cells
+from services.reporting import cells, waits
 from services.reporting.privacy import record_key
 from services.reporting.settings import ReportingSettings
 from shared.businessdays import HELSINKI, business_hours_between, end_of_day_utc, is_business_day
@@ -95,6 +95,7 @@ MIGRATIONS = [
     );
     """,
     cells.DDL + ";\n" + cells.FILL,
+    waits.DDL + ";\n" + ";\n".join(waits.FILL),
 ]
 
 
@@ -149,17 +150,28 @@ CHANGING = (
     ("feedback", "smallint"),
 )
 _CHANGED = (("case_id", "uuid"), *CHANGING)
-# A batch's facts, one array per column, and from the rows written the rollup's cells (see cells.py): within
-# one statement ``old`` still sees the facts as they were before ``upd`` changed them.
-INSERT_FACTS = (f"WITH ins AS (INSERT INTO case_facts ({', '.join(c for c, _ in FACT_COLUMNS)})"
-                f" {from_arrays(FACT_COLUMNS)} ON CONFLICT (case_id) DO NOTHING RETURNING *) "
-                + cells.add_cells("SELECT 1 AS sign, * FROM ins"))
-UPDATE_FACTS = ("WITH old AS (SELECT * FROM case_facts WHERE case_id = ANY($1::uuid[])),"
-                f" upd AS (UPDATE case_facts f SET {', '.join(f'{c} = u.{c}' for c, _ in CHANGING)}"
-                f" FROM ({from_arrays(_CHANGED)}) u WHERE f.case_id = u.case_id RETURNING f.*) "
-                + cells.add_cells("SELECT -1 AS sign, * FROM old UNION ALL SELECT 1, * FROM upd"))
+
+
+def _with_rollups(ctes: str, rows: str) -> str:
+    """One statement: ``ctes`` write the facts, then the rows they changed (``rows``, with a sign) go into the
+    rollup's cells and the waits' histograms."""
+    tenths, hours = waits.add_waits(rows)
+    return f"WITH {ctes}, tenths AS ({tenths}), hours AS ({hours}) {cells.add_cells(rows)}"
+
+
+# A batch's facts, one array per column, and from the rows written the rollup's cells (see cells.py) and the
+# waits' histograms (waits.py): within one statement ``old`` still sees the facts as they were before ``upd``
+# changed them.
+INSERT_FACTS = _with_rollups(f"ins AS (INSERT INTO case_facts ({', '.join(c for c, _ in FACT_COLUMNS)})"
+                             f" {from_arrays(FACT_COLUMNS)} ON CONFLICT (case_id) DO NOTHING RETURNING *)",
+                             "SELECT 1 AS sign, * FROM ins")
+UPDATE_FACTS = _with_rollups("old AS (SELECT * FROM case_facts WHERE case_id = ANY($1::uuid[])),"
+                             f" upd AS (UPDATE case_facts f SET {', '.join(f'{c} = u.{c}' for c, _ in CHANGING)}"
+                             f" FROM ({from_arrays(_CHANGED)}) u WHERE f.case_id = u.case_id RETURNING f.*)",
+                             "SELECT -1 AS sign, * FROM old UNION ALL SELECT 1, * FROM upd")
+DROP_EMPTY = f"{cells.DROP_EMPTY}; {waits.DROP_EMPTY}"
 # A rebuild writes the facts alone, row by row (less work for this process than arrays), and fills the
-# rollup once at the end.
+# rollup and the histograms once at the end.
 INSERT_FACT = (f"INSERT INTO case_facts ({', '.join(c for c, _ in FACT_COLUMNS)}) VALUES"
                f" ({', '.join(f'${i}' for i in range(1, len(FACT_COLUMNS) + 1))}) ON CONFLICT (case_id) DO NOTHING")
 UPDATE_FACT = (f"UPDATE case_facts SET {', '.join(f'{c} = ${i}' for i, (c, _) in enumerate(CHANGING, start=2))}"
@@ -237,7 +249,7 @@ def batch_handler(secret: bytes, *, with_cells: bool = True) -> BatchHandler:
         if changed:
             await write(conn, UPDATE_FACTS, UPDATE_FACT, changed)
             if with_cells:
-                await conn.execute(cells.DROP_EMPTY)
+                await conn.execute(DROP_EMPTY)
     return apply_events
 
 
@@ -266,8 +278,10 @@ async def on_staff_record(conn: Conn, record: ConsumerRecord[bytes, bytes]) -> N
 def projection(runtime: ServiceRuntime) -> Projection:
     settings = runtime.settings
     secret = settings.statistics_key if isinstance(settings, ReportingSettings) else ""
-    return Projection(name="reporting", migrations=MIGRATIONS, tables=["case_facts", "fact_cells", "staff_accounts"],
+    return Projection(name="reporting", migrations=MIGRATIONS,
+                      tables=["case_facts", "fact_cells", "wait_tenths", "wait_hours", "staff_accounts"],
                       event_handlers=handlers(secret.encode()), batch_handler=batch_handler(secret.encode()),
-                      replay_batch_handler=batch_handler(secret.encode(), with_cells=False), after_replay=cells.REFILL,
+                      replay_batch_handler=batch_handler(secret.encode(), with_cells=False),
+                      after_replay=(*cells.REFILL, *waits.REFILL),
                       record_handlers={t: on_staff_record for t in runtime.staff_topics()})
 

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 import asyncpg
 
-from services.reporting import cells
+from services.reporting import cells, waits
 from services.reporting.i18n import t
 from services.reporting.privacy import Count, enough, per_thousand, protect, share
 from shared.db import Conn
@@ -229,7 +229,7 @@ def count_columns(*keys: str, lang: str) -> tuple[Column, ...]:
 async def key_figures(conn: Conn, f: Filters, lang: str) -> Table:
     found = (await tally(conn, f, "true", SHARES)).get(True, {})
     total, anonymous, after = (found.get(k, Group()) for k in ("all", "anonymous", "after"))
-    response = _response_cells((await _response_rows(conn, f, "true")).get(True))
+    response = _response_cells((await _response_rows(conn, f, "true"))[1])
     scores = await counts(conn, f, "feedback")
     feedback = summed(scores.values())
     mean = sum(score * g.n for score, g in scores.items()) / feedback.n if feedback.n else None
@@ -389,37 +389,40 @@ async def topics_by_month(conn: Conn, f: Filters, lang: str) -> Table:
 # ---------------------------------------------------------------- response times
 
 
+RESPONSE_COUNTS = ("n", "keys", "answered", "answered_keys", "met", "met_keys", "missed", "missed_keys")
 # The facts' own column for what the cells group responses by.
 FACT_BY = {"true": "true", "municipality": "municipality", "month": "month", "team": "coalesce(response_team, team_id)"}
 
 
-async def _response_rows(conn: Conn, f: Filters, by: str) -> dict[Any, dict[str, Any]]:
-    """Per ``by``: contacts, answered, in time and late (the cells), late though not yet answered, and the
-    medians (the facts: a median needs every value, and few cases wait unanswered past their day)."""
+async def _response_rows(conn: Conn, f: Filters, by: str) -> tuple[dict[Any, dict[str, Any]], dict[str, Any]]:
+    """Per ``by`` and for all its groups together: contacts, answered, in time and late (the cells), late though
+    not yet answered (the facts: few cases wait unanswered past their day), and the median waits (waits.py)."""
     dim = "team" if by == "team" else "all"
     source, where, args = _cells(f, [dim])
     key = "c.value" if by == "team" else BY[by]
     found: dict[Any, dict[str, Any]] = {}
+
+    def row(k: Any) -> dict[str, Any]:
+        return found.setdefault(cells.parse(dim, k) if by == "team" else k, {
+            **dict.fromkeys(RESPONSE_COUNTS, 0), "median_business": None, "median_calendar": None})
+
     for r in await conn.fetch(
             f"SELECT {key} AS k, sum(c.n) AS n, sum(c.keys) AS keys, sum(c.answered_n) AS answered,"
             " sum(c.answered_k) AS answered_keys, sum(c.met_n) AS met, sum(c.met_k) AS met_keys,"
             f" sum(c.late_n) AS missed, sum(c.late_k) AS missed_keys FROM {source} WHERE {where} GROUP BY 1", *args):
-        found[cells.parse(dim, r["k"]) if by == "team" else r["k"]] = {
-            **{name: int(r[name]) for name in ("n", "keys", "answered", "answered_keys", "met", "met_keys", "missed",
-                                               "missed_keys")}, "median_business": None, "median_calendar": None}
+        row(r["k"]).update({name: int(r[name]) for name in RESPONSE_COUNTS})
     where, args = f.where()
     for r in await conn.fetch(
             f"SELECT {FACT_BY[by]} AS k, count(*) AS n, sum(record_key) AS keys FROM case_facts WHERE {where}"
             f" AND first_response_at IS NULL AND due_at <= ${len(args) + 1} GROUP BY 1", *args, f.now):
-        row = found.setdefault(r["k"], {})
-        row["missed"], row["missed_keys"] = row.get("missed", 0) + r["n"], row.get("missed_keys", 0) + int(r["keys"])
-    for r in await conn.fetch(
-            f"SELECT {FACT_BY[by]} AS k,"
-            " percentile_cont(0.5) WITHIN GROUP (ORDER BY response_business_hours) AS median_business,"
-            " percentile_cont(0.5) WITHIN GROUP (ORDER BY response_calendar_hours) AS median_calendar"
-            f" FROM case_facts WHERE {where} AND first_response_at IS NOT NULL GROUP BY 1", *args):
-        found.setdefault(r["k"], {}).update(median_business=r["median_business"], median_calendar=r["median_calendar"])
-    return found
+        late = row("" if by == "team" and r["k"] is None else r["k"])
+        late["missed"], late["missed_keys"] = late["missed"] + r["n"], late["missed_keys"] + int(r["keys"])
+    per_group, whole_medians = await waits.medians(conn, f, by)
+    for k, found_medians in per_group.items():
+        row(k).update(median_business=found_medians.get("b"), median_calendar=found_medians.get("c"))
+    whole = {name: sum(r[name] for r in found.values()) for name in RESPONSE_COUNTS}
+    whole.update(median_business=whole_medians.get("b"), median_calendar=whole_medians.get("c"))
+    return found, whole
 
 
 def _response_cells(r: dict[str, Any] | None) -> list[Cell]:
@@ -443,8 +446,7 @@ def _response_columns(first: Column, lang: str) -> tuple[Column, ...]:
 
 @table("response_by_municipality", "response", "report")
 async def response_by_municipality(conn: Conn, f: Filters, lang: str) -> Table:
-    found = await _response_rows(conn, f, "municipality")
-    whole = (await _response_rows(conn, f, "true")).get(True)
+    found, whole = await _response_rows(conn, f, "municipality")
     rows = [[municipality_name(f, mid, lang), *_response_cells(found.get(mid))] for mid in chosen_municipalities(f)]
     return Table("response_by_municipality", t("tbl_response_by_municipality", lang),
                  _response_columns(Column("municipality", t("col_municipality", lang), "label"), lang), rows,
@@ -455,7 +457,7 @@ async def response_by_municipality(conn: Conn, f: Filters, lang: str) -> Table:
 
 @table("response_by_team", "response")
 async def response_by_team(conn: Conn, f: Filters, lang: str) -> Table:
-    found = await _response_rows(conn, f, "team")
+    found, _ = await _response_rows(conn, f, "team")
     team_ids: list[str | None] = [tm.id for tm in f.region.teams]
     team_ids += sorted(k for k in found if k is not None and k not in team_ids)
     team_ids.append(None)
@@ -467,7 +469,7 @@ async def response_by_team(conn: Conn, f: Filters, lang: str) -> Table:
 
 @table("response_by_month", "response")
 async def response_by_month(conn: Conn, f: Filters, lang: str) -> Table:
-    found = await _response_rows(conn, f, "month")
+    found, _ = await _response_rows(conn, f, "month")
     rows = [[month_label(m, lang), *_response_cells(found.get(m))] for m in months(f)]
     return Table("response_by_month", t("tbl_response_by_month", lang),
                  _response_columns(Column("month", t("col_month", lang), "label"), lang), rows,

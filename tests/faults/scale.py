@@ -29,7 +29,7 @@ import httpx
 from aiokafka.partitioner import DefaultPartitioner
 
 from deploy.local.infra import ROOT
-from services.reporting import cells
+from services.reporting import cells, waits
 from shared.regions import load_regions
 from shared.topics import cases_topic
 from tests.faults.check import Facts, FaultRecord, Report, collect, judge
@@ -161,7 +161,7 @@ def met_again(system: System, service: str, facts: Facts) -> int:
 
 async def doubled_in_tables(system: System, facts: Facts) -> tuple[int, int]:
     """Routing's cases whose version (one per event evolved into the state) is not their number of events on
-    the topic, and reporting's rollup cells unlike those its facts make afresh."""
+    the topic, and reporting's rollup cells and waits' histogram rows unlike those its facts make afresh."""
     events: dict[str, set[str]] = {}
     for e in facts.events:
         events.setdefault(e.case_id, set()).add(e.event_id)
@@ -173,6 +173,11 @@ async def doubled_in_tables(system: System, facts: Facts) -> tuple[int, int]:
         kept = Counter(tuple(r) for r in await conn.fetch(f"SELECT {columns} FROM fact_cells WHERE n <> 0"))
         fresh = Counter(tuple(r) for r in await conn.fetch(
             f"SELECT {columns} FROM ({cells.cells_of('SELECT 1 AS sign, * FROM case_facts')}) c"))
+        keys = ", ".join(waits.KEY)
+        kept += Counter(tuple(r) for r in await conn.fetch(f"SELECT {keys}, tenths, n FROM wait_tenths WHERE n <> 0"))
+        fresh += Counter(tuple(r) for r in await conn.fetch(
+            f"SELECT {keys}, tenths, sum(sign) FROM ({waits.waits_of('SELECT 1 AS sign, * FROM case_facts')}) w"
+            f" GROUP BY {keys}, tenths"))
     finally:
         await conn.close()
     wrong_versions = sum(1 for case_id, v in versions.items() if v != len(events.get(case_id, ())))
@@ -222,7 +227,8 @@ async def _judged(system: System, run: ScaleRun, load: FamilyLoad, staff: list[S
                    await committed_in_kafka(system.kafka.bootstrap, f"{system.prefix}.{service}"), must_be_zero=True)
     versions, cells_off = await doubled_in_tables(system, facts)
     report.add("routing: cases whose version is not their number of events", versions, must_be_zero=True)
-    report.add("reporting: rollup cells unlike those its facts make afresh", cells_off, must_be_zero=True)
+    report.add("reporting: rollup cells and histogram rows unlike those its facts make afresh", cells_off,
+               must_be_zero=True)
     report.add("requests accepted while the killed instances were away", run.accepted_while_away)
     probe = run.probe
     report.add("command through the surviving routing after the kill",
