@@ -2,22 +2,26 @@
 
 Reporting's ``case_facts`` are first made by the replay benchmark's rebuild (a demo region-year
 of events, as reporting's projection makes them), then scaled: the rows are copied under fresh
-case ids until the table holds ``cases`` rows; the rollup (``fact_cells``) is made from them and
-both are analysed. Each table of each dashboard page is
-then built by the same code the pages use (``services.reporting.tables``), for the whole region
-and its last twelve months, ``repeats`` times; the figure is the 95th percentile per table and
-per page (all of a page's tables, one after another, as a page load does).
+case ids until the table holds ``cases`` rows, each copy's waits for a first answer moved by up to
+a tenth either way (copies with the same waits would give the waits' histograms as few distinct
+values as the base has cases, and flatter them); the rollup (``fact_cells``) and the histograms
+(``wait_tenths``, ``wait_hours``) are made from them and all are analysed. Each table of each
+dashboard page is then built by the same code the pages use (``services.reporting.tables``), for
+the whole region and the period the pages open with (the last twelve months: eleven whole months
+and the current one up to today), ``repeats`` times; the figure is the 95th percentile per table
+and per page (all of a page's tables, one after another, as a page load does).
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import asyncpg
 
-from services.reporting import cells
+from services.reporting import cells, waits
+from services.reporting.pages import default_period
 from services.reporting.settings import ReportingSettings
 from services.reporting.tables import PAGES, TABLES, Filters
 from shared.db import create_pool
@@ -26,6 +30,7 @@ from shared.settings import ROOT
 
 SCHEMA = "dashboard_bench"
 UNTIL = date(2026, 11, 1)
+ROLLUPS = ("fact_cells", "wait_tenths", "wait_hours")
 
 
 @dataclass(frozen=True)
@@ -48,17 +53,21 @@ async def scale(dsn: str, source_schema: str, cases: int) -> int:
         columns = [r["column_name"] for r in await conn.fetch(
             "SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'case_facts'"
             " ORDER BY ordinal_position", source_schema)]
-        chosen = ", ".join("gen_random_uuid()" if c == "case_id" else c for c in columns)
+        moved = {"case_id": "gen_random_uuid()", **{c: f"round(({c} * (0.9 + 0.2 * random()))::numeric, 2)"
+                                                    for c in waits.MEASURES.values()}}
+        chosen = ", ".join(moved.get(c, c) for c in columns)
         have = 0
         while have < cases:
             await conn.execute(f"INSERT INTO {SCHEMA}.case_facts ({', '.join(columns)})"
                                f" SELECT {chosen} FROM {source_schema}.case_facts LIMIT {cases - have}")
             have = int(await conn.fetchval(f"SELECT count(*) FROM {SCHEMA}.case_facts"))
-        # The rollup the dashboards read, made from the scaled facts as a migration would make it.
-        await conn.execute(f"CREATE TABLE {SCHEMA}.fact_cells (LIKE {source_schema}.fact_cells INCLUDING ALL)")
-        await conn.execute(f"SET search_path TO {SCHEMA}; {cells.FILL}")
-        await conn.execute(f"VACUUM ANALYZE {SCHEMA}.case_facts")
-        await conn.execute(f"VACUUM ANALYZE {SCHEMA}.fact_cells")
+        # The rollup and the histograms the dashboards read, made from the scaled facts as a migration makes them.
+        for table in ROLLUPS:
+            await conn.execute(f"CREATE TABLE {SCHEMA}.{table} (LIKE {source_schema}.{table} INCLUDING ALL)")
+        for statement in (cells.FILL, *waits.FILL):
+            await conn.execute(f"SET search_path TO {SCHEMA}; {statement}")
+        for table in ("case_facts", *ROLLUPS):
+            await conn.execute(f"VACUUM ANALYZE {SCHEMA}.{table}")
         return have
     finally:
         await conn.close()
@@ -72,7 +81,8 @@ def p95(samples: list[float]) -> float:
 async def run(dsn: str, source_schema: str, *, cases: int = 1_000_000, repeats: int = 20) -> Dashboard:
     have = await scale(dsn, source_schema, cases)
     region = next(r for r in load_regions(ROOT / "deploy" / "regions") if r.id == "varsinais-suomi")
-    filters = Filters(region=region, municipalities=(), since=UNTIL - timedelta(days=364), until=UNTIL,
+    since, until = default_period(UNTIL)
+    filters = Filters(region=region, municipalities=(), since=since, until=until,
                       now=datetime(2026, 11, 2, 12, tzinfo=UTC))
     pool = await create_pool(dsn, [SCHEMA], max_size=2, work_mem=ReportingSettings.model_fields["db_work_mem"].default)
     tables: dict[str, list[float]] = {name: [] for name in TABLES}
