@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 import psutil
 
-from bench import dashboard, e2e, intake, replay
+from bench import dashboard, e2e, intake, profile, replay
 from bench.system import Memory, bare_endpoint, cpu_seconds, postgres_pid, running_system, unsent
 from shared.settings import ROOT
 from tests.faults.system import SERVICES, System
@@ -144,6 +144,10 @@ def bench_intake(results: Results, system: System, seconds: int) -> None:
         wait_drained(system)
         results.add(f"intake alone, paced at 70% of its capacity ({rate:,.0f} requests/s)",
                     f"{held.rate:,.0f}/s achieved, p50 {held.p50_ms:.1f} ms, p99 {held.p99_ms:.1f} ms")
+    with paused(system, DOWNSTREAM), profile.sampled("intake alone under wrk -c32", parts["intake"]) as found:
+        intake.wrk(url, seconds=seconds, connections=32)
+    wait_drained(system)
+    results.notes.append(found[0].summary())
 
 
 def bench_e2e(results: Results, system: System, probes: int) -> None:
@@ -187,6 +191,8 @@ def bench_replay(results: Results, system: System, events: int) -> None:
                     f" PostgreSQL {rebuilt.per_event_ms(rebuilt.postgres_cpu_s) * 1000:.0f}",
                     f"raw consume {done.raw_cpu_ms * 1000:.1f} per record",
                     f"50,000/s needs ≤ {2e6 / GOALS['replay_rate']:.0f} in all on 2 cores")
+    for name in ("routing", "reporting"):  # again under py-spy, which the figures above do not carry
+        results.notes.append(replay.profiled(name, system.dsn, system.kafka.bootstrap).summary())
 
 
 def bench_dashboard(results: Results, system: System, cases: int) -> None:

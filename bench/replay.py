@@ -26,6 +26,8 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from bench import profile
+from bench.profile import Profile
 from bench.system import cpu_seconds
 from deploy.demo.events import year_of_events
 from deploy.demo.model import plan_year
@@ -149,15 +151,24 @@ class Rebuilt:
         return cpu / max(1, self.records) * 1000
 
 
+def _rebuild(service: str, dsn: str, bootstrap: str) -> tuple[list[str], dict[str, str]]:
+    return ["-m", f"services.{service}", "rebuild", "--no-swap"], {
+        "APUA_DATABASE_URL": dsn, "APUA_KAFKA_BOOTSTRAP": bootstrap, "APUA_TOPIC_PREFIX": PREFIX,
+        "APUA_DB_SCHEMA": f"{service}_replay", "APUA_REGIONS": REGION, "APUA_LOG_LEVEL": "WARNING"}
+
+
 def rebuild(service: str, dsn: str, bootstrap: str, postgres_pid: int) -> Rebuilt:
     """``python -m services.<service> rebuild --no-swap``, the operators' command, timed by itself."""
     before = cpu_seconds({"postgres": postgres_pid})
-    result = in_own_process(["-m", f"services.{service}", "rebuild", "--no-swap"], {
-        "APUA_DATABASE_URL": dsn, "APUA_KAFKA_BOOTSTRAP": bootstrap, "APUA_TOPIC_PREFIX": PREFIX,
-        "APUA_DB_SCHEMA": f"{service}_replay", "APUA_REGIONS": REGION, "APUA_LOG_LEVEL": "WARNING"})
+    result = in_own_process(*_rebuild(service, dsn, bootstrap))
     after = cpu_seconds({"postgres": postgres_pid})
     return Rebuilt(int(result["records"]), float(result["seconds"]), after["children"] - before["children"],
                    after["postgres"] - before["postgres"])
+
+
+def profiled(service: str, dsn: str, bootstrap: str) -> Profile:
+    """The same rebuild once more, under py-spy from its start to its end."""
+    return profile.command(f"{service}'s rebuild", *_rebuild(service, dsn, bootstrap))
 
 
 async def run(dsn: str, bootstrap: str, *, count: int, postgres_pid: int, base_cases: int = 20000) -> Replay:
