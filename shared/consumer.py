@@ -133,8 +133,10 @@ class ProjectionConsumer:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_poll_records=self.max_records,
-            max_partition_fetch_bytes=4 * 1024 * 1024,
-            fetch_max_bytes=16 * 1024 * 1024,
+            # A batch is at most max_records (about half a megabyte of events); larger fetches only held more
+            # of a backlog in memory at once, which after a pause took a service past 150 MB.
+            max_partition_fetch_bytes=1024 * 1024,
+            fetch_max_bytes=4 * 1024 * 1024,
             session_timeout_ms=10000,
             heartbeat_interval_ms=1000,
         )

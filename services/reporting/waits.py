@@ -83,7 +83,7 @@ def add_waits(source: str) -> tuple[str, str]:
 
 
 DROP_EMPTY = "DELETE FROM wait_tenths WHERE n = 0; DELETE FROM wait_hours WHERE n = 0"
-FILL = (*add_waits("SELECT 1 AS sign, * FROM case_facts"),)
+FILL = add_waits("SELECT 1 AS sign, * FROM case_facts")
 # After a rebuild has written the facts alone.
 REFILL = ("TRUNCATE wait_tenths, wait_hours", *FILL)
 
