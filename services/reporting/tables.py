@@ -229,7 +229,7 @@ def count_columns(*keys: str, lang: str) -> tuple[Column, ...]:
 async def key_figures(conn: Conn, f: Filters, lang: str) -> Table:
     found = (await tally(conn, f, "true", SHARES)).get(True, {})
     total, anonymous, after = (found.get(k, Group()) for k in ("all", "anonymous", "after"))
-    response = _response_cells((await _response_rows(conn, f, "true"))[1])
+    response = _response_cells((await _response_rows(conn, f, "true", whole=True))[1])
     scores = await counts(conn, f, "feedback")
     feedback = summed(scores.values())
     mean = sum(score * g.n for score, g in scores.items()) / feedback.n if feedback.n else None
@@ -394,9 +394,11 @@ RESPONSE_COUNTS = ("n", "keys", "answered", "answered_keys", "met", "met_keys", 
 FACT_BY = {"true": "true", "municipality": "municipality", "month": "month", "team": "coalesce(response_team, team_id)"}
 
 
-async def _response_rows(conn: Conn, f: Filters, by: str) -> tuple[dict[Any, dict[str, Any]], dict[str, Any]]:
-    """Per ``by`` and for all its groups together: contacts, answered, in time and late (the cells), late though
-    not yet answered (the facts: few cases wait unanswered past their day), and the median waits (waits.py)."""
+async def _response_rows(conn: Conn, f: Filters, by: str,
+                         whole: bool = False) -> tuple[dict[Any, dict[str, Any]], dict[str, Any]]:
+    """Per ``by`` and (the median waits only with ``whole``) for all its groups together: contacts, answered, in
+    time and late (the cells), late though not yet answered (the facts: few cases wait unanswered past their
+    day), and the median waits (waits.py)."""
     dim = "team" if by == "team" else "all"
     source, where, args = _cells(f, [dim])
     key = "c.value" if by == "team" else BY[by]
@@ -417,12 +419,12 @@ async def _response_rows(conn: Conn, f: Filters, by: str) -> tuple[dict[Any, dic
             f" AND first_response_at IS NULL AND due_at <= ${len(args) + 1} GROUP BY 1", *args, f.now):
         late = row("" if by == "team" and r["k"] is None else r["k"])
         late["missed"], late["missed_keys"] = late["missed"] + r["n"], late["missed_keys"] + int(r["keys"])
-    per_group, whole_medians = await waits.medians(conn, f, by)
+    per_group, whole_medians = await waits.medians(conn, f, by, whole=whole)
     for k, found_medians in per_group.items():
         row(k).update(median_business=found_medians.get("b"), median_calendar=found_medians.get("c"))
-    whole = {name: sum(r[name] for r in found.values()) for name in RESPONSE_COUNTS}
-    whole.update(median_business=whole_medians.get("b"), median_calendar=whole_medians.get("c"))
-    return found, whole
+    together = {name: sum(r[name] for r in found.values()) for name in RESPONSE_COUNTS}
+    together.update(median_business=whole_medians.get("b"), median_calendar=whole_medians.get("c"))
+    return found, together
 
 
 def _response_cells(r: dict[str, Any] | None) -> list[Cell]:
@@ -446,7 +448,7 @@ def _response_columns(first: Column, lang: str) -> tuple[Column, ...]:
 
 @table("response_by_municipality", "response", "report")
 async def response_by_municipality(conn: Conn, f: Filters, lang: str) -> Table:
-    found, whole = await _response_rows(conn, f, "municipality")
+    found, whole = await _response_rows(conn, f, "municipality", whole=True)
     rows = [[municipality_name(f, mid, lang), *_response_cells(found.get(mid))] for mid in chosen_municipalities(f)]
     return Table("response_by_municipality", t("tbl_response_by_municipality", lang),
                  _response_columns(Column("municipality", t("col_municipality", lang), "label"), lang), rows,

@@ -201,8 +201,9 @@ async def _counts(conn: Conn, f: Filters, by: str, unit: str,
                   targets: Targets | None = None) -> dict[tuple[Any, str], dict[int, int]]:
     source, args = _source(f, by, unit, targets)
     found: dict[tuple[Any, str], dict[int, int]] = {}
-    for r in await conn.fetch(f"SELECT {GROUP[by]} AS k, measure::text, value, sum(n) AS n FROM ({source}) s"
-                              " GROUP BY 1, 2, 3 HAVING sum(n) > 0", *args):
+    # Grouped by the "char" itself; the text the driver reads is made once per group, not once per row.
+    for r in await conn.fetch(f"SELECT k, measure::text, value, n FROM (SELECT {GROUP[by]} AS k, measure, value,"
+                              f" sum(n) AS n FROM ({source}) s GROUP BY 1, 2, 3 HAVING sum(n) > 0) g", *args):
         found.setdefault((r["k"], r["measure"]), {})[r["value"]] = int(r["n"])
     return found
 
@@ -216,13 +217,15 @@ def _whole(parts: Iterable[tuple[tuple[Any, str], dict[int, int]]]) -> dict[str,
     return whole
 
 
-async def medians(conn: Conn, f: Filters, by: str) -> tuple[dict[Any, dict[str, float]], dict[str, float]]:
-    """The median waits per group of ``by`` and of all the groups together: ``{measure: hours}``."""
+async def medians(conn: Conn, f: Filters, by: str, *,
+                  whole: bool = True) -> tuple[dict[Any, dict[str, float]], dict[str, float]]:
+    """The median waits per group of ``by`` and, with ``whole``, of all the groups together:
+    ``{measure: hours}``."""
     hours = await _counts(conn, f, by, "hours")
-    whole_hours = _whole(hours.items())
+    whole_hours = _whole(hours.items()) if whole else {}
     targets = {(k, m, h) for (k, m), counts in hours.items() for h in hours_needed(counts)}
     # The whole's middle hours are read in every group.
-    targets |= {(k, m, h) for k, m in hours for h in hours_needed(whole_hours[m])}
+    targets |= {(k, m, h) for k, m in hours if m in whole_hours for h in hours_needed(whole_hours[m])}
     if not targets:
         return {}, {}
     tenths = await _counts(conn, f, by, "tenths", sorted(targets, key=str))
@@ -232,6 +235,5 @@ async def medians(conn: Conn, f: Filters, by: str) -> tuple[dict[Any, dict[str, 
         value = median(counts, tenths.get((k, m), {}))
         if value is not None:
             per_group.setdefault(k, {})[m] = value
-    whole = {m: value for m, counts in whole_hours.items()
-             if (value := median(counts, whole_tenths.get(m, {}))) is not None}
-    return per_group, whole
+    return per_group, {m: value for m, counts in whole_hours.items()
+                       if (value := median(counts, whole_tenths.get(m, {}))) is not None}
