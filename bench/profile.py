@@ -21,6 +21,8 @@ from pathlib import Path
 from shared.settings import ROOT
 
 OUT = ROOT / ".local" / "bench"
+# Sampled 200 times a second without stopping the process; whole file names, so that frames can be told apart.
+SPY = ("py-spy", "record", "--format", "raw", "--full-filenames", "--nonblocking", "--rate", "200")
 _FRAME = re.compile(r"^(?P<function>.*) \((?P<file>[^()]*?)(?::\d+)?\)$")
 
 
@@ -80,8 +82,7 @@ def sampled(name: str, pid: int) -> Iterator[list[Profile]]:
     OUT.mkdir(parents=True, exist_ok=True)
     out = OUT / f"{name.replace(' ', '-').replace('/', '-')}.txt"
     out.unlink(missing_ok=True)
-    spy = subprocess.Popen(["py-spy", "record", "--pid", str(pid), "--format", "raw", "--full-filenames", "--nonblocking",
-                            "--rate", "200", "--output", str(out)], stdout=subprocess.DEVNULL,
+    spy = subprocess.Popen([*SPY, "--pid", str(pid), "--output", str(out)], stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL)
     found: list[Profile] = []
     try:
@@ -100,7 +101,6 @@ def command(name: str, argv: list[str], env: dict[str, str]) -> Profile:
     OUT.mkdir(parents=True, exist_ok=True)
     out = OUT / f"{name.replace(' ', '-').replace('/', '-')}.txt"
     out.unlink(missing_ok=True)
-    subprocess.run(["py-spy", "record", "--format", "raw", "--full-filenames", "--nonblocking", "--rate", "200", "--output", str(out),
-                    "--", sys.executable, *argv], env={**os.environ, **env}, cwd=ROOT, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run([*SPY, "--output", str(out), "--", sys.executable, *argv], env={**os.environ, **env}, cwd=ROOT,
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return read(name, out)
