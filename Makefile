@@ -19,7 +19,7 @@ test-integration: install
 test-faults: install ## the whole system as processes under load while Kafka, PostgreSQL, each service and SMTP fail in turn
 	$(PYTHON) -m pytest tests/faults -m faults -s -p no:cacheprovider
 
-bench: install ## every benchmark beside its baseline (about 15 minutes); prints one table and rewrites docs/benchmarks.md
+bench: install ## every benchmark beside its baseline (about 10 minutes); prints one table and rewrites docs/benchmarks.md
 	$(PYTHON) -m bench
 
 test-fuzz: install ## property-based tests: every service's OpenAPI (schemathesis) and the event codec (hypothesis)
