@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import email
 import email.policy
+import hmac
 import uuid
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
 
 import orjson
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel
 
 from services.notify.settings import NotifySettings
 from shared.app import RuntimeDep, get_runtime
-from shared.errors import NotFound
+from shared.errors import NotFound, Unauthorized
 from shared.openapi import errors
 
 router = APIRouter(prefix="/api/v1", tags=["notifications"])
@@ -42,8 +43,21 @@ class DueNotification(BaseModel):
     attempts: int
 
 
+async def operator(request: Request, runtime: RuntimeDep) -> None:
+    """The operations API is for whoever holds ``APUA_NOTIFY_API_TOKEN`` (open without one outside production)."""
+    settings = runtime.settings
+    token = (settings.api_token or None) if isinstance(settings, NotifySettings) else None  # empty is unset
+    if token is None and settings.environment != "production":
+        return
+    given = request.headers.get("authorization", "").encode()
+    if token is None or not hmac.compare_digest(given, f"Bearer {token}".encode()):
+        raise Unauthorized("this API needs the operations token: Authorization: Bearer …")
+
+
 @router.get("/notifications", summary="Notifications due or done, oldest first, with their delivery status",
-            responses=errors({422: "a parameter is invalid (named in `fields`)"}))
+            dependencies=[Depends(operator)],
+            responses=errors({401: "no operations token, or a wrong one (`Authorization: Bearer …`)",
+                              422: "a parameter is invalid (named in `fields`)"}))
 async def notifications(runtime: RuntimeDep, case_id: uuid.UUID | None = None,
                         limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[DueNotification]:
     assert runtime.pool is not None

@@ -26,6 +26,10 @@ class NotifySettings(ServiceSettings):
     sms_url: str | None = None
     sms_token: str | None = None
 
+    # Bearer token for notify's operations API (GET /api/v1/notifications: case ids, references and delivery
+    # states). Unset: the API is open in development and test, and closed in production.
+    api_token: str | None = Field(default=None, validation_alias="APUA_NOTIFY_API_TOKEN")
+
     routing_url: str = "http://127.0.0.1:8020"
     send_attempts: int = Field(default=6, ge=1)
     retry_base_s: float = Field(default=5.0, gt=0)

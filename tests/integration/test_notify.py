@@ -234,3 +234,17 @@ async def test_the_person_a_case_goes_to_hears_in_their_language(stack):
     mails = await eventually(to_sanna, timeout=30, what="the assignee's own notice")
     assert len(mails) == 1 and mails[0]["Subject"].startswith("Kontakten")  # Swedish, her choice
     assert "Pargas" in mails[0].get_body(("plain",)).get_content()
+
+
+async def test_the_operations_api_needs_its_token_once_one_is_set(postgres, kafka, prefix):
+    """Case ids, references and delivery states are for operators: with a token, only its bearer sees them."""
+    app = APPS["notify"](settings_for("notify", prefix=prefix, dsn=postgres.dsn, bootstrap=kafka.bootstrap,
+                                      smtp_port=free_port(), api_token="operaattorin-avain"))
+    async with running(app) as notify:
+        refused = await notify.get("/api/v1/notifications")
+        assert refused.status_code == 401 and refused.json()["error"] == "unauthorized"
+        wrong = await notify.get("/api/v1/notifications", headers={"Authorization": "Bearer arvaus"})
+        assert wrong.status_code == 401
+        allowed = await notify.get("/api/v1/notifications", headers={"Authorization": "Bearer operaattorin-avain"})
+        assert allowed.status_code == 200 and allowed.json() == []
+        assert (await notify.get("/readyz")).status_code in (200, 503)  # the probes need no token
