@@ -76,12 +76,18 @@ def read(name: str, path: Path) -> Profile:
     return profile
 
 
-@contextmanager
-def sampled(name: str, pid: int) -> Iterator[list[Profile]]:
-    """py-spy samples ``pid`` without stopping it while the block runs; the profile is in the list afterwards."""
+def _output(name: str) -> Path:
+    """Where py-spy writes the profile called ``name`` (under .local/, which git ignores), emptied first."""
     OUT.mkdir(parents=True, exist_ok=True)
     out = OUT / f"{name.replace(' ', '-').replace('/', '-')}.txt"
     out.unlink(missing_ok=True)
+    return out
+
+
+@contextmanager
+def sampled(name: str, pid: int) -> Iterator[list[Profile]]:
+    """py-spy samples ``pid`` without stopping it while the block runs; the profile is in the list afterwards."""
+    out = _output(name)
     spy = subprocess.Popen([*SPY, "--pid", str(pid), "--output", str(out)], stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL)
     found: list[Profile] = []
@@ -98,9 +104,7 @@ def sampled(name: str, pid: int) -> Iterator[list[Profile]]:
 
 def command(name: str, argv: list[str], env: dict[str, str]) -> Profile:
     """Run ``python argv`` under py-spy from its start to its end."""
-    OUT.mkdir(parents=True, exist_ok=True)
-    out = OUT / f"{name.replace(' ', '-').replace('/', '-')}.txt"
-    out.unlink(missing_ok=True)
+    out = _output(name)
     subprocess.run([*SPY, "--output", str(out), "--", sys.executable, *argv], env={**os.environ, **env}, cwd=ROOT,
                    check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return read(name, out)
