@@ -390,8 +390,9 @@ async def topics_by_month(conn: Conn, f: Filters, lang: str) -> Table:
 
 
 RESPONSE_COUNTS = ("n", "keys", "answered", "answered_keys", "met", "met_keys", "missed", "missed_keys")
-# The facts' own column for what the cells group responses by.
-FACT_BY = {"true": "true", "municipality": "municipality", "month": "month", "team": "coalesce(response_team, team_id)"}
+# The facts' own column for what the cells group responses by ('' for no team, as in the cells and the waits).
+FACT_BY = {"true": "true", "municipality": "municipality", "month": "month",
+           "team": "coalesce(response_team, team_id, '')"}
 
 
 async def _response_rows(conn: Conn, f: Filters, by: str,
@@ -417,7 +418,7 @@ async def _response_rows(conn: Conn, f: Filters, by: str,
     for r in await conn.fetch(
             f"SELECT {FACT_BY[by]} AS k, count(*) AS n, sum(record_key) AS keys FROM case_facts WHERE {where}"
             f" AND first_response_at IS NULL AND due_at <= ${len(args) + 1} GROUP BY 1", *args, f.now):
-        late = row("" if by == "team" and r["k"] is None else r["k"])
+        late = row(r["k"])
         late["missed"], late["missed_keys"] = late["missed"] + r["n"], late["missed_keys"] + int(r["keys"])
     per_group, whole_medians = await waits.medians(conn, f, by, whole=whole)
     for k, found_medians in per_group.items():

@@ -68,18 +68,22 @@ def waits_of(source: str) -> str:
             " WHERE f.first_response_at IS NOT NULL AND w.tenths IS NOT NULL")
 
 
-def _add(table: str, unit: str, source: str) -> str:
-    value = "tenths" if unit == "tenths" else "tenths / 10"
+# Each histogram: its table, its value column, and that value from a wait counted in tenths.
+HISTOGRAMS = {"tenths": ("wait_tenths", "tenths", "tenths"), "hour": ("wait_hours", "hour", "tenths / 10")}
+
+
+def _add(unit: str, source: str) -> str:
+    table, column, value = HISTOGRAMS[unit]
     keys = ", ".join(KEY)
-    return (f"INSERT INTO {table} AS h ({keys}, {unit}, n) SELECT {keys}, {value}, sum(sign)"
+    return (f"INSERT INTO {table} AS h ({keys}, {column}, n) SELECT {keys}, {value}, sum(sign)"
             f" FROM ({waits_of(source)}) w GROUP BY {keys}, {value} HAVING sum(sign) <> 0"
-            f" ON CONFLICT ({keys}, {unit}) DO UPDATE SET n = h.n + EXCLUDED.n")
+            f" ON CONFLICT ({keys}, {column}) DO UPDATE SET n = h.n + EXCLUDED.n")
 
 
 def add_waits(source: str) -> tuple[str, str]:
     """The two statements that add the waits of ``source`` (facts rows with a ``sign``: +1 to add, -1 to take
     away) to the histograms; each can stand in a data-modifying CTE."""
-    return _add("wait_tenths", "tenths", source), _add("wait_hours", "hour", source)
+    return _add("tenths", source), _add("hour", source)
 
 
 DROP_EMPTY = "DELETE FROM wait_tenths WHERE n = 0; DELETE FROM wait_hours WHERE n = 0"
@@ -125,8 +129,8 @@ def median(hours: Mapping[int, int], tenths: Mapping[int, int]) -> float | None:
     return sum(found) / 20
 
 
-def _next_month(month: date) -> date:
-    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+def _next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
 
 
 def _months(since: date, until: date) -> list[date]:
@@ -155,7 +159,7 @@ def _source(f: Filters, by: str, unit: str, targets: Targets | None) -> tuple[st
         return f"${len(values)}"
 
     months = [] if f.topic else _months(f.since, f.until)
-    value = "tenths" if unit == "tenths" else "tenths / 10"
+    table, column, value = HISTOGRAMS[unit]
     near, chosen_targets = "", ""
     if targets is not None:
         groups, measures, hours = (arg([str(t[0]) for t in targets]), arg([t[1] for t in targets]),
@@ -179,7 +183,6 @@ def _source(f: Filters, by: str, unit: str, targets: Targets | None) -> tuple[st
         region, chosen = arg(f.region.id), arg(months)
         only = f" AND h.municipality = ANY({arg(list(f.municipalities))}::text[])" if f.municipalities else ""
         if targets is None:
-            table, column = ("wait_tenths", "tenths") if unit == "tenths" else ("wait_hours", "hour")
             parts.append(f"SELECT h.month, h.municipality, h.team, h.measure, h.{column} AS value, h.n FROM {table} h"
                          f" WHERE h.region = {region} AND h.month = ANY({chosen}::date[]){only}")
         else:  # a range of an index per group and hour (LATERAL, kept apart by OFFSET 0: a lookup each), not
@@ -221,7 +224,7 @@ async def medians(conn: Conn, f: Filters, by: str, *,
                   whole: bool = True) -> tuple[dict[Any, dict[str, float]], dict[str, float]]:
     """The median waits per group of ``by`` and, with ``whole``, of all the groups together:
     ``{measure: hours}``."""
-    hours = await _counts(conn, f, by, "hours")
+    hours = await _counts(conn, f, by, "hour")
     whole_hours = _whole(hours.items()) if whole else {}
     targets = {(k, m, h) for (k, m), counts in hours.items() for h in hours_needed(counts)}
     # The whole's middle hours are read in every group.
@@ -229,7 +232,7 @@ async def medians(conn: Conn, f: Filters, by: str, *,
     if not targets:
         return {}, {}
     tenths = await _counts(conn, f, by, "tenths", sorted(targets, key=str))
-    whole_tenths = _whole(tenths.items())
+    whole_tenths = _whole(tenths.items()) if whole_hours else {}
     per_group: dict[Any, dict[str, float]] = {}
     for (k, m), counts in hours.items():
         value = median(counts, tenths.get((k, m), {}))
