@@ -72,11 +72,19 @@ def waits_of(source: str) -> str:
 HISTOGRAMS = {"tenths": ("wait_tenths", "tenths", "tenths"), "hour": ("wait_hours", "hour", "tenths / 10")}
 
 
-def _add(unit: str, source: str) -> str:
-    table, column, value = HISTOGRAMS[unit]
+def histogram_of(unit: str, source: str) -> str:
+    """The rows of histogram ``unit`` that the facts rows ``source`` yields (with a ``sign``) make: its key columns,
+    its value and ``n``; a row that comes to nothing is left out."""
+    _, _, value = HISTOGRAMS[unit]
     keys = ", ".join(KEY)
-    return (f"INSERT INTO {table} AS h ({keys}, {column}, n) SELECT {keys}, {value}, sum(sign)"
-            f" FROM ({waits_of(source)}) w GROUP BY {keys}, {value} HAVING sum(sign) <> 0"
+    return (f"SELECT {keys}, {value}, sum(sign) FROM ({waits_of(source)}) w GROUP BY {keys}, {value}"
+            " HAVING sum(sign) <> 0")
+
+
+def _add(unit: str, source: str) -> str:
+    table, column, _ = HISTOGRAMS[unit]
+    keys = ", ".join(KEY)
+    return (f"INSERT INTO {table} AS h ({keys}, {column}, n) {histogram_of(unit, source)}"
             f" ON CONFLICT ({keys}, {column}) DO UPDATE SET n = h.n + EXCLUDED.n")
 
 

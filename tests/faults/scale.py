@@ -173,11 +173,10 @@ async def doubled_in_tables(system: System, facts: Facts) -> tuple[int, int]:
         kept = Counter(tuple(r) for r in await conn.fetch(f"SELECT {columns} FROM fact_cells WHERE n <> 0"))
         fresh = Counter(tuple(r) for r in await conn.fetch(
             f"SELECT {columns} FROM ({cells.cells_of('SELECT 1 AS sign, * FROM case_facts')}) c"))
-        keys = ", ".join(waits.KEY)
-        kept += Counter(tuple(r) for r in await conn.fetch(f"SELECT {keys}, tenths, n FROM wait_tenths WHERE n <> 0"))
+        kept += Counter(tuple(r) for r in await conn.fetch(
+            f"SELECT {', '.join(waits.KEY)}, tenths, n FROM wait_tenths WHERE n <> 0"))
         fresh += Counter(tuple(r) for r in await conn.fetch(
-            f"SELECT {keys}, tenths, sum(sign) FROM ({waits.waits_of('SELECT 1 AS sign, * FROM case_facts')}) w"
-            f" GROUP BY {keys}, tenths"))
+            waits.histogram_of("tenths", "SELECT 1 AS sign, * FROM case_facts")))
     finally:
         await conn.close()
     wrong_versions = sum(1 for case_id, v in versions.items() if v != len(events.get(case_id, ())))

@@ -27,11 +27,8 @@ END = date(2026, 11, 2)
 
 
 async def fresh(conn: asyncpg.Connection, unit: str) -> list[tuple[Any, ...]]:
-    value = "tenths" if unit == "tenths" else "tenths / 10"
     return [tuple(r) for r in await conn.fetch(
-        f"SELECT region, measure, month, municipality, team, {value}, sum(sign)"
-        f" FROM ({waits.waits_of('SELECT 1 AS sign, * FROM case_facts')}) w GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3,"
-        " 4, 5, 6")]
+        f"{waits.histogram_of(unit, 'SELECT 1 AS sign, * FROM case_facts')} ORDER BY 1, 2, 3, 4, 5, 6")]
 
 
 async def from_facts(conn: asyncpg.Connection, f: Filters, by: str) -> tuple[dict[Any, dict[str, float]],
@@ -44,9 +41,8 @@ async def from_facts(conn: asyncpg.Connection, f: Filters, by: str) -> tuple[dic
             f"SELECT {FACT_BY[by]} AS k, round(response_business_hours * 10)::int AS b,"
             f" round(response_calendar_hours * 10)::int AS c FROM case_facts WHERE {where}"
             " AND first_response_at IS NOT NULL", *args):
-        k = "" if by == "team" and r["k"] is None else r["k"]
         for m in ("b", "c"):
-            groups.setdefault(k, {"b": [], "c": []})[m].append(r[m])
+            groups.setdefault(r["k"], {"b": [], "c": []})[m].append(r[m])
             whole[m].append(r[m])
     return ({k: {m: statistics.median(v) / 10 for m, v in ms.items()} for k, ms in groups.items()},
             {m: statistics.median(v) / 10 for m, v in whole.items() if v})
@@ -69,10 +65,10 @@ async def test_histograms_are_kept_and_give_the_medians_of_the_facts(postgres):
                 async with conn.transaction():
                     await apply(conn, events[i:i + 97])
             assert await conn.fetchval("SELECT count(*) FROM case_facts") == len(plans) > 1000
-            kept = {unit: [tuple(r) for r in await conn.fetch(
-                f"SELECT * FROM wait_{unit} ORDER BY 1, 2, 3, 4, 5, 6")] for unit in ("tenths", "hours")}
+            kept = {unit: [tuple(r) for r in await conn.fetch(f"SELECT * FROM {table} ORDER BY 1, 2, 3, 4, 5, 6")]
+                    for unit, (table, _, _) in waits.HISTOGRAMS.items()}
             assert kept["tenths"] == await fresh(conn, "tenths") and len(kept["tenths"]) > 500
-            assert kept["hours"] == await fresh(conn, "hours") and len(kept["hours"]) < len(kept["tenths"])
+            assert kept["hour"] == await fresh(conn, "hour") and len(kept["hour"]) < len(kept["tenths"])
             assert await conn.fetchval("SELECT count(*) FROM wait_tenths WHERE n <= 0") == 0
 
             now = datetime(2026, 11, 2, 12, tzinfo=UTC)
