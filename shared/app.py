@@ -1,48 +1,157 @@
-"""One application factory for the services: pool, topics, relay, consumer, health, errors."""
+"""One application factory for the services, and the typed dependencies their routes are given.
+
+The dependencies are the edge between HTTP and the use cases: a route names what it needs (a connection,
+a unit of work, the service's runtime, the signed-in staff member) and gets it typed, with the failures
+already turned into the answers every service gives (503 with Retry-After, 401, a redirect to sign in).
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
-from typing import Annotated
+from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 
 from shared.consumer import Projection
-from shared.http import BodyLimit, SecurityHeaders, install_error_handlers
+from shared.db import Conn
+from shared.http import BodyLimit, RedirectTo, SecurityHeaders, install_error_handlers
 from shared.metrics import HttpMetrics
 from shared.regions import Regions
 from shared.runtime import ServiceRuntime, health_router
 from shared.settings import ServiceSettings
 
-ProjectionFactory = Callable[[ServiceRuntime], Projection]
+S = TypeVar("S", bound=ServiceSettings)
+T = TypeVar("T")
+ProjectionFactory = Callable[[ServiceRuntime[S]], Projection]
 
 
-def get_runtime(request: Request) -> ServiceRuntime:
+def get_runtime(request: Request) -> ServiceRuntime[Any]:
     """The runtime of the app serving this request."""
-    runtime: ServiceRuntime = request.app.state.runtime
+    runtime: ServiceRuntime[Any] = request.app.state.runtime
     return runtime
 
 
-async def runtime_dependency(request: Request) -> ServiceRuntime:
-    """The same as a FastAPI dependency; ``async`` so that FastAPI does not hand it to a worker thread."""
-    return get_runtime(request)
+def runtime_dependency_for(settings_type: type[S]) -> Callable[[Request], Coroutine[Any, Any, ServiceRuntime[S]]]:
+    """A dependency giving the runtime typed with the service's own settings (``settings_type`` names them).
+
+    ``async`` so that FastAPI does not hand it to a worker thread.
+    """
+    async def dependency(request: Request) -> ServiceRuntime[S]:
+        runtime: ServiceRuntime[S] = request.app.state.runtime  # the app was made with these settings
+        return runtime
+    return dependency
 
 
-RuntimeDep = Annotated[ServiceRuntime, Depends(runtime_dependency)]
+RuntimeDep = Annotated[ServiceRuntime[ServiceSettings], Depends(runtime_dependency_for(ServiceSettings))]
+
+
+class UnitOfWork:
+    """A connection whose transactions, once committed, wake the outbox relay to publish what they wrote.
+
+    The wake comes only after the commit: a relay woken earlier would find nothing new and sleep again.
+    """
+
+    def __init__(self, conn: Conn, wake: Callable[[], None] | None = None) -> None:
+        self.conn = conn
+        self._wake = wake
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Conn]:
+        """One transaction; the relay is woken once it has committed (not when it rolled back)."""
+        async with self.conn.transaction():
+            yield self.conn
+        if self._wake is not None:
+            self._wake()
+
+
+def relay_waker(runtime: ServiceRuntime[Any]) -> Callable[[], None]:
+    """Wakes the runtime's relay, if it runs one (it is started after the pool, so looked up when called)."""
+    def wake() -> None:
+        if runtime.relay is not None:
+            runtime.relay.wake()
+    return wake
+
+
+@asynccontextmanager
+async def unit_of_work(runtime: ServiceRuntime[Any]) -> AsyncIterator[UnitOfWork]:
+    """A unit of work outside a request (a scheduler, a command line): a connection of the runtime's pool."""
+    async with runtime.db().acquire() as conn:
+        yield UnitOfWork(conn, relay_waker(runtime))
+
+
+async def connection(request: Request) -> AsyncIterator[Conn]:
+    """A pooled connection for one route call; 503 with Retry-After when the pool or the database is away.
+
+    The connection goes back when the route returns (``scope="function"`` below), before the answer is
+    sent: a streamed answer never holds one.
+    """
+    async with get_runtime(request).db().acquire() as conn:
+        yield conn
+
+
+async def _unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
+    async with unit_of_work(get_runtime(request)) as uow:
+        yield uow
+
+
+ConnDep = Annotated[Conn, Depends(connection, scope="function")]
+UnitOfWorkDep = Annotated[UnitOfWork, Depends(_unit_of_work, scope="function")]
+
+
+class SignedIn(Generic[T]):
+    """The staff member behind a service's session cookie: optional, required by the API, required by a page.
+
+    ``lookup`` finds the session of a cookie's token (``None`` for none, an expired one or a disabled
+    account); ``not_signed_in`` is the API's error (401); a page instead redirects to ``sign_in_at``.
+    """
+
+    def __init__(self, *, cookie: str, lookup: Callable[[Conn, str | None], Awaitable[T | None]],
+                 not_signed_in: Callable[[Request], Exception], sign_in_at: Callable[[Request], str]) -> None:
+        self.cookie = cookie
+        self.lookup = lookup
+        self.not_signed_in = not_signed_in
+        self.sign_in_at = sign_in_at
+
+    async def optional(self, request: Request) -> T | None:
+        """The session, or ``None``; reads the database only when there is a cookie."""
+        token = request.cookies.get(self.cookie)
+        if not token:
+            return None
+        async with get_runtime(request).db().acquire() as conn:
+            return await self.lookup(conn, token)
+
+    async def api(self, request: Request) -> T:
+        """For the JSON API: the error of ``not_signed_in`` without a session."""
+        session = await self.optional(request)
+        if session is None:
+            raise self.not_signed_in(request)
+        return session
+
+    def page(self, allowed: Callable[[T], bool] = lambda _: True, elsewhere: str = "/"
+             ) -> Callable[[Request], Coroutine[Any, Any, T]]:
+        """A page's dependency: sign in first; a role the page is not for goes to ``elsewhere``."""
+        async def dependency(request: Request) -> T:
+            session = await self.optional(request)
+            if session is None:
+                raise RedirectTo(self.sign_in_at(request))
+            if not allowed(session):
+                raise RedirectTo(elsewhere)
+            return session
+        return dependency
 
 
 def create_service_app(
-    settings: ServiceSettings,
+    settings: S,
     *,
     title: str,
     description: str,
     routers: list[APIRouter],
     own_migrations: list[str] | None = None,
-    projection: ProjectionFactory | None = None,
+    projection: ProjectionFactory[S] | None = None,
     relay: bool = False,
     accept_without_kafka: bool = False,
-    on_start: Callable[[ServiceRuntime], Awaitable[None]] | None = None,
+    on_start: Callable[[ServiceRuntime[S]], Awaitable[None]] | None = None,
     max_body_bytes: int = 64 * 1024,
     regions: Regions | None = None,
     form_targets: tuple[str, ...] = (),

@@ -7,6 +7,7 @@ import asyncio
 import gc
 import json
 from collections.abc import Callable
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
@@ -23,7 +24,7 @@ def run_cli(
     *,
     settings_factory: Callable[[], ServiceSettings],
     create_app: Callable[..., FastAPI],
-    projection: Callable[[ServiceRuntime], Projection] | None = None,
+    projection: Callable[[ServiceRuntime[Any]], Projection] | None = None,
 ) -> int:
     parser = argparse.ArgumentParser(prog=None)
     sub = parser.add_subparsers(dest="command")

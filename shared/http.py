@@ -11,7 +11,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -82,10 +82,31 @@ async def _on_db_down(request: Request, exc: Exception) -> JSONResponse:
     return await _on_domain_error(request, unavailable(exc))
 
 
+class RedirectTo(Exception):
+    """A page's answer is elsewhere (sign in first, or a page for another role): 303 to ``location``."""
+
+    def __init__(self, location: str) -> None:
+        super().__init__(location)
+        self.location = location
+
+
+async def _on_redirect(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RedirectTo)
+    return RedirectResponse(exc.location, status_code=303)
+
+
+def safe_next(value: str | None, default: str = "/") -> str:
+    """A place to go back to that is a path on this service, never another site (an open redirect)."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return default
+    return value
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_validation)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, _on_http_error)
     app.add_exception_handler(DomainError, _on_domain_error)
+    app.add_exception_handler(RedirectTo, _on_redirect)
     for text_error in UNSTORABLE_TEXT:
         app.add_exception_handler(text_error, _on_unstorable_text)
     for exc_type in CONNECTION_ERRORS:

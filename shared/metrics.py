@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from shared.runtime import ServiceRuntime
 
 # A service's own figures, read at scrape time: {label values: value}.
-GaugeSource = Callable[["ServiceRuntime"], Awaitable[dict[tuple[str, ...], float]]]
+GaugeSource = Callable[["ServiceRuntime[Any]"], Awaitable[dict[tuple[str, ...], float]]]
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
@@ -65,7 +65,7 @@ class _Figures(Collector):
 class Metrics:
     """The registry of one app and the figures it exports."""
 
-    def __init__(self, runtime: ServiceRuntime) -> None:
+    def __init__(self, runtime: ServiceRuntime[Any]) -> None:
         self.runtime = runtime
         self.registry = CollectorRegistry()
         self.requests = Counter("apua_http_requests", "HTTP requests answered", ["method", "route", "status"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Coroutine
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import asyncpg
 import structlog
@@ -16,6 +16,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from shared.consumer import Projection, ProjectionConsumer
 from shared.db import DB_ERRORS, create_pool, migrate
+from shared.errors import ServiceUnavailable
 from shared.metrics import Metrics
 from shared.outbox import OutboxRelay
 from shared.regions import Regions, load_regions
@@ -23,6 +24,8 @@ from shared.settings import ServiceSettings
 from shared.topics import cases_topic, dead_letter_topic, ensure_topics, keys_topic, region_topics, staff_topic
 
 log = structlog.get_logger(__name__)
+
+S = TypeVar("S", bound=ServiceSettings)
 
 
 async def kafka_reachable(bootstrap: str, timeout: float = 2.0) -> bool:
@@ -36,11 +39,14 @@ async def kafka_reachable(bootstrap: str, timeout: float = 2.0) -> bool:
         await client.close()
 
 
-class ServiceRuntime:
-    """Opens and closes a service's parts in order; nothing happens at import time."""
+class ServiceRuntime(Generic[S]):
+    """Opens and closes a service's parts in order; nothing happens at import time.
 
-    def __init__(self, settings: ServiceSettings, regions: Regions | None = None) -> None:
-        self.settings = settings
+    Generic in the service's own settings class, so that ``runtime.settings`` is typed where it is used.
+    """
+
+    def __init__(self, settings: S, regions: Regions | None = None) -> None:
+        self.settings: S = settings
         self.regions = regions or load_regions(settings.regions_dir, settings.regions or None)
         self.pool: asyncpg.Pool | None = None
         self.relay: OutboxRelay | None = None
@@ -49,6 +55,12 @@ class ServiceRuntime:
         self.kafka_required = False
         self._tasks: list[asyncio.Task[None]] = []
         self._kafka_seen: tuple[float, bool] = (0.0, False)
+
+    def db(self) -> asyncpg.Pool:
+        """The pool, or 503 with Retry-After while it is not open (start-up, shutdown)."""
+        if self.pool is None:
+            raise ServiceUnavailable("the database is not open yet; try again shortly")
+        return self.pool
 
     @property
     def projection_schema(self) -> str:
@@ -173,7 +185,7 @@ class ServiceRuntime:
         return ready, body
 
 
-def health_router(runtime: ServiceRuntime) -> APIRouter:
+def health_router(runtime: ServiceRuntime[Any]) -> APIRouter:
     router = APIRouter(tags=["health"])
 
     @router.get("/healthz", summary="The process is alive")

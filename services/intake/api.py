@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field, StringConstraints
@@ -55,7 +55,7 @@ async def post_request(body: NewRequest, runtime: RuntimeDep, request: Request, 
     return receipt
 
 
-async def accept(runtime: ServiceRuntime, request: Request, body: NewRequest,
+async def accept(runtime: ServiceRuntime[Any], request: Request, body: NewRequest,
                  received_at: datetime | None = None) -> tuple[Accepted, bool]:
     """Shared by the API and the HTML form: rate limit, store, wake the relay; now unless ``received_at``."""
     limiter(request, "submit").hit(request, "submit")
@@ -123,7 +123,7 @@ class Feedback(StatusQuery):
     comment: Annotated[str, StringConstraints(max_length=1000)] | None = None
 
 
-async def signed_in_case(runtime: ServiceRuntime, request: Request, query: StatusQuery) -> uuid.UUID:
+async def signed_in_case(runtime: ServiceRuntime[Any], request: Request, query: StatusQuery) -> uuid.UUID:
     limiter(request, "status").hit(request, "status")
     assert runtime.pool is not None
     async with runtime.pool.acquire() as conn:

@@ -5,6 +5,8 @@ Sealed texts are kept sealed; they open with the case key only when the family l
 
 from __future__ import annotations
 
+from typing import Any
+
 from shared.consumer import TRACKING_DDL, EventHandler, Projection
 from shared.db import Conn
 from shared.events import CaseClosed, EventBase, FamilyMessageAdded, FeedbackGiven, ReplySent, RequestSubmitted
@@ -89,6 +91,6 @@ HANDLERS: dict[str, EventHandler] = {
 }
 
 
-def projection(runtime: ServiceRuntime) -> Projection:
+def projection(runtime: ServiceRuntime[Any]) -> Projection:
     return Projection(name="intake", migrations=MIGRATIONS, tables=["family_timeline", "family_case_state"],
                       event_handlers=HANDLERS)

@@ -17,7 +17,7 @@ from shared.regions import Regions
 from shared.runtime import ServiceRuntime
 
 
-async def waiting(runtime: ServiceRuntime) -> dict[tuple[str, ...], float]:
+async def waiting(runtime: ServiceRuntime[NotifySettings]) -> dict[tuple[str, ...], float]:
     """Deliveries being sent or waiting for their next attempt (a partial index holds just these)."""
     assert runtime.pool is not None
     rows = await runtime.pool.fetch("SELECT status, count(*) AS n FROM deliveries"
@@ -27,7 +27,7 @@ async def waiting(runtime: ServiceRuntime) -> dict[tuple[str, ...], float]:
 
 
 def create_app(settings: NotifySettings, regions: Regions | None = None) -> FastAPI:
-    async def on_start(runtime: ServiceRuntime) -> None:
+    async def on_start(runtime: ServiceRuntime[NotifySettings]) -> None:
         sender = Sender(runtime, settings)
         app.state.sender = sender
         runtime.metrics.counter_source("apua_notifications_sent", "Notify: messages delivered", lambda: sender.sent)

@@ -8,6 +8,7 @@ was sent lives outside the projection (``deliveries``), so a rebuild sends nothi
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from aiokafka.structs import ConsumerRecord
 from pydantic import ValidationError
@@ -190,7 +191,7 @@ HANDLERS: dict[str, EventHandler] = {
 }
 
 
-def projection(runtime: ServiceRuntime) -> Projection:
+def projection(runtime: ServiceRuntime[Any]) -> Projection:
     return Projection(name="notify", migrations=MIGRATIONS,
                       tables=["notifications_due", "case_contacts", "case_keys", "staff_directory"],
                       event_handlers=HANDLERS,

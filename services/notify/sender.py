@@ -53,7 +53,7 @@ ORDER BY n.due_since LIMIT $2
 
 
 class Sender:
-    def __init__(self, runtime: ServiceRuntime, settings: NotifySettings) -> None:
+    def __init__(self, runtime: ServiceRuntime[NotifySettings], settings: NotifySettings) -> None:
         self.runtime = runtime
         self.settings = settings
         self.sent = 0

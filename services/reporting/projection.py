@@ -275,7 +275,7 @@ async def on_staff_record(conn: Conn, record: ConsumerRecord[bytes, bytes]) -> N
         " active = EXCLUDED.active", staff.account_id, staff.region, staff.role, staff.active)
 
 
-def projection(runtime: ServiceRuntime) -> Projection:
+def projection(runtime: ServiceRuntime[Any]) -> Projection:
     settings = runtime.settings
     secret = settings.statistics_key if isinstance(settings, ReportingSettings) else ""
     return Projection(name="reporting", migrations=MIGRATIONS,

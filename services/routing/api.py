@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
@@ -29,7 +29,7 @@ from services.routing.erasure import erase_case
 from services.routing.permissions import may_administer, may_see_queue
 from services.routing.settings import RoutingSettings
 from services.routing.web import COOKIE, Forbidden, SessionDep
-from shared.app import RuntimeDep
+from shared.app import runtime_dependency_for
 from shared.democlock import DemoTimeDep
 from shared.errors import NotFound
 from shared.events import ErasureReason
@@ -38,6 +38,7 @@ from shared.openapi import errors
 from shared.runtime import ServiceRuntime
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
+RuntimeDep = Annotated[ServiceRuntime[RoutingSettings], Depends(runtime_dependency_for(RoutingSettings))]
 NOT_SIGNED_IN = "no session: sign in first"
 NO_CSRF = "the X-CSRF-Token header is missing or wrong"
 INVALID = "a parameter or field is missing or invalid (each one named in `fields`)"
@@ -75,7 +76,7 @@ async def sign_in(body: SignIn, runtime: RuntimeDep, response: Response) -> Sign
     return SignedIn(account_id=account.id, role=account.role, region=account.region, csrf_token=session.csrf)
 
 
-def set_session_cookie(response: Response, token: str, runtime: ServiceRuntime) -> None:
+def set_session_cookie(response: Response, token: str, runtime: ServiceRuntime[RoutingSettings]) -> None:
     settings = runtime.settings
     secure = isinstance(settings, RoutingSettings) and settings.cookie_secure
     response.set_cookie(COOKIE, token, max_age=accounts.SESSION_HOURS * 3600, httponly=True, samesite="lax",
@@ -130,8 +131,8 @@ async def get_case(case_id: uuid.UUID, session: SessionDep, runtime: RuntimeDep)
                    timeline=[TimelineOut(**entry.__dict__) for entry in view.timeline])
 
 
-async def open_case(conn: Any, session: accounts.StaffSession, case_id: uuid.UUID, runtime: ServiceRuntime,
-                    *, action: str) -> tuple[queries.CaseView, int]:
+async def open_case(conn: Any, session: accounts.StaffSession, case_id: uuid.UUID,
+                    runtime: ServiceRuntime[RoutingSettings], *, action: str) -> tuple[queries.CaseView, int]:
     """Read a case for someone allowed to, and log the view in the same transaction.
 
     The version comes first: the view read after it shows at least what that version stands for.
@@ -205,7 +206,7 @@ async def post_command(case_id: uuid.UUID, body: CommandIn, session: SessionDep,
     return CommandOut(command_version=done.command_version, event_ids=done.event_ids, status=done.state.status)
 
 
-async def run_command(runtime: ServiceRuntime, session: accounts.StaffSession, case_id: uuid.UUID,
+async def run_command(runtime: ServiceRuntime[RoutingSettings], session: accounts.StaffSession, case_id: uuid.UUID,
                       expected_version: int, command: Any, *, at: datetime | None = None) -> commands.Executed:
     """Execute, then wait (briefly) until the projection shows it: staff read their own writes.
 

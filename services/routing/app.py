@@ -21,7 +21,7 @@ from shared.runtime import ServiceRuntime
 
 
 def create_app(settings: RoutingSettings, regions: Regions | None = None) -> FastAPI:
-    async def on_start(runtime: ServiceRuntime) -> None:
+    async def on_start(runtime: ServiceRuntime[RoutingSettings]) -> None:
         await seed_teams(runtime)
         runtime.metrics.gauge_source("apua_open_cases", "Routing: open cases by how they stand with their promised"
                                      " day (ok, at_risk, overdue, answered)", ("region", "risk"), open_cases)
@@ -38,7 +38,7 @@ def create_app(settings: RoutingSettings, regions: Regions | None = None) -> Fas
     return app
 
 
-async def seed_teams(runtime: ServiceRuntime) -> None:
+async def seed_teams(runtime: ServiceRuntime[RoutingSettings]) -> None:
     """The teams of the region's configuration; more can be added with ``teams add``."""
     assert runtime.pool is not None
     for region in runtime.regions:

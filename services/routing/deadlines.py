@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import structlog
 
@@ -58,7 +59,7 @@ async def raise_due_alerts(conn: Conn, *, now: datetime, warn_hours: float, topi
     return raised
 
 
-async def run_scheduler(runtime: ServiceRuntime, warn_hours: float, every_s: float,
+async def run_scheduler(runtime: ServiceRuntime[Any], warn_hours: float, every_s: float,
                         retention_every_s: float = 3600.0) -> None:
     """Deadline alerts every ``every_s``; the retention job every ``retention_every_s`` (first after one wait)."""
     retention_due = time.monotonic() + retention_every_s

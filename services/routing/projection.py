@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -150,7 +151,7 @@ async def apply_events(conn: Conn, events: list[EventBase]) -> None:
 HANDLERS: dict[str, EventHandler] = {name: one_at_a_time(apply_events) for name in EVENT_TYPES}
 
 
-def projection(runtime: ServiceRuntime) -> Projection:
+def projection(runtime: ServiceRuntime[Any]) -> Projection:
     return Projection(name="routing", migrations=MIGRATIONS, tables=["cases", "case_keys", "case_timeline"],
                       event_handlers=HANDLERS, record_handlers={t: on_case_key for t in runtime.keys_topics()},
                       batch_handler=apply_events)

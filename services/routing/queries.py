@@ -59,7 +59,7 @@ def risk_of(*, status: str, first_response_at: datetime | None, due_at: datetime
     return "at_risk" if hours_left <= AT_RISK_HOURS else "ok"
 
 
-async def open_cases(runtime: ServiceRuntime, now: datetime | None = None) -> dict[tuple[str, ...], float]:
+async def open_cases(runtime: ServiceRuntime[Any], now: datetime | None = None) -> dict[tuple[str, ...], float]:
     """Per region, the open cases that are on time, at risk, overdue or answered (a metric, read per scrape).
 
     One row per region and promised day, so the working hours left are counted once per day, not per case.
