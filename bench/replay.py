@@ -19,11 +19,13 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from bench import profile
@@ -40,6 +42,7 @@ from shared.topics import cases_topic
 PREFIX = "replay"
 REGION = "varsinais-suomi"
 PARTITIONS = 3
+BATCH = 5000  # records a replay fetches and applies at once (shared.rebuild.replay_into's batch)
 TEAM_OF = {"ohjaaja": "family-guidance", "perhetyo": "family-work"}
 
 
@@ -105,8 +108,10 @@ async def produce(bootstrap: str, topic: str, records) -> float:  # type: ignore
     return time.monotonic() - started
 
 
-async def raw_consume(bootstrap: str, topic: str) -> tuple[int, float]:
-    """Every record of ``topic`` fetched from offset 0 with the replay's own fetch settings; nothing decoded."""
+@asynccontextmanager
+async def reading(bootstrap: str, topic: str) -> AsyncIterator[tuple[AIOKafkaConsumer, dict[TopicPartition, int]]]:
+    """A reader of every partition of ``topic`` at offset 0 with the replay's own fetch settings, and where each
+    partition ends now."""
     reader = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
                               auto_offset_reset="earliest", max_partition_fetch_bytes=8 * 1024 * 1024,
                               fetch_max_bytes=32 * 1024 * 1024)
@@ -115,19 +120,24 @@ async def raw_consume(bootstrap: str, topic: str) -> tuple[int, float]:
         partitions = await topic_partitions(bootstrap, [topic])
         reader.assign(partitions)
         await reader.seek_to_beginning(*partitions)
-        ends = await reader.end_offsets(partitions)
+        yield reader, await reader.end_offsets(partitions)
+    finally:
+        await reader.stop()
+
+
+async def raw_consume(bootstrap: str, topic: str) -> tuple[int, float]:
+    """Every record of ``topic`` fetched from offset 0 with the replay's own fetch settings; nothing decoded."""
+    async with reading(bootstrap, topic) as (reader, ends):
         started = time.monotonic()
         count = 0
-        remaining = {tp for tp in partitions if ends[tp] > 0}
+        remaining = {tp for tp, end in ends.items() if end > 0}
         while remaining:
-            fetched = await reader.getmany(*remaining, timeout_ms=1000, max_records=5000)
+            fetched = await reader.getmany(*remaining, timeout_ms=1000, max_records=BATCH)
             for tp, records in fetched.items():
                 count += sum(1 for r in records if r.offset < ends[tp])
                 if await reader.position(tp) >= ends[tp]:
                     remaining.discard(tp)
         return count, time.monotonic() - started
-    finally:
-        await reader.stop()
 
 
 def in_own_process(argv: list[str], env: dict[str, str]) -> dict[str, Any]:
