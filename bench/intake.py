@@ -1,6 +1,6 @@
-"""Intake: accepted, durably stored requests per second and latency, beside the bare endpoint.
+"""Intake: accepted, durably stored requests per second and latency, beside the bare endpoint and the durable floor.
 
-Both run under the same load tool (wrk from Debian's packages, ``bench/post.lua``), in the same run:
+All three run under the same load tool (wrk from Debian's packages, ``bench/post.lua``), in the same run:
 
 * *capacity*: closed loop, ``connections`` clients each sending as soon as its last answer came;
 * *sustained*: each connection paced to one request every ``connections / rate`` seconds, so the
@@ -57,5 +57,14 @@ async def stored(dsn: str) -> int:
     conn = await asyncpg.connect(dsn)
     try:
         return int(await conn.fetchval("SELECT count(*) FROM intake.requests"))
+    finally:
+        await conn.close()
+
+
+async def synchronous_commit(dsn: str) -> str:
+    """The server's ``synchronous_commit``: whether a commit waits for its WAL to reach the disk."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        return str(await conn.fetchval("SHOW synchronous_commit"))
     finally:
         await conn.close()

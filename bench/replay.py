@@ -3,10 +3,12 @@
 The stream is a region's demo years (``deploy.demo``: the same distributions of arrivals, topics,
 steps and outcomes as ``make run``), made with routing's own ``decide``/``evolve``. Planning and
 sealing a case takes a while, so a base of planned cases is encoded once and copied under fresh
-case and event ids until the stream holds ``count`` events. The baseline is the raw aiokafka
-consume rate of the same topic in the same run: every record fetched, nothing decoded. Both the
-rebuilds (``python -m services.<svc> rebuild --no-swap``, the operators' command) and the baseline
-run in fresh processes of their own, so neither carries the generator's objects.
+case and event ids until the stream holds ``count`` events. Two baselines read the same topic in
+the same run: the raw aiokafka consume rate (every record fetched, nothing decoded), and the floor
+under any replay, every record decoded by the project's codec and COPYed into a plain table a
+batch at a time (``bench/decode_copy.py``). The rebuilds (``python -m services.<svc> rebuild
+--no-swap``, the operators' command) and the baselines run in fresh processes of their own, so none
+carries the generator's objects.
 """
 
 from __future__ import annotations
@@ -19,11 +21,13 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from bench import profile
@@ -40,6 +44,7 @@ from shared.topics import cases_topic
 PREFIX = "replay"
 REGION = "varsinais-suomi"
 PARTITIONS = 3
+BATCH = 5000  # records a replay fetches and applies at once (shared.rebuild.replay_into's batch)
 TEAM_OF = {"ohjaaja": "family-guidance", "perhetyo": "family-work"}
 
 
@@ -51,6 +56,7 @@ class Replay:
     produced_s: float
     raw_per_s: float
     raw_cpu_ms: float  # per record
+    decode_copy: Rebuilt  # the floor: decoded and COPYed into a plain table (bench/decode_copy.py)
     routing: Rebuilt
     reporting: Rebuilt
 
@@ -105,8 +111,10 @@ async def produce(bootstrap: str, topic: str, records) -> float:  # type: ignore
     return time.monotonic() - started
 
 
-async def raw_consume(bootstrap: str, topic: str) -> tuple[int, float]:
-    """Every record of ``topic`` fetched from offset 0 with the replay's own fetch settings; nothing decoded."""
+@asynccontextmanager
+async def reading(bootstrap: str, topic: str) -> AsyncIterator[tuple[AIOKafkaConsumer, dict[TopicPartition, int]]]:
+    """A reader of every partition of ``topic`` at offset 0 with the replay's own fetch settings, and where each
+    partition ends now."""
     reader = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
                               auto_offset_reset="earliest", max_partition_fetch_bytes=8 * 1024 * 1024,
                               fetch_max_bytes=32 * 1024 * 1024)
@@ -115,19 +123,24 @@ async def raw_consume(bootstrap: str, topic: str) -> tuple[int, float]:
         partitions = await topic_partitions(bootstrap, [topic])
         reader.assign(partitions)
         await reader.seek_to_beginning(*partitions)
-        ends = await reader.end_offsets(partitions)
+        yield reader, await reader.end_offsets(partitions)
+    finally:
+        await reader.stop()
+
+
+async def raw_consume(bootstrap: str, topic: str) -> tuple[int, float]:
+    """Every record of ``topic`` fetched from offset 0 with the replay's own fetch settings; nothing decoded."""
+    async with reading(bootstrap, topic) as (reader, ends):
         started = time.monotonic()
         count = 0
-        remaining = {tp for tp in partitions if ends[tp] > 0}
+        remaining = {tp for tp, end in ends.items() if end > 0}
         while remaining:
-            fetched = await reader.getmany(*remaining, timeout_ms=1000, max_records=5000)
+            fetched = await reader.getmany(*remaining, timeout_ms=1000, max_records=BATCH)
             for tp, records in fetched.items():
                 count += sum(1 for r in records if r.offset < ends[tp])
                 if await reader.position(tp) >= ends[tp]:
                     remaining.discard(tp)
         return count, time.monotonic() - started
-    finally:
-        await reader.stop()
 
 
 def in_own_process(argv: list[str], env: dict[str, str]) -> dict[str, Any]:
@@ -157,13 +170,18 @@ def _rebuild(service: str, dsn: str, bootstrap: str) -> tuple[list[str], dict[st
         "APUA_DB_SCHEMA": f"{service}_replay", "APUA_REGIONS": REGION, "APUA_LOG_LEVEL": "WARNING"}
 
 
-def rebuild(service: str, dsn: str, bootstrap: str, postgres_pid: int) -> Rebuilt:
-    """``python -m services.<service> rebuild --no-swap``, the operators' command, timed by itself."""
+def timed(argv: list[str], env: dict[str, str], postgres_pid: int) -> Rebuilt:
+    """A command that fills PostgreSQL from the stream and prints its records and seconds, in its own process."""
     before = cpu_seconds({"postgres": postgres_pid})
-    result = in_own_process(*_rebuild(service, dsn, bootstrap))
+    result = in_own_process(argv, env)
     after = cpu_seconds({"postgres": postgres_pid})
     return Rebuilt(int(result["records"]), float(result["seconds"]), after["children"] - before["children"],
                    after["postgres"] - before["postgres"])
+
+
+def rebuild(service: str, dsn: str, bootstrap: str, postgres_pid: int) -> Rebuilt:
+    """``python -m services.<service> rebuild --no-swap``, the operators' command, timed by itself."""
+    return timed(*_rebuild(service, dsn, bootstrap), postgres_pid)
 
 
 def profiled(service: str, dsn: str, bootstrap: str) -> Profile:
@@ -181,12 +199,14 @@ async def run(dsn: str, bootstrap: str, *, count: int, postgres_pid: int, base_c
     raw = in_own_process(["-m", "bench.replay", "raw", bootstrap, topic], {})
     raw_count, raw_s = int(raw["records"]), float(raw["seconds"])
     assert raw_count == count, (raw_count, count)
+    floor = timed(["-m", "bench.decode_copy", bootstrap, topic, dsn], {}, postgres_pid)
     routing = rebuild("routing", dsn, bootstrap, postgres_pid)
     reporting = rebuild("reporting", dsn, bootstrap, postgres_pid)
-    assert routing.records == reporting.records == count, (routing.records, reporting.records, count)
+    assert floor.records == routing.records == reporting.records == count, (
+        floor.records, routing.records, reporting.records, count)
     return Replay(events=count, cases=cases, bytes_per_event=bytes_per_event, produced_s=produced_s,
-                  raw_per_s=raw_count / raw_s,
-                  raw_cpu_ms=float(raw["cpu_s"]) / count * 1000, routing=routing, reporting=reporting)
+                  raw_per_s=raw_count / raw_s, raw_cpu_ms=float(raw["cpu_s"]) / count * 1000, decode_copy=floor,
+                  routing=routing, reporting=reporting)
 
 
 if __name__ == "__main__":  # python -m bench.replay raw BOOTSTRAP TOPIC: the baseline, in a process of its own

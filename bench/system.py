@@ -74,11 +74,11 @@ class Bare:
 
 
 @contextmanager
-def bare_endpoint() -> Iterator[Bare]:
-    """The baseline app on a port of its own."""
+def bare_endpoint(module: str = "bench.bare", *args: str) -> Iterator[Bare]:
+    """A baseline app (``python -m module PORT *args``) on a port of its own."""
     port = free_port()
     root = Path(tempfile.mkdtemp(prefix="apua-bare-"))
-    process = Process([sys.executable, "-m", "bench.bare", str(port)], root / "bare.log")
+    process = Process([sys.executable, "-m", module, str(port), *args], root / "bare.log")
     process.start({**os.environ})
     try:
         deadline = time.monotonic() + 30
@@ -88,7 +88,7 @@ def bare_endpoint() -> Iterator[Bare]:
                 break
             except httpx.HTTPError:
                 if time.monotonic() > deadline or not process.alive():
-                    raise RuntimeError(f"the bare endpoint did not start; see {process.log}") from None
+                    raise RuntimeError(f"{module} did not start; see {process.log}") from None
                 time.sleep(0.2)
         assert process.pid is not None
         yield Bare(f"http://127.0.0.1:{port}", process.pid)
