@@ -7,8 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 
 from services.reporting.auth import Viewer, require_viewer
-from services.reporting.pages import describe, parse_filters
-from services.reporting.tables import PAGES, TABLES, TOPICS, build
+from services.reporting.filters import TOPICS, describe, parse_filters
+from services.reporting.tables import PAGES, TABLES, build
 from shared.app import get_runtime
 from shared.errors import NotFound
 from shared.i18n import pick_lang

@@ -7,7 +7,6 @@ be downloaded as CSV or XLSX with the filters of the page.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -17,95 +16,23 @@ from babel.numbers import format_decimal
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from starlette.datastructures import QueryParams
 
 from services.reporting import export
 from services.reporting.auth import COOKIE, Viewer, accept_pass, close_session, pass_url, safe_next, viewer_of
+from services.reporting.filters import TOPICS, Filters, describe, filter_query, parse_filters, topic_name
 from services.reporting.i18n import t
 from services.reporting.privacy import SUPPRESSED
 from services.reporting.settings import ReportingSettings
-from services.reporting.tables import PAGES, TABLES, TOPICS, Cell, Filters, Table, build, topic_name
+from services.reporting.tables import PAGES, TABLES, Cell, Table, build
 from shared.app import get_runtime
-from shared.businessdays import HELSINKI
-from shared.errors import Forbidden, InvalidCommand, NotFound
+from shared.errors import Forbidden, NotFound
 from shared.i18n import BABEL_LOCALE, LANG_NAMES, LANGS, long_date, pick_lang
-from shared.regions import Regions
 from shared.staffpass import InvalidPass, read_pass
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = Jinja2Templates(directory=HERE / "templates")
 router = APIRouter(include_in_schema=False)
 PAGE_ORDER = ("overview", "topics", "response", "outcomes", "report")
-MAX_PERIOD_DAYS = 10 * 366
-
-
-def today() -> date:
-    return datetime.now(HELSINKI).date()
-
-
-def default_period(day: date) -> tuple[date, date]:
-    """The last twelve months: from the first day of the month eleven months back until today."""
-    first = day.replace(day=1)
-    for _ in range(11):
-        first = (first - timedelta(days=1)).replace(day=1)
-    return first, day
-
-
-def _date(params: QueryParams, name: str, default: date) -> date:
-    raw = params.get(name)
-    if not raw:
-        return default
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise InvalidCommand(f"{name} must be a date like 2026-01-31", field=name) from None
-
-
-def parse_filters(params: QueryParams, regions: Regions, viewer: Viewer) -> Filters:
-    """The filters of a page, API call or export; unknown names get 404, another region 403, bad values 422."""
-    region_id = params.get("region") or viewer.region
-    region = regions.by_id.get(region_id)
-    if region is None:
-        raise NotFound(f"unknown region '{region_id}'", region=region_id)
-    if region.id != viewer.region:  # staff see their own region's statistics, never another's
-        raise Forbidden(f"only the statistics of your own region ({viewer.region})", region=region_id)
-    known = {m.id for m in region.municipalities}
-    chosen = tuple(dict.fromkeys(m for m in params.getlist("municipality") if m))
-    for mid in chosen:
-        if mid not in known:
-            raise NotFound(f"unknown municipality '{mid}' in region '{region.id}'", municipality=mid)
-    first, last = default_period(today())
-    since, until = _date(params, "since", first), _date(params, "until", last)
-    if since > until:
-        raise InvalidCommand("since must not be after until", field="since")
-    if (until - since).days > MAX_PERIOD_DAYS:
-        raise InvalidCommand("a period can be at most ten years", field="until")
-    topic = params.get("topic") or None
-    if topic is not None and topic not in TOPICS:
-        raise InvalidCommand(f"topic must be one of {', '.join(TOPICS)}", field="topic")
-    return Filters(region=region, municipalities=chosen, since=since, until=until, topic=topic)
-
-
-def filter_query(f: Filters, lang: str) -> str:
-    pairs: list[tuple[str, str]] = [("region", f.region.id), ("since", f.since.isoformat()),
-                                    ("until", f.until.isoformat())]
-    pairs += [("municipality", m) for m in f.municipalities]
-    if f.topic:
-        pairs.append(("topic", f.topic))
-    pairs.append(("lang", lang))
-    return urlencode(pairs)
-
-
-def describe(f: Filters, lang: str) -> str:
-    if not f.municipalities:
-        places = t("whole_region", lang)
-    elif len(f.municipalities) <= 3:
-        places = ", ".join(f.region.municipality(m).name.get(lang) for m in f.municipalities)
-    else:
-        places = t("n_municipalities", lang, n=len(f.municipalities))
-    topic = f", {topic_name(f.topic, lang)}" if f.topic else ""
-    return t("filter_summary", lang, region=f.region.name.get(lang), municipalities=places,
-             since=f.since.strftime("%d.%m.%Y"), until=f.until.strftime("%d.%m.%Y"), topic=topic)
 
 
 def fmt(value: Cell, kind: str, lang: str) -> str:

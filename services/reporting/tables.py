@@ -8,20 +8,19 @@ a number that should be hidden.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any, Literal
 
 import asyncpg
 
 from services.reporting import cells, waits
+from services.reporting.filters import TOPICS, Filters, topic_name
 from services.reporting.i18n import t
 from services.reporting.privacy import Count, enough, per_thousand, protect, share
 from shared.db import Conn
-from shared.events import Outcome, RequesterRole, Topic
-from shared.regions import Region
+from shared.events import Outcome, RequesterRole
 
-TOPICS: tuple[str, ...] = Topic.__args__  # type: ignore[attr-defined]
 OUTCOMES: tuple[str, ...] = Outcome.__args__  # type: ignore[attr-defined]
 ROLES: tuple[str, ...] = RequesterRole.__args__  # type: ignore[attr-defined]
 TIMES = ("office", "evening", "night", "weekend", "holiday")
@@ -29,39 +28,6 @@ METHODS = ("phone", "sms", "email", "anonymous")
 
 Kind = Literal["label", "count", "percent", "rate", "hours", "score", "number"]
 Cell = int | float | str | None
-
-
-@dataclass(frozen=True)
-class Filters:
-    region: Region
-    municipalities: tuple[str, ...]  # empty: the whole region
-    since: date
-    until: date
-    topic: str | None = None
-    now: datetime = field(default_factory=lambda: datetime.now(UTC))
-
-    def where(self, first: int = 1, *, topic: bool = True) -> tuple[str, list[Any]]:
-        """The SQL condition on the facts (or the cells: without ``topic``) and its arguments, from ``$first``."""
-        n = first
-        parts = [f"region = ${n}", f"local_date >= ${n + 1}", f"local_date <= ${n + 2}"]
-        args: list[Any] = [self.region.id, self.since, self.until]
-        n += 3
-        if self.municipalities:
-            parts.append(f"municipality = ANY(${n}::text[])")
-            args.append(list(self.municipalities))
-            n += 1
-        if self.topic and topic:
-            parts.append(f"topic = ${n}")
-            args.append(self.topic)
-        return " AND ".join(parts), args
-
-    @property
-    def children(self) -> int | None:
-        """The 0–17-year-olds of the chosen municipalities, if the region's configuration has them all."""
-        chosen = [m for m in self.region.municipalities if not self.municipalities or m.id in self.municipalities]
-        if any(m.population is None for m in chosen):
-            return None
-        return sum(m.population.children_0_17 for m in chosen if m.population is not None)
 
 
 @dataclass(frozen=True)
@@ -347,10 +313,6 @@ async def by_method(conn: Conn, f: Filters, lang: str) -> Table:
 
 
 # ---------------------------------------------------------------- topics
-
-
-def topic_name(topic: str | None, lang: str) -> str:
-    return t("topic_" + (topic or "none"), lang)
 
 
 @table("topics", "topics", "report")
