@@ -21,9 +21,10 @@ from services.reporting import export
 from services.reporting.auth import COOKIE, Viewer, accept_pass, close_session, pass_url, safe_next, viewer_of
 from services.reporting.filters import TOPICS, Filters, describe, filter_query, parse_filters, topic_name
 from services.reporting.i18n import t
+from services.reporting.model import Cell, Table
 from services.reporting.privacy import SUPPRESSED
 from services.reporting.settings import ReportingSettings
-from services.reporting.tables import PAGES, TABLES, Cell, Table, build
+from services.reporting.tables import PAGES, TABLES, build
 from shared.app import get_runtime
 from shared.errors import Forbidden, NotFound
 from shared.i18n import BABEL_LOCALE, LANG_NAMES, LANGS, long_date, pick_lang
