@@ -13,14 +13,15 @@ from openpyxl import load_workbook
 from starlette.datastructures import QueryParams
 
 from services.reporting import export
-from services.reporting.auth import Viewer, safe_next
+from services.reporting.auth import Viewer
 from services.reporting.filters import parse_filters
 from services.reporting.model import Column, Table
-from services.reporting.pages import fmt, report_sentences
+from services.reporting.present import fmt, report_sentences
 from services.reporting.privacy import SUPPRESSED, noise, per_thousand, protect, record_key, share
 from services.reporting.projection import facts_of_request, first_response, time_of_contact
 from shared.businessdays import HELSINKI
 from shared.errors import Forbidden, InvalidCommand, NotFound
+from shared.http import safe_next
 from shared.regions import load_regions
 from shared.settings import ROOT
 from shared.staffpass import InvalidPass, issue_pass, read_pass
