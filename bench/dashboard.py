@@ -21,9 +21,9 @@ from datetime import UTC, date, datetime
 import asyncpg
 
 from services.reporting import cells, waits
-from services.reporting.pages import default_period
+from services.reporting.filters import Filters, default_period
 from services.reporting.settings import ReportingSettings
-from services.reporting.tables import PAGES, TABLES, Filters
+from services.reporting.tables import PAGES, TABLES
 from shared.db import create_pool
 from shared.regions import load_regions
 from shared.settings import ROOT

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 
-from services.reporting.auth import Viewer, require_viewer
-from services.reporting.pages import describe, parse_filters
-from services.reporting.tables import PAGES, TABLES, TOPICS, build
-from shared.app import get_runtime
-from shared.errors import NotFound
+from services.reporting import service
+from services.reporting.deps import RuntimeDep, ViewerDep
+from services.reporting.filters import TOPICS, describe
+from services.reporting.tables import PAGES
+from shared.app import ConnDep
 from shared.i18n import pick_lang
 from shared.openapi import errors
 
 router = APIRouter(prefix="/api/v1", tags=["statistics"])
-ViewerDep = Annotated[Viewer, Depends(require_viewer)]
 FILTERS = ("Filters: `region` (your own, the default; another region's is 403), `municipality` (repeat it;"
            " none means the whole region), `since` and `until` (dates; default the last twelve months), `topic`,"
            " `lang` (fi, sv, en).")
@@ -45,16 +44,12 @@ async def list_tables(viewer: ViewerDep) -> dict[str, list[str]]:
     404: "unknown table, region or municipality",
     422: "a filter value is wrong; `field` (or `fields`) names it"}), openapi_extra={"parameters": FILTER_PARAMETERS},
     summary="One table; counts under 5 are \"<5\", the others carry a fixed offset of at most ±2")
-async def get_table(table_id: str, request: Request, viewer: ViewerDep,
+async def get_table(table_id: str, request: Request, viewer: ViewerDep, runtime: RuntimeDep, conn: ConnDep,
                     municipality: Annotated[list[str] | None, Query(max_length=100)] = None) -> dict[str, Any]:
-    if table_id not in TABLES:
-        raise NotFound(f"no table called '{table_id}'", table=table_id)
-    runtime = get_runtime(request)
-    filters = parse_filters(request.query_params, runtime.regions, viewer)
     lang = pick_lang(request.query_params.get("lang"), [viewer.language])
-    assert runtime.pool is not None
-    async with runtime.pool.acquire() as conn:
-        table = await build(conn, table_id, filters, lang)
-    return {**table.as_json(), "filters": {
+    view = await service.one_table(conn=conn, table_id=table_id, query=request.query_params,
+                                   regions=runtime.regions, viewer=viewer, lang=lang)
+    filters = view.filters
+    return {**view.tables[0].as_json(), "filters": {
         "region": filters.region.id, "municipalities": list(filters.municipalities), "since": filters.since,
         "until": filters.until, "topic": filters.topic, "description": describe(filters, lang)}}

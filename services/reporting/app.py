@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from services.reporting.api import router
-from services.reporting.pages import HERE
 from services.reporting.pages import router as pages
 from services.reporting.projection import projection
 from services.reporting.schema import MIGRATIONS
 from services.reporting.settings import ReportingSettings
 from shared.app import create_service_app
 from shared.regions import Regions
+
+STATIC = Path(__file__).resolve().parent / "static"
 
 
 def create_app(settings: ReportingSettings, regions: Regions | None = None) -> FastAPI:
@@ -21,5 +24,5 @@ def create_app(settings: ReportingSettings, regions: Regions | None = None) -> F
         own_migrations=MIGRATIONS,
         description="The region's dashboards and pilot statistics, rebuilt from the stream; no personal data.",
     )
-    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -15,9 +15,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
-from fastapi import Request
-
-from shared.app import get_runtime
 from shared.db import Conn
 from shared.errors import Forbidden, Unauthorized
 from shared.staffpass import PASS_MAX_AGE_S, STATISTICS_ROLES, InvalidPass, StaffPass
@@ -74,6 +71,7 @@ async def _allowed(conn: Conn, account_id: str, role: str) -> bool:
 
 
 async def find_viewer(conn: Conn, token: str | None) -> Viewer | None:
+    """The viewer of a session token: ``None`` for none, an expired session or an account that lost its role."""
     if not token:
         return None
     row = await conn.fetchrow(
@@ -86,34 +84,11 @@ async def find_viewer(conn: Conn, token: str | None) -> Viewer | None:
 
 
 async def close_session(conn: Conn, token: str | None) -> None:
+    """End the session of ``token``, if there is one."""
     if token:
         await conn.execute("DELETE FROM sessions WHERE token_hash = $1", _hash(token))
 
 
-async def viewer_of(request: Request) -> Viewer | None:
-    runtime = get_runtime(request)
-    assert runtime.pool is not None
-    async with runtime.pool.acquire() as conn:
-        return await find_viewer(conn, request.cookies.get(COOKIE))
-
-
-async def require_viewer(request: Request) -> Viewer:
-    """For the JSON API: 401 without a session (a page redirects to sign-in instead)."""
-    viewer = await viewer_of(request)
-    if viewer is None:
-        raise NotSignedIn("sign in through the staff pages first", sign_in=pass_url(request, "/"))
-    return viewer
-
-
-def pass_url(request: Request, next_path: str) -> str:
-    """Routing's address that signs the person in (if need be) and sends them back with a pass."""
-    settings = get_runtime(request).settings
-    base = str(getattr(settings, "staff_url", "")).rstrip("/")
-    return f"{base}/pass/reporting?{urlencode({'next': next_path})}"
-
-
-def safe_next(value: str | None) -> str:
-    """Only a path on this service: never another site (an open redirect)."""
-    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
-        return "/"
-    return value
+def pass_url(staff_url: str, next_path: str) -> str:
+    """Routing's address (``staff_url``) that signs the person in (if need be) and sends them back with a pass."""
+    return f"{staff_url.rstrip('/')}/pass/reporting?{urlencode({'next': next_path})}"

@@ -9,7 +9,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from services.reporting.tables import Cell, Table
+from services.reporting.model import Cell, Table
 
 
 def _rows(table: Table) -> list[list[Cell]]:

@@ -19,12 +19,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from services.reporting.filters import Filters
 from shared.db import Conn
-
-if TYPE_CHECKING:
-    from services.reporting.tables import Filters
 
 MEASURES = {"b": "response_business_hours", "c": "response_calendar_hours"}
 KEY = ("region", "measure", "month", "municipality", "team")

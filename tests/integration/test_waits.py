@@ -15,8 +15,9 @@ import pytest
 from deploy.demo.events import year_of_events
 from deploy.demo.model import plan_year
 from services.reporting import waits
+from services.reporting.filters import Filters
 from services.reporting.projection import MIGRATIONS, batch_handler
-from services.reporting.tables import FACT_BY, Filters
+from services.reporting.response import FACT_BY
 from shared.db import create_pool, migrate
 from shared.regions import load_regions
 from shared.settings import ROOT

@@ -13,13 +13,15 @@ from openpyxl import load_workbook
 from starlette.datastructures import QueryParams
 
 from services.reporting import export
-from services.reporting.auth import Viewer, safe_next
-from services.reporting.pages import fmt, parse_filters, report_sentences
+from services.reporting.auth import Viewer
+from services.reporting.filters import parse_filters
+from services.reporting.model import Column, Table
+from services.reporting.present import fmt, report_sentences
 from services.reporting.privacy import SUPPRESSED, noise, per_thousand, protect, record_key, share
 from services.reporting.projection import facts_of_request, first_response, time_of_contact
-from services.reporting.tables import Column, Table
 from shared.businessdays import HELSINKI
 from shared.errors import Forbidden, InvalidCommand, NotFound
+from shared.http import safe_next
 from shared.regions import load_regions
 from shared.settings import ROOT
 from shared.staffpass import InvalidPass, issue_pass, read_pass
@@ -184,7 +186,7 @@ def test_only_own_paths_after_sign_in(value: str | None, expected: str) -> None:
 
 
 def test_default_period_is_the_last_twelve_months() -> None:
-    from services.reporting.pages import default_period
+    from services.reporting.filters import default_period
 
     assert default_period(date(2026, 11, 23)) == (date(2025, 12, 1), date(2026, 11, 23))
     assert default_period(date(2026, 1, 5)) == (date(2025, 2, 1), date(2026, 1, 5))

@@ -1,0 +1,69 @@
+"""What a dashboard table is: its columns, rows, total and chart; and the true size of a group behind a count."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from services.reporting.filters import Filters
+from services.reporting.privacy import Count, protect
+from shared.db import Conn
+
+Kind = Literal["label", "count", "percent", "rate", "hours", "score", "number"]
+Cell = int | float | str | None
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    kind: Kind
+
+
+@dataclass(frozen=True)
+class Chart:
+    type: Literal["bar", "line"]
+    # The columns drawn as series; the first column gives the categories.
+    series: tuple[str, ...]
+    stacked: bool = False
+    horizontal: bool = False
+
+
+@dataclass(frozen=True)
+class Table:
+    id: str
+    title: str
+    columns: tuple[Column, ...]
+    rows: list[list[Cell]]
+    chart: Chart | None = None
+    note: str | None = None
+    total: list[Cell] | None = None  # a last row that sums the others up, shown apart
+
+    def as_json(self) -> dict[str, Any]:
+        """The table as the API gives it."""
+        return {"id": self.id, "title": self.title,
+                "columns": [{"key": c.key, "label": c.label, "kind": c.kind} for c in self.columns],
+                "rows": self.rows, "total": self.total, "note": self.note}
+
+
+@dataclass(frozen=True)
+class Group:
+    """The true size of a group and its cases' record-key sum: enough to publish it, never published as such."""
+
+    n: int = 0
+    keys: int = 0
+
+    @property
+    def count(self) -> Count:
+        return protect(self.n, self.keys)
+
+
+def summed(parts: Iterable[Group]) -> Group:
+    """The group of several disjoint groups: counts and record keys add up."""
+    parts = list(parts)
+    return Group(sum(g.n for g in parts), sum(g.keys for g in parts))
+
+
+# A table's builder: the table under some filters, in a language.
+Builder = Callable[[Conn, Filters, str], Awaitable[Table]]

@@ -1,0 +1,81 @@
+"""Reporting's use cases: the tables a viewer sees with the filters of their query, alone, by page or as a file.
+
+The pages, the API and the downloads are thin adapters over these; each use case checks what it is
+asked for in the same order the adapters always have, so the same wrong query gets the same error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from starlette.datastructures import QueryParams
+
+from services.reporting import export
+from services.reporting.auth import Viewer
+from services.reporting.filters import Filters, describe, parse_filters
+from services.reporting.i18n import t
+from services.reporting.model import Table
+from services.reporting.tables import PAGES, TABLES, build
+from shared.db import Conn
+from shared.errors import NotFound
+from shared.regions import Regions
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass(frozen=True)
+class View:
+    """Tables as built for one viewer: the filters they chose and the tables under them."""
+
+    filters: Filters
+    tables: list[Table]
+
+
+@dataclass(frozen=True)
+class Download:
+    """A file to send: its name, its media type and its bytes."""
+
+    filename: str
+    media_type: str
+    body: bytes
+
+
+async def _build_all(conn: Conn, table_ids: tuple[str, ...], filters: Filters, lang: str) -> list[Table]:
+    # One after the other on one connection: a page's tables share it, and asyncpg runs one query at a time.
+    return [await build(conn, table_id, filters, lang) for table_id in table_ids]
+
+
+async def page(*, conn: Conn, page: str, query: QueryParams, regions: Regions, viewer: Viewer, lang: str) -> View:
+    """The tables of dashboard page ``page`` for ``viewer`` with the filters of ``query``."""
+    filters = parse_filters(query, regions, viewer)
+    return View(filters, await _build_all(conn, PAGES[page], filters, lang))
+
+
+async def one_table(*, conn: Conn, table_id: str, query: QueryParams, regions: Regions, viewer: Viewer,
+                    lang: str) -> View:
+    """Table ``table_id`` for ``viewer`` with the filters of ``query``; 404 for a table there is not."""
+    if table_id not in TABLES:
+        raise NotFound(f"no table called '{table_id}'", table=table_id)
+    filters = parse_filters(query, regions, viewer)
+    return View(filters, [await build(conn, table_id, filters, lang)])
+
+
+async def download(*, conn: Conn, name: str, fmt: str, query: QueryParams, regions: Regions, viewer: Viewer,
+                   lang: str) -> Download:
+    """One table (``topics``, as .csv or .xlsx) or every table of a page (``page-overview``, as .xlsx) as a file."""
+    if fmt not in ("csv", "xlsx"):
+        raise NotFound("exports are .csv or .xlsx", format=fmt)
+    filters = parse_filters(query, regions, viewer)
+    if name.startswith("page-") and name[5:] in PAGES:
+        if fmt != "xlsx":
+            raise NotFound("a whole page is exported as .xlsx only", format=fmt)
+        tables = await _build_all(conn, PAGES[name[5:]], filters, lang)
+    elif name in TABLES:
+        tables = [await build(conn, name, filters, lang)]
+    else:
+        raise NotFound(f"no table called '{name}'", table=name)
+    filename = f"pyyda-apua-{name}-{filters.region.id}-{filters.since}-{filters.until}.{fmt}"
+    heading = describe(filters, lang)
+    if fmt == "csv":
+        return Download(filename, "text/csv; charset=utf-8", export.to_csv(tables[0], heading, lang))
+    return Download(filename, XLSX, export.to_xlsx(tables, heading, t("privacy_note", lang)))
