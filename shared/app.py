@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from shared.consumer import Projection
 from shared.http import BodyLimit, SecurityHeaders, install_error_handlers
 from shared.metrics import HttpMetrics
+from shared.migrations import Plan
 from shared.regions import Regions
 from shared.runtime import ServiceRuntime, health_router
 from shared.settings import ServiceSettings
@@ -38,7 +39,7 @@ def create_service_app(
     title: str,
     description: str,
     routers: list[APIRouter],
-    own_migrations: list[str] | None = None,
+    own_migrations: Plan | None = None,
     projection: ProjectionFactory | None = None,
     relay: bool = False,
     accept_without_kafka: bool = False,

@@ -37,6 +37,11 @@ class ServiceSettings(BaseSettings):
     db_timeout_s: float = 5.0
     # PostgreSQL's work_mem for this service's connections; empty: the server's own.
     db_work_mem: str = ""
+    # Whether start-up applies the migration files itself; unset: yes, except in production, where the
+    # services run as a role that may not create tables and the `migrate` command (owner's role) does it.
+    migrate_on_start: bool | None = None
+    # The role `migrate` lets read and write the tables (and nothing more); empty: grant nothing.
+    database_app_role: str = Field(default="", pattern=r"^([a-z_][a-z0-9_]*)?$")
 
     regions_dir: Path = ROOT / "deploy" / "regions"
     # Region ids served, comma-separated in the environment; empty means every configured region.
@@ -76,6 +81,16 @@ class ServiceSettings(BaseSettings):
         if not self.db_schema:
             self.db_schema = self.service
         return self
+
+    @property
+    def migrates_on_start(self) -> bool:
+        """Whether start-up migrates (development, tests) or only checks that it was done (production)."""
+        return self.environment != "production" if self.migrate_on_start is None else self.migrate_on_start
+
+    @property
+    def projection_schema(self) -> str:
+        """The schema of what the service projects from the stream (a rebuild swaps a fresh one in)."""
+        return f"{self.db_schema}_projection"
 
     @property
     def group_id(self) -> str:
