@@ -18,13 +18,13 @@ from shared.logging import configure_logging
 from shared.migrations import MigrationError, Plan
 from shared.rebuild import rebuild
 from shared.runtime import ServiceRuntime
-from shared.settings import ServiceSettings
+from shared.settings import DatabaseSettings, ServiceSettings
 
 
 def run_cli(
     argv: list[str] | None,
     *,
-    settings_factory: Callable[[], ServiceSettings],
+    settings_factory: type[ServiceSettings],
     create_app: Callable[..., FastAPI],
     projection: Callable[[ServiceRuntime], Projection] | None = None,
     migrations: Plan = (),
@@ -41,16 +41,18 @@ def run_cli(
                             " it creates, renames and drops schemas: run it with the owner's role")
         rb.add_argument("--no-swap", action="store_true", help="leave the rebuilt schema beside the live one")
     args = parser.parse_args(argv)
-    settings = settings_factory()
-    configure_logging(settings.service, settings.log_level)
     if args.command == "migrate":
-        plans = [(settings.db_schema, migrations), (settings.projection_schema, projection_migrations)]
+        database = DatabaseSettings(service=settings_factory.model_fields["service"].default)
+        configure_logging(database.service, database.log_level)
+        plans = [(database.db_schema, migrations), (database.projection_schema, projection_migrations)]
         try:
-            asyncio.run(migrate_schemas(settings, [(schema, plan) for schema, plan in plans if plan]))
+            asyncio.run(migrate_schemas(database, [(schema, plan) for schema, plan in plans if plan]))
         except MigrationError as exc:
             sys.stderr.write(f"{exc}\n")
             return 1
         return 0
+    settings = settings_factory()
+    configure_logging(settings.service, settings.log_level)
     if args.command == "rebuild":
         assert projection is not None
         runtime = ServiceRuntime(settings)
@@ -75,7 +77,7 @@ def run_cli(
     return 0
 
 
-async def migrate_schemas(settings: ServiceSettings, plans: list[tuple[str, Plan]]) -> None:
+async def migrate_schemas(settings: DatabaseSettings, plans: list[tuple[str, Plan]]) -> None:
     """Apply each schema's plan (creating the schema if missing) and grant the app role; safe to repeat."""
     pool = await create_pool(settings.database_url, [schema for schema, _ in plans], max_size=1,
                              timeout=settings.db_timeout_s)

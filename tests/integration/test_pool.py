@@ -7,7 +7,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import os
 import shutil
+import sys
 from pathlib import Path
 
 import asyncpg
@@ -24,6 +26,7 @@ from services.routing.schema import MIGRATIONS as ROUTING
 from shared.db import check_migrated, create_pool, migrate
 from shared.migrations import HERE as SHARED_MIGRATIONS
 from shared.migrations import Inline, MigrationError, Plan, Series, all_migrations, tracking
+from shared.settings import ROOT
 from tests.support import APPS, request_body, running, settings_for
 
 pytestmark = pytest.mark.integration
@@ -217,3 +220,21 @@ async def test_in_production_a_service_only_checks_and_serves_as_the_app_role(po
     async with running(APPS["intake"](settings)) as client:
         response = await client.post("/api/v1/requests", json=request_body("raisio"))
         assert response.status_code == 201, response.text
+
+
+async def test_the_migrate_command_migrates_both_schemas_grants_and_can_run_again(postgres, prefix, app_role):
+    """It needs no secret of the service's: production's job is given the owner's database URL and the role."""
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("APUA_")}, "APUA_DATABASE_URL": postgres.dsn,
+           "APUA_DB_SCHEMA": f"notify_{prefix}", "APUA_DATABASE_APP_ROLE": app_role, "APUA_ENVIRONMENT": "production"}
+    for _ in range(2):
+        done = await asyncio.create_subprocess_exec(sys.executable, "-m", "services.notify", "migrate", env=env,
+                                                    cwd=ROOT)
+        assert await done.wait() == 0
+    pool = await create_pool(as_role(postgres.dsn, app_role), [f"notify_{prefix}_projection", f"notify_{prefix}"],
+                             max_size=1, create_schemas=False)
+    try:
+        await check_migrated(pool, f"notify_{prefix}", NOTIFY)
+        await check_migrated(pool, f"notify_{prefix}_projection", NOTIFY_PROJECTION)
+        assert await pool.fetchval("SELECT count(*) FROM deliveries") == 0
+    finally:
+        await pool.close()
