@@ -34,11 +34,13 @@ def run_cli(
     parser = argparse.ArgumentParser(prog=None)
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("serve", help="run the HTTP service and its background tasks (default)")
-    sub.add_parser("migrate", help="apply the migration files to the service's own and projection schemas and"
-                   " grant APUA_DATABASE_APP_ROLE; run it with the schemas' owner's role")
+    migrate_help = ("apply the migration files to the service's own and projection schemas and grant"
+                    " APUA_DATABASE_APP_ROLE; run it with the schemas' owner's role")
+    sub.add_parser("migrate", help=migrate_help, description=migrate_help)
     if projection is not None:
-        rb = sub.add_parser("rebuild", help="replay the stream from offset 0 into a fresh projection and swap it in;"
-                            " it creates, renames and drops schemas: run it with the owner's role")
+        rebuild_help = ("replay the stream from offset 0 into a fresh projection and swap it in; it creates,"
+                        " renames and drops schemas: run it with the owner's role")
+        rb = sub.add_parser("rebuild", help=rebuild_help, description=rebuild_help)
         rb.add_argument("--no-swap", action="store_true", help="leave the rebuilt schema beside the live one")
     args = parser.parse_args(argv)
     if args.command == "migrate":
