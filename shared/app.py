@@ -17,6 +17,7 @@ from shared.consumer import Projection
 from shared.db import Conn
 from shared.http import BodyLimit, RedirectTo, SecurityHeaders, install_error_handlers
 from shared.metrics import HttpMetrics
+from shared.migrations import Plan
 from shared.regions import Regions
 from shared.runtime import ServiceRuntime, health_router
 from shared.settings import ServiceSettings
@@ -147,7 +148,7 @@ def create_service_app(
     title: str,
     description: str,
     routers: list[APIRouter],
-    own_migrations: list[str] | None = None,
+    own_migrations: Plan | None = None,
     projection: ProjectionFactory[S] | None = None,
     relay: bool = False,
     accept_without_kafka: bool = False,

@@ -1,4 +1,4 @@
-"""``python -m services.<svc> [serve|rebuild]``: the same command line for every service."""
+"""``python -m services.<svc> [serve|migrate|rebuild]``: the same command line for every service."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import gc
 import json
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -13,26 +14,46 @@ import uvicorn
 from fastapi import FastAPI
 
 from shared.consumer import Projection
+from shared.db import create_pool, migrate
 from shared.logging import configure_logging
+from shared.migrations import MigrationError, Plan
 from shared.rebuild import rebuild
 from shared.runtime import ServiceRuntime
-from shared.settings import ServiceSettings
+from shared.settings import DatabaseSettings, ServiceSettings
 
 
 def run_cli(
     argv: list[str] | None,
     *,
-    settings_factory: Callable[[], ServiceSettings],
+    settings_factory: type[ServiceSettings],
     create_app: Callable[..., FastAPI],
     projection: Callable[[ServiceRuntime[Any]], Projection] | None = None,
+    migrations: Plan = (),
+    projection_migrations: Plan = (),
 ) -> int:
+    """Parse ``argv`` and run the command; returns the process's exit status."""
     parser = argparse.ArgumentParser(prog=None)
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("serve", help="run the HTTP service and its background tasks (default)")
+    migrate_help = ("apply the migration files to the service's own and projection schemas and grant"
+                    " APUA_DATABASE_APP_ROLE; run it with the schemas' owner's role")
+    sub.add_parser("migrate", help=migrate_help, description=migrate_help)
     if projection is not None:
-        rb = sub.add_parser("rebuild", help="replay the stream from offset 0 into a fresh projection and swap it in")
+        rebuild_help = ("replay the stream from offset 0 into a fresh projection and swap it in; it creates,"
+                        " renames and drops schemas: run it with the owner's role")
+        rb = sub.add_parser("rebuild", help=rebuild_help, description=rebuild_help)
         rb.add_argument("--no-swap", action="store_true", help="leave the rebuilt schema beside the live one")
     args = parser.parse_args(argv)
+    if args.command == "migrate":
+        database = DatabaseSettings(service=settings_factory.model_fields["service"].default)
+        configure_logging(database.service, database.log_level)
+        plans = [(database.db_schema, migrations), (database.projection_schema, projection_migrations)]
+        try:
+            asyncio.run(migrate_schemas(database, [(schema, plan) for schema, plan in plans if plan]))
+        except MigrationError as exc:
+            sys.stderr.write(f"{exc}\n")
+            return 1
+        return 0
     settings = settings_factory()
     configure_logging(settings.service, settings.log_level)
     if args.command == "rebuild":
@@ -42,7 +63,8 @@ def run_cli(
         result = asyncio.run(rebuild(
             dsn=settings.database_url, service_schema=settings.db_schema,
             projection_schema=runtime.projection_schema, bootstrap=settings.kafka_bootstrap,
-            topics=runtime.projection_topics(proj), projection=proj, swap=not args.no_swap))
+            topics=runtime.projection_topics(proj), projection=proj, swap=not args.no_swap,
+            app_role=settings.database_app_role or None))
         print(json.dumps({"rebuilt": result.schema, "records": result.records, "applied": result.applied,  # noqa: T201
                           "seconds": round(result.seconds, 2), "events_per_second": round(result.per_second),
                           "swapped": result.swapped}))
@@ -56,3 +78,14 @@ def run_cli(
     gc.set_threshold(7000, 10, 10)
     uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False, lifespan="on")
     return 0
+
+
+async def migrate_schemas(settings: DatabaseSettings, plans: list[tuple[str, Plan]]) -> None:
+    """Apply each schema's plan (creating the schema if missing) and grant the app role; safe to repeat."""
+    pool = await create_pool(settings.database_url, [schema for schema, _ in plans], max_size=1,
+                             timeout=settings.db_timeout_s)
+    try:
+        for schema, plan in plans:
+            await migrate(pool, schema, plan, app_role=settings.database_app_role or None)
+    finally:
+        await pool.close()

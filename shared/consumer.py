@@ -26,6 +26,7 @@ from shared.codec import decode
 from shared.db import CONNECTION_ERRORS, Conn
 from shared.errors import UndecodableEvent
 from shared.events import EventBase
+from shared.migrations import Plan
 from shared.outbox import new_producer
 
 log = structlog.get_logger(__name__)
@@ -34,23 +35,12 @@ EventHandler = Callable[[Conn, EventBase], Awaitable[None]]
 BatchHandler = Callable[[Conn, list[EventBase]], Awaitable[None]]
 RecordHandler = Callable[[Conn, ConsumerRecord[bytes, bytes]], Awaitable[None]]
 
-TRACKING_DDL = """
-CREATE TABLE projection_offsets (
-    topic text NOT NULL,
-    partition int NOT NULL,
-    next_offset bigint NOT NULL,
-    PRIMARY KEY (topic, partition)
-);
-CREATE TABLE processed_events (event_id uuid PRIMARY KEY);
-"""
-
-
 @dataclass(frozen=True)
 class Projection:
     """What a service projects: handlers per event type, handlers per raw topic, and its tables."""
 
     name: str
-    migrations: list[str]
+    migrations: Plan
     tables: list[str]
     event_handlers: Mapping[str, EventHandler]
     record_handlers: Mapping[str, RecordHandler] = field(default_factory=dict)

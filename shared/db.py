@@ -1,4 +1,5 @@
-"""PostgreSQL: a pool per service whose ``search_path`` is the service's own schema, and migrations."""
+"""PostgreSQL: a pool per service whose ``search_path`` is the service's own schema, and applying migrations
+(:mod:`shared.migrations` says what they are)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, TypeAlias
 
 import asyncpg
+import structlog
 
 from shared.errors import ServiceUnavailable
+from shared.migrations import MigrationError, Plan, all_migrations, legacy_heads, unapplied
 
 if TYPE_CHECKING:
     from asyncpg.pool import PoolConnectionProxy
@@ -18,6 +21,7 @@ if TYPE_CHECKING:
 else:
     Conn = asyncpg.Connection
 
+log = structlog.get_logger(__name__)
 IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
 # What a lost or refused database connection looks like from asyncpg.
 CONNECTION_ERRORS: tuple[type[Exception], ...] = (
@@ -48,23 +52,25 @@ async def _keep_session(conn: asyncpg.Connection[asyncpg.Record]) -> None:
 
 
 async def create_pool(dsn: str, schemas: list[str], *, max_size: int = 10, timeout: float = 5.0,
-                      work_mem: str | None = None) -> asyncpg.Pool:
+                      work_mem: str | None = None, create_schemas: bool = True) -> asyncpg.Pool:
     """A pool whose ``search_path`` is ``schemas`` (created if missing); nothing connects at import time.
 
     JIT compilation is off: it costs tens of milliseconds a statement and pays back only on queries
     far longer than any here. ``work_mem`` lets a service that aggregates (reporting) hash in memory.
+    Without ``create_schemas`` (a role that may not create them) the schemas must exist already.
     """
     for schema in schemas:
         check_ident(schema)
-    conn = await asyncpg.connect(dsn, timeout=timeout)
-    try:
-        for schema in schemas:
-            try:
-                await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-            except asyncpg.exceptions.UniqueViolationError:
-                pass  # another instance made it at the same moment: IF NOT EXISTS looks only before it inserts
-    finally:
-        await conn.close()
+    if create_schemas:
+        conn = await asyncpg.connect(dsn, timeout=timeout)
+        try:
+            for schema in schemas:
+                try:
+                    await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+                except asyncpg.exceptions.UniqueViolationError:
+                    pass  # another instance made it at the same moment: IF NOT EXISTS looks only before it inserts
+        finally:
+            await conn.close()
     pool = await asyncpg.create_pool(
         dsn, min_size=1, max_size=max_size, timeout=timeout, command_timeout=30, reset=_keep_session,
         server_settings={"search_path": ", ".join(schemas), "application_name": f"apua-{schemas[-1]}", "jit": "off",
@@ -74,21 +80,86 @@ async def create_pool(dsn: str, schemas: list[str], *, max_size: int = 10, timeo
     return pool
 
 
-async def migrate(pool: asyncpg.Pool, schema: str, migrations: Sequence[str]) -> None:
-    """Apply numbered DDL scripts to ``schema`` once each, in order, under an advisory lock."""
+async def migrate(pool: asyncpg.Pool, schema: str, plan: Plan, *, app_role: str | None = None) -> None:
+    """Apply the plan's files not yet applied to ``schema``, in order, under an advisory lock; grant ``app_role``.
+
+    A file applied before and changed since is refused (:class:`MigrationError`), and nothing is applied.
+    """
     check_ident(schema)
     async with pool.acquire() as conn, conn.transaction():
         await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}; SET LOCAL search_path TO {schema}")
         await conn.execute("SELECT pg_advisory_xact_lock(hashtext(current_schema()))")
+        applied = await _recorded(conn, plan)
+        for migration in unapplied(plan, applied):
+            await conn.execute(migration.sql)
+            await conn.execute("INSERT INTO schema_migrations (series, version, checksum) VALUES ($1, $2, $3)",
+                               migration.series, migration.version, migration.checksum)
+        if app_role:
+            await grant(conn, schema, app_role)
+    log.info("schema.migrated", schema=schema)
+
+
+async def _recorded(conn: Conn, plan: Plan) -> dict[tuple[str, int], str | None]:
+    """The (series, version) rows applied so far with their checksums, the table made or brought up to date.
+
+    A table of bare versions (before files had series and checksums) becomes one of the plan's series;
+    a row without a checksum adopts its file's.
+    """
+    columns = {r["attname"] for r in await conn.fetch(
+        "SELECT attname FROM pg_attribute WHERE attrelid = to_regclass('schema_migrations') AND attnum > 0"
+        " AND NOT attisdropped")}
+    if not columns:
         await conn.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations (version int PRIMARY KEY, applied_at timestamptz"
-            " NOT NULL DEFAULT now())"
-        )
-        done = {r["version"] for r in await conn.fetch("SELECT version FROM schema_migrations")}
-        for version, ddl in enumerate(migrations, start=1):
-            if version not in done:
-                await conn.execute(ddl)
-                await conn.execute("INSERT INTO schema_migrations (version) VALUES ($1)", version)
+            "CREATE TABLE schema_migrations (series text NOT NULL, version int NOT NULL, checksum text,"
+            " applied_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (series, version))")
+    elif "series" not in columns:
+        versions = {r["version"] for r in await conn.fetch("SELECT version FROM schema_migrations")}
+        await conn.execute("ALTER TABLE schema_migrations ADD COLUMN series text, ADD COLUMN checksum text,"
+                           " DROP CONSTRAINT schema_migrations_pkey")
+        await conn.execute("UPDATE schema_migrations SET series = $1", plan[-1].name)
+        await conn.executemany("INSERT INTO schema_migrations (series, version) VALUES ($1, $2)",
+                               legacy_heads(plan, versions))
+        await conn.execute("ALTER TABLE schema_migrations ALTER COLUMN series SET NOT NULL,"
+                           " ADD PRIMARY KEY (series, version)")
+        log.info("schema.migrations_table_upgraded", versions=len(versions))
+    files = {(m.series, m.version): m.checksum for m in all_migrations(plan)}
+    applied: dict[tuple[str, int], str | None] = {}
+    for r in await conn.fetch("SELECT series, version, checksum FROM schema_migrations"):
+        key = (r["series"], r["version"])
+        applied[key] = r["checksum"]
+        if r["checksum"] is None and key in files:
+            applied[key] = files[key]
+            await conn.execute("UPDATE schema_migrations SET checksum = $3 WHERE series = $1 AND version = $2",
+                               *key, files[key])
+    return applied
+
+
+async def check_migrated(pool: asyncpg.Pool, schema: str, plan: Plan) -> None:
+    """Refuse (:class:`MigrationError`) unless every file of the plan is applied to ``schema`` as it is now."""
+    check_ident(schema)
+    try:
+        rows = await pool.fetch(f"SELECT series, version, checksum FROM {schema}.schema_migrations")
+    except (asyncpg.exceptions.UndefinedTableError, asyncpg.exceptions.UndefinedColumnError,
+            asyncpg.exceptions.InvalidSchemaNameError):
+        rows = []  # never migrated, or only the way before files: all of it is missing
+    missing = unapplied(plan, {(r["series"], r["version"]): r["checksum"] for r in rows})
+    if missing:
+        raise MigrationError(f"schema {schema} lacks {', '.join(m.source for m in missing)}: run the service's"
+                             " `migrate` command with the owner's role first")
+
+
+async def grant(conn: Conn, schema: str, role: str) -> None:
+    """Let ``role`` read and write the schema's tables, now and later, but not create, alter or drop any."""
+    check_ident(schema)
+    check_ident(role)
+    await conn.execute(f"""
+        GRANT USAGE ON SCHEMA {schema} TO {role};
+        GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} TO {role};
+        REVOKE INSERT, UPDATE, DELETE ON {schema}.schema_migrations FROM {role};
+        GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {schema} TO {role};
+        ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {role};
+        ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} GRANT USAGE, SELECT ON SEQUENCES TO {role};
+    """)
 
 
 def from_arrays(columns: Sequence[tuple[str, str]]) -> str:

@@ -119,8 +119,11 @@ async def topic_partitions(bootstrap: str, topics: list[str]) -> list[TopicParti
 
 
 async def rebuild(*, dsn: str, service_schema: str, projection_schema: str, bootstrap: str, topics: list[str],
-                  projection: Projection, swap: bool = True) -> RebuildResult:
-    """Replay into ``<projection_schema>_next`` and, with ``swap``, make it the live schema."""
+                  projection: Projection, swap: bool = True, app_role: str | None = None) -> RebuildResult:
+    """Replay into ``<projection_schema>_next`` and, with ``swap``, make it the live schema.
+
+    It creates, renames and drops schemas: run it with the owner's role; ``app_role`` is granted the new one.
+    """
     check_ident(projection_schema)
     target = f"{projection_schema}_next"
     started = time.monotonic()
@@ -131,7 +134,7 @@ async def rebuild(*, dsn: str, service_schema: str, projection_schema: str, boot
         await admin.close()
     pool = await create_pool(dsn, [target, service_schema], max_size=4, work_mem="64MB")  # for after_replay
     try:
-        await migrate(pool, target, projection.migrations)
+        await migrate(pool, target, projection.migrations, app_role=app_role)
         with fewer_collections():
             records, applied = await replay_into(pool, bootstrap=bootstrap, topics=topics, projection=projection)
         async with pool.acquire() as conn, conn.transaction():

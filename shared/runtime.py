@@ -15,9 +15,10 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from shared.consumer import Projection, ProjectionConsumer
-from shared.db import DB_ERRORS, create_pool, migrate
+from shared.db import DB_ERRORS, check_migrated, create_pool, migrate
 from shared.errors import ServiceUnavailable
 from shared.metrics import Metrics
+from shared.migrations import Plan
 from shared.outbox import OutboxRelay
 from shared.regions import Regions, load_regions
 from shared.settings import ServiceSettings
@@ -64,7 +65,7 @@ class ServiceRuntime(Generic[S]):
 
     @property
     def projection_schema(self) -> str:
-        return f"{self.settings.db_schema}_projection"
+        return self.settings.projection_schema
 
     def cases_topics(self) -> list[str]:
         return [cases_topic(self.settings.topic_prefix, r.id) for r in self.regions]
@@ -83,15 +84,18 @@ class ServiceRuntime(Generic[S]):
         region = topic.removeprefix(f"{self.settings.topic_prefix}.").split(".")[0]
         return dead_letter_topic(self.settings.topic_prefix, region)
 
-    async def open_pool(self, own_migrations: list[str], projection: Projection | None = None) -> asyncpg.Pool:
+    async def open_pool(self, own_migrations: Plan, projection: Projection | None = None) -> asyncpg.Pool:
+        """The pool; its schemas migrated (development, tests) or checked to be (production)."""
         s = self.settings
         schemas = [self.projection_schema, s.db_schema] if projection else [s.db_schema]
         self.pool = await create_pool(s.database_url, schemas, max_size=s.db_pool_max, timeout=s.db_timeout_s,
-                                      work_mem=s.db_work_mem or None)
-        if own_migrations:
-            await migrate(self.pool, s.db_schema, own_migrations)
-        if projection is not None:
-            await migrate(self.pool, self.projection_schema, projection.migrations)
+                                      work_mem=s.db_work_mem or None, create_schemas=s.migrates_on_start)
+        for schema, plan in [(s.db_schema, own_migrations),
+                             (self.projection_schema, projection.migrations if projection else [])]:
+            if plan and s.migrates_on_start:
+                await migrate(self.pool, schema, plan, app_role=s.database_app_role or None)
+            elif plan:
+                await check_migrated(self.pool, schema, plan)
         return self.pool
 
     async def ensure_topics(self) -> None:

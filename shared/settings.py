@@ -14,22 +14,15 @@ ROOT = Path(__file__).resolve().parents[1]
 DEVELOPMENT_KEK = base64.b64encode(b"pyyda-apua-development-only-kek!").decode()
 
 
-class ServiceSettings(BaseSettings):
-    """Settings every service has; each service adds its own defaults for port and schema."""
+class DatabaseSettings(BaseSettings):
+    """A service's database, its schemas and who migrates them: all that ``migrate`` reads (none of the
+    service's secrets, which the job that runs it is not given)."""
 
     model_config = SettingsConfigDict(env_prefix="APUA_", extra="ignore", populate_by_name=True)
 
     service: str = "apua"
     environment: Literal["development", "test", "production"] = "development"
-    host: str = "127.0.0.1"
-    port: int = 8000
     log_level: str = "INFO"
-
-    kafka_bootstrap: str = "127.0.0.1:19092"
-    topic_prefix: str = "apua"
-    topic_partitions: int = Field(default=6, ge=1)
-    topic_replication: int = Field(default=1, ge=1)
-    consumer_group: str | None = None
 
     database_url: str = "postgresql://apua@127.0.0.1:55432/apua"
     db_schema: str = ""
@@ -37,6 +30,40 @@ class ServiceSettings(BaseSettings):
     db_timeout_s: float = 5.0
     # PostgreSQL's work_mem for this service's connections; empty: the server's own.
     db_work_mem: str = ""
+    # Whether start-up applies the migration files itself; unset: yes, except in production, where the
+    # services run as a role that may not create tables and the `migrate` command (owner's role) does it.
+    migrate_on_start: bool | None = None
+    # The role `migrate` lets read and write the tables (and nothing more); empty: grant nothing.
+    database_app_role: str = Field(default="", pattern=r"^([a-z_][a-z0-9_]*)?$")
+
+    @model_validator(mode="after")
+    def _schema_named_after_the_service(self) -> DatabaseSettings:
+        if not self.db_schema:
+            self.db_schema = self.service
+        return self
+
+    @property
+    def migrates_on_start(self) -> bool:
+        """Whether start-up migrates (development, tests) or only checks that it was done (production)."""
+        return self.environment != "production" if self.migrate_on_start is None else self.migrate_on_start
+
+    @property
+    def projection_schema(self) -> str:
+        """The schema of what the service projects from the stream (a rebuild swaps a fresh one in)."""
+        return f"{self.db_schema}_projection"
+
+
+class ServiceSettings(DatabaseSettings):
+    """Settings every service has; each service adds its own defaults for port and schema."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    kafka_bootstrap: str = "127.0.0.1:19092"
+    topic_prefix: str = "apua"
+    topic_partitions: int = Field(default=6, ge=1)
+    topic_replication: int = Field(default=1, ge=1)
+    consumer_group: str | None = None
 
     regions_dir: Path = ROOT / "deploy" / "regions"
     # Region ids served, comma-separated in the environment; empty means every configured region.
@@ -73,8 +100,6 @@ class ServiceSettings(BaseSettings):
             raise ValueError("APUA_KEK must be set to a secret of its own in production")
         if self.environment == "production" and self.demo_clock:
             raise ValueError("APUA_DEMO_CLOCK lets a client choose the time of what is recorded: never in production")
-        if not self.db_schema:
-            self.db_schema = self.service
         return self
 
     @property

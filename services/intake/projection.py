@@ -5,32 +5,17 @@ Sealed texts are kept sealed; they open with the case key only when the family l
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from shared.consumer import TRACKING_DDL, EventHandler, Projection
+from shared.consumer import EventHandler, Projection
 from shared.db import Conn
 from shared.events import CaseClosed, EventBase, FamilyMessageAdded, FeedbackGiven, ReplySent, RequestSubmitted
+from shared.migrations import projection_series
 from shared.runtime import ServiceRuntime
 
-MIGRATIONS = [
-    TRACKING_DDL
-    + """
-    CREATE TABLE family_timeline (
-        event_id uuid PRIMARY KEY,
-        case_id uuid NOT NULL,
-        at timestamptz NOT NULL,
-        from_staff boolean NOT NULL,
-        sealed jsonb NOT NULL
-    );
-    CREATE INDEX family_timeline_case ON family_timeline (case_id, at);
-    CREATE TABLE family_case_state (
-        case_id uuid PRIMARY KEY,
-        closed boolean NOT NULL DEFAULT false,
-        closed_at timestamptz,
-        feedback_given boolean NOT NULL DEFAULT false
-    );
-    """
-]
+# The tracking tables, then the files of migrations/projection/.
+MIGRATIONS = projection_series(Path(__file__).resolve().parent)
 
 
 async def _timeline(conn: Conn, event: EventBase, from_staff: bool, sealed_json: str) -> None:

@@ -1,55 +1,8 @@
-"""Intake's own tables: accepted requests, their data keys, pick-up codes, family sessions, the outbox."""
+"""Intake's own tables (``migrations/intake/``): accepted requests, their data keys, pick-up codes, family
+sessions, the outbox."""
 
-from shared.outbox import OUTBOX_DDL
+from pathlib import Path
 
-MIGRATIONS = [
-    """
-    CREATE TABLE requests (
-        case_id uuid PRIMARY KEY,
-        submission_id uuid NOT NULL UNIQUE,
-        reference text NOT NULL UNIQUE,
-        region text NOT NULL,
-        municipality text NOT NULL,
-        language text NOT NULL,
-        contact_method text NOT NULL,
-        answer_due date NOT NULL,
-        received_at timestamptz NOT NULL
-    );
-    CREATE TABLE case_keys (
-        case_id uuid PRIMARY KEY REFERENCES requests (case_id),
-        kek_id text NOT NULL,
-        nonce text NOT NULL,
-        wrapped text NOT NULL
-    );
-    """
-    + OUTBOX_DDL,
-    """
-    CREATE TABLE pickup_codes (
-        case_id uuid PRIMARY KEY REFERENCES requests (case_id),
-        code_hash text NOT NULL,
-        failures int NOT NULL DEFAULT 0,
-        locked_until timestamptz
-    );
-    CREATE TABLE family_sessions (
-        token_hash bytea PRIMARY KEY,
-        case_id uuid NOT NULL REFERENCES requests (case_id),
-        csrf text NOT NULL,
-        expires_at timestamptz NOT NULL
-    );
-    CREATE TABLE family_writes (
-        write_id uuid PRIMARY KEY,
-        case_id uuid NOT NULL REFERENCES requests (case_id),
-        kind text NOT NULL,
-        written_at timestamptz NOT NULL DEFAULT now()
-    );
-    CREATE UNIQUE INDEX one_feedback_per_case ON family_writes (case_id) WHERE kind = 'feedback';
-    CREATE TABLE accessibility_feedback (
-        id bigserial PRIMARY KEY,
-        received_at timestamptz NOT NULL DEFAULT now(),
-        municipality text,
-        language text NOT NULL,
-        feedback text NOT NULL,
-        contact text
-    );
-    """,
-]
+from shared.migrations import service_series
+
+MIGRATIONS = service_series(Path(__file__).resolve().parent, "intake")

@@ -1,11 +1,14 @@
-"""``python -m services.notify [serve|rebuild]``."""
+"""``python -m services.notify [serve|migrate|rebuild]``."""
 
 import sys
 
 from services.notify.app import create_app
+from services.notify.projection import MIGRATIONS as PROJECTION_MIGRATIONS
 from services.notify.projection import projection
+from services.notify.schema import MIGRATIONS
 from services.notify.settings import NotifySettings
 from shared.cli import run_cli
 
 if __name__ == "__main__":
-    sys.exit(run_cli(sys.argv[1:], settings_factory=NotifySettings, create_app=create_app, projection=projection))
+    sys.exit(run_cli(sys.argv[1:], settings_factory=NotifySettings, create_app=create_app,
+                     migrations=MIGRATIONS, projection_migrations=PROJECTION_MIGRATIONS, projection=projection))

@@ -8,12 +8,13 @@ was sent lives outside the projection (``deliveries``), so a rebuild sends nothi
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 from typing import Any
 
 from aiokafka.structs import ConsumerRecord
 from pydantic import ValidationError
 
-from shared.consumer import TRACKING_DDL, EventHandler, PoisonRecord, Projection
+from shared.consumer import EventHandler, PoisonRecord, Projection
 from shared.db import Conn
 from shared.events import (
     CaseAssigned,
@@ -25,54 +26,15 @@ from shared.events import (
     ReplySent,
     RequestSubmitted,
 )
-from shared.keys import CASE_KEYS_DDL, on_case_key
+from shared.keys import on_case_key
+from shared.migrations import projection_series
 from shared.runtime import ServiceRuntime
 from shared.staff import StaffRecord
 
 NOTIFICATION_NAMESPACE = uuid.UUID("2f0b8a59-55a4-4f5c-9d1b-6a1f3b2e7c01")
 
-MIGRATIONS = [
-    TRACKING_DDL
-    + """
-    CREATE TABLE notifications_due (
-        notification_id uuid PRIMARY KEY,
-        case_id uuid NOT NULL,
-        cause_event_id uuid NOT NULL,
-        region text NOT NULL,
-        municipality text NOT NULL,
-        recipient text NOT NULL,
-        template text NOT NULL,
-        channel text NOT NULL,
-        language text NOT NULL,
-        reference text NOT NULL,
-        answer_due date,
-        due_since timestamptz NOT NULL
-    );
-    CREATE INDEX notifications_due_case ON notifications_due (case_id);
-    """,
-    CASE_KEYS_DDL
-    + """
-    CREATE TABLE case_contacts (
-        case_id uuid PRIMARY KEY,
-        region text NOT NULL,
-        reference text NOT NULL,
-        language text NOT NULL,
-        contact_method text NOT NULL,
-        answer_due date NOT NULL,
-        team_id text,
-        personal jsonb NOT NULL
-    );
-    CREATE INDEX notifications_due_since ON notifications_due (due_since);
-    """,
-    """
-    ALTER TABLE case_contacts ADD COLUMN assignee_id text;
-    CREATE TABLE staff_directory (
-        account_id text PRIMARY KEY,
-        region text NOT NULL,
-        record jsonb NOT NULL
-    );
-    """,
-]
+# The tracking tables, then the files of migrations/projection/.
+MIGRATIONS = projection_series(Path(__file__).resolve().parent)
 
 CHANNEL_BY_CONTACT = {"phone": "sms", "sms": "sms", "email": "email"}
 

@@ -1,19 +1,8 @@
-"""Notify's own tables: what was delivered (not derived from the stream), and the outbox."""
+"""Notify's own tables (``migrations/notify/``): what was delivered (not derived from the stream), and the
+outbox."""
 
-from shared.outbox import OUTBOX_DDL
+from pathlib import Path
 
-MIGRATIONS = [
-    OUTBOX_DDL
-    + """
-    CREATE TABLE deliveries (
-        notification_id uuid PRIMARY KEY,
-        status text NOT NULL CHECK (status IN ('sending', 'retry', 'sent', 'failed', 'expired')),
-        attempts int NOT NULL DEFAULT 0,
-        last_attempt_at timestamptz,
-        next_attempt_at timestamptz,
-        sent_at timestamptz,
-        last_error text
-    );
-    CREATE INDEX deliveries_retry ON deliveries (next_attempt_at) WHERE status IN ('retry', 'sending');
-    """
-]
+from shared.migrations import service_series
+
+MIGRATIONS = service_series(Path(__file__).resolve().parent, "notify")

@@ -1,19 +1,8 @@
-"""Reporting's own tables (schema ``reporting``): statistics sessions, never statistics."""
+"""Reporting's own tables (schema ``reporting``, ``migrations/reporting/``): statistics sessions, never
+statistics."""
 
-MIGRATIONS = [
-    """
-    CREATE TABLE sessions (
-        token_hash bytea PRIMARY KEY,
-        account_id text NOT NULL,
-        role text NOT NULL,
-        region text NOT NULL,
-        language text NOT NULL,
-        csrf text NOT NULL,
-        expires_at timestamptz NOT NULL
-    );
-    CREATE TABLE used_passes (
-        nonce text PRIMARY KEY,
-        expires_at timestamptz NOT NULL
-    );
-    """
-]
+from pathlib import Path
+
+from shared.migrations import service_series
+
+MIGRATIONS = service_series(Path(__file__).resolve().parent, "reporting")

@@ -14,7 +14,7 @@ from services.routing.accounts import ACCOUNT_COLUMNS, ROLES, account_from_row, 
 from services.routing.erasure import erase_case, reapply_erasures
 from services.routing.schema import MIGRATIONS
 from services.routing.settings import RoutingSettings
-from shared.db import create_pool, migrate
+from shared.db import check_migrated, create_pool, migrate
 from shared.errors import DomainError
 from shared.events import ErasureReason
 from shared.regions import load_regions
@@ -51,7 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 async def run_erase(args: argparse.Namespace, settings: RoutingSettings) -> str:
-    pool = await create_pool(settings.database_url, [f"{settings.db_schema}_projection", settings.db_schema])
+    pool = await create_pool(settings.database_url, [f"{settings.db_schema}_projection", settings.db_schema],
+                             create_schemas=settings.migrates_on_start)
     try:
         async with pool.acquire() as conn:
             row = await conn.fetchrow(f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE username = $1 AND active",
@@ -79,9 +80,13 @@ async def run(args: argparse.Namespace, settings: RoutingSettings) -> str:
         return ", ".join(f"{region}: {count} erased key(s) tombstoned again" for region, count in done.items())
     if args.region not in regions.by_id:
         raise DomainError(f"no region '{args.region}' is configured")
-    pool = await create_pool(settings.database_url, [settings.db_schema])
+    # In production the app role runs this: it may not create tables, `migrate` has made them.
+    pool = await create_pool(settings.database_url, [settings.db_schema], create_schemas=settings.migrates_on_start)
     try:
-        await migrate(pool, settings.db_schema, MIGRATIONS)
+        if settings.migrates_on_start:
+            await migrate(pool, settings.db_schema, MIGRATIONS)
+        else:
+            await check_migrated(pool, settings.db_schema, MIGRATIONS)
         async with pool.acquire() as conn:
             if args.what == "teams":
                 names = {k: v for k, v in (("fi", args.name_fi), ("sv", args.name_sv), ("en", args.name_en)) if v}

@@ -3,60 +3,22 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 
 from services.routing.domain import CaseState, evolve, initial_state
 from shared.businessdays import end_of_day_utc
-from shared.consumer import TRACKING_DDL, EventHandler, PoisonRecord, Projection, one_at_a_time
+from shared.consumer import EventHandler, PoisonRecord, Projection, one_at_a_time
 from shared.db import Conn, as_columns, from_arrays
 from shared.events import EVENT_TYPES, EventBase, RequestSubmitted
-from shared.keys import CASE_KEYS_DDL, on_case_key
+from shared.keys import on_case_key
+from shared.migrations import projection_series
 from shared.runtime import ServiceRuntime
 
-MIGRATIONS = [
-    TRACKING_DDL
-    + """
-    CREATE TABLE cases (
-        case_id uuid PRIMARY KEY,
-        region text NOT NULL,
-        municipality text NOT NULL,
-        reference text NOT NULL,
-        language text NOT NULL,
-        requester_role text NOT NULL,
-        topic text,
-        child_age_group text,
-        contact_method text NOT NULL,
-        received_at timestamptz NOT NULL,
-        answer_due date NOT NULL,
-        due_at timestamptz NOT NULL,
-        status text NOT NULL,
-        personal jsonb,
-        version int NOT NULL,
-        updated_at timestamptz NOT NULL
-    );
-    CREATE INDEX cases_queue ON cases (region, status, due_at);
-    """
-    + CASE_KEYS_DDL,
-    """
-    ALTER TABLE cases ADD COLUMN state jsonb, ADD COLUMN urgency text NOT NULL DEFAULT 'normal',
-        ADD COLUMN child_welfare_concern boolean NOT NULL DEFAULT false, ADD COLUMN assignee_kind text,
-        ADD COLUMN assignee_id text, ADD COLUMN team_id text, ADD COLUMN first_response_at timestamptz,
-        ADD COLUMN closed_at timestamptz, ADD COLUMN outcome text;
-    CREATE INDEX cases_team ON cases (team_id) WHERE status <> 'closed';
-    CREATE TABLE case_timeline (
-        event_id uuid PRIMARY KEY,
-        case_id uuid NOT NULL,
-        at timestamptz NOT NULL,
-        type text NOT NULL,
-        actor text NOT NULL,
-        data jsonb NOT NULL,
-        sealed jsonb
-    );
-    CREATE INDEX case_timeline_case ON case_timeline (case_id, at);
-    """,
-]
+# The tracking tables, then the files of migrations/projection/.
+MIGRATIONS = projection_series(Path(__file__).resolve().parent)
 # Payload fields that hold sealed personal data, per event type: kept apart from the plain data.
 SEALED_FIELDS = {"request.submitted": "personal", "family.message_added": "message", "reply.sent": "text",
                  "case.handed_off": "note", "note.added": "note", "feedback.given": "comment"}

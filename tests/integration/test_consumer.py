@@ -13,6 +13,7 @@ from shared.codec import encode
 from shared.consumer import Projection, ProjectionConsumer
 from shared.db import create_pool, migrate
 from shared.events import EventBase
+from shared.migrations import Inline
 from shared.topics import cases_topic, dead_letter_topic, ensure_topics, region_topics
 from tests.support import eventually, produce, read_topic, request_event
 
@@ -39,8 +40,8 @@ async def counting_batch(conn: asyncpg.Connection, events: list[EventBase]) -> N
     await apply_events(conn, events)
 
 
-PROJECTION = Projection(name="routing-test", migrations=[*MIGRATIONS, COUNT_DDL], tables=["cases"],
-                        event_handlers={**HANDLERS, "request.submitted": counting})
+PROJECTION = Projection(name="routing-test", migrations=[*MIGRATIONS, Inline("count", (COUNT_DDL,))],
+                        tables=["cases"], event_handlers={**HANDLERS, "request.submitted": counting})
 BATCHED = replace(PROJECTION, batch_handler=counting_batch)
 BOTH = pytest.mark.parametrize("batched", [False, True], ids=["per event", "batched"])
 

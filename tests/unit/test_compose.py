@@ -36,7 +36,7 @@ def env_names(cls: type[ServiceSettings]) -> dict[str, str]:
 
 
 def test_parses_with_every_part() -> None:
-    assert set(COMPOSE["services"]) == {"kafka", "kafka-topics", "postgres", "mailpit", *SETTINGS}
+    assert set(COMPOSE["services"]) == {"kafka", "kafka-topics", "postgres", "mailpit", "migrate", *SETTINGS}
 
 
 def test_kafka_is_the_official_image_in_kraft_mode() -> None:
@@ -63,6 +63,28 @@ def test_every_setting_a_service_needs_is_given(service: str) -> None:
     # The values are ones the settings accept.
     values = {known[name]: value for name, value in env.items() if name.startswith("APUA_") and "${" not in value}
     SETTINGS[service].model_validate(values)
+
+
+def test_a_one_shot_migrates_every_service_before_any_starts(tmp_path: Path) -> None:
+    migrate = COMPOSE["services"]["migrate"]
+    assert migrate["restart"] == "no" and migrate["depends_on"]["postgres"]["condition"] == "service_healthy"
+    # Run its script with a stand-in for python: one migrate per service, the command each service has.
+    calls = tmp_path / "calls"
+    stand_in = tmp_path / "python"
+    stand_in.write_text(f'#!/bin/sh\nprintf "%s\\n" "$*" >> {calls}\n')
+    stand_in.chmod(0o755)
+    script = migrate["command"][0].replace("$$", "$").replace("python ", f"{stand_in} ")
+    subprocess.run([*migrate["entrypoint"][:-1], "-ec", script], check=True, timeout=30)
+    assert sorted(calls.read_text().splitlines()) == sorted(f"-m services.{s} migrate" for s in SETTINGS)
+    env = migrate["environment"]
+    for service in SETTINGS:
+        spec = COMPOSE["services"][service]
+        assert spec["depends_on"]["migrate"]["condition"] == "service_completed_successfully", service
+        # The owner's credentials: in compose, the same database and user as the services.
+        assert env["APUA_DATABASE_URL"] == spec["environment"]["APUA_DATABASE_URL"]
+        known = env_names(SETTINGS[service])
+        SETTINGS[service].model_validate({known[name]: value for name, value in env.items()
+                                          if name in known and "${" not in value})
 
 
 def test_topic_creation_covers_every_configured_region() -> None:

@@ -22,7 +22,7 @@ from services.notify.settings import NotifySettings
 from services.reporting.settings import ReportingSettings
 from services.routing.settings import RoutingSettings
 from shared.regions import load_regions
-from shared.settings import DEVELOPMENT_KEK, ROOT, ServiceSettings
+from shared.settings import DEVELOPMENT_KEK, ROOT, DatabaseSettings, ServiceSettings
 from shared.staffpass import DEVELOPMENT_PASS_SECRET
 from shared.topics import cases_topic, region_topics
 
@@ -409,6 +409,73 @@ def test_the_readme_names_every_secret_key(docs: list[Manifest]) -> None:
         for name, key, _ in environment(docs, service)[1].values():
             assert any(f"`{name}`" in line and f"`{key}`" in line for line in readme), \
                 f"deploy/k8s/README.md does not say that Secret {name} holds {key}"
+        for name, key in job_env(of_kind(docs, "Job")[f"{service}-migrate"])[1].values():
+            assert any(f"`{name}`" in line and f"`{key}`" in line for line in readme), \
+                f"deploy/k8s/README.md does not say that Secret {name} holds {key}"
+
+
+# --- migrations ------------------------------------------------------------------------------------
+
+
+def job_env(job: Manifest) -> tuple[list[str], dict[str, tuple[str, str]]]:
+    """A Job's ConfigMaps and the Secret keys it reads."""
+    main = container(job)
+    configmaps = [source["configMapRef"]["name"] for source in main.get("envFrom", [])]
+    assert not [var for var in main.get("env", []) if "value" in var], "settings come from the ConfigMap"
+    secrets = {var["name"]: (var["valueFrom"]["secretKeyRef"]["name"], var["valueFrom"]["secretKeyRef"]["key"])
+               for var in main.get("env", [])}
+    return configmaps, secrets
+
+
+@pytest.mark.parametrize("service", sorted(SETTINGS))
+def test_a_job_migrates_each_service_as_the_owner_and_the_deployment_runs_as_the_app_role(
+        docs: list[Manifest], service: str) -> None:
+    job = of_kind(docs, "Job")[f"{service}-migrate"]
+    deployment = of_kind(docs, "Deployment")[service]
+    main, pod = container(job), job["spec"]["template"]["spec"]
+    assert main["image"] == container(deployment)["image"]
+    assert main["command"] == ["python", "-m", f"services.{service}", "migrate"]
+    assert pod["restartPolicy"] in ("Never", "OnFailure") and job["spec"]["backoffLimit"] > 0
+    assert job["spec"]["ttlSecondsAfterFinished"] > 0, "gone once done, so that the next release can make it again"
+    # The owner's URL only in the Job's own Secret; the Deployment's is another (the app role's).
+    configmaps, secrets = job_env(job)
+    assert set(secrets) == {"APUA_DATABASE_URL", "APUA_DATABASE_APP_ROLE"}
+    assert {name for name, _ in secrets.values()} == {f"apua-{service}-migrate"}
+    _, deployment_secrets = environment(docs, service)
+    assert deployment_secrets["APUA_DATABASE_URL"][0] == f"apua-{service}"
+    assert not {name for name, _, _ in deployment_secrets.values()} & {f"apua-{service}-migrate"}
+    # What the Job is given is all migrate reads, in production: no secret of the service's is needed.
+    values = {k: v for name in configmaps for k, v in of_kind(docs, "ConfigMap")[name]["data"].items()}
+    known = env_names(DatabaseSettings)
+    settings = DatabaseSettings.model_validate(
+        {**{known[k]: v for k, v in values.items() if k in known}, "database_url": example_secret("APUA_DATABASE_URL"),
+         "database_app_role": f"apua_{service}", "service": service})
+    assert settings.environment == "production" and not settings.migrates_on_start
+    assert settings.db_schema == service
+    # Restricted like the services' pods, and no Service or disruption budget takes it for one of theirs.
+    assert pod["securityContext"]["runAsNonRoot"] and pod["automountServiceAccountToken"] is False
+    assert main["securityContext"]["readOnlyRootFilesystem"] and main["securityContext"]["capabilities"] == {
+        "drop": ["ALL"]}
+    assert {"cpu", "memory"} <= set(main["resources"]["limits"])
+    labels = pod_labels(job)
+    for kind in ("Service", "PodDisruptionBudget"):
+        for other in of_kind(docs, kind).values():
+            assert not selects({"matchLabels": other["spec"]["selector"]} if kind == "Service"
+                               else other["spec"]["selector"], labels), f"{kind} {other['metadata']['name']}"
+
+
+@pytest.mark.parametrize("service", sorted(SETTINGS))
+def test_a_migrate_job_reaches_only_its_database(docs: list[Manifest], service: str) -> None:
+    labels = pod_labels(of_kind(docs, "Job")[f"{service}-migrate"])
+    region = region_values(settings_of(docs)["APUA_REGIONS"])
+    outside, ingress = [], []
+    for policy in policies_for(docs, labels):
+        ingress += policy["spec"].get("ingress", [])
+        for rule in policy["spec"].get("egress", []):
+            if not is_dns(rule):
+                outside += [(peer["ipBlock"]["cidr"], tuple(p["port"] for p in rule["ports"])) for peer in rule["to"]]
+    assert outside == [(region[f"{service}-database-cidr"], (int(region["database-port"]),))]
+    assert ingress == [], "nothing reaches a migrate Job"
 
 
 # --- network ---------------------------------------------------------------------------------------

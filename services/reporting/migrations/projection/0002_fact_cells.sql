@@ -1,0 +1,16 @@
+
+CREATE TABLE fact_cells (
+    region text NOT NULL,
+    dim text NOT NULL,
+    local_date date NOT NULL,
+    municipality text NOT NULL,
+    value text NOT NULL,
+    n int NOT NULL,
+    keys bigint NOT NULL,
+    answered_n int NOT NULL, answered_k bigint NOT NULL, met_n int NOT NULL, met_k bigint NOT NULL, late_n int NOT NULL, late_k bigint NOT NULL,
+    PRIMARY KEY (region, dim, local_date, municipality, value)
+);
+CREATE INDEX fact_cells_empty ON fact_cells (region) WHERE n = 0;
+CREATE INDEX case_facts_unanswered ON case_facts (region, local_date) WHERE first_response_at IS NULL;
+;
+INSERT INTO fact_cells AS c (region, dim, local_date, municipality, value, n, keys, answered_n, answered_k, met_n, met_k, late_n, late_k) SELECT f.region, d.dim, f.local_date, f.municipality, d.value, sum(f.n) AS n, sum(f.keys) AS keys, sum(f.answered_n) AS answered_n, sum(f.answered_k) AS answered_k, sum(f.met_n) AS met_n, sum(f.met_k) AS met_k, sum(f.late_n) AS late_n, sum(f.late_k) AS late_k FROM (SELECT *, sign AS n, sign * record_key AS keys, CASE WHEN first_response_at IS NOT NULL THEN sign ELSE 0 END AS answered_n, CASE WHEN first_response_at IS NOT NULL THEN sign * record_key ELSE 0 END AS answered_k, CASE WHEN first_response_at < due_at THEN sign ELSE 0 END AS met_n, CASE WHEN first_response_at < due_at THEN sign * record_key ELSE 0 END AS met_k, CASE WHEN first_response_at >= due_at THEN sign ELSE 0 END AS late_n, CASE WHEN first_response_at >= due_at THEN sign * record_key ELSE 0 END AS late_k FROM (SELECT 1 AS sign, * FROM case_facts) s) f CROSS JOIN LATERAL (VALUES ('all', ''), ('time', time_of_contact), ('hour', local_hour::text), ('role', requester_role), ('method', contact_method), ('topic_family', coalesce(topic_family, '')), ('topic_triage', topic_triage), ('topic', coalesce(topic, '')), ('outcome', outcome), ('feedback', feedback::text), ('referral', referred_service), ('referral_kind', CASE WHEN referred_service IS NOT NULL THEN coalesce(referred_kind, '') END), ('team', coalesce(response_team, team_id, '')), ('anonymous', CASE WHEN anonymous THEN '' END), ('after_hours', CASE WHEN time_of_contact IN ('evening', 'night', 'weekend', 'holiday') THEN '' END), ('feedback_given', CASE WHEN feedback IS NOT NULL THEN '' END), ('handed_off', CASE WHEN handoffs > 0 THEN '' END), ('referred', CASE WHEN referrals > 0 THEN '' END), ('reopened', CASE WHEN reopened > 0 THEN '' END), ('child_welfare_notified', CASE WHEN child_welfare_notified THEN '' END)) AS d(dim, value) WHERE d.value IS NOT NULL GROUP BY 1, 2, 3, 4, 5 HAVING sum(f.n) <> 0 OR sum(f.answered_n) <> 0 OR sum(f.met_n) <> 0 OR sum(f.late_n) <> 0 ON CONFLICT (region, dim, local_date, municipality, value) DO UPDATE SET n = c.n + EXCLUDED.n, keys = c.keys + EXCLUDED.keys, answered_n = c.answered_n + EXCLUDED.answered_n, answered_k = c.answered_k + EXCLUDED.answered_k, met_n = c.met_n + EXCLUDED.met_n, met_k = c.met_k + EXCLUDED.met_k, late_n = c.late_n + EXCLUDED.late_n, late_k = c.late_k + EXCLUDED.late_k
