@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 
-from shared.consumer import Projection
+from shared.applier import Projection
 from shared.http import BodyLimit, SecurityHeaders, install_error_handlers
 from shared.metrics import HttpMetrics
 from shared.regions import Regions

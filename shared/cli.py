@@ -11,7 +11,7 @@ from collections.abc import Callable
 import uvicorn
 from fastapi import FastAPI
 
-from shared.consumer import Projection
+from shared.applier import Projection
 from shared.logging import configure_logging
 from shared.rebuild import rebuild
 from shared.runtime import ServiceRuntime

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiokafka.structs import ConsumerRecord
 from pydantic import ValidationError
 
-from shared.consumer import PoisonRecord
+from shared.applier import PoisonRecord
 from shared.db import Conn
 from shared.sealing import WrappedKey, unwrap_key
 

@@ -2,7 +2,7 @@
 
 The live schema keeps serving while the new one fills. The swap renames schemas in one
 transaction; a live consumer then finds offsets it did not write and follows them (see
-:mod:`shared.consumer`), so the rebuilt projection goes on from where the replay stopped.
+:mod:`shared.applier`), so the rebuilt projection goes on from where the replay stopped.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.client import AIOKafkaClient
 
-from shared.consumer import Projection, ProjectionConsumer
+from shared.applier import Applier, Mode, Projection, skip_in_replay
 from shared.db import check_ident, create_pool, migrate
 
 log = structlog.get_logger(__name__)
@@ -46,10 +46,8 @@ async def replay_into(pool: asyncpg.Pool, *, bootstrap: str, topics: list[str], 
     waits for PostgreSQL, another decodes and evolves its batch, and the fetcher reads ahead into
     a short queue per partition.
     """
-    applier = ProjectionConsumer(pool=pool, bootstrap=bootstrap, group_id=f"rebuild-{projection.name}",
-                                 topics=topics, projection=projection, dead_letter_topic=lambda t: t,
-                                 max_records=batch)
-    applier.replaying = True
+    applier = Applier(pool, projection, dead_letters=skip_in_replay, mode=Mode.REPLAY,
+                      group=f"rebuild-{projection.name}")
     reader = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
                               auto_offset_reset="earliest", max_partition_fetch_bytes=8 * 1024 * 1024,
                               fetch_max_bytes=32 * 1024 * 1024)
@@ -59,7 +57,7 @@ async def replay_into(pool: asyncpg.Pool, *, bootstrap: str, topics: list[str], 
     async def apply(tp: TopicPartition, queue: asyncio.Queue[list[ConsumerRecord[bytes, bytes]] | None]) -> None:
         nonlocal records
         while (recs := await queue.get()) is not None:
-            await applier.apply_batch(None, tp, recs)
+            await applier.apply_batch(tp.topic, tp.partition, recs)
             records += len(recs)
 
     try:

@@ -14,7 +14,8 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from shared.consumer import Projection, ProjectionConsumer
+from shared.applier import Projection
+from shared.consumer import ProjectionConsumer
 from shared.db import DB_ERRORS, create_pool, migrate
 from shared.metrics import Metrics
 from shared.outbox import OutboxRelay

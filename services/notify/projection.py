@@ -12,7 +12,7 @@ import uuid
 from aiokafka.structs import ConsumerRecord
 from pydantic import ValidationError
 
-from shared.consumer import TRACKING_DDL, EventHandler, PoisonRecord, Projection
+from shared.applier import TRACKING_DDL, EventHandler, PoisonRecord, Projection
 from shared.db import Conn
 from shared.events import (
     CaseAssigned,

@@ -21,8 +21,8 @@ from pydantic import ValidationError
 from services.reporting import cells, waits
 from services.reporting.privacy import record_key
 from services.reporting.settings import ReportingSettings
+from shared.applier import TRACKING_DDL, BatchHandler, EventHandler, PoisonRecord, Projection, one_at_a_time
 from shared.businessdays import HELSINKI, business_hours_between, end_of_day_utc, is_business_day
-from shared.consumer import TRACKING_DDL, BatchHandler, EventHandler, PoisonRecord, Projection, one_at_a_time
 from shared.db import Conn, as_columns, from_arrays
 from shared.events import (
     EVENT_TYPES,

@@ -7,8 +7,8 @@ import uuid
 from pydantic import BaseModel
 
 from services.routing.domain import CaseState, evolve, initial_state
+from shared.applier import TRACKING_DDL, EventHandler, PoisonRecord, Projection, one_at_a_time
 from shared.businessdays import end_of_day_utc
-from shared.consumer import TRACKING_DDL, EventHandler, PoisonRecord, Projection, one_at_a_time
 from shared.db import Conn, as_columns, from_arrays
 from shared.events import EVENT_TYPES, EventBase, RequestSubmitted
 from shared.keys import CASE_KEYS_DDL, on_case_key
