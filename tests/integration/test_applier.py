@@ -14,12 +14,15 @@ from shared.codec import encode
 from shared.db import create_pool, migrate
 from shared.events import CaseTriaged, CaseTriagedPayload, ContactAttempted, ContactAttemptedPayload, new_event
 from shared.keys import on_case_key
+from shared.sealing import new_data_key, wrap_key
+from shared.staff import staff_record
 from tests.support import request_event
 
 pytestmark = pytest.mark.integration
 TOPIC = "apua.test.cases"
 KEYS = "apua.test.keys"
 STAFF = "apua.test.staff"
+KEK = bytes(32)
 PER_EVENT = Projection(name="routing-test", migrations=MIGRATIONS, tables=["cases", "case_timeline"],
                        event_handlers=HANDLERS,
                        record_handlers={KEYS: on_case_key, STAFF: on_staff_record})
@@ -148,3 +151,27 @@ async def test_batched_and_one_at_a_time_give_the_same_projection(postgres):
         finally:
             await pool.close()
     assert results[0]["cases"] and results[0] == results[1] == results[2]
+
+
+async def test_compacted_topics_upsert_a_record_and_delete_on_a_tombstone(postgres):
+    pool = await pool_for(postgres, "compacted")
+    case_id = uuid.uuid4()
+    wrapped = wrap_key(KEK, "k1", case_id, "varsinais-suomi", new_data_key())
+    rewrapped = wrap_key(KEK, "k2", case_id, "varsinais-suomi", new_data_key())
+    staff = staff_record(account_id="a1", region="varsinais-suomi", role="professional", team_id=None,
+                         language="sv", active=True, email="a1@example.org", kek=KEK, kek_id="k1")
+    applier = Applier(pool, PER_EVENT, dead_letters=Parked())
+    key = str(case_id).encode()
+    try:
+        await applier.apply(KEYS, 0, records([wrapped.model_dump_json().encode(),
+                                              rewrapped.model_dump_json().encode()], topic=KEYS, key=key))
+        assert await pool.fetchval("SELECT kek_id FROM case_keys WHERE case_id = $1", case_id) == "k2"
+        await applier.apply(KEYS, 0, records([None], topic=KEYS, key=key, start=2))
+        assert await pool.fetchval("SELECT count(*) FROM case_keys") == 0
+        await applier.apply(STAFF, 0, records([staff.model_dump_json().encode()], topic=STAFF, key=b"a1"))
+        assert await pool.fetchval("SELECT record->>'language' FROM staff_directory WHERE account_id = 'a1'") == "sv"
+        await applier.apply(STAFF, 0, records([None], topic=STAFF, key=b"a1", start=1))
+        assert await pool.fetchval("SELECT count(*) FROM staff_directory") == 0
+        assert applier.applied == 5
+    finally:
+        await pool.close()
