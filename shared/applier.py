@@ -80,6 +80,30 @@ CREATE TABLE projection_offsets (
 );
 CREATE TABLE processed_events (event_id uuid PRIMARY KEY);
 """
+# Where each processed event stood, so that the rows far behind the partition's stored offset can be pruned
+# (see DedupWindow). Rows written before this have no position and stay until a rebuild.
+PRUNING_DDL = """
+ALTER TABLE processed_events ADD COLUMN topic text, ADD COLUMN partition int, ADD COLUMN record_offset bigint;
+CREATE INDEX processed_events_position ON processed_events (topic, partition, record_offset);
+"""
+
+
+@dataclass(frozen=True)
+class DedupWindow:
+    """How far back ``processed_events`` remembers: ``offsets`` per partition, pruned every ``prune_every`` batches.
+
+    A duplicate comes from a relay that lost Kafka's acknowledgement of a row (a crash, a timeout) and
+    publishes it again on its next pass, under the same key, so to the same partition: the copy lands
+    after what the region's producers published meanwhile, a batch or a few (500 rows each), or what
+    arrived while the relay restarted. A region's pilot year is some ten thousand events over all its
+    partitions, and even the benchmark's peak of a few thousand events a second takes minutes to put
+    100,000 offsets on one partition.
+    """
+
+    offsets: int = 100_000
+    prune_every: int = 50
+
+
 class Mode(Enum):
     """LIVE follows the stored offsets and uses ``batch_handler``; REPLAY fills a fresh schema from offset 0."""
 
@@ -126,20 +150,24 @@ class Moved:
     stored: int
 
 
-_FIRST_TIME_BATCH = ("INSERT INTO processed_events (event_id) SELECT unnest($1::uuid[]) ON CONFLICT DO NOTHING"
-                     " RETURNING event_id")
-_FIRST_TIME = "INSERT INTO processed_events (event_id) VALUES ($1) ON CONFLICT DO NOTHING RETURNING true"
+_FIRST_TIME_BATCH = (
+    "INSERT INTO processed_events (event_id, topic, partition, record_offset)"
+    " SELECT e, $2, $3, o FROM unnest($1::uuid[], $4::bigint[]) AS u(e, o) ON CONFLICT DO NOTHING RETURNING event_id")
+_FIRST_TIME = ("INSERT INTO processed_events (event_id, topic, partition, record_offset) VALUES ($1, $2, $3, $4)"
+               " ON CONFLICT DO NOTHING RETURNING true")
+_PRUNE = "DELETE FROM processed_events WHERE topic = $1 AND partition = $2 AND record_offset < $3"
 
 
 class Applier:
     """Applies batches of one partition's records to ``projection``; what cannot be read goes to ``dead_letters``."""
 
     def __init__(self, pool: asyncpg.Pool, projection: Projection, *, dead_letters: DeadLetterSink,
-                 mode: Mode = Mode.LIVE, group: str = "") -> None:
+                 mode: Mode = Mode.LIVE, window: DedupWindow | None = None, group: str = "") -> None:
         self.pool = pool
         self.projection = projection
         self.dead_letters = dead_letters
         self.mode = mode
+        self.window = window or DedupWindow()
         self.group = group
         self.applied = 0
         self.last_error: str | None = None
@@ -148,6 +176,7 @@ class Applier:
         # The stored offset the caller was told to read on from, per partition: a gap left after that is
         # accepted (compaction on a key topic).
         self._sought: dict[tuple[str, int], int] = {}
+        self._since_pruned: dict[tuple[str, int], int] = {}
 
     def forget_seeks(self) -> None:
         """The partitions were assigned afresh: every position comes from the stored offsets again."""
@@ -210,6 +239,8 @@ class Applier:
                 " ON CONFLICT (topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset",
                 topic, partition, next_offset,
             )
+            if topic not in self.projection.record_handlers:
+                await self._prune_now_and_then(conn, topic, partition, next_offset)
         self._sought.pop((topic, partition), None)
         self.applied += applied
         return None
@@ -228,6 +259,16 @@ class Applier:
         self._sought[(topic, partition)] = stored
         return Moved(stored)
 
+    async def _prune_now_and_then(self, conn: Conn, topic: str, partition: int, next_offset: int) -> None:
+        """Forget the event ids far behind the stored offset; every ``prune_every`` batches, an indexed DELETE."""
+        key = (topic, partition)
+        self._since_pruned[key] = self._since_pruned.get(key, 0) + 1
+        if self._since_pruned[key] < self.window.prune_every:
+            return
+        self._since_pruned[key] = 0
+        if next_offset > self.window.offsets:
+            await conn.execute(_PRUNE, topic, partition, next_offset - self.window.offsets)
+
     async def _apply_batched(self, conn: Conn, records: Sequence[RecordLike], batch: BatchHandler) -> int:
         """Decode every record, keep the events not applied before (one statement), hand them over at once.
 
@@ -235,13 +276,16 @@ class Applier:
         at a time (``careful``), where a poison record goes to the dead letters alone.
         """
         events: list[EventBase] = []
+        offsets: list[int] = []
         for record in records:
             event = await self._decode(record)
             if event is not None:
                 events.append(event)
+                offsets.append(record.offset)
         if not events:
             return 0
-        inserted = {r["event_id"] for r in await conn.fetch(_FIRST_TIME_BATCH, [e.event_id for e in events])}
+        inserted = {r["event_id"] for r in await conn.fetch(
+            _FIRST_TIME_BATCH, [e.event_id for e in events], records[0].topic, records[0].partition, offsets)}
         fresh: list[EventBase] = []
         for event in events:
             if event.event_id in inserted:
@@ -275,7 +319,7 @@ class Applier:
         event = await self._decode(record)
         if event is None:
             return 0
-        first_time = await conn.fetchval(_FIRST_TIME, event.event_id)
+        first_time = await conn.fetchval(_FIRST_TIME, event.event_id, record.topic, record.partition, record.offset)
         if not first_time:
             log.info("consumer.duplicate_skipped", event_id=str(event.event_id), case_id=str(event.case_id))
             return 0

@@ -11,7 +11,7 @@ from collections.abc import Callable
 import uvicorn
 from fastapi import FastAPI
 
-from shared.applier import Projection
+from shared.applier import DedupWindow, Projection
 from shared.logging import configure_logging
 from shared.rebuild import rebuild
 from shared.runtime import ServiceRuntime
@@ -41,7 +41,8 @@ def run_cli(
         result = asyncio.run(rebuild(
             dsn=settings.database_url, service_schema=settings.db_schema,
             projection_schema=runtime.projection_schema, bootstrap=settings.kafka_bootstrap,
-            topics=runtime.projection_topics(proj), projection=proj, swap=not args.no_swap))
+            topics=runtime.projection_topics(proj), projection=proj, swap=not args.no_swap,
+            window=DedupWindow(offsets=settings.dedup_window_offsets)))
         print(json.dumps({"rebuilt": result.schema, "records": result.records, "applied": result.applied,  # noqa: T201
                           "seconds": round(result.seconds, 2), "events_per_second": round(result.per_second),
                           "swapped": result.swapped}))

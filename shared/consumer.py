@@ -18,7 +18,7 @@ import asyncpg
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 
-from shared.applier import Applier, Projection, RecordLike
+from shared.applier import Applier, DedupWindow, Projection, RecordLike
 from shared.db import CONNECTION_ERRORS
 from shared.outbox import new_producer
 
@@ -89,6 +89,7 @@ class ProjectionConsumer:
         dead_letter_topic: Callable[[str], str],
         max_records: int = 1000,
         stall_after_s: float = 30.0,
+        window: DedupWindow | None = None,
     ) -> None:
         self.pool = pool
         self.bootstrap = bootstrap
@@ -103,7 +104,7 @@ class ProjectionConsumer:
         self._progress_at = time.monotonic()
         self.running = False
         self.dead_letters = KafkaDeadLetters(bootstrap=bootstrap, group_id=group_id, topic_for=dead_letter_topic)
-        self.applier = Applier(pool, projection, dead_letters=self.dead_letters, group=group_id)
+        self.applier = Applier(pool, projection, dead_letters=self.dead_letters, window=window, group=group_id)
         self._consumer: AIOKafkaConsumer | None = None
 
     @property

@@ -19,7 +19,7 @@ import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.client import AIOKafkaClient
 
-from shared.applier import Applier, Mode, Projection, skip_in_replay
+from shared.applier import Applier, DedupWindow, Mode, Projection, skip_in_replay
 from shared.db import check_ident, create_pool, migrate
 
 log = structlog.get_logger(__name__)
@@ -39,14 +39,14 @@ class RebuildResult:
 
 
 async def replay_into(pool: asyncpg.Pool, *, bootstrap: str, topics: list[str], projection: Projection,
-                      batch: int = 5000) -> tuple[int, int]:
+                      batch: int = 5000, window: DedupWindow | None = None) -> tuple[int, int]:
     """Apply every record of ``topics`` from offset 0 to today's end; returns (records read, applied).
 
     Partitions are independent (a case lives in one), so each has a worker of its own: while one
     waits for PostgreSQL, another decodes and evolves its batch, and the fetcher reads ahead into
     a short queue per partition.
     """
-    applier = Applier(pool, projection, dead_letters=skip_in_replay, mode=Mode.REPLAY,
+    applier = Applier(pool, projection, dead_letters=skip_in_replay, mode=Mode.REPLAY, window=window,
                       group=f"rebuild-{projection.name}")
     reader = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
                               auto_offset_reset="earliest", max_partition_fetch_bytes=8 * 1024 * 1024,
@@ -117,7 +117,7 @@ async def topic_partitions(bootstrap: str, topics: list[str]) -> list[TopicParti
 
 
 async def rebuild(*, dsn: str, service_schema: str, projection_schema: str, bootstrap: str, topics: list[str],
-                  projection: Projection, swap: bool = True) -> RebuildResult:
+                  projection: Projection, swap: bool = True, window: DedupWindow | None = None) -> RebuildResult:
     """Replay into ``<projection_schema>_next`` and, with ``swap``, make it the live schema."""
     check_ident(projection_schema)
     target = f"{projection_schema}_next"
@@ -131,7 +131,8 @@ async def rebuild(*, dsn: str, service_schema: str, projection_schema: str, boot
     try:
         await migrate(pool, target, projection.migrations)
         with fewer_collections():
-            records, applied = await replay_into(pool, bootstrap=bootstrap, topics=topics, projection=projection)
+            records, applied = await replay_into(pool, bootstrap=bootstrap, topics=topics, projection=projection,
+                                                 window=window)
         async with pool.acquire() as conn, conn.transaction():
             for statement in projection.after_replay:
                 await conn.execute(statement)

@@ -14,7 +14,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from shared.applier import Projection
+from shared.applier import DedupWindow, Projection
 from shared.consumer import ProjectionConsumer
 from shared.db import DB_ERRORS, create_pool, migrate
 from shared.metrics import Metrics
@@ -115,7 +115,8 @@ class ServiceRuntime:
         self.kafka_required = kafka_required
         self.consumer = ProjectionConsumer(
             pool=self.pool, bootstrap=self.settings.kafka_bootstrap, group_id=self.settings.group_id,
-            topics=topics, projection=projection, dead_letter_topic=self.dead_letter_for)
+            topics=topics, projection=projection, dead_letter_topic=self.dead_letter_for,
+            window=DedupWindow(offsets=self.settings.dedup_window_offsets))
         self.spawn(self.consumer.run(), "consumer")
         return self.consumer
 

@@ -30,6 +30,8 @@ class ServiceSettings(BaseSettings):
     topic_partitions: int = Field(default=6, ge=1)
     topic_replication: int = Field(default=1, ge=1)
     consumer_group: str | None = None
+    # How many offsets of a partition the projections remember event ids for, to skip a relay's duplicate.
+    dedup_window_offsets: int = Field(default=100_000, ge=1)
 
     database_url: str = "postgresql://apua@127.0.0.1:55432/apua"
     db_schema: str = ""

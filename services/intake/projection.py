@@ -5,7 +5,7 @@ Sealed texts are kept sealed; they open with the case key only when the family l
 
 from __future__ import annotations
 
-from shared.applier import TRACKING_DDL, EventHandler, Projection
+from shared.applier import PRUNING_DDL, TRACKING_DDL, EventHandler, Projection
 from shared.db import Conn
 from shared.events import CaseClosed, EventBase, FamilyMessageAdded, FeedbackGiven, ReplySent, RequestSubmitted
 from shared.runtime import ServiceRuntime
@@ -27,7 +27,8 @@ MIGRATIONS = [
         closed_at timestamptz,
         feedback_given boolean NOT NULL DEFAULT false
     );
-    """
+    """,
+    PRUNING_DDL,
 ]
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 
-from shared.applier import TRACKING_DDL, EventHandler, Projection
+from shared.applier import PRUNING_DDL, TRACKING_DDL, EventHandler, Projection
 from shared.compacted import CompactedTable
 from shared.db import Conn
 from shared.events import (
@@ -69,6 +69,7 @@ MIGRATIONS = [
         record jsonb NOT NULL
     );
     """,
+    PRUNING_DDL,
 ]
 
 CHANNEL_BY_CONTACT = {"phone": "sms", "sms": "sms", "email": "email"}

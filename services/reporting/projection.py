@@ -18,7 +18,7 @@ from typing import Any
 from services.reporting import cells, waits
 from services.reporting.privacy import record_key
 from services.reporting.settings import ReportingSettings
-from shared.applier import TRACKING_DDL, BatchHandler, EventHandler, Projection, one_at_a_time
+from shared.applier import PRUNING_DDL, TRACKING_DDL, BatchHandler, EventHandler, Projection, one_at_a_time
 from shared.businessdays import HELSINKI, business_hours_between, end_of_day_utc, is_business_day
 from shared.compacted import CompactedTable
 from shared.db import Conn, as_columns, from_arrays
@@ -94,6 +94,7 @@ MIGRATIONS = [
     """,
     cells.DDL + ";\n" + cells.FILL,
     waits.DDL + ";\n" + ";\n".join(waits.FILL),
+    PRUNING_DDL,
 ]
 
 

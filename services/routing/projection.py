@@ -7,7 +7,7 @@ import uuid
 from pydantic import BaseModel
 
 from services.routing.domain import CaseState, evolve, initial_state
-from shared.applier import TRACKING_DDL, EventHandler, PoisonRecord, Projection, one_at_a_time
+from shared.applier import PRUNING_DDL, TRACKING_DDL, EventHandler, PoisonRecord, Projection, one_at_a_time
 from shared.businessdays import end_of_day_utc
 from shared.db import Conn, as_columns, from_arrays
 from shared.events import EVENT_TYPES, EventBase, RequestSubmitted
@@ -55,6 +55,7 @@ MIGRATIONS = [
     );
     CREATE INDEX case_timeline_case ON case_timeline (case_id, at);
     """,
+    PRUNING_DDL,
 ]
 # Payload fields that hold sealed personal data, per event type: kept apart from the plain data.
 SEALED_FIELDS = {"request.submitted": "personal", "family.message_added": "message", "reply.sent": "text",

@@ -8,8 +8,9 @@ from dataclasses import replace
 import pytest
 
 from services.notify.projection import on_staff_record
+from services.routing.commands import projected
 from services.routing.projection import HANDLERS, MIGRATIONS, apply_events
-from shared.applier import Applier, Mode, Moved, Projection, Record, RecordLike
+from shared.applier import Applier, DedupWindow, Mode, Moved, Projection, Record, RecordLike
 from shared.codec import encode
 from shared.db import create_pool, migrate
 from shared.events import CaseTriaged, CaseTriagedPayload, ContactAttempted, ContactAttemptedPayload, new_event
@@ -151,6 +152,52 @@ async def test_batched_and_one_at_a_time_give_the_same_projection(postgres):
         finally:
             await pool.close()
     assert results[0]["cases"] and results[0] == results[1] == results[2]
+
+
+async def test_the_dedup_window_catches_duplicates_inside_it_and_forgets_what_is_older(postgres):
+    window = DedupWindow(offsets=10, prune_every=1)
+    pool = await pool_for(postgres, "window")
+    events = [request_event() for _ in range(30)]
+    stream = [encode(e) for e in events]
+    live = Applier(pool, BATCHED, dead_letters=Parked(), window=window)
+    try:
+        for start in range(0, 25, 5):
+            await live.apply(TOPIC, 0, records(stream[start:start + 5], start=start))
+        kept = await pool.fetch("SELECT record_offset FROM processed_events ORDER BY record_offset")
+        assert [r["record_offset"] for r in kept] == list(range(15, 25))  # next offset 25, margin 10
+        # A relay's copy of event 16 lands at offset 25, inside the window: skipped.
+        await live.apply(TOPIC, 0, records([stream[16], *stream[25:]], start=25))
+        assert live.applied == 30
+        assert await pool.fetchval("SELECT count(*) FROM case_timeline") == 30
+        kept = await pool.fetch("SELECT record_offset FROM processed_events ORDER BY record_offset")
+        assert [r["record_offset"] for r in kept] == [21, 22, 23, 24, 26, 27, 28, 29, 30]  # 25 was the copy
+
+        # A replay of the same records, pruned as it goes, makes the same projection.
+        replayed = await pool_for(postgres, "replay")
+        try:
+            replay = Applier(replayed, BATCHED, dead_letters=Parked(), mode=Mode.REPLAY, window=window)
+            everything = [*stream[:25], stream[16], *stream[25:]]
+            for start in range(0, len(everything), 7):
+                await replay.apply_batch(TOPIC, 0, records(everything[start:start + 7], start=start))
+            assert await state_of(replayed) == await state_of(pool)
+        finally:
+            await replayed.close()
+    finally:
+        await pool.close()
+
+
+async def test_a_command_s_events_count_as_projected_after_the_window_forgot_them(postgres):
+    pool = await pool_for(postgres, "projected")
+    event = request_event()
+    try:
+        await Applier(pool, BATCHED, dead_letters=Parked()).apply(TOPIC, 0, records([encode(event)]))
+        async with pool.acquire() as conn:
+            assert await projected(conn, [event.event_id])
+            await conn.execute("DELETE FROM processed_events")
+            assert await projected(conn, [event.event_id])
+            assert not await projected(conn, [event.event_id, uuid.uuid4()])
+    finally:
+        await pool.close()
 
 
 async def test_compacted_topics_upsert_a_record_and_delete_on_a_tombstone(postgres):
