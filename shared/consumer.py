@@ -95,8 +95,6 @@ class ProjectionConsumer:
         self.bootstrap = bootstrap
         self.group_id = group_id
         self.topics = topics
-        self.projection = projection
-        self.dead_letter_topic = dead_letter_topic
         self.max_records = max_records
         self.stall_after_s = stall_after_s
         self.stalls = 0
