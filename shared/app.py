@@ -13,7 +13,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 
-from shared.consumer import Projection
+from shared.applier import Projection
 from shared.db import Conn
 from shared.http import BodyLimit, RedirectTo, SecurityHeaders, install_error_handlers
 from shared.metrics import HttpMetrics

@@ -13,7 +13,7 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI
 
-from shared.consumer import Projection
+from shared.applier import DedupWindow, Projection
 from shared.db import create_pool, migrate
 from shared.logging import configure_logging
 from shared.migrations import MigrationError, Plan
@@ -64,7 +64,8 @@ def run_cli(
             dsn=settings.database_url, service_schema=settings.db_schema,
             projection_schema=runtime.projection_schema, bootstrap=settings.kafka_bootstrap,
             topics=runtime.projection_topics(proj), projection=proj, swap=not args.no_swap,
-            app_role=settings.database_app_role or None))
+            app_role=settings.database_app_role or None,
+            window=DedupWindow(offsets=settings.dedup_window_offsets)))
         print(json.dumps({"rebuilt": result.schema, "records": result.records, "applied": result.applied,  # noqa: T201
                           "seconds": round(result.seconds, 2), "events_per_second": round(result.per_second),
                           "swapped": result.swapped}))

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from aiokafka.structs import ConsumerRecord
-from pydantic import ValidationError
-
-from shared.consumer import PoisonRecord
+from shared.compacted import CompactedTable
 from shared.db import Conn
 from shared.sealing import WrappedKey, unwrap_key
 
@@ -20,22 +17,12 @@ CREATE TABLE case_keys (
 """
 
 
-async def on_case_key(conn: Conn, record: ConsumerRecord[bytes, bytes]) -> None:
-    """The key topic: a wrapped data key, or a tombstone that erases the case's key."""
-    if record.value is None:
-        if record.key is not None:
-            await conn.execute("DELETE FROM case_keys WHERE case_id = $1::uuid", record.key.decode())
-        return
-    try:
-        key = WrappedKey.model_validate_json(record.value)
-    except ValidationError as exc:
-        raise PoisonRecord(f"not a wrapped key: {exc.error_count()} problem(s)") from exc
-    await conn.execute(
-        "INSERT INTO case_keys (case_id, region, kek_id, nonce, wrapped) VALUES ($1, $2, $3, $4, $5)"
-        " ON CONFLICT (case_id) DO UPDATE SET kek_id = EXCLUDED.kek_id, nonce = EXCLUDED.nonce,"
-        " wrapped = EXCLUDED.wrapped",
-        key.case_id, key.region, key.kek_id, key.nonce, key.wrapped,
-    )
+# The key topic: a wrapped data key, or a tombstone that erases the case's key.
+on_case_key = CompactedTable(
+    table="case_keys", model=WrappedKey, what="a wrapped key",
+    columns=(("case_id", "uuid"), ("region", "text"), ("kek_id", "text"), ("nonce", "text"), ("wrapped", "text")),
+    row=lambda key: (key.case_id, key.region, key.kek_id, key.nonce, key.wrapped),
+    updated=("kek_id", "nonce", "wrapped"))
 
 
 async def data_key(conn: Conn, case_id: object, kek: bytes) -> bytes | None:

@@ -7,13 +7,16 @@ Prometheus scrapes: the consumer's lag and what it applied, the outbox's depth, 
 service registers with :meth:`Metrics.gauge_source` and :meth:`Metrics.counter_source` (routing: the
 open cases at risk of missing their promised day; notify: messages sent, failed and waiting). No
 label ever carries personal data: routes, methods, statuses, regions, topics.
+
+What is read of the service is described here (:class:`Observed`), not imported: the runtime that
+holds these metrics is one, and this module stays below it.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Generic, Protocol, TypeVar
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -21,18 +24,48 @@ from prometheus_client.registry import Collector
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-if TYPE_CHECKING:
-    from shared.runtime import ServiceRuntime
 
-# A service's own figures, read at scrape time: {label values: value}.
-GaugeSource = Callable[["ServiceRuntime[Any]"], Awaitable[dict[tuple[str, ...], float]]]
+class ConsumerFigures(Protocol):
+    """What is read of a projection consumer: its status and its lag per partition."""
+
+    def status(self) -> dict[str, Any]: ...
+    async def lag(self) -> dict[str, int]: ...
+
+
+class RelayFigures(Protocol):
+    """What is read of an outbox relay: records published, and the outbox's depth."""
+
+    @property
+    def published(self) -> int: ...
+    async def depth(self) -> int: ...
+
+
+class Named(Protocol):
+    @property
+    def service(self) -> str: ...
+
+
+class Observed(Protocol):
+    """A service's runtime as metrics see it: its name, and its consumer and relay if it has them."""
+
+    @property
+    def settings(self) -> Named: ...
+    @property
+    def consumer(self) -> ConsumerFigures | None: ...
+    @property
+    def relay(self) -> RelayFigures | None: ...
+
+
+R = TypeVar("R", bound=Observed)
+# A service's own figures, read at scrape time from its runtime: {label values: value}.
+GaugeSource = Callable[[R], Awaitable[dict[tuple[str, ...], float]]]
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
 class _Figures(Collector):
     """The consumer's and relay's counters as they stand, and the figures read for this scrape."""
 
-    def __init__(self, metrics: Metrics) -> None:
+    def __init__(self, metrics: Metrics[Any]) -> None:
         self.metrics = metrics
 
     def collect(self) -> Iterable[Metric]:
@@ -62,10 +95,10 @@ class _Figures(Collector):
         yield from self.metrics.scraped
 
 
-class Metrics:
-    """The registry of one app and the figures it exports."""
+class Metrics(Generic[R]):
+    """The registry of one app and the figures it exports, read from ``runtime``."""
 
-    def __init__(self, runtime: ServiceRuntime[Any]) -> None:
+    def __init__(self, runtime: R) -> None:
         self.runtime = runtime
         self.registry = CollectorRegistry()
         self.requests = Counter("apua_http_requests", "HTTP requests answered", ["method", "route", "status"],
@@ -78,10 +111,10 @@ class Metrics:
                                   registry=self.registry)
         self.scraped: list[Metric] = []
         self.counters: list[tuple[str, str, Callable[[], float]]] = []
-        self._sources: list[tuple[str, str, tuple[str, ...], GaugeSource]] = []
+        self._sources: list[tuple[str, str, tuple[str, ...], GaugeSource[R]]] = []
         self.registry.register(_Figures(self))
 
-    def gauge_source(self, name: str, text: str, labels: tuple[str, ...], source: GaugeSource) -> None:
+    def gauge_source(self, name: str, text: str, labels: tuple[str, ...], source: GaugeSource[R]) -> None:
         """A gauge whose values ``source`` reads when Prometheus scrapes."""
         self._sources.append((name, text, labels, source))
 
@@ -121,7 +154,7 @@ class Metrics:
 class HttpMetrics:
     """Counts every answer under its route's template, and times it."""
 
-    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+    def __init__(self, app: ASGIApp, metrics: Metrics[Any]) -> None:
         self.app = app
         self.metrics = metrics
 

@@ -2,7 +2,7 @@
 
 The live schema keeps serving while the new one fills. The swap renames schemas in one
 transaction; a live consumer then finds offsets it did not write and follows them (see
-:mod:`shared.consumer`), so the rebuilt projection goes on from where the replay stopped.
+:mod:`shared.applier`), so the rebuilt projection goes on from where the replay stopped.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.client import AIOKafkaClient
 
-from shared.consumer import Projection, ProjectionConsumer
+from shared.applier import Applier, DedupWindow, Mode, Projection, skip_in_replay
 from shared.db import check_ident, create_pool, migrate
 
 log = structlog.get_logger(__name__)
@@ -39,17 +39,15 @@ class RebuildResult:
 
 
 async def replay_into(pool: asyncpg.Pool, *, bootstrap: str, topics: list[str], projection: Projection,
-                      batch: int = 5000) -> tuple[int, int]:
+                      batch: int = 5000, window: DedupWindow | None = None) -> tuple[int, int]:
     """Apply every record of ``topics`` from offset 0 to today's end; returns (records read, applied).
 
     Partitions are independent (a case lives in one), so each has a worker of its own: while one
     waits for PostgreSQL, another decodes and evolves its batch, and the fetcher reads ahead into
     a short queue per partition.
     """
-    applier = ProjectionConsumer(pool=pool, bootstrap=bootstrap, group_id=f"rebuild-{projection.name}",
-                                 topics=topics, projection=projection, dead_letter_topic=lambda t: t,
-                                 max_records=batch)
-    applier.replaying = True
+    applier = Applier(pool, projection, dead_letters=skip_in_replay, mode=Mode.REPLAY, window=window,
+                      group=f"rebuild-{projection.name}")
     reader = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
                               auto_offset_reset="earliest", max_partition_fetch_bytes=8 * 1024 * 1024,
                               fetch_max_bytes=32 * 1024 * 1024)
@@ -59,7 +57,7 @@ async def replay_into(pool: asyncpg.Pool, *, bootstrap: str, topics: list[str], 
     async def apply(tp: TopicPartition, queue: asyncio.Queue[list[ConsumerRecord[bytes, bytes]] | None]) -> None:
         nonlocal records
         while (recs := await queue.get()) is not None:
-            await applier.apply_batch(None, tp, recs)
+            await applier.apply_batch(tp.topic, tp.partition, recs)
             records += len(recs)
 
     try:
@@ -119,7 +117,8 @@ async def topic_partitions(bootstrap: str, topics: list[str]) -> list[TopicParti
 
 
 async def rebuild(*, dsn: str, service_schema: str, projection_schema: str, bootstrap: str, topics: list[str],
-                  projection: Projection, swap: bool = True, app_role: str | None = None) -> RebuildResult:
+                  projection: Projection, swap: bool = True, app_role: str | None = None,
+                  window: DedupWindow | None = None) -> RebuildResult:
     """Replay into ``<projection_schema>_next`` and, with ``swap``, make it the live schema.
 
     It creates, renames and drops schemas: run it with the owner's role; ``app_role`` is granted the new one.
@@ -136,7 +135,8 @@ async def rebuild(*, dsn: str, service_schema: str, projection_schema: str, boot
     try:
         await migrate(pool, target, projection.migrations, app_role=app_role)
         with fewer_collections():
-            records, applied = await replay_into(pool, bootstrap=bootstrap, topics=topics, projection=projection)
+            records, applied = await replay_into(pool, bootstrap=bootstrap, topics=topics, projection=projection,
+                                                 window=window)
         async with pool.acquire() as conn, conn.transaction():
             for statement in projection.after_replay:
                 await conn.execute(statement)

@@ -14,7 +14,8 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from shared.consumer import Projection, ProjectionConsumer
+from shared.applier import DedupWindow, Projection
+from shared.consumer import ProjectionConsumer
 from shared.db import DB_ERRORS, check_migrated, create_pool, migrate
 from shared.errors import ServiceUnavailable
 from shared.metrics import Metrics
@@ -130,7 +131,8 @@ class ServiceRuntime(Generic[S]):
         self.kafka_required = kafka_required
         self.consumer = ProjectionConsumer(
             pool=self.pool, bootstrap=self.settings.kafka_bootstrap, group_id=self.settings.group_id,
-            topics=topics, projection=projection, dead_letter_topic=self.dead_letter_for)
+            topics=topics, projection=projection, dead_letter_topic=self.dead_letter_for,
+            window=DedupWindow(offsets=self.settings.dedup_window_offsets))
         self.spawn(self.consumer.run(), "consumer")
         return self.consumer
 

@@ -64,6 +64,8 @@ class ServiceSettings(DatabaseSettings):
     topic_partitions: int = Field(default=6, ge=1)
     topic_replication: int = Field(default=1, ge=1)
     consumer_group: str | None = None
+    # How many offsets of a partition the projections remember event ids for, to skip a relay's duplicate.
+    dedup_window_offsets: int = Field(default=100_000, ge=1)
 
     regions_dir: Path = ROOT / "deploy" / "regions"
     # Region ids served, comma-separated in the environment; empty means every configured region.

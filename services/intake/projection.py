@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from shared.consumer import EventHandler, Projection
+from shared.applier import EventHandler, Projection
 from shared.db import Conn
 from shared.events import CaseClosed, EventBase, FamilyMessageAdded, FeedbackGiven, ReplySent, RequestSubmitted
 from shared.migrations import projection_series

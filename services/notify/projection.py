@@ -11,10 +11,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from aiokafka.structs import ConsumerRecord
-from pydantic import ValidationError
-
-from shared.consumer import EventHandler, PoisonRecord, Projection
+from shared.applier import EventHandler, Projection
+from shared.compacted import CompactedTable
 from shared.db import Conn
 from shared.events import (
     CaseAssigned,
@@ -43,21 +41,11 @@ def notification_id(cause_event_id: uuid.UUID, recipient: str, template: str) ->
     return uuid.uuid5(NOTIFICATION_NAMESPACE, f"{cause_event_id}/{recipient}/{template}")
 
 
-async def on_staff_record(conn: Conn, record: ConsumerRecord[bytes, bytes]) -> None:
-    """The staff directory: an account's role, team, language and sealed address; a tombstone removes it."""
-    if record.key is None:
-        raise PoisonRecord("a staff record without an account id")
-    if record.value is None:
-        await conn.execute("DELETE FROM staff_directory WHERE account_id = $1", record.key.decode())
-        return
-    try:
-        staff = StaffRecord.model_validate_json(record.value)
-    except ValidationError as exc:
-        raise PoisonRecord(f"not a staff record: {exc.error_count()} problem(s)") from exc
-    await conn.execute(
-        "INSERT INTO staff_directory (account_id, region, record) VALUES ($1, $2, $3::jsonb)"
-        " ON CONFLICT (account_id) DO UPDATE SET region = EXCLUDED.region, record = EXCLUDED.record",
-        staff.account_id, staff.region, staff.model_dump_json())
+# The staff directory: an account's role, team, language and sealed address; a tombstone removes it.
+on_staff_record = CompactedTable(
+    table="staff_directory", model=StaffRecord, what="a staff record",
+    columns=(("account_id", "text"), ("region", "text"), ("record", "jsonb")),
+    row=lambda staff: (staff.account_id, staff.region, staff.model_dump_json()))
 
 
 async def _due(conn: Conn, event: EventBase, *, recipient: str, template: str, channel: str) -> None:

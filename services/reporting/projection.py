@@ -16,14 +16,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from aiokafka import ConsumerRecord
-from pydantic import ValidationError
-
 from services.reporting import cells, waits
 from services.reporting.privacy import record_key
 from services.reporting.settings import ReportingSettings
+from shared.applier import BatchHandler, EventHandler, Projection, one_at_a_time
 from shared.businessdays import HELSINKI, business_hours_between, end_of_day_utc, is_business_day
-from shared.consumer import BatchHandler, EventHandler, PoisonRecord, Projection, one_at_a_time
+from shared.compacted import CompactedTable
 from shared.db import Conn, as_columns, from_arrays
 from shared.events import (
     EVENT_TYPES,
@@ -207,21 +205,11 @@ def handlers(secret: bytes) -> dict[str, EventHandler]:
     return {name: one_at_a_time(batch_handler(secret)) for name in EVENT_TYPES}
 
 
-async def on_staff_record(conn: Conn, record: ConsumerRecord[bytes, bytes]) -> None:
-    """Who may have a statistics session: an account's role and whether it is active; no address."""
-    if record.key is None:
-        raise PoisonRecord("a staff record without an account id")
-    if record.value is None:
-        await conn.execute("DELETE FROM staff_accounts WHERE account_id = $1", record.key.decode())
-        return
-    try:
-        staff = StaffRecord.model_validate_json(record.value)
-    except ValidationError as exc:
-        raise PoisonRecord(f"not a staff record: {exc.error_count()} problem(s)") from exc
-    await conn.execute(
-        "INSERT INTO staff_accounts (account_id, region, role, active) VALUES ($1, $2, $3, $4)"
-        " ON CONFLICT (account_id) DO UPDATE SET region = EXCLUDED.region, role = EXCLUDED.role,"
-        " active = EXCLUDED.active", staff.account_id, staff.region, staff.role, staff.active)
+# Who may have a statistics session: an account's role and whether it is active; no address.
+on_staff_record = CompactedTable(
+    table="staff_accounts", model=StaffRecord, what="a staff record",
+    columns=(("account_id", "text"), ("region", "text"), ("role", "text"), ("active", "boolean")),
+    row=lambda staff: (staff.account_id, staff.region, staff.role, staff.active))
 
 
 def projection(runtime: ServiceRuntime[Any]) -> Projection:

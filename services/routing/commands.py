@@ -130,5 +130,6 @@ async def execute(conn: Conn, *, account: Account, case_id: uuid.UUID, expected_
 
 async def projected(conn: Conn, event_ids: list[uuid.UUID]) -> bool:
     """True once the projection has applied all of ``event_ids`` (read your own writes)."""
-    count = await conn.fetchval("SELECT count(*) FROM processed_events WHERE event_id = ANY($1::uuid[])", event_ids)
+    # Every event of a case goes on its timeline, which keeps them all; processed_events forgets old ones.
+    count = await conn.fetchval("SELECT count(*) FROM case_timeline WHERE event_id = ANY($1::uuid[])", event_ids)
     return int(count) == len(event_ids)

@@ -9,8 +9,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from services.routing.domain import CaseState, evolve, initial_state
+from shared.applier import EventHandler, PoisonRecord, Projection, one_at_a_time
 from shared.businessdays import end_of_day_utc
-from shared.consumer import EventHandler, PoisonRecord, Projection, one_at_a_time
 from shared.db import Conn, as_columns, from_arrays
 from shared.events import EVENT_TYPES, EventBase, RequestSubmitted
 from shared.keys import on_case_key

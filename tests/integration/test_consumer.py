@@ -9,8 +9,9 @@ import asyncpg
 import pytest
 
 from services.routing.projection import HANDLERS, MIGRATIONS, apply_events
+from shared.applier import Projection
 from shared.codec import encode
-from shared.consumer import Projection, ProjectionConsumer
+from shared.consumer import ProjectionConsumer
 from shared.db import create_pool, migrate
 from shared.events import EventBase
 from shared.migrations import Inline
