@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
-from services.routing import accounts, commands, queries
+from services.routing import accounts, commands, queries, repository
 from services.routing.audit import record_access
 from services.routing.domain import (
     AddInternalNote,
@@ -141,7 +141,7 @@ async def open_case(conn: Any, session: accounts.StaffSession, case_id: uuid.UUI
     """
     if not await queries.may_see_case(conn, session.account, case_id):
         raise NotFound("no such case")
-    version = await commands.shown_version(conn, case_id)
+    version = await repository.shown_version(conn, case_id)
     async with conn.transaction():
         key = await data_key(conn, case_id, runtime.settings.kek_bytes)
         view = await queries.get_case(conn=conn, account=session.account, case_id=case_id, data_key=key)
@@ -230,7 +230,7 @@ async def run_command(runtime: ServiceRuntime[RoutingSettings], session: account
         if runtime.relay is not None:
             runtime.relay.wake()
         for _ in range(100):
-            if await commands.projected(conn, done.event_ids):
+            if await repository.projected(conn, done.event_ids):
                 break
             await asyncio.sleep(0.03)
     return done

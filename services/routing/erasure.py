@@ -17,9 +17,9 @@ from datetime import UTC, date, datetime, timedelta
 import structlog
 from aiokafka import AIOKafkaConsumer
 
+from services.routing import repository
 from services.routing.accounts import Account
 from services.routing.audit import record_access
-from services.routing.commands import _locked_state, save_state
 from services.routing.domain import evolve
 from services.routing.permissions import may_administer
 from shared.db import Conn
@@ -44,7 +44,7 @@ async def erase_case(conn: Conn, *, case_id: uuid.UUID, reason: ErasureReason, t
                      account: Account | None = None, at: datetime | None = None) -> Erased:
     """Erase once; ``account`` is the admin who decided (None: the retention job). Idempotent."""
     async with conn.transaction():
-        version, state = await _locked_state(conn, case_id)
+        state, version = await repository.load_locked(conn, case_id)
         if account is not None and (not may_administer(account) or account.region != state.region):
             raise NotFound("no such case")
         if state.erased_at is not None:
@@ -58,7 +58,7 @@ async def erase_case(conn: Conn, *, case_id: uuid.UUID, reason: ErasureReason, t
         await enqueue_event(conn, cases_topic(topic_prefix, state.region), event)
         await conn.execute("DELETE FROM case_keys WHERE case_id = $1", case_id)
         state = evolve(state, event)
-        await save_state(conn, case_id, version + 1, state, [event.event_id])
+        await repository.save(conn, case_id=case_id, version=version + 1, state=state, event_ids=[event.event_id])
         if account is not None:
             await record_access(conn, account=account, case_id=case_id, region=state.region, action="erase",
                                 topic_prefix=topic_prefix)
