@@ -13,18 +13,7 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from services.routing import accounts, commands, queries, repository
 from services.routing.audit import record_access
-from services.routing.domain import (
-    AddInternalNote,
-    AssignCase,
-    CloseCase,
-    HandOffCase,
-    RecordChildWelfareNotification,
-    RecordContactAttempt,
-    ReferCase,
-    ReopenCase,
-    SendReply,
-    TriageCase,
-)
+from services.routing.domain import COMMANDS, CommandName
 from services.routing.erasure import erase_case
 from services.routing.permissions import may_administer, may_see_queue
 from services.routing.settings import RoutingSettings
@@ -43,11 +32,6 @@ NOT_SIGNED_IN = "no session: sign in first"
 NO_CSRF = "the X-CSRF-Token header is missing or wrong"
 INVALID = "a parameter or field is missing or invalid (each one named in `fields`)"
 BODY_TOO_LARGE = "the body is over 64 KiB"
-COMMANDS: dict[str, type[BaseModel]] = {
-    "triage": TriageCase, "assign": AssignCase, "hand_off": HandOffCase, "refer": ReferCase,
-    "record_contact": RecordContactAttempt, "reply": SendReply, "add_note": AddInternalNote, "close": CloseCase,
-    "reopen": ReopenCase, "record_child_welfare_notification": RecordChildWelfareNotification,
-}
 
 
 class SignIn(BaseModel):
@@ -179,8 +163,7 @@ async def erase(case_id: uuid.UUID, body: EraseIn, session: SessionDep, runtime:
 
 
 class CommandIn(BaseModel):
-    command: Literal["triage", "assign", "hand_off", "refer", "record_contact", "reply", "add_note", "close",
-                     "reopen", "record_child_welfare_notification"]
+    command: CommandName
     expected_version: int = Field(ge=0, description="the command_version you saw")
     arguments: dict[str, Any] = Field(default_factory=dict)
 

@@ -19,7 +19,8 @@ from fastapi.templating import Jinja2Templates
 from pydantic import TypeAdapter, ValidationError
 
 from services.routing import accounts, audit, queries
-from services.routing.api import COMMANDS, open_case, run_command, set_session_cookie
+from services.routing.api import open_case, run_command, set_session_cookie
+from services.routing.domain import COMMANDS
 from services.routing.i18n import t
 from services.routing.permissions import may_administer, may_see_queue, may_see_statistics
 from services.routing.settings import RoutingSettings
