@@ -22,6 +22,7 @@ from services.routing.accounts import Account
 from services.routing.audit import record_access
 from services.routing.domain import evolve
 from services.routing.permissions import may_administer
+from shared.app import UnitOfWork
 from shared.db import Conn
 from shared.errors import NotFound
 from shared.events import ErasureReason, PersonalDataErased, PersonalDataErasedPayload, new_event
@@ -88,13 +89,19 @@ async def due_for_retention(conn: Conn, region: Region, now: datetime, limit: in
     return [r["case_id"] for r in rows]
 
 
-async def run_retention(conn: Conn, regions: list[Region], *, topic_prefix: str, now: datetime | None = None) -> int:
-    """Erase every case past its region's retention; returns how many were erased."""
+async def run_retention(db: Conn | UnitOfWork, regions: list[Region], *, topic_prefix: str,
+                        now: datetime | None = None) -> int:
+    """Erase every case past its region's retention; returns how many were erased.
+
+    Each case is erased in a transaction of its own; a unit of work wakes the relay after each.
+    """
+    uow = db if isinstance(db, UnitOfWork) else UnitOfWork(db)
     now = now or datetime.now(UTC)
     erased = 0
     for region in regions:
-        for case_id in await due_for_retention(conn, region, now):
-            done = await erase_case(conn, case_id=case_id, reason="retention", topic_prefix=topic_prefix)
+        for case_id in await due_for_retention(uow.conn, region, now):
+            async with uow.transaction() as conn:
+                done = await erase_case(conn, case_id=case_id, reason="retention", topic_prefix=topic_prefix)
             erased += not done.already
     if erased:
         log.info("retention.erased", count=erased, as_of=date.isoformat(now.date()))
