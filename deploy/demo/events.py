@@ -14,8 +14,7 @@ from collections.abc import Iterator, Mapping
 from pydantic import TypeAdapter
 
 from deploy.demo.model import COORDINATOR, PlannedCase
-from services.routing.api import COMMANDS
-from services.routing.domain import decide, evolve, initial_state
+from services.routing.domain import COMMANDS, decide, evolve, initial_state
 from shared.events import (
     EventBase,
     FeedbackGiven,
@@ -55,7 +54,7 @@ def events_of(plan: PlannedCase, region: Region, *, team_of: Mapping[str, str],
     for step in plan.steps():
         command = _ADAPTERS[step.command].validate_python(dict(step.arguments))
         actor = coordinator if step.by == COORDINATOR else step.by
-        decision = decide(state, command, region=region, teams=teams,  # type: ignore[arg-type]
+        decision = decide(state, command, region=region, teams=teams,
                           seal=lambda text: seal(key, case_id, text), team_of=team_of.get)
         for cls, payload in decision:
             event = new_event(cls, case_id=case_id, region=plan.region, municipality=plan.municipality,

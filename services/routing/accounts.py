@@ -89,6 +89,19 @@ async def add_account(conn: Conn, *, username: str, display_name: str, role: Rol
     return account_from_row(row)
 
 
+async def active_account(conn: Conn, username: str) -> Account | None:
+    """The active account of ``username``, or None."""
+    row = await conn.fetchrow(f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE username = $1 AND active", username)
+    return account_from_row(row) if row is not None else None
+
+
+async def accounts_of(conn: Conn, region: str) -> list[dict[str, object]]:
+    """The region's accounts as the admin's list shows them: by role, then username."""
+    rows = await conn.fetch("SELECT username, display_name, role, team_id FROM accounts WHERE region = $1"
+                            " ORDER BY role, username", region)
+    return [dict(r) for r in rows]
+
+
 async def sign_in(conn: Conn, username: str, password: str, now: datetime | None = None) -> Account:
     now = now or datetime.now(UTC)
     failure: DomainError | None = None

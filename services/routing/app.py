@@ -9,8 +9,8 @@ from fastapi.staticfiles import StaticFiles
 from services.routing.api import router
 from services.routing.deadlines import run_scheduler
 from services.routing.oidc import install_oidc
-from services.routing.pages import HERE
-from services.routing.pages import router as pages
+from services.routing.pages import admin, case, queue, signin
+from services.routing.pages.render import SERVICE_DIR
 from services.routing.projection import projection
 from services.routing.queries import open_cases
 from services.routing.schema import MIGRATIONS
@@ -29,21 +29,22 @@ def create_app(settings: RoutingSettings, regions: Regions | None = None) -> Fas
                                     settings.retention_check_s), "deadlines")
 
     app = create_service_app(
-        settings, title="Pyydä apua! routing", routers=[router, pages], regions=regions, projection=projection,
+        settings, title="Pyydä apua! routing", regions=regions, projection=projection,
+        routers=[router, signin.router, queue.router, case.router, admin.router],
         own_migrations=MIGRATIONS, relay=True, on_start=on_start, form_targets=(settings.reporting_origin,),
         description="The regional team's queue and cases: triage, assign, hand off, contact, reply and close.",
     )
-    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.mount("/static", StaticFiles(directory=SERVICE_DIR / "static"), name="static")
     install_oidc(app, settings)
     return app
 
 
 async def seed_teams(runtime: ServiceRuntime[RoutingSettings]) -> None:
     """The teams of the region's configuration; more can be added with ``teams add``."""
-    assert runtime.pool is not None
+    pool = runtime.db()
     for region in runtime.regions:
         for team in region.teams:
-            await runtime.pool.execute(
+            await pool.execute(
                 "INSERT INTO teams (id, region, name) VALUES ($1, $2, $3::jsonb)"
                 " ON CONFLICT (region, id) DO UPDATE SET name = EXCLUDED.name",
                 team.id, region.id, orjson.dumps(team.name.model_dump(exclude_none=True)).decode())

@@ -6,13 +6,13 @@ on the same case at once never both succeed: the second gets 409 with the curren
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
 import structlog
 
+from services.routing import repository
 from services.routing.accounts import Account
 from services.routing.domain import CaseState, Command, decide, evolve
 from services.routing.permissions import may_open_case
@@ -42,57 +42,11 @@ class Executed:
     state: CaseState
 
 
-async def shown_version(conn: Conn, case_id: uuid.UUID, *, wait_s: float = 2.0) -> int:
-    """The version to offer beside the projected view of a case: the one that view shows.
-
-    The command side is ahead of the projection for a moment after every command (and longer while
-    routing or its consumer restarts). Offering the newest version beside a timeline that does not
-    show the last command yet would let someone act on what they cannot see, for instance triage
-    a case twice. So wait briefly for the projection; if it is still behind, offer the version
-    before, which the next command's check refuses (409) until the view has caught up.
-    """
-    deadline = asyncio.get_running_loop().time() + wait_s
-    while True:
-        row = await conn.fetchrow("SELECT command_version, last_event_ids FROM case_commands WHERE case_id = $1",
-                                  case_id)
-        if row is None:
-            return 0
-        version, last = int(row["command_version"]), list(row["last_event_ids"])
-        if not last or await projected(conn, last):
-            return version
-        if asyncio.get_running_loop().time() >= deadline:
-            return version - 1
-        await asyncio.sleep(0.05)
-
-
-async def save_state(conn: Conn, case_id: uuid.UUID, version: int, state: CaseState,
-                     event_ids: list[uuid.UUID]) -> None:
-    """The command side after a command: its version, the state decided on, the events it queued."""
-    await conn.execute("UPDATE case_commands SET command_version = $2, state = $3::jsonb, last_event_ids = $4"
-                       " WHERE case_id = $1", case_id, version, state.model_dump_json(), event_ids)
-
-
-async def _locked_state(conn: Conn, case_id: uuid.UUID) -> tuple[int, CaseState]:
-    row = await conn.fetchrow("SELECT command_version, state FROM case_commands WHERE case_id = $1 FOR UPDATE",
-                              case_id)
-    if row is None:
-        # The first command on a case starts from the projection, which holds the request by now.
-        projected = await conn.fetchval("SELECT state FROM cases WHERE case_id = $1", case_id)
-        if projected is None:
-            raise NotFound("no such case")
-        await conn.execute("INSERT INTO case_commands (case_id, command_version, state) VALUES ($1, 0, $2::jsonb)"
-                           " ON CONFLICT DO NOTHING", case_id, projected)
-        row = await conn.fetchrow("SELECT command_version, state FROM case_commands WHERE case_id = $1 FOR UPDATE",
-                                  case_id)
-        assert row is not None
-    return int(row["command_version"]), CaseState.model_validate_json(row["state"])
-
-
 async def execute(conn: Conn, *, account: Account, case_id: uuid.UUID, expected_version: int, command: Command,
                   regions: Regions, kek: bytes, topic_prefix: str, at: datetime | None = None) -> Executed:
     """Decide ``command`` and queue its events (at ``at``, now by default); Conflict when the case changed."""
     async with conn.transaction():
-        version, state = await _locked_state(conn, case_id)
+        state, version = await repository.load_locked(conn, case_id)
         if not may_open_case(account, region=state.region, assignee_kind=state.assignee_kind,
                              assignee_id=state.assignee_id, team_id=state.team_id):
             raise NotFound("no such case")  # not 403: whether a case exists is itself confidential
@@ -122,14 +76,7 @@ async def execute(conn: Conn, *, account: Account, case_id: uuid.UUID, expected_
             state = evolve(state, event)
             await enqueue_event(conn, cases_topic(topic_prefix, state.region), event)
             ids.append(event.event_id)
-        await save_state(conn, case_id, version + 1, state, ids)
+        await repository.save(conn, case_id=case_id, version=version + 1, state=state, event_ids=ids)
     log.info("case.command", case_id=str(case_id), command=type(command).__name__, account_id=account.id,
              correlation_id=str(correlation))
     return Executed(event_ids=ids, command_version=version + 1, state=state)
-
-
-async def projected(conn: Conn, event_ids: list[uuid.UUID]) -> bool:
-    """True once the projection has applied all of ``event_ids`` (read your own writes)."""
-    # Every event of a case goes on its timeline, which keeps them all; processed_events forgets old ones.
-    count = await conn.fetchval("SELECT count(*) FROM case_timeline WHERE event_id = ANY($1::uuid[])", event_ids)
-    return int(count) == len(event_ids)

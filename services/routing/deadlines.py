@@ -13,8 +13,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
+from asyncpg import Record
 
 from services.routing.erasure import run_retention
+from shared.app import UnitOfWork, unit_of_work
 from shared.businessdays import business_hours_left
 from shared.db import Conn
 from shared.events import DeadlineMissed, DeadlinePayload, DeadlineWarning, EventBase, new_event
@@ -28,10 +30,15 @@ log = structlog.get_logger(__name__)
 DEMO_HISTORY = timedelta(days=7)
 
 
-async def raise_due_alerts(conn: Conn, *, now: datetime, warn_hours: float, topic_prefix: str,
+async def raise_due_alerts(db: Conn | UnitOfWork, *, now: datetime, warn_hours: float, topic_prefix: str,
                            due_since: datetime | None = None) -> int:
-    """Raise every warning and miss that is due at ``now`` (of deadlines after ``due_since``); returns how many."""
-    rows = await conn.fetch(
+    """Raise every warning and miss that is due at ``now`` (of deadlines after ``due_since``); returns how many.
+
+    Each alert commits on its own, and a unit of work wakes the relay after each: a plain connection
+    leaves the alerts for the relay's next poll.
+    """
+    uow = db if isinstance(db, UnitOfWork) else UnitOfWork(db)
+    rows = await uow.conn.fetch(
         "SELECT case_id, region, municipality, answer_due, due_at FROM cases"
         " WHERE status <> 'closed' AND first_response_at IS NULL AND received_at <= $1"
         " AND ($2::timestamptz IS NULL OR due_at > $2)", now, due_since)
@@ -44,19 +51,26 @@ async def raise_due_alerts(conn: Conn, *, now: datetime, warn_hours: float, topi
         if hours <= warn_hours:
             kinds.append(("warning", DeadlineWarning))
         for kind, cls in kinds:
-            async with conn.transaction():
-                first = await conn.fetchval(
-                    "INSERT INTO deadline_alerts (case_id, kind, raised_at) VALUES ($1, $2, $3)"
-                    " ON CONFLICT DO NOTHING RETURNING true", row["case_id"], kind, now)
-                if not first:
-                    continue
-                event = new_event(cls, case_id=row["case_id"], region=row["region"],
-                                  municipality=row["municipality"], actor="routing.deadlines", occurred_at=now,
-                                  payload=DeadlinePayload(answer_due=row["answer_due"], due_at=row["due_at"]))
-                await enqueue_event(conn, cases_topic(topic_prefix, row["region"]), event)
-            raised += 1
-            log.info("deadline.raised", case_id=str(row["case_id"]), kind=kind, event_id=str(event.event_id))
+            async with uow.transaction() as conn:
+                event = await _raise_once(conn, row, kind, cls, now=now, topic_prefix=topic_prefix)
+            if event is not None:
+                raised += 1
+                log.info("deadline.raised", case_id=str(row["case_id"]), kind=kind, event_id=str(event.event_id))
     return raised
+
+
+async def _raise_once(conn: Conn, row: Record, kind: str, cls: type[EventBase], *, now: datetime,
+                      topic_prefix: str) -> EventBase | None:
+    """The alert's event, queued; None when this alert was raised before (the row says so)."""
+    first = await conn.fetchval("INSERT INTO deadline_alerts (case_id, kind, raised_at) VALUES ($1, $2, $3)"
+                                " ON CONFLICT DO NOTHING RETURNING true", row["case_id"], kind, now)
+    if not first:
+        return None
+    event = new_event(cls, case_id=row["case_id"], region=row["region"], municipality=row["municipality"],
+                      actor="routing.deadlines", occurred_at=now,
+                      payload=DeadlinePayload(answer_due=row["answer_due"], due_at=row["due_at"]))
+    await enqueue_event(conn, cases_topic(topic_prefix, row["region"]), event)
+    return event
 
 
 async def run_scheduler(runtime: ServiceRuntime[Any], warn_hours: float, every_s: float,
@@ -65,19 +79,15 @@ async def run_scheduler(runtime: ServiceRuntime[Any], warn_hours: float, every_s
     retention_due = time.monotonic() + retention_every_s
     while True:
         try:
-            assert runtime.pool is not None
             now = datetime.now(UTC)
             since = now - DEMO_HISTORY if runtime.settings.demo_clock else None
-            async with runtime.pool.acquire() as conn:
-                raised = await raise_due_alerts(conn, now=now, warn_hours=warn_hours, due_since=since,
-                                                topic_prefix=runtime.settings.topic_prefix)
-                erased = 0
+            async with unit_of_work(runtime) as uow:
+                await raise_due_alerts(uow, now=now, warn_hours=warn_hours, due_since=since,
+                                       topic_prefix=runtime.settings.topic_prefix)
                 if time.monotonic() >= retention_due:
-                    erased = await run_retention(conn, list(runtime.regions),
-                                                 topic_prefix=runtime.settings.topic_prefix, now=now)
+                    await run_retention(uow, list(runtime.regions), topic_prefix=runtime.settings.topic_prefix,
+                                        now=now)
                     retention_due = time.monotonic() + retention_every_s
-                if (raised or erased) and runtime.relay:
-                    runtime.relay.wake()
         except Exception as exc:  # the database may be away: try again at the next tick
             log.warning("deadline.scheduler_failed", error=type(exc).__name__)
         await asyncio.sleep(every_s)

@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Callable, Collection
 from datetime import date, datetime
 from functools import singledispatch
-from typing import Literal
+from typing import Literal, TypeGuard
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -225,6 +225,21 @@ class RecordChildWelfareNotification(_Command):
 
 Command = (TriageCase | AssignCase | HandOffCase | ReferCase | RecordContactAttempt | SendReply | AddInternalNote
            | CloseCase | ReopenCase | RecordChildWelfareNotification)
+# The name each command has in the API and on the case page's forms.
+CommandName = Literal["triage", "assign", "hand_off", "refer", "record_contact", "reply", "add_note", "close",
+                      "reopen", "record_child_welfare_notification"]
+COMMANDS: dict[str, type[Command]] = {
+    "triage": TriageCase, "assign": AssignCase, "hand_off": HandOffCase, "refer": ReferCase,
+    "record_contact": RecordContactAttempt, "reply": SendReply, "add_note": AddInternalNote, "close": CloseCase,
+    "reopen": ReopenCase, "record_child_welfare_notification": RecordChildWelfareNotification,
+}
+
+
+def is_command_name(name: str) -> TypeGuard[CommandName]:
+    """Whether ``name`` names a command (a form's field says so, as text)."""
+    return name in COMMANDS
+
+
 Decision = list[tuple[type[EventBase], BaseModel]]
 Sealer = Callable[[str], Sealed]
 TeamOf = Callable[[str], str | None]

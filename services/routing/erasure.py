@@ -17,11 +17,12 @@ from datetime import UTC, date, datetime, timedelta
 import structlog
 from aiokafka import AIOKafkaConsumer
 
+from services.routing import repository
 from services.routing.accounts import Account
 from services.routing.audit import record_access
-from services.routing.commands import _locked_state, save_state
 from services.routing.domain import evolve
 from services.routing.permissions import may_administer
+from shared.app import UnitOfWork
 from shared.db import Conn
 from shared.errors import NotFound
 from shared.events import ErasureReason, PersonalDataErased, PersonalDataErasedPayload, new_event
@@ -44,7 +45,7 @@ async def erase_case(conn: Conn, *, case_id: uuid.UUID, reason: ErasureReason, t
                      account: Account | None = None, at: datetime | None = None) -> Erased:
     """Erase once; ``account`` is the admin who decided (None: the retention job). Idempotent."""
     async with conn.transaction():
-        version, state = await _locked_state(conn, case_id)
+        state, version = await repository.load_locked(conn, case_id)
         if account is not None and (not may_administer(account) or account.region != state.region):
             raise NotFound("no such case")
         if state.erased_at is not None:
@@ -58,7 +59,7 @@ async def erase_case(conn: Conn, *, case_id: uuid.UUID, reason: ErasureReason, t
         await enqueue_event(conn, cases_topic(topic_prefix, state.region), event)
         await conn.execute("DELETE FROM case_keys WHERE case_id = $1", case_id)
         state = evolve(state, event)
-        await save_state(conn, case_id, version + 1, state, [event.event_id])
+        await repository.save(conn, case_id=case_id, version=version + 1, state=state, event_ids=[event.event_id])
         if account is not None:
             await record_access(conn, account=account, case_id=case_id, region=state.region, action="erase",
                                 topic_prefix=topic_prefix)
@@ -88,13 +89,19 @@ async def due_for_retention(conn: Conn, region: Region, now: datetime, limit: in
     return [r["case_id"] for r in rows]
 
 
-async def run_retention(conn: Conn, regions: list[Region], *, topic_prefix: str, now: datetime | None = None) -> int:
-    """Erase every case past its region's retention; returns how many were erased."""
+async def run_retention(db: Conn | UnitOfWork, regions: list[Region], *, topic_prefix: str,
+                        now: datetime | None = None) -> int:
+    """Erase every case past its region's retention; returns how many were erased.
+
+    Each case is erased in a transaction of its own; a unit of work wakes the relay after each.
+    """
+    uow = db if isinstance(db, UnitOfWork) else UnitOfWork(db)
     now = now or datetime.now(UTC)
     erased = 0
     for region in regions:
-        for case_id in await due_for_retention(conn, region, now):
-            done = await erase_case(conn, case_id=case_id, reason="retention", topic_prefix=topic_prefix)
+        for case_id in await due_for_retention(uow.conn, region, now):
+            async with uow.transaction() as conn:
+                done = await erase_case(conn, case_id=case_id, reason="retention", topic_prefix=topic_prefix)
             erased += not done.already
     if erased:
         log.info("retention.erased", count=erased, as_of=date.isoformat(now.date()))

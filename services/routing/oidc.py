@@ -11,10 +11,10 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.middleware.sessions import SessionMiddleware
 
-from services.routing import accounts
-from services.routing.api import set_session_cookie
+from services.routing import service
 from services.routing.settings import RoutingSettings
-from shared.app import get_runtime
+from services.routing.web import set_session_cookie
+from shared.app import ConnDep
 
 
 def install_oidc(app: FastAPI, settings: RoutingSettings) -> None:
@@ -40,21 +40,16 @@ def install_oidc(app: FastAPI, settings: RoutingSettings) -> None:
         return redirect
 
     @router.get("/login/oidc/callback", name="oidc_callback")
-    async def oidc_callback(request: Request) -> Response:
+    async def oidc_callback(request: Request, conn: ConnDep) -> Response:
         token = await provider.authorize_access_token(request)
         claims = token.get("userinfo") or {}
         username = str(claims.get(settings.oidc_username_claim, ""))
-        runtime = get_runtime(request)
-        assert runtime.pool is not None
-        async with runtime.pool.acquire() as conn:
-            row = await conn.fetchrow(f"SELECT {accounts.ACCOUNT_COLUMNS} FROM accounts WHERE username = $1"
-                                      " AND active", username)
-            if row is None:
-                return HTMLResponse("No account for this person here: ask the region's admin to add one.",
-                                    status_code=403)
-            session_token = await accounts.open_session(conn, accounts.account_from_row(row))
+        session_token = await service.sign_in_as(conn=conn, username=username)
+        if session_token is None:
+            return HTMLResponse("No account for this person here: ask the region's admin to add one.",
+                                status_code=403)
         response = RedirectResponse("/", status_code=303)
-        set_session_cookie(response, session_token, runtime)
+        set_session_cookie(response, session_token, settings)
         return response
 
     app.include_router(router)

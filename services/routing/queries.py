@@ -64,9 +64,8 @@ async def open_cases(runtime: ServiceRuntime[Any], now: datetime | None = None) 
 
     One row per region and promised day, so the working hours left are counted once per day, not per case.
     """
-    assert runtime.pool is not None
     now = now or datetime.now(UTC)
-    rows = await runtime.pool.fetch(
+    rows = await runtime.db().fetch(
         "SELECT region, answer_due, due_at, first_response_at IS NOT NULL AS answered, count(*) AS n FROM cases"
         " WHERE status <> 'closed' GROUP BY 1, 2, 3, 4")
     found: dict[tuple[str, ...], float] = {(region.id, risk): 0.0 for region in runtime.regions
@@ -194,3 +193,16 @@ async def summary(conn: Conn, region: str) -> list[dict[str, object]]:
         " count(*) FILTER (WHERE status <> 'closed' AND first_response_at IS NULL AND due_at < now()) AS overdue"
         " FROM cases WHERE region = $1 GROUP BY municipality ORDER BY municipality", region)
     return [dict(r) for r in rows]
+
+
+async def teams(conn: Conn, region: str) -> list[tuple[str, dict[str, str]]]:
+    """The region's teams, each with its name by language."""
+    rows = await conn.fetch("SELECT id, name FROM teams WHERE region = $1 ORDER BY id", region)
+    return [(r["id"], orjson.loads(r["name"])) for r in rows]
+
+
+async def case_by_reference(conn: Conn, reference: str, region: str) -> uuid.UUID | None:
+    """The id of the region's case with this reference (ABCD-2345, in any case), or None."""
+    found = await conn.fetchval("SELECT case_id FROM cases WHERE reference = $1 AND region = $2",
+                                reference.upper(), region)
+    return found if isinstance(found, uuid.UUID) else None

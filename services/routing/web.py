@@ -1,18 +1,25 @@
-"""Signing staff in and out of routing's pages and API: the session cookie, CSRF, roles."""
+"""What routing's routes share: the runtime, the session cookie, and who is signed in (API and pages)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
+from urllib.parse import urlencode
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 
-from services.routing.accounts import StaffSession, find_session
-from shared.app import get_runtime
+from services.routing.accounts import SESSION_HOURS, Account, StaffSession, find_session
+from services.routing.permissions import may_administer, may_see_queue, may_see_statistics
+from services.routing.settings import RoutingSettings
+from shared.app import SignedIn, runtime_dependency_for
 from shared.errors import Forbidden, Unauthorized
+from shared.runtime import ServiceRuntime
 
-__all__ = ["COOKIE", "CsrfFailed", "Forbidden", "NotSignedIn", "SessionDep", "optional_session", "require_session"]
+__all__ = ["COOKIE", "STAFF", "AdminPage", "CsrfFailed", "NotSignedIn", "OptionalSession", "QueuePage",
+           "RuntimeDep", "SessionDep", "StaffPage", "StatisticsPage", "clear_session_cookie", "set_session_cookie"]
 
 COOKIE = "apua_staff"
+RuntimeDep = Annotated[ServiceRuntime[RoutingSettings], Depends(runtime_dependency_for(RoutingSettings))]
 
 
 class NotSignedIn(Unauthorized):
@@ -23,21 +30,41 @@ class CsrfFailed(Forbidden):
     code = "csrf_failed"
 
 
-async def optional_session(request: Request) -> StaffSession | None:
-    runtime = get_runtime(request)
-    assert runtime.pool is not None
-    async with runtime.pool.acquire() as conn:
-        return await find_session(conn, request.cookies.get(COOKIE))
+def _sign_in_at(request: Request) -> str:
+    """The sign-in page, which sends the person back here in the language they had."""
+    return f"/login?{urlencode({'next': str(request.url.path), 'lang': request.query_params.get('lang', '')})}"
 
 
-async def require_session(request: Request) -> StaffSession:
-    session = await optional_session(request)
-    if session is None:
-        raise NotSignedIn("sign in first")
-    if request.method not in ("GET", "HEAD") and request.url.path.startswith("/api/"):
-        if request.headers.get("x-csrf-token") != session.csrf:
-            raise CsrfFailed("the X-CSRF-Token header is missing or wrong")
+STAFF: SignedIn[StaffSession] = SignedIn(cookie=COOKIE, lookup=find_session, sign_in_at=_sign_in_at,
+                                         not_signed_in=lambda request: NotSignedIn("sign in first"))
+
+
+async def require_session(request: Request, session: Annotated[StaffSession, Depends(STAFF.api)]) -> StaffSession:
+    """The API's signed-in person; what changes something also carries the session's CSRF token in a header."""
+    if request.method not in ("GET", "HEAD") and request.headers.get("x-csrf-token") != session.csrf:
+        raise CsrfFailed("the X-CSRF-Token header is missing or wrong")
     return session
 
 
+def _role(allowed: Callable[[Account], bool]) -> Callable[[StaffSession], bool]:
+    return lambda session: allowed(session.account)
+
+
 SessionDep = Annotated[StaffSession, Depends(require_session)]
+OptionalSession = Annotated[StaffSession | None, Depends(STAFF.optional)]
+# A page's signed-in person; someone whose role the page is not for goes home ("/").
+StaffPage = Annotated[StaffSession, Depends(STAFF.page())]
+QueuePage = Annotated[StaffSession, Depends(STAFF.page(_role(may_see_queue)))]
+StatisticsPage = Annotated[StaffSession, Depends(STAFF.page(_role(may_see_statistics)))]
+AdminPage = Annotated[StaffSession, Depends(STAFF.page(_role(may_administer)))]
+
+
+def set_session_cookie(response: Response, token: str, settings: RoutingSettings) -> None:
+    """The session cookie: HttpOnly, SameSite=Lax, Secure where the settings ask for it."""
+    response.set_cookie(COOKIE, token, max_age=SESSION_HOURS * 3600, httponly=True, samesite="lax",
+                        secure=settings.cookie_secure, path="/")
+
+
+def clear_session_cookie(response: Response) -> None:
+    """Ask the browser to forget the session cookie."""
+    response.delete_cookie(COOKIE, path="/")

@@ -8,8 +8,8 @@ from dataclasses import replace
 import pytest
 
 from services.notify.projection import on_staff_record
-from services.routing.commands import projected
 from services.routing.projection import HANDLERS, MIGRATIONS, apply_events
+from services.routing.repository import projected
 from shared.applier import Applier, DedupWindow, Mode, Moved, Projection, Record, RecordLike
 from shared.codec import encode
 from shared.db import create_pool, migrate

@@ -1,0 +1,1 @@
+"""The staff's pages, by area: signing in (``signin``), the queue (``queue``), a case (``case``), ``admin``."""

@@ -1,0 +1,65 @@
+"""The admin's pages: the access log (and one client's part of it as CSV) and the accounts."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from services.routing import accounts, audit, queries
+from services.routing.pages.render import render
+from services.routing.web import AdminPage
+from shared.app import ConnDep
+from shared.db import Conn
+
+router = APIRouter(include_in_schema=False)
+
+
+async def _access_rows(request: Request, session: accounts.StaffSession,
+                       conn: Conn) -> tuple[list[dict[str, object]], str, str]:
+    """The log's rows for the case (an id or a reference) and the staff member asked about, and both queries."""
+    case_query = request.query_params.get("case", "").strip()
+    staff_query = request.query_params.get("staff", "").strip()
+    case_id: uuid.UUID | None = None
+    if case_query:
+        try:
+            case_id = uuid.UUID(case_query)
+        except ValueError:
+            case_id = await queries.case_by_reference(conn, case_query, session.account.region)
+            if case_id is None:
+                return [], case_query, staff_query
+    rows = await audit.search(conn, region=session.account.region, case_id=case_id, account_id=staff_query or None)
+    return rows, case_query, staff_query
+
+
+@router.get("/admin/access")
+async def access_log(request: Request, session: AdminPage, conn: ConnDep) -> Response:
+    rows, case_query, staff_query = await _access_rows(request, session, conn)
+    export = (f"/admin/access.csv?{urlencode({'case': case_query})}" if case_query else None)
+    return render(request, "access.html", session, rows=rows, case_query=case_query, staff_query=staff_query,
+                  export_href=export, active="access")
+
+
+@router.get("/admin/access.csv")
+async def access_export(request: Request, session: AdminPage, conn: ConnDep) -> Response:
+    """One client's right to know who processed their data: the log for one case, as CSV."""
+    rows, case_query, _ = await _access_rows(request, session, conn)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["at", "account_id", "name", "role", "case_id", "action"])
+    for r in rows:
+        writer.writerow([r["at"].isoformat(), r["account_id"], r["display_name"], r["role"],  # type: ignore[attr-defined]
+                         r["case_id"], r["action"]])
+    filename = f"access-log-{case_query or 'all'}.csv".replace("/", "_")
+    return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@router.get("/admin/accounts")
+async def accounts_page(request: Request, session: AdminPage, conn: ConnDep) -> Response:
+    rows = await accounts.accounts_of(conn, session.account.region)
+    return render(request, "accounts.html", session, rows=rows, active="accounts")

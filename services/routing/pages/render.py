@@ -1,0 +1,68 @@
+"""How the staff's pages are drawn: the templates, the page's language, and the names shown for ids."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from services.routing.accounts import StaffSession
+from services.routing.i18n import t
+from shared.app import get_runtime
+from shared.events import Topic
+from shared.i18n import LANG_NAMES, LANGS, long_date, pick_lang, short_datetime
+from shared.regions import Region
+
+SERVICE_DIR = Path(__file__).resolve().parent.parent
+TEMPLATES = Jinja2Templates(directory=SERVICE_DIR / "templates")
+TOPICS: tuple[str, ...] = Topic.__args__  # type: ignore[attr-defined]
+
+
+def page_lang(request: Request, session: StaffSession | None) -> str:
+    """The page's language: asked for in the query, else the person's own."""
+    return pick_lang(request.query_params.get("lang"), [session.account.language] if session else [])
+
+
+def render(request: Request, template: str, session: StaffSession | None, status: int = 200,
+           **context: Any) -> HTMLResponse:
+    """A page in its language, with the helpers every template uses."""
+    lang = context.pop("lang", None) or page_lang(request, session)
+    runtime = get_runtime(request)
+    region: Region | None = runtime.regions.by_id.get(session.account.region) if session else None
+    query = {k: v for k, v in request.query_params.items() if k not in ("lang", "fragment")}
+    names = context.pop("names", {})
+
+    def municipality_name(mid: str) -> str:
+        return region.municipality(mid).name.get(lang) if region else mid
+
+    def assignee_name(item: Any) -> str:
+        kind = item["assignee_kind"] if isinstance(item, dict) else item.assignee_kind
+        ident = item["assignee_id"] if isinstance(item, dict) else item.assignee_id
+        if kind == "team" and region:
+            return next((f"{tm.name.get(lang)} ({t('team', lang)})" for tm in region.teams if tm.id == ident), ident)
+        return str(names.get(ident, ident))
+
+    def actor_name(actor: str) -> str:
+        if actor == "family":
+            return t("by_family", lang)
+        if actor.startswith("staff:"):
+            return str(names.get(actor[6:], actor[6:]))
+        return t("by_system", lang)
+
+    def service_name(sid: str) -> str:
+        return next((s.name.get(lang) for s in region.services if s.id == sid), sid) if region else sid
+
+    return TEMPLATES.TemplateResponse(request, template, status_code=status, context={
+        "lang": lang, "t": lambda key, **values: t(key, lang, **values), "session": session,
+        "region_name": region.name.get(lang) if region else None,
+        "lang_links": [(code, LANG_NAMES[code], f"{request.url.path}?{urlencode({**query, 'lang': code})}")
+                       for code in LANGS],
+        "query": urlencode({**query, "lang": lang}), "municipality_name": municipality_name,
+        "assignee_name": assignee_name, "actor_name": actor_name, "service_name": service_name,
+        "long_date": lambda d: long_date(d, lang), "short_date": lambda d: d.strftime("%d.%m.%Y"),
+        "when": lambda m: short_datetime(m, lang) if m else "", **context,
+    })

@@ -1,0 +1,162 @@
+"""Routing's use cases: what staff do, one keyword-only function each, free of HTTP.
+
+The routes (``api``, ``pages``, ``oidc``) turn requests into these calls and their results into answers;
+everything a rule decides (who may, what a command needs, when a write is visible) is decided here or below.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+from pydantic import BaseModel, Field
+
+from services.routing import accounts, commands, queries, repository
+from services.routing.audit import record_access
+from services.routing.domain import COMMANDS, Command, CommandName
+from services.routing.erasure import Erased, erase_case
+from services.routing.permissions import may_administer, may_see_queue
+from services.routing.settings import RoutingSettings
+from shared.db import Conn
+from shared.errors import Forbidden, NotFound
+from shared.events import ErasureReason
+from shared.keys import data_key
+from shared.regions import Regions
+from shared.staffpass import issue_pass
+
+if TYPE_CHECKING:
+    from shared.app import UnitOfWork
+
+# A brand-new case's key may reach routing a moment after its request: try a command this often, 0.1 s apart.
+KEY_ATTEMPTS = 30
+# How long a command waits for the projection to show it (100 × 0.03 s): staff read their own writes.
+PROJECTION_CHECKS, PROJECTION_PAUSE_S = 100, 0.03
+
+
+class SignIn(BaseModel):  # what signing in takes, from the API's body or the sign-in page's form
+    username: str = Field(min_length=1, max_length=100)
+    password: str = Field(min_length=1, max_length=200)
+
+
+@dataclass(frozen=True)
+class SignedInStaff:
+    """A new session: the cookie's token and the session it opens."""
+
+    token: str
+    session: accounts.StaffSession
+
+
+async def sign_in(*, conn: Conn, username: str, password: str) -> SignedInStaff:
+    """Check a local account's password and open a session (SignInFailed, AccountLocked)."""
+    account = await accounts.sign_in(conn, username, password)
+    token = await accounts.open_session(conn, account)
+    session = await accounts.find_session(conn, token)
+    assert session is not None  # opened just now
+    return SignedInStaff(token=token, session=session)
+
+
+async def sign_in_as(*, conn: Conn, username: str) -> str | None:
+    """A session for the active local account ``username`` whom an identity provider vouched for; None without."""
+    account = await accounts.active_account(conn, username)
+    return None if account is None else await accounts.open_session(conn, account)
+
+
+async def sign_out(*, conn: Conn, token: str | None) -> None:
+    """End the session of ``token`` (nothing without one)."""
+    await accounts.close_session(conn, token)
+
+
+def reporting_pass_url(*, staff: accounts.StaffSession, settings: RoutingSettings, next_path: str,
+                       language: str) -> str:
+    """Where the statistics service takes this person in, vouched for by a signed pass (see shared.staffpass)."""
+    account = staff.account
+    token = issue_pass(settings.staff_pass_secret, account_id=account.id, role=account.role, region=account.region,
+                       language=language)
+    query = urlencode({"token": token, "next": next_path})
+    return f"{settings.reporting_url.rstrip('/')}/auth/pass?{query}"
+
+
+async def open_case(*, uow: UnitOfWork, staff: accounts.StaffSession, case_id: uuid.UUID, settings: RoutingSettings,
+                    action: str) -> tuple[queries.CaseView, int]:
+    """Read a case for someone allowed to, and log the view in the same transaction.
+
+    The version comes first: the view read after it shows at least what that version stands for.
+    Whether the person may see the case is asked before any waiting for the projection, so that
+    another team's case answers as fast as one that does not exist.
+    """
+    if not await queries.may_see_case(uow.conn, staff.account, case_id):
+        raise NotFound("no such case")
+    version = await repository.shown_version(uow.conn, case_id)
+    async with uow.transaction() as conn:
+        key = await data_key(conn, case_id, settings.kek_bytes)
+        view = await queries.get_case(conn=conn, account=staff.account, case_id=case_id, data_key=key)
+        await record_access(conn, account=staff.account, case_id=case_id, region=view.item.region, action=action,
+                            topic_prefix=settings.topic_prefix)
+    return view, version
+
+
+def command_from(name: CommandName, arguments: Mapping[str, Any]) -> Command:
+    """The command ``name`` with ``arguments`` as the API sends them; ValidationError when they do not fit."""
+    return COMMANDS[name].model_validate(arguments)
+
+
+def command_from_form(name: CommandName, form: Mapping[str, Any]) -> Command:
+    """The command a case page's form asks for, checked by the same model as the API's arguments.
+
+    A browser sends every field as text: a ticked box is "1", an empty field means the field's default
+    (or that it is missing), and an assignee is one choice, "kind:id".
+    """
+    model = COMMANDS[name]
+    fields = {key: str(value) for key, value in form.items()}
+    kind, _, ident = fields.pop("assignee", "").partition(":")
+    fields.update(assignee_kind=kind, assignee_id=ident)
+    arguments: dict[str, object] = {}
+    for field, info in model.model_fields.items():
+        if info.annotation is bool:
+            arguments[field] = fields.get(field) == "1"
+        elif fields.get(field):
+            arguments[field] = fields[field]
+    return command_from(name, arguments)
+
+
+async def run_command(*, uow: UnitOfWork, staff: accounts.StaffSession, case_id: uuid.UUID, expected_version: int,
+                      command: Command, regions: Regions, settings: RoutingSettings,
+                      at: datetime | None = None) -> commands.Executed:
+    """Execute, then wait (briefly) until the projection shows it: staff read their own writes.
+
+    ``at`` is when the action happened (the demo clock); now by default.
+    """
+    if not may_see_queue(staff.account):
+        raise Forbidden("your role does not act on cases")
+    for attempt in range(KEY_ATTEMPTS):
+        try:
+            async with uow.transaction() as conn:
+                done = await commands.execute(
+                    conn, account=staff.account, case_id=case_id, expected_version=expected_version,
+                    command=command, regions=regions, kek=settings.kek_bytes, topic_prefix=settings.topic_prefix,
+                    at=at)
+            break
+        except commands.KeyNotYetKnown:
+            if attempt == KEY_ATTEMPTS - 1:
+                raise
+            await asyncio.sleep(0.1)
+    for _ in range(PROJECTION_CHECKS):
+        if await repository.projected(uow.conn, done.event_ids):
+            break
+        await asyncio.sleep(PROJECTION_PAUSE_S)
+    return done
+
+
+async def erase(*, uow: UnitOfWork, staff: accounts.StaffSession, case_id: uuid.UUID, reason: ErasureReason,
+                settings: RoutingSettings) -> Erased:
+    """An admin erases a case's personal data (see services.routing.erasure); idempotent."""
+    if not may_administer(staff.account):
+        raise Forbidden("only an admin erases a case's personal data")
+    async with uow.transaction() as conn:
+        return await erase_case(conn, case_id=case_id, reason=reason, account=staff.account,
+                                topic_prefix=settings.topic_prefix)
