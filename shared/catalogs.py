@@ -56,9 +56,13 @@ def extract(catalog: Catalog) -> PoCatalog:
         count = catalog.counts.get(key)
         if count is not None:
             comments = [*comments, f"Plural: the number {{{count}}} chooses the form."]
+        if key in catalog.notes:
+            comments = [*comments, catalog.notes[key]]
         template.add((key, key) if count else key, locations=[(location, 0)], auto_comments=comments)
 
-    for filename, _, message, comments, _ in extract_from_dir(source, method_map, options, keywords={"t": None}):
+    # A comment starting "i18n:" just before a t() call (# in Python, {# #} in a template) goes to translators.
+    for filename, _, message, comments, _ in extract_from_dir(source, method_map, options, keywords={"t": None},
+                                                              comment_tags=("i18n:",), strip_comment_tags=True):
         key = str(message)
         if key.endswith("_"):  # t("month_" + str(month)): only the start of a key, declared in full at run_time
             prefixes.add(key)
@@ -69,6 +73,8 @@ def extract(catalog: Catalog) -> PoCatalog:
     undeclared = sorted(p for p in prefixes if not any(k.startswith(p) for k in catalog.run_time))
     if undeclared:
         raise ValueError(f"{catalog.domain}: keys built at run time from {undeclared} are not declared in run_time")
+    if unused := sorted(set(catalog.notes) - {_key(m) for m in template if m.id}):
+        raise ValueError(f"{catalog.domain}: notes for keys nothing uses: {unused}")
     return template
 
 

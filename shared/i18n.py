@@ -38,15 +38,16 @@ class Catalog:
 
     ``counts`` names, for each text with plural forms, the value that chooses the form (``minutes`` for
     "1 minuutti / 2 minuuttia"); ``run_time`` lists the keys code builds at run time ("topic_" + topic), which
-    no extractor can see in a call.
+    no extractor can see in a call; ``notes`` are what translators should know about a text.
     """
 
     def __init__(self, domain: str, directory: Path, *, counts: Mapping[str, str] | None = None,
-                 run_time: Iterable[str] = ()) -> None:
+                 run_time: Iterable[str] = (), notes: Mapping[str, str] | None = None) -> None:
         self.domain = domain
         self.directory = directory
         self.counts = dict(counts or {})
         self.run_time = tuple(run_time)
+        self.notes = dict(notes or {})
 
     def po_path(self, lang: str) -> Path:
         """Where the language's catalog is: ``<directory>/<lang>/LC_MESSAGES/<domain>.po``."""

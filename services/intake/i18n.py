@@ -25,5 +25,10 @@ CATALOG = Catalog(
         # The two information pages, named by their route.
         "privacy_title", "privacy_body", "a11y_title", "a11y_body",
     ),
+    notes={
+        "send_failed_retrying": "form.js fills in {seconds} from its delays of 2 to 30 seconds, so the number is "
+                                "never 1 and the text has no singular form.",
+        "counter": "{used} is how many characters are written so far; the noun goes with the 4 000 after it.",
+    },
 )
 t = CATALOG.t

@@ -26,5 +26,12 @@ CATALOG = Catalog(
         # Inside an f-string in pages.py, where extraction does not look.
         "list_and",
     ),
+    notes={
+        "report_contacts": "{rate} is shown with one decimal (12,3), which takes the plural form in all three "
+                           "languages.",
+        "report_in_time": "{met} is a percentage and {hours} is shown with one decimal (7,5), which takes the plural "
+                          "form in all three languages.",
+        "list_and": "Joins the last two of the most common topics in the report's sentence.",
+    },
 )
 t = CATALOG.t

@@ -24,5 +24,6 @@ CATALOG = Catalog(
         # The queue's status filter names its labels in a list in queue.html.
         "status_open", "status_closed_filter", "all",
     ),
+    notes={"hours_left": "{hours} is the working hours left, with one decimal; h is the unit's abbreviation."},
 )
 t = CATALOG.t
