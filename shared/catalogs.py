@@ -21,7 +21,7 @@ from babel.messages.catalog import Message
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
-from babel.messages.pofile import write_po
+from babel.messages.pofile import read_po, write_po
 
 from shared.i18n import BASE, LANGS, Catalog
 
@@ -126,6 +126,10 @@ def _write(path: Path, content: bytes) -> bool:
 def problems(catalog: Catalog) -> Iterator[str]:
     """What is wrong with the catalogs as they are: stale against the code, untranslated, mismatched, unloadable."""
     used = {_key(m): isinstance(m.id, tuple) for m in extract(catalog) if m.id}
+    pot = catalog.directory / f"{catalog.domain}.pot"
+    with pot.open("rb") as fp:
+        if {_key(m): isinstance(m.id, tuple) for m in read_po(fp) if m.id} != used:
+            yield f"{pot}: not the keys the code uses (run make translations)"
     for lang in LANGS:
         path = catalog.po_path(lang)
         if not path.exists():
