@@ -4,6 +4,12 @@
 its Python code and Jinja2 templates, as babel.cfg says, plus the keys its ``Catalog`` declares as built at run
 time) into ``locale/<domain>.pot``, brings ``locale/<lang>/LC_MESSAGES/<domain>.po`` up to date for fi, sv and
 en, and compiles each one to be sure it loads. ``--check`` writes nothing and exits 1 with what is wrong.
+
+Message ids are the keys the code uses, not English sentences: code builds some keys from values
+("state_" ~ status), one English word is several Finnish ones in different places ("Closed": "Päätetyt",
+"päätetty"), and mending an English text must not make the Finnish and Swedish ones fuzzy. Finnish, the
+service's first language and its fallback, is the base: Weblate takes ``fi/LC_MESSAGES/<domain>.po`` as the
+monolingual base file, and in Poedit each Swedish and English entry shows the Finnish text as a note.
 """
 
 from __future__ import annotations
