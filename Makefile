@@ -1,8 +1,10 @@
 # Pyydä apua! — the two commands a newcomer needs are `make run` and `make test`.
 PYTHON ?= python3
 export PYTHONPATH := $(CURDIR)
+# The services whose texts are gettext catalogs (services/<svc>/locale), by the module that names each one.
+TRANSLATED := services.intake.i18n services.routing.i18n services.reporting.i18n
 
-.PHONY: vendor run test bench test-unit test-integration test-faults test-fuzz install infra-up infra-down infra-status infra-reset lint typecheck rebuild-routing rebuild-notify rebuild-reporting
+.PHONY: vendor run test bench test-unit test-integration test-faults test-fuzz install infra-up infra-down infra-status infra-reset lint typecheck rebuild-routing rebuild-notify rebuild-reporting translations
 
 run: install ## Kafka, PostgreSQL, the four services and a demo region; Ctrl-C stops everything
 	$(PYTHON) -m deploy.local.run
@@ -47,6 +49,9 @@ vendor: ## copy Chart.js from node_modules (package.json pins it) into reporting
 	npm ci --no-audit --no-fund
 	cp node_modules/chart.js/dist/chart.umd.min.js services/reporting/static/vendor/
 	cp node_modules/chart.js/LICENSE.md services/reporting/static/vendor/chart.js-LICENSE.md
+
+translations: ## extract the keys code and templates use into each service's .pot, update its fi/sv/en .po files, check them
+	$(PYTHON) -m shared.catalogs $(TRANSLATED)
 
 lint:
 	ruff check .

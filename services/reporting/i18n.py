@@ -1,300 +1,37 @@
-"""What the region's dashboards say, in Finnish, Swedish and English."""
+"""What the region's dashboards say, from reporting's catalogs (locale/<lang>/LC_MESSAGES/reporting.po)."""
 
 from __future__ import annotations
 
-from shared.i18n import Catalog
+from pathlib import Path
 
-T3 = dict[str, str]
+from shared.events import ContactMethod, Outcome, RequesterRole, Topic
+from shared.i18n import Catalog, keys
 
+PAGES = ("overview", "topics", "response", "outcomes", "report")
 
-def _(fi: str, sv: str, en: str) -> T3:
-    return {"fi": fi, "sv": sv, "en": en}
-
-
-TEXT: dict[str, T3] = {
-    "app_name": _("Pyydä apua! – tilastot", "Be om hjälp! – statistik", "Ask for help! – statistics"),
-    "skip_to_content": _("Siirry sisältöön", "Gå till innehållet", "Skip to content"),
-    "language_nav": _("Kieli", "Språk", "Language"),
-    "main_nav": _("Tilastosivut", "Statistiksidor", "Statistics pages"),
-    "nav_overview": _("Yleiskuva", "Översikt", "Overview"),
-    "nav_topics": _("Aiheet", "Ämnen", "Topics"),
-    "nav_response": _("Vastausajat", "Svarstider", "Response times"),
-    "nav_outcomes": _("Lopputulokset", "Utfall", "Outcomes"),
-    "nav_report": _("Pilottiraportti", "Pilotrapport", "Pilot report"),
-    "nav_staff": _("Työjono", "Arbetskö", "Staff pages"),
-    "sign_out": _("Kirjaudu ulos", "Logga ut", "Sign out"),
-    "signed_in_as": _("Kirjautunut: {role}", "Inloggad: {role}", "Signed in: {role}"),
-    "role_manager": _("esihenkilö", "chef", "manager"),
-    "role_coordinator": _("koordinaattori", "koordinator", "coordinator"),
-    "role_admin": _("ylläpitäjä", "administratör", "admin"),
-    "page_overview": _("Yleiskuva", "Översikt", "Overview"),
-    "page_topics": _("Aiheet ajan mittaan", "Ämnen över tid", "Topics over time"),
-    "page_response": _("Vastausajat ja määräajat", "Svarstider och tidsfrister", "Response times and deadlines"),
-    "page_outcomes": _("Lopputulokset ja ohjaukset", "Utfall och hänvisningar", "Outcomes and referrals"),
-    "page_report": _("Pilottiraportti", "Pilotrapport", "Pilot report"),
-    "intro_overview": _(
-        "Yhteydenotot alueelta valitulla ajalla: milloin ja mistä kunnista perheet kirjoittivat.",
-        "Kontakterna från regionen under vald period: när och från vilka kommuner familjerna skrev.",
-        "Requests from the region in the chosen period: when families wrote and from which municipalities."),
-    "intro_topics": _(
-        "Mistä perheet kirjoittivat: heidän oma valintansa ja tiimin arvio. Kuukausittainen jakauma näyttää "
-        "kausihuiput, kuten kesälomien jälkeisen syksyn ja lukukausien loput.",
-        "Vad familjerna skrev om: deras eget val och teamets bedömning. Fördelningen per månad visar säsongs"
-        "topparna, som hösten efter sommarlovet och terminsslutet.",
-        "What families wrote about: their own choice and the team's triage. The monthly view shows seasonal "
-        "peaks such as the autumn after the summer holidays and the ends of school terms."),
-    "intro_response": _(
-        "Kuinka nopeasti perheille vastattiin ja pysyttiinkö luvatussa päivässä, kunnittain ja tiimeittäin.",
-        "Hur snabbt familjerna fick svar och om det utlovade datumet hölls, per kommun och team.",
-        "How soon families were answered and whether the promised day was kept, per municipality and team."),
-    "intro_outcomes": _(
-        "Miten yhteydenotot päättyivät ja mihin palveluihin perheitä ohjattiin.",
-        "Hur kontakterna avslutades och till vilka tjänster familjerna hänvisades.",
-        "How requests ended and which services families were referred to."),
-    "intro_report": _(
-        "Tiivistelmä valitusta ajasta ja kunnista sanoin ja luvuin, alueen raporttia varten. Tulosta tai tallenna "
-        "PDF:ksi selaimen tulostustoiminnolla.",
-        "Sammanfattning av vald period och kommuner i ord och siffror, för regionens rapport. Skriv ut eller spara "
-        "som PDF med webbläsarens utskriftsfunktion.",
-        "A summary of the chosen period and municipalities in words and numbers, for the region's report. Print it "
-        "or save it as PDF with the browser's print function."),
-    "privacy_note": _(
-        "Alle viiden luvut näkyvät muodossa <5, jotta pienen kunnan perhettä ei voi tunnistaa. Muihin lukuihin on "
-        "lisätty pieni, aina sama satunnainen poikkeama (enintään ±2), jotta piilotettua lukua ei voi laskea "
-        "vähentämällä rajauksia toisistaan. Siksi rivit eivät aina laske yhteen tarkalleen.",
-        "Tal under fem visas som <5 så att en familj i en liten kommun inte kan kännas igen. Övriga tal har en "
-        "liten, alltid samma slumpmässig avvikelse (högst ±2), så att ett dolt tal inte kan räknas ut genom att "
-        "dra avgränsningar från varandra. Därför summerar raderna inte alltid exakt.",
-        "Counts under five show as <5 so that a family in a small municipality cannot be recognised. Other counts "
-        "carry a small random offset that is always the same (at most ±2), so that a hidden count cannot be "
-        "worked out by subtracting one selection from another. This is why rows do not always add up exactly."),
-    "suppressed_sr": _("alle 5", "under 5", "fewer than 5"),
-    "not_shown": _("ei näytetä", "visas inte", "not shown"),
-    "filters": _("Rajaukset", "Avgränsningar", "Filters"),
-    "filter_region": _("Alue", "Region", "Region"),
-    "filter_municipalities": _("Kunnat", "Kommuner", "Municipalities"),
-    "filter_municipalities_hint": _("Jos et valitse yhtään, mukana on koko alue.",
-                                    "Om du inte väljer någon ingår hela regionen.",
-                                    "If you choose none, the whole region is included."),
-    "filter_since": _("Alkaen", "Från", "From"),
-    "filter_until": _("Päättyen", "Till", "To"),
-    "filter_topic": _("Aihe", "Ämne", "Topic"),
-    "filter_all_topics": _("Kaikki aiheet", "Alla ämnen", "All topics"),
-    "filter_apply": _("Näytä", "Visa", "Show"),
-    "filter_summary": _("{region}, {municipalities}, {since}–{until}{topic}",
-                        "{region}, {municipalities}, {since}–{until}{topic}",
-                        "{region}, {municipalities}, {since}–{until}{topic}"),
-    "whole_region": _("kaikki kunnat", "alla kommuner", "all municipalities"),
-    "n_municipalities": _("{n} kuntaa", "{n} kommuner", "{n} municipalities"),
-    "export": _("Lataa", "Ladda ner", "Download"),
-    "export_csv": _("CSV", "CSV", "CSV"),
-    "export_xlsx": _("Excel (XLSX)", "Excel (XLSX)", "Excel (XLSX)"),
-    "export_all": _("Kaikki tämän sivun taulukot Excel-tiedostona", "Alla tabeller på sidan som Excel-fil",
-                    "Every table on this page as one Excel file"),
-    "chart_of": _("Kaavio: {title}. Samat luvut ovat taulukossa kaavion vieressä.",
-                  "Diagram: {title}. Samma siffror finns i tabellen bredvid diagrammet.",
-                  "Chart: {title}. The same figures are in the table beside the chart."),
-    "total": _("Yhteensä", "Totalt", "Total"),
-    "all_chosen": _("Kaikki valitut", "Alla valda", "All chosen"),
-    "closed_total": _("Päättyneet yhteensä", "Avslutade totalt", "Closed in total"),
-    "no_team": _("Ei tiimiä", "Inget team", "No team"),
-    "tbl_key_figures": _("Tunnusluvut", "Nyckeltal", "Key figures"),
-    "tbl_per_month": _("Yhteydenotot kuukausittain", "Kontakter per månad", "Requests per month"),
-    "tbl_per_week": _("Yhteydenotot viikoittain", "Kontakter per vecka", "Requests per week"),
-    "tbl_by_municipality": _("Yhteydenotot kunnittain", "Kontakter per kommun", "Requests per municipality"),
-    "tbl_by_time": _("Milloin perheet kirjoittivat", "När familjerna skrev", "When families wrote"),
-    "tbl_by_hour": _("Kellonaika", "Tid på dygnet", "Hour of the day"),
-    "tbl_by_weekday": _("Viikonpäivä", "Veckodag", "Day of the week"),
-    "tbl_by_role": _("Kuka kirjoitti", "Vem skrev", "Who wrote"),
-    "tbl_by_method": _("Toivottu yhteydenottotapa", "Önskat kontaktsätt", "Preferred way of answering"),
-    "tbl_topics": _("Aiheet", "Ämnen", "Topics"),
-    "tbl_topics_by_month": _("Aiheet kuukausittain", "Ämnen per månad", "Topics per month"),
-    "tbl_response_by_municipality": _("Vastausajat kunnittain", "Svarstider per kommun",
-                                      "Response times per municipality"),
-    "tbl_response_by_team": _("Vastausajat tiimeittäin", "Svarstider per team", "Response times per team"),
-    "tbl_response_by_month": _("Määräajassa vastatut kuukausittain", "Svar i tid per månad",
-                               "Answered in time per month"),
-    "tbl_outcomes": _("Lopputulokset", "Utfall", "Outcomes"),
-    "tbl_referrals": _("Mihin perheitä ohjattiin", "Vart familjerna hänvisades", "Where families were referred"),
-    "tbl_follow_up": _("Siirrot, uudelleen avatut ja palaute", "Överlämningar, återöppnade och respons",
-                       "Hand-offs, reopened cases and feedback"),
-    "tbl_feedback": _("Perheiden palaute", "Familjernas respons", "Families' feedback"),
-    "col_figure": _("Tunnusluku", "Nyckeltal", "Figure"),
-    "col_value": _("Arvo", "Värde", "Value"),
-    "col_percent": _("Osuus, %", "Andel, %", "Share, %"),
-    "col_month": _("Kuukausi", "Månad", "Month"),
-    "col_week": _("Viikko", "Vecka", "Week"),
-    "col_contacts": _("Yhteydenottoja", "Kontakter", "Requests"),
-    "col_anonymous_pct": _("Nimettömiä, %", "Anonyma, %", "Anonymous, %"),
-    "col_after_hours_pct": _("Virka-ajan ulkopuolella, %", "Utanför tjänstetid, %", "Outside office hours, %"),
-    "col_municipality": _("Kunta", "Kommun", "Municipality"),
-    "col_children": _("0–17-vuotiaita", "0–17-åringar", "Children 0–17"),
-    "col_per_1000": _("1 000 lasta kohden", "Per 1 000 barn", "Per 1,000 children"),
-    "col_time": _("Ajankohta", "Tidpunkt", "Time"),
-    "col_hour": _("Tunti", "Timme", "Hour"),
-    "col_weekday": _("Viikonpäivä", "Veckodag", "Day"),
-    "col_role": _("Kirjoittaja", "Skribent", "Writer"),
-    "col_method": _("Tapa", "Sätt", "Way"),
-    "col_topic": _("Aihe", "Ämne", "Topic"),
-    "col_topic_family": _("Perheen valinta", "Familjens val", "Family's choice"),
-    "col_topic_triage": _("Tiimin arvio", "Teamets bedömning", "Team's triage"),
-    "col_topic_final": _("Lopullinen aihe", "Slutligt ämne", "Final topic"),
-    "col_answered": _("Vastattu", "Besvarade", "Answered"),
-    "col_met": _("Määräajassa", "I tid", "In time"),
-    "col_missed": _("Myöhässä", "Försenade", "Late"),
-    "col_met_pct": _("Määräajassa, %", "I tid, %", "In time, %"),
-    "col_median_business": _("Mediaani, työtunteja", "Median, arbetstimmar", "Median, working hours"),
-    "col_median_calendar": _("Mediaani, tunteja", "Median, timmar", "Median, hours"),
-    "col_team": _("Tiimi", "Team", "Team"),
-    "col_outcome": _("Lopputulos", "Utfall", "Outcome"),
-    "col_service_kind": _("Palvelun tyyppi", "Typ av tjänst", "Kind of service"),
-    "col_service": _("Palvelu", "Tjänst", "Service"),
-    "col_score": _("Kuinka paljon apua oli", "Hur mycket hjälp det var", "How much it helped"),
-    "col_answers": _("Vastauksia", "Svar", "Answers"),
-    "fig_contacts": _("Yhteydenottoja", "Kontakter", "Requests"),
-    "fig_per_1000": _("Yhteydenottoja 1 000 lasta kohden", "Kontakter per 1 000 barn", "Requests per 1,000 children"),
-    "fig_anonymous": _("Nimettömiä", "Anonyma", "Anonymous"),
-    "fig_after_hours": _("Virka-ajan ulkopuolella", "Utanför tjänstetid", "Outside office hours"),
-    "fig_in_time": _("Vastattu luvattuna päivänä", "Besvarade på utlovad dag", "Answered by the promised day"),
-    "fig_median_business": _("Ensimmäinen vastaus, mediaani työtunteina", "Första svaret, median i arbetstimmar",
-                             "First answer, median in working hours"),
-    "fig_feedback_mean": _("Palautteen keskiarvo (1–5)", "Responsens medelvärde (1–5)", "Mean feedback (1–5)"),
-    "fig_handed_off": _("Siirretty toiselle työntekijälle", "Överlämnade till en annan arbetstagare",
-                        "Handed off to another worker"),
-    "fig_referred": _("Ohjattu palveluun", "Hänvisade till en tjänst", "Referred to a service"),
-    "fig_reopened": _("Avattu uudelleen", "Återöppnade", "Reopened"),
-    "fig_child_welfare": _("Lastensuojeluilmoitus tai yhteydenotto yhdessä", "Barnskyddsanmälan eller kontakt "
-                           "tillsammans", "Child welfare notification or contact together"),
-    "fig_feedback_given": _("Perhe antoi palautetta", "Familjen gav respons", "The family gave feedback"),
-    "note_in_time": _(
-        "Luvattu päivä lasketaan arkipäivinä alueen määräajan mukaan. Ensimmäinen vastaus on kirjallinen vastaus "
-        "tai puhelu, jossa perhe tavoitettiin.",
-        "Den utlovade dagen räknas i vardagar enligt regionens tidsfrist. Första svaret är ett skriftligt svar "
-        "eller ett samtal där familjen nåddes.",
-        "The promised day is counted in business days by the region's deadline. The first answer is a written "
-        "reply or a call in which the family was reached."),
-    "note_children": _("Lasten määrät ovat alueen asetuksista (Tilastokeskus).",
-                       "Antalet barn kommer från regionens inställningar (Statistikcentralen).",
-                       "Numbers of children come from the region's configuration (Statistics Finland)."),
-    "note_topics": _(
-        "Lopullinen aihe on tiimin arvio, tai perheen valinta jos arviota ei ole tehty.",
-        "Slutligt ämne är teamets bedömning, eller familjens val om ingen bedömning gjorts.",
-        "The final topic is the team's triage, or the family's choice where there is none."),
-    "note_seasons": _("Huiput näkyvät yleensä elo–syyskuussa ja lukukausien lopussa.",
-                      "Topparna syns oftast i augusti–september och vid terminsslut.",
-                      "Peaks usually show in August–September and at the ends of school terms."),
-    "note_response": _(
-        "Työtunnit lasketaan arkipäivien klo 8–16 mukaan. Mediaanit näytetään, kun vastattuja on vähintään viisi.",
-        "Arbetstimmar räknas vardagar kl. 8–16. Medianer visas när minst fem har besvarats.",
-        "Working hours count 8–16 on business days. Medians show when at least five were answered."),
-    "note_team": _("Tiimi, jolla asia oli ensimmäisen vastauksen aikaan.",
-                   "Teamet som hade ärendet vid första svaret.",
-                   "The team that held the case at the first answer."),
-    "note_outcomes": _("Osuudet päättyneistä yhteydenotoista.", "Andelar av avslutade kontakter.",
-                       "Shares of the closed requests."),
-    "note_referrals": _("Viimeisin palvelu, johon perhe ohjattiin.", "Den senaste tjänsten familjen hänvisades till.",
-                        "The last service the family was referred to."),
-    "note_feedback": _("Perheet vastasivat yhteen vapaaehtoiseen kysymykseen asian päätyttyä.",
-                       "Familjerna svarade på en frivillig fråga efter att ärendet avslutats.",
-                       "Families answered one optional question after the case was closed."),
-    "time_office": _("Virka-aikana (arkisin 8–16)", "Under tjänstetid (vardagar 8–16)", "Office hours (weekdays 8–16)"),
-    "time_evening": _("Iltaisin (16–22)", "Kvällar (16–22)", "Evenings (16–22)"),
-    "time_night": _("Öisin (22–8)", "Nätter (22–8)", "Nights (22–8)"),
-    "time_weekend": _("Viikonloppuisin", "Veckoslut", "Weekends"),
-    "time_holiday": _("Arkipyhinä", "Helgdagar", "Public holidays"),
-    "weekday_1": _("maanantai", "måndag", "Monday"),
-    "weekday_2": _("tiistai", "tisdag", "Tuesday"),
-    "weekday_3": _("keskiviikko", "onsdag", "Wednesday"),
-    "weekday_4": _("torstai", "torsdag", "Thursday"),
-    "weekday_5": _("perjantai", "fredag", "Friday"),
-    "weekday_6": _("lauantai", "lördag", "Saturday"),
-    "weekday_7": _("sunnuntai", "söndag", "Sunday"),
-    "month_1": _("tammikuu", "januari", "January"),
-    "month_2": _("helmikuu", "februari", "February"),
-    "month_3": _("maaliskuu", "mars", "March"),
-    "month_4": _("huhtikuu", "april", "April"),
-    "month_5": _("toukokuu", "maj", "May"),
-    "month_6": _("kesäkuu", "juni", "June"),
-    "month_7": _("heinäkuu", "juli", "July"),
-    "month_8": _("elokuu", "augusti", "August"),
-    "month_9": _("syyskuu", "september", "September"),
-    "month_10": _("lokakuu", "oktober", "October"),
-    "month_11": _("marraskuu", "november", "November"),
-    "month_12": _("joulukuu", "december", "December"),
-    "role_parent": _("Vanhempi", "Förälder", "Parent"),
-    "role_child": _("Lapsi tai nuori", "Barn eller ung", "Child or young person"),
-    "role_relative": _("Läheinen", "Närstående", "Relative"),
-    "role_professional": _("Ammattilainen", "Yrkesperson", "Professional"),
-    "method_phone": _("Puhelu", "Samtal", "Phone call"),
-    "method_sms": _("Tekstiviesti", "Textmeddelande", "Text message"),
-    "method_email": _("Sähköposti", "E-post", "E-mail"),
-    "method_anonymous": _("Nimettömänä, vastaus tilasivulla", "Anonymt, svar på statussidan",
-                          "Anonymous, answer on the status page"),
-    "topic_finding_services": _("Sopivan palvelun löytäminen", "Att hitta rätt tjänst", "Finding the right service"),
-    "topic_family_change": _("Ero, muutto tai muu muutos perheessä", "Skilsmässa, flytt eller annan förändring",
-                             "Divorce, moving or another change in the family"),
-    "topic_parent_coping": _("Vanhemman jaksaminen", "Förälderns ork", "A parent's coping"),
-    "topic_child_emotions": _("Lapsen tunteet ja käytös", "Barnets känslor och beteende",
-                              "A child's emotions and behaviour"),
-    "topic_child_mental_wellbeing": _("Lapsen mielen hyvinvointi", "Barnets psykiska välbefinnande",
-                                      "A child's mental wellbeing"),
-    "topic_other": _("Muu asia", "Annat", "Something else"),
-    "topic_none": _("Ei valittu", "Inte valt", "Not chosen"),
-    "outcome_guidance_enough": _("Ohjaus ja neuvonta riittivät", "Handledning och rådgivning räckte",
-                                 "Guidance was enough"),
-    "outcome_referred": _("Ohjattiin palveluun", "Hänvisades till en tjänst", "Referred to a service"),
-    "outcome_same_worker_continues": _("Sama työntekijä jatkaa", "Samma arbetstagare fortsätter",
-                                       "The same worker continues"),
-    "outcome_not_reached": _("Perhettä ei tavoitettu", "Familjen nåddes inte", "The family was not reached"),
-    "outcome_not_a_request": _("Ei avunpyyntö", "Ingen begäran om hjälp", "Not a request for help"),
-    "kind_municipal": _("Kunnan palvelut", "Kommunens tjänster", "Municipal services"),
-    "kind_county": _("Hyvinvointialueen palvelut", "Välfärdsområdets tjänster", "Wellbeing services county"),
-    "kind_third_sector": _("Järjestöt ja seurakunnat", "Organisationer och församlingar", "NGOs and parishes"),
-    "score_1": _("1 – ei lainkaan", "1 – inte alls", "1 – not at all"),
-    "score_2": _("2", "2", "2"),
-    "score_3": _("3", "3", "3"),
-    "score_4": _("4", "4", "4"),
-    "score_5": _("5 – erittäin paljon", "5 – mycket", "5 – very much"),
-    "error_title": _("Sivua ei voi näyttää", "Sidan kan inte visas", "The page cannot be shown"),
-    "forbidden": _("Tilastot näkyvät esihenkilöille, koordinaattoreille ja ylläpitäjille.",
-                   "Statistiken visas för chefer, koordinatorer och administratörer.",
-                   "The statistics are for managers, coordinators and admins."),
-    "report_heading": _("{region}: Pyydä apua! -palvelu {since}–{until}", "{region}: tjänsten Be om hjälp! "
-                        "{since}–{until}", "{region}: the Ask for help! service, {since}–{until}"),
-    "report_scope": _("Mukana: {municipalities}.", "Med: {municipalities}.", "Included: {municipalities}."),
-    "report_contacts": _(
-        "Perheet ottivat yhteyttä {n} kertaa ({rate} yhteydenottoa 1 000 lasta kohden).",
-        "Familjerna tog kontakt {n} gånger ({rate} kontakter per 1 000 barn).",
-        "Families asked for help {n} times ({rate} requests per 1,000 children)."),
-    "report_contacts_no_rate": _("Perheet ottivat yhteyttä {n} kertaa.", "Familjerna tog kontakt {n} gånger.",
-                                 "Families asked for help {n} times."),
-    "report_few": _("Yhteydenottoja oli alle viisi, joten tarkempia lukuja ei näytetä.",
-                    "Det var färre än fem kontakter, så inga närmare siffror visas.",
-                    "There were fewer than five requests, so no further figures are shown."),
-    "report_when": _(
-        "{anon} % kirjoitti nimettömänä ja {after} % virka-ajan ulkopuolella: iltaisin, öisin, viikonloppuisin "
-        "tai pyhinä.",
-        "{anon} % skrev anonymt och {after} % utanför tjänstetid: kvällar, nätter, veckoslut eller helgdagar.",
-        "{anon}% wrote anonymously and {after}% outside office hours: evenings, nights, weekends or holidays."),
-    "report_topics": _("Yleisimmät aiheet olivat {topics}.", "De vanligaste ämnena var {topics}.",
-                       "The most common topics were {topics}."),
-    "report_in_time": _(
-        "{met} % vastauksista annettiin luvattuna päivänä; ensimmäistä vastausta odotettiin mediaanina {hours} "
-        "työtuntia.",
-        "{met} % av svaren gavs på den utlovade dagen; medianväntetiden på första svaret var {hours} arbetstimmar.",
-        "{met}% were answered by the promised day; the median wait for a first answer was {hours} working hours."),
-    "report_outcomes": _(
-        "Päättyneistä yhteydenotoista ohjaus ja neuvonta riittivät {enough} %:ssa, ja {referred} % ohjattiin "
-        "palveluun.",
-        "Av de avslutade kontakterna räckte handledning och rådgivning i {enough} %, och {referred} % hänvisades "
-        "till en tjänst.",
-        "Of the closed requests, guidance was enough in {enough}%, and {referred}% were referred to a service."),
-    "report_feedback": _("Palautetta antaneet perheet arvioivat avun keskimäärin {mean}/5.",
-                         "Familjerna som gav respons gav hjälpen i genomsnitt {mean}/5.",
-                         "Families who gave feedback rated the help {mean}/5 on average."),
-    "report_print": _("Tulosta", "Skriv ut", "Print"),
-    "list_and": _("ja", "och", "and"),
-}
-
-CATALOG = Catalog(TEXT)
+CATALOG = Catalog(
+    "reporting", Path(__file__).resolve().parent / "locale",
+    counts={"n_municipalities": "n", "report_contacts": "n", "report_contacts_no_rate": "n"},
+    run_time=(
+        # Row and column labels tables.py builds from a value ("month_" + str(month), "col_" + key).
+        *keys("month_", range(1, 13)), *keys("weekday_", range(1, 8)), *keys("score_", range(1, 6)),
+        *keys("time_", ("office", "evening", "night", "weekend", "holiday")),
+        *keys("role_", RequesterRole), *keys("method_", ContactMethod), *keys("topic_", Topic), "topic_none",
+        *keys("outcome_", Outcome), *keys("kind_", ("municipal", "county", "third_sector")),
+        *keys("col_", ("contacts", "answered", "met", "missed")),
+        "fig_handed_off", "fig_referred", "fig_reopened", "fig_child_welfare", "fig_feedback_given",
+        # The pages' names and introductions ("page_" ~ page), and the viewer's role in base.html.
+        *keys("page_", PAGES), *keys("intro_", PAGES), *keys("nav_", PAGES),
+        *keys("role_", ("manager", "coordinator", "admin")),
+        # Inside an f-string in pages.py, where extraction does not look.
+        "list_and",
+    ),
+    notes={
+        "report_contacts": "{rate} is shown with one decimal (12,3), which takes the plural form in all three "
+                           "languages.",
+        "report_in_time": "{met} is a percentage and {hours} is shown with one decimal (7,5), which takes the plural "
+                          "form in all three languages.",
+        "list_and": "Joins the last two of the most common topics in the report's sentence.",
+    },
+)
 t = CATALOG.t

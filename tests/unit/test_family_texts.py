@@ -9,8 +9,11 @@ from pathlib import Path
 from argon2 import PasswordHasher
 
 from services.intake.family import CODE_ALPHABET, _code_matches, hash_code, new_pickup_code, normalise, pickup_key
-from services.intake.i18n import LANGS, TEXT, long_date, pick_lang, t
+from services.intake.i18n import CATALOG, LANGS, long_date, pick_lang, t
 
+# Each key's text per language from intake's catalogs; a text with plural forms reads as its forms together.
+TEXT = {key: {lang: "\n".join(forms) if all(forms) else "" for lang, forms in by_lang.items()}
+        for key, by_lang in CATALOG.entries().items()}
 TEMPLATES = Path(__file__).resolve().parents[2] / "services" / "intake" / "templates"
 
 

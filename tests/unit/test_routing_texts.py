@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from services.routing.i18n import CATALOG, TEXT
+from services.routing.i18n import CATALOG
 from shared.events import EVENT_TYPES
+
+TEXT = CATALOG.entries()
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "services" / "routing" / "templates"
 
