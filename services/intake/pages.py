@@ -13,11 +13,10 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse
 
 from services.intake import service
-from services.intake.deps import IntakeRuntimeDep, LimitersDep, accept
+from services.intake.deps import IntakeRuntime, IntakeRuntimeDep, LimitersDep, accept
 from services.intake.forms import AccessibilityForm, RequestForm, parse_request
 from services.intake.i18n import long_date, pick_lang, t
 from services.intake.web import HERE, framed_by_municipality, place, render
-from shared.app import get_runtime
 from shared.businessdays import answer_due
 from shared.events import Topic
 from shared.regions import Municipality, Region
@@ -77,8 +76,8 @@ async def form_submit(request: Request, municipality_id: str, form: Annotated[Re
     return framed_by_municipality(receipt_page, municipality)
 
 
-def _info(request: Request, lang: str | None, m: str | None, title: str, body: str, **extra: Any) -> HTMLResponse:
-    runtime = get_runtime(request)
+def _info(request: Request, runtime: IntakeRuntime, lang: str | None, m: str | None, title: str, body: str,
+          **extra: Any) -> HTMLResponse:
     region, municipality = (runtime.regions.region_of(m) if m else (next(iter(runtime.regions)), None))
     chosen = pick_lang(lang, municipality.languages if municipality else [])
     page = render(request, "info.html", chosen, extra.pop("status", 200), region=region, municipality=municipality,
@@ -87,13 +86,15 @@ def _info(request: Request, lang: str | None, m: str | None, title: str, body: s
 
 
 @router.get("/privacy")
-async def privacy(request: Request, lang: str | None = None, m: str | None = None) -> HTMLResponse:
-    return _info(request, lang, m or None, "privacy_title", "privacy_body")
+async def privacy(request: Request, runtime: IntakeRuntimeDep, lang: str | None = None,
+                  m: str | None = None) -> HTMLResponse:
+    return _info(request, runtime, lang, m or None, "privacy_title", "privacy_body")
 
 
 @router.get("/accessibility")
-async def accessibility(request: Request, lang: str | None = None, m: str | None = None) -> HTMLResponse:
-    return _info(request, lang, m or None, "a11y_title", "a11y_body", feedback_form=True)
+async def accessibility(request: Request, runtime: IntakeRuntimeDep, lang: str | None = None,
+                        m: str | None = None) -> HTMLResponse:
+    return _info(request, runtime, lang, m or None, "a11y_title", "a11y_body", feedback_form=True)
 
 
 @router.post("/accessibility/feedback")
@@ -102,11 +103,11 @@ async def accessibility_feedback(request: Request, form: Annotated[Accessibility
     m = form.m or None
     text = form.feedback[:4000]
     if not text.strip():
-        return _info(request, form.lang, m, "a11y_title", "a11y_body", feedback_form=True, status=422,
+        return _info(request, runtime, form.lang, m, "a11y_title", "a11y_body", feedback_form=True, status=422,
                      errors={"feedback": t("err_required", pick_lang(form.lang, []))})
     limits.submit.hit(request, "feedback")
     # The pool, not a connection for the whole call: an empty form is answered even while the database is away.
     await service.record_accessibility_feedback(db=runtime.db(), municipality=m, language=pick_lang(form.lang, []),
                                                 feedback=text, contact=form.contact[:200] or None)
-    return _info(request, form.lang, m, "a11y_title", "a11y_body", feedback_form=True,
+    return _info(request, runtime, form.lang, m, "a11y_title", "a11y_body", feedback_form=True,
                  flash=t("a11y_feedback_thanks", pick_lang(form.lang, [])))
