@@ -7,7 +7,7 @@ import uuid
 from fastapi import APIRouter, Request, Response
 
 from services.intake import service
-from services.intake.deps import IntakeRuntimeDep, Limiters, LimitersDep, accept
+from services.intake.deps import IntakeRuntimeDep, Limiters, LimitersDep, accept_within_limit
 from services.intake.models import (
     Accepted,
     CaseStatus,
@@ -49,7 +49,7 @@ STATUS_ERRORS = errors({
 async def post_request(body: NewRequest, runtime: IntakeRuntimeDep, limits: LimitersDep, request: Request,
                        response: Response, demo_at: DemoTimeDep) -> Accepted:
     """Store the request durably and promise an answer date; a retried submission returns the same case."""
-    receipt, created = await accept(runtime, limits, request, body, received_at=demo_at)
+    receipt, created = await accept_within_limit(runtime, limits, request, body, received_at=demo_at)
     if not created:
         response.status_code = 200
     return receipt

@@ -42,7 +42,7 @@ async def limiters(request: Request) -> Limiters:
 LimitersDep = Annotated[Limiters, Depends(limiters)]
 
 
-async def accept(runtime: IntakeRuntime, limits: Limiters, request: Request, body: NewRequest,
+async def accept_within_limit(runtime: IntakeRuntime, limits: Limiters, request: Request, body: NewRequest,
                  received_at: datetime | None = None) -> tuple[Accepted, bool]:
     """The JSON API's and the form's way in: the client's rate limit, then the request stored.
 

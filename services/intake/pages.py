@@ -13,7 +13,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse
 
 from services.intake import service
-from services.intake.deps import IntakeRuntime, IntakeRuntimeDep, LimitersDep, accept
+from services.intake.deps import IntakeRuntime, IntakeRuntimeDep, LimitersDep, accept_within_limit
 from services.intake.forms import AccessibilityForm, RequestForm, parse_request
 from services.intake.i18n import long_date, pick_lang, t
 from services.intake.web import HERE, framed_by_municipality, place, render
@@ -69,7 +69,7 @@ async def form_submit(request: Request, municipality_id: str, form: Annotated[Re
     body, errors = parse_request(values, municipality_id=municipality.id, lang=lang, website=form.website)
     if body is None:
         return _form(request, region, municipality, lang, values, errors, status=422)
-    receipt, created = await accept(runtime, limits, request, body)
+    receipt, created = await accept_within_limit(runtime, limits, request, body)
     receipt_page = render(request, "receipt.html", lang, 201 if created else 200, region=region,
                           municipality=municipality, receipt=receipt, pickup_code=receipt.pickup_code,
                           anonymous=body.contact.method == "anonymous", due_text=long_date(receipt.answer_due, lang))
