@@ -62,6 +62,13 @@ class UnitOfWork:
         """One transaction; the relay is woken once it has committed (not when it rolled back)."""
         async with self.conn.transaction():
             yield self.conn
+        self.committed()
+
+    def committed(self) -> None:
+        """Wake the relay for a write that was one statement, committed by itself outside :meth:`transaction`.
+
+        Such a write costs one round trip; a transaction around it would add two (BEGIN and COMMIT).
+        """
         if self._wake is not None:
             self._wake()
 

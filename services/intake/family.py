@@ -1,4 +1,4 @@
-"""The family's way back to their case: pick-up codes, short sessions, the status view, more messages.
+"""The family's way back to their case: pick-up codes and short sessions of the status page.
 
 A pick-up code is shown once; only a keyed hash of it is kept (HMAC-SHA-256 under a key derived
 from the region's key-encryption key, which is not in the database). The code is 20 symbols
@@ -19,7 +19,7 @@ import hmac
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import structlog
 from argon2 import PasswordHasher
@@ -28,17 +28,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from shared.db import Conn
-from shared.errors import Conflict, DomainError, NotFound, TooManyAttempts, Unauthorized
-from shared.events import (
-    FamilyMessageAdded,
-    FamilyMessageAddedPayload,
-    FeedbackGiven,
-    FeedbackGivenPayload,
-    new_event,
-)
-from shared.outbox import enqueue_event
-from shared.sealing import KeyUnavailable, Sealed, WrappedKey, seal, unseal, unwrap_key
-from shared.topics import cases_topic
+from shared.errors import DomainError, TooManyAttempts, Unauthorized
 
 log = structlog.get_logger(__name__)
 
@@ -166,113 +156,3 @@ async def find_session(conn: Conn, token: str | None) -> FamilySession | None:
 async def close_session(conn: Conn, token: str | None) -> None:
     if token:
         await conn.execute("DELETE FROM family_sessions WHERE token_hash = $1", _token_hash(token))
-
-
-@dataclass(frozen=True)
-class TimelineItem:
-    at: datetime
-    from_staff: bool
-    text: str | None  # None: the case's key is erased
-
-
-@dataclass(frozen=True)
-class StatusView:
-    case_id: uuid.UUID
-    reference: str
-    region: str
-    municipality: str
-    language: str
-    answer_due: date
-    closed: bool
-    feedback_given: bool
-    timeline: list[TimelineItem]
-
-    @property
-    def has_reply(self) -> bool:
-        return any(item.from_staff for item in self.timeline)
-
-
-async def status_view(conn: Conn, case_id: uuid.UUID, kek: bytes) -> StatusView:
-    request = await conn.fetchrow(
-        "SELECT r.reference, r.region, r.municipality, r.language, r.answer_due, k.kek_id, k.nonce, k.wrapped"
-        " FROM requests r LEFT JOIN case_keys k USING (case_id) WHERE r.case_id = $1", case_id)
-    if request is None:
-        raise NotFound("no such case")
-    state = await conn.fetchrow("SELECT closed, feedback_given FROM family_case_state WHERE case_id = $1", case_id)
-    rows = await conn.fetch(
-        "SELECT at, from_staff, sealed FROM family_timeline WHERE case_id = $1 ORDER BY at, event_id", case_id)
-    data_key = None
-    if request["wrapped"] is not None:
-        data_key = unwrap_key(kek, WrappedKey(case_id=case_id, region=request["region"], kek_id=request["kek_id"],
-                                              nonce=request["nonce"], wrapped=request["wrapped"]))
-    timeline = [TimelineItem(at=r["at"], from_staff=r["from_staff"],
-                             text=_open_text(data_key, case_id, r["sealed"])) for r in rows]
-    return StatusView(case_id=case_id, reference=request["reference"], region=request["region"],
-                      municipality=request["municipality"], language=request["language"],
-                      answer_due=request["answer_due"], closed=bool(state and state["closed"]),
-                      feedback_given=bool(state and state["feedback_given"]), timeline=timeline)
-
-
-def _open_text(data_key: bytes | None, case_id: uuid.UUID, sealed_json: str) -> str | None:
-    if data_key is None:
-        return None
-    try:
-        value = unseal(data_key, case_id, Sealed.model_validate_json(sealed_json))
-    except KeyUnavailable:
-        return None
-    if isinstance(value, dict):  # the request itself: its message, never its contact details
-        value = value.get("message")
-    return value if isinstance(value, str) else None
-
-
-async def _case_key(conn: Conn, case_id: uuid.UUID, kek: bytes) -> tuple[bytes, str, str]:
-    row = await conn.fetchrow(
-        "SELECT r.region, r.municipality, k.kek_id, k.nonce, k.wrapped FROM requests r JOIN case_keys k"
-        " USING (case_id) WHERE r.case_id = $1", case_id)
-    if row is None:
-        raise NotFound("this case can no longer be written to")
-    key = unwrap_key(kek, WrappedKey(case_id=case_id, region=row["region"], kek_id=row["kek_id"],
-                                     nonce=row["nonce"], wrapped=row["wrapped"]))
-    return key, row["region"], row["municipality"]
-
-
-async def add_message(conn: Conn, *, case_id: uuid.UUID, message_id: uuid.UUID, text: str, kek: bytes,
-                      topic_prefix: str) -> bool:
-    """Queue FamilyMessageAdded once per ``message_id``; False when it was already sent."""
-    async with conn.transaction():
-        first = await conn.fetchval(
-            "INSERT INTO family_writes (write_id, case_id, kind) VALUES ($1, $2, 'message')"
-            " ON CONFLICT DO NOTHING RETURNING true", message_id, case_id)
-        if not first:
-            return False
-        state = await conn.fetchval("SELECT closed FROM family_case_state WHERE case_id = $1", case_id)
-        if state:
-            raise Conflict("the case is closed; send a new request instead")
-        key, region, municipality = await _case_key(conn, case_id, kek)
-        event = new_event(FamilyMessageAdded, case_id=case_id, region=region, municipality=municipality,
-                          actor="family", payload=FamilyMessageAddedPayload(
-                              message_id=message_id, message=seal(key, case_id, text)))
-        await enqueue_event(conn, cases_topic(topic_prefix, region), event)
-    log.info("family.message_added", case_id=str(case_id), event_id=str(event.event_id))
-    return True
-
-
-async def give_feedback(conn: Conn, *, case_id: uuid.UUID, score: int, comment: str | None, kek: bytes,
-                        topic_prefix: str, at: datetime | None = None) -> None:
-    """Queue FeedbackGiven, once per closed case (given ``at``, now by default)."""
-    async with conn.transaction():
-        closed = await conn.fetchval("SELECT closed FROM family_case_state WHERE case_id = $1", case_id)
-        if not closed:
-            raise Conflict("feedback is asked once the case is closed")
-        first = await conn.fetchval(
-            "INSERT INTO family_writes (write_id, case_id, kind) VALUES ($1, $2, 'feedback')"
-            " ON CONFLICT DO NOTHING RETURNING true", uuid.uuid4(), case_id)
-        if not first:
-            raise Conflict("feedback for this case was already given")
-        key, region, municipality = await _case_key(conn, case_id, kek)
-        event = new_event(FeedbackGiven, case_id=case_id, region=region, municipality=municipality, actor="family",
-                          occurred_at=at,
-                          payload=FeedbackGivenPayload(score=score,
-                                                       comment=seal(key, case_id, comment) if comment else None))
-        await enqueue_event(conn, cases_topic(topic_prefix, region), event)
-    log.info("family.feedback_given", case_id=str(case_id), event_id=str(event.event_id), score=score)

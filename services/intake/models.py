@@ -1,16 +1,28 @@
-"""What a family sends and what intake answers."""
+"""What a family sends and what intake answers, one model per message whether it comes as JSON or as a form."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from shared.events import AgeGroup, ContactMethod, Language, RequesterRole, Topic
 
 MAX_MESSAGE = 4000
+MAX_COMMENT = 1000
+MessageText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_MESSAGE)]
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("the message is empty")
+    return value
+
+
+# A message with something written in it: spaces and line breaks alone are not one.
+WrittenMessage = Annotated[MessageText, AfterValidator(_not_blank)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ()-]{5,24}$")]
 Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254,
                                          pattern=r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")]
@@ -59,7 +71,7 @@ class NewRequest(BaseModel):
     requester_role: RequesterRole
     topic: Topic | None = None
     child_age_group: AgeGroup | None = None
-    message: Annotated[str, StringConstraints(min_length=1, max_length=MAX_MESSAGE)]
+    message: WrittenMessage
     contact: Contact
     website: str | None = Field(default=None, description="a honeypot: people leave it empty, some robots do not")
 
@@ -69,13 +81,6 @@ class NewRequest(BaseModel):
         if value:
             raise ValueError("leave this field empty")
         return None
-
-    @field_validator("message")
-    @classmethod
-    def _message_not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("the message is empty")
-        return value
 
 
 class Accepted(BaseModel):
@@ -90,3 +95,57 @@ class Accepted(BaseModel):
     pickup_code: str | None = Field(
         default=None, description="shown once, only when the request is new: with the reference it opens the "
                                   "status page (anonymous families need it to read the answer)")
+
+
+Reference = Annotated[str, StringConstraints(strip_whitespace=True, min_length=4, max_length=20)]
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=4, max_length=40)]
+
+
+# The reference and the pick-up code that open a case's status (no docstring: it would become the API's text).
+class StatusQuery(BaseModel):
+    model_config = {"json_schema_extra": {"examples": [{"reference": "K7M4-2Q9X",
+                                                        "pickup_code": "7HQ2M-XK4PD-9TRWA-3NVCE"}]}}
+
+    reference: Reference
+    pickup_code: Code
+
+
+class TimelineEntry(BaseModel):
+    at: datetime
+    author: str = Field(description="'family' or 'staff'")
+    text: str | None = Field(description="null when the case's personal data has been erased")
+
+
+class CaseStatus(BaseModel):
+    reference: str
+    answer_due: date
+    closed: bool
+    feedback_given: bool
+    timeline: list[TimelineEntry]
+
+
+class FamilyMessage(BaseModel):
+    """A later message to the same case: the API's and the status page's."""
+
+    message_id: uuid.UUID = Field(description="made by the client; a retried send carries the same id")
+    message: MessageText
+
+
+class FeedbackAnswer(BaseModel):
+    """How much it helped, once the case is closed: the API's and the status page's."""
+
+    score: int = Field(ge=1, le=5)
+    comment: Annotated[str, StringConstraints(max_length=MAX_COMMENT)] | None = None
+
+
+# The API's bodies carry the reference and the code too (listed first); the pages have a session instead.
+class NewFamilyMessage(FamilyMessage, StatusQuery):
+    model_config = {"json_schema_extra": {"examples": [{
+        "reference": "K7M4-2Q9X", "pickup_code": "7HQ2M-XK4PD-9TRWA-3NVCE",
+        "message_id": "0b7d3c1e-5f1a-4e2b-9c8d-2a6f4e1b3c5d", "message": "Unohdin kertoa, että lapsi on 8-vuotias."}]}}
+
+
+class Feedback(FeedbackAnswer, StatusQuery):
+    model_config = {"json_schema_extra": {"examples": [{
+        "reference": "K7M4-2Q9X", "pickup_code": "7HQ2M-XK4PD-9TRWA-3NVCE", "score": 5,
+        "comment": "Saimme vastauksen jo seuraavana päivänä."}]}}

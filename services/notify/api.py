@@ -17,9 +17,12 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel
 
 from services.notify.settings import NotifySettings
-from shared.app import RuntimeDep, get_runtime
+from shared.app import ConnDep, runtime_dependency_for
 from shared.errors import NotFound, Unauthorized
 from shared.openapi import errors
+from shared.runtime import ServiceRuntime
+
+NotifyRuntimeDep = Annotated[ServiceRuntime[NotifySettings], Depends(runtime_dependency_for(NotifySettings))]
 
 router = APIRouter(prefix="/api/v1", tags=["notifications"])
 dev_router = APIRouter(include_in_schema=False)
@@ -43,10 +46,10 @@ class DueNotification(BaseModel):
     attempts: int
 
 
-async def operator(request: Request, runtime: RuntimeDep) -> None:
+async def operator(request: Request, runtime: NotifyRuntimeDep) -> None:
     """The operations API is for whoever holds ``APUA_NOTIFY_API_TOKEN`` (open without one outside production)."""
     settings = runtime.settings
-    token = (settings.api_token or None) if isinstance(settings, NotifySettings) else None  # empty is unset
+    token = settings.api_token or None  # empty is unset
     if token is None and settings.environment != "production":
         return
     given = request.headers.get("authorization", "").encode()
@@ -58,10 +61,9 @@ async def operator(request: Request, runtime: RuntimeDep) -> None:
             dependencies=[Depends(operator)],
             responses=errors({401: "no operations token, or a wrong one (`Authorization: Bearer …`)",
                               422: "a parameter is invalid (named in `fields`)"}))
-async def notifications(runtime: RuntimeDep, case_id: uuid.UUID | None = None,
+async def notifications(conn: ConnDep, case_id: uuid.UUID | None = None,
                         limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[DueNotification]:
-    assert runtime.pool is not None
-    rows = await runtime.pool.fetch(
+    rows = await conn.fetch(
         "SELECT n.notification_id, n.case_id, n.recipient, n.template, n.channel, n.language, n.reference,"
         " n.answer_due, n.due_since, coalesce(d.status, 'due') AS status, coalesce(d.attempts, 0) AS attempts"
         " FROM notifications_due n LEFT JOIN deliveries d USING (notification_id)"
@@ -70,10 +72,10 @@ async def notifications(runtime: RuntimeDep, case_id: uuid.UUID | None = None,
 
 
 @dev_router.get("/dev/mail")
-async def dev_mail(request: Request) -> HTMLResponse:
+async def dev_mail(runtime: NotifyRuntimeDep) -> HTMLResponse:
     """Development only: every e-mail and text message the local sinks received, newest first."""
-    settings = get_runtime(request).settings
-    if not isinstance(settings, NotifySettings) or settings.environment != "development":
+    settings = runtime.settings
+    if settings.environment != "development":
         raise NotFound("no such page")
     items = []
     folder = settings.dev_mail_dir

@@ -19,8 +19,7 @@ from shared.runtime import ServiceRuntime
 
 async def waiting(runtime: ServiceRuntime[NotifySettings]) -> dict[tuple[str, ...], float]:
     """Deliveries being sent or waiting for their next attempt (a partial index holds just these)."""
-    assert runtime.pool is not None
-    rows = await runtime.pool.fetch("SELECT status, count(*) AS n FROM deliveries"
+    rows = await runtime.db().fetch("SELECT status, count(*) AS n FROM deliveries"
                                     " WHERE status IN ('retry', 'sending') GROUP BY 1")
     found = {(r["status"],): float(r["n"]) for r in rows}
     return {(status,): found.get((status,), 0.0) for status in ("sending", "retry")}

@@ -21,6 +21,7 @@ import structlog
 from services.notify.channels import DeliveryError, Mailer, send_sms
 from services.notify.messages import render
 from services.notify.settings import NotifySettings
+from shared.app import UnitOfWork, unit_of_work
 from shared.db import Conn
 from shared.events import (
     NotificationFailed,
@@ -82,22 +83,22 @@ class Sender:
 
     async def send_due(self, now: datetime | None = None, limit: int = 50) -> int:
         """One round: every notification that is due now; returns how many were attempted."""
-        assert self.runtime.pool is not None
-        async with self.runtime.pool.acquire() as conn:
+        async with unit_of_work(self.runtime) as uow:
+            conn = uow.conn
             if not await conn.fetchval(SENDER_LOCK):
                 return 0  # another notify instance is sending
             try:
                 rows = await conn.fetch(DUE_SQL, now or datetime.now(UTC), limit)
                 for row in rows:
-                    await self.deliver(conn, dict(row), now or datetime.now(UTC))
+                    await self.deliver(uow, dict(row), now or datetime.now(UTC))
             finally:
                 await self.mailer.close()  # the round's SMTP connection, if it opened one
                 await conn.execute(SENDER_UNLOCK)
-        if rows and self.runtime.relay is not None:
-            self.runtime.relay.wake()
         return len(rows)
 
-    async def deliver(self, conn: Conn, due: dict[str, Any], now: datetime) -> None:
+    async def deliver(self, uow: UnitOfWork, due: dict[str, Any], now: datetime) -> None:
+        """Send one notification and record how it went; what goes on the stream wakes the relay once committed."""
+        conn = uow.conn
         nid: uuid.UUID = due["notification_id"]
         with structlog.contextvars.bound_contextvars(case_id=str(due["case_id"]), notification_id=str(nid),
                                                      event_id=str(due["cause_event_id"])):
@@ -114,17 +115,17 @@ class Sender:
             try:
                 await self._send(conn, due)
             except DeliveryError as exc:
-                await self._failed_attempt(conn, due, attempt, exc, now)
+                await self._failed_attempt(uow, due, attempt, exc, now)
                 return
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
                 raise  # our own database: the round stops and the next one tries again
             except Exception as exc:  # a fault of ours (a template, a record): counted like any failed attempt
                 # The type only: a traceback could quote a value, and values here are personal.
                 log.error("notify.unexpected", template=due["template"], error=type(exc).__name__)
-                await self._failed_attempt(conn, due, attempt, DeliveryError(
+                await self._failed_attempt(uow, due, attempt, DeliveryError(
                     f"unexpected {type(exc).__name__}", retryable=True), now)
                 return
-            async with conn.transaction():
+            async with uow.transaction():
                 await conn.execute("UPDATE deliveries SET status = 'sent', sent_at = $2, last_error = NULL"
                                    " WHERE notification_id = $1", nid, now)
                 await self._record(conn, due, NotificationSent, NotificationPayload(**self._payload(due, attempt)))
@@ -132,8 +133,9 @@ class Sender:
             log.info("notify.sent", template=due["template"], channel=due["channel"], recipient=due["recipient"],
                      attempts=attempt)
 
-    async def _failed_attempt(self, conn: Conn, due: dict[str, Any], attempt: int, exc: DeliveryError,
+    async def _failed_attempt(self, uow: UnitOfWork, due: dict[str, Any], attempt: int, exc: DeliveryError,
                               now: datetime) -> None:
+        conn = uow.conn
         nid = due["notification_id"]
         if exc.retryable and attempt < self.settings.send_attempts:
             delay = self.settings.retry_base_s * 2 ** (attempt - 1) * random.uniform(1.0, 1.5)
@@ -141,7 +143,7 @@ class Sender:
                                " WHERE notification_id = $1", nid, now + timedelta(seconds=delay), exc.reason)
             log.warning("notify.retry", reason=exc.reason, attempts=attempt, retry_in_s=round(delay, 1))
             return
-        async with conn.transaction():
+        async with uow.transaction():
             await conn.execute("UPDATE deliveries SET status = 'failed', last_error = $2 WHERE notification_id = $1",
                                nid, exc.reason)
             await self._record(conn, due, NotificationFailed,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from services.intake.commands import REFERENCE_ALPHABET, new_reference
 from services.intake.models import NewRequest
+from services.intake.service import REFERENCE_ALPHABET, new_reference
 from tests.support import request_body
 
 

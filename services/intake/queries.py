@@ -1,0 +1,73 @@
+"""What a family reads of its case on the status page: the promised date and the words both ways.
+
+Sealed texts stay sealed in the projection; they are opened here with the case key, only when the
+family looks. An erased key leaves the texts unreadable, and the view says so with ``None``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from shared.db import Conn
+from shared.errors import NotFound
+from shared.sealing import KeyUnavailable, Sealed, WrappedKey, unseal, unwrap_key
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    at: datetime
+    from_staff: bool
+    text: str | None  # None: the case's key is erased
+
+
+@dataclass(frozen=True)
+class StatusView:
+    case_id: uuid.UUID
+    reference: str
+    region: str
+    municipality: str
+    language: str
+    answer_due: date
+    closed: bool
+    feedback_given: bool
+    timeline: list[TimelineItem]
+
+    @property
+    def has_reply(self) -> bool:
+        return any(item.from_staff for item in self.timeline)
+
+
+async def status_view(conn: Conn, case_id: uuid.UUID, kek: bytes) -> StatusView:
+    """The case as its family sees it, texts opened with the case key (``None`` once erased)."""
+    request = await conn.fetchrow(
+        "SELECT r.reference, r.region, r.municipality, r.language, r.answer_due, k.kek_id, k.nonce, k.wrapped"
+        " FROM requests r LEFT JOIN case_keys k USING (case_id) WHERE r.case_id = $1", case_id)
+    if request is None:
+        raise NotFound("no such case")
+    state = await conn.fetchrow("SELECT closed, feedback_given FROM family_case_state WHERE case_id = $1", case_id)
+    rows = await conn.fetch(
+        "SELECT at, from_staff, sealed FROM family_timeline WHERE case_id = $1 ORDER BY at, event_id", case_id)
+    data_key = None
+    if request["wrapped"] is not None:
+        data_key = unwrap_key(kek, WrappedKey(case_id=case_id, region=request["region"], kek_id=request["kek_id"],
+                                              nonce=request["nonce"], wrapped=request["wrapped"]))
+    timeline = [TimelineItem(at=r["at"], from_staff=r["from_staff"],
+                             text=_open_text(data_key, case_id, r["sealed"])) for r in rows]
+    return StatusView(case_id=case_id, reference=request["reference"], region=request["region"],
+                      municipality=request["municipality"], language=request["language"],
+                      answer_due=request["answer_due"], closed=bool(state and state["closed"]),
+                      feedback_given=bool(state and state["feedback_given"]), timeline=timeline)
+
+
+def _open_text(data_key: bytes | None, case_id: uuid.UUID, sealed_json: str) -> str | None:
+    if data_key is None:
+        return None
+    try:
+        value = unseal(data_key, case_id, Sealed.model_validate_json(sealed_json))
+    except KeyUnavailable:
+        return None
+    if isinstance(value, dict):  # the request itself: its message, never its contact details
+        value = value.get("message")
+    return value if isinstance(value, str) else None

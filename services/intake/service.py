@@ -1,0 +1,229 @@
+"""Intake's use cases: accepting a request, opening a case with its pick-up code, more messages, feedback.
+
+Keyword-only functions that know nothing of HTTP: the JSON API and the family's pages are adapters over
+them, so a rule is applied in one place whichever door a family comes through. Writes go through a unit
+of work, which wakes the outbox relay once what it must publish has committed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import asyncpg
+import orjson
+import structlog
+
+from services.intake.family import (
+    FamilySession,
+    hash_code,
+    new_pickup_code,
+    open_session,
+    pickup_key,
+    random_symbols,
+    verify_pickup,
+)
+from services.intake.models import Accepted, NewRequest
+from services.intake.queries import StatusView, status_view
+from services.intake.settings import IntakeSettings
+from shared.businessdays import answer_due
+from shared.codec import encode
+from shared.db import Conn
+from shared.errors import Conflict, NotFound
+from shared.events import (
+    FamilyMessageAdded,
+    FamilyMessageAddedPayload,
+    FeedbackGiven,
+    FeedbackGivenPayload,
+    RequestSubmitted,
+    RequestSubmittedPayload,
+    new_event,
+)
+from shared.outbox import enqueue_event, event_headers
+from shared.regions import Regions
+from shared.sealing import WrappedKey, new_data_key, seal, unwrap_key, wrap_key
+from shared.topics import cases_topic, keys_topic
+
+if TYPE_CHECKING:  # the type only: the use cases do not depend on the web framework that shared.app serves
+    from shared.app import UnitOfWork
+
+log = structlog.get_logger(__name__)
+
+# No 0/O, 1/I/L, U: a reference read aloud over the phone stays unambiguous.
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_reference() -> str:
+    """A random case reference such as ``K7M4-2Q9X``."""
+    chars = random_symbols(REFERENCE_ALPHABET, 8)
+    return f"{chars[:4]}-{chars[4:]}"
+
+
+# The whole submission is one statement, so one round trip and one commit: the request, its wrapped
+# key, the pick-up code's hash and the two outbox records (the key first, then the event), all or
+# nothing. No row back means the submission id or the reference was taken.
+SUBMIT_SQL = """
+WITH request AS (
+    INSERT INTO requests (case_id, submission_id, reference, region, municipality, language, contact_method,
+                          answer_due, received_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING
+    RETURNING case_id, reference, region, municipality, answer_due
+), case_key AS (
+    INSERT INTO case_keys (case_id, kek_id, nonce, wrapped) SELECT case_id, $10, $11, $12 FROM request
+), code AS (
+    INSERT INTO pickup_codes (case_id, code_hash) SELECT case_id, $13 FROM request
+), queued AS (
+    INSERT INTO outbox (topic, key, value, headers)
+    SELECT o.topic, o.key, o.value, o.headers::jsonb
+    FROM unnest($14::text[], $15::bytea[], $16::bytea[], $17::text[])
+         WITH ORDINALITY AS o(topic, key, value, headers, n)
+    WHERE EXISTS (SELECT 1 FROM request) ORDER BY o.n
+)
+SELECT * FROM request
+"""
+
+
+async def accept(*, uow: UnitOfWork, request: NewRequest, regions: Regions, settings: IntakeSettings,
+                 received_at: datetime | None = None) -> tuple[Accepted, bool]:
+    """Store a request once per ``submission_id``, sealed and queued for the stream; the receipt and whether it is new.
+
+    A retried submission (the same ``submission_id``) gets the receipt of the case it made, without the
+    pick-up code, which is shown once. ``received_at`` is now unless the demo clock says otherwise.
+    """
+    region, municipality = regions.region_of(request.municipality)
+    pickup_code = new_pickup_code()
+    received_at = received_at or datetime.now(UTC)
+    due = answer_due(received_at, region.deadline.business_days)
+    case_id = uuid.uuid4()
+    data_key = new_data_key()
+    wrapped = wrap_key(settings.kek_bytes, settings.kek_id, case_id, region.id, data_key)
+    personal = seal(data_key, case_id, {"message": request.message,
+                                        "contact": request.contact.model_dump(exclude_none=True)})
+    code_hash = hash_code(pickup_code, pickup_key(settings.kek_bytes))
+    while True:
+        reference = new_reference()
+        event = new_event(
+            RequestSubmitted, case_id=case_id, region=region.id, municipality=municipality.id, actor="family",
+            occurred_at=received_at,
+            payload=RequestSubmittedPayload(
+                submission_id=request.submission_id, reference=reference, language=request.language,
+                requester_role=request.requester_role, topic=request.topic,
+                child_age_group=request.child_age_group, contact_method=request.contact.method,
+                answer_due=due, deadline_business_days=region.deadline.business_days, personal=personal,
+            ),
+        )
+        # The key goes first: a consumer meets it before the event it opens.
+        records = [(keys_topic(settings.topic_prefix, region.id), str(case_id).encode(),
+                    wrapped.model_dump_json().encode(), [("type", "case.key")]),
+                   (cases_topic(settings.topic_prefix, region.id), str(case_id).encode(), encode(event),
+                    event_headers(event))]
+        row = await uow.conn.fetchrow(
+            SUBMIT_SQL, case_id, request.submission_id, reference, region.id, municipality.id, request.language,
+            request.contact.method, due, received_at, wrapped.kek_id, wrapped.nonce, wrapped.wrapped, code_hash,
+            [r[0] for r in records], [r[1] for r in records], [r[2] for r in records],
+            [orjson.dumps(r[3]).decode() for r in records])
+        if row is not None:
+            break
+        # Either the same submission was stored before (a retry, or a race with this one), or the reference
+        # was taken: then try another.
+        existing = await _by_submission(uow.conn, request.submission_id)
+        if existing is not None:
+            return _receipt(existing, region.deadline.business_days), False
+    uow.committed()  # one statement, committed by itself
+    structlog.contextvars.bind_contextvars(case_id=str(case_id), event_id=str(event.event_id),
+                                           correlation_id=str(event.correlation_id))
+    log.info("request.accepted", region=region.id, municipality=municipality.id)
+    receipt = _receipt(row, region.deadline.business_days)
+    return receipt.model_copy(update={"pickup_code": pickup_code}), True
+
+
+async def _by_submission(conn: Conn, submission_id: uuid.UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT case_id, reference, region, municipality, answer_due FROM requests WHERE submission_id = $1",
+        submission_id,
+    )
+
+
+def _receipt(row: asyncpg.Record, business_days: int) -> Accepted:
+    return Accepted(case_id=row["case_id"], reference=row["reference"], region=row["region"],
+                    municipality=row["municipality"], answer_due=row["answer_due"],
+                    deadline_business_days=business_days)
+
+
+async def open_case(*, conn: Conn, reference: str, pickup_code: str, settings: IntakeSettings) -> uuid.UUID:
+    """The case of ``reference`` if ``pickup_code`` is its code; wrong codes count and lock the reference."""
+    return await verify_pickup(conn, reference, pickup_code, key=pickup_key(settings.kek_bytes))
+
+
+async def sign_in(*, conn: Conn, reference: str, pickup_code: str, settings: IntakeSettings
+                  ) -> tuple[str, FamilySession]:
+    """A status-page session for whoever holds the reference and its code: the cookie's token and the session."""
+    case_id = await open_case(conn=conn, reference=reference, pickup_code=pickup_code, settings=settings)
+    return await open_session(conn, case_id)
+
+
+async def read_status(*, conn: Conn, case_id: uuid.UUID, settings: IntakeSettings) -> StatusView:
+    """What the family sees of its case: the promised date, the words both ways, whether it is closed."""
+    return await status_view(conn, case_id, settings.kek_bytes)
+
+
+async def _case_key(conn: Conn, case_id: uuid.UUID, kek: bytes) -> tuple[bytes, str, str]:
+    row = await conn.fetchrow(
+        "SELECT r.region, r.municipality, k.kek_id, k.nonce, k.wrapped FROM requests r JOIN case_keys k"
+        " USING (case_id) WHERE r.case_id = $1", case_id)
+    if row is None:
+        raise NotFound("this case can no longer be written to")
+    key = unwrap_key(kek, WrappedKey(case_id=case_id, region=row["region"], kek_id=row["kek_id"],
+                                     nonce=row["nonce"], wrapped=row["wrapped"]))
+    return key, row["region"], row["municipality"]
+
+
+async def add_message(*, uow: UnitOfWork, case_id: uuid.UUID, message_id: uuid.UUID, text: str,
+                      settings: IntakeSettings) -> bool:
+    """Queue FamilyMessageAdded once per ``message_id``; False when it was already sent."""
+    async with uow.transaction() as conn:
+        first = await conn.fetchval(
+            "INSERT INTO family_writes (write_id, case_id, kind) VALUES ($1, $2, 'message')"
+            " ON CONFLICT DO NOTHING RETURNING true", message_id, case_id)
+        if not first:
+            return False
+        closed = await conn.fetchval("SELECT closed FROM family_case_state WHERE case_id = $1", case_id)
+        if closed:
+            raise Conflict("the case is closed; send a new request instead")
+        key, region, municipality = await _case_key(conn, case_id, settings.kek_bytes)
+        event = new_event(FamilyMessageAdded, case_id=case_id, region=region, municipality=municipality,
+                          actor="family", payload=FamilyMessageAddedPayload(
+                              message_id=message_id, message=seal(key, case_id, text)))
+        await enqueue_event(conn, cases_topic(settings.topic_prefix, region), event)
+    log.info("family.message_added", case_id=str(case_id), event_id=str(event.event_id))
+    return True
+
+
+async def give_feedback(*, uow: UnitOfWork, case_id: uuid.UUID, score: int, comment: str | None,
+                        settings: IntakeSettings, at: datetime | None = None) -> None:
+    """Queue FeedbackGiven, once per closed case (given ``at``, now by default)."""
+    async with uow.transaction() as conn:
+        closed = await conn.fetchval("SELECT closed FROM family_case_state WHERE case_id = $1", case_id)
+        if not closed:
+            raise Conflict("feedback is asked once the case is closed")
+        first = await conn.fetchval(
+            "INSERT INTO family_writes (write_id, case_id, kind) VALUES ($1, $2, 'feedback')"
+            " ON CONFLICT DO NOTHING RETURNING true", uuid.uuid4(), case_id)
+        if not first:
+            raise Conflict("feedback for this case was already given")
+        key, region, municipality = await _case_key(conn, case_id, settings.kek_bytes)
+        event = new_event(FeedbackGiven, case_id=case_id, region=region, municipality=municipality, actor="family",
+                          occurred_at=at,
+                          payload=FeedbackGivenPayload(score=score,
+                                                       comment=seal(key, case_id, comment) if comment else None))
+        await enqueue_event(conn, cases_topic(settings.topic_prefix, region), event)
+    log.info("family.feedback_given", case_id=str(case_id), event_id=str(event.event_id), score=score)
+
+
+async def record_accessibility_feedback(*, db: Conn | asyncpg.Pool, municipality: str | None, language: str,
+                                        feedback: str, contact: str | None) -> None:
+    """Keep feedback on the pages' accessibility for the region to answer (it is not a case)."""
+    await db.execute(
+        "INSERT INTO accessibility_feedback (municipality, language, feedback, contact) VALUES ($1, $2, $3, $4)",
+        municipality, language, feedback, contact)
