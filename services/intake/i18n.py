@@ -17,7 +17,7 @@ CATALOG = Catalog(
         # The form's choices: "role_" ~ role and the like in form.html.
         *keys("role_", RequesterRole), *keys("topic_", Topic), *keys("age_", AgeGroup),
         *keys("method_", ContactMethod),
-        # Chosen by pages.py from FIELD_ERROR_KEYS and FIELD_LABEL_KEYS for the field in error.
+        # Chosen by forms.py (FIELD_ERROR_KEYS) and web.py (FIELD_LABEL_KEYS) for the field in error.
         "err_requester_role", "err_message", "err_phone", "err_email", "err_contact_method", "err_consent",
         "err_honeypot", "err_invalid", "who_legend", "message_label", "phone_label", "email_label",
         "answer_legend", "privacy_link", "name_label", "honeypot_label", "topic_label", "age_label",

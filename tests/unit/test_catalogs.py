@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
+from services.intake.forms import FIELD_ERROR_KEYS
 from services.intake.i18n import CATALOG as INTAKE
-from services.intake.pages import FIELD_ERROR_KEYS, FIELD_LABEL_KEYS
-from services.reporting.i18n import CATALOG as REPORTING
+from services.intake.web import FIELD_LABEL_KEYS
 from services.reporting.counts import METHODS, ROLES, TIMES
 from services.reporting.filters import TOPICS
+from services.reporting.i18n import CATALOG as REPORTING
 from services.reporting.outcomes import OUTCOMES
 from services.reporting.tables import PAGES
 from services.routing.accounts import Role
