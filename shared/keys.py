@@ -6,17 +6,6 @@ from shared.compacted import CompactedTable
 from shared.db import Conn
 from shared.sealing import WrappedKey, unwrap_key
 
-CASE_KEYS_DDL = """
-CREATE TABLE case_keys (
-    case_id uuid PRIMARY KEY,
-    region text NOT NULL,
-    kek_id text NOT NULL,
-    nonce text NOT NULL,
-    wrapped text NOT NULL
-);
-"""
-
-
 # The key topic: a wrapped data key, or a tombstone that erases the case's key.
 on_case_key = CompactedTable(
     table="case_keys", model=WrappedKey, what="a wrapped key",

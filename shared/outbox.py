@@ -22,16 +22,6 @@ from shared.events import EventBase
 
 log = structlog.get_logger(__name__)
 
-OUTBOX_DDL = """
-CREATE TABLE outbox (
-    id bigserial PRIMARY KEY,
-    topic text NOT NULL,
-    key bytea,
-    value bytea,
-    headers jsonb NOT NULL DEFAULT '[]',
-    created_at timestamptz NOT NULL DEFAULT now()
-);
-"""
 # One relay publishes at a time per schema, so rows leave in id order.
 RELAY_LOCK_SQL = "SELECT pg_try_advisory_xact_lock(hashtext(current_schema() || '.outbox'))"
 

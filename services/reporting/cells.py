@@ -49,22 +49,7 @@ PARTS = (("answered", "first_response_at IS NOT NULL"), ("met", "first_response_
          ("late", "first_response_at >= due_at"))
 SUMS = ("n", "keys", *(f"{name}_{x}" for name, _ in PARTS for x in ("n", "k")))
 KEY = ("region", "dim", "local_date", "municipality", "value")
-
-DDL = f"""
-CREATE TABLE fact_cells (
-    region text NOT NULL,
-    dim text NOT NULL,
-    local_date date NOT NULL,
-    municipality text NOT NULL,
-    value text NOT NULL,
-    n int NOT NULL,
-    keys bigint NOT NULL,
-    {', '.join(f'{name}_n int NOT NULL, {name}_k bigint NOT NULL' for name, _ in PARTS)},
-    PRIMARY KEY ({', '.join(KEY)})
-);
-CREATE INDEX fact_cells_empty ON fact_cells (region) WHERE n = 0;
-CREATE INDEX case_facts_unanswered ON case_facts (region, local_date) WHERE first_response_at IS NULL;
-"""
+# The table itself: migrations/projection/0002_fact_cells.sql.
 
 
 def cells_of(source: str, dims: Iterable[str] | None = None) -> str:

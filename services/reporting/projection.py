@@ -212,9 +212,8 @@ on_staff_record = CompactedTable(
     row=lambda staff: (staff.account_id, staff.region, staff.role, staff.active))
 
 
-def projection(runtime: ServiceRuntime[Any]) -> Projection:
-    settings = runtime.settings
-    secret = settings.statistics_key if isinstance(settings, ReportingSettings) else ""
+def projection(runtime: ServiceRuntime[ReportingSettings]) -> Projection:
+    secret = runtime.settings.statistics_key
     return Projection(name="reporting", migrations=MIGRATIONS,
                       tables=["case_facts", "fact_cells", "wait_tenths", "wait_hours", "staff_accounts"],
                       event_handlers=handlers(secret.encode()), batch_handler=batch_handler(secret.encode()),

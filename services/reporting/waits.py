@@ -26,35 +26,7 @@ from shared.db import Conn
 
 MEASURES = {"b": "response_business_hours", "c": "response_calendar_hours"}
 KEY = ("region", "measure", "month", "municipality", "team")
-
-DDL = """
-CREATE TABLE wait_tenths (
-    region text NOT NULL,
-    measure "char" NOT NULL,
-    month date NOT NULL,
-    municipality text NOT NULL,
-    team text NOT NULL,
-    tenths int NOT NULL,
-    n int NOT NULL,
-    PRIMARY KEY (region, measure, tenths, month, municipality, team) INCLUDE (n)
-);
-CREATE TABLE wait_hours (
-    region text NOT NULL,
-    measure "char" NOT NULL,
-    month date NOT NULL,
-    municipality text NOT NULL,
-    team text NOT NULL,
-    hour int NOT NULL,
-    n int NOT NULL,
-    PRIMARY KEY (region, month, measure, municipality, team, hour)
-);
--- The tenths of one group's middle hours, for each grouping (the primary key serves the whole region).
-CREATE INDEX wait_tenths_municipality ON wait_tenths (region, measure, municipality, tenths) INCLUDE (month, team, n);
-CREATE INDEX wait_tenths_team ON wait_tenths (region, measure, team, tenths) INCLUDE (month, municipality, n);
-CREATE INDEX wait_tenths_month ON wait_tenths (region, measure, month, tenths) INCLUDE (municipality, team, n);
-CREATE INDEX wait_tenths_empty ON wait_tenths (region) WHERE n = 0;
-CREATE INDEX wait_hours_empty ON wait_hours (region) WHERE n = 0;
-"""
+# The tables themselves: migrations/projection/0003_wait_histograms.sql.
 
 
 def waits_of(source: str) -> str:
