@@ -15,6 +15,7 @@ from shared.codec import encode
 from shared.db import create_pool, migrate
 from shared.events import CaseTriaged, CaseTriagedPayload, ContactAttempted, ContactAttemptedPayload, new_event
 from shared.keys import on_case_key
+from shared.migrations import Inline
 from shared.sealing import new_data_key, wrap_key
 from shared.staff import staff_record
 from tests.support import request_event
@@ -44,7 +45,7 @@ class Parked:
 async def pool_for(postgres, name: str):  # type: ignore[no-untyped-def]
     schema = f"applier_{name}_{uuid.uuid4().hex[:8]}"
     pool = await create_pool(postgres.dsn, [schema])
-    await migrate(pool, schema, [*MIGRATIONS, STAFF_DDL])
+    await migrate(pool, schema, [*MIGRATIONS, Inline("staff", (STAFF_DDL,))])
     return pool
 
 
