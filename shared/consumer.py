@@ -146,9 +146,9 @@ class ProjectionConsumer:
         while True:
             consumer = self._new_consumer()
             try:
-                await consumer.start()
+                await asyncio.wait_for(consumer.start(), self.stall_after_s)
             except Exception as exc:
-                await consumer.stop()
+                await self._stop(consumer)
                 self.last_error = type(exc).__name__
                 log.warning("consumer.start_failed", group=self.group_id, error=type(exc).__name__)
                 await asyncio.sleep(backoff)
@@ -168,8 +168,16 @@ class ProjectionConsumer:
             finally:
                 self.running = False
                 self._consumer = None
-                await consumer.stop()
+                await self._stop(consumer)
                 await self.dead_letters.stop()
+
+    async def _stop(self, consumer: AIOKafkaConsumer) -> None:
+        """Stop a consumer, giving up after ``stall_after_s``: aiokafka's stop can wait for the group
+        coordinator for ever after a broker restart, and the next consumer must not wait with it."""
+        try:
+            await asyncio.wait_for(consumer.stop(), self.stall_after_s)
+        except Exception as exc:
+            log.warning("consumer.stop_abandoned", group=self.group_id, error=type(exc).__name__)
 
     async def _loop(self, consumer: AIOKafkaConsumer) -> None:
         checked = time.monotonic()

@@ -33,6 +33,9 @@ CONNECTION_ERRORS: tuple[type[Exception], ...] = (
     asyncpg.exceptions.AdminShutdownError,
     asyncpg.exceptions.CrashShutdownError,
     asyncpg.exceptions.TooManyConnectionsError,
+    # A connection the server dropped in the middle of an operation can report "cannot switch to state …;
+    # another operation is in progress" on the next one, instead of saying it is gone.
+    asyncpg.exceptions.InternalClientError,
     asyncpg.exceptions.ConnectionFailureError,
 )
 
