@@ -13,6 +13,7 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
+from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.db import CONNECTION_ERRORS, unavailable
@@ -50,7 +51,19 @@ async def _on_http_error(request: Request, exc: Exception) -> Response:
     if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
         not_json = RequestValidationError([{"type": "json_invalid", "loc": ("body", 0), "msg": "JSON decode error"}])
         return await _on_validation(request, not_json)
+    if exc.status_code == 405:
+        exc = HTTPException(405, exc.detail, headers={**(exc.headers or {}), "Allow": _allowed(request)})
     return await http_exception_handler(request, exc)
+
+
+def _allowed(request: Request) -> str:
+    """Every method the request's path answers: Starlette's 405 names only those of the first route on the
+    path, and a path such as ``/api/v1/templates`` has a route per method (GET and POST)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if isinstance(route, Route) and route.methods and route.matches(request.scope)[0] != Match.NONE:
+            methods |= route.methods
+    return ", ".join(sorted(methods))
 
 
 async def _on_domain_error(request: Request, exc: Exception) -> JSONResponse:

@@ -1,4 +1,4 @@
-"""Topic names and their creation: one case stream, one key topic and one dead-letter topic per region."""
+"""Topic names and their creation: per region a case stream, its keys, dead letters, audit, staff and templates."""
 
 from __future__ import annotations
 
@@ -36,6 +36,11 @@ def staff_topic(prefix: str, region: str) -> str:
     return f"{prefix}.{region}.staff"
 
 
+def templates_topic(prefix: str, region: str) -> str:
+    """The region's reply templates (compacted, keyed by template id): staff texts, no personal data."""
+    return f"{prefix}.{region}.templates"
+
+
 def region_topics(prefix: str, region: str, partitions: int, replication: int) -> list[NewTopic]:
     min_isr = "2" if replication >= 3 else "1"
     forever = {"retention.ms": "-1", "retention.bytes": "-1", "min.insync.replicas": min_isr}
@@ -49,6 +54,9 @@ def region_topics(prefix: str, region: str, partitions: int, replication: int) -
         NewTopic(dead_letter_topic(prefix, region), 1, replication, topic_configs=dict(forever)),
         NewTopic(audit_topic(prefix, region), partitions, replication, topic_configs=dict(forever)),
         NewTopic(staff_topic(prefix, region), 1, replication,
+                 topic_configs={"cleanup.policy": "compact", "min.insync.replicas": min_isr}),
+        # A template's latest version is all a rebuild needs, and a removed one (a tombstone) should go.
+        NewTopic(templates_topic(prefix, region), 1, replication,
                  topic_configs={"cleanup.policy": "compact", "min.insync.replicas": min_isr}),
     ]
 

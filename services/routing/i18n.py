@@ -23,6 +23,10 @@ CATALOG = Catalog(
         *keys("ev_", EVENT_TYPES),
         # The queue's status filter names its labels in a list in queue.html.
         "status_open", "status_closed_filter", "all",
+        # The reply templates: a language's name ("language_" ~ code), the notice after a change and
+        # each field's problem (pages/templates.py).
+        *keys("language_", ("fi", "sv", "en")), *keys("template_", ("created", "saved", "removed")),
+        *keys("template_problem_", ("language", "title", "text", "topic")),
     ),
     notes={"hours_left": "{hours} is the working hours left, with one decimal; h is the unit's abbreviation."},
 )

@@ -28,3 +28,13 @@ def may_administer(account: Account) -> bool:
 
 def may_see_statistics(account: Account) -> bool:
     return account.role in ("manager", "coordinator", "admin")
+
+
+def may_use_templates(account: Account) -> bool:
+    """Reply templates are read by those who reply, and by those who keep them."""
+    return account.role in ("coordinator", "professional", "admin")
+
+
+def may_manage_templates(account: Account) -> bool:
+    """Coordinators and admins keep the region's reply templates; professionals and managers do not."""
+    return account.role in ("coordinator", "admin")

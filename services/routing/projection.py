@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from services.routing.domain import CaseState, evolve, initial_state
+from services.routing.template_projection import on_template_record
 from shared.applier import EventHandler, PoisonRecord, Projection, one_at_a_time
 from shared.businessdays import end_of_day_utc
 from shared.db import Conn, as_columns, from_arrays
@@ -16,6 +17,7 @@ from shared.events import EVENT_TYPES, EventBase, RequestSubmitted
 from shared.keys import on_case_key
 from shared.migrations import projection_series
 from shared.runtime import ServiceRuntime
+from shared.topics import templates_topic
 
 # The tracking tables, then the files of migrations/projection/.
 MIGRATIONS = projection_series(Path(__file__).resolve().parent)
@@ -114,6 +116,9 @@ HANDLERS: dict[str, EventHandler] = {name: one_at_a_time(apply_events) for name 
 
 
 def projection(runtime: ServiceRuntime[Any]) -> Projection:
-    return Projection(name="routing", migrations=MIGRATIONS, tables=["cases", "case_keys", "case_timeline"],
-                      event_handlers=HANDLERS, record_handlers={t: on_case_key for t in runtime.keys_topics()},
+    # The reply templates come from each region's compacted templates topic (template_projection).
+    templates = {templates_topic(runtime.settings.topic_prefix, r.id): on_template_record for r in runtime.regions}
+    return Projection(name="routing", migrations=MIGRATIONS,
+                      tables=["cases", "case_keys", "case_timeline", "reply_templates"], event_handlers=HANDLERS,
+                      record_handlers={**{t: on_case_key for t in runtime.keys_topics()}, **templates},
                       batch_handler=apply_events)

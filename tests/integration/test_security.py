@@ -152,7 +152,8 @@ async def ends_at(stack: Stack, service: str, response: httpx.Response) -> tuple
 
 async def test_every_staff_route_without_a_session_is_refused(stack: Stack) -> None:
     checked: set[tuple[str, str, str]] = set()
-    sample = {"case_id": str(uuid.uuid4()), "table_id": "per_month", "name": "per_month", "fmt": "csv"}
+    sample = {"case_id": str(uuid.uuid4()), "table_id": "per_month", "name": "per_month", "fmt": "csv",
+              "template_id": str(uuid.uuid4())}
     for service in ("routing", "reporting"):
         async with stack.client(service) as stranger:
             for route in routes(service, stack.apps[service]):
@@ -280,7 +281,8 @@ async def test_a_manager_sees_no_personal_data(stack: Stack) -> None:
         assert (await command(manager, case_id, "add_note", 1, text="x")).status_code == 403
         assert (await manager.get(f"/cases/{case_id}")).headers["location"] == "/"
         assert (await manager.get("/queue/stream")).status_code == 401
-        seen = await crawl(manager, [*page_starts("routing", app, case_id=case_id), f"/admin/access?case={case_id}",
+        seen = await crawl(manager, [*page_starts("routing", app, case_id=case_id, template_id=str(uuid.uuid4())),
+                                     f"/admin/access?case={case_id}",
                                      f"/admin/access.csv?case={case_id}", "/queue?status=all&team=family-work"])
         seen += await crawl(dashboards, page_starts("reporting", stack.apps["reporting"], table_id="key_figures",
                                                     name="page-overview", fmt="xlsx"))
@@ -302,7 +304,7 @@ async def test_csrf_on_every_state_changing_route(stack: Stack) -> None:
     for route in routes("routing", app):
         if route.method not in STATE_CHANGING or route.public:
             continue
-        url = route.url(case_id=case_id)
+        url = route.url(case_id=case_id, template_id=str(uuid.uuid4()))
         if route.api:
             for headers in ({}, {"X-CSRF-Token": "wrong"}, {"X-CSRF-Token": token[:-1]}, {"X-CSRF-Token": ""}):
                 refused = await routing.request(route.method, url, json={}, headers=headers)
@@ -519,13 +521,15 @@ async def every_page(stack: Stack, tmp_path: Path, postgres: Any, kafka: Any, pr
 
     seen["routing"] += [await routing.post("/login", data={"username": "nobody", "password": "wrong password"}),
                         await routing.get(f"/cases/{uuid.uuid4()}")]
-    seen["routing"] += await crawl(routing, page_starts("routing", app, case_id=case_id))
+    template = await routing.post("/api/v1/templates", json={"language": "fi", "title": "Pohja", "text": "Hei!"})
+    starts = page_starts("routing", app, case_id=case_id, template_id=template.json()["template_id"])
+    seen["routing"] += await crawl(routing, starts)
     for role, team in (("professional", "family-work"), ("manager", None), ("admin", None)):
         async with stack.client("routing") as browser:
             await staff(browser, app, role=role, team=team)
-            seen["routing"] += await crawl(browser, page_starts("routing", app, case_id=case_id), limit=60)
+            seen["routing"] += await crawl(browser, starts, limit=60)
     async with stack.client("routing") as stranger:
-        seen["routing"] += await crawl(stranger, page_starts("routing", app, case_id=case_id), limit=60)
+        seen["routing"] += await crawl(stranger, starts, limit=60)
 
     async with stack.client("routing") as manager, stack.client("reporting") as dashboards:
         seen["reporting"] += [await dashboards.get("/auth/pass", params={"token": "forged"}),

@@ -17,7 +17,7 @@ from services.reporting.settings import DEVELOPMENT_STATISTICS_KEY, ReportingSet
 from services.routing.settings import RoutingSettings
 from shared.settings import DEVELOPMENT_KEK, ROOT, ServiceSettings
 from shared.staffpass import DEVELOPMENT_PASS_SECRET
-from shared.topics import cases_topic, dead_letter_topic, keys_topic, region_topics
+from shared.topics import cases_topic, dead_letter_topic, keys_topic, region_topics, templates_topic
 
 COMPOSE_TEXT = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
 COMPOSE = yaml.safe_load(COMPOSE_TEXT)
@@ -95,7 +95,8 @@ def test_topic_creation_covers_every_configured_region() -> None:
     assert stems and sorted(loop.group(1).split()) == stems
     body = command[loop.end():] + " "
     for stem in stems:
-        for name in (cases_topic("apua", stem), keys_topic("apua", stem), dead_letter_topic("apua", stem)):
+        for name in (cases_topic("apua", stem), keys_topic("apua", stem), dead_letter_topic("apua", stem),
+                     templates_topic("apua", stem)):
             assert f"--topic {name} " in body.replace("$$region", stem)
 
 

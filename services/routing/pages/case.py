@@ -9,17 +9,19 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
-from services.routing import queries, service
+from services.routing import queries, service, template_service
 from services.routing.accounts import StaffSession
 from services.routing.domain import is_command_name
 from services.routing.i18n import t
 from services.routing.pages.render import TOPICS, page_lang, render
+from services.routing.reply_templates import by_language
 from services.routing.settings import RoutingSettings
 from services.routing.web import QueuePage, RuntimeDep
 from shared.app import UnitOfWork, UnitOfWorkDep
 from shared.businessdays import add_business_days
 from shared.errors import Conflict, InvalidCommand, NotFound, ServiceUnavailable
 from shared.i18n import pick_lang
+from shared.replytemplates import ReplyTemplateRecord
 from shared.runtime import ServiceRuntime
 
 router = APIRouter(include_in_schema=False)
@@ -27,7 +29,7 @@ router = APIRouter(include_in_schema=False)
 
 async def _case_page(request: Request, session: StaffSession, uow: UnitOfWork,
                      runtime: ServiceRuntime[RoutingSettings], case_id: uuid.UUID, *, status: int = 200,
-                     notice: str | None = None, notice_kind: str = "done") -> Response:
+                     notice: str | None = None, notice_kind: str = "done", template: str | None = None) -> Response:
     lang = page_lang(request, session)
     region_id = session.account.region
     try:
@@ -43,16 +45,28 @@ async def _case_page(request: Request, session: StaffSession, uow: UnitOfWork,
     cw_due: date | None = None
     if view.state.child_welfare_notified_at is not None:
         cw_due = add_business_days(view.state.child_welfare_notified_at.date(), 7)
+    offered = await template_service.offered_for_case(conn=uow.conn, staff=session, language=view.item.language,
+                                                      topic=view.item.topic)
     return render(request, "case.html", session, status, view=view, version=version, names=names,
                   assignees=assignees, services=runtime.regions.by_id[region_id].services, topics=TOPICS,
-                  notice=notice, notice_kind=notice_kind, cw_decision_due=cw_due, active="queue")
+                  notice=notice, notice_kind=notice_kind, cw_decision_due=cw_due, active="queue",
+                  templates=offered, template_groups=by_language(offered), chosen=chosen_template(offered, template))
+
+
+def chosen_template(offered: list[ReplyTemplateRecord], asked: str | None) -> ReplyTemplateRecord | None:
+    """The template the reply box was asked to start from (``?template=``), if it is one of those offered.
+
+    Without JavaScript, choosing a template reloads the page with its text in the box; nothing is sent.
+    """
+    return next((tpl for tpl in offered if str(tpl.template_id) == (asked or "").strip().lower()), None)
 
 
 @router.get("/cases/{case_id}")
 async def case_page(request: Request, case_id: uuid.UUID, session: QueuePage, uow: UnitOfWorkDep,
                     runtime: RuntimeDep, done: bool = False) -> Response:
     notice = t("done", page_lang(request, session)) if done else None
-    return await _case_page(request, session, uow, runtime, case_id, notice=notice)
+    return await _case_page(request, session, uow, runtime, case_id, notice=notice,
+                            template=request.query_params.get("template"))
 
 
 @router.post("/cases/{case_id}/act")
