@@ -209,7 +209,8 @@ async def summary(conn: Conn, region: str) -> list[dict[str, object]]:
     rows = await conn.fetch(
         "SELECT municipality, count(*) FILTER (WHERE status <> 'closed') AS open,"
         " count(*) FILTER (WHERE status = 'closed') AS closed,"
-        " count(*) FILTER (WHERE status <> 'closed' AND first_response_at IS NULL AND due_at < now()) AS overdue"
+        " count(*) FILTER (WHERE status <> 'closed' AND ((first_response_at IS NULL AND due_at < now())"
+        " OR (awaiting_since IS NOT NULL AND followup_due_at < now()))) AS overdue"
         " FROM cases WHERE region = $1 GROUP BY municipality ORDER BY municipality", region)
     return [dict(r) for r in rows]
 
