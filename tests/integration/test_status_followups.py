@@ -91,6 +91,9 @@ async def test_after_a_follow_up_feedback_and_closing_the_page_says_so_in_swedis
         page_text = await eventually(shows_closed, what="the closing on the status page")
         assert "Ditt ärende är avslutat: du hänvisades till Familjerådgivning." in page_text
         assert "senast" not in page_text and 'action="/status/feedback"' in page_text
+        credentials = {"reference": receipt["reference"], "pickup_code": receipt["pickup_code"]}
+        status = (await intake.post("/api/v1/status", json=credentials)).json()
+        assert (status["closed"], status["outcome"], status["referred_to"]) == (True, "referred", "perheneuvola")
 
         given = await intake.post("/status/feedback", data={"csrf": csrf, "lang": "sv", "score": "4"})
         assert given.status_code == 303 and given.headers["location"] == "/status?lang=sv&sent=feedback"
