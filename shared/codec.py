@@ -52,6 +52,18 @@ class Upcasters:
 
 
 UPCASTERS = Upcasters(CURRENT_VERSIONS)
+
+
+@UPCASTERS.register("deadline.warning", 1)
+@UPCASTERS.register("deadline.missed", 1)
+def deadline_v1_to_v2(raw: RawEvent) -> RawEvent:
+    """Before follow-ups had promised days of their own, every deadline alert was about the first request."""
+    payload = raw.get("payload")
+    if not isinstance(payload, dict):
+        return raw  # validation says what is wrong with it
+    return {**raw, "payload": {**payload, "followup": 0}}
+
+
 _EVENT: TypeAdapter[EventBase] = TypeAdapter(Event)
 
 

@@ -214,22 +214,32 @@ class ChildWelfareNotified(EventBase):
 
 
 class DeadlinePayload(_Frozen):
+    """Version 1: the first request's promised day only."""
+
     answer_due: date
     due_at: AwareDatetime
 
 
+class FollowUpDeadlinePayload(DeadlinePayload):
+    """Version 2: which promise the alert is about; version 1 records are upcast to follow-up 0."""
+
+    followup: int = Field(ge=0, description="0 for the first request, n for the family's n-th follow-up")
+
+
 class DeadlineWarning(EventBase):
-    """The case has had no first response and its deadline is near (the region's warning time)."""
+    """A promise to the family is unanswered and its day is near (the region's warning time)."""
 
     type: Literal["deadline.warning"] = "deadline.warning"
-    schema_version: Literal[1] = 1
-    payload: DeadlinePayload
+    schema_version: Literal[2] = 2
+    payload: FollowUpDeadlinePayload
 
 
 class DeadlineMissed(EventBase):
+    """A promise to the family passed unanswered: the first request's day, or a follow-up's."""
+
     type: Literal["deadline.missed"] = "deadline.missed"
-    schema_version: Literal[1] = 1
-    payload: DeadlinePayload
+    schema_version: Literal[2] = 2
+    payload: FollowUpDeadlinePayload
 
 
 ErasureReason = Literal["family_request", "retention", "entered_by_mistake", "legal_obligation"]

@@ -78,7 +78,8 @@ async def read_status(query: StatusQuery, conn: ConnDep, runtime: IntakeRuntimeD
     case_id = await _case_of(conn, limits, request, query, runtime.settings)
     view = await service.read_status(conn=conn, case_id=case_id, settings=runtime.settings)
     return CaseStatus(reference=view.reference, answer_due=view.answer_due, closed=view.closed,
-                      feedback_given=view.feedback_given,
+                      feedback_given=view.feedback_given, outcome=view.outcome if view.closed else None,
+                      referred_to=view.referred_to if view.closed else None,
                       timeline=[TimelineEntry(at=i.at, author="staff" if i.from_staff else "family", text=i.text)
                                 for i in view.timeline])
 

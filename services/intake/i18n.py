@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from shared.events import AgeGroup, ContactMethod, RequesterRole, Topic
+from shared.events import AgeGroup, ContactMethod, Outcome, RequesterRole, Topic
 from shared.i18n import LANG_NAMES, LANGS, Catalog, keys, long_date, pick_lang
 
 __all__ = ["CATALOG", "LANGS", "LANG_NAMES", "long_date", "pick_lang", "t"]
@@ -22,6 +22,8 @@ CATALOG = Catalog(
         "err_honeypot", "err_invalid", "who_legend", "message_label", "phone_label", "email_label",
         "answer_legend", "privacy_link", "name_label", "honeypot_label", "topic_label", "age_label",
         "receipt_reference", "status_code_label", "feedback_title",
+        # How a closed case ended (status_pages.py: "closed_" + outcome) and what a redirect after a send says.
+        *keys("closed_", Outcome), "add_message_sent", "feedback_thanks",
         # The two information pages, named by their route.
         "privacy_title", "privacy_body", "a11y_title", "a11y_body",
     ),

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
-from shared.events import AgeGroup, ContactMethod, Language, RequesterRole, Topic
+from shared.events import AgeGroup, ContactMethod, Language, Outcome, RequesterRole, Topic
 
 MAX_MESSAGE = 4000
 MAX_COMMENT = 1000
@@ -118,10 +118,12 @@ class TimelineEntry(BaseModel):
 
 class CaseStatus(BaseModel):
     reference: str
-    answer_due: date
+    answer_due: date = Field(description="the day the request was promised an answer by")
     closed: bool
     feedback_given: bool
     timeline: list[TimelineEntry]
+    outcome: Outcome | None = Field(default=None, description="how the case ended, once closed")
+    referred_to: str | None = Field(default=None, description="the region's service the family was referred to")
 
 
 class FamilyMessage(BaseModel):

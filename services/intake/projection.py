@@ -10,7 +10,16 @@ from typing import Any
 
 from shared.applier import EventHandler, Projection
 from shared.db import Conn
-from shared.events import CaseClosed, EventBase, FamilyMessageAdded, FeedbackGiven, ReplySent, RequestSubmitted
+from shared.events import (
+    CaseClosed,
+    CaseReopened,
+    ContactAttempted,
+    EventBase,
+    FamilyMessageAdded,
+    FeedbackGiven,
+    ReplySent,
+    RequestSubmitted,
+)
 from shared.migrations import projection_series
 from shared.runtime import ServiceRuntime
 
@@ -37,18 +46,42 @@ async def on_family_message(conn: Conn, event: EventBase) -> None:
     await _timeline(conn, event, False, event.payload.message.model_dump_json())
 
 
+async def _answered(conn: Conn, event: EventBase) -> None:
+    """Staff answered the family at this moment: what they wrote before it is answered."""
+    await conn.execute(
+        "INSERT INTO family_case_state (case_id, last_answer_at) VALUES ($1, $2)"
+        " ON CONFLICT (case_id) DO UPDATE SET last_answer_at = EXCLUDED.last_answer_at", event.case_id,
+        event.occurred_at)
+
+
 async def on_reply(conn: Conn, event: EventBase) -> None:
     assert isinstance(event, ReplySent)
     await _timeline(conn, event, True, event.payload.text.model_dump_json())
+    await _answered(conn, event)
+
+
+async def on_contact(conn: Conn, event: EventBase) -> None:
+    """A call that reached the family answers them too (it shows as no text: the call was the answer)."""
+    assert isinstance(event, ContactAttempted)
+    if event.payload.result == "reached":
+        await _answered(conn, event)
 
 
 async def on_closed(conn: Conn, event: EventBase) -> None:
     assert isinstance(event, CaseClosed)
     await conn.execute(
-        "INSERT INTO family_case_state (case_id, closed, closed_at) VALUES ($1, true, $2)"
-        " ON CONFLICT (case_id) DO UPDATE SET closed = true, closed_at = EXCLUDED.closed_at",
-        event.case_id, event.occurred_at,
+        "INSERT INTO family_case_state (case_id, closed, closed_at, outcome, referred_to) VALUES ($1, true, $2, $3, $4)"
+        " ON CONFLICT (case_id) DO UPDATE SET closed = true, closed_at = EXCLUDED.closed_at,"
+        " outcome = EXCLUDED.outcome, referred_to = EXCLUDED.referred_to",
+        event.case_id, event.occurred_at, event.payload.outcome, event.payload.referred_to,
     )
+
+
+async def on_reopened(conn: Conn, event: EventBase) -> None:
+    """Reopened: the family may write again, and the page no longer says it is closed."""
+    assert isinstance(event, CaseReopened)
+    await conn.execute("UPDATE family_case_state SET closed = false, closed_at = NULL, outcome = NULL,"
+                       " referred_to = NULL WHERE case_id = $1", event.case_id)
 
 
 async def on_feedback(conn: Conn, event: EventBase) -> None:
@@ -64,6 +97,7 @@ async def on_erased(conn: Conn, event: EventBase) -> None:
                        event.case_id)
     for table in ("family_sessions", "pickup_codes", "case_keys"):  # intake's own tables
         await conn.execute(f"DELETE FROM {table} WHERE case_id = $1", event.case_id)
+    await conn.execute("UPDATE family_writes SET sealed = NULL WHERE case_id = $1", event.case_id)
 
 
 HANDLERS: dict[str, EventHandler] = {
@@ -72,6 +106,8 @@ HANDLERS: dict[str, EventHandler] = {
     "family.message_added": on_family_message,
     "reply.sent": on_reply,
     "case.closed": on_closed,
+    "case.reopened": on_reopened,
+    "contact.attempted": on_contact,
     "feedback.given": on_feedback,
 }
 

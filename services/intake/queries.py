@@ -33,10 +33,26 @@ class StatusView:
     closed: bool
     feedback_given: bool
     timeline: list[TimelineItem]
+    outcome: str | None = None
+    referred_to: str | None = None
+    last_answer_at: datetime | None = None
 
     @property
     def has_reply(self) -> bool:
         return any(item.from_staff for item in self.timeline)
+
+    @property
+    def answered(self) -> bool:
+        """Staff answered the family, in writing or by a call that reached them."""
+        return self.last_answer_at is not None or self.has_reply
+
+    @property
+    def waiting_since(self) -> datetime | None:
+        """When the family wrote again after the last answer: the follow-up waits from then (None: it does not)."""
+        if self.closed or self.last_answer_at is None:
+            return None
+        later = [item.at for item in self.timeline if not item.from_staff and item.at > self.last_answer_at]
+        return min(later, default=None)
 
 
 async def status_view(conn: Conn, case_id: uuid.UUID, kek: bytes) -> StatusView:
@@ -46,9 +62,17 @@ async def status_view(conn: Conn, case_id: uuid.UUID, kek: bytes) -> StatusView:
         " FROM requests r LEFT JOIN case_keys k USING (case_id) WHERE r.case_id = $1", case_id)
     if request is None:
         raise NotFound("no such case")
-    state = await conn.fetchrow("SELECT closed, feedback_given FROM family_case_state WHERE case_id = $1", case_id)
+    state = await conn.fetchrow("SELECT closed, feedback_given, outcome, referred_to, last_answer_at"
+                                " FROM family_case_state WHERE case_id = $1", case_id)
+    # The projection's timeline, and the family's own messages it does not have yet (intake kept them when
+    # they were sent), so that what a family just wrote is on the page at once.
     rows = await conn.fetch(
-        "SELECT at, from_staff, sealed FROM family_timeline WHERE case_id = $1 ORDER BY at, event_id", case_id)
+        "SELECT at, from_staff, sealed, event_id FROM family_timeline WHERE case_id = $1"
+        " UNION ALL SELECT w.written_at, false, w.sealed, w.event_id FROM family_writes w"
+        " WHERE w.case_id = $1 AND w.kind = 'message' AND w.sealed IS NOT NULL AND NOT EXISTS"
+        " (SELECT 1 FROM family_timeline t WHERE t.event_id = w.event_id) ORDER BY 1, 4", case_id)
+    own_feedback = await conn.fetchval("SELECT true FROM family_writes WHERE case_id = $1 AND kind = 'feedback'",
+                                       case_id)
     data_key = None
     if request["wrapped"] is not None:
         data_key = unwrap_key(kek, WrappedKey(case_id=case_id, region=request["region"], kek_id=request["kek_id"],
@@ -58,7 +82,9 @@ async def status_view(conn: Conn, case_id: uuid.UUID, kek: bytes) -> StatusView:
     return StatusView(case_id=case_id, reference=request["reference"], region=request["region"],
                       municipality=request["municipality"], language=request["language"],
                       answer_due=request["answer_due"], closed=bool(state and state["closed"]),
-                      feedback_given=bool(state and state["feedback_given"]), timeline=timeline)
+                      feedback_given=bool(own_feedback or (state and state["feedback_given"])), timeline=timeline,
+                      outcome=state["outcome"] if state else None, referred_to=state["referred_to"] if state else None,
+                      last_answer_at=state["last_answer_at"] if state else None)
 
 
 def _open_text(data_key: bytes | None, case_id: uuid.UUID, sealed_json: str) -> str | None:

@@ -195,9 +195,17 @@ async def add_message(*, uow: UnitOfWork, case_id: uuid.UUID, message_id: uuid.U
         event = new_event(FamilyMessageAdded, case_id=case_id, region=region, municipality=municipality,
                           actor="family", payload=FamilyMessageAddedPayload(
                               message_id=message_id, message=seal(key, case_id, text)))
+        # Kept with the write so that the family sees it at once, before the projection has it.
+        await conn.execute("UPDATE family_writes SET event_id = $2, sealed = $3::jsonb, written_at = $4"
+                           " WHERE write_id = $1", message_id, event.event_id,
+                           event.payload.message.model_dump_json(), event.occurred_at)
         await enqueue_event(conn, cases_topic(settings.topic_prefix, region), event)
     log.info("family.message_added", case_id=str(case_id), event_id=str(event.event_id))
     return True
+
+
+class FeedbackAlreadyGiven(Conflict):
+    """A second answer to the feedback question: refused, and the family is told so."""
 
 
 async def give_feedback(*, uow: UnitOfWork, case_id: uuid.UUID, score: int, comment: str | None,
@@ -207,11 +215,14 @@ async def give_feedback(*, uow: UnitOfWork, case_id: uuid.UUID, score: int, comm
         closed = await conn.fetchval("SELECT closed FROM family_case_state WHERE case_id = $1", case_id)
         if not closed:
             raise Conflict("feedback is asked once the case is closed")
+        given = await conn.fetchval("SELECT feedback_given FROM family_case_state WHERE case_id = $1", case_id)
+        if given:  # given before this intake kept its writes, or on a stream this one replayed
+            raise FeedbackAlreadyGiven("feedback for this case was already given")
         first = await conn.fetchval(
             "INSERT INTO family_writes (write_id, case_id, kind) VALUES ($1, $2, 'feedback')"
             " ON CONFLICT DO NOTHING RETURNING true", uuid.uuid4(), case_id)
         if not first:
-            raise Conflict("feedback for this case was already given")
+            raise FeedbackAlreadyGiven("feedback for this case was already given")
         key, region, municipality = await _case_key(conn, case_id, settings.kek_bytes)
         event = new_event(FeedbackGiven, case_id=case_id, region=region, municipality=municipality, actor="family",
                           occurred_at=at,

@@ -17,13 +17,18 @@ from services.intake.deps import IntakeRuntime, IntakeRuntimeDep, LimitersDep
 from services.intake.family import SESSION_MINUTES, FamilySession, close_session, find_session
 from services.intake.forms import FamilyForm, FeedbackForm, MessageForm, SignInForm, parse_feedback, parse_message
 from services.intake.i18n import long_date, pick_lang, t
+from services.intake.queries import StatusView
+from services.intake.service import FeedbackAlreadyGiven
 from services.intake.web import render
 from shared.app import ConnDep, UnitOfWorkDep
-from shared.businessdays import HELSINKI
+from shared.businessdays import HELSINKI, answer_due
 from shared.db import Conn
 from shared.errors import DomainError
+from shared.events import Outcome
+from shared.regions import Region
 
 COOKIE = "apua_status"
+CLOSINGS: tuple[str, ...] = Outcome.__args__  # type: ignore[attr-defined]
 
 router = APIRouter(include_in_schema=False)
 
@@ -32,27 +37,63 @@ def _to_sign_in(lang: str) -> RedirectResponse:
     return RedirectResponse(f"/status?lang={lang}", status_code=303)
 
 
+# What a redirect after a send says on the page it leads to (post/redirect/get).
+SENT_FLASH = {"message": "add_message_sent", "feedback": "feedback_thanks"}
+
+
 @router.get("/status")
 async def status_page(request: Request, conn: ConnDep, runtime: IntakeRuntimeDep, lang: str | None = None,
-                      ref: str = "") -> Response:
+                      ref: str = "", sent: str = "") -> Response:
     chosen = pick_lang(lang, [])
     session = await find_session(conn, request.cookies.get(COOKIE))
     if session is not None:
-        return await _case_page(request, conn, runtime, session, chosen)
+        flash = t(SENT_FLASH[sent], chosen) if sent in SENT_FLASH else None
+        return await _case_page(request, conn, runtime, session, chosen, flash=flash)
     return render(request, "status_login.html", chosen, values={"reference": ref[:20]})
+
+
+def _sent(lang: str, what: str) -> RedirectResponse:
+    """After a send, the page is read again with GET: a reload sends nothing twice."""
+    return RedirectResponse(f"/status?lang={lang}&sent={what}", status_code=303)
 
 
 async def _case_page(request: Request, conn: Conn, runtime: IntakeRuntime, session: FamilySession, lang: str, *,
                      flash: str | None = None, errors: dict[str, str] | None = None,
-                     status: int = 200) -> HTMLResponse:
+                     refusal: str | None = None, status: int = 200) -> HTMLResponse:
     view = await service.read_status(conn=conn, case_id=session.case_id, settings=runtime.settings)
     region, municipality = runtime.regions.region_of(view.municipality)
     timeline = [{"at": i.at, "at_text": i.at.astimezone(HELSINKI).strftime("%d.%m.%Y %H:%M"),
                  "from_staff": i.from_staff, "text": i.text} for i in view.timeline]
     return render(request, "status_case.html", lang, status, region=region, municipality=municipality,
-                  view={**view.__dict__, "timeline": timeline, "has_reply": view.has_reply}, csrf=session.csrf,
-                  due_text=long_date(view.answer_due, lang), flash=flash, errors=errors or {},
-                  message_id=str(uuid.uuid4()), values={"message": ""})
+                  view={**view.__dict__, "timeline": timeline, "has_reply": view.has_reply,
+                        "answered": view.answered}, csrf=session.csrf,
+                  promise=_promise(view, region, lang), closing=_closing(view, region, lang), flash=flash,
+                  refusal=refusal, errors=errors or {}, message_id=str(uuid.uuid4()), values={"message": ""})
+
+
+def _promise(view: StatusView, region: Region, lang: str) -> str | None:
+    """The day the family is promised an answer: the request's until answered, then a follow-up's; none once
+    answered with nothing new, or closed."""
+    if view.closed:
+        return None
+    if not view.answered:
+        return t("receipt_promise", lang, date=long_date(view.answer_due, lang))
+    if view.waiting_since is not None:
+        due = answer_due(view.waiting_since, region.deadline.business_days)
+        return t("followup_promise", lang, date=long_date(due, lang))
+    return None
+
+
+def _closing(view: StatusView, region: Region, lang: str) -> str | None:
+    """How the case ended, in words for the family: guidance, a named service, or the same worker going on."""
+    if not view.closed:
+        return None
+    if view.outcome == "referred" and view.referred_to:
+        service_ = next((s for s in region.services if s.id == view.referred_to), None)
+        if service_ is not None:
+            return t("closed_referred", lang, service=service_.name.get(lang))
+    known = view.outcome in CLOSINGS and view.outcome != "referred"  # a referral without its service says less
+    return t(f"closed_{view.outcome}" if known else "case_closed", lang)
 
 
 @router.post("/status")
@@ -102,7 +143,7 @@ async def status_message(request: Request, form: Annotated[MessageForm, Form()],
                                   text=message.message, settings=runtime.settings)
     except DomainError:  # closed meanwhile: the page shows the current state
         return await _case_page(request, uow.conn, runtime, session, lang, status=409)
-    return await _case_page(request, uow.conn, runtime, session, lang, flash=t("add_message_sent", lang))
+    return _sent(lang, "message")
 
 
 @router.post("/status/feedback")
@@ -118,9 +159,12 @@ async def status_feedback(request: Request, form: Annotated[FeedbackForm, Form()
     try:
         await service.give_feedback(uow=uow, case_id=session.case_id, score=answer.score, comment=answer.comment,
                                     settings=runtime.settings)
-    except DomainError:
-        pass  # already given or not closed: the page shows the current state
-    return await _case_page(request, uow.conn, runtime, session, lang, flash=t("feedback_thanks", lang))
+    except FeedbackAlreadyGiven:
+        return await _case_page(request, uow.conn, runtime, session, lang, refusal=t("feedback_already_given", lang),
+                                status=409)
+    except DomainError:  # not closed (reopened meanwhile): the page shows the current state
+        return await _case_page(request, uow.conn, runtime, session, lang, status=409)
+    return _sent(lang, "feedback")
 
 
 @router.post("/status/sign-out")

@@ -8,6 +8,7 @@ was sent lives outside the projection (``deliveries``), so a rebuild sends nothi
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from shared.events import (
     DeadlineMissed,
     DeadlineWarning,
     EventBase,
+    FamilyMessageAdded,
     NotificationFailed,
     ReplySent,
     RequestSubmitted,
@@ -48,7 +50,9 @@ on_staff_record = CompactedTable(
     row=lambda staff: (staff.account_id, staff.region, staff.model_dump_json()))
 
 
-async def _due(conn: Conn, event: EventBase, *, recipient: str, template: str, channel: str) -> None:
+async def _due(conn: Conn, event: EventBase, *, recipient: str, template: str, channel: str,
+               answer_due: date | None = None) -> None:
+    """Queue one notification of ``event``; ``answer_due`` when the promised day is not the request's."""
     case = await conn.fetchrow("SELECT reference, language, answer_due FROM case_contacts WHERE case_id = $1",
                                event.case_id)
     if case is None:
@@ -58,7 +62,8 @@ async def _due(conn: Conn, event: EventBase, *, recipient: str, template: str, c
         " recipient, template, channel, language, reference, answer_due, due_since)"
         " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (notification_id) DO NOTHING",
         notification_id(event.event_id, recipient, template), event.case_id, event.event_id, event.region,
-        event.municipality, recipient, template, channel, case["language"], case["reference"], case["answer_due"],
+        event.municipality, recipient, template, channel, case["language"], case["reference"],
+        answer_due or case["answer_due"],
         event.occurred_at,
     )
 
@@ -101,19 +106,37 @@ async def on_assigned(conn: Conn, event: EventBase) -> None:
 
 
 async def on_deadline_warning(conn: Conn, event: EventBase) -> None:
-    """To the person who has the case, and to the team's mailbox (where the team lead reads)."""
+    """To the person who has the case, and to the team's mailbox (where the team lead reads).
+
+    The day named is the alert's own: the first request's, or a follow-up's (version 2 says which).
+    """
     assert isinstance(event, DeadlineWarning)
     row = await conn.fetchrow("SELECT team_id, assignee_id FROM case_contacts WHERE case_id = $1", event.case_id)
     team, person = (row["team_id"], row["assignee_id"]) if row else (None, None)
+    due = event.payload.answer_due
     if person:
-        await _due(conn, event, recipient=f"staff:{person}", template="deadline_warning", channel="email")
+        await _due(conn, event, recipient=f"staff:{person}", template="deadline_warning", channel="email",
+                   answer_due=due)
     await _due(conn, event, recipient=f"team:{team}" if team else "coordinators", template="deadline_warning",
-               channel="email")
+               channel="email", answer_due=due)
 
 
 async def on_deadline_missed(conn: Conn, event: EventBase) -> None:
     assert isinstance(event, DeadlineMissed)
-    await _due(conn, event, recipient="coordinators", template="deadline_missed", channel="email")
+    await _due(conn, event, recipient="coordinators", template="deadline_missed", channel="email",
+               answer_due=event.payload.answer_due)
+
+
+async def on_family_message(conn: Conn, event: EventBase) -> None:
+    """The family wrote again: to the person who has the case, else the team's mailbox, else the coordinators.
+
+    Once per message (the id comes from the event); never the message itself, only the reference.
+    """
+    assert isinstance(event, FamilyMessageAdded)
+    row = await conn.fetchrow("SELECT team_id, assignee_id FROM case_contacts WHERE case_id = $1", event.case_id)
+    team, person = (row["team_id"], row["assignee_id"]) if row else (None, None)
+    recipient = f"staff:{person}" if person else f"team:{team}" if team else "coordinators"
+    await _due(conn, event, recipient=recipient, template="family_wrote_again", channel="email")
 
 
 async def on_notification_failed(conn: Conn, event: EventBase) -> None:
@@ -137,6 +160,7 @@ HANDLERS: dict[str, EventHandler] = {
     "case.handed_off": on_assigned,
     "deadline.warning": on_deadline_warning,
     "deadline.missed": on_deadline_missed,
+    "family.message_added": on_family_message,
     "notification.failed": on_notification_failed,
 }
 

@@ -18,7 +18,7 @@ CATALOG = Catalog(
         *keys("time_", ("office", "evening", "night", "weekend", "holiday")),
         *keys("role_", RequesterRole), *keys("method_", ContactMethod), *keys("topic_", Topic), "topic_none",
         *keys("outcome_", Outcome), *keys("kind_", ("municipal", "county", "third_sector")),
-        *keys("col_", ("contacts", "answered", "met", "missed")),
+        *keys("col_", ("contacts", "answered", "met", "missed", "followups", "followups_met", "followups_missed")),
         "fig_handed_off", "fig_referred", "fig_reopened", "fig_child_welfare", "fig_feedback_given",
         # The pages' names and introductions ("page_" ~ page), and the viewer's role in base.html.
         *keys("page_", PAGES), *keys("intro_", PAGES), *keys("nav_", PAGES),

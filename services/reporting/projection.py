@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from services.reporting import cells, waits
+from services.reporting.followup_facts import apply_followups
 from services.reporting.privacy import record_key
 from services.reporting.settings import ReportingSettings
 from shared.applier import BatchHandler, EventHandler, Projection, one_at_a_time
@@ -183,6 +184,10 @@ def batch_handler(secret: bytes, *, with_cells: bool = True) -> BatchHandler:
         later = [e for e in events if not isinstance(e, RequestSubmitted)]
         if not later:
             return
+        await _apply_facts(conn, later)
+        await apply_followups(conn, later)  # reads the first answers just written
+
+    async def _apply_facts(conn: Conn, later: list[EventBase]) -> None:
         rows = await conn.fetch(f"SELECT case_id, received_at, topic_family, {', '.join(CHANGING_NAMES)}"
                                 " FROM case_facts WHERE case_id = ANY($1::uuid[]) FOR UPDATE",
                                 list({e.case_id for e in later}))
@@ -215,7 +220,8 @@ on_staff_record = CompactedTable(
 def projection(runtime: ServiceRuntime[ReportingSettings]) -> Projection:
     secret = runtime.settings.statistics_key
     return Projection(name="reporting", migrations=MIGRATIONS,
-                      tables=["case_facts", "fact_cells", "wait_tenths", "wait_hours", "staff_accounts"],
+                      tables=["case_facts", "fact_cells", "wait_tenths", "wait_hours", "staff_accounts",
+                              "followup_facts"],
                       event_handlers=handlers(secret.encode()), batch_handler=batch_handler(secret.encode()),
                       replay_batch_handler=batch_handler(secret.encode(), with_cells=False),
                       after_replay=(*cells.REFILL, *waits.REFILL),

@@ -7,7 +7,7 @@ a number that should be hidden.
 
 from __future__ import annotations
 
-from services.reporting import counts, outcomes, response
+from services.reporting import counts, followups, outcomes, response
 from services.reporting.filters import Filters
 from services.reporting.model import Builder, Table
 from shared.db import Conn
@@ -27,6 +27,7 @@ TABLES: dict[str, Builder] = {
     "response_by_municipality": response.response_by_municipality,
     "response_by_team": response.response_by_team,
     "response_by_month": response.response_by_month,
+    "followups_by_month": followups.followups_by_month,
     "outcomes": outcomes.outcomes,
     "referrals": outcomes.referrals,
     "follow_up": outcomes.follow_up,
@@ -39,7 +40,7 @@ PAGES: dict[str, tuple[str, ...]] = {
     "report": ("key_figures", "by_municipality", "by_role", "by_method", "topics", "response_by_municipality",
                "outcomes", "referrals", "follow_up", "feedback"),
     "topics": ("topics", "topics_by_month"),
-    "response": ("response_by_municipality", "response_by_team", "response_by_month"),
+    "response": ("response_by_municipality", "response_by_team", "response_by_month", "followups_by_month"),
     "outcomes": ("outcomes", "referrals", "follow_up", "feedback"),
 }
 

@@ -1,8 +1,10 @@
-"""Deadline warnings and misses, raised exactly once per case by a scheduler that survives restarts.
+"""Deadline warnings and misses, raised exactly once per promise by a scheduler that survives restarts.
 
-The ``deadline_alerts`` row (primary key: case and kind) and the outbox row commit together, so a
-restart or a second routing instance never raises the same alert twice, and replaying the stream
-raises none: the scheduler looks at the clock, not at the replay.
+A case promises the family an answer by a day twice over or more: the first request's, and each
+follow-up's (the family wrote again after being answered). The ``deadline_alerts`` row (primary key:
+case, kind and follow-up, 0 for the first request) and the outbox row commit together, so a restart or
+a second routing instance never raises the same alert twice, and replaying the stream raises none: the
+scheduler looks at the clock, not at the replay.
 """
 
 from __future__ import annotations
@@ -19,12 +21,20 @@ from services.routing.erasure import run_retention
 from shared.app import UnitOfWork, unit_of_work
 from shared.businessdays import business_hours_left
 from shared.db import Conn
-from shared.events import DeadlineMissed, DeadlinePayload, DeadlineWarning, EventBase, new_event
+from shared.events import DeadlineMissed, DeadlineWarning, EventBase, FollowUpDeadlinePayload, new_event
 from shared.outbox import enqueue_event
 from shared.runtime import ServiceRuntime
 from shared.topics import cases_topic
 
 log = structlog.get_logger(__name__)
+# The promises still open: a first request never answered (follow-up 0), and a follow-up waiting for staff.
+DUE_PROMISES = (
+    "SELECT case_id, region, municipality, answer_due, due_at, 0 AS followup FROM cases"
+    " WHERE status <> 'closed' AND first_response_at IS NULL AND received_at <= $1"
+    " AND ($2::timestamptz IS NULL OR due_at > $2)"
+    " UNION ALL SELECT case_id, region, municipality, followup_due, followup_due_at, followups FROM cases"
+    " WHERE status <> 'closed' AND awaiting_since IS NOT NULL AND followup_due IS NOT NULL"
+    " AND awaiting_since <= $1 AND ($2::timestamptz IS NULL OR followup_due_at > $2)")
 # With the demo clock a loader writes past cases and answers them moments later; a deadline that
 # passed longer ago than this is that history, not live work, and raises nothing.
 DEMO_HISTORY = timedelta(days=7)
@@ -38,10 +48,7 @@ async def raise_due_alerts(db: Conn | UnitOfWork, *, now: datetime, warn_hours: 
     leaves the alerts for the relay's next poll.
     """
     uow = db if isinstance(db, UnitOfWork) else UnitOfWork(db)
-    rows = await uow.conn.fetch(
-        "SELECT case_id, region, municipality, answer_due, due_at FROM cases"
-        " WHERE status <> 'closed' AND first_response_at IS NULL AND received_at <= $1"
-        " AND ($2::timestamptz IS NULL OR due_at > $2)", now, due_since)
+    rows = await uow.conn.fetch(DUE_PROMISES, now, due_since)
     raised = 0
     for row in rows:
         hours = business_hours_left(now, row["answer_due"])
@@ -55,20 +62,23 @@ async def raise_due_alerts(db: Conn | UnitOfWork, *, now: datetime, warn_hours: 
                 event = await _raise_once(conn, row, kind, cls, now=now, topic_prefix=topic_prefix)
             if event is not None:
                 raised += 1
-                log.info("deadline.raised", case_id=str(row["case_id"]), kind=kind, event_id=str(event.event_id))
+                log.info("deadline.raised", case_id=str(row["case_id"]), kind=kind, followup=row["followup"],
+                         event_id=str(event.event_id))
     return raised
 
 
 async def _raise_once(conn: Conn, row: Record, kind: str, cls: type[EventBase], *, now: datetime,
                       topic_prefix: str) -> EventBase | None:
     """The alert's event, queued; None when this alert was raised before (the row says so)."""
-    first = await conn.fetchval("INSERT INTO deadline_alerts (case_id, kind, raised_at) VALUES ($1, $2, $3)"
-                                " ON CONFLICT DO NOTHING RETURNING true", row["case_id"], kind, now)
+    first = await conn.fetchval("INSERT INTO deadline_alerts (case_id, kind, followup, raised_at)"
+                                " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING true",
+                                row["case_id"], kind, row["followup"], now)
     if not first:
         return None
     event = new_event(cls, case_id=row["case_id"], region=row["region"], municipality=row["municipality"],
                       actor="routing.deadlines", occurred_at=now,
-                      payload=DeadlinePayload(answer_due=row["answer_due"], due_at=row["due_at"]))
+                      payload=FollowUpDeadlinePayload(answer_due=row["answer_due"], due_at=row["due_at"],
+                                                      followup=row["followup"]))
     await enqueue_event(conn, cases_topic(topic_prefix, row["region"]), event)
     return event
 

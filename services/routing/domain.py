@@ -14,6 +14,7 @@ from typing import Literal, TypeGuard
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.businessdays import answer_due as promised_day
 from shared.errors import InvalidCommand
 from shared.events import (
     AssigneeKind,
@@ -36,6 +37,7 @@ from shared.events import (
     DeadlineMissed,
     DeadlineWarning,
     EventBase,
+    FamilyMessageAdded,
     InternalNoteAdded,
     InternalNoteAddedPayload,
     Outcome,
@@ -83,6 +85,13 @@ class CaseState(BaseModel):
     warned: bool = False
     missed: bool = False
     erased_at: datetime | None = None
+    # Follow-ups: the family wrote again after being answered. The region's rule as the case got it counts
+    # each follow-up's promised day; the rest says whether staff owe the family an answer now.
+    deadline_business_days: int | None = None
+    followups: int = 0
+    awaiting_since: datetime | None = None
+    unread_messages: int = 0
+    followup_due: date | None = None
 
     @property
     def closed(self) -> bool:
@@ -93,7 +102,7 @@ def initial_state(event: RequestSubmitted) -> CaseState:
     p = event.payload
     return CaseState(case_id=event.case_id, region=event.region, municipality=event.municipality,
                      received_at=event.occurred_at, answer_due=p.answer_due, contact_method=p.contact_method,
-                     topic=p.topic, version=1)
+                     topic=p.topic, deadline_business_days=p.deadline_business_days, version=1)
 
 
 @singledispatch
@@ -120,14 +129,33 @@ def _(event: CaseAssigned | CaseHandedOff, state: CaseState) -> dict[str, object
 
 @_apply.register
 def _(event: ContactAttempted, state: CaseState) -> dict[str, object]:
-    if event.payload.result == "reached" and state.first_response_at is None:
-        return {"first_response_at": event.occurred_at}
-    return {}
+    if event.payload.result != "reached":
+        return {}
+    return {"first_response_at": state.first_response_at or event.occurred_at, **ANSWERED}
 
 
 @_apply.register
 def _(event: ReplySent, state: CaseState) -> dict[str, object]:
-    return {"first_response_at": state.first_response_at or event.occurred_at}
+    return {"first_response_at": state.first_response_at or event.occurred_at, **ANSWERED}
+
+
+# A reply, or a call that reached the family, answers whatever they wrote so far.
+ANSWERED: dict[str, object] = {"awaiting_since": None, "unread_messages": 0, "followup_due": None}
+
+
+@_apply.register
+def _(event: FamilyMessageAdded, state: CaseState) -> dict[str, object]:
+    """The family wrote again: unread until answered; after the first answer it is a follow-up with its own day.
+
+    Before the first answer the first request's day still stands; while a follow-up waits, more messages
+    count as unread but keep the day it was promised.
+    """
+    unread: dict[str, object] = {"unread_messages": state.unread_messages + 1}
+    if state.first_response_at is None or state.awaiting_since is not None or state.closed:
+        return unread
+    days = state.deadline_business_days or 1
+    return {**unread, "followups": state.followups + 1, "awaiting_since": event.occurred_at,
+            "followup_due": promised_day(event.occurred_at, days)}
 
 
 @_apply.register
@@ -154,12 +182,12 @@ def _(event: ChildWelfareNotified, state: CaseState) -> dict[str, object]:
 
 @_apply.register
 def _(event: DeadlineWarning, state: CaseState) -> dict[str, object]:
-    return {"warned": True}
+    return {"warned": True} if event.payload.followup == 0 else {}  # a follow-up's alerts live in its own row
 
 
 @_apply.register
 def _(event: DeadlineMissed, state: CaseState) -> dict[str, object]:
-    return {"missed": True}
+    return {"missed": True} if event.payload.followup == 0 else {}
 
 
 @_apply.register

@@ -35,7 +35,8 @@ CASE_COLUMNS = (("case_id", "uuid"), ("region", "text"), ("municipality", "text"
 STATE_COLUMNS = (("state", "jsonb"), ("status", "text"), ("version", "int"), ("topic", "text"), ("urgency", "text"),
                  ("child_welfare_concern", "bool"), ("assignee_kind", "text"), ("assignee_id", "text"),
                  ("team_id", "text"), ("first_response_at", "timestamptz"), ("closed_at", "timestamptz"),
-                 ("outcome", "text"))
+                 ("outcome", "text"), ("followups", "int"), ("awaiting_since", "timestamptz"),
+                 ("unread_messages", "int"), ("followup_due", "date"), ("followup_due_at", "timestamptz"))
 TIMELINE_COLUMNS = (("event_id", "uuid"), ("case_id", "uuid"), ("at", "timestamptz"), ("type", "text"),
                     ("actor", "text"), ("data", "jsonb"), ("sealed", "jsonb"))
 _NEW_CASE = (*CASE_COLUMNS, *STATE_COLUMNS)
@@ -61,7 +62,9 @@ def case_row(event: RequestSubmitted) -> tuple[object, ...]:
 def state_row(state: CaseState) -> tuple[object, ...]:
     return (state.model_dump_json(), state.status, state.version, state.topic, state.urgency,
             state.child_welfare_concern, state.assignee_kind, state.assignee_id, state.team_id,
-            state.first_response_at, state.closed_at, state.outcome)
+            state.first_response_at, state.closed_at, state.outcome, state.followups, state.awaiting_since,
+            state.unread_messages, state.followup_due,
+            end_of_day_utc(state.followup_due) if state.followup_due is not None else None)
 
 
 def timeline_row(event: EventBase) -> tuple[object, ...]:

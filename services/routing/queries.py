@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 import orjson
+from asyncpg import Record
 from pydantic import BaseModel
 
 from services.routing.accounts import Account
@@ -44,8 +45,17 @@ class QueueItem(BaseModel):
     assignee_id: str | None
     team_id: str | None
     first_response_at: datetime | None
+    followups: int = 0
+    awaiting_since: datetime | None = None
+    unread_messages: int = 0
+    followup_due: date | None = None
     business_hours_left: float
     risk: Risk
+
+    @property
+    def awaiting_followup(self) -> bool:
+        """The family wrote again after the answer and waits for staff."""
+        return self.awaiting_since is not None and self.status != "closed"
 
 
 def risk_of(*, status: str, first_response_at: datetime | None, due_at: datetime, hours_left: float,
@@ -66,8 +76,8 @@ async def open_cases(runtime: ServiceRuntime[Any], now: datetime | None = None) 
     """
     now = now or datetime.now(UTC)
     rows = await runtime.db().fetch(
-        "SELECT region, answer_due, due_at, first_response_at IS NOT NULL AS answered, count(*) AS n FROM cases"
-        " WHERE status <> 'closed' GROUP BY 1, 2, 3, 4")
+        "SELECT region, coalesce(followup_due, answer_due) AS answer_due, coalesce(followup_due_at, due_at) AS due_at,"
+        " NOT " + WAITING + " AS answered, count(*) AS n FROM cases WHERE status <> 'closed' GROUP BY 1, 2, 3, 4")
     found: dict[tuple[str, ...], float] = {(region.id, risk): 0.0 for region in runtime.regions
                                            for risk in ("ok", "at_risk", "overdue", "answered")}
     for r in rows:
@@ -79,7 +89,26 @@ async def open_cases(runtime: ServiceRuntime[Any], now: datetime | None = None) 
 
 QUEUE_COLUMNS = ("case_id, reference, region, municipality, language, requester_role, topic, contact_method,"
                  " received_at, answer_due, due_at, status, urgency, child_welfare_concern, assignee_kind,"
-                 " assignee_id, team_id, first_response_at")
+                 " assignee_id, team_id, first_response_at, followups, awaiting_since, unread_messages,"
+                 " followup_due, followup_due_at")
+# The queue's order: open before closed; those waiting for staff (never answered, or a follow-up unanswered)
+# before the answered; among them by the day promised (a follow-up's own), urgent first within a day; then
+# by the moment due and by arrival.
+WAITING = "(first_response_at IS NULL OR awaiting_since IS NOT NULL)"
+QUEUE_ORDER = (f"(status = 'closed'), NOT {WAITING}, coalesce(followup_due, answer_due), (urgency <> 'urgent'),"
+               " coalesce(followup_due_at, due_at), received_at")
+
+
+def queue_item(row: Record, now: datetime) -> QueueItem:
+    """A row of the cases table as the queue shows it: a waiting follow-up counts its time from its own day."""
+    values = {k: v for k, v in row.items() if k not in ("state", "followup_due_at")}
+    following_up = row["awaiting_since"] is not None
+    due_day = row["followup_due"] if following_up and row["followup_due"] else row["answer_due"]
+    due_at = row["followup_due_at"] if following_up and row["followup_due_at"] else row["due_at"]
+    hours = business_hours_left(now, due_day)
+    risk = risk_of(status=row["status"], first_response_at=None if following_up else row["first_response_at"],
+                   due_at=due_at, hours_left=hours, now=now)
+    return QueueItem(**values, business_hours_left=round(hours, 1), risk=risk)
 
 
 async def list_cases(*, conn: Conn, account: Account, municipality: str | None = None, topic: str | None = None,
@@ -95,15 +124,9 @@ async def list_cases(*, conn: Conn, account: Account, municipality: str | None =
         " AND ($5::text IS NULL OR ($5 = 'open' AND status <> 'closed') OR status = $5)"
         " AND (NOT $6 OR (assignee_kind = 'professional' AND assignee_id = $7) OR team_id = $8)"
         " AND (NOT $9 OR (assignee_kind = 'professional' AND assignee_id = $7))"
-        " ORDER BY (status = 'closed'), due_at, received_at LIMIT $10",
+        f" ORDER BY {QUEUE_ORDER} LIMIT $10",
         account.region, municipality, topic, team, status, professional, account.id, account.team_id, mine, limit)
-    items = []
-    for r in rows:
-        hours = business_hours_left(now, r["answer_due"])
-        items.append(QueueItem(**dict(r), business_hours_left=round(hours, 1), risk=risk_of(
-            status=r["status"], first_response_at=r["first_response_at"], due_at=r["due_at"], hours_left=hours,
-            now=now)))
-    return items
+    return [queue_item(r, now) for r in rows]
 
 
 @dataclass(frozen=True)
@@ -142,11 +165,7 @@ async def get_case(*, conn: Conn, account: Account, case_id: uuid.UUID, data_key
     if row is None or not may_open_case(account, region=row["region"], assignee_kind=row["assignee_kind"],
                                         assignee_id=row["assignee_id"], team_id=row["team_id"]):
         raise NotFound("no such case")
-    values = {k: v for k, v in dict(row).items() if k != "state"}
-    hours = business_hours_left(now, row["answer_due"])
-    item = QueueItem(**values, business_hours_left=round(hours, 1), risk=risk_of(
-        status=row["status"], first_response_at=row["first_response_at"], due_at=row["due_at"], hours_left=hours,
-        now=now))
+    item = queue_item(row, now)
     events = await conn.fetch("SELECT at, type, actor, data, sealed FROM case_timeline WHERE case_id = $1"
                               " ORDER BY at, event_id", case_id)
     timeline, message, contact = [], None, {}
@@ -190,7 +209,8 @@ async def summary(conn: Conn, region: str) -> list[dict[str, object]]:
     rows = await conn.fetch(
         "SELECT municipality, count(*) FILTER (WHERE status <> 'closed') AS open,"
         " count(*) FILTER (WHERE status = 'closed') AS closed,"
-        " count(*) FILTER (WHERE status <> 'closed' AND first_response_at IS NULL AND due_at < now()) AS overdue"
+        " count(*) FILTER (WHERE status <> 'closed' AND ((first_response_at IS NULL AND due_at < now())"
+        " OR (awaiting_since IS NOT NULL AND followup_due_at < now()))) AS overdue"
         " FROM cases WHERE region = $1 GROUP BY municipality ORDER BY municipality", region)
     return [dict(r) for r in rows]
 

@@ -142,6 +142,7 @@ def expected_notifications(events: list[Event]) -> dict[str, str]:
     """What notify must send for these events (id -> a label), by the rules in docs/notifications.md."""
     contact: dict[str, str] = {}
     expected: dict[str, str] = {}
+    holder: dict[str, str] = {}  # who hears that the family wrote again: the assignee, else the team
     unique = {e.event_id: e for e in events}.values()
     for e in unique:
         if e.type == "request.submitted":
@@ -158,6 +159,10 @@ def expected_notifications(events: list[Event]) -> dict[str, str]:
             kind, who = e.payload["assignee_kind"], e.payload["assignee_id"]
             recipient = f"staff:{who}" if kind == "professional" else f"team:{e.payload['team_id']}"
             expected[str(notification_id(cause, recipient, "staff_assigned"))] = "assignment to the team"
+            holder[e.case_id] = recipient if kind == "professional" or e.payload.get("team_id") else "coordinators"
+        elif e.type == "family.message_added":
+            recipient = holder.get(e.case_id, "coordinators")
+            expected[str(notification_id(cause, recipient, "family_wrote_again"))] = "the family wrote again, to staff"
     return expected
 
 

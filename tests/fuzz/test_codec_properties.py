@@ -153,7 +153,20 @@ def test_unknown_fields_from_a_newer_producer_are_ignored(event: EventBase, extr
 OLD_VERSIONS = [(name, version) for name, current in CURRENT_VERSIONS.items() for version in range(1, current)]
 # (type, old version) -> a strategy of the raw dict a producer of that version wrote. A new version of an
 # event type needs its upcaster in shared/codec.py and its old shape here; the test below says which is missing.
-OLD_SHAPES: dict[tuple[str, int], st.SearchStrategy[dict[str, Any]]] = {}
+def deadline_v1(cls: type[EventBase]) -> st.SearchStrategy[dict[str, Any]]:
+    """A deadline alert as version 1 wrote it: the first request's day only, no follow-up number."""
+    def written(event: EventBase) -> dict[str, Any]:
+        raw: dict[str, Any] = orjson.loads(encode(event))
+        raw["payload"].pop("followup")
+        return {**raw, "schema_version": 1}
+
+    return events(cls).map(written)
+
+
+OLD_SHAPES: dict[tuple[str, int], st.SearchStrategy[dict[str, Any]]] = {
+    ("deadline.warning", 1): deadline_v1(EVENT_TYPES["deadline.warning"]),
+    ("deadline.missed", 1): deadline_v1(EVENT_TYPES["deadline.missed"]),
+}
 
 
 def test_every_old_version_has_an_old_shape_to_fuzz_its_upcasters_with() -> None:
@@ -172,6 +185,8 @@ def test_every_upcaster_chain_yields_a_valid_current_event(event_type: str, vers
     event = decode(orjson.dumps(old))
     assert isinstance(event, EVENT_TYPES[event_type])
     assert event.schema_version == CURRENT_VERSIONS[event_type]
+    if event_type.startswith("deadline."):
+        assert event.payload.followup == 0  # type: ignore[attr-defined]  # before follow-ups: the first request
 
 
 @PROPERTIES
