@@ -61,16 +61,30 @@ async def scale(dsn: str, source_schema: str, cases: int) -> int:
             await conn.execute(f"INSERT INTO {SCHEMA}.case_facts ({', '.join(columns)})"
                                f" SELECT {chosen} FROM {source_schema}.case_facts LIMIT {cases - have}")
             have = int(await conn.fetchval(f"SELECT count(*) FROM {SCHEMA}.case_facts"))
+        await copy_followups(conn, source_schema, cases)
         # The rollup and the histograms the dashboards read, made from the scaled facts as a migration makes them.
         for table in ROLLUPS:
             await conn.execute(f"CREATE TABLE {SCHEMA}.{table} (LIKE {source_schema}.{table} INCLUDING ALL)")
         for statement in (cells.FILL, *waits.FILL):
             await conn.execute(f"SET search_path TO {SCHEMA}; {statement}")
-        for table in ("case_facts", *ROLLUPS):
+        for table in ("case_facts", "followup_facts", *ROLLUPS):
             await conn.execute(f"VACUUM ANALYZE {SCHEMA}.{table}")
         return have
     finally:
         await conn.close()
+
+
+async def copy_followups(conn: asyncpg.Connection, source_schema: str, cases: int) -> None:
+    """The families' follow-ups, copied as many times as the facts were, under fresh case ids."""
+    source_cases = int(await conn.fetchval(f"SELECT count(*) FROM {source_schema}.case_facts"))
+    copies = max(1, -(-cases // max(source_cases, 1)))
+    await conn.execute(f"CREATE TABLE {SCHEMA}.followup_facts (LIKE {source_schema}.followup_facts INCLUDING ALL)")
+    columns = [r["column_name"] for r in await conn.fetch(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'followup_facts'"
+        " ORDER BY ordinal_position", source_schema)]
+    chosen = ", ".join("gen_random_uuid()" if c == "case_id" else c for c in columns)
+    await conn.execute(f"INSERT INTO {SCHEMA}.followup_facts ({', '.join(columns)})"
+                       f" SELECT {chosen} FROM {source_schema}.followup_facts, generate_series(1, {copies})")
 
 
 def p95(samples: list[float]) -> float:
