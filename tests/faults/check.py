@@ -20,6 +20,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from services.notify.projection import CHANNEL_BY_CONTACT, notification_id
 from shared.topics import cases_topic, dead_letter_topic
+from tests.faults.followups import WROTE_AGAIN, doubled_replies, judge_followups
 from tests.faults.load import FamilyLoad, StaffWork
 from tests.faults.sinks import Received, read_journal
 from tests.faults.system import System
@@ -101,6 +102,8 @@ class Facts:
     due: dict[str, tuple[str, str]]  # notification id -> (recipient, template)
     deliveries: dict[str, tuple[str, int]]  # notification id -> (status, attempts)
     received: list[Received]
+    intake_messages: dict[str, str]  # the families' later messages intake stored: message id -> case id
+    routing_waiting: set[str]  # cases routing shows waiting for staff because the family wrote
 
 
 async def collect(system: System, regions: list[str]) -> Facts:
@@ -118,6 +121,10 @@ async def collect(system: System, regions: list[str]) -> Facts:
         intake = {str(r["submission_id"]): str(r["case_id"])
                   for r in await conn.fetch("SELECT submission_id, case_id FROM intake.requests")}
         routing_cases = {str(r["case_id"]) for r in await conn.fetch("SELECT case_id FROM routing_projection.cases")}
+        intake_messages = {str(r["write_id"]): str(r["case_id"]) for r in await conn.fetch(
+            "SELECT write_id, case_id FROM intake.family_writes WHERE kind = 'message' AND event_id IS NOT NULL")}
+        routing_waiting = {str(r["case_id"]) for r in await conn.fetch(
+            "SELECT case_id FROM routing_projection.cases WHERE awaiting_since IS NOT NULL OR unread_messages > 0")}
         timeline: dict[str, set[str]] = defaultdict(set)
         for r in await conn.fetch("SELECT case_id, event_id FROM routing_projection.case_timeline"):
             timeline[str(r["case_id"])].add(str(r["event_id"]))
@@ -135,7 +142,8 @@ async def collect(system: System, regions: list[str]) -> Facts:
     received = read_journal(system.mail_journal) + read_journal(system.sms_journal)
     return Facts(events=events, dead_letters=len(dead), intake=intake, routing_cases=routing_cases,
                  routing_timeline=dict(timeline), reporting_rows=reporting_rows, processed=processed, due=due,
-                 deliveries=deliveries, received=received)
+                 deliveries=deliveries, received=received, intake_messages=intake_messages,
+                 routing_waiting=routing_waiting)
 
 
 def expected_notifications(events: list[Event]) -> dict[str, str]:
@@ -162,7 +170,7 @@ def expected_notifications(events: list[Event]) -> dict[str, str]:
             holder[e.case_id] = recipient if kind == "professional" or e.payload.get("team_id") else "coordinators"
         elif e.type == "family.message_added":
             recipient = holder.get(e.case_id, "coordinators")
-            expected[str(notification_id(cause, recipient, "family_wrote_again"))] = "the family wrote again, to staff"
+            expected[str(notification_id(cause, recipient, "family_wrote_again"))] = WROTE_AGAIN
     return expected
 
 
@@ -285,8 +293,8 @@ def judge(facts: Facts, load: FamilyLoad, staff: StaffWork, faults: list[FaultRe
     report.add("records in the dead-letter topics", facts.dead_letters, must_be_zero=True)
     steps = Counter(e.type for e in unique_events.values())
     report.add("staff commands that succeeded", sum(staff.counts.commands.values()))
-    per_case_twice = 0
-    for kind in ("case.triaged", "case.assigned", "reply.sent", "case.closed"):
+    per_case_twice = doubled_replies(facts.events)  # a second reply answers the family's follow-up, or nothing
+    for kind in ("case.triaged", "case.assigned", "case.closed"):
         per_case = Counter(e.case_id for e in unique_events.values() if e.type == kind)
         per_case_twice += sum(1 for n in per_case.values() if n > 1)
     report.add("staff commands applied twice (a step twice on a case)", per_case_twice, must_be_zero=True)
@@ -299,7 +307,7 @@ def judge(facts: Facts, load: FamilyLoad, staff: StaffWork, faults: list[FaultRe
     expected = expected_notifications(facts.events)
     everything_due = set(expected) | set(facts.due)
     copies = Counter(r.id for r in facts.received)
-    family = {nid for nid, label in expected.items() if "family" in label}
+    family = {nid for nid, label in expected.items() if label.endswith("to the family")}
     report.add("notifications expected to families (receipts, replies)", len(family))
     report.add("notifications expected to staff mailboxes", len(expected) - len(family))
     report.add("other notifications notify made due (deadlines, failures)", len(set(facts.due) - set(expected)))
@@ -317,6 +325,7 @@ def judge(facts: Facts, load: FamilyLoad, staff: StaffWork, faults: list[FaultRe
     twice, resent = _classify_copies(facts.received, faults)
     report.add("notifications sent twice", len(twice), must_be_zero=True)
     report.add("resent once after a crash between send and bookkeeping", len(resent))
+    judge_followups(report, facts, load, expected, set(copies), set(twice))
     for nid, fault in resent:
         report.explained.append(
             f"notification {nid} reached the sink, then {fault} before notify recorded the delivery; it was "

@@ -9,6 +9,12 @@ Coordinators: every fifth accepted request is worked through triage, assignment 
 written reply and closing. Each step is chosen from the case's timeline as routing shows it,
 so a command whose answer was lost in a crash is never repeated blindly: the version check
 refuses a stale one (409) and the next look shows what happened.
+
+Follow-ups: every second case the coordinators reply to (of those whose family kept the pick-up
+code of a 201) gets a later message from the family once the reply shows in routing, sent to
+``POST /api/v1/status/messages`` with a message id of its own and retried like a request (the same
+id, after ``Retry-After``, on a 503, a timeout or a refused connection); the coordinator waits for
+it, answers it with a second reply, and only then closes the case.
 """
 
 from __future__ import annotations
@@ -42,6 +48,8 @@ class Submission:
     case_id: str | None = None
     case_ids: set[str] = field(default_factory=set)
     refusals: int = 0
+    reference: str | None = None
+    pickup_code: str | None = None  # only a 201 shows it
 
     @property
     def submission_id(self) -> str:
@@ -50,6 +58,31 @@ class Submission:
     @property
     def contact_method(self) -> str:
         return str(self.body["contact"]["method"])
+
+
+@dataclass
+class FollowUp:
+    """The family's later message on a case after the reply: one message id, however often it is sent."""
+
+    case_id: str
+    body: dict[str, Any]
+    created_at: float
+    attempts: int = 0
+    accepted_at: float | None = None
+    accepted_with: int | None = None
+    refusals: int = 0
+    gave_up: str | None = None  # an answer that is neither accepted nor worth sending again
+
+    @property
+    def message_id(self) -> str:
+        return str(self.body["message_id"])
+
+    @property
+    def pending(self) -> bool:
+        return self.accepted_at is None and self.gave_up is None
+
+
+FOLLOW_UP = "Lapsi ei vieläkään nuku. Voisitteko soittaa jo tänään?"
 
 
 @dataclass(frozen=True)
@@ -72,6 +105,10 @@ class FamilyLoad:
         self._tasks: set[asyncio.Task[None]] = set()
         self.giving_up_at: float | None = None
         self.skipped = 0
+        self.followups: dict[str, FollowUp] = {}  # case id -> the family's follow-up on it
+        self.followup_outcomes: list[Outcome] = []
+        self._followup_tasks: set[asyncio.Task[None]] = set()
+        self._client: httpx.AsyncClient | None = None  # while ``run`` sends
 
     def new_submission(self) -> Submission:
         n = len(self.submissions)
@@ -93,6 +130,7 @@ class FamilyLoad:
         """New requests at ``rate`` a second until ``stop``; refused ones keep being retried."""
         limits = httpx.Limits(max_connections=self.max_in_flight, max_keepalive_connections=20)
         async with httpx.AsyncClient(base_url=self.intake, timeout=15.0, limits=limits) as client:
+            self._client = client
             started = time.monotonic()
             sent = 0
             while not stop.is_set():
@@ -106,18 +144,66 @@ class FamilyLoad:
                     self._tasks.add(task)
                     task.add_done_callback(self._tasks.discard)
                 await asyncio.sleep(0.02)
+            self._client = None  # no new follow-up from here on; those under way are sent until accepted
             await self.drain(timeout=240)
 
     async def drain(self, timeout: float) -> None:
-        """Wait until every request sent is accepted (retries included)."""
+        """Wait until every request and follow-up sent is accepted (retries included)."""
         deadline = time.monotonic() + timeout
-        while self._tasks and time.monotonic() < deadline:
+        while (self._tasks or self._followup_tasks) and time.monotonic() < deadline:
             await asyncio.sleep(0.2)
-        if self._tasks:
+        left = self._tasks | self._followup_tasks
+        if left:
             self.giving_up_at = time.monotonic()
-            for task in list(self._tasks):
+            for task in left:
                 task.cancel()
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+            await asyncio.gather(*left, return_exceptions=True)
+
+    def follow_up(self, submission: Submission) -> bool:
+        """The family writes again on its answered case (once per case); False while nothing is being sent."""
+        if self._client is None or submission.case_id is None or submission.pickup_code is None:
+            return False
+        if submission.case_id in self.followups:
+            return True
+        body = {"reference": submission.reference, "pickup_code": submission.pickup_code,
+                "message_id": str(uuid.uuid4()), "message": FOLLOW_UP}
+        followup = FollowUp(case_id=submission.case_id, body=body, created_at=time.monotonic())
+        self.followups[submission.case_id] = followup
+        task = asyncio.create_task(self._follow_up_until_accepted(self._client, followup))
+        self._followup_tasks.add(task)
+        task.add_done_callback(self._followup_tasks.discard)
+        return True
+
+    def followup_pending(self, case_id: str) -> bool:
+        """Whether the family's follow-up on the case is still being sent."""
+        followup = self.followups.get(case_id)
+        return followup is not None and followup.pending
+
+    async def _follow_up_until_accepted(self, client: httpx.AsyncClient, followup: FollowUp) -> None:
+        while True:
+            followup.attempts += 1
+            wait = 1.0
+            sent_at = time.monotonic()
+            try:
+                response = await client.post("/api/v1/status/messages", json=followup.body)
+            except httpx.HTTPError:
+                self.followup_outcomes.append(Outcome(time.monotonic(), "connection", time.monotonic() - sent_at))
+                followup.refusals += 1
+            else:
+                code = response.status_code
+                kind = str(code) if code in (200, 201, 503) else f"other:{code}"
+                self.followup_outcomes.append(Outcome(time.monotonic(), kind, time.monotonic() - sent_at))
+                if code in (200, 201):
+                    if followup.accepted_at is None:
+                        followup.accepted_at = time.monotonic()
+                        followup.accepted_with = code
+                    return
+                if code < 500 and code != 429:  # the case closed, the code refused: sending again changes nothing
+                    followup.gave_up = kind
+                    return
+                followup.refusals += 1
+                wait = float(response.headers.get("Retry-After", "1")) if code in (429, 503) else 1.0
+            await asyncio.sleep(min(wait, 2.0) * self.random.uniform(0.5, 1.0))
 
     async def _until_accepted(self, client: httpx.AsyncClient, submission: Submission) -> None:
         while True:
@@ -138,6 +224,8 @@ class FamilyLoad:
                         submission.accepted_at = time.monotonic()
                         submission.accepted_with = code
                         submission.case_id = body["case_id"]
+                        submission.reference = body["reference"]
+                        submission.pickup_code = body.get("pickup_code")
                     self.outcomes.append(Outcome(time.monotonic(), str(code), time.monotonic() - sent_at))
                     return
                 self.outcomes.append(Outcome(time.monotonic(), "503" if code == 503 else f"other:{code}",
@@ -156,11 +244,9 @@ class FamilyLoad:
         took = sorted(o.took for o in self.outcomes if o.kind in ("201", "200"))
         return took[min(len(took) - 1, int(share * len(took)))] if took else 0.0
 
-    def counts(self, t0: float = 0.0, t1: float = float("inf")) -> Counter[str]:
-        return Counter(o.kind for o in self.outcomes if t0 <= o.at <= t1)
-
-
-STEPS = ("triage", "assign", "reply", "close")
+    def counts(self, t0: float = 0.0, t1: float = float("inf"), *, followups: bool = False) -> Counter[str]:
+        """The answers requests (or with ``followups`` the follow-ups) got between ``t0`` and ``t1``."""
+        return Counter(o.kind for o in (self.followup_outcomes if followups else self.outcomes) if t0 <= o.at <= t1)
 
 
 @dataclass
@@ -204,9 +290,15 @@ class StaffWork:
             await asyncio.sleep(1.0)
         return False
 
-    def _queue(self, region: str) -> list[str]:
-        return [s.case_id for s in self.load.accepted()
-                if s.n % self.every == self.first and s.region == region and s.case_id and s.case_id not in self.done]
+    def _queue(self, region: str) -> list[Submission]:
+        """The cases to work, oldest first; one whose family is still sending its follow-up waits aside."""
+        return [s for s in self.load.accepted()
+                if s.n % self.every == self.first and s.region == region and s.case_id and s.case_id not in self.done
+                and not self.load.followup_pending(s.case_id)]
+
+    def wants_follow_up(self, submission: Submission) -> bool:
+        """Every second case worked hears from the family again after the reply (if it kept the code)."""
+        return (submission.n // self.every) % 2 == 0 and submission.pickup_code is not None
 
     async def _work(self, region: str, client: httpx.AsyncClient, stop: asyncio.Event) -> None:
         if not await self._sign_in(region, client, stop):
@@ -216,16 +308,38 @@ class StaffWork:
             if not queue:
                 await asyncio.sleep(0.3)
                 continue
-            for case_id in queue[:5]:  # the oldest first, a few at a time
+            for submission in queue[:5]:  # the oldest first, a few at a time
                 if stop.is_set():
                     return
-                answer = await self._step(region, client, case_id)
+                answer = await self._step(region, client, submission)
                 if answer == "unauthorized" and not await self._sign_in(region, client, stop):
                     return
-                await asyncio.sleep(0.5)  # a person, not a script: a moment between steps
+                # A person, not a script: a moment between steps (a glance at a case still waiting is quicker).
+                await asyncio.sleep(0.1 if answer == "waiting" else 0.5)
 
-    async def _step(self, region: str, client: httpx.AsyncClient, case_id: str) -> str:
+    def next_step(self, submission: Submission, timeline: list[str]) -> str | None:
+        """What the case needs next, from its timeline's event types in order: None when closed, "wait" while a
+        follow-up is owed and not yet in routing."""
+        for step, kind in (("triage", "case.triaged"), ("assign", "case.assigned"), ("reply", "reply.sent")):
+            if kind not in timeline:
+                return step
+        if "case.closed" in timeline:
+            return None
+        if self.wants_follow_up(submission):
+            followup = self.load.followups.get(str(submission.case_id))
+            if followup is None:
+                self.load.follow_up(submission)
+                return "wait"
+            if followup.pending or (followup.accepted_at is not None and "family.message_added" not in timeline):
+                return "wait"  # still being sent, or accepted by intake and not yet projected by routing
+            last = {kind: i for i, kind in enumerate(timeline)}
+            if last.get("family.message_added", -1) > last["reply.sent"]:
+                return "reply"
+        return "close"
+
+    async def _step(self, region: str, client: httpx.AsyncClient, submission: Submission) -> str:
         """Look at the case and take its next step; returns what happened."""
+        case_id = submission.case_id
         try:
             look = await client.get(f"/api/v1/cases/{case_id}")
         except httpx.HTTPError:
@@ -235,17 +349,19 @@ class StaffWork:
             self.counts.answers[f"look: {look.status_code}"] += 1
             return "unauthorized" if look.status_code == 401 else "later"
         case = look.json()
-        self.worked.add(case_id)
-        seen = {entry["type"] for entry in case["timeline"]}
-        step = next((s for s, t in zip(STEPS, ("case.triaged", "case.assigned", "reply.sent", "case.closed"),
-                                       strict=True) if t not in seen), None)
+        self.worked.add(str(case_id))
+        step = self.next_step(submission, [entry["type"] for entry in case["timeline"]])
         if step is None:
-            self.done.add(case_id)
+            self.done.add(str(case_id))
             return "done"
+        if step == "wait":
+            return "waiting"
+        followed_up = any(entry["type"] == "family.message_added" for entry in case["timeline"])
         arguments: dict[str, Any] = {
             "triage": {"urgency": "normal"},
             "assign": {"assignee_kind": "team", "assignee_id": self.teams[region]},
-            "reply": {"text": "Hei, soitamme teille huomenna aamupäivällä."},
+            "reply": {"text": "Kiitos viestistä, soitamme vielä tänään." if followed_up else
+                      "Hei, soitamme teille huomenna aamupäivällä."},
             "close": {"outcome": "guidance_enough"},
         }[step]
         try:

@@ -120,6 +120,10 @@ async def inject(system: System, fault: Fault, load: FamilyLoad, readiness: Read
     except TimeoutError as exc:
         record.notes.append(str(exc))
     record.unavailable_while_down = counts["503"]
+    followups = load.counts(record.injected_at, record.restored_at, followups=True)
+    if followups:
+        record.notes.append("follow-ups answered while down: " + ", ".join(
+            f"{kind} {n}" for kind, n in sorted(followups.items())))
     down = readiness.between(record.injected_at + 3, record.restored_at)
     intake = [s for s in down if s.service == "intake"]
     record.kafka_down_seen = sum(s.body.get("kafka") == "down" for s in intake)
