@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -30,6 +31,20 @@ CATALOGS = {c.domain: c for c in (INTAKE, ROUTING, REPORTING)}
 def test_catalogs_are_complete_and_in_step_with_the_code(domain: str) -> None:
     """Fails on a missing translation, a key the code uses that no catalog has, or an entry nothing uses."""
     assert list(catalogs.problems(CATALOGS[domain])) == []
+
+
+# A literal key anywhere in a service's code or templates, also where extraction cannot look (inside an f-string).
+LITERAL_KEY = re.compile(r"""\bt\(\s*["']([a-z][a-z0-9_]*)["']\s*[,)]""")
+
+
+@pytest.mark.parametrize("domain", CATALOGS)
+def test_every_literal_key_in_the_sources_has_its_texts(domain: str) -> None:
+    service = CATALOGS[domain].directory.parent
+    sources = [p for p in service.rglob("*") if p.suffix in (".py", ".html")
+               and "locale" not in p.parts and "static" not in p.parts]
+    used = {key for path in sources for key in LITERAL_KEY.findall(path.read_text(encoding="utf-8"))}
+    entries = CATALOGS[domain].entries()
+    assert sorted(key for key in used if set(entries.get(key, {})) != set(LANGS)) == []
 
 
 def test_a_stale_catalog_is_found(tmp_path: Path) -> None:

@@ -40,7 +40,8 @@ async def _case_page(request: Request, session: StaffSession, uow: UnitOfWork,
     names = await queries.staff_names(uow.conn, region_id)
     assignees = [(f"professional:{p['id']}", f"{p['display_name']} ({p['team_id']})")
                  for p in await queries.professionals(uow.conn, region_id)]
-    assignees += [(f"team:{team_id}", f"{name.get(lang) or team_id} ({t('team', lang)})")
+    team_word = t("team", lang)
+    assignees += [(f"team:{team_id}", f"{name.get(lang) or team_id} ({team_word})")
                   for team_id, name in await queries.teams(uow.conn, region_id)]
     cw_due: date | None = None
     if view.state.child_welfare_notified_at is not None:

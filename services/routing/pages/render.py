@@ -43,7 +43,8 @@ def render(request: Request, template: str, session: StaffSession | None, status
         kind = item["assignee_kind"] if isinstance(item, dict) else item.assignee_kind
         ident = item["assignee_id"] if isinstance(item, dict) else item.assignee_id
         if kind == "team" and region:
-            return next((f"{tm.name.get(lang)} ({t('team', lang)})" for tm in region.teams if tm.id == ident), ident)
+            team_word = t("team", lang)
+            return next((f"{tm.name.get(lang)} ({team_word})" for tm in region.teams if tm.id == ident), ident)
         return str(names.get(ident, ident))
 
     def actor_name(actor: str) -> str:
