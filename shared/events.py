@@ -181,6 +181,46 @@ class ContactAttempted(EventBase):
     payload: ContactAttemptedPayload
 
 
+class CallbackScheduledPayload(_Frozen):
+    callback_id: uuid.UUID
+    starts_at: AwareDatetime = Field(description="the start of the window in which staff call the family")
+    ends_at: AwareDatetime
+    caller: str | None = Field(default=None, description="the staff account id who calls; None: the case's team")
+    replaces: uuid.UUID | None = Field(default=None, description="the callback this one moves to a new time")
+
+
+class CallbackScheduled(EventBase):
+    """Staff will call the family in a window; the family is told the time and the reference only."""
+
+    type: Literal["callback.scheduled"] = "callback.scheduled"
+    schema_version: Literal[1] = 1
+    payload: CallbackScheduledPayload
+
+
+class CallbackCancelledPayload(_Frozen):
+    callback_id: uuid.UUID
+
+
+class CallbackCancelled(EventBase):
+    """A scheduled call will not be made; the family is told once."""
+
+    type: Literal["callback.cancelled"] = "callback.cancelled"
+    schema_version: Literal[1] = 1
+    payload: CallbackCancelledPayload
+
+
+class NotReachedNoticePayload(_Frozen):
+    attempts: int = Field(ge=0, description="the unanswered contact attempts made before the notice")
+
+
+class NotReachedNotice(EventBase):
+    """'We tried to reach you; write again or read the status page': to the family, before closing unreached."""
+
+    type: Literal["contact.not_reached_notice"] = "contact.not_reached_notice"
+    schema_version: Literal[1] = 1
+    payload: NotReachedNoticePayload
+
+
 class InternalNoteAddedPayload(_Frozen):
     note: Sealed
 
@@ -288,12 +328,14 @@ class NotificationFailed(EventBase):
 ALL_EVENTS: tuple[type[EventBase], ...] = (
     RequestSubmitted, FamilyMessageAdded, ReplySent, CaseClosed, FeedbackGiven, CaseTriaged, CaseAssigned,
     CaseHandedOff, CaseReferred, ContactAttempted, InternalNoteAdded, CaseReopened, ChildWelfareNotified,
-    DeadlineWarning, DeadlineMissed, NotificationSent, NotificationFailed, PersonalDataErased,
+    DeadlineWarning, DeadlineMissed, NotificationSent, NotificationFailed, PersonalDataErased, CallbackScheduled,
+    CallbackCancelled, NotReachedNotice,
 )
 Event = Annotated[
     RequestSubmitted | FamilyMessageAdded | ReplySent | CaseClosed | FeedbackGiven | CaseTriaged | CaseAssigned
     | CaseHandedOff | CaseReferred | ContactAttempted | InternalNoteAdded | CaseReopened | ChildWelfareNotified
-    | DeadlineWarning | DeadlineMissed | NotificationSent | NotificationFailed | PersonalDataErased,
+    | DeadlineWarning | DeadlineMissed | NotificationSent | NotificationFailed | PersonalDataErased
+    | CallbackScheduled | CallbackCancelled | NotReachedNotice,
     Field(discriminator="type"),
 ]
 EVENT_TYPES: dict[str, type[EventBase]] = {cls.model_fields["type"].default: cls for cls in ALL_EVENTS}

@@ -58,6 +58,18 @@ class DeadlinePolicy(_Config):
     business_days: int = Field(ge=1, le=30)
 
 
+class CallbackPolicy(_Config):
+    """How the region calls families back; each default is what a team would agree on without a rule."""
+
+    attempts: int = Field(default=3, ge=1, le=10, description="unanswered calls before a case may close unreached")
+    retry_after_hours: float = Field(default=2, ge=0, le=72,
+                                     description="the least wait after an unanswered call before the next one")
+    reminder_minutes: int = Field(default=30, ge=0, le=24 * 60,
+                                  description="how long before a call's window its caller is reminded")
+    bands: list[tuple[int, int]] = Field(default_factory=lambda: [(8, 12), (12, 16), (16, 18)],
+                                         description="the time bands (Helsinki hours) a family can pick")
+
+
 class Team(_Config):
     id: str = Field(pattern=SLUG)
     name: Names
@@ -100,6 +112,7 @@ class Region(_Config):
     services: list[ServiceEntry] = Field(default_factory=list)
     notifications: Notifications = Field(default_factory=Notifications)
     retention: RetentionPolicy | None = None
+    callbacks: CallbackPolicy = Field(default_factory=CallbackPolicy)
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Region:

@@ -14,7 +14,8 @@ from collections.abc import Iterator, Mapping
 from pydantic import TypeAdapter
 
 from deploy.demo.model import COORDINATOR, PlannedCase
-from services.routing.domain import COMMANDS, decide, evolve, initial_state
+from services.routing.decisions import COMMANDS, decide
+from services.routing.domain import evolve, initial_state
 from shared.events import (
     EventBase,
     FeedbackGiven,

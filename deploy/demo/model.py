@@ -146,6 +146,7 @@ class PlannedCase:
     first_response: Response | None = None
     child_welfare_notified_at: datetime | None = None
     referral: tuple[datetime, str] | None = None  # when, and the service id
+    not_reached_notice: datetime | None = None  # "we tried to reach you", before closing unreached
     closing: Closing | None = None
     reopening: Reopening | None = None
     feedback: Feedback | None = None
@@ -193,6 +194,8 @@ class PlannedCase:
                               {"how": "contacted_together"}))
         if self.referral:
             steps.append(Step(self.referral[0], holder, "refer", {"service_id": self.referral[1]}))
+        if self.not_reached_notice:
+            steps.append(Step(self.not_reached_notice, holder, "send_not_reached_notice"))
         if self.closing:
             steps.append(_closing_step(self.closing))
         if self.reopening:
@@ -395,17 +398,19 @@ class _Planner:
         return replace(plan, attempts=_spaced(attempts, answered), first_response=response), answered
 
     def _not_reached(self, plan: PlannedCase, holder: str, start: datetime) -> PlannedCase:
-        """Attempts that reach nobody, a written word that we tried, and the closing days later."""
+        """The region's number of attempts that reach nobody, a written word and the notice, closed days later."""
         rng = self.rng
         channel: Literal["phone", "sms", "email"] = "email" if plan.contact_method == "email" else "phone"
         attempts, at = [], start
-        for _ in range(rng.choice((2, 2, 3))):
+        for _ in range(self.region.callbacks.attempts + rng.choice((0, 0, 1))):  # some try once more
             at = add_office_hours(at, rng.uniform(0.2, 3))
             attempts.append(Attempt(at, holder, channel, rng.choice(("no_answer", "message_left"))))
         reply = Response(add_office_hours(at, rng.uniform(0.05, 0.5)), holder, "reply",
                          texts.NOT_REACHED_REPLY[plan.language])
-        closing = Closing(add_office_hours(reply.at, rng.uniform(8, 24)), holder, "not_reached")
-        return replace(plan, attempts=tuple(attempts), first_response=reply, closing=closing)
+        notice = reply.at + timedelta(minutes=rng.randint(1, 5))
+        closing = Closing(add_office_hours(notice, rng.uniform(8, 24)), holder, "not_reached")
+        return replace(plan, attempts=tuple(attempts), first_response=reply, not_reached_notice=notice,
+                       closing=closing)
 
     def _not_a_request(self, plan: PlannedCase) -> PlannedCase:
         rng = self.rng
@@ -441,7 +446,8 @@ class _Planner:
         stage = self.rng.random()
         return replace(plan, triage=plan.triage if stage > 0.35 else None,
                        assignment=plan.assignment if stage > 0.55 else None, hand_off=None, attempts=(),
-                       first_response=None, child_welfare_notified_at=None, referral=None, closing=None,
+                       first_response=None, child_welfare_notified_at=None, referral=None, not_reached_notice=None,
+                       closing=None,
                        reopening=None, feedback=None)
 
 
@@ -456,7 +462,7 @@ def _spaced(attempts: list[Attempt], before: datetime) -> tuple[Attempt, ...]:
 
 
 LATER = ("triage", "assignment", "hand_off", "attempts", "first_response", "child_welfare_notified_at", "referral",
-         "closing", "reopening", "feedback")  # the parts of a case's path, in the order they happen
+         "not_reached_notice", "closing", "reopening", "feedback")  # the parts of a case's path, in the order they happen
 
 
 def _when(part: object) -> datetime:

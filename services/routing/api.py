@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError
 
 from services.routing import queries, service
-from services.routing.domain import CommandName
+from services.routing.decisions import CommandName
 from services.routing.permissions import may_see_queue
 from services.routing.service import SignIn
 from services.routing.web import RuntimeDep, SessionDep, set_session_cookie

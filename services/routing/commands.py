@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import structlog
 
 from services.routing import repository
 from services.routing.accounts import Account
-from services.routing.domain import CaseState, Command, decide, evolve
+from services.routing.decisions import Command, decide
+from services.routing.domain import CaseState, evolve
 from services.routing.permissions import may_open_case
 from shared.db import Conn
 from shared.errors import Conflict, NotFound, ServiceUnavailable
@@ -66,7 +67,7 @@ async def execute(conn: Conn, *, account: Account, case_id: uuid.UUID, expected_
 
         teams = {r["id"] for r in await conn.fetch("SELECT id FROM teams WHERE region = $1", region.id)}
         decision = decide(state, command, region=region, teams=teams, seal=sealer,  # type: ignore[arg-type]
-                          team_of=professionals.get)
+                          team_of=professionals.get, now=at or datetime.now(UTC))
         correlation = uuid.uuid4()
         ids = []
         for event_cls, payload in decision:

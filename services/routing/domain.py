@@ -7,52 +7,39 @@ command's transaction) and the projection (from the stream), so both agree by co
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Collection
 from datetime import date, datetime
 from functools import singledispatch
-from typing import Literal, TypeGuard
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from shared.businessdays import answer_due as promised_day
-from shared.errors import InvalidCommand
 from shared.events import (
     AssigneeKind,
+    CallbackCancelled,
+    CallbackScheduled,
     CaseAssigned,
-    CaseAssignedPayload,
     CaseClosed,
-    CaseClosedPayload,
     CaseHandedOff,
-    CaseHandedOffPayload,
     CaseReferred,
-    CaseReferredPayload,
     CaseReopened,
-    CaseReopenedPayload,
     CaseTriaged,
-    CaseTriagedPayload,
     ChildWelfareNotified,
-    ChildWelfareNotifiedPayload,
     ContactAttempted,
-    ContactAttemptedPayload,
     DeadlineMissed,
     DeadlineWarning,
     EventBase,
     FamilyMessageAdded,
-    InternalNoteAdded,
-    InternalNoteAddedPayload,
+    NotReachedNotice,
     Outcome,
     PersonalDataErased,
     ReplySent,
-    ReplySentPayload,
     RequestSubmitted,
     Topic,
     Urgency,
 )
-from shared.regions import Region
-from shared.sealing import Sealed
 
 Status = Literal["new", "triaged", "assigned", "closed"]
-MAX_TEXT = 4000
 
 
 class CaseState(BaseModel):
@@ -92,6 +79,14 @@ class CaseState(BaseModel):
     awaiting_since: datetime | None = None
     unread_messages: int = 0
     followup_due: date | None = None
+    # Calls: the one scheduled now (if any), the unanswered attempts since the family was last reached,
+    # and when they were told "we tried to reach you".
+    callback_id: uuid.UUID | None = None
+    callback_starts_at: datetime | None = None
+    callback_ends_at: datetime | None = None
+    callback_caller: str | None = None
+    unanswered_attempts: int = 0
+    not_reached_notice_at: datetime | None = None
 
     @property
     def closed(self) -> bool:
@@ -127,11 +122,34 @@ def _(event: CaseAssigned | CaseHandedOff, state: CaseState) -> dict[str, object
             "status": "assigned"}
 
 
+# An attempt uses up the scheduled call, whatever came of it.
+NO_CALLBACK: dict[str, object] = {"callback_id": None, "callback_starts_at": None, "callback_ends_at": None,
+                                  "callback_caller": None}
+
+
 @_apply.register
 def _(event: ContactAttempted, state: CaseState) -> dict[str, object]:
     if event.payload.result != "reached":
-        return {}
-    return {"first_response_at": state.first_response_at or event.occurred_at, **ANSWERED}
+        return {**NO_CALLBACK, "unanswered_attempts": state.unanswered_attempts + 1}
+    return {"first_response_at": state.first_response_at or event.occurred_at, **ANSWERED, **NO_CALLBACK,
+            "unanswered_attempts": 0, "not_reached_notice_at": None}
+
+
+@_apply.register
+def _(event: CallbackScheduled, state: CaseState) -> dict[str, object]:
+    p = event.payload
+    return {"callback_id": p.callback_id, "callback_starts_at": p.starts_at, "callback_ends_at": p.ends_at,
+            "callback_caller": p.caller}
+
+
+@_apply.register
+def _(event: CallbackCancelled, state: CaseState) -> dict[str, object]:
+    return NO_CALLBACK if event.payload.callback_id == state.callback_id else {}
+
+
+@_apply.register
+def _(event: NotReachedNotice, state: CaseState) -> dict[str, object]:
+    return {"not_reached_notice_at": event.occurred_at}
 
 
 @_apply.register
@@ -198,134 +216,3 @@ def _(event: PersonalDataErased, state: CaseState) -> dict[str, object]:
 def evolve(state: CaseState, event: EventBase) -> CaseState:
     """The state after ``event``; every event of the case counts towards its version."""
     return state.model_copy(update={**_apply(event, state), "version": state.version + 1})
-
-
-# Commands: what staff ask for, in the imperative.
-
-class _Command(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class TriageCase(_Command):
-    topic: Topic | None = None
-    urgency: Urgency = "normal"
-    child_welfare_concern: bool = False
-
-
-class AssignCase(_Command):
-    assignee_kind: AssigneeKind
-    assignee_id: str = Field(min_length=1, max_length=100)
-
-
-class HandOffCase(AssignCase):
-    note: str = Field(min_length=1, max_length=MAX_TEXT)
-
-
-class ReferCase(_Command):
-    service_id: str = Field(min_length=1, max_length=100)
-
-
-class RecordContactAttempt(_Command):
-    channel: Literal["phone", "sms", "email"] = "phone"
-    result: Literal["reached", "no_answer", "message_left"]
-
-
-class SendReply(_Command):
-    text: str = Field(min_length=1, max_length=MAX_TEXT)
-
-
-class AddInternalNote(_Command):
-    text: str = Field(min_length=1, max_length=MAX_TEXT)
-
-
-class CloseCase(_Command):
-    outcome: Outcome
-    referred_to: str | None = None
-
-
-class ReopenCase(_Command):
-    pass
-
-
-class RecordChildWelfareNotification(_Command):
-    how: Literal["notification_made", "contacted_together"] = "notification_made"
-
-
-Command = (TriageCase | AssignCase | HandOffCase | ReferCase | RecordContactAttempt | SendReply | AddInternalNote
-           | CloseCase | ReopenCase | RecordChildWelfareNotification)
-# The name each command has in the API and on the case page's forms.
-CommandName = Literal["triage", "assign", "hand_off", "refer", "record_contact", "reply", "add_note", "close",
-                      "reopen", "record_child_welfare_notification"]
-COMMANDS: dict[str, type[Command]] = {
-    "triage": TriageCase, "assign": AssignCase, "hand_off": HandOffCase, "refer": ReferCase,
-    "record_contact": RecordContactAttempt, "reply": SendReply, "add_note": AddInternalNote, "close": CloseCase,
-    "reopen": ReopenCase, "record_child_welfare_notification": RecordChildWelfareNotification,
-}
-
-
-def is_command_name(name: str) -> TypeGuard[CommandName]:
-    """Whether ``name`` names a command (a form's field says so, as text)."""
-    return name in COMMANDS
-
-
-Decision = list[tuple[type[EventBase], BaseModel]]
-Sealer = Callable[[str], Sealed]
-TeamOf = Callable[[str], str | None]
-
-
-def decide(state: CaseState, command: Command, *, region: Region, teams: Collection[str], seal: Sealer,
-           team_of: TeamOf) -> Decision:
-    """The events ``command`` makes of ``state``, or InvalidCommand saying why not."""
-    if state.erased_at is not None:
-        raise InvalidCommand("the case's personal data is erased; nothing more is recorded on it")
-    if state.closed and not isinstance(command, ReopenCase | AddInternalNote | RecordChildWelfareNotification):
-        raise InvalidCommand("the case is closed; reopen it first")
-    match command:
-        case TriageCase():
-            return [(CaseTriaged, CaseTriagedPayload(topic=command.topic, urgency=command.urgency,
-                                                     child_welfare_concern=command.child_welfare_concern))]
-        case HandOffCase():
-            if state.status != "assigned":
-                raise InvalidCommand("only an assigned case is handed off; assign it first")
-            target = _assignee(command, region, teams, team_of)
-            return [(CaseHandedOff, CaseHandedOffPayload(**target.model_dump(), note=seal(command.note)))]
-        case AssignCase():
-            return [(CaseAssigned, _assignee(command, region, teams, team_of))]
-        case ReferCase():
-            service = next((s for s in region.services if s.id == command.service_id), None)
-            if service is None:
-                raise InvalidCommand(f"no service '{command.service_id}' in the region's directory")
-            return [(CaseReferred, CaseReferredPayload(service_id=service.id, service_kind=service.kind))]
-        case RecordContactAttempt():
-            return [(ContactAttempted, ContactAttemptedPayload(channel=command.channel, result=command.result))]
-        case SendReply():
-            return [(ReplySent, ReplySentPayload(reply_id=uuid.uuid4(), text=seal(command.text)))]
-        case AddInternalNote():
-            return [(InternalNoteAdded, InternalNoteAddedPayload(note=seal(command.text)))]
-        case CloseCase():
-            if command.outcome == "referred":
-                referred = command.referred_to or state.referred_to
-                if referred is None or all(s.id != referred for s in region.services):
-                    raise InvalidCommand("a referred case names a service of the region's directory")
-                return [(CaseClosed, CaseClosedPayload(outcome="referred", referred_to=referred))]
-            return [(CaseClosed, CaseClosedPayload(outcome=command.outcome))]
-        case ReopenCase():
-            if not state.closed:
-                raise InvalidCommand("the case is open")
-            return [(CaseReopened, CaseReopenedPayload())]
-        case RecordChildWelfareNotification():
-            if not state.child_welfare_concern:
-                raise InvalidCommand("no child welfare concern is recorded for this case")
-            return [(ChildWelfareNotified, ChildWelfareNotifiedPayload(how=command.how))]
-    raise InvalidCommand(f"unknown command {type(command).__name__}")
-
-
-def _assignee(command: AssignCase, region: Region, teams: Collection[str], team_of: TeamOf) -> CaseAssignedPayload:
-    if command.assignee_kind == "team":
-        if command.assignee_id not in teams:
-            raise InvalidCommand(f"no team '{command.assignee_id}' in {region.id}")
-        return CaseAssignedPayload(assignee_kind="team", assignee_id=command.assignee_id, team_id=command.assignee_id)
-    team = team_of(command.assignee_id)
-    if team is None:
-        raise InvalidCommand(f"no professional '{command.assignee_id}' in {region.id}")
-    return CaseAssignedPayload(assignee_kind="professional", assignee_id=command.assignee_id, team_id=team)

@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 
 from services.routing import accounts, commands, queries, repository
 from services.routing.audit import record_access
-from services.routing.domain import COMMANDS, Command, CommandName
+from services.routing.decisions import COMMANDS, Command, CommandName
 from services.routing.erasure import Erased, erase_case
 from services.routing.permissions import may_administer, may_see_queue
 from services.routing.settings import RoutingSettings

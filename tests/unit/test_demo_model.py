@@ -13,7 +13,8 @@ from pydantic import TypeAdapter
 from deploy.demo.calendar import after_hours, business_days_before, office_closing
 from deploy.demo.model import COORDINATOR, PlannedCase, plan_year
 from services.routing.accounts import Account
-from services.routing.domain import COMMANDS, CaseState, decide, evolve
+from services.routing.decisions import COMMANDS, decide
+from services.routing.domain import CaseState, evolve
 from services.routing.permissions import may_open_case
 from shared.businessdays import HELSINKI, end_of_day_utc
 from shared.events import new_event

@@ -8,10 +8,9 @@ from datetime import UTC, date, datetime
 import pytest
 
 from services.routing.accounts import Account
-from services.routing.domain import (
+from services.routing.decisions import (
     AddInternalNote,
     AssignCase,
-    CaseState,
     CloseCase,
     HandOffCase,
     RecordChildWelfareNotification,
@@ -21,9 +20,8 @@ from services.routing.domain import (
     SendReply,
     TriageCase,
     decide,
-    evolve,
-    initial_state,
 )
+from services.routing.domain import CaseState, evolve, initial_state
 from services.routing.permissions import may_administer, may_open_case, may_see_queue, may_see_statistics
 from services.routing.queries import risk_of
 from shared.businessdays import HELSINKI, business_hours_left

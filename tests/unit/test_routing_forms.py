@@ -7,7 +7,7 @@ from typing import get_args
 import pytest
 from pydantic import ValidationError
 
-from services.routing.domain import (
+from services.routing.decisions import (
     COMMANDS,
     AssignCase,
     CloseCase,

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from services.routing import queries, service, template_service
 from services.routing.accounts import StaffSession
-from services.routing.domain import is_command_name
+from services.routing.decisions import is_command_name
 from services.routing.i18n import t
 from services.routing.pages.render import TOPICS, page_lang, render
 from services.routing.reply_templates import by_language

@@ -1,0 +1,260 @@
+"""What staff may do with a case: the commands, and the events each one decides from the case's state.
+
+Pure, like the state it reads: the clock comes in as ``now``, the region's rules with the region.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Collection
+from datetime import date, datetime, time, timedelta
+from typing import Literal, TypeGuard
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.routing.domain import CaseState
+from shared.callbacks import in_helsinki
+from shared.errors import InvalidCommand
+from shared.events import (
+    AssigneeKind,
+    CallbackCancelled,
+    CallbackCancelledPayload,
+    CallbackScheduled,
+    CallbackScheduledPayload,
+    CaseAssigned,
+    CaseAssignedPayload,
+    CaseClosed,
+    CaseClosedPayload,
+    CaseHandedOff,
+    CaseHandedOffPayload,
+    CaseReferred,
+    CaseReferredPayload,
+    CaseReopened,
+    CaseReopenedPayload,
+    CaseTriaged,
+    CaseTriagedPayload,
+    ChildWelfareNotified,
+    ChildWelfareNotifiedPayload,
+    ContactAttempted,
+    ContactAttemptedPayload,
+    EventBase,
+    InternalNoteAdded,
+    InternalNoteAddedPayload,
+    NotReachedNotice,
+    NotReachedNoticePayload,
+    Outcome,
+    ReplySent,
+    ReplySentPayload,
+    Topic,
+    Urgency,
+)
+from shared.regions import Region
+from shared.sealing import Sealed
+
+MAX_TEXT = 4000
+
+
+class _Command(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class TriageCase(_Command):
+    topic: Topic | None = None
+    urgency: Urgency = "normal"
+    child_welfare_concern: bool = False
+
+
+class AssignCase(_Command):
+    assignee_kind: AssigneeKind
+    assignee_id: str = Field(min_length=1, max_length=100)
+
+
+class HandOffCase(AssignCase):
+    note: str = Field(min_length=1, max_length=MAX_TEXT)
+
+
+class ReferCase(_Command):
+    service_id: str = Field(min_length=1, max_length=100)
+
+
+class RecordContactAttempt(_Command):
+    channel: Literal["phone", "sms", "email"] = "phone"
+    result: Literal["reached", "no_answer", "message_left"]
+
+
+class SendReply(_Command):
+    text: str = Field(min_length=1, max_length=MAX_TEXT)
+
+
+class ScheduleCallback(_Command):
+    """A call to the family on ``day`` between ``start`` and ``end``, Helsinki time; moves one already scheduled."""
+
+    day: date
+    start: time
+    end: time
+    caller: str | None = Field(default=None, max_length=100,
+                               description="the professional who calls; by default the case's professional")
+
+
+class CancelCallback(_Command):
+    pass
+
+
+class SendNotReachedNotice(_Command):
+    pass
+
+
+class AddInternalNote(_Command):
+    text: str = Field(min_length=1, max_length=MAX_TEXT)
+
+
+class CloseCase(_Command):
+    outcome: Outcome
+    referred_to: str | None = None
+
+
+class ReopenCase(_Command):
+    pass
+
+
+class RecordChildWelfareNotification(_Command):
+    how: Literal["notification_made", "contacted_together"] = "notification_made"
+
+
+Command = (TriageCase | AssignCase | HandOffCase | ReferCase | RecordContactAttempt | SendReply | AddInternalNote
+           | CloseCase | ReopenCase | RecordChildWelfareNotification | ScheduleCallback | CancelCallback
+           | SendNotReachedNotice)
+# The name each command has in the API and on the case page's forms.
+CommandName = Literal["triage", "assign", "hand_off", "refer", "record_contact", "reply", "add_note", "close",
+                      "reopen", "record_child_welfare_notification", "schedule_callback", "cancel_callback",
+                      "send_not_reached_notice"]
+COMMANDS: dict[str, type[Command]] = {
+    "triage": TriageCase, "assign": AssignCase, "hand_off": HandOffCase, "refer": ReferCase,
+    "record_contact": RecordContactAttempt, "reply": SendReply, "add_note": AddInternalNote, "close": CloseCase,
+    "reopen": ReopenCase, "record_child_welfare_notification": RecordChildWelfareNotification,
+    "schedule_callback": ScheduleCallback, "cancel_callback": CancelCallback,
+    "send_not_reached_notice": SendNotReachedNotice,
+}
+CALLABLE = ("phone", "sms")  # the contact methods that left a number to call
+LONGEST_WINDOW = timedelta(hours=4)
+FURTHEST_CALLBACK = timedelta(days=60)
+
+
+def is_command_name(name: str) -> TypeGuard[CommandName]:
+    """Whether ``name`` names a command (a form's field says so, as text)."""
+    return name in COMMANDS
+
+
+Decision = list[tuple[type[EventBase], BaseModel]]
+Sealer = Callable[[str], Sealed]
+TeamOf = Callable[[str], str | None]
+
+
+def decide(state: CaseState, command: Command, *, region: Region, teams: Collection[str], seal: Sealer,
+           team_of: TeamOf, now: datetime | None = None) -> Decision:
+    """The events ``command`` makes of ``state`` at ``now``, or InvalidCommand saying why not.
+
+    Without ``now`` (a loader writing history) nothing is checked against the clock.
+    """
+    if state.erased_at is not None:
+        raise InvalidCommand("the case's personal data is erased; nothing more is recorded on it")
+    if state.closed and not isinstance(command, ReopenCase | AddInternalNote | RecordChildWelfareNotification):
+        raise InvalidCommand("the case is closed; reopen it first")
+    match command:
+        case TriageCase():
+            return [(CaseTriaged, CaseTriagedPayload(topic=command.topic, urgency=command.urgency,
+                                                     child_welfare_concern=command.child_welfare_concern))]
+        case HandOffCase():
+            if state.status != "assigned":
+                raise InvalidCommand("only an assigned case is handed off; assign it first")
+            target = _assignee(command, region, teams, team_of)
+            return [(CaseHandedOff, CaseHandedOffPayload(**target.model_dump(), note=seal(command.note)))]
+        case AssignCase():
+            return [(CaseAssigned, _assignee(command, region, teams, team_of))]
+        case ReferCase():
+            service = next((s for s in region.services if s.id == command.service_id), None)
+            if service is None:
+                raise InvalidCommand(f"no service '{command.service_id}' in the region's directory")
+            return [(CaseReferred, CaseReferredPayload(service_id=service.id, service_kind=service.kind))]
+        case RecordContactAttempt():
+            return [(ContactAttempted, ContactAttemptedPayload(channel=command.channel, result=command.result))]
+        case SendReply():
+            return [(ReplySent, ReplySentPayload(reply_id=uuid.uuid4(), text=seal(command.text)))]
+        case AddInternalNote():
+            return [(InternalNoteAdded, InternalNoteAddedPayload(note=seal(command.text)))]
+        case ScheduleCallback():
+            return [(CallbackScheduled, _callback(state, command, region=region, team_of=team_of, now=now))]
+        case CancelCallback():
+            if state.callback_id is None:
+                raise InvalidCommand("no call to the family is scheduled")
+            return [(CallbackCancelled, CallbackCancelledPayload(callback_id=state.callback_id))]
+        case SendNotReachedNotice():
+            if state.unanswered_attempts < region.callbacks.attempts:
+                raise InvalidCommand(f"the family is told they were not reached after {region.callbacks.attempts}"
+                                     f" unanswered attempts; {state.unanswered_attempts} are recorded")
+            if state.not_reached_notice_at is not None:
+                raise InvalidCommand("the family was already told that they were not reached")
+            return [(NotReachedNotice, NotReachedNoticePayload(attempts=state.unanswered_attempts))]
+        case CloseCase():
+            _may_close(state, command, region)
+            if command.outcome == "referred":
+                referred = command.referred_to or state.referred_to
+                if referred is None or all(s.id != referred for s in region.services):
+                    raise InvalidCommand("a referred case names a service of the region's directory")
+                return [(CaseClosed, CaseClosedPayload(outcome="referred", referred_to=referred))]
+            return [(CaseClosed, CaseClosedPayload(outcome=command.outcome))]
+        case ReopenCase():
+            if not state.closed:
+                raise InvalidCommand("the case is open")
+            return [(CaseReopened, CaseReopenedPayload())]
+        case RecordChildWelfareNotification():
+            if not state.child_welfare_concern:
+                raise InvalidCommand("no child welfare concern is recorded for this case")
+            return [(ChildWelfareNotified, ChildWelfareNotifiedPayload(how=command.how))]
+    raise InvalidCommand(f"unknown command {type(command).__name__}")
+
+
+def _callback(state: CaseState, command: ScheduleCallback, *, region: Region, team_of: TeamOf,
+              now: datetime | None) -> CallbackScheduledPayload:
+    if state.contact_method not in CALLABLE:
+        raise InvalidCommand("the family did not leave a phone number to call; answer them the way they asked")
+    starts, ends = in_helsinki(command.day, command.start), in_helsinki(command.day, command.end)
+    if ends <= starts:
+        raise InvalidCommand("a call's window ends after it starts")
+    if ends - starts > LONGEST_WINDOW:
+        raise InvalidCommand("a call's window is at most four hours: the family waits by the phone")
+    if now is not None and ends <= now:
+        raise InvalidCommand("the window is already over; choose a time still to come")
+    if now is not None and starts > now + FURTHEST_CALLBACK:
+        raise InvalidCommand("a call is scheduled at most 60 days ahead")
+    caller = command.caller or (state.assignee_id if state.assignee_kind == "professional" else None)
+    if command.caller is not None and team_of(command.caller) is None:
+        raise InvalidCommand(f"no professional '{command.caller}' in {region.id}")
+    return CallbackScheduledPayload(callback_id=uuid.uuid4(), starts_at=starts, ends_at=ends, caller=caller,
+                                    replaces=state.callback_id)
+
+
+def _may_close(state: CaseState, command: CloseCase, region: Region) -> None:
+    """A case closes only once nothing is left owed to the family, and 'not reached' only by the region's rule."""
+    if state.callback_id is not None:
+        raise InvalidCommand("a call to the family is scheduled; record how it went or cancel it first")
+    if state.awaiting_since is not None and command.outcome != "not_a_request":
+        raise InvalidCommand("the family wrote again and waits for an answer; reply or call them first")
+    if command.outcome == "not_reached":
+        needed = region.callbacks.attempts
+        if state.unanswered_attempts < needed:
+            raise InvalidCommand(f"a case closes as not reached after {needed} unanswered attempts;"
+                                 f" {state.unanswered_attempts} are recorded")
+        if state.not_reached_notice_at is None:
+            raise InvalidCommand("tell the family first that they were not reached (they can write again)")
+
+
+def _assignee(command: AssignCase, region: Region, teams: Collection[str], team_of: TeamOf) -> CaseAssignedPayload:
+    if command.assignee_kind == "team":
+        if command.assignee_id not in teams:
+            raise InvalidCommand(f"no team '{command.assignee_id}' in {region.id}")
+        return CaseAssignedPayload(assignee_kind="team", assignee_id=command.assignee_id, team_id=command.assignee_id)
+    team = team_of(command.assignee_id)
+    if team is None:
+        raise InvalidCommand(f"no professional '{command.assignee_id}' in {region.id}")
+    return CaseAssignedPayload(assignee_kind="professional", assignee_id=command.assignee_id, team_id=team)
