@@ -49,7 +49,7 @@ class CallWindow(BaseModel):
         match = _VALUE.match(value.strip())
         if match is None:
             raise ValueError(f"'{value[:20]}' is not a call window such as 'tue-16-18'")
-        return cls(weekday=match.group(1), start=int(match.group(2)), end=int(match.group(3)))  # type: ignore[arg-type]
+        return cls(weekday=match.group(1), start=int(match.group(2)), end=int(match.group(3)))
 
 
 def window_values(bands: tuple[tuple[int, int], ...] | list[tuple[int, int]] = DEFAULT_BANDS) -> list[str]:

@@ -462,7 +462,7 @@ def _spaced(attempts: list[Attempt], before: datetime) -> tuple[Attempt, ...]:
 
 
 LATER = ("triage", "assignment", "hand_off", "attempts", "first_response", "child_welfare_notified_at", "referral",
-         "not_reached_notice", "closing", "reopening", "feedback")  # the parts of a case's path, in the order they happen
+         "not_reached_notice", "closing", "reopening", "feedback")  # a case's path, in the order it happens
 
 
 def _when(part: object) -> datetime:
