@@ -6,6 +6,7 @@ a 503, a timeout or a refused connection is *refused*, and the same request (sam
 id) is sent again after ``Retry-After``, as the form does, until it is accepted.
 
 Coordinators: every fifth accepted request is worked through triage, assignment to a team, a
+call when the family left a phone number (scheduled, sometimes moved, made: ``callbacks.py``), a
 written reply and closing. Each step is chosen from the case's timeline as routing shows it,
 so a command whose answer was lost in a crash is never repeated blindly: the version check
 refuses a stale one (409) and the next look shows what happened.
@@ -30,6 +31,7 @@ from typing import Any
 import httpx
 
 from shared.regions import Regions
+from tests.faults.callbacks import CALL_STEPS, callback_arguments, callback_step
 from tests.faults.system import COORDINATORS, STAFF_PASSWORD
 
 MESSAGE = "Lapsemme nukkuu huonosti ja on ollut alakuloinen. Kenen kanssa voisimme puhua?"
@@ -320,9 +322,14 @@ class StaffWork:
     def next_step(self, submission: Submission, timeline: list[str]) -> str | None:
         """What the case needs next, from its timeline's event types in order: None when closed, "wait" while a
         follow-up is owed and not yet in routing."""
-        for step, kind in (("triage", "case.triaged"), ("assign", "case.assigned"), ("reply", "reply.sent")):
+        for step, kind in (("triage", "case.triaged"), ("assign", "case.assigned")):
             if kind not in timeline:
                 return step
+        call = callback_step(submission, timeline, self.every)  # a call to the family before the written answer
+        if call is not None:
+            return call
+        if "reply.sent" not in timeline:
+            return "reply"
         if "case.closed" in timeline:
             return None
         if self.wants_follow_up(submission):
@@ -357,7 +364,8 @@ class StaffWork:
         if step == "wait":
             return "waiting"
         followed_up = any(entry["type"] == "family.message_added" for entry in case["timeline"])
-        arguments: dict[str, Any] = {
+        command = "schedule_callback" if step == "move_callback" else step  # a move schedules the call anew
+        arguments: dict[str, Any] = callback_arguments(step) if step in CALL_STEPS else {
             "triage": {"urgency": "normal"},
             "assign": {"assignee_kind": "team", "assignee_id": self.teams[region]},
             "reply": {"text": "Kiitos viestistä, soitamme vielä tänään." if followed_up else
@@ -366,7 +374,7 @@ class StaffWork:
         }[step]
         try:
             done = await client.post(f"/api/v1/cases/{case_id}/commands", json={
-                "command": step, "expected_version": case["command_version"], "arguments": arguments})
+                "command": command, "expected_version": case["command_version"], "arguments": arguments})
         except httpx.HTTPError:
             self.counts.answers[f"{step}: connection"] += 1
             return "refused"
