@@ -81,8 +81,10 @@ def _request_errors(exc: ValidationError, lang: str) -> dict[str, str]:
         loc = [str(part) for part in error["loc"]]
         field = loc[-1] if loc else "message"
         if loc[:1] == ["contact"]:
-            text = str(error.get("msg", ""))
-            field = ("contact_method" if len(loc) == 1 or field == "method" else field)
+            field = loc[1] if len(loc) > 1 and loc[1] != "method" else "contact_method"
+            # Only the contact's own rules (on the whole contact) are told apart by their words: a method that
+            # is missing or unknown is a field error whose words list the methods, "anonymous" among them.
+            text = str(error.get("msg", "")) if len(loc) == 1 else ""
             if "phone number" in text:
                 field = "phone"
             elif "e-mail" in text:
