@@ -19,6 +19,7 @@ from typing import Any, Literal, TypeVar
 from deploy.demo import calendar, texts
 from deploy.demo.calendar import add_office_hours, office_closing, office_hours_between
 from shared.businessdays import HELSINKI, answer_due
+from shared.callbacks import WEEKDAYS, CallWindow, window_values
 from shared.events import AgeGroup, ContactMethod, Language, Outcome, RequesterRole, Topic
 from shared.regions import Municipality, Region
 
@@ -33,6 +34,8 @@ AGES_FITTING: dict[str, dict[AgeGroup, float]] = {  # the age hints of deploy.de
     "baby": {"0-2": 1}, "small": {"0-2": 1, "3-6": 1.3}, "school": {"7-12": 1.3, "13-17": 1}, "teen": {"13-17": 1},
     "any": AGES}
 CONTACTS: dict[ContactMethod, float] = {"phone": 58, "sms": 8, "email": 14, "anonymous": 20}
+CALL_WINDOWS_CHOSEN = 0.7  # of the families answered by phone or text message, those who tick call windows
+WINDOW_BANDS = (3.0, 4.0, 5.0)  # how often each of the region's bands is the habit: mornings, afternoons, after work
 OUTCOMES: dict[Outcome, float] = {"guidance_enough": 55, "referred": 25, "same_worker_continues": 10,
                                   "not_reached": 7.5, "not_a_request": 4}  # not_reached only with a contact
 SCORES: dict[int, float] = {5: 50, 4: 30, 3: 12, 2: 5, 1: 3}
@@ -135,7 +138,7 @@ class PlannedCase:
     requester_role: RequesterRole
     topic: Topic | None
     child_age_group: AgeGroup | None
-    contact: Mapping[str, str]  # intake's contact object: method and the phone or e-mail
+    contact: Mapping[str, Any]  # intake's contact object: method, the phone or e-mail, call windows
     message: str
     submission_id: uuid.UUID
     answer_due: date
@@ -153,7 +156,7 @@ class PlannedCase:
 
     @property
     def contact_method(self) -> ContactMethod:
-        method: ContactMethod = self.contact["method"]  # type: ignore[assignment]
+        method: ContactMethod = self.contact["method"]
         return method
 
     @property
@@ -295,16 +298,30 @@ class _Planner:
             return municipality.languages[1]
         return first
 
-    def _contact(self, method: ContactMethod, language: Language) -> dict[str, str]:
+    def _contact(self, method: ContactMethod, language: Language) -> dict[str, Any]:
         rng = self.rng
-        contact: dict[str, str] = {"method": method}
+        contact: dict[str, Any] = {"method": method}
         if method in ("phone", "sms"):
             contact["phone"] = f"+358 40 {rng.randint(100, 999)} {rng.randint(1000, 9999)}"
+            if rng.random() < CALL_WINDOWS_CHOSEN:
+                contact["call_windows"] = self._call_windows()
             if rng.random() < 0.3:
                 contact["call_times"] = rng.choice(texts.CALL_TIMES[language])
         elif method == "email":
             contact["email"] = f"perhe{rng.randint(1000, 9999)}@example.fi"
         return contact
+
+    def _call_windows(self) -> list[str]:
+        """A few of the form's windows: one habit (after work, say) on two to four weekdays, sometimes another."""
+        rng, bands = self.rng, self.region.callbacks.bands
+        start, end = _pick(rng, {band: WINDOW_BANDS[i] if i < len(WINDOW_BANDS) else 1.0
+                                 for i, band in enumerate(bands)})
+        days = sorted(rng.sample(range(len(WEEKDAYS)), rng.randint(2, 4)))
+        windows = [CallWindow(weekday=WEEKDAYS[d], start=start, end=end) for d in days]
+        if rng.random() < 0.25:
+            other = rng.choice(bands)
+            windows.append(CallWindow(weekday=rng.choice(WEEKDAYS), start=other[0], end=other[1]))
+        return sorted({w.value for w in windows}, key=window_values(bands).index)
 
     def _staff_path(self, plan: PlannedCase, family_topic: Topic, outcome: Outcome) -> PlannedCase:
         rng = self.rng

@@ -5,11 +5,14 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, Request, Response
+from fastapi.exceptions import RequestValidationError
 
 from services.intake import service
 from services.intake.deps import IntakeRuntimeDep, Limiters, LimitersDep, accept_within_limit
+from services.intake.i18n import t
 from services.intake.models import (
     Accepted,
+    CallbackSlot,
     CaseStatus,
     Feedback,
     NewFamilyMessage,
@@ -17,6 +20,7 @@ from services.intake.models import (
     StatusQuery,
     TimelineEntry,
 )
+from services.intake.queries import TimelineItem
 from services.intake.settings import IntakeSettings
 from shared.app import ConnDep, UnitOfWorkDep
 from shared.db import Conn
@@ -49,7 +53,11 @@ STATUS_ERRORS = errors({
 async def post_request(body: NewRequest, runtime: IntakeRuntimeDep, limits: LimitersDep, request: Request,
                        response: Response, demo_at: DemoTimeDep) -> Accepted:
     """Store the request durably and promise an answer date; a retried submission returns the same case."""
-    receipt, created = await accept_within_limit(runtime, limits, request, body, received_at=demo_at)
+    try:
+        receipt, created = await accept_within_limit(runtime, limits, request, body, received_at=demo_at)
+    except service.CallWindowsNotOffered as exc:  # the region's rule, answered like the model's own rules
+        raise RequestValidationError([{"type": "value_error", "loc": ("body", "contact", "call_windows"),
+                                       "msg": exc.detail}]) from exc
     if not created:
         response.status_code = 200
     return receipt
@@ -77,11 +85,19 @@ async def read_status(query: StatusQuery, conn: ConnDep, runtime: IntakeRuntimeD
                       request: Request) -> CaseStatus:
     case_id = await _case_of(conn, limits, request, query, runtime.settings)
     view = await service.read_status(conn=conn, case_id=case_id, settings=runtime.settings)
+    callback = CallbackSlot(starts_at=view.callback[0], ends_at=view.callback[1]) if view.callback else None
     return CaseStatus(reference=view.reference, answer_due=view.answer_due, closed=view.closed,
                       feedback_given=view.feedback_given, outcome=view.outcome if view.closed else None,
-                      referred_to=view.referred_to if view.closed else None,
-                      timeline=[TimelineEntry(at=i.at, author="staff" if i.from_staff else "family", text=i.text)
-                                for i in view.timeline])
+                      referred_to=view.referred_to if view.closed else None, callback=callback,
+                      timeline=[_entry(i, view.language) for i in view.timeline])
+
+
+def _entry(item: TimelineItem, lang: str) -> TimelineEntry:
+    """A timeline item for the API: a notice carries its text in the case's language, as the family reads it."""
+    if item.notice == "not_reached_notice":  # the one kind of notice there is
+        return TimelineEntry(at=item.at, author="staff", text=t("not_reached_notice_text", lang),
+                             kind="not_reached_notice")
+    return TimelineEntry(at=item.at, author="staff" if item.from_staff else "family", text=item.text)
 
 
 @router.post("/status/messages", status_code=201, tags=["status"], responses={

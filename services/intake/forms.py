@@ -8,19 +8,28 @@ page's language.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from services.intake.i18n import t
-from services.intake.models import MAX_COMMENT, FamilyMessage, FeedbackAnswer, NewRequest, WrittenMessage
+from services.intake.models import (
+    MAX_COMMENT,
+    FamilyMessage,
+    FeedbackAnswer,
+    NewRequest,
+    WrittenMessage,
+    windows_outside,
+)
+from shared.callbacks import DEFAULT_BANDS
 
 FIELD_ERROR_KEYS = {"requester_role": "err_requester_role", "message": "err_message", "phone": "err_phone",
                     "email": "err_email", "contact_method": "err_contact_method", "consent": "err_consent",
-                    "website": "err_honeypot"}
+                    "website": "err_honeypot", "call_windows": "err_call_windows"}
 # The request form's fields that are shown again with its errors (the honeypot and the language are not).
 SHOWN = ("submission_id", "requester_role", "topic", "child_age_group", "message", "contact_method", "name",
-         "phone", "email", "call_times", "consent")
+         "phone", "email", "call_times", "call_windows", "consent")
 
 
 class RequestForm(BaseModel):
@@ -37,10 +46,11 @@ class RequestForm(BaseModel):
     phone: str = ""
     email: str = ""
     call_times: str = ""
+    call_windows: list[str] = []  # a checkbox per window: the browser sends each one ticked
     consent: str = ""
     website: str = ""
 
-    def values(self) -> dict[str, str]:
+    def values(self) -> dict[str, Any]:
         """The fields to show again; a form without a submission id is given one (a retry then sends it)."""
         values = {name: getattr(self, name) for name in SHOWN}
         if not values["submission_id"]:
@@ -48,9 +58,12 @@ class RequestForm(BaseModel):
         return values
 
 
-def parse_request(values: dict[str, str], *, municipality_id: str, lang: str, website: str
-                  ) -> tuple[NewRequest | None, dict[str, str]]:
-    """The API's request from the form's ``values``, or each field's error in ``lang`` (consent is the form's own)."""
+def parse_request(values: dict[str, Any], *, municipality_id: str, lang: str, website: str,
+                  bands: Sequence[tuple[int, int]] = DEFAULT_BANDS) -> tuple[NewRequest | None, dict[str, str]]:
+    """The API's request from the form's ``values``, or each field's error in ``lang`` (consent is the form's own).
+
+    ``bands`` are the region's, the only call windows its form offers.
+    """
     errors: dict[str, str] = {}
     if values["consent"] != "yes":
         errors["consent"] = t("err_consent", lang)
@@ -58,16 +71,21 @@ def parse_request(values: dict[str, str], *, municipality_id: str, lang: str, we
         body = NewRequest.model_validate(_request_body(values, municipality_id, lang, website))
     except ValidationError as exc:
         return None, {**_request_errors(exc, lang), **errors}
+    if windows_outside(body.contact.call_windows, bands):
+        errors["call_windows"] = t("err_call_windows", lang)
     return (None if errors else body), errors
 
 
-def _request_body(values: dict[str, str], municipality_id: str, lang: str, honeypot: str) -> dict[str, Any]:
+def _request_body(values: dict[str, Any], municipality_id: str, lang: str, honeypot: str) -> dict[str, Any]:
     method = values["contact_method"] or None
     contact: dict[str, Any] = {"method": method}
     if method != "anonymous":
         for name in ("name", "phone", "email", "call_times"):
             if values[name].strip():
                 contact[name] = values[name]
+    # Windows ticked before the family chose another way of answering are not sent (the page keeps them).
+    if method in ("phone", "sms") and values["call_windows"]:
+        contact["call_windows"] = list(values["call_windows"])
     return {"submission_id": values["submission_id"], "municipality": municipality_id, "language": lang,
             "requester_role": values["requester_role"] or None, "topic": values["topic"] or None,
             "child_age_group": values["child_age_group"] or None, "message": values["message"],
@@ -81,8 +99,10 @@ def _request_errors(exc: ValidationError, lang: str) -> dict[str, str]:
         loc = [str(part) for part in error["loc"]]
         field = loc[-1] if loc else "message"
         if loc[:1] == ["contact"]:
-            text = str(error.get("msg", ""))
-            field = ("contact_method" if len(loc) == 1 or field == "method" else field)
+            field = loc[1] if len(loc) > 1 and loc[1] != "method" else "contact_method"
+            # Only the contact's own rules (on the whole contact) are told apart by their words: a method that
+            # is missing or unknown is a field error whose words list the methods, "anonymous" among them.
+            text = str(error.get("msg", "")) if len(loc) == 1 else ""
             if "phone number" in text:
                 field = "phone"
             elif "e-mail" in text:

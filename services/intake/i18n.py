@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from shared.callbacks import Weekday
 from shared.events import AgeGroup, ContactMethod, Outcome, RequesterRole, Topic
 from shared.i18n import LANG_NAMES, LANGS, Catalog, keys, long_date, pick_lang
 
@@ -16,11 +17,12 @@ CATALOG = Catalog(
     run_time=(
         # The form's choices: "role_" ~ role and the like in form.html.
         *keys("role_", RequesterRole), *keys("topic_", Topic), *keys("age_", AgeGroup),
-        *keys("method_", ContactMethod),
+        *keys("method_", ContactMethod), *keys("weekday_", Weekday),
         # Chosen by forms.py (FIELD_ERROR_KEYS) and web.py (FIELD_LABEL_KEYS) for the field in error.
         "err_requester_role", "err_message", "err_phone", "err_email", "err_contact_method", "err_consent",
-        "err_honeypot", "err_invalid", "who_legend", "message_label", "phone_label", "email_label",
-        "answer_legend", "privacy_link", "name_label", "honeypot_label", "topic_label", "age_label",
+        "err_honeypot", "err_invalid", "err_call_windows", "call_windows_legend",
+        "who_legend", "message_label", "phone_label", "email_label", "answer_legend", "privacy_link", "name_label",
+        "honeypot_label", "topic_label", "age_label",
         "receipt_reference", "status_code_label", "feedback_title",
         # How a closed case ended (status_pages.py: "closed_" + outcome) and what a redirect after a send says.
         *keys("closed_", Outcome), "add_message_sent", "feedback_thanks",
@@ -31,6 +33,9 @@ CATALOG = Catalog(
         "send_failed_retrying": "form.js fills in {seconds} from its delays of 2 to 30 seconds, so the number is "
                                 "never 1 and the text has no singular form.",
         "counter": "{used} is how many characters are written so far; the noun goes with the 4 000 after it.",
+        "band": "A checkbox's label under a weekday's name: {start} and {end} are whole hours (8, 12, 16, 18).",
+        "callback_scheduled": "{day} is a short weekday and date ('ti 8.12.', 'tis 8 dec.', 'Tue 8 Dec'); {start} "
+                              "and {end} are hours, '16' or '16.30', Helsinki time.",
     },
 )
 t = CATALOG.t

@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
+from shared.callbacks import WEEKDAYS, CallWindow, window_values
 from shared.events import AgeGroup, ContactMethod, Language, Outcome, RequesterRole, Topic
 
 MAX_MESSAGE = 4000
@@ -26,6 +37,32 @@ WrittenMessage = Annotated[MessageText, AfterValidator(_not_blank)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ()-]{5,24}$")]
 Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254,
                                          pattern=r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")]
+# Five weekdays of three bands: more than that is not a family's choice but a client's mistake.
+MAX_CALL_WINDOWS = 15
+
+
+def _call_windows(values: list[str] | None) -> list[str] | None:
+    """Each window as the form writes it ('tue-16-18'), once, in the week's order; none chosen is None."""
+    windows: set[CallWindow] = set()
+    for value in values or []:
+        try:
+            windows.add(CallWindow.parse(value))
+        except ValueError:
+            raise ValueError(f"'{value[:20]}' is not a call window such as 'tue-16-18'") from None
+    if len(windows) > MAX_CALL_WINDOWS:
+        raise ValueError(f"at most {MAX_CALL_WINDOWS} call windows")
+    ordered = sorted(windows, key=lambda w: (WEEKDAYS.index(w.weekday), w.start, w.end))
+    return [w.value for w in ordered] or None
+
+
+CallWindows = Annotated[list[Annotated[str, StringConstraints(max_length=20)]] | None,
+                        AfterValidator(_call_windows)]
+
+
+def windows_outside(windows: Sequence[str] | None, bands: Sequence[tuple[int, int]]) -> list[str]:
+    """The windows among ``windows`` that the region's ``bands`` do not offer (a form offers only those)."""
+    offered = set(window_values(list(bands)))
+    return [w for w in windows or [] if w not in offered]
 
 
 class Contact(BaseModel):
@@ -38,6 +75,18 @@ class Contact(BaseModel):
     phone: Phone | None = None
     email: Email | None = None
     call_times: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    call_windows: CallWindows = Field(
+        default=None, description="when a call suits the family: weekday and the region's time band, Helsinki "
+                                  "time ('tue-16-18'); only with phone or sms, sealed like the other details")
+
+    @field_validator("call_windows")
+    @classmethod
+    def _windows_need_a_phone(cls, value: list[str] | None, info: ValidationInfo) -> list[str] | None:
+        # An invalid method is reported on its own; the windows are judged only against a valid one.
+        method = info.data.get("method")
+        if value and method is not None and method not in ("phone", "sms"):
+            raise ValueError("call windows go only with an answer by phone or text message")
+        return value
 
     @model_validator(mode="after")
     def _details_fit_method(self) -> Contact:
@@ -62,7 +111,7 @@ class NewRequest(BaseModel):
         "child_age_group": "7-12",
         "message": "Lapseni on ollut pitkään alakuloinen. Mistä saisimme apua?",
         "contact": {"method": "phone", "name": "Maija", "phone": "+358 40 123 4567",
-                    "call_times": "arkisin klo 16-18"},
+                    "call_windows": ["tue-16-18", "thu-8-12"], "call_times": "mieluiten ennen kuutta"},
     }]})
 
     submission_id: uuid.UUID = Field(description="made by the client once per form; a retry sends the same id")
@@ -114,6 +163,14 @@ class TimelineEntry(BaseModel):
     at: datetime
     author: str = Field(description="'family' or 'staff'")
     text: str | None = Field(description="null when the case's personal data has been erased")
+    kind: Literal["message", "not_reached_notice"] = Field(
+        default="message", description="'not_reached_notice': staff tried to call and could not reach the family "
+                                       "(the text is the notice in the case's language)")
+
+
+class CallbackSlot(BaseModel):
+    starts_at: datetime = Field(description="when the window in which staff will call opens")
+    ends_at: datetime
 
 
 class CaseStatus(BaseModel):
@@ -124,6 +181,8 @@ class CaseStatus(BaseModel):
     timeline: list[TimelineEntry]
     outcome: Outcome | None = Field(default=None, description="how the case ended, once closed")
     referred_to: str | None = Field(default=None, description="the region's service the family was referred to")
+    callback: CallbackSlot | None = Field(default=None, description="the call staff have scheduled, while it is "
+                                                                    "still ahead; null when none is")
 
 
 class FamilyMessage(BaseModel):

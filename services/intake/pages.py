@@ -18,6 +18,7 @@ from services.intake.forms import AccessibilityForm, RequestForm, parse_request
 from services.intake.i18n import long_date, pick_lang, t
 from services.intake.web import HERE, framed_by_municipality, place, render
 from shared.businessdays import answer_due
+from shared.callbacks import WEEKDAYS
 from shared.events import Topic
 from shared.regions import Municipality, Region
 
@@ -46,12 +47,13 @@ async def demo(request: Request, municipality_id: str, lang: str | None = None) 
     return render(request, "demo.html", chosen, region=region, municipality=municipality)
 
 
-def _form(request: Request, region: Region, municipality: Municipality, lang: str, values: dict[str, str],
+def _form(request: Request, region: Region, municipality: Municipality, lang: str, values: dict[str, Any],
           errors: dict[str, str] | None = None, status: int = 200) -> HTMLResponse:
     due = answer_due(datetime.now(UTC), region.deadline.business_days)
     return framed_by_municipality(render(request, "form.html", lang, status, region=region, municipality=municipality,
                                          values=values, errors=errors or {}, due_text=long_date(due, lang),
-                                         topics=TOPICS), municipality)
+                                         topics=TOPICS, weekdays=WEEKDAYS, bands=region.callbacks.bands),
+                                  municipality)
 
 
 @router.get("/m/{municipality_id}")
@@ -66,7 +68,8 @@ async def form_submit(request: Request, municipality_id: str, form: Annotated[Re
     region, municipality = place(request, municipality_id)
     lang = pick_lang(form.lang, municipality.languages)
     values = form.values()
-    body, errors = parse_request(values, municipality_id=municipality.id, lang=lang, website=form.website)
+    body, errors = parse_request(values, municipality_id=municipality.id, lang=lang, website=form.website,
+                                 bands=region.callbacks.bands)
     if body is None:
         return _form(request, region, municipality, lang, values, errors, status=422)
     receipt, created = await accept_within_limit(runtime, limits, request, body)

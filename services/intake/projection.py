@@ -11,12 +11,15 @@ from typing import Any
 from shared.applier import EventHandler, Projection
 from shared.db import Conn
 from shared.events import (
+    CallbackCancelled,
+    CallbackScheduled,
     CaseClosed,
     CaseReopened,
     ContactAttempted,
     EventBase,
     FamilyMessageAdded,
     FeedbackGiven,
+    NotReachedNotice,
     ReplySent,
     RequestSubmitted,
 )
@@ -61,10 +64,39 @@ async def on_reply(conn: Conn, event: EventBase) -> None:
 
 
 async def on_contact(conn: Conn, event: EventBase) -> None:
-    """A call that reached the family answers them too (it shows as no text: the call was the answer)."""
+    """A call that reached the family answers them too (it shows as no text: the call was the answer).
+
+    Any attempt uses up the scheduled call, as routing counts it: the page no longer promises it.
+    """
     assert isinstance(event, ContactAttempted)
     if event.payload.result == "reached":
         await _answered(conn, event)
+    await conn.execute("DELETE FROM family_callbacks WHERE case_id = $1", event.case_id)
+
+
+async def on_callback_scheduled(conn: Conn, event: EventBase) -> None:
+    """The family's page shows the one call ahead: a new time (a move or not) replaces the one before."""
+    assert isinstance(event, CallbackScheduled)
+    await conn.execute(
+        "INSERT INTO family_callbacks (case_id, callback_id, starts_at, ends_at) VALUES ($1, $2, $3, $4)"
+        " ON CONFLICT (case_id) DO UPDATE SET callback_id = EXCLUDED.callback_id, starts_at = EXCLUDED.starts_at,"
+        " ends_at = EXCLUDED.ends_at", event.case_id, event.payload.callback_id, event.payload.starts_at,
+        event.payload.ends_at)
+
+
+async def on_callback_cancelled(conn: Conn, event: EventBase) -> None:
+    # Only the call it names: a cancellation of one already replaced leaves the new time in place.
+    assert isinstance(event, CallbackCancelled)
+    await conn.execute("DELETE FROM family_callbacks WHERE case_id = $1 AND callback_id = $2", event.case_id,
+                       event.payload.callback_id)
+
+
+async def on_not_reached_notice(conn: Conn, event: EventBase) -> None:
+    """'We tried to reach you': an entry of the staff's in the family's timeline, in the page's language."""
+    assert isinstance(event, NotReachedNotice)
+    await conn.execute("INSERT INTO family_notices (event_id, case_id, at, kind) VALUES ($1, $2, $3, $4)"
+                       " ON CONFLICT (event_id) DO NOTHING", event.event_id, event.case_id, event.occurred_at,
+                       "not_reached_notice")
 
 
 async def on_closed(conn: Conn, event: EventBase) -> None:
@@ -95,6 +127,8 @@ async def on_erased(conn: Conn, event: EventBase) -> None:
     """Personal data erased: the family's and staff's words here, the key, the pick-up code, open sessions."""
     await conn.execute("UPDATE family_timeline SET sealed = '{\"erased\": true}'::jsonb WHERE case_id = $1",
                        event.case_id)
+    # When a call was to be made says when someone is at home: it goes with the rest.
+    await conn.execute("DELETE FROM family_callbacks WHERE case_id = $1", event.case_id)
     for table in ("family_sessions", "pickup_codes", "case_keys"):  # intake's own tables
         await conn.execute(f"DELETE FROM {table} WHERE case_id = $1", event.case_id)
     await conn.execute("UPDATE family_writes SET sealed = NULL WHERE case_id = $1", event.case_id)
@@ -109,9 +143,13 @@ HANDLERS: dict[str, EventHandler] = {
     "case.reopened": on_reopened,
     "contact.attempted": on_contact,
     "feedback.given": on_feedback,
+    "callback.scheduled": on_callback_scheduled,
+    "callback.cancelled": on_callback_cancelled,
+    "contact.not_reached_notice": on_not_reached_notice,
 }
 
 
 def projection(runtime: ServiceRuntime[Any]) -> Projection:
-    return Projection(name="intake", migrations=MIGRATIONS, tables=["family_timeline", "family_case_state"],
+    return Projection(name="intake", migrations=MIGRATIONS, tables=["family_timeline", "family_case_state",
+                                                                  "family_callbacks", "family_notices"],
                       event_handlers=HANDLERS)

@@ -19,7 +19,8 @@ from shared.sealing import KeyUnavailable, Sealed, WrappedKey, unseal, unwrap_ke
 class TimelineItem:
     at: datetime
     from_staff: bool
-    text: str | None  # None: the case's key is erased
+    text: str | None  # None: the case's key is erased, or the item is a notice
+    notice: str | None = None  # a notice of the staff's without words of their own: 'not_reached_notice'
 
 
 @dataclass(frozen=True)
@@ -36,10 +37,12 @@ class StatusView:
     outcome: str | None = None
     referred_to: str | None = None
     last_answer_at: datetime | None = None
+    callback: tuple[datetime, datetime] | None = None  # the window of the call staff have scheduled
 
     @property
     def has_reply(self) -> bool:
-        return any(item.from_staff for item in self.timeline)
+        # A notice that staff could not reach the family is no answer to them.
+        return any(item.from_staff and item.notice is None for item in self.timeline)
 
     @property
     def answered(self) -> bool:
@@ -79,12 +82,20 @@ async def status_view(conn: Conn, case_id: uuid.UUID, kek: bytes) -> StatusView:
                                               nonce=request["nonce"], wrapped=request["wrapped"]))
     timeline = [TimelineItem(at=r["at"], from_staff=r["from_staff"],
                              text=_open_text(data_key, case_id, r["sealed"])) for r in rows]
+    timeline = sorted(timeline + await _notices(conn, case_id), key=lambda item: item.at)
+    callback = await conn.fetchrow("SELECT starts_at, ends_at FROM family_callbacks WHERE case_id = $1", case_id)
     return StatusView(case_id=case_id, reference=request["reference"], region=request["region"],
                       municipality=request["municipality"], language=request["language"],
                       answer_due=request["answer_due"], closed=bool(state and state["closed"]),
                       feedback_given=bool(own_feedback or (state and state["feedback_given"])), timeline=timeline,
                       outcome=state["outcome"] if state else None, referred_to=state["referred_to"] if state else None,
-                      last_answer_at=state["last_answer_at"] if state else None)
+                      last_answer_at=state["last_answer_at"] if state else None,
+                      callback=(callback["starts_at"], callback["ends_at"]) if callback else None)
+
+
+async def _notices(conn: Conn, case_id: uuid.UUID) -> list[TimelineItem]:
+    rows = await conn.fetch("SELECT at, kind FROM family_notices WHERE case_id = $1 ORDER BY at, event_id", case_id)
+    return [TimelineItem(at=r["at"], from_staff=True, text=None, notice=r["kind"]) for r in rows]
 
 
 def _open_text(data_key: bytes | None, case_id: uuid.UUID, sealed_json: str) -> str | None:

@@ -7,6 +7,7 @@ of work, which wakes the outbox relay once what it must publish has committed.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -24,13 +25,13 @@ from services.intake.family import (
     random_symbols,
     verify_pickup,
 )
-from services.intake.models import Accepted, NewRequest
+from services.intake.models import Accepted, NewRequest, windows_outside
 from services.intake.queries import StatusView, status_view
 from services.intake.settings import IntakeSettings
 from shared.businessdays import answer_due
 from shared.codec import encode
 from shared.db import Conn
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict, InvalidCommand, NotFound
 from shared.events import (
     FamilyMessageAdded,
     FamilyMessageAddedPayload,
@@ -84,6 +85,10 @@ SELECT * FROM request
 """
 
 
+class CallWindowsNotOffered(InvalidCommand):
+    """The request names a call window its region's form does not offer (another region's band, say)."""
+
+
 async def accept(*, uow: UnitOfWork, request: NewRequest, regions: Regions, settings: IntakeSettings,
                  received_at: datetime | None = None) -> tuple[Accepted, bool]:
     """Store a request once per ``submission_id``, sealed and queued for the stream; the receipt and whether it is new.
@@ -92,6 +97,12 @@ async def accept(*, uow: UnitOfWork, request: NewRequest, regions: Regions, sett
     pick-up code, which is shown once. ``received_at`` is now unless the demo clock says otherwise.
     """
     region, municipality = regions.region_of(request.municipality)
+    outside = windows_outside(request.contact.call_windows, region.callbacks.bands)
+    if outside:
+        # The bands, not the family's choices: an error's text may end up where personal data must not.
+        bands = ", ".join(f"{a}-{b}" for a, b in region.callbacks.bands)
+        raise CallWindowsNotOffered(f"{len(outside)} call window(s) outside the region's bands ({bands})",
+                                    field="contact.call_windows")
     pickup_code = new_pickup_code()
     received_at = received_at or datetime.now(UTC)
     due = answer_due(received_at, region.deadline.business_days)
@@ -163,9 +174,14 @@ async def sign_in(*, conn: Conn, reference: str, pickup_code: str, settings: Int
     return await open_session(conn, case_id)
 
 
-async def read_status(*, conn: Conn, case_id: uuid.UUID, settings: IntakeSettings) -> StatusView:
-    """What the family sees of its case: the promised date, the words both ways, whether it is closed."""
-    return await status_view(conn, case_id, settings.kek_bytes)
+async def read_status(*, conn: Conn, case_id: uuid.UUID, settings: IntakeSettings,
+                      now: datetime | None = None) -> StatusView:
+    """What the family sees of its case: the promised date, the words both ways, whether it is closed, and the
+    call staff will make, while its window has not passed (``now`` by default)."""
+    view = await status_view(conn, case_id, settings.kek_bytes)
+    if view.callback is not None and view.callback[1] <= (now or datetime.now(UTC)):
+        view = dataclasses.replace(view, callback=None)  # a call not made in time is no promise to show
+    return view
 
 
 async def _case_key(conn: Conn, case_id: uuid.UUID, kek: bytes) -> tuple[bytes, str, str]:

@@ -7,8 +7,10 @@ session's CSRF token, and a form without the right one goes back to the sign-in.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated
 
+from babel.dates import format_date
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
@@ -25,6 +27,7 @@ from shared.businessdays import HELSINKI, answer_due
 from shared.db import Conn
 from shared.errors import DomainError
 from shared.events import Outcome
+from shared.i18n import BABEL_LOCALE
 from shared.regions import Region
 
 COOKIE = "apua_status"
@@ -63,11 +66,14 @@ async def _case_page(request: Request, conn: Conn, runtime: IntakeRuntime, sessi
     view = await service.read_status(conn=conn, case_id=session.case_id, settings=runtime.settings)
     region, municipality = runtime.regions.region_of(view.municipality)
     timeline = [{"at": i.at, "at_text": i.at.astimezone(HELSINKI).strftime("%d.%m.%Y %H:%M"),
-                 "from_staff": i.from_staff, "text": i.text} for i in view.timeline]
+                 "from_staff": i.from_staff, "text": i.text,
+                 "notice": t("not_reached_notice_text", lang) if i.notice == "not_reached_notice" else None}
+                for i in view.timeline]
     return render(request, "status_case.html", lang, status, region=region, municipality=municipality,
                   view={**view.__dict__, "timeline": timeline, "has_reply": view.has_reply,
                         "answered": view.answered}, csrf=session.csrf,
                   promise=_promise(view, region, lang), closing=_closing(view, region, lang), flash=flash,
+                  callback=_callback(view, lang),
                   refusal=refusal, errors=errors or {}, message_id=str(uuid.uuid4()), values={"message": ""})
 
 
@@ -82,6 +88,26 @@ def _promise(view: StatusView, region: Region, lang: str) -> str | None:
         due = answer_due(view.waiting_since, region.deadline.business_days)
         return t("followup_promise", lang, date=long_date(due, lang))
     return None
+
+
+# The day of a call as people write it in each language: 'ti 8.12.', 'tis 8 dec.', 'Tue 8 Dec'.
+CALL_DAY = {"fi": "EEE d.M.", "sv": "EEE d MMM", "en": "EEE d MMM"}
+
+
+def _callback(view: StatusView, lang: str) -> str | None:
+    """'We will call you on Tue 8 Dec between 16 and 17', Helsinki time; None without a call ahead."""
+    if view.callback is None or view.closed:
+        return None
+    starts, ends = (moment.astimezone(HELSINKI) for moment in view.callback)
+    return t("callback_scheduled", lang, day=format_date(starts.date(), CALL_DAY[lang], locale=BABEL_LOCALE[lang]),
+             start=_hour(starts, lang), end=_hour(ends, lang))
+
+
+def _hour(moment: datetime, lang: str) -> str:
+    """'16' on the hour, else '16.30' (Finnish and Swedish) or '16:30' (English)."""
+    if moment.minute == 0:
+        return str(moment.hour)
+    return f"{moment.hour}{':' if lang == 'en' else '.'}{moment.minute:02d}"
 
 
 def _closing(view: StatusView, region: Region, lang: str) -> str | None:

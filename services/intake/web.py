@@ -25,7 +25,8 @@ FIELD_LABEL_KEYS = {"requester_role": "who_legend", "message": "message_label", 
                     "email": "email_label", "contact_method": "answer_legend", "consent": "privacy_link",
                     "name": "name_label", "website": "honeypot_label", "topic": "topic_label",
                     "child_age_group": "age_label", "reference": "receipt_reference",
-                    "pickup_code": "status_code_label", "score": "feedback_title"}
+                    "pickup_code": "status_code_label", "score": "feedback_title",
+                    "call_windows": "call_windows_legend"}
 FIELD_IDS = {"requester_role": "role-parent", "contact_method": "method-phone", "score": "score-1"}
 
 

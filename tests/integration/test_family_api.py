@@ -40,7 +40,8 @@ async def test_status_with_code_shows_the_request_and_accepts_more(intake, kafka
     status = await eventually(projected, what="the request on the status page")
     assert status["answer_due"] == receipt["answer_due"]
     assert status["timeline"][0] == {"at": status["timeline"][0]["at"], "author": "family",
-                                     "text": "Ensimmäinen <viesti> & kysymys"}
+                                     "text": "Ensimmäinen <viesti> & kysymys", "kind": "message"}
+    assert status["callback"] is None
     message_id = str(uuid.uuid4())
     more = {**credentials, "message_id": message_id, "message": "Lisäys samaan asiaan"}
     assert (await intake.post("/api/v1/status/messages", json=more)).status_code == 201

@@ -165,3 +165,15 @@ def test_routing_accepts_every_step_from_whoever_takes_it(region, staff) -> None
         assert state.closed == (plan.final_closing is not None)
         if plan.first_response:
             assert state.first_response_at == plan.first_response.at
+
+
+def test_phone_families_tick_a_few_of_the_forms_call_windows(year: list[PlannedCase]) -> None:
+    from services.intake.models import Contact, windows_outside
+
+    by_phone = [p for p in year if p.contact_method in ("phone", "sms")]
+    ticked = [p.contact["call_windows"] for p in by_phone if "call_windows" in p.contact]
+    assert 0.55 < len(ticked) / len(by_phone) < 0.85
+    assert all(1 < len(w) <= 5 and windows_outside(w, VS.callbacks.bands) == [] for w in ticked)
+    assert all(Contact.model_validate(p.contact).call_windows == p.contact.get("call_windows") for p in by_phone)
+    assert not any("call_windows" in p.contact for p in year if p.contact_method in ("email", "anonymous"))
+    assert len({tuple(w) for w in ticked}) > 20  # drawn, not one pattern for all

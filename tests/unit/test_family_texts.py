@@ -32,11 +32,12 @@ def test_every_key_the_templates_use_exists() -> None:
     used = set()
     for path in TEMPLATES.glob("*.html"):
         used |= set(re.findall(r"""\bt\(\s*["']([a-z0-9_-]+)["']""", path.read_text()))
-    dynamic = {"role_", "topic_", "age_", "method_"}
+    dynamic = {"role_", "topic_", "age_", "method_", "weekday_"}
     assert {k for k in used if not any(k.startswith(d) for d in dynamic)} - set(TEXT) == set()
     for prefix, values in (("role_", ["parent", "child", "relative", "professional"]),
                            ("method_", ["phone", "sms", "email", "anonymous"]),
-                           ("age_", ["0-2", "3-6", "7-12", "13-17"])):
+                           ("age_", ["0-2", "3-6", "7-12", "13-17"]),
+                           ("weekday_", ["mon", "tue", "wed", "thu", "fri"])):
         assert all(prefix + v in TEXT for v in values)
 
 

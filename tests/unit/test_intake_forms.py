@@ -55,6 +55,14 @@ def test_contact_details_of_an_anonymous_request_name_the_method() -> None:
     assert parse_request(values, municipality_id="raisio", lang="en", website="http://spam")[1] == {
         "website": t("err_honeypot", "en")}
 
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+def test_no_way_of_answering_chosen_asks_for_one(lang: str) -> None:
+    # The method's own error lists the methods, "anonymous" among them: it is not the anonymous rule's error.
+    for method in ("", "pigeon"):
+        body, errors = parse_request(form(contact_method=method).values(), municipality_id="raisio", lang=lang,
+                                     website="")
+        assert body is None and errors == {"contact_method": t("err_contact_method", lang)}
+
 
 def test_a_message_of_blanks_is_refused_on_the_page() -> None:
     message_id = str(uuid.uuid4())

@@ -4,6 +4,9 @@
   "use strict";
   var DELAYS = [2, 4, 8, 16, 30];
   var FIELDS = ["message", "name", "phone", "email", "call_times", "topic", "child_age_group"];
+  // Choices kept with the draft, so that switching the page's language loses none of them. Consent is not:
+  // it is given to the text read in the language the family sends in.
+  var CHOICES = ["requester_role", "contact_method", "call_windows"];
 
   function init() {
     var form = document.getElementById("request-form");
@@ -17,9 +20,15 @@
     function updateCounter() {
       counter.textContent = form.getAttribute("data-counter").replace("{used}", String(message.value.length));
     }
+    function choices() {
+      return Array.prototype.filter.call(form.querySelectorAll("input[type=radio], input[type=checkbox]"),
+                                         function (input) { return CHOICES.indexOf(input.name) >= 0; });
+    }
     function save() {
       var draft = {};
       FIELDS.forEach(function (name) { if (form.elements[name]) draft[name] = form.elements[name].value; });
+      draft.chosen = choices().filter(function (input) { return input.checked; })
+        .map(function (input) { return input.name + "=" + input.value; });
       try { sessionStorage.setItem(key, JSON.stringify(draft)); } catch (e) { /* storage may be off */ }
     }
     try {
@@ -28,6 +37,13 @@
         FIELDS.forEach(function (name) {
           if (form.elements[name] && draft[name] && !form.elements[name].value) form.elements[name].value = draft[name];
         });
+        // Only onto a page with nothing chosen: what the server shows again (with an error) comes first.
+        var shown = choices().some(function (input) { return input.checked; });
+        if (draft.chosen && !shown) {
+          choices().forEach(function (input) {
+            if (draft.chosen.indexOf(input.name + "=" + input.value) >= 0) input.checked = true;
+          });
+        }
       }
     } catch (e) { /* a broken draft is simply not restored */ }
     updateCounter();
