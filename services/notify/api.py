@@ -65,7 +65,10 @@ async def notifications(conn: ConnDep, case_id: uuid.UUID | None = None,
                         limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[DueNotification]:
     rows = await conn.fetch(
         "SELECT n.notification_id, n.case_id, n.recipient, n.template, n.channel, n.language, n.reference,"
-        " n.answer_due, n.due_since, coalesce(d.status, 'due') AS status, coalesce(d.attempts, 0) AS attempts"
+        " n.answer_due, n.due_since,"
+        # A withdrawn reminder that never went out; one sent before it was withdrawn says 'sent'.
+        " coalesce(d.status, CASE WHEN n.withdrawn_at IS NULL THEN 'due' ELSE 'withdrawn' END) AS status,"
+        " coalesce(d.attempts, 0) AS attempts"
         " FROM notifications_due n LEFT JOIN deliveries d USING (notification_id)"
         " WHERE ($1::uuid IS NULL OR n.case_id = $1) ORDER BY n.due_since LIMIT $2", case_id, limit)
     return [DueNotification(**dict(r)) for r in rows]

@@ -1,17 +1,20 @@
 """Notify's projection: which notifications are due, each under an id derived from its cause.
 
-The id is a UUIDv5 of the causing event, the recipient and the template, so a replay or a
-relay's duplicate lands on the same row and nothing is ever due twice. Whether a notification
+The id is a UUIDv5 of the causing event, the recipient and the template (``queue.py``), so a replay or
+a relay's duplicate lands on the same row and nothing is ever due twice. Whether a notification
 was sent lives outside the projection (``deliveries``), so a rebuild sends nothing again.
 """
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from services.notify.callbacks import callback_handlers, forget_callbacks
+from services.notify.queue import CHANNEL_BY_CONTACT as CHANNEL_BY_CONTACT  # where the fault suite finds them
+from services.notify.queue import notification_id as notification_id
+from services.notify.queue import queue
 from shared.applier import EventHandler, Projection
 from shared.compacted import CompactedTable
 from shared.db import Conn
@@ -31,17 +34,8 @@ from shared.migrations import projection_series
 from shared.runtime import ServiceRuntime
 from shared.staff import StaffRecord
 
-NOTIFICATION_NAMESPACE = uuid.UUID("2f0b8a59-55a4-4f5c-9d1b-6a1f3b2e7c01")
-
 # The tracking tables, then the files of migrations/projection/.
 MIGRATIONS = projection_series(Path(__file__).resolve().parent)
-
-CHANNEL_BY_CONTACT = {"phone": "sms", "sms": "sms", "email": "email"}
-
-
-def notification_id(cause_event_id: uuid.UUID, recipient: str, template: str) -> uuid.UUID:
-    return uuid.uuid5(NOTIFICATION_NAMESPACE, f"{cause_event_id}/{recipient}/{template}")
-
 
 # The staff directory: an account's role, team, language and sealed address; a tombstone removes it.
 on_staff_record = CompactedTable(
@@ -53,19 +47,7 @@ on_staff_record = CompactedTable(
 async def _due(conn: Conn, event: EventBase, *, recipient: str, template: str, channel: str,
                answer_due: date | None = None) -> None:
     """Queue one notification of ``event``; ``answer_due`` when the promised day is not the request's."""
-    case = await conn.fetchrow("SELECT reference, language, answer_due FROM case_contacts WHERE case_id = $1",
-                               event.case_id)
-    if case is None:
-        return  # a case this region's notify never saw arrive: nobody to tell about it
-    await conn.execute(
-        "INSERT INTO notifications_due (notification_id, case_id, cause_event_id, region, municipality,"
-        " recipient, template, channel, language, reference, answer_due, due_since)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (notification_id) DO NOTHING",
-        notification_id(event.event_id, recipient, template), event.case_id, event.event_id, event.region,
-        event.municipality, recipient, template, channel, case["language"], case["reference"],
-        answer_due or case["answer_due"],
-        event.occurred_at,
-    )
+    await queue(conn, event, recipient=recipient, template=template, channel=channel, answer_due=answer_due)
 
 
 async def on_request_submitted(conn: Conn, event: EventBase) -> None:
@@ -150,6 +132,7 @@ async def on_erased(conn: Conn, event: EventBase) -> None:
     await conn.execute("DELETE FROM case_keys WHERE case_id = $1", event.case_id)
     await conn.execute("DELETE FROM case_contacts WHERE case_id = $1", event.case_id)
     await conn.execute("DELETE FROM notifications_due WHERE case_id = $1 AND recipient = 'family'", event.case_id)
+    await forget_callbacks(conn, event)  # and every reminder of a call to them
 
 
 HANDLERS: dict[str, EventHandler] = {
@@ -165,9 +148,25 @@ HANDLERS: dict[str, EventHandler] = {
 }
 
 
+def _together(*tables: dict[str, EventHandler]) -> dict[str, EventHandler]:
+    """Every table's handlers; where two handle one event type, both run, in the order given."""
+    found: dict[str, list[EventHandler]] = {}
+    for table in tables:
+        for name, handler in table.items():
+            found.setdefault(name, []).append(handler)
+
+    def chain(handlers: list[EventHandler]) -> EventHandler:
+        async def each(conn: Conn, event: EventBase) -> None:
+            for handler in handlers:
+                await handler(conn, event)
+        return each
+
+    return {name: hs[0] if len(hs) == 1 else chain(hs) for name, hs in found.items()}
+
+
 def projection(runtime: ServiceRuntime[Any]) -> Projection:
     return Projection(name="notify", migrations=MIGRATIONS,
-                      tables=["notifications_due", "case_contacts", "case_keys", "staff_directory"],
-                      event_handlers=HANDLERS,
+                      tables=["notifications_due", "case_contacts", "case_keys", "staff_directory", "case_callbacks"],
+                      event_handlers=_together(HANDLERS, callback_handlers(runtime.regions)),
                       record_handlers={**{t: on_case_key for t in runtime.keys_topics()},
                                        **{t: on_staff_record for t in runtime.staff_topics()}})

@@ -21,6 +21,7 @@ import structlog
 from services.notify.channels import DeliveryError, Mailer, send_sms
 from services.notify.messages import render
 from services.notify.settings import NotifySettings
+from services.notify.when import call_values
 from shared.app import UnitOfWork, unit_of_work
 from shared.db import Conn
 from shared.events import (
@@ -43,12 +44,15 @@ log = structlog.get_logger(__name__)
 SENDER_LOCK = "SELECT pg_try_advisory_lock(hashtext(current_schema() || '.sender'))"
 SENDER_UNLOCK = "SELECT pg_advisory_unlock(hashtext(current_schema() || '.sender'))"
 
+# A row is due from ``due_since`` on (a call's reminder is queued ahead of its time), unless it was withdrawn
+# (the call moved, was cancelled or used up).
 DUE_SQL = """
 SELECT n.*, d.attempts AS done_attempts, d.status AS delivery_status
 FROM notifications_due n LEFT JOIN deliveries d USING (notification_id)
-WHERE d.notification_id IS NULL
-   OR (d.status = 'retry' AND d.next_attempt_at <= $1)
-   OR (d.status = 'sending' AND d.last_attempt_at < $1 - interval '1 minute')
+WHERE n.due_since <= $1 AND n.withdrawn_at IS NULL
+  AND (d.notification_id IS NULL
+       OR (d.status = 'retry' AND d.next_attempt_at <= $1)
+       OR (d.status = 'sending' AND d.last_attempt_at < $1 - interval '1 minute'))
 ORDER BY n.due_since LIMIT $2
 """
 
@@ -102,10 +106,14 @@ class Sender:
         nid: uuid.UUID = due["notification_id"]
         with structlog.contextvars.bound_contextvars(case_id=str(due["case_id"]), notification_id=str(nid),
                                                      event_id=str(due["cause_event_id"])):
+            # Measured from when it fell due, not from when it was queued: a reminder waits for its time.
             too_old = due["due_since"] < now - timedelta(hours=self.settings.max_age_hours)
-            if due["delivery_status"] is None and too_old:
+            # A message about a call whose window is over would only confuse, however it was delayed.
+            call_over = due["window_ends_at"] is not None and due["window_ends_at"] <= now
+            if (due["delivery_status"] is None and too_old) or call_over:
                 await conn.execute("INSERT INTO deliveries (notification_id, status) VALUES ($1, 'expired')"
-                                   " ON CONFLICT DO NOTHING", nid)
+                                   " ON CONFLICT (notification_id) DO UPDATE SET status = 'expired'", nid)
+                log.info("notify.expired", template=due["template"], call_over=call_over)
                 return
             attempt = (due["done_attempts"] or 0) + 1
             await conn.execute(
@@ -224,4 +232,5 @@ class Sender:
             "status_url": f"{region.notifications.status_url}?ref={due['reference']}&lang={lang}",
             "municipality": municipality,
             "case_url": f"{self.settings.routing_url.rstrip('/')}/cases/{due['case_id']}",
+            **call_values(due["window_starts_at"], due["window_ends_at"], lang),
         }

@@ -43,6 +43,11 @@ DIMENSIONS: dict[str, str] = {
     "referred": "CASE WHEN referrals > 0 THEN '' END",
     "reopened": "CASE WHEN reopened > 0 THEN '' END",
     "child_welfare_notified": "CASE WHEN child_welfare_notified THEN '' END",
+    # Contacts (contacts.py): the closed cases and those closed unreached by way of answering, and the attempt
+    # that first reached the family.
+    "closed_method": "CASE WHEN outcome IS NOT NULL THEN contact_method END",
+    "not_reached_method": "CASE WHEN outcome = 'not_reached' THEN contact_method END",
+    "reached_after": "reached_after::text",
 }
 # The parts of a cell beside its count: (name, condition on the facts row).
 PARTS = (("answered", "first_response_at IS NOT NULL"), ("met", "first_response_at < due_at"),
@@ -87,7 +92,8 @@ def _text(value: str) -> str | None:
 
 # How a cell's text value reads back in Python, where that is not just text.
 PARSE: dict[str, Callable[[str], object]] = {
-    "hour": int, "feedback": int, "topic_family": _text, "topic": _text, "referral_kind": _text, "team": _text,
+    "hour": int, "feedback": int, "reached_after": int,
+    "topic_family": _text, "topic": _text, "referral_kind": _text, "team": _text,
 }
 
 

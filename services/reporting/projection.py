@@ -95,7 +95,7 @@ CHANGING = (
     ("first_response_kind", "text"), ("response_team", "text"), ("response_business_hours", "real"),
     ("response_calendar_hours", "real"), ("handoffs", "int"), ("referrals", "int"), ("referred_service", "text"),
     ("referred_kind", "text"), ("outcome", "text"), ("closed_at", "timestamptz"), ("reopened", "int"),
-    ("feedback", "smallint"),
+    ("feedback", "smallint"), ("contact_attempts", "int"), ("reached_after", "int"),
 )
 _CHANGED = (("case_id", "uuid"), *CHANGING)
 
@@ -134,6 +134,15 @@ def _responded(facts: dict[str, Any], at: datetime, kind: str) -> None:
                  **first_response(facts["received_at"], at))
 
 
+def count_attempt(attempts: int, reached_after: int | None, result: str) -> dict[str, int | None]:
+    """A case's contact attempts after one more, and the one that first reached the family: every attempt up to
+    and including it counts, whatever its channel; later ones (a call after a follow-up) do not change it."""
+    attempts += 1
+    if reached_after is None and result == "reached":
+        reached_after = attempts
+    return {"contact_attempts": attempts, "reached_after": reached_after}
+
+
 def evolve_facts(facts: dict[str, Any], event: EventBase) -> None:
     """What a later event of a case changes in its facts (in place); pure, and tested on its own."""
     if isinstance(event, CaseTriaged):
@@ -150,6 +159,7 @@ def evolve_facts(facts: dict[str, Any], event: EventBase) -> None:
         facts.update(referrals=facts["referrals"] + 1, referred_service=event.payload.service_id,
                      referred_kind=event.payload.service_kind)
     elif isinstance(event, ContactAttempted):
+        facts.update(count_attempt(facts["contact_attempts"], facts["reached_after"], event.payload.result))
         if event.payload.result == "reached":
             _responded(facts, event.occurred_at, event.payload.channel)
     elif isinstance(event, ReplySent):

@@ -7,7 +7,7 @@ a number that should be hidden.
 
 from __future__ import annotations
 
-from services.reporting import counts, followups, outcomes, response
+from services.reporting import contacts, counts, followups, outcomes, response
 from services.reporting.filters import Filters
 from services.reporting.model import Builder, Table
 from shared.db import Conn
@@ -29,6 +29,8 @@ TABLES: dict[str, Builder] = {
     "response_by_month": response.response_by_month,
     "followups_by_month": followups.followups_by_month,
     "outcomes": outcomes.outcomes,
+    "not_reached_by_method": contacts.not_reached_by_method,
+    "attempts_to_reach": contacts.attempts_to_reach,
     "referrals": outcomes.referrals,
     "follow_up": outcomes.follow_up,
     "feedback": outcomes.feedback,
@@ -41,7 +43,7 @@ PAGES: dict[str, tuple[str, ...]] = {
                "outcomes", "referrals", "follow_up", "feedback"),
     "topics": ("topics", "topics_by_month"),
     "response": ("response_by_municipality", "response_by_team", "response_by_month", "followups_by_month"),
-    "outcomes": ("outcomes", "referrals", "follow_up", "feedback"),
+    "outcomes": ("outcomes", "not_reached_by_method", "attempts_to_reach", "referrals", "follow_up", "feedback"),
 }
 
 

@@ -27,9 +27,11 @@ from tests.faults.system import SERVICES, Readiness, System
 
 # The last run's table, and every process's log when something was not zero.
 OUT = ROOT / ".local" / "faults"
+# Due by now and not withdrawn: a call's reminder waits for its time, and one withdrawn is never sent.
 PENDING_SQL = """
 SELECT count(*) FROM notify_projection.notifications_due n LEFT JOIN notify.deliveries d USING (notification_id)
-WHERE d.notification_id IS NULL OR d.status IN ('sending', 'retry')
+WHERE n.due_since <= now() AND n.withdrawn_at IS NULL
+  AND (d.notification_id IS NULL OR d.status IN ('sending', 'retry'))
 """
 
 

@@ -10,7 +10,7 @@ from services.notify.messages import NAMES, render
 
 VALUES = {"reference": "K7M4-2Q9X", "answer_due": "maanantai 27. joulukuuta 2027",
           "status_url": "https://apua.example/status?ref=K7M4-2Q9X", "municipality": "Raisio",
-          "case_url": "https://routing.example/cases/1"}
+          "case_url": "https://routing.example/cases/1", "call_day": "ti 8.12.", "call_from": "16", "call_to": "17"}
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -226,7 +226,7 @@ def test_a_cases_facts_follow_its_events() -> None:
              "first_response_at": None, "first_response_kind": None, "response_team": None,
              "response_business_hours": None, "response_calendar_hours": None, "handoffs": 0, "referrals": 0,
              "referred_service": None, "referred_kind": None, "outcome": None, "closed_at": None, "reopened": 0,
-             "feedback": None}
+             "feedback": None, "contact_attempts": 0, "reached_after": None}
 
     def then(cls, payload, hours: float):  # type: ignore[no-untyped-def]
         evolve_facts(facts, new_event(cls, case_id=submitted.case_id, region=submitted.region,

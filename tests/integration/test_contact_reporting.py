@@ -1,0 +1,150 @@
+"""Reporting's contact tables on real Kafka and PostgreSQL: the not-reached rate by contact method and the attempts
+per reached family, from events, with small counts hidden, and the same after a rebuild."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from services.reporting.privacy import SUPPRESSED, protect, record_key, share
+from services.reporting.projection import projection as reporting_projection
+from shared.businessdays import HELSINKI
+from shared.events import (
+    CaseClosed,
+    CaseClosedPayload,
+    ContactAttempted,
+    ContactAttemptedPayload,
+    EventBase,
+    NotReachedNotice,
+    NotReachedNoticePayload,
+    RequestSubmitted,
+)
+from shared.rebuild import rebuild
+from tests.integration.test_reporting import SECRET, follow, publish, signed_in_reporting, submitted
+from tests.support import APPS, eventually, request_event, running, settings_for, table_rows
+
+pytestmark = pytest.mark.integration
+PERIOD = {"region": "varsinais-suomi", "since": "2026-01-01", "until": "2026-12-31", "lang": "en"}
+MARCH = datetime(2026, 3, 2, 9, 0, tzinfo=HELSINKI)
+
+
+def attempt(request: RequestSubmitted, result: str, at: datetime, channel: str = "phone") -> EventBase:
+    return follow(request, ContactAttempted, ContactAttemptedPayload(channel=channel, result=result), at)
+
+
+def a_case(method: str, results: list[str], outcome: str | None, day: int) -> list[EventBase]:
+    """A request by ``method`` on the ``day``-th day of March, its attempts an hour apart, and how it closed."""
+    request = submitted("turku", (MARCH + timedelta(days=day)).astimezone(UTC), method=method)
+    at = request.occurred_at
+    events: list[EventBase] = [request]
+    for i, result in enumerate(results, start=1):
+        events.append(attempt(request, result, at + timedelta(hours=i), "email" if method == "email" else "phone"))
+    if outcome == "not_reached":
+        events.append(follow(request, NotReachedNotice, NotReachedNoticePayload(attempts=len(results)),
+                             at + timedelta(hours=len(results) + 1)))
+    if outcome is not None:
+        events.append(follow(request, CaseClosed, CaseClosedPayload(outcome=outcome), at + timedelta(days=2)))
+    return events
+
+
+def the_cases() -> tuple[list[EventBase], dict[str, list[uuid.UUID]]]:
+    """Phone: 12 closed, 5 of them not reached. SMS: 3 closed, 1 not reached. E-mail: 6 closed, all reached at once.
+    Anonymous: one open. Reached: 12 at the first attempt, 2 at the second, 1 at the fifth."""
+    no = "no_answer"
+    plan = ([("phone", ["reached"], "guidance_enough")] * 3
+            + [("phone", ["reached", "no_answer"], "guidance_enough")]  # a later attempt: still reached at the 1st
+            + [("phone", [no, "reached"], "same_worker_continues")] * 2
+            + [("phone", [no, "message_left", no, no, "reached"], "referred")]
+            + [("phone", [no, no, no], "not_reached")] * 5
+            + [("sms", ["reached"], "guidance_enough")] * 2 + [("sms", [no, "message_left", no], "not_reached")]
+            + [("email", ["reached"], "guidance_enough")] * 6
+            + [("anonymous", [], None)])
+    events: list[EventBase] = []
+    groups: dict[str, list[uuid.UUID]] = {}
+    for day, (method, results, outcome) in enumerate(plan):
+        case = a_case(method, results, outcome, day % 20)
+        events += case
+        groups.setdefault(f"{method}:closed", []).extend([case[0].case_id] if outcome else [])
+        groups.setdefault(f"{method}:not_reached", []).extend([case[0].case_id] if outcome == "not_reached" else [])
+        if "reached" in results:
+            first = results.index("reached") + 1
+            groups.setdefault(f"reached:{min(first, 4)}", []).append(case[0].case_id)
+    # An attempt on a case this projection never saw arrive counts nowhere.
+    stranger = request_event()
+    events.append(follow(stranger, ContactAttempted, ContactAttemptedPayload(channel="phone", result="reached"),
+                         MARCH.astimezone(UTC)))
+    return events, groups
+
+
+def protected(cases: list[uuid.UUID]) -> int | str:
+    return protect(len(cases), sum(record_key(SECRET, c) for c in cases))
+
+
+async def test_not_reached_by_method_and_attempts_per_reached_family_and_rebuild_equals_live(postgres, kafka, prefix):
+    env = {"prefix": prefix, "dsn": postgres.dsn, "bootstrap": kafka.bootstrap}
+    routing_app, reporting_app = APPS["routing"](settings_for("routing", **env)), \
+        APPS["reporting"](settings_for("reporting", **env))
+    events, groups = the_cases()
+    async with running(routing_app) as routing, running(reporting_app) as reporting:
+        await publish(kafka, prefix, events)
+        await signed_in_reporting(routing, reporting, routing_app)
+        runtime = reporting_app.state.runtime
+
+        async def all_in():
+            facts = await table_rows(postgres.dsn, runtime.projection_schema, "case_facts", "case_id")
+            rows = [r for r in facts if r["contact_attempts"]]
+            return rows if len(rows) == 21 and sum(r["outcome"] is not None for r in facts) == 21 else None
+
+        rows = await eventually(all_in, what="every case's attempts and closing")
+        assert len(await table_rows(postgres.dsn, runtime.projection_schema, "case_facts", "1")) == 22  # + anonymous
+        assert sorted((r["contact_attempts"], r["reached_after"]) for r in rows) == sorted(
+            [(1, 1)] * 3 + [(2, 1), (2, 2), (2, 2), (5, 5)] + [(3, None)] * 5 + [(1, 1)] * 2 + [(3, None)]
+            + [(1, 1)] * 6)
+
+        rate = (await reporting.get("/api/v1/tables/not_reached_by_method", params=PERIOD)).json()
+        by_label = {row[0]: row[1:] for row in rate["rows"]}
+        phone_closed, phone_not = protected(groups["phone:closed"]), protected(groups["phone:not_reached"])
+        assert by_label["Phone call"] == [phone_closed, phone_not, share(phone_not, phone_closed)]
+        assert by_label["Text message"] == [SUPPRESSED, SUPPRESSED, None]  # 3 closed, 1 not reached
+        assert by_label["E-mail"] == [protected(groups["email:closed"]), SUPPRESSED, None]  # none not reached
+        assert by_label["Anonymous, answer on the status page"] == [SUPPRESSED, SUPPRESSED, None]
+        closed = groups["phone:closed"] + groups["sms:closed"] + groups["email:closed"]
+        not_reached = groups["phone:not_reached"] + groups["sms:not_reached"]
+        assert rate["total"][1:] == [protected(closed), protected(not_reached),
+                                     share(protected(not_reached), protected(closed))]
+
+        attempts = (await reporting.get("/api/v1/tables/attempts_to_reach", params=PERIOD)).json()
+        first = protected(groups["reached:1"])
+        reached = groups["reached:1"] + groups["reached:2"] + groups["reached:4"]
+        assert [row[1] for row in attempts["rows"][:4]] == [first, SUPPRESSED, SUPPRESSED, SUPPRESSED]
+        assert attempts["rows"][0][2] == share(first, protected(reached))
+        assert attempts["rows"][4][1] == round((12 * 1 + 2 * 2 + 5) / 15, 1)
+        assert attempts["total"][1] == protected(reached)
+
+        # Filtered down to Aura, where nobody wrote: everything hidden, no share, no mean.
+        aura = {**PERIOD, "municipality": "aura"}
+        hidden = (await reporting.get("/api/v1/tables/attempts_to_reach", params=aura)).json()
+        assert [row[1] for row in hidden["rows"]] == [SUPPRESSED] * 4 + [None]
+
+        page = await reporting.get("/outcomes", params=PERIOD)
+        assert page.status_code == 200 and rate["title"] in page.text and "Contact attempts per reached family" \
+            in page.text
+        csv = await reporting.get("/export/not_reached_by_method.csv", params=PERIOD)
+        assert csv.status_code == 200 and "Phone call" in csv.text and "<5" in csv.text
+        sv = (await reporting.get("/api/v1/tables/attempts_to_reach", params={**PERIOD, "lang": "sv"})).json()
+        assert sv["title"] == "Kontaktförsök per nådd familj"
+
+        live = {t: sorted(map(repr, await table_rows(postgres.dsn, runtime.projection_schema, t, "1")))
+                for t in ("case_facts", "fact_cells")}
+        proj = reporting_projection(runtime)
+        result = await rebuild(dsn=postgres.dsn, service_schema=runtime.settings.db_schema,
+                               projection_schema=runtime.projection_schema, bootstrap=kafka.bootstrap,
+                               topics=runtime.projection_topics(proj), projection=proj)
+        assert result.swapped
+        rebuilt = {t: sorted(map(repr, await table_rows(postgres.dsn, runtime.projection_schema, t, "1")))
+                   for t in ("case_facts", "fact_cells")}
+        assert rebuilt == live and len(rebuilt["case_facts"]) == 22
+        assert (await reporting.get("/api/v1/tables/not_reached_by_method", params=PERIOD)).json() == rate
+        assert (await reporting.get("/api/v1/tables/attempts_to_reach", params=PERIOD)).json() == attempts
