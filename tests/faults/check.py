@@ -136,7 +136,7 @@ async def collect(system: System, regions: list[str]) -> Facts:
             processed[service] = int(await conn.fetchval(f"SELECT count(*) FROM {service}_projection.processed_events"))
         due = {str(r["notification_id"]): (r["recipient"], r["template"]) for r in await conn.fetch(
             "SELECT notification_id, recipient, template FROM notify_projection.notifications_due"
-            " WHERE due_since <= now()")}  # a caller's reminder before a call still to come is not owed yet
+            " WHERE due_since <= now() AND withdrawn_at IS NULL")}  # a reminder waits for its time or is taken back
         deliveries = {str(r["notification_id"]): (r["status"], int(r["attempts"])) for r in await conn.fetch(
             "SELECT notification_id, status, attempts FROM notify.deliveries")}
     finally:
