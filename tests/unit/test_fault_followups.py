@@ -88,8 +88,9 @@ def test_the_check_finds_a_follow_up_lost_doubled_unanswered_and_its_e_mail_miss
 def test_coordinators_wait_for_the_follow_up_answer_it_and_only_then_close() -> None:
     load = FamilyLoad("http://intake", Regions([]), rate=1.0)
     staff = StaffWork("http://routing", load, Regions([]), every=5)
-    chosen = Submission(n=10, body={}, region="r", created_at=0.0, case_id="c1", pickup_code="CODE")
-    other = Submission(n=5, body={}, region="r", created_at=0.0, case_id="c2", pickup_code="CODE")
+    by_email = {"contact": {"method": "email"}}  # no number: no call before the written answer
+    chosen = Submission(n=10, body=by_email, region="r", created_at=0.0, case_id="c1", pickup_code="CODE")
+    other = Submission(n=5, body=by_email, region="r", created_at=0.0, case_id="c2", pickup_code="CODE")
     replied = ["request.submitted", "case.triaged", "case.assigned", "reply.sent"]
     assert staff.next_step(chosen, replied[:2]) == "assign"
     assert staff.next_step(other, replied) == "close"
