@@ -28,6 +28,13 @@ from shared.replytemplates import ReplyTemplateRecord
 from shared.runtime import ServiceRuntime
 
 router = APIRouter(include_in_schema=False)
+# A call's fields are named by their labels when the form is refused; other forms name the field itself.
+CALL_FIELDS = {"day": "cb_field_day", "start": "cb_field_start", "end": "cb_field_end", "caller": "cb_field_caller"}
+
+
+def field_label(field: str, lang: str) -> str:
+    """The label a refused field has on the page, where it has one of its own."""
+    return t(CALL_FIELDS[field], lang) if field in CALL_FIELDS else field
 
 
 async def _case_page(request: Request, session: StaffSession, uow: UnitOfWork,
@@ -104,8 +111,8 @@ async def act(request: Request, case_id: uuid.UUID, session: QueuePage, uow: Uni
         await service.run_command(uow=uow, staff=session, case_id=case_id, expected_version=expected,
                                   command=command, regions=runtime.regions, settings=runtime.settings)
     except ValidationError as exc:
-        return await again(422, t("invalid", lang, detail=", ".join(str(e["loc"][-1]) for e in exc.errors()
-                                                                     if e["loc"])))
+        return await again(422, t("invalid", lang, detail=", ".join(field_label(str(e["loc"][-1]), lang)
+                                                                     for e in exc.errors() if e["loc"])))
     except Conflict:
         return await again(409, t("conflict", lang))
     except (InvalidCommand, ServiceUnavailable) as exc:
