@@ -41,8 +41,11 @@ async def swedish_case_with_a_new_message(intake_url: str, routing: httpx.AsyncC
 
 async def no_sideways_scrolling(page: Page, width: int, what: str) -> None:
     scroll = await page.evaluate("document.documentElement.scrollWidth")
-    wide = await page.evaluate(f"""[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > {width})
-        .slice(0, 8).map(e => e.tagName + '#' + e.id + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))""")
+    # What sticks out, to say where to look when it fails.
+    wide = await page.evaluate(
+        "(width) => [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > width)"
+        ".slice(0, 8).map(e => `${e.tagName}#${e.id}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`)",
+        width)
     assert scroll <= width, f"{what} scrolls sideways at {width} px ({scroll} px wide): {wide}"
 
 

@@ -218,8 +218,9 @@ async def test_who_sees_which_call(stack):
             assert (await manager.get("/api/v1/callbacks", params=day)).status_code == 403
             assert (await manager.get("/callbacks", follow_redirects=False)).status_code == 303
         # Bad input is named, never a 500.
-        bad = await routing.get("/api/v1/callbacks", params={"day": "2026-02-30"})
-        assert bad.status_code == 422 and [f["field"] for f in bad.json()["fields"]] == ["day"]
+        for wrong in ("2026-02-30", "0", "2026-12-08T10:00"):
+            bad = await routing.get("/api/v1/callbacks", params={"day": wrong})
+            assert bad.status_code == 422 and [f["field"] for f in bad.json()["fields"]] == ["day"], wrong
         long_person = await routing.get("/api/v1/callbacks", params={"person": "x" * 101})
         assert long_person.status_code == 422 and [f["field"] for f in long_person.json()["fields"]] == ["person"]
         page = await routing.get("/callbacks", params={"day": "tomorrow", "lang": "sv"})
