@@ -76,6 +76,8 @@ class CaseOut(BaseModel):
     command_version: int = Field(description="send it as expected_version with the next command")
     message: str | None
     contact: dict[str, str]
+    call_windows: list[str] = Field(default_factory=list, description="when the family can take a call, such as"
+                                    " 'tue-16-18' (weekday, from hour, to hour; Helsinki time)")
     timeline: list[TimelineOut]
 
 
@@ -86,6 +88,7 @@ async def get_case(case_id: uuid.UUID, session: SessionDep, uow: UnitOfWorkDep, 
     view, version = await service.open_case(uow=uow, staff=session, case_id=case_id, settings=runtime.settings,
                                             action="api_view")
     return CaseOut(case=view.item, command_version=version, message=view.message, contact=view.contact,
+                   call_windows=view.call_windows,
                    timeline=[TimelineOut(**entry.__dict__) for entry in view.timeline])
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from services.routing.callback_plan import ERROR_KEYS, CallbackStatus
+from shared.callbacks import WEEKDAYS
 from shared.events import EVENT_TYPES, ContactMethod, Outcome, RequesterRole, Topic, Urgency
 from shared.i18n import Catalog, keys
 
@@ -27,6 +29,8 @@ CATALOG = Catalog(
         # each field's problem (pages/templates.py).
         *keys("language_", ("fi", "sv", "en")), *keys("template_", ("created", "saved", "removed")),
         *keys("template_problem_", ("language", "title", "text", "topic")),
+        # Calls to families: a window's weekday, a call's status, and the rules' refusals (callback_plan).
+        *keys("weekday_", WEEKDAYS), *keys("cb_status_", CallbackStatus), *ERROR_KEYS,
     ),
     notes={"hours_left": "{hours} is the working hours left, with one decimal; h is the unit's abbreviation."},
 )

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from services.routing.callback_projection import CallbackWrite, apply_callback_writes, callback_writes
 from services.routing.domain import CaseState, evolve, initial_state
 from services.routing.template_projection import on_template_record
 from shared.applier import EventHandler, PoisonRecord, Projection, one_at_a_time
@@ -91,10 +92,12 @@ async def apply_events(conn: Conn, events: list[EventBase]) -> None:
         rows = await conn.fetch("SELECT case_id, state FROM cases WHERE case_id = ANY($1::uuid[]) FOR UPDATE", known)
         states = {r["case_id"]: CaseState.model_validate_json(r["state"]) for r in rows if r["state"] is not None}
     timeline, erased = [], []
+    calls: list[CallbackWrite] = []
     for event in events:
         if isinstance(event, RequestSubmitted):
             states[event.case_id] = initial_state(event)
         elif event.case_id in states:
+            calls += callback_writes(event, states[event.case_id])
             states[event.case_id] = evolve(states[event.case_id], event)
         else:
             raise PoisonRecord(f"{event.type} for a case routing has never seen")
@@ -108,6 +111,7 @@ async def apply_events(conn: Conn, events: list[EventBase]) -> None:
         rows_known = [(case_id, *state_row(states[case_id])) for case_id in known]
         await conn.execute(STORE_STATES, *as_columns(rows_known, len(_STATE)))
     await conn.execute(INSERT_TIMELINE, *as_columns(timeline, len(TIMELINE_COLUMNS)))
+    await apply_callback_writes(conn, calls)
     if erased:
         await conn.execute("DELETE FROM case_keys WHERE case_id = ANY($1::uuid[])", erased)
         await conn.execute("UPDATE cases SET personal = NULL WHERE case_id = ANY($1::uuid[])", erased)
@@ -122,6 +126,7 @@ def projection(runtime: ServiceRuntime[Any]) -> Projection:
     # The reply templates come from each region's compacted templates topic (template_projection).
     templates = {templates_topic(runtime.settings.topic_prefix, r.id): on_template_record for r in runtime.regions}
     return Projection(name="routing", migrations=MIGRATIONS,
-                      tables=["cases", "case_keys", "case_timeline", "reply_templates"], event_handlers=HANDLERS,
+                      tables=["cases", "case_keys", "case_timeline", "reply_templates", "callbacks"],
+                      event_handlers=HANDLERS,
                       record_handlers={**{t: on_case_key for t in runtime.keys_topics()}, **templates},
                       batch_handler=apply_events)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
@@ -147,6 +147,7 @@ class CaseView:
     contact: dict[str, str]
     timeline: list[TimelineEntry]
     personal_data_erased: bool
+    call_windows: list[str] = field(default_factory=list)  # the family's windows, "tue-16-18" (sealed on the way)
 
 
 async def may_see_case(conn: Conn, account: Account, case_id: uuid.UUID) -> bool:
@@ -168,20 +169,22 @@ async def get_case(*, conn: Conn, account: Account, case_id: uuid.UUID, data_key
     item = queue_item(row, now)
     events = await conn.fetch("SELECT at, type, actor, data, sealed FROM case_timeline WHERE case_id = $1"
                               " ORDER BY at, event_id", case_id)
-    timeline, message, contact = [], None, {}
+    timeline, message, contact, windows = [], None, {}, []
     for e in events:
         opened = _open(data_key, case_id, e["sealed"])
         text: str | None = None
         if e["type"] == "request.submitted" and isinstance(opened, dict):
             message = opened.get("message")
-            contact = {k: str(v) for k, v in (opened.get("contact") or {}).items() if k != "method"}
+            details = opened.get("contact") or {}
+            contact = {k: str(v) for k, v in details.items() if k not in ("method", "call_windows") and v is not None}
+            windows = [str(w) for w in details.get("call_windows") or [] if isinstance(w, str)]
             text = message
         elif isinstance(opened, str):
             text = opened
         timeline.append(TimelineEntry(at=e["at"], type=e["type"], actor=e["actor"], data=orjson.loads(e["data"]),
                                       text=text, erased=e["sealed"] is not None and opened is None))
     return CaseView(item=item, state=CaseState.model_validate_json(row["state"]), message=message, contact=contact,
-                    timeline=timeline, personal_data_erased=data_key is None)
+                    timeline=timeline, personal_data_erased=data_key is None, call_windows=windows)
 
 
 def _open(data_key: bytes | None, case_id: uuid.UUID, sealed_json: str | None) -> object:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -11,9 +11,12 @@ from pydantic import ValidationError
 
 from services.routing import queries, service, template_service
 from services.routing.accounts import StaffSession
+from services.routing.callback_plan import error_text_key
 from services.routing.decisions import is_command_name
 from services.routing.i18n import t
+from services.routing.pages.callback_view import CallSection, call_section, span_of
 from services.routing.pages.render import TOPICS, page_lang, render
+from services.routing.queries import CaseView
 from services.routing.reply_templates import by_language
 from services.routing.settings import RoutingSettings
 from services.routing.web import QueuePage, RuntimeDep
@@ -25,6 +28,13 @@ from shared.replytemplates import ReplyTemplateRecord
 from shared.runtime import ServiceRuntime
 
 router = APIRouter(include_in_schema=False)
+# A call's fields are named by their labels when the form is refused; other forms name the field itself.
+CALL_FIELDS = {"day": "cb_field_day", "start": "cb_field_start", "end": "cb_field_end", "caller": "cb_field_caller"}
+
+
+def field_label(field: str, lang: str) -> str:
+    """The label a refused field has on the page, where it has one of its own."""
+    return t(CALL_FIELDS[field], lang) if field in CALL_FIELDS else field
 
 
 async def _case_page(request: Request, session: StaffSession, uow: UnitOfWork,
@@ -38,8 +48,8 @@ async def _case_page(request: Request, session: StaffSession, uow: UnitOfWork,
     except NotFound:
         return render(request, "message.html", session, 404, title=t("not_found", lang), active="queue")
     names = await queries.staff_names(uow.conn, region_id)
-    assignees = [(f"professional:{p['id']}", f"{p['display_name']} ({p['team_id']})")
-                 for p in await queries.professionals(uow.conn, region_id)]
+    pros = await queries.professionals(uow.conn, region_id)
+    assignees = [(f"professional:{p['id']}", f"{p['display_name']} ({p['team_id']})") for p in pros]
     team_word = t("team", lang)
     assignees += [(f"team:{team_id}", f"{name.get(lang) or team_id} ({team_word})")
                   for team_id, name in await queries.teams(uow.conn, region_id)]
@@ -51,7 +61,17 @@ async def _case_page(request: Request, session: StaffSession, uow: UnitOfWork,
     return render(request, "case.html", session, status, view=view, version=version, names=names,
                   assignees=assignees, services=runtime.regions.by_id[region_id].services, topics=TOPICS,
                   notice=notice, notice_kind=notice_kind, cw_decision_due=cw_due, active="queue",
-                  templates=offered, template_groups=by_language(offered), chosen=chosen_template(offered, template))
+                  templates=offered, template_groups=by_language(offered), chosen=chosen_template(offered, template),
+                  call=_call(view, runtime, lang), callers=[(p["id"], p["display_name"]) for p in pros],
+                  call_span=lambda starts, ends: span_of(starts, ends, lang))
+
+
+def _call(view: CaseView, runtime: ServiceRuntime[RoutingSettings], lang: str) -> CallSection | None:
+    """The "Call the family" section: the family's windows, the proposal counted from the last attempt."""
+    last_attempt = max((e.at for e in view.timeline if e.type == "contact.attempted"), default=None)
+    policy = runtime.regions.by_id[view.item.region].callbacks
+    return call_section(view.state, view.call_windows, policy, now=datetime.now(UTC), last_attempt_at=last_attempt,
+                        lang=lang)
 
 
 def chosen_template(offered: list[ReplyTemplateRecord], asked: str | None) -> ReplyTemplateRecord | None:
@@ -91,10 +111,12 @@ async def act(request: Request, case_id: uuid.UUID, session: QueuePage, uow: Uni
         await service.run_command(uow=uow, staff=session, case_id=case_id, expected_version=expected,
                                   command=command, regions=runtime.regions, settings=runtime.settings)
     except ValidationError as exc:
-        return await again(422, t("invalid", lang, detail=", ".join(str(e["loc"][-1]) for e in exc.errors()
-                                                                     if e["loc"])))
+        return await again(422, t("invalid", lang, detail=", ".join(field_label(str(e["loc"][-1]), lang)
+                                                                     for e in exc.errors() if e["loc"])))
     except Conflict:
         return await again(409, t("conflict", lang))
     except (InvalidCommand, ServiceUnavailable) as exc:
-        return await again(exc.status_code, t("invalid", lang, detail=exc.detail))
+        known = error_text_key(exc.detail)
+        detail = t(known[0], lang, **known[1]) if known else exc.detail
+        return await again(exc.status_code, t("invalid", lang, detail=detail))
     return RedirectResponse(f"/cases/{case_id}?lang={lang}&done=1#notice", status_code=303)
