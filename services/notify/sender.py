@@ -224,4 +224,6 @@ class Sender:
             "status_url": f"{region.notifications.status_url}?ref={due['reference']}&lang={lang}",
             "municipality": municipality,
             "case_url": f"{self.settings.routing_url.rstrip('/')}/cases/{due['case_id']}",
+            # Whom a staff message speaks to: "you" (one person) or "your team" (a team's mailbox).
+            "to": "team" if str(due["recipient"]).startswith("team:") else "you",
         }
