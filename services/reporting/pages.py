@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import structlog
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -30,6 +31,7 @@ from shared.i18n import LANG_NAMES, LANGS, long_date, pick_lang
 from shared.runtime import ServiceRuntime
 from shared.staffpass import InvalidPass, read_pass
 
+log = structlog.get_logger(__name__)
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
 router = APIRouter(include_in_schema=False)
 PAGE_ORDER = ("overview", "topics", "response", "outcomes", "report")
@@ -72,8 +74,10 @@ async def take_pass(request: Request, runtime: RuntimeDep, conn: ConnDep, token:
         staff_pass = read_pass(settings.staff_pass_secret, token)
         session = await accept_pass(conn, staff_pass, settings.session_hours)
     except InvalidPass as exc:
+        # The reason (used, expired, forged) goes to the log; the person reads what to do, in their language.
+        log.info("reporting.pass_refused", reason=str(exc))
         return render(request, "error.html", None, lang, staff_url=settings.staff_url, status=403,
-                      message=str(exc), retry=pass_url(settings.staff_url, "/"))
+                      message=t("error_pass_invalid", lang), retry=pass_url(settings.staff_url, "/"))
     response = RedirectResponse(safe_next(next), status_code=303)
     response.set_cookie(COOKIE, session, max_age=settings.session_hours * 3600, httponly=True, samesite="lax",
                         secure=settings.cookie_secure, path="/")
