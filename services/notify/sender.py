@@ -233,4 +233,6 @@ class Sender:
             "municipality": municipality,
             "case_url": f"{self.settings.routing_url.rstrip('/')}/cases/{due['case_id']}",
             **call_values(due["window_starts_at"], due["window_ends_at"], lang),
+            # Whom a staff message speaks to: "you" (one person) or "your team" (a team's mailbox).
+            "to": "team" if str(due["recipient"]).startswith("team:") else "you",
         }

@@ -77,7 +77,7 @@ def _date(params: QueryParams, name: str, default: date) -> date:
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        raise InvalidCommand(f"{name} must be a date like 2026-01-31", field=name) from None
+        raise InvalidCommand(f"{name} must be a date like 2026-01-31", field=name, problem="not_a_date") from None
 
 
 def parse_filters(params: QueryParams, regions: Regions, viewer: Viewer) -> Filters:
@@ -96,12 +96,12 @@ def parse_filters(params: QueryParams, regions: Regions, viewer: Viewer) -> Filt
     first, last = default_period(today())
     since, until = _date(params, "since", first), _date(params, "until", last)
     if since > until:
-        raise InvalidCommand("since must not be after until", field="since")
+        raise InvalidCommand("since must not be after until", field="since", problem="reversed")
     if (until - since).days > MAX_PERIOD_DAYS:
-        raise InvalidCommand("a period can be at most ten years", field="until")
+        raise InvalidCommand("a period can be at most ten years", field="until", problem="too_long")
     topic = params.get("topic") or None
     if topic is not None and topic not in TOPICS:
-        raise InvalidCommand(f"topic must be one of {', '.join(TOPICS)}", field="topic")
+        raise InvalidCommand(f"topic must be one of {', '.join(TOPICS)}", field="topic", problem="unknown_topic")
     return Filters(region=region, municipalities=chosen, since=since, until=until, topic=topic)
 
 

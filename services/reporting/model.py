@@ -28,6 +28,8 @@ class Chart:
     series: tuple[str, ...]
     stacked: bool = False
     horizontal: bool = False
+    # The series are alternatives of one figure (a count, a rate): one is drawn at a time, the reader chooses.
+    alternatives: bool = False
 
 
 @dataclass(frozen=True)

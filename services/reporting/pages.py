@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import structlog
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -24,12 +25,13 @@ from services.reporting.privacy import SUPPRESSED
 from services.reporting.settings import ReportingSettings
 from shared.app import ConnDep
 from shared.db import Conn
-from shared.errors import Forbidden
+from shared.errors import DomainError, Forbidden, InvalidCommand, NotFound
 from shared.http import safe_next
 from shared.i18n import LANG_NAMES, LANGS, long_date, pick_lang
 from shared.runtime import ServiceRuntime
 from shared.staffpass import InvalidPass, read_pass
 
+log = structlog.get_logger(__name__)
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
 router = APIRouter(include_in_schema=False)
 PAGE_ORDER = ("overview", "topics", "response", "outcomes", "report")
@@ -44,8 +46,17 @@ def render(request: Request, template: str, viewer: Viewer | None, lang: str, *,
         "lang_links": [(code, LANG_NAMES[code], f"{request.url.path}?{urlencode([*query, ('lang', code)])}")
                        for code in LANGS],
         "staff_url": staff_url, "fmt": lambda v, kind: present.fmt(v, kind, lang),
-        "suppressed": SUPPRESSED, "chart_data": present.chart_data, "pages": PAGE_ORDER, **context,
+        "suppressed": SUPPRESSED, "chart_view": lambda tb: present.chart_view(tb, lang), "pages": PAGE_ORDER, **context,
     })
+
+
+def filter_problem(exc: DomainError, lang: str) -> str:
+    """What was wrong with a page's filters, in the reader's language (filters.parse_filters names it)."""
+    if isinstance(exc, InvalidCommand):
+        return t(f"filter_problem_{exc.context.get('problem', 'invalid')}", lang)
+    if isinstance(exc, Forbidden):
+        return t("filter_problem_other_region", lang)
+    return t("filter_problem_unknown", lang)
 
 
 @router.get("/")
@@ -63,8 +74,10 @@ async def take_pass(request: Request, runtime: RuntimeDep, conn: ConnDep, token:
         staff_pass = read_pass(settings.staff_pass_secret, token)
         session = await accept_pass(conn, staff_pass, settings.session_hours)
     except InvalidPass as exc:
+        # The reason (used, expired, forged) goes to the log; the person reads what to do, in their language.
+        log.info("reporting.pass_refused", reason=str(exc))
         return render(request, "error.html", None, lang, staff_url=settings.staff_url, status=403,
-                      message=str(exc), retry=pass_url(settings.staff_url, "/"))
+                      message=t("error_pass_invalid", lang), retry=pass_url(settings.staff_url, "/"))
     response = RedirectResponse(safe_next(next), status_code=303)
     response.set_cookie(COOKIE, session, max_age=settings.session_hours * 3600, httponly=True, samesite="lax",
                         secure=settings.cookie_secure, path="/")
@@ -86,8 +99,14 @@ async def logout(request: Request, viewer: MaybeViewerDep, runtime: RuntimeDep, 
 async def _page(request: Request, page: str, viewer: Viewer, runtime: ServiceRuntime[ReportingSettings],
                 conn: Conn) -> Response:
     lang = pick_lang(request.query_params.get("lang"), [viewer.language])
-    view = await service.page(conn=conn, page=page, query=request.query_params, regions=runtime.regions,
-                              viewer=viewer, lang=lang)
+    try:
+        view = await service.page(conn=conn, page=page, query=request.query_params, regions=runtime.regions,
+                                  viewer=viewer, lang=lang)
+    except (InvalidCommand, NotFound, Forbidden) as exc:
+        # A person's browser gets a page in their language that says what to change; the API keeps its JSON.
+        return render(request, "error.html", viewer, lang, staff_url=runtime.settings.staff_url, page=page,
+                      status=exc.status_code, message=filter_problem(exc, lang),
+                      retry=f"/{page}?{urlencode({'lang': lang})}", query=urlencode({"lang": lang}))
     filters = view.filters
     context: dict[str, Any] = {}
     if page == "report":

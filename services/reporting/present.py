@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import orjson
 from babel.numbers import format_decimal
 
@@ -24,19 +26,53 @@ def fmt(value: Cell, kind: str, lang: str) -> str:
     return str(format_decimal(value, format="#,##0", locale=locale))
 
 
-def chart_data(table: Table) -> str | None:
-    """What dashboard.js draws: the categories and the chart's series, hidden values as gaps."""
+@dataclass(frozen=True)
+class ChartView:
+    """A table's chart as the page shows it: drawn, or a sentence saying why not; what it plots, in words."""
+
+    drawn: bool
+    reason: str | None  # why there is no chart, when there is none
+    spec: str  # the JSON dashboard.js draws
+    choices: list[tuple[str, str]]  # for alternatives: each series' label and the caption that says what is plotted
+    initial: int  # the series drawn first (of alternatives: the first with any figure to show)
+    caption: str
+
+
+def _axis(kind: str, lang: str) -> str:
+    return t(f"axis_{kind}", lang)
+
+
+def chart_view(table: Table, lang: str) -> ChartView | None:
+    """What dashboard.js draws: categories, series (hidden values as gaps), axis titles with their units.
+
+    A chart whose every value is hidden (each count under 5, or none at all) would be an empty grid: a
+    sentence says why instead.
+    """
     if table.chart is None:
         return None
     keys = [c.key for c in table.columns]
-    series = []
+    series, numeric = [], []
     for key in table.chart.series:
         i = keys.index(key)
-        series.append({"label": table.columns[i].label,
-                       "data": [row[i] if isinstance(row[i], int | float) else None for row in table.rows]})
-    return orjson.dumps({"type": table.chart.type, "horizontal": table.chart.horizontal,
-                         "stacked": table.chart.stacked, "labels": [str(row[0]) for row in table.rows],
-                         "series": series}).decode().replace("<", "\\u003c")
+        column = table.columns[i]
+        data = [row[i] if isinstance(row[i], int | float) else None for row in table.rows]
+        numeric.append(any(v is not None for v in data))
+        series.append({"label": column.label, "data": data, "axis": _axis(column.kind, lang),
+                       "caption": t("chart_plots", lang, what=column.label, unit=_axis(column.kind, lang))})
+    initial = numeric.index(True) if table.chart.alternatives and any(numeric) else 0
+    spec = orjson.dumps({"type": table.chart.type, "horizontal": table.chart.horizontal,
+                         "stacked": table.chart.stacked, "alternatives": table.chart.alternatives,
+                         "initial": initial, "category_title": table.columns[0].label,
+                         "labels": [str(row[0]) for row in table.rows], "series": series}).decode()
+    if table.chart.alternatives:
+        caption = str(series[initial]["caption"])
+    else:
+        what = ", ".join(str(s["label"]) for s in series)
+        caption = t("chart_plots", lang, what=what, unit=str(series[0]["axis"]))
+    return ChartView(drawn=any(numeric), reason=None if any(numeric) else t("chart_all_hidden", lang),
+                     spec=spec.replace("<", "\\u003c"),
+                     choices=[(str(s["label"]), str(s["caption"])) for s in series] if table.chart.alternatives
+                     else [], initial=initial, caption=caption)
 
 
 def _value(table: Table | None, row: int, column: str) -> Cell:

@@ -6,18 +6,16 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError
 
 from services.routing import queries, service
 from services.routing.decisions import CommandName
-from services.routing.permissions import may_see_queue
 from services.routing.service import SignIn
 from services.routing.web import RuntimeDep, SessionDep, set_session_cookie
 from shared.app import ConnDep, UnitOfWorkDep
 from shared.democlock import DemoTimeDep
-from shared.errors import Forbidden
 from shared.events import ErasureReason
 from shared.openapi import errors
 
@@ -45,21 +43,31 @@ async def sign_in(body: SignIn, conn: ConnDep, runtime: RuntimeDep, response: Re
     return SignedIn(account_id=account.id, role=account.role, region=account.region, csrf_token=done.session.csrf)
 
 
-@router.get("/cases", summary="The queue: the cases you may see, ordered by deadline", responses=errors({
+@router.get("/cases", summary="The queue: the cases you may see, ordered by deadline, a page at a time",
+            description="Open cases by their promised day, closed ones newest closed first. `limit` cases a page;"
+            " `page` (from 1) says which. When another page follows, the `Link` header names it"
+            ' (`<…&page=3>; rel="next"`), and from page 2 on also the one before (`rel="prev"`); an empty list'
+            " past the last page.", responses=errors({
     401: NOT_SIGNED_IN, 403: "your role sees statistics, not cases", 422: INVALID}))
 async def list_cases(
-    session: SessionDep, conn: ConnDep,
+    request: Request, response: Response, session: SessionDep, conn: ConnDep,
     municipality: Annotated[str | None, Query(max_length=64)] = None,
     topic: Annotated[str | None, Query(max_length=64)] = None,
     team: Annotated[str | None, Query(max_length=64)] = None,
     status: Annotated[Literal["open", "closed", "new", "triaged", "assigned", "all"], Query()] = "open",
     mine: bool = False,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    limit: Annotated[int, Query(ge=1, le=1000, description="cases a page")] = 200,
+    page: Annotated[int, Query(ge=1, le=100_000, description="which page, from 1")] = 1,
 ) -> list[queries.QueueItem]:
-    if not may_see_queue(session.account):
-        raise Forbidden("your role sees statistics, not cases")
-    return await queries.list_cases(conn=conn, account=session.account, municipality=municipality, topic=topic,
-                                    team=team, status=None if status == "all" else status, mine=mine, limit=limit)
+    found = await service.queue_page(conn=conn, account=session.account, page=page, per_page=limit,
+                                     municipality=municipality, topic=topic, team=team,
+                                     status=None if status == "all" else status, mine=mine)
+    links = [(rel, number) for rel, number, wanted in (("prev", page - 1, page > 1), ("next", page + 1, found.has_next))
+             if wanted]
+    if links:
+        response.headers["Link"] = ", ".join(f'<{request.url.include_query_params(page=number)}>; rel="{rel}"'
+                                             for rel, number in links)
+    return found.items
 
 
 class TimelineOut(BaseModel):

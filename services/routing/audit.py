@@ -27,9 +27,11 @@ async def record_access(conn: Conn, *, account: Account, case_id: uuid.UUID, reg
 
 async def search(conn: Conn, *, region: str, case_id: uuid.UUID | None = None, account_id: str | None = None,
                  limit: int = 500) -> list[dict[str, object]]:
+    """The region's log, newest first, each row with the case's reference (what people know a case by)."""
     rows = await conn.fetch(
-        "SELECT l.at, l.account_id, a.display_name, l.role, l.case_id, l.action FROM access_log l"
-        " LEFT JOIN accounts a ON a.id = l.account_id WHERE l.region = $1"
+        "SELECT l.at, l.account_id, a.display_name, l.role, l.case_id, c.reference, l.action FROM access_log l"
+        " LEFT JOIN accounts a ON a.id = l.account_id LEFT JOIN cases c ON c.case_id = l.case_id"
+        " WHERE l.region = $1"
         " AND ($2::uuid IS NULL OR l.case_id = $2) AND ($3::text IS NULL OR l.account_id = $3)"
         " ORDER BY l.at DESC LIMIT $4", region, case_id, account_id, limit)
     return [dict(r) for r in rows]

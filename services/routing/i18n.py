@@ -23,6 +23,13 @@ CATALOG = Catalog(
         *keys("result_", ("reached", "no_answer", "message_left")),
         *keys("how_", ("notification_made", "contacted_together")),
         *keys("ev_", EVENT_TYPES),
+        # The access log's actions (access_export.ACCESS_ACTIONS) and the queue's heading per status filter.
+        # What a person's role may not see (web.NotForYourRole's "what"), on the page that says so.
+        *keys("forbidden_title_", ("statistics",)), *keys("forbidden_why_", ("statistics",)),
+        # Marks for a case written in another language than Finnish.
+        *keys("written_in_", ("sv", "en")),
+        *keys("access_action_", ("view", "api_view", "erase")),
+        *keys("queue_heading_", ("open", "closed", "new", "triaged", "assigned", "all")),
         # The queue's status filter names its labels in a list in queue.html.
         "status_open", "status_closed_filter", "all",
         # The reply templates: a language's name ("language_" ~ code), the notice after a change and

@@ -93,10 +93,12 @@ QUEUE_COLUMNS = ("case_id, reference, region, municipality, language, requester_
                  " followup_due, followup_due_at")
 # The queue's order: open before closed; those waiting for staff (never answered, or a follow-up unanswered)
 # before the answered; among them by the day promised (a follow-up's own), urgent first within a day; then
-# by the moment due and by arrival.
+# by the moment due and by arrival. Closed cases come newest closed first: the one closed this morning is
+# the one looked for, never last year's.
 WAITING = "(first_response_at IS NULL OR awaiting_since IS NOT NULL)"
-QUEUE_ORDER = (f"(status = 'closed'), NOT {WAITING}, coalesce(followup_due, answer_due), (urgency <> 'urgent'),"
-               " coalesce(followup_due_at, due_at), received_at")
+QUEUE_ORDER = (f"(status = 'closed'), CASE WHEN status = 'closed' THEN closed_at END DESC NULLS LAST, NOT {WAITING},"
+               " coalesce(followup_due, answer_due), (urgency <> 'urgent'), coalesce(followup_due_at, due_at),"
+               " received_at, case_id")
 
 
 def queue_item(row: Record, now: datetime) -> QueueItem:
@@ -113,8 +115,9 @@ def queue_item(row: Record, now: datetime) -> QueueItem:
 
 async def list_cases(*, conn: Conn, account: Account, municipality: str | None = None, topic: str | None = None,
                      team: str | None = None, status: str | None = "open", mine: bool = False,
-                     limit: int = 200, now: datetime | None = None) -> list[QueueItem]:
-    """The cases ``account`` may see, ordered by deadline; ``status`` 'open' (default), 'closed' or None."""
+                     limit: int = 200, offset: int = 0, now: datetime | None = None) -> list[QueueItem]:
+    """The cases ``account`` may see, ordered by deadline, ``offset`` of them skipped; ``status`` 'open'
+    (default), 'closed' or None."""
     now = now or datetime.now(UTC)
     professional = account.role == "professional"
     rows = await conn.fetch(
@@ -124,8 +127,9 @@ async def list_cases(*, conn: Conn, account: Account, municipality: str | None =
         " AND ($5::text IS NULL OR ($5 = 'open' AND status <> 'closed') OR status = $5)"
         " AND (NOT $6 OR (assignee_kind = 'professional' AND assignee_id = $7) OR team_id = $8)"
         " AND (NOT $9 OR (assignee_kind = 'professional' AND assignee_id = $7))"
-        f" ORDER BY {QUEUE_ORDER} LIMIT $10",
-        account.region, municipality, topic, team, status, professional, account.id, account.team_id, mine, limit)
+        f" ORDER BY {QUEUE_ORDER} LIMIT $10 OFFSET $11",
+        account.region, municipality, topic, team, status, professional, account.id, account.team_id, mine, limit,
+        offset)
     return [queue_item(r, now) for r in rows]
 
 

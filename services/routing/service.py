@@ -124,6 +124,26 @@ def command_from_form(name: CommandName, form: Mapping[str, Any]) -> Command:
     return command_from(name, arguments)
 
 
+@dataclass(frozen=True)
+class QueueSlice:
+    """One page of the queue: its cases, its number (from 1) and whether another page follows."""
+
+    items: list[queries.QueueItem]
+    page: int
+    has_next: bool
+
+
+async def queue_page(*, conn: Conn, account: accounts.Account, page: int, per_page: int,
+                     municipality: str | None = None, topic: str | None = None, team: str | None = None,
+                     status: str | None = "open", mine: bool = False) -> QueueSlice:
+    """Page ``page`` of the cases ``account`` may see, in the queue's order; one row more tells if more follow."""
+    if not may_see_queue(account):
+        raise Forbidden("your role sees statistics, not cases")
+    found = await queries.list_cases(conn=conn, account=account, municipality=municipality, topic=topic, team=team,
+                                     status=status, mine=mine, limit=per_page + 1, offset=(page - 1) * per_page)
+    return QueueSlice(items=found[:per_page], page=page, has_next=len(found) > per_page)
+
+
 async def run_command(*, uow: UnitOfWork, staff: accounts.StaffSession, case_id: uuid.UUID, expected_version: int,
                       command: Command, regions: Regions, settings: RoutingSettings,
                       at: datetime | None = None) -> commands.Executed:

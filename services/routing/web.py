@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -13,10 +13,12 @@ from services.routing.permissions import may_administer, may_see_queue, may_see_
 from services.routing.settings import RoutingSettings
 from shared.app import SignedIn, runtime_dependency_for
 from shared.errors import Forbidden, Unauthorized
+from shared.http import RedirectTo
 from shared.runtime import ServiceRuntime
 
-__all__ = ["COOKIE", "STAFF", "AdminPage", "CsrfFailed", "NotSignedIn", "OptionalSession", "QueuePage",
-           "RuntimeDep", "SessionDep", "StaffPage", "StatisticsPage", "clear_session_cookie", "set_session_cookie"]
+__all__ = ["COOKIE", "STAFF", "AdminPage", "CsrfFailed", "NotForYourRole", "NotSignedIn", "OptionalSession",
+           "QueuePage", "RuntimeDep", "SessionDep", "StaffPage", "StatisticsPage", "clear_session_cookie",
+           "set_session_cookie"]
 
 COOKIE = "apua_staff"
 RuntimeDep = Annotated[ServiceRuntime[RoutingSettings], Depends(runtime_dependency_for(RoutingSettings))]
@@ -28,6 +30,29 @@ class NotSignedIn(Unauthorized):
 
 class CsrfFailed(Forbidden):
     code = "csrf_failed"
+
+
+class NotForYourRole(Forbidden):
+    """A signed-in person opened a page their role is not for: the page says so (pages/forbidden.py)."""
+
+    code = "not_for_your_role"
+
+    def __init__(self, session: StaffSession, what: str) -> None:
+        super().__init__(f"your role does not see the {what}", what=what)
+        self.session = session
+        self.what = what
+
+
+def _told_why(allowed: Callable[[Account], bool], what: str) -> Callable[[Request], Awaitable[StaffSession]]:
+    """A page's dependency that tells a person whose role it is not for why, instead of sending them away."""
+    async def dependency(request: Request) -> StaffSession:
+        session = await STAFF.optional(request)
+        if session is None:
+            raise RedirectTo(_sign_in_at(request))
+        if not allowed(session.account):
+            raise NotForYourRole(session, what)
+        return session
+    return dependency
 
 
 def _sign_in_at(request: Request) -> str:
@@ -55,7 +80,9 @@ OptionalSession = Annotated[StaffSession | None, Depends(STAFF.optional)]
 # A page's signed-in person; someone whose role the page is not for goes home ("/").
 StaffPage = Annotated[StaffSession, Depends(STAFF.page())]
 QueuePage = Annotated[StaffSession, Depends(STAFF.page(_role(may_see_queue)))]
-StatisticsPage = Annotated[StaffSession, Depends(STAFF.page(_role(may_see_statistics)))]
+# The statistics are a place people are sent to by link and by habit: one whose role may not see them
+# (a professional) is told so, in their language, rather than dropped silently on the queue.
+StatisticsPage = Annotated[StaffSession, Depends(_told_why(may_see_statistics, "statistics"))]
 AdminPage = Annotated[StaffSession, Depends(STAFF.page(_role(may_administer)))]
 
 

@@ -189,6 +189,9 @@ async def test_no_message_carries_what_the_family_or_staff_wrote(stack):
     assert len(waiting) == 1 and "/status?ref=" in waiting[0]["text"]
     assert {m["To"] for m in smtp.mailbox.messages} == {"aiti@example.fi", "koordinaattorit@varha.example",
                                                         "family-work@varha.example"}
+    # The team's mailbox reads "to your team".
+    team_mails = [m for m in smtp.mailbox.messages if m["To"] == "family-work@varha.example"]
+    assert team_mails and all(m["Subject"].endswith("ohjattiin tiimillenne") for m in team_mails)
 
 
 async def test_a_send_that_can_never_succeed_is_reported(stack, kafka, prefix):
@@ -234,6 +237,9 @@ async def test_the_person_a_case_goes_to_hears_in_their_language(stack):
     mails = await eventually(to_sanna, timeout=30, what="the assignee's own notice")
     assert len(mails) == 1 and mails[0]["Subject"].startswith("Kontakten")  # Swedish, her choice
     assert "Pargas" in mails[0].get_body(("plain",)).get_content()
+    # Assigned to her, not to her team: the message speaks to her.
+    assert mails[0]["Subject"].endswith("tilldelades dig") and "ert team" not in mails[0].get_body(("plain",))\
+        .get_content()
 
 
 async def test_the_operations_api_needs_its_token_once_one_is_set(postgres, kafka, prefix):

@@ -255,6 +255,10 @@ async def test_events_in_numbers_out_suppressed_everywhere_and_rebuild_equals_li
         assert wrong.status_code == 404 and wrong.json()["municipality"] == "tukholma"
         late = await reporting.get("/api/v1/tables/per_month", params={**PERIOD, "since": "2027-01-01"})
         assert late.status_code == 422 and late.json()["field"] == "since"
+        # A page answers the same mistake with a page in its language; the API above keeps its JSON.
+        late_page = await reporting.get("/response", params={**PERIOD, "since": "2027-01-01", "lang": "sv"})
+        assert late_page.status_code == 422 and late_page.headers["content-type"].startswith("text/html")
+        assert "Startdatumet är efter slutdatumet" in late_page.text and 'lang="sv"' in late_page.text
         assert (await reporting.get("/api/v1/tables/nothing", params=PERIOD)).status_code == 404
 
         # Rebuild from offset 0 while the live schema serves; the numbers are the same afterwards.
@@ -297,17 +301,19 @@ async def test_only_managers_coordinators_and_admins_and_each_pass_once(postgres
         assert (await reporting.get(f"/auth/pass?{query}")).status_code == 403
         token = parse_qs(query)["token"][0]
         forged = token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB")
-        assert (await reporting.get("/auth/pass", params={"token": forged})).status_code == 403
+        refused_pass = await reporting.get("/auth/pass", params={"token": forged, "lang": "sv"})
+        assert refused_pass.status_code == 403 and "Inloggningen till statistiken misslyckades" in refused_pass.text
         # Only a path of reporting's own as the place to go next.
         third = await routing.get("/pass/reporting", params={"next": "//evil.example/x"})
         assert parse_qs(urlsplit(third.headers["location"]).query)["next"] == ["/"]
 
-        # A professional gets no pass.
+        # A professional gets no pass, and a page that says why, in their language.
         professional = httpx.AsyncClient(transport=httpx.ASGITransport(app=routing_app), base_url="http://testserver")
         async with professional:
-            await staff(professional, routing_app, role="professional", team="family-work")
+            await staff(professional, routing_app, role="professional", team="family-work", language="sv")
             refused = await professional.get("/pass/reporting")
-            assert refused.status_code == 303 and refused.headers["location"] == "/"
+            assert refused.status_code == 403 and "location" not in refused.headers
+            assert "Statistiken är inte tillgänglig för dig" in refused.text and 'lang="sv"' in refused.text
 
         # Deactivating the account in the staff directory ends its statistics session.
         settings = routing_app.state.runtime.settings

@@ -6,6 +6,7 @@ import asyncio
 import csv
 import io
 import json
+import re
 import uuid
 from datetime import datetime, timedelta
 
@@ -180,9 +181,18 @@ async def test_every_view_is_in_the_access_log_and_the_audit_stream(stack, kafka
         await staff(admin, app, role="admin")
         page = await admin.get("/admin/access", params={"case": case_id})
         assert page.status_code == 200 and "Katja" in page.text
-        export = await admin.get("/admin/access.csv", params={"case": case_id})
-        rows = list(csv.DictReader(io.StringIO(export.text)))
-        assert {r["action"] for r in rows} >= {"api_view", "view"} and {r["account_id"] for r in rows} == {"katja"}
+        export = await admin.get("/admin/access.csv", params={"case": case_id, "lang": "fi"})
+        # A spreadsheet program's file: a byte-order mark, ';' where a comma is decimal, headings in Finnish.
+        assert export.content.startswith("\ufeff".encode())
+        rows = list(csv.DictReader(io.StringIO(export.content.decode("utf-8-sig")), delimiter=";"))
+        assert {r["Toimenpide"] for r in rows} >= {"Avasi yhteydenoton rajapinnan kautta", "Avasi yhteydenoton"}
+        assert {r["Työntekijän tunnus"] for r in rows} == {"katja"} and {r["Rooli"] for r in rows} == {"koordinaattori"}
+        reference = (await routing.get(f"/api/v1/cases/{case_id}")).json()["case"]["reference"]
+        assert {r["Viite"] for r in rows} == {reference} and {r["Yhteydenoton tunniste"] for r in rows} == {case_id}
+        assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0[23]:00", r["Aika"]) for r in rows), rows
+        english = await admin.get("/admin/access.csv", params={"case": reference, "lang": "en"})
+        assert {r["Action"] for r in csv.DictReader(io.StringIO(english.content.decode("utf-8-sig")))} >= {
+            "Opened the case"}
         assert (await admin.get("/api/v1/cases")).status_code == 403
     records = await read_topic(kafka.bootstrap, audit_topic(prefix, "varsinais-suomi"), expected=2)
     assert {json.loads(r.value)["account_id"] for r in records} == {"katja"}

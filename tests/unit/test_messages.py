@@ -10,7 +10,8 @@ from services.notify.messages import NAMES, render
 
 VALUES = {"reference": "K7M4-2Q9X", "answer_due": "maanantai 27. joulukuuta 2027",
           "status_url": "https://apua.example/status?ref=K7M4-2Q9X", "municipality": "Raisio",
-          "case_url": "https://routing.example/cases/1", "call_day": "ti 8.12.", "call_from": "16", "call_to": "17"}
+          "case_url": "https://routing.example/cases/1", "call_day": "ti 8.12.", "call_from": "16", "call_to": "17",
+          "to": "you"}
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -32,6 +33,20 @@ def test_languages_differ_and_a_missing_value_is_an_error() -> None:
 
 def test_html_escapes_values() -> None:
     assert "&lt;b&gt;" in render("staff_new_case", "fi", **{**VALUES, "municipality": "<b>"}).html
+
+
+@pytest.mark.parametrize(("lang", "to_you", "to_team"), [
+    ("fi", "ohjattu sinulle", "ohjattu tiimillenne"),
+    ("sv", "har tilldelats dig", "har tilldelats ert team"),
+    ("en", "assigned to you.", "assigned to your team."),
+])
+def test_an_assignment_speaks_to_the_person_or_to_the_team(lang: str, to_you: str, to_team: str) -> None:
+    """A case assigned to one professional is "yours"; one assigned to a team goes to the team's mailbox."""
+    personal = render("staff_assigned", lang, **VALUES)
+    team = render("staff_assigned", lang, **{**VALUES, "to": "team"})
+    assert to_you in personal.text and to_team not in personal.text
+    assert to_team in team.text and to_you not in team.text
+    assert personal.subject != team.subject
 
 
 def test_phone_numbers() -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from urllib.parse import urlencode
 
@@ -11,7 +9,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from services.routing import accounts, audit, queries
-from services.routing.pages.render import render
+from services.routing.access_export import access_csv, action_label
+from services.routing.pages.render import page_lang, render
 from services.routing.web import AdminPage
 from shared.app import ConnDep
 from shared.db import Conn
@@ -39,27 +38,29 @@ async def _access_rows(request: Request, session: accounts.StaffSession,
 @router.get("/admin/access")
 async def access_log(request: Request, session: AdminPage, conn: ConnDep) -> Response:
     rows, case_query, staff_query = await _access_rows(request, session, conn)
-    export = (f"/admin/access.csv?{urlencode({'case': case_query})}" if case_query else None)
+    lang = page_lang(request, session)
+    # The file speaks the page's language: its headings, roles and actions.
+    export = (f"/admin/access.csv?{urlencode({'case': case_query, 'lang': lang})}" if case_query else None)
     return render(request, "access.html", session, rows=rows, case_query=case_query, staff_query=staff_query,
-                  export_href=export, active="access")
+                  export_href=export, active="access",
+                  action_label=lambda action: action_label(action, lang))
 
 
 @router.get("/admin/access.csv")
 async def access_export(request: Request, session: AdminPage, conn: ConnDep) -> Response:
     """One client's right to know who processed their data: the log for one case, as CSV."""
     rows, case_query, _ = await _access_rows(request, session, conn)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["at", "account_id", "name", "role", "case_id", "action"])
-    for r in rows:
-        writer.writerow([r["at"].isoformat(), r["account_id"], r["display_name"], r["role"],  # type: ignore[attr-defined]
-                         r["case_id"], r["action"]])
+    body = access_csv(rows, page_lang(request, session))
     filename = f"access-log-{case_query or 'all'}.csv".replace("/", "_")
-    return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
+    return Response(body, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @router.get("/admin/accounts")
 async def accounts_page(request: Request, session: AdminPage, conn: ConnDep) -> Response:
     rows = await accounts.accounts_of(conn, session.account.region)
-    return render(request, "accounts.html", session, rows=rows, active="accounts")
+    lang = page_lang(request, session)
+    # A team's name in the reader's language (else Finnish, the region's first), never its id.
+    team_names = {team_id: names.get(lang) or names.get("fi") or team_id
+                  for team_id, names in await queries.teams(conn, session.account.region)}
+    return render(request, "accounts.html", session, rows=rows, active="accounts", team_names=team_names)

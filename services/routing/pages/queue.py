@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
 
-from services.routing import queries
+from services.routing import queries, service
 from services.routing.pages.render import TOPICS, page_lang, render
 from services.routing.permissions import may_see_queue
 from services.routing.web import OptionalSession, QueuePage, RuntimeDep, StatisticsPage
@@ -17,6 +18,7 @@ from shared.app import ConnDep
 
 router = APIRouter(include_in_schema=False)
 STATUSES = ("open", "closed", "new", "triaged", "assigned", "all")
+PER_PAGE = 50  # a screenful a person can scan; the rest is a "next" link away, never cut off
 
 
 def _filters(request: Request) -> dict[str, Any]:
@@ -28,19 +30,35 @@ def _filters(request: Request) -> dict[str, Any]:
             "mine": q.get("mine") == "1"}
 
 
+def _page_number(request: Request) -> int:
+    """The page asked for; a page forgives a number it cannot read (the first page)."""
+    raw = request.query_params.get("page", "1")
+    return max(1, min(int(raw), 100_000)) if raw.isdigit() else 1
+
+
+def _page_href(request: Request, number: int) -> str:
+    query = {k: v for k, v in request.query_params.items() if k not in ("page", "fragment")}
+    return f"/queue?{urlencode({**query, 'page': number})}" if number > 1 else f"/queue?{urlencode(query)}"
+
+
 @router.get("/queue")
 async def queue(request: Request, session: QueuePage, conn: ConnDep, runtime: RuntimeDep,
                 fragment: bool = False) -> Response:
     f = _filters(request)
-    items = await queries.list_cases(conn=conn, account=session.account, municipality=f["municipality"],
-                                     topic=f["topic"], team=f["team"],
-                                     status=None if f["status"] == "all" else f["status"], mine=f["mine"])
+    found = await service.queue_page(conn=conn, account=session.account, page=_page_number(request),
+                                     per_page=PER_PAGE, municipality=f["municipality"], topic=f["topic"],
+                                     team=f["team"], status=None if f["status"] == "all" else f["status"],
+                                     mine=f["mine"])
+    items = found.items
     names = await queries.staff_names(conn, session.account.region)
+    paging = {"page": found.page, "status": f["status"],
+              "prev_href": _page_href(request, found.page - 1) if found.page > 1 else None,
+              "next_href": _page_href(request, found.page + 1) if found.has_next else None}
     if fragment:
-        return render(request, "_queue_table.html", session, items=items, names=names)
+        return render(request, "_queue_table.html", session, items=items, names=names, paging=paging)
     region = runtime.regions.by_id[session.account.region]
     lang = page_lang(request, session)
-    return render(request, "queue.html", session, items=items, names=names, active="queue", filters=f,
+    return render(request, "queue.html", session, items=items, names=names, active="queue", filters=f, paging=paging,
                   municipalities=region.municipalities, topics=TOPICS,
                   teams=[{"id": tm.id, "name": tm.name.get(lang)} for tm in region.teams])
 

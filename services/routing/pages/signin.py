@@ -15,6 +15,7 @@ from services.routing.pages.render import page_lang, render
 from services.routing.permissions import may_see_statistics
 from services.routing.web import (
     COOKIE,
+    NotForYourRole,
     OptionalSession,
     RuntimeDep,
     StaffPage,
@@ -83,7 +84,7 @@ async def reporting_pass(request: Request, session: OptionalSession, runtime: Ru
         here = f"/pass/reporting?{urlencode({'next': next})}"
         return RedirectResponse(f"/login?{urlencode({'next': here})}", status_code=303)
     if not may_see_statistics(session.account):
-        return RedirectResponse("/", status_code=303)
+        raise NotForYourRole(session, "statistics")
     url = service.reporting_pass_url(staff=session, settings=runtime.settings, next_path=safe_next(next),
                                      language=page_lang(request, session))
     return RedirectResponse(url, status_code=303)
