@@ -11,11 +11,10 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from shared.notifications import MESSAGE_NAMES
+
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-NAMES = ("request_receipt", "reply_waiting", "staff_new_case", "staff_assigned", "deadline_warning",
-         "deadline_missed", "notification_failed", "family_wrote_again",
-         # Calls to the family: to them, only the time and the reference; to the caller, a reminder.
-         "callback_scheduled", "callback_changed", "callback_cancelled", "not_reached_notice", "callback_reminder")
+NAMES = MESSAGE_NAMES
 _TEXT = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=False, undefined=StrictUndefined,
                     keep_trailing_newline=True)
 _HTML = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),

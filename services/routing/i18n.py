@@ -8,6 +8,7 @@ from services.routing.callback_plan import ERROR_KEYS, CallbackStatus
 from shared.callbacks import WEEKDAYS
 from shared.events import EVENT_TYPES, ContactMethod, Outcome, RequesterRole, Topic, Urgency
 from shared.i18n import Catalog, keys
+from shared.notifications import MESSAGE_NAMES
 
 CATALOG = Catalog(
     "routing", Path(__file__).resolve().parent / "locale",
@@ -38,6 +39,11 @@ CATALOG = Catalog(
         *keys("template_problem_", ("language", "title", "text", "topic")),
         # Calls to families: a window's weekday, a call's status, and the rules' refusals (callback_plan).
         *keys("weekday_", WEEKDAYS), *keys("cb_status_", CallbackStatus), *ERROR_KEYS,
+        # A notification in a case's timeline (pages/render.notification_line): the message, who it went to,
+        # and why it failed; and the family's contact details by name.
+        *keys("message_", MESSAGE_NAMES), *keys("recipient_", ("family", "coordinators")),
+        *keys("failure_", ("family", "configuration", "staff", "delivery", "other")),
+        *keys("contact_field_", ("name", "phone", "email", "call_times")),
     ),
     notes={"hours_left": "{hours} is the working hours left, with one decimal; h is the unit's abbreviation."},
 )

@@ -28,18 +28,23 @@ from shared.replytemplates import ReplyTemplateRecord
 from shared.runtime import ServiceRuntime
 
 router = APIRouter(include_in_schema=False)
-# A call's fields are named by their labels when the form is refused; other forms name the field itself.
+# A refused form names its fields by the labels the page shows them with, never by the code's names.
 CALL_FIELDS = {"day": "cb_field_day", "start": "cb_field_start", "end": "cb_field_end", "caller": "cb_field_caller"}
+FIELD_LABELS = {**CALL_FIELDS, "assignee_kind": "field_assignee", "assignee_id": "field_assignee",
+                "text": "field_text", "note": "field_note", "outcome": "field_outcome", "referred_to": "field_service",
+                "service_id": "field_service", "channel": "field_channel", "result": "field_result",
+                "topic": "field_topic", "urgency": "field_urgency", "how": "field_how"}
 
 
 def field_label(field: str, lang: str) -> str:
-    """The label a refused field has on the page, where it has one of its own."""
-    return t(CALL_FIELDS[field], lang) if field in CALL_FIELDS else field
+    """The label a refused field has on the page."""
+    return t(FIELD_LABELS[field], lang) if field in FIELD_LABELS else t("field_other", lang)
 
 
 async def _case_page(request: Request, session: StaffSession, uow: UnitOfWork,
                      runtime: ServiceRuntime[RoutingSettings], case_id: uuid.UUID, *, status: int = 200,
-                     notice: str | None = None, notice_kind: str = "done", template: str | None = None) -> Response:
+                     notice: str | None = None, notice_kind: str = "done", template: str | None = None,
+                     kept: dict[str, str] | None = None) -> Response:
     lang = page_lang(request, session)
     region_id = session.account.region
     try:
@@ -49,7 +54,10 @@ async def _case_page(request: Request, session: StaffSession, uow: UnitOfWork,
         return render(request, "message.html", session, 404, title=t("not_found", lang), active="queue")
     names = await queries.staff_names(uow.conn, region_id)
     pros = await queries.professionals(uow.conn, region_id)
-    assignees = [(f"professional:{p['id']}", f"{p['display_name']} ({p['team_id']})") for p in pros]
+    region = runtime.regions.by_id[region_id]
+    team_names = {tm.id: tm.name.get(lang) for tm in region.teams}
+    assignees = [(f"professional:{p['id']}", f"{p['display_name']} ({team_names.get(p['team_id'], p['team_id'])})")
+                 for p in pros]
     team_word = t("team", lang)
     assignees += [(f"team:{team_id}", f"{name.get(lang) or team_id} ({team_word})")
                   for team_id, name in await queries.teams(uow.conn, region_id)]
@@ -63,7 +71,7 @@ async def _case_page(request: Request, session: StaffSession, uow: UnitOfWork,
                   notice=notice, notice_kind=notice_kind, cw_decision_due=cw_due, active="queue",
                   templates=offered, template_groups=by_language(offered), chosen=chosen_template(offered, template),
                   call=_call(view, runtime, lang), callers=[(p["id"], p["display_name"]) for p in pros],
-                  call_span=lambda starts, ends: span_of(starts, ends, lang))
+                  call_span=lambda starts, ends: span_of(starts, ends, lang), kept=kept or {})
 
 
 def _call(view: CaseView, runtime: ServiceRuntime[RoutingSettings], lang: str) -> CallSection | None:
@@ -98,9 +106,14 @@ async def act(request: Request, case_id: uuid.UUID, session: QueuePage, uow: Uni
     if str(form.get("csrf", "")) != session.csrf:
         return Response("CSRF check failed: reload the page and try again", status_code=403)
 
+    # What the person wrote or chose stays in its box when the action is refused (a conflict included):
+    # the page shows the case as it now is, beside what they meant to send.
+    kept = {"command": str(form.get("command", "")),
+            **{k: str(form.get(k, "")) for k in ("text", "note", "assignee") if isinstance(form.get(k), str)}}
+
     async def again(status: int, notice: str) -> Response:
         return await _case_page(request, session, uow, runtime, case_id, status=status, notice_kind="error",
-                                notice=notice)
+                                notice=notice, kept=kept)
 
     name = str(form.get("command", ""))
     if not is_command_name(name):
@@ -111,10 +124,10 @@ async def act(request: Request, case_id: uuid.UUID, session: QueuePage, uow: Uni
         await service.run_command(uow=uow, staff=session, case_id=case_id, expected_version=expected,
                                   command=command, regions=runtime.regions, settings=runtime.settings)
     except ValidationError as exc:
-        return await again(422, t("invalid", lang, detail=", ".join(field_label(str(e["loc"][-1]), lang)
-                                                                     for e in exc.errors() if e["loc"])))
+        labels = dict.fromkeys(field_label(str(e["loc"][-1]), lang) for e in exc.errors() if e["loc"])
+        return await again(422, t("invalid", lang, detail=", ".join(labels)))
     except Conflict:
-        return await again(409, t("conflict", lang))
+        return await again(409, t("conflict_kept", lang))
     except (InvalidCommand, ServiceUnavailable) as exc:
         known = error_text_key(exc.detail)
         detail = t(known[0], lang, **known[1]) if known else exc.detail

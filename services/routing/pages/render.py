@@ -20,6 +20,15 @@ from shared.regions import Region
 SERVICE_DIR = Path(__file__).resolve().parent.parent
 TEMPLATES = Jinja2Templates(directory=SERVICE_DIR / "templates")
 TOPICS: tuple[str, ...] = Topic.__args__  # type: ignore[attr-defined]
+RECIPIENTS = ("family", "coordinators")
+# notify's reasons for a failed message, by how they begin: what a worker can do about each differs.
+FAILURES = (("the family", "family"), ("no ", "configuration"), ("the staff member", "staff"),
+            ("the mail server", "delivery"), ("SMTP", "delivery"), ("SMS gateway", "delivery"))
+
+
+def failure_kind(reason: str) -> str:
+    """The kind of a failed message's reason: the family's contact, the configuration, the delivery, other."""
+    return next((kind for start, kind in FAILURES if reason.startswith(start)), "other")
 
 
 def page_lang(request: Request, session: StaffSession | None) -> str:
@@ -57,6 +66,25 @@ def render(request: Request, template: str, session: StaffSession | None, status
     def service_name(sid: str) -> str:
         return next((s.name.get(lang) for s in region.services if s.id == sid), sid) if region else sid
 
+    def team_name(team_id: str | None) -> str:
+        return next((tm.name.get(lang) for tm in region.teams if tm.id == team_id), team_id or "") if region else ""
+
+    def recipient_name(recipient: str) -> str:
+        """Who a notification went to, in words: never 'family' or 'team:<id>'."""
+        kind, _, ident = recipient.partition(":")
+        if kind == "staff":
+            return str(names.get(ident, ident))
+        if kind == "team":
+            return f"{team_name(ident)} ({t('team', lang)})"
+        return t("recipient_" + kind, lang) if kind in RECIPIENTS else recipient
+
+    def notification_line(data: dict[str, Any]) -> str:
+        """'Receipt, to: the family' or, failed, with why in words; notify's own reasons are English."""
+        line = t("notification_to", lang, template=t("message_" + str(data.get("template")), lang),
+                 recipient=recipient_name(str(data.get("recipient", ""))))
+        reason = data.get("reason")
+        return f"{line}: {t('failure_' + failure_kind(str(reason)), lang)}" if reason else line
+
     return TEMPLATES.TemplateResponse(request, template, status_code=status, context={
         "lang": lang, "t": lambda key, **values: t(key, lang, **values), "session": session,
         "region_name": region.name.get(lang) if region else None,
@@ -64,6 +92,7 @@ def render(request: Request, template: str, session: StaffSession | None, status
                        for code in LANGS],
         "query": urlencode({**query, "lang": lang}), "municipality_name": municipality_name,
         "assignee_name": assignee_name, "actor_name": actor_name, "service_name": service_name,
+        "team_name": team_name, "notification_line": notification_line,
         "long_date": lambda d: long_date(d, lang), "short_date": lambda d: d.strftime("%d.%m.%Y"),
         "when": lambda m: short_datetime(m, lang) if m else "", **context,
     })
