@@ -159,7 +159,8 @@ class Regions:
         'åbo', 'abo'); NotFound naming what was typed when none (or more than one) answers to it."""
         if typed in self._by_municipality:
             return self.region_of(typed)
-        canonical = self._aliases.get(slugify(typed))
+        slug = slugify(typed)
+        canonical = slug if slug in self._by_municipality else self._aliases.get(slug)
         if canonical is None:
             raise NotFound(f"unknown municipality '{typed}'", municipality=typed)
         return self.region_of(canonical)
