@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
 import asyncpg
@@ -53,7 +53,22 @@ async def _on_http_error(request: Request, exc: Exception) -> Response:
         return await _on_validation(request, not_json)
     if exc.status_code == 405:
         exc = HTTPException(405, exc.detail, headers={**(exc.headers or {}), "Allow": _allowed(request)})
+    page: ErrorPage | None = getattr(request.app.state, "error_page", None)
+    if page is not None and wants_html(request):
+        answer = await page(request, exc.status_code)
+        answer.headers.update(exc.headers or {})
+        return answer
     return await http_exception_handler(request, exc)
+
+
+# A service's HTML page for an HTTP error (an unknown address, a method a path does not answer), in the
+# page's language, for browsers; set as ``app.state.error_page``. The API keeps its JSON errors.
+ErrorPage = Callable[[Request, int], Awaitable[Response]]
+
+
+def wants_html(request: Request) -> bool:
+    """A browser asking for a page: HTML accepted, and not an address of the JSON API."""
+    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get("accept", "")
 
 
 def _allowed(request: Request) -> str:

@@ -8,7 +8,8 @@ of work, which wakes the outbox relay once what it must publish has committed.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 import asyncpg
@@ -161,6 +162,27 @@ async def sign_in(*, conn: Conn, reference: str, pickup_code: str, settings: Int
     """A status-page session for whoever holds the reference and its code: the cookie's token and the session."""
     case_id = await open_case(conn=conn, reference=reference, pickup_code=pickup_code, settings=settings)
     return await open_session(conn, case_id)
+
+
+@dataclass(frozen=True)
+class ReceiptAgain:
+    """The receipt as it was shown, for the one who holds its code: to read it in another language."""
+
+    reference: str
+    municipality: str
+    answer_due: date
+    anonymous: bool
+
+
+async def receipt_again(*, conn: Conn, reference: str, pickup_code: str, settings: IntakeSettings) -> ReceiptAgain:
+    """The receipt of ``reference`` again if ``pickup_code`` is its code (checked and counted like a sign-in)."""
+    case_id = await open_case(conn=conn, reference=reference, pickup_code=pickup_code, settings=settings)
+    row = await conn.fetchrow("SELECT reference, municipality, answer_due, contact_method FROM requests"
+                              " WHERE case_id = $1", case_id)
+    if row is None:
+        raise NotFound("this request is no longer kept")
+    return ReceiptAgain(reference=row["reference"], municipality=row["municipality"], answer_due=row["answer_due"],
+                        anonymous=row["contact_method"] == "anonymous")
 
 
 async def read_status(*, conn: Conn, case_id: uuid.UUID, settings: IntakeSettings) -> StatusView:
