@@ -25,6 +25,8 @@ CATALOG = Catalog(
         *keys("role_", ("manager", "coordinator", "admin")),
         # Inside an f-string in pages.py, where extraction does not look.
         "list_and",
+        # A browser's error pages, by status (errors_page.py: ERROR_TEXTS).
+        "page_not_found", "page_not_found_body", "error_title", "method_not_allowed_body", "error_body",
     ),
     notes={
         "report_contacts": "{rate} is shown with one decimal (12,3), which takes the plural form in all three "

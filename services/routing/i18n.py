@@ -27,6 +27,8 @@ CATALOG = Catalog(
         # each field's problem (pages/templates.py).
         *keys("language_", ("fi", "sv", "en")), *keys("template_", ("created", "saved", "removed")),
         *keys("template_problem_", ("language", "title", "text", "topic")),
+        # A browser's error pages, by status (pages/errors.py: ERROR_TEXTS).
+        "page_not_found", "page_not_found_body", "error_title", "method_not_allowed_body", "error_body",
     ),
     notes={"hours_left": "{hours} is the working hours left, with one decimal; h is the unit's abbreviation."},
 )
