@@ -27,6 +27,7 @@ PAGE = """<!doctype html>
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>{title} – API</title>
   <link rel="stylesheet" href="{assets}/swagger-ui/swagger-ui.css">
+  <link rel="stylesheet" href="{assets}/swagger-docs.css">
 </head>
 <body>
   <main id="swagger-ui" data-openapi="{openapi}"><h1>{title}</h1><p><a href="{openapi}">OpenAPI</a></p></main>
