@@ -12,8 +12,9 @@ from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException
-from starlette.routing import Match, Route
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.db import CONNECTION_ERRORS, unavailable
@@ -75,9 +76,10 @@ def _allowed(request: Request) -> str:
     """Every method the request's path answers: Starlette's 405 names only those of the first route on the
     path, and a path such as ``/api/v1/templates`` has a route per method (GET and POST)."""
     methods: set[str] = set()
-    for route in request.app.router.routes:
-        if isinstance(route, Route) and route.methods and route.matches(request.scope)[0] != Match.NONE:
-            methods |= route.methods
+    # Every route, those of included routers too (FastAPI keeps them behind the router that includes them).
+    for context in iter_route_contexts(request.app.router.routes):
+        if context.methods and context.path and compile_path(context.path)[0].match(request.url.path):
+            methods |= context.methods
     return ", ".join(sorted(methods))
 
 
