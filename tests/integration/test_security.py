@@ -415,7 +415,12 @@ async def test_the_pickup_code_cannot_be_guessed(stack: Stack) -> None:
         if door == "page":
             return await browser.post("/status", data={"reference": reference, "pickup_code": pickup_code,
                                                        "lang": "fi"})
+        if door == "receipt":  # the receipt in another language: shown only for the right code
+            return await browser.post("/m/raisio/receipt", data={"reference": reference, "pickup_code": pickup_code,
+                                                                 "lang": "sv"})
         return await browser.post("/api/v1/status", json={"reference": reference, "pickup_code": pickup_code})
+
+    refused = {"page": 401, "api": 401, "receipt": 303}  # the receipt's door leads to the sign-in
 
     # Four wrong codes, through either door, do not lock; the right one opens and the count starts over.
     for door in ("page", "api", "page", "api"):
@@ -423,9 +428,11 @@ async def test_the_pickup_code_cannot_be_guessed(stack: Stack) -> None:
     assert (await attempt(intake, "page", code)).status_code == 303
     intake.cookies.clear()
     # Five wrong codes in a row lock the reference: for every client, whichever door, whatever code.
-    for door in ("api", "page", "api", "page", "page"):
-        assert (await attempt(intake, door, wrong)).status_code == 401
+    for door in ("api", "page", "receipt", "api", "page"):
+        assert (await attempt(intake, door, wrong)).status_code == refused[door], door
     async with stack.client("intake", address="198.51.100.7") as elsewhere:
+        locked_receipt = await attempt(elsewhere, "receipt", code)
+        assert locked_receipt.status_code == 303 and code not in locked_receipt.text
         for door in ("page", "api"):
             locked = await attempt(elsewhere, door, code)
             assert locked.status_code == 429, (door, locked.text[:200])
