@@ -54,8 +54,8 @@ async def _on_http_error(request: Request, exc: Exception) -> Response:
         return await _on_validation(request, not_json)
     if exc.status_code == 405:
         exc = HTTPException(405, exc.detail, headers={**(exc.headers or {}), "Allow": _allowed(request)})
-    page: ErrorPage | None = getattr(request.app.state, "error_page", None)
-    if page is not None and wants_html(request):
+    page = _browser_page(request)
+    if page is not None:
         answer = await page(request, exc.status_code)
         answer.headers.update(exc.headers or {})
         return answer
@@ -65,6 +65,12 @@ async def _on_http_error(request: Request, exc: Exception) -> Response:
 # A service's HTML page for an HTTP error (an unknown address, a method a path does not answer), in the
 # page's language, for browsers; set as ``app.state.error_page``. The API keeps its JSON errors.
 ErrorPage = Callable[[Request, int], Awaitable[Response]]
+
+
+def _browser_page(request: Request) -> ErrorPage | None:
+    """The service's error page when a browser asks for a page, else None (the API's JSON)."""
+    page: ErrorPage | None = getattr(request.app.state, "error_page", None)
+    return page if page is not None and wants_html(request) else None
 
 
 def wants_html(request: Request) -> bool:
@@ -83,8 +89,15 @@ def _allowed(request: Request) -> str:
     return ", ".join(sorted(methods))
 
 
-async def _on_domain_error(request: Request, exc: Exception) -> JSONResponse:
+async def _on_domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
+    page = _browser_page(request)
+    if page is not None and exc.status_code >= 500:  # the database away: a page saying to try again, for a browser
+        answer = await page(request, exc.status_code)
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after is not None:
+            answer.headers["Retry-After"] = str(retry_after)
+        return answer
     return domain_error_response(exc)
 
 
@@ -107,7 +120,7 @@ async def _on_unstorable_text(request: Request, exc: Exception) -> JSONResponse:
         "error": "invalid_character", "detail": "a value contains a character that cannot be stored (NUL)"})
 
 
-async def _on_db_down(request: Request, exc: Exception) -> JSONResponse:
+async def _on_db_down(request: Request, exc: Exception) -> Response:
     log.warning("http.database_unavailable", path=request.url.path, error=type(exc).__name__)
     return await _on_domain_error(request, unavailable(exc))
 

@@ -55,3 +55,14 @@ async def test_the_api_keeps_its_json_errors(service: str) -> None:
             answer = await http.get(path, headers=headers)
             assert answer.status_code == 404 and answer.headers["content-type"] == "application/json", path
             assert answer.json()["detail"] == "Not Found"
+
+
+async def test_a_page_while_the_database_is_away_says_to_try_again() -> None:
+    async with client("intake") as http:  # the settings name a database nobody answers at
+        page = await http.get("/status?lang=sv", headers=HTML)
+        assert page.status_code == 503 and page.headers["content-type"].startswith("text/html")
+        assert '<html lang="sv">' in page.text and "<h1>Något gick fel</h1>" in page.text
+        assert int(page.headers["retry-after"]) > 0
+        api = await http.post("/api/v1/status", json={"reference": "K7M4-2Q9X", "pickup_code": "22222-22222"},
+                              headers=HTML)
+        assert api.status_code == 503 and api.json()["error"] == "service_unavailable"
