@@ -50,7 +50,8 @@ vendor: ## copy Chart.js and Swagger UI from node_modules (package.json pins the
 	cp node_modules/chart.js/dist/chart.umd.min.js services/reporting/static/vendor/
 	cp node_modules/chart.js/LICENSE.md services/reporting/static/vendor/chart.js-LICENSE.md
 	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css \
-	   node_modules/swagger-ui-dist/LICENSE node_modules/swagger-ui-dist/NOTICE shared/static/swagger-ui/
+	   node_modules/swagger-ui-dist/favicon-32x32.png node_modules/swagger-ui-dist/LICENSE \
+	   node_modules/swagger-ui-dist/NOTICE shared/static/swagger-ui/
 
 translations: ## extract the keys code and templates use into each service's .pot, update its fi/sv/en .po files, check them
 	$(PYTHON) -m shared.catalogs $(TRANSLATED)

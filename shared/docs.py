@@ -26,6 +26,7 @@ PAGE = """<!doctype html>
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>{title} – API</title>
+  <link rel="icon" type="image/png" href="{assets}/swagger-ui/favicon-32x32.png">
   <link rel="stylesheet" href="{assets}/swagger-ui/swagger-ui.css">
   <link rel="stylesheet" href="{assets}/swagger-docs.css">
 </head>
