@@ -620,7 +620,7 @@ async def test_the_family_form_may_be_framed_only_by_its_own_municipality(stack:
     for what, response in unframed.items():
         assert framing(response) == ("'none'", "DENY"), what
     # Links out of a framed page to the status page (which cannot be framed) open it at the top.
-    assert 'href="/status?lang=fi" target="_top"' in framed["the form"].text
+    assert 'href="/status?lang=fi&amp;m=raisio" target="_top"' in framed["the form"].text
     assert re.search(r'href="/status\?[^"]*ref=[^"]*" target="_top"', framed["the receipt"].text)
 
     # The button's script is loaded by the municipalities' own sites.
