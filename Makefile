@@ -45,10 +45,13 @@ infra-reset: ## stop both and delete their data in .local/
 rebuild-routing rebuild-notify rebuild-reporting: ## replay the stream into a fresh projection and swap it in
 	$(PYTHON) -m services.$(subst rebuild-,,$@) rebuild
 
-vendor: ## copy Chart.js from node_modules (package.json pins it) into reporting's static files
+vendor: ## copy Chart.js and Swagger UI from node_modules (package.json pins them) into the services' static files
 	npm ci --no-audit --no-fund
 	cp node_modules/chart.js/dist/chart.umd.min.js services/reporting/static/vendor/
 	cp node_modules/chart.js/LICENSE.md services/reporting/static/vendor/chart.js-LICENSE.md
+	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css \
+	   node_modules/swagger-ui-dist/favicon-32x32.png node_modules/swagger-ui-dist/LICENSE \
+	   node_modules/swagger-ui-dist/NOTICE shared/static/swagger-ui/
 
 translations: ## extract the keys code and templates use into each service's .pot, update its fi/sv/en .po files, check them
 	$(PYTHON) -m shared.catalogs $(TRANSLATED)

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 
 from shared.applier import Projection
 from shared.db import Conn
+from shared.docs import install_docs
 from shared.http import BodyLimit, RedirectTo, SecurityHeaders, install_error_handlers
 from shared.metrics import HttpMetrics
 from shared.migrations import Plan
@@ -186,12 +187,15 @@ def create_service_app(
         finally:
             await runtime.close()
 
-    app = FastAPI(title=title, description=description, version="1", lifespan=lifespan)
+    # /docs is shared.docs's: FastAPI's own loads Swagger UI from a CDN, which the policy blocks.
+    app = FastAPI(title=title, description=description, version="1", lifespan=lifespan, docs_url=None,
+                  redoc_url=None)
     app.state.runtime = runtime
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     app.add_middleware(SecurityHeaders, form_targets=form_targets)
     app.add_middleware(HttpMetrics, metrics=runtime.metrics)
     install_error_handlers(app)
+    install_docs(app)
     app.include_router(health_router(runtime))
     for router in routers:
         app.include_router(router)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
 import asyncpg
@@ -12,8 +12,9 @@ from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException
-from starlette.routing import Match, Route
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.db import CONNECTION_ERRORS, unavailable
@@ -53,21 +54,50 @@ async def _on_http_error(request: Request, exc: Exception) -> Response:
         return await _on_validation(request, not_json)
     if exc.status_code == 405:
         exc = HTTPException(405, exc.detail, headers={**(exc.headers or {}), "Allow": _allowed(request)})
+    page = _browser_page(request)
+    if page is not None:
+        answer = await page(request, exc.status_code)
+        answer.headers.update(exc.headers or {})
+        return answer
     return await http_exception_handler(request, exc)
+
+
+# A service's HTML page for an HTTP error (an unknown address, a method a path does not answer), in the
+# page's language, for browsers; set as ``app.state.error_page``. The API keeps its JSON errors.
+ErrorPage = Callable[[Request, int], Awaitable[Response]]
+
+
+def _browser_page(request: Request) -> ErrorPage | None:
+    """The service's error page when a browser asks for a page, else None (the API's JSON)."""
+    page: ErrorPage | None = getattr(request.app.state, "error_page", None)
+    return page if page is not None and wants_html(request) else None
+
+
+def wants_html(request: Request) -> bool:
+    """A browser asking for a page: HTML accepted, and not an address of the JSON API."""
+    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get("accept", "")
 
 
 def _allowed(request: Request) -> str:
     """Every method the request's path answers: Starlette's 405 names only those of the first route on the
     path, and a path such as ``/api/v1/templates`` has a route per method (GET and POST)."""
     methods: set[str] = set()
-    for route in request.app.router.routes:
-        if isinstance(route, Route) and route.methods and route.matches(request.scope)[0] != Match.NONE:
-            methods |= route.methods
+    # Every route, those of included routers too (FastAPI keeps them behind the router that includes them).
+    for context in iter_route_contexts(request.app.router.routes):
+        if context.methods and context.path and compile_path(context.path)[0].match(request.url.path):
+            methods |= context.methods
     return ", ".join(sorted(methods))
 
 
-async def _on_domain_error(request: Request, exc: Exception) -> JSONResponse:
+async def _on_domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
+    page = _browser_page(request)
+    if page is not None and exc.status_code >= 500:  # the database away: a page saying to try again, for a browser
+        answer = await page(request, exc.status_code)
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after is not None:
+            answer.headers["Retry-After"] = str(retry_after)
+        return answer
     return domain_error_response(exc)
 
 
@@ -90,7 +120,7 @@ async def _on_unstorable_text(request: Request, exc: Exception) -> JSONResponse:
         "error": "invalid_character", "detail": "a value contains a character that cannot be stored (NUL)"})
 
 
-async def _on_db_down(request: Request, exc: Exception) -> JSONResponse:
+async def _on_db_down(request: Request, exc: Exception) -> Response:
     log.warning("http.database_unavailable", path=request.url.path, error=type(exc).__name__)
     return await _on_domain_error(request, unavailable(exc))
 

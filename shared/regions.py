@@ -142,6 +142,7 @@ class Regions:
                 if m.id in self._by_municipality:
                     raise ConfigurationError(f"municipality '{m.id}' is in two regions")
                 self._by_municipality[m.id] = region
+        self._aliases = _aliases(regions, taken=set(self._by_municipality))
 
     def __iter__(self):  # type: ignore[no-untyped-def]
         return iter(self.by_id.values())
@@ -152,6 +153,29 @@ class Regions:
         if region is None:
             raise NotFound(f"unknown municipality '{municipality_id}'", municipality=municipality_id)
         return region, region.municipality(municipality_id)
+
+    def find(self, typed: str) -> tuple[Region, Municipality]:
+        """The municipality a person means: its id, or any of its names as a slug or as written ('Pargas',
+        'åbo', 'abo'); NotFound naming what was typed when none (or more than one) answers to it."""
+        if typed in self._by_municipality:
+            return self.region_of(typed)
+        slug = slugify(typed)
+        canonical = slug if slug in self._by_municipality else self._aliases.get(slug)
+        if canonical is None:
+            raise NotFound(f"unknown municipality '{typed}'", municipality=typed)
+        return self.region_of(canonical)
+
+
+def _aliases(regions: list[Region], taken: set[str]) -> dict[str, str]:
+    """Each municipality's names in every language, as slugs, to its id; a slug two municipalities share
+    answers to neither, and one that is another municipality's id stays that municipality's."""
+    claims: dict[str, set[str]] = {}
+    for region in regions:
+        for m in region.municipalities:
+            for name in (m.name.fi, m.name.sv, m.name.en):
+                if name:
+                    claims.setdefault(slugify(name), set()).add(m.id)
+    return {slug: next(iter(ids)) for slug, ids in claims.items() if len(ids) == 1 and slug not in taken}
 
 
 def load_regions(directory: Path, only: list[str] | None = None) -> Regions:
@@ -183,5 +207,5 @@ def load_regions(directory: Path, only: list[str] | None = None) -> Regions:
 
 def slugify(name: str) -> str:
     """'Koski Tl' -> 'koski-tl', 'Pöytyä' -> 'poytya'."""
-    table = str.maketrans({"ä": "a", "ö": "o", "å": "a", "é": "e"})
+    table = str.maketrans({"ä": "a", "ö": "o", "å": "a", "é": "e", "ü": "u", ":": ""})
     return re.sub(r"[^a-z0-9]+", "-", name.lower().translate(table)).strip("-")

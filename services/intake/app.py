@@ -10,7 +10,7 @@ from services.intake.deps import Limiters
 from services.intake.projection import projection
 from services.intake.schema import MIGRATIONS
 from services.intake.settings import IntakeSettings
-from services.intake.web import HERE, not_found_page
+from services.intake.web import HERE, error_page, not_found_page
 from shared.app import create_service_app
 from shared.errors import NotFound
 from shared.regions import Regions
@@ -28,4 +28,5 @@ def create_app(settings: IntakeSettings, regions: Regions | None = None) -> Fast
     app.state.limiters = Limiters.of(settings)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_exception_handler(NotFound, not_found_page)  # type: ignore[arg-type]
+    app.state.error_page = error_page
     return app

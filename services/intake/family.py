@@ -16,6 +16,7 @@ import asyncio
 import functools
 import hashlib
 import hmac
+import math
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from shared.db import Conn
 from shared.errors import DomainError, TooManyAttempts, Unauthorized
+from shared.references import normalise_reference
 
 log = structlog.get_logger(__name__)
 
@@ -47,6 +49,11 @@ class Locked(TooManyAttempts):
 
 class WrongCode(Unauthorized):
     code = "wrong_reference_or_code"
+
+
+def wait_minutes(retry_after_s: int) -> int:
+    """The minutes to tell a family to wait: whole minutes up, so a lock just set reads as its rule (15), not 16."""
+    return max(1, math.ceil(retry_after_s / 60))
 
 
 def random_symbols(alphabet: str, count: int) -> str:
@@ -83,7 +90,7 @@ async def verify_pickup(conn: Conn, reference: str, code: str, *, key: bytes, no
                         ) -> uuid.UUID:
     """The case for ``reference`` if ``code`` is right; counts failures and locks the reference."""
     now = now or datetime.now(UTC)
-    reference = reference.strip().upper()
+    reference = normalise_reference(reference)
     failure: DomainError | None = None
     async with conn.transaction():  # the failure count must commit, so errors are raised after it
         row = await conn.fetchrow(
@@ -93,7 +100,7 @@ async def verify_pickup(conn: Conn, reference: str, code: str, *, key: bytes, no
             hash_code(code, key)  # the work of a wrong code: no probing by time
             failure = WrongCode("the reference or the pick-up code does not match")
         elif row["locked_until"] is not None and row["locked_until"] > now:
-            seconds = int((row["locked_until"] - now).total_seconds()) + 1
+            seconds = math.ceil((row["locked_until"] - now).total_seconds())  # at most LOCK_MINUTES * 60
             failure = Locked("too many wrong codes for this reference; try again later", retry_after=seconds)
         elif not await _code_matches(row["code_hash"], code, key):
             failures = row["failures"] + 1

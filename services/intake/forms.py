@@ -123,6 +123,15 @@ class SignInForm(BaseModel):
     reference: str = ""
     pickup_code: str = ""
     lang: str = ""
+    m: str = ""  # the municipality the page was opened for, kept if the sign-in fails
+
+
+class ReceiptForm(BaseModel):
+    """The receipt's language choice: the reference and the code it shows, and the language asked for."""
+
+    reference: str = ""
+    pickup_code: str = ""
+    lang: str = ""
 
 
 class FamilyForm(BaseModel):

@@ -28,6 +28,8 @@ CATALOG = Catalog(
         *keys("closed_", Outcome), "add_message_sent", "feedback_thanks",
         # The two information pages, named by their route.
         "privacy_title", "privacy_body", "a11y_title", "a11y_body",
+        # A browser's error pages, by status (web.py: ERROR_TEXTS).
+        "not_found_title", "page_not_found_body", "error_title", "method_not_allowed_body", "error_body",
     ),
     notes={
         "send_failed_retrying": "form.js fills in {seconds} from its delays of 2 to 30 seconds, so the number is "

@@ -20,6 +20,7 @@ from pydantic import (
 
 from shared.callbacks import WEEKDAYS, CallWindow, window_values
 from shared.events import AgeGroup, ContactMethod, Language, Outcome, RequesterRole, Topic
+from shared.references import normalise_reference
 
 MAX_MESSAGE = 4000
 MAX_COMMENT = 1000
@@ -146,7 +147,9 @@ class Accepted(BaseModel):
                                   "status page (anonymous families need it to read the answer)")
 
 
-Reference = Annotated[str, StringConstraints(strip_whitespace=True, min_length=4, max_length=20)]
+# Typed back as people read it (spaces, lower case, no dash): normalised before it is looked up.
+Reference = Annotated[str, StringConstraints(strip_whitespace=True, min_length=4, max_length=20),
+                      AfterValidator(normalise_reference)]
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=4, max_length=40)]
 
 

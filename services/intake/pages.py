@@ -6,19 +6,24 @@ kept in the tab and automatic retries.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from services.intake import service
 from services.intake.deps import IntakeRuntime, IntakeRuntimeDep, LimitersDep, accept_within_limit
-from services.intake.forms import AccessibilityForm, RequestForm, parse_request
+from services.intake.family import normalise
+from services.intake.forms import AccessibilityForm, ReceiptForm, RequestForm, parse_request
 from services.intake.i18n import long_date, pick_lang, t
-from services.intake.web import HERE, framed_by_municipality, place, render
+from services.intake.web import HERE, canonical, framed_by_municipality, place, place_of, render
+from shared.app import ConnDep
 from shared.businessdays import answer_due
 from shared.callbacks import WEEKDAYS
+from shared.collation import sort_key
+from shared.errors import DomainError
 from shared.events import Topic
 from shared.regions import Municipality, Region
 
@@ -30,8 +35,16 @@ router = APIRouter(include_in_schema=False)
 @router.get("/")
 async def index(request: Request, runtime: IntakeRuntimeDep, lang: str | None = None) -> HTMLResponse:
     chosen = pick_lang(lang, [])
-    items = [(r.name.get(chosen), [(m.id, m.name.get(chosen)) for m in r.municipalities]) for r in runtime.regions]
-    return render(request, "index.html", chosen, regions=items)
+    return render(request, "index.html", chosen, regions=municipalities_by_region(runtime, chosen))
+
+
+def municipalities_by_region(runtime: IntakeRuntime, lang: str) -> list[tuple[Region, list[tuple[str, str]]]]:
+    """Each region with its municipalities' ids and names in ``lang``, both in that language's alphabetical order
+    (in Swedish 'Åbo' comes after 'Vörå', not among the a's)."""
+    key = sort_key(lang)
+    regions = sorted(runtime.regions, key=lambda r: key(r.name.get(lang)))
+    return [(r, sorted(((m.id, m.name.get(lang)) for m in r.municipalities), key=lambda item: key(item[1])))
+            for r in regions]
 
 
 @router.get("/button.js")
@@ -41,8 +54,10 @@ async def button_js() -> FileResponse:
 
 
 @router.get("/demo/{municipality_id}")
-async def demo(request: Request, municipality_id: str, lang: str | None = None) -> HTMLResponse:
+async def demo(request: Request, municipality_id: str, lang: str | None = None) -> Response:
     region, municipality = place(request, municipality_id)
+    if (moved := canonical(request, municipality_id, municipality)) is not None:
+        return moved
     chosen = pick_lang(lang, municipality.languages)
     return render(request, "demo.html", chosen, region=region, municipality=municipality)
 
@@ -57,8 +72,10 @@ def _form(request: Request, region: Region, municipality: Municipality, lang: st
 
 
 @router.get("/m/{municipality_id}")
-async def form_page(request: Request, municipality_id: str, lang: str | None = None) -> HTMLResponse:
+async def form_page(request: Request, municipality_id: str, lang: str | None = None) -> Response:
     region, municipality = place(request, municipality_id)
+    if (moved := canonical(request, municipality_id, municipality)) is not None:
+        return moved
     return _form(request, region, municipality, pick_lang(lang, municipality.languages), RequestForm().values())
 
 
@@ -73,25 +90,54 @@ async def form_submit(request: Request, municipality_id: str, form: Annotated[Re
     if body is None:
         return _form(request, region, municipality, lang, values, errors, status=422)
     receipt, created = await accept_within_limit(runtime, limits, request, body)
-    receipt_page = render(request, "receipt.html", lang, 201 if created else 200, region=region,
-                          municipality=municipality, receipt=receipt, pickup_code=receipt.pickup_code,
-                          anonymous=body.contact.method == "anonymous", due_text=long_date(receipt.answer_due, lang))
-    return framed_by_municipality(receipt_page, municipality)
+    return _receipt(request, region, municipality, lang, 201 if created else 200, reference=receipt.reference,
+                    pickup_code=receipt.pickup_code, anonymous=body.contact.method == "anonymous",
+                    answer_due=receipt.answer_due)
+
+
+def _receipt(request: Request, region: Region, municipality: Municipality, lang: str, status: int, *,
+             reference: str, pickup_code: str | None, anonymous: bool, answer_due: date) -> HTMLResponse:
+    page = render(request, "receipt.html", lang, status, region=region, municipality=municipality,
+                  receipt={"reference": reference}, pickup_code=pickup_code, anonymous=anonymous,
+                  due_text=long_date(answer_due, lang))
+    return framed_by_municipality(page, municipality)
+
+
+@router.post("/m/{municipality_id}/receipt")
+async def receipt_in_language(request: Request, municipality_id: str, form: Annotated[ReceiptForm, Form()],
+                              conn: ConnDep, runtime: IntakeRuntimeDep, limits: LimitersDep) -> Response:
+    """The receipt in the language chosen on it, code and all; a wrong code leads to the status sign-in."""
+    region, municipality = place(request, municipality_id)
+    lang = pick_lang(form.lang, municipality.languages)
+    try:
+        limits.status.hit(request, "status")
+        again = await service.receipt_again(conn=conn, reference=form.reference[:20],
+                                            pickup_code=form.pickup_code[:40], settings=runtime.settings)
+    except DomainError:  # a wrong code, a locked reference, too many attempts: sign in as anyone would
+        query = urlencode({"lang": lang, "m": municipality.id, "ref": form.reference[:20]})
+        return RedirectResponse(f"/status?{query}", status_code=303)
+    region, municipality = place(request, again.municipality)
+    return _receipt(request, region, municipality, lang, 200, reference=again.reference,
+                    pickup_code=normalise(form.pickup_code), anonymous=again.anonymous, answer_due=again.answer_due)
 
 
 def _info(request: Request, runtime: IntakeRuntime, lang: str | None, m: str | None, title: str, body: str,
-          **extra: Any) -> HTMLResponse:
-    region, municipality = (runtime.regions.region_of(m) if m else (next(iter(runtime.regions)), None))
+          *, names_controller: bool = False, **extra: Any) -> HTMLResponse:
+    region, municipality = place_of(request, m)
     chosen = pick_lang(lang, municipality.languages if municipality else [])
+    # Without a municipality the page cannot know the family's controller: it says so and lists each region's.
+    county = region.county.get(chosen) if region else t("privacy_your_county", chosen)
+    controllers = municipalities_by_region(runtime, chosen) if names_controller and not region else None
     page = render(request, "info.html", chosen, extra.pop("status", 200), region=region, municipality=municipality,
-                  title=t(title, chosen), paragraphs=[t(body, chosen, county=region.county.get(chosen))], **extra)
+                  title=t(title, chosen), paragraphs=[t(body, chosen, county=county)], controllers=controllers,
+                  **extra)
     return framed_by_municipality(page, municipality)  # the form links here with its municipality
 
 
 @router.get("/privacy")
 async def privacy(request: Request, runtime: IntakeRuntimeDep, lang: str | None = None,
                   m: str | None = None) -> HTMLResponse:
-    return _info(request, runtime, lang, m or None, "privacy_title", "privacy_body")
+    return _info(request, runtime, lang, m or None, "privacy_title", "privacy_body", names_controller=True)
 
 
 @router.get("/accessibility")

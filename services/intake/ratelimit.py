@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import secrets
 import time
 from collections import defaultdict, deque
@@ -42,7 +43,7 @@ class RateLimiter:
             hits.popleft()
         if len(hits) >= self.limit:
             raise TooManyRequests("too many requests from this client; try again later",
-                                  retry_after=int(hits[0] + self.window_s - now) + 1)
+                                  retry_after=math.ceil(hits[0] + self.window_s - now))
         hits.append(now)
         if len(self._hits) > 100_000:  # forget idle clients rather than grow without bound
             for key in [k for k, v in self._hits.items() if not v or v[-1] <= now - self.window_s]:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 import asyncpg
@@ -182,6 +183,27 @@ async def read_status(*, conn: Conn, case_id: uuid.UUID, settings: IntakeSetting
     if view.callback is not None and view.callback[1] <= (now or datetime.now(UTC)):
         view = dataclasses.replace(view, callback=None)  # a call not made in time is no promise to show
     return view
+
+
+@dataclass(frozen=True)
+class ReceiptAgain:
+    """The receipt as it was shown, for the one who holds its code: to read it in another language."""
+
+    reference: str
+    municipality: str
+    answer_due: date
+    anonymous: bool
+
+
+async def receipt_again(*, conn: Conn, reference: str, pickup_code: str, settings: IntakeSettings) -> ReceiptAgain:
+    """The receipt of ``reference`` again if ``pickup_code`` is its code (checked and counted like a sign-in)."""
+    case_id = await open_case(conn=conn, reference=reference, pickup_code=pickup_code, settings=settings)
+    row = await conn.fetchrow("SELECT reference, municipality, answer_due, contact_method FROM requests"
+                              " WHERE case_id = $1", case_id)
+    if row is None:
+        raise NotFound("this request is no longer kept")
+    return ReceiptAgain(reference=row["reference"], municipality=row["municipality"], answer_due=row["answer_due"],
+                        anonymous=row["contact_method"] == "anonymous")
 
 
 async def _case_key(conn: Conn, case_id: uuid.UUID, kek: bytes) -> tuple[bytes, str, str]:

@@ -16,12 +16,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.intake import service
 from services.intake.deps import IntakeRuntime, IntakeRuntimeDep, LimitersDep
-from services.intake.family import SESSION_MINUTES, FamilySession, close_session, find_session
+from services.intake.family import SESSION_MINUTES, FamilySession, close_session, find_session, wait_minutes
 from services.intake.forms import FamilyForm, FeedbackForm, MessageForm, SignInForm, parse_feedback, parse_message
 from services.intake.i18n import long_date, pick_lang, t
 from services.intake.queries import StatusView
 from services.intake.service import FeedbackAlreadyGiven
-from services.intake.web import render
+from services.intake.web import place_of, render
 from shared.app import ConnDep, UnitOfWorkDep
 from shared.businessdays import HELSINKI, answer_due
 from shared.db import Conn
@@ -46,13 +46,16 @@ SENT_FLASH = {"message": "add_message_sent", "feedback": "feedback_thanks"}
 
 @router.get("/status")
 async def status_page(request: Request, conn: ConnDep, runtime: IntakeRuntimeDep, lang: str | None = None,
-                      ref: str = "", sent: str = "") -> Response:
+                      ref: str = "", sent: str = "", m: str = "") -> Response:
     chosen = pick_lang(lang, [])
     session = await find_session(conn, request.cookies.get(COOKIE))
-    if session is not None:
+    if session is not None:  # the case's own region, whatever the link said
         flash = t(SENT_FLASH[sent], chosen) if sent in SENT_FLASH else None
         return await _case_page(request, conn, runtime, session, chosen, flash=flash)
-    return render(request, "status_login.html", chosen, values={"reference": ref[:20]})
+    # The links the service sends carry the municipality (m=); without one the sign-in names no region.
+    region, municipality = place_of(request, m or None)
+    return render(request, "status_login.html", chosen, region=region, municipality=municipality,
+                  values={"reference": ref[:20]})
 
 
 def _sent(lang: str, what: str) -> RedirectResponse:
@@ -133,10 +136,11 @@ async def status_sign_in(request: Request, form: Annotated[SignInForm, Form()], 
                                          settings=runtime.settings)
     except DomainError as exc:  # a wrong code, a locked reference, too many attempts from this client
         retry_after = getattr(exc, "retry_after", None)
-        message = (t("err_too_many", lang, minutes=max(1, int(retry_after) // 60 + 1)) if retry_after
+        message = (t("err_too_many", lang, minutes=wait_minutes(int(retry_after))) if retry_after
                    else t("status_wrong", lang))
-        response = render(request, "status_login.html", lang, exc.status_code, values={"reference": reference},
-                          errors={"reference": message})
+        region, municipality = place_of(request, form.m or None)
+        response = render(request, "status_login.html", lang, exc.status_code, region=region,
+                          municipality=municipality, values={"reference": reference}, errors={"reference": message})
         if retry_after:
             response.headers["Retry-After"] = str(retry_after)
         return response

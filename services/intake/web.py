@@ -10,13 +10,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from services.intake.i18n import LANG_NAMES, LANGS, pick_lang, t
 from shared.app import get_runtime
 from shared.errors import NotFound
-from shared.http import allow_framing, domain_error_response
+from shared.http import allow_framing, domain_error_response, wants_html
 from shared.regions import Municipality, Region
 
 HERE = Path(__file__).resolve().parent
@@ -33,16 +33,17 @@ FIELD_IDS = {"requester_role": "role-parent", "contact_method": "method-phone", 
 def render(request: Request, template: str, lang: str, status: int = 200, *, region: Region | None = None,
            municipality: Municipality | None = None, **context: Any) -> HTMLResponse:
     """A page in ``lang``, with links to the same page in the other languages and the error summary's labels."""
-    runtime = get_runtime(request)
-    region = region or next(iter(runtime.regions))
+    # No region is guessed: a page reached without a municipality names none (a Parainen family must not
+    # read Pohde's name or be told Pohde keeps their data).
     path = request.url.path
     query = {k: v for k, v in request.query_params.items() if k != "lang"}
     links = [(code, LANG_NAMES[code], f"{path}?{urlencode({**query, 'lang': code})}") for code in LANGS]
     errors: dict[str, str] = context.pop("errors", {})
     return TEMPLATES.TemplateResponse(request, template, status_code=status, context={
         "lang": lang, "t": lambda key, **values: t(key, lang, **values),
-        "region_name": region.name.get(lang), "county_name": region.county.get(lang),
-        "header_place": municipality.name.get(lang) if municipality else region.name.get(lang),
+        "region_name": region.name.get(lang) if region else None,
+        "county_name": region.county.get(lang) if region else None,
+        "header_place": municipality.name.get(lang) if municipality else region.name.get(lang) if region else None,
         "municipality": municipality, "lang_links": links, "errors": errors,
         "field_labels": {f: t(k, lang) for f, k in FIELD_LABEL_KEYS.items()}, "field_ids": FIELD_IDS,
         **context,
@@ -57,15 +58,44 @@ def framed_by_municipality(response: HTMLResponse, municipality: Municipality | 
 
 
 def place(request: Request, municipality_id: str) -> tuple[Region, Municipality]:
-    """The region and the municipality of ``municipality_id`` (404 naming it when none is served here)."""
-    return get_runtime(request).regions.region_of(municipality_id)
+    """The region and the municipality of ``municipality_id``, or of one of its names ('pargas', 'åbo');
+    404 naming it when none is served here."""
+    return get_runtime(request).regions.find(municipality_id)
+
+
+def place_of(request: Request, m: str | None) -> tuple[Region | None, Municipality | None]:
+    """The region and municipality a page's ``m=`` names; neither when it names none (an unknown one is 404)."""
+    return place(request, m) if m else (None, None)
+
+
+def canonical(request: Request, typed: str, municipality: Municipality) -> RedirectResponse | None:
+    """A page asked for by a municipality's other name moves, for good, to the address of its id."""
+    if typed == municipality.id:
+        return None
+    path = request.url.path
+    # The name is the path's last segment (``/m/<name>``, ``/demo/<name>``); Starlette gives it decoded.
+    prefix = path[:path.rindex("/") + 1]
+    query = f"?{request.url.query}" if request.url.query else ""
+    return RedirectResponse(f"{prefix}{municipality.id}{query}", status_code=301)
 
 
 async def not_found_page(request: Request, exc: NotFound) -> Response:
     """HTML for browsers, JSON for the API: an unknown municipality is named either way."""
-    if request.url.path.startswith("/api/") or "text/html" not in request.headers.get("accept", ""):
+    if not wants_html(request):
         return domain_error_response(exc)
     lang = pick_lang(request.query_params.get("lang"), [])
     name = str(exc.context.get("municipality", ""))
     return render(request, "info.html", lang, 404, title=t("not_found_title", lang),
-                  paragraphs=[t("unknown_municipality", lang, id=name) if name else exc.detail])
+                  paragraphs=[t("unknown_municipality", lang, id=name) if name else t("page_not_found_body", lang)],
+                  home=True)
+
+
+# The page a browser gets for an HTTP error, by status; any other status gets the general one.
+ERROR_TEXTS = {404: ("not_found_title", "page_not_found_body"), 405: ("error_title", "method_not_allowed_body")}
+
+
+async def error_page(request: Request, status: int) -> Response:
+    """An unknown address (or a method it does not answer) in the page's language, naming no region."""
+    lang = pick_lang(request.query_params.get("lang"), [])
+    title, body = ERROR_TEXTS.get(status, ("error_title", "error_body"))
+    return render(request, "info.html", lang, status, title=t(title, lang), paragraphs=[t(body, lang)], home=True)

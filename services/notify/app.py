@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from services.notify.api import dev_router, router
+from services.notify.errors_page import error_page
 from services.notify.projection import projection
 from services.notify.schema import MIGRATIONS
 from services.notify.sender import Sender
@@ -42,4 +43,5 @@ def create_app(settings: NotifySettings, regions: Regions | None = None) -> Fast
         description="Receipts and reminders to families and staff, each sent once, never with what anyone wrote.",
     )
     app.mount("/static", StaticFiles(directory=Path(__file__).resolve().parent / "static"), name="static")
+    app.state.error_page = error_page
     return app

@@ -13,6 +13,7 @@ import random
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import asyncpg
 import httpx
@@ -229,10 +230,17 @@ class Sender:
         return {
             "reference": due["reference"],
             "answer_due": long_date(due["answer_due"], lang) if due["answer_due"] else "",
-            "status_url": f"{region.notifications.status_url}?ref={due['reference']}&lang={lang}",
+            "status_url": status_link(region.notifications.status_url, reference=due["reference"],
+                                      municipality=due["municipality"], lang=lang),
             "municipality": municipality,
             "case_url": f"{self.settings.routing_url.rstrip('/')}/cases/{due['case_id']}",
             **call_values(due["window_starts_at"], due["window_ends_at"], lang),
             # Whom a staff message speaks to: "you" (one person) or "your team" (a team's mailbox).
             "to": "team" if str(due["recipient"]).startswith("team:") else "you",
         }
+
+
+def status_link(status_url: str, *, reference: str, municipality: str, lang: str) -> str:
+    """The status page for the family's own case: the municipality (m=) makes the page its region's before
+    signing in, so a Parainen family never lands on another region's page."""
+    return f"{status_url}?{urlencode({'ref': reference, 'm': municipality, 'lang': lang})}"

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from services.reporting.api import router
+from services.reporting.errors_page import error_page
 from services.reporting.pages import router as pages
 from services.reporting.projection import projection
 from services.reporting.schema import MIGRATIONS
@@ -25,4 +26,5 @@ def create_app(settings: ReportingSettings, regions: Regions | None = None) -> F
         description="The region's dashboards and pilot statistics, rebuilt from the stream; no personal data.",
     )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.state.error_page = error_page
     return app

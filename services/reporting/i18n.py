@@ -31,6 +31,8 @@ CATALOG = Catalog(
         *keys("axis_", ("count", "percent", "rate", "hours", "score", "number")),
         # Inside an f-string in pages.py, where extraction does not look.
         "list_and",
+        # A browser's error pages, by status (errors_page.py: ERROR_TEXTS).
+        "page_not_found", "page_not_found_body", "error_title", "method_not_allowed_body", "error_body",
     ),
     notes={
         "report_contacts": "{rate} is shown with one decimal (12,3), which takes the plural form in all three "

@@ -12,6 +12,7 @@ from services.routing.api_templates import router as templates_api
 from services.routing.deadlines import run_scheduler
 from services.routing.oidc import install_oidc
 from services.routing.pages import admin, callbacks, case, forbidden, queue, signin, templates
+from services.routing.pages.errors import error_page
 from services.routing.pages.render import SERVICE_DIR
 from services.routing.projection import projection
 from services.routing.queries import open_cases
@@ -40,6 +41,7 @@ def create_app(settings: RoutingSettings, regions: Regions | None = None) -> Fas
     app.mount("/static", StaticFiles(directory=SERVICE_DIR / "static"), name="static")
     install_oidc(app, settings)
     forbidden.install(app)
+    app.state.error_page = error_page
     return app
 
 

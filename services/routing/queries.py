@@ -17,6 +17,7 @@ from services.routing.permissions import may_open_case
 from shared.businessdays import business_hours_left
 from shared.db import Conn
 from shared.errors import NotFound
+from shared.references import normalise_reference
 from shared.runtime import ServiceRuntime
 from shared.sealing import KeyUnavailable, Sealed, unseal
 
@@ -229,7 +230,7 @@ async def teams(conn: Conn, region: str) -> list[tuple[str, dict[str, str]]]:
 
 
 async def case_by_reference(conn: Conn, reference: str, region: str) -> uuid.UUID | None:
-    """The id of the region's case with this reference (ABCD-2345, in any case), or None."""
+    """The id of the region's case with this reference (as typed: any case, spaces, with or without the dash)."""
     found = await conn.fetchval("SELECT case_id FROM cases WHERE reference = $1 AND region = $2",
-                                reference.upper(), region)
+                                normalise_reference(reference), region)
     return found if isinstance(found, uuid.UUID) else None

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 from jinja2 import UndefinedError
 
 from services.notify.channels import normalise_phone
 from services.notify.messages import NAMES, render
+from services.notify.sender import status_link
 
 VALUES = {"reference": "K7M4-2Q9X", "answer_due": "maanantai 27. joulukuuta 2027",
           "status_url": "https://apua.example/status?ref=K7M4-2Q9X", "municipality": "Raisio",
@@ -53,3 +56,10 @@ def test_phone_numbers() -> None:
     assert normalise_phone("040 123 4567") == "+358401234567"
     assert normalise_phone("+46 (70) 123-45-67") == "+46701234567"
     assert normalise_phone("00358401234567") == "+358401234567"
+
+
+def test_the_status_link_carries_the_municipality() -> None:
+    link = status_link("https://apua.example/status", reference="K7M4-2Q9X", municipality="parainen", lang="sv")
+    parts = urlsplit(link)
+    assert parts.path == "/status"
+    assert parse_qs(parts.query) == {"ref": ["K7M4-2Q9X"], "m": ["parainen"], "lang": ["sv"]}

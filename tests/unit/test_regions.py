@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from shared.collation import sort_key
 from shared.errors import ConfigurationError, NotFound
 from shared.regions import load_regions, slugify
 from shared.settings import ROOT
@@ -81,3 +82,29 @@ def test_a_website_is_an_https_address_whose_origin_may_frame_the_form(tmp_path:
             text.replace("  website: https://www.rusko.fi\n", f"  website: \"{bad}\"\n"))
         with pytest.raises(ConfigurationError, match=r"varsinais-suomi.yaml: municipalities.\d+.website"):
             load_regions(tmp_path)
+
+
+@pytest.mark.parametrize(("typed", "meant"), [
+    ("parainen", "parainen"), ("pargas", "parainen"), ("Pargas", "parainen"), ("åbo", "turku"), ("abo", "turku"),
+    ("Åbo", "turku"), ("kimitoon", "kemionsaari"), ("Kimitoön", "kemionsaari"), ("nadendal", "naantali"),
+    ("Nådendal", "naantali"), ("S:t Karins", "kaarina"), ("st-karins", "kaarina"), ("Koski Tl", "koski-tl")])
+def test_a_municipality_answers_to_its_names(typed: str, meant: str) -> None:
+    assert load_regions(REGIONS).find(typed)[1].id == meant
+
+
+def test_a_name_two_municipalities_share_answers_to_neither(tmp_path: Path) -> None:
+    text = (REGIONS / "varsinais-suomi.yaml").read_text(encoding="utf-8")
+    (tmp_path / "varsinais-suomi.yaml").write_text(
+        text.replace("sv: Pargas", "sv: Samma").replace("sv: Åbo", "sv: Samma"), encoding="utf-8")
+    regions = load_regions(tmp_path)
+    with pytest.raises(NotFound):
+        regions.find("samma")
+    assert regions.find("parainen")[1].id == "parainen"
+
+
+def test_names_sort_as_finnish_and_swedish_readers_expect() -> None:
+    names = ["Åbo", "Vörå", "Aura", "Pargas", "Ähtäri", "Öja", "Wasa", "Väståboland", "Zeta", "Émile", "aura"]
+    assert sorted(names, key=sort_key("sv")) == [
+        "Aura", "aura", "Émile", "Pargas", "Wasa", "Väståboland", "Vörå", "Zeta", "Åbo", "Ähtäri", "Öja"]
+    assert sorted(["Ylöjärvi", "Äänekoski", "Öja", "Oulu", "Akaa"], key=sort_key("fi")) == [
+        "Akaa", "Oulu", "Ylöjärvi", "Äänekoski", "Öja"]
