@@ -44,14 +44,14 @@ def field_label(field: str, lang: str) -> str:
 async def _case_page(request: Request, session: StaffSession, uow: UnitOfWork,
                      runtime: ServiceRuntime[RoutingSettings], case_id: uuid.UUID, *, status: int = 200,
                      notice: str | None = None, notice_kind: str = "done", template: str | None = None,
-                     kept: dict[str, str] | None = None) -> Response:
-    lang = page_lang(request, session)
+                     kept: dict[str, str] | None = None, lang: str | None = None) -> Response:
+    lang = lang or page_lang(request, session)
     region_id = session.account.region
     try:
         view, version = await service.open_case(uow=uow, staff=session, case_id=case_id, settings=runtime.settings,
                                                 action="view")
     except NotFound:
-        return render(request, "message.html", session, 404, title=t("not_found", lang), active="queue")
+        return render(request, "message.html", session, 404, lang=lang, title=t("not_found", lang), active="queue")
     names = await queries.staff_names(uow.conn, region_id)
     pros = await queries.professionals(uow.conn, region_id)
     region = runtime.regions.by_id[region_id]
@@ -66,7 +66,7 @@ async def _case_page(request: Request, session: StaffSession, uow: UnitOfWork,
         cw_due = add_business_days(view.state.child_welfare_notified_at.date(), 7)
     offered = await template_service.offered_for_case(conn=uow.conn, staff=session, language=view.item.language,
                                                       topic=view.item.topic)
-    return render(request, "case.html", session, status, view=view, version=version, names=names,
+    return render(request, "case.html", session, status, lang=lang, view=view, version=version, names=names,
                   assignees=assignees, services=runtime.regions.by_id[region_id].services, topics=TOPICS,
                   notice=notice, notice_kind=notice_kind, cw_decision_due=cw_due, active="queue",
                   templates=offered, template_groups=by_language(offered), chosen=chosen_template(offered, template),
@@ -113,7 +113,7 @@ async def act(request: Request, case_id: uuid.UUID, session: QueuePage, uow: Uni
 
     async def again(status: int, notice: str) -> Response:
         return await _case_page(request, session, uow, runtime, case_id, status=status, notice_kind="error",
-                                notice=notice, kept=kept)
+                                notice=notice, kept=kept, lang=lang)
 
     name = str(form.get("command", ""))
     if not is_command_name(name):
