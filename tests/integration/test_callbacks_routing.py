@@ -255,3 +255,24 @@ async def test_the_callbacks_table_rebuilds_as_it_was(stack, postgres, kafka):
                            topics=runtime.projection_topics(proj), projection=proj)
     assert result.swapped
     assert await table_rows(postgres.dsn, runtime.projection_schema, "callbacks", "starts_at") == live
+
+
+async def test_the_familys_own_windows_reach_the_case_page_and_the_proposal_keeps_to_them(stack):
+    """From the form to the worker: windows the family ticked travel sealed to routing, read on the case page in
+    the worker's language, and the next call proposed after an unanswered one falls in one of them."""
+    intake, routing, app = stack
+    await staff(routing, app)
+    contact = {"method": "phone", "phone": "+358 40 765 4321", "call_windows": ["thu-8-12", "tue-16-18"],
+               "call_times": "mieluiten iltapäivällä"}
+    case_id = await new_case(intake, routing, contact=contact)
+    view = (await routing.get(f"/api/v1/cases/{case_id}")).json()
+    assert view["call_windows"] == ["tue-16-18", "thu-8-12"]  # in the week's order
+    page = (await routing.get(f"/cases/{case_id}", params={"lang": "sv"})).text
+    assert "tis 16–18" in page and "tors 8–12" in page and "mieluiten iltapäivällä" in page
+    assert "tue-16-18" not in page
+
+    await ok(routing, case_id, "record_contact", channel="phone", result="no_answer")
+    page = (await routing.get(f"/cases/{case_id}", params={"lang": "fi"})).text
+    proposed = date.fromisoformat(input_value(page, "cb-day"))
+    assert (proposed.weekday(), input_value(page, "cb-start"), input_value(page, "cb-end")) in (
+        (1, "16:00", "18:00"), (3, "08:00", "12:00"))
