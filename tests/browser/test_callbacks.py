@@ -10,7 +10,7 @@ import httpx
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import SCREENSHOTS, assert_accessible
 from tests.browser.test_family import tab_to
 from tests.browser.test_followups import act, coordinator_api
 from tests.browser.test_staff import PASSWORD, routing_server  # noqa: F401 - the fixture, with its accounts
@@ -57,7 +57,7 @@ async def test_coordinator_schedules_a_call_and_answers_with_a_template_by_keybo
                                                              "text": SV_TEMPLATE})
         assert made.status_code == 201, made.text
 
-    context = await browser.new_context(bypass_csp=True, viewport={"width": 1366, "height": 900})
+    context = await browser.new_context(bypass_csp=True, viewport={"width": 1366, "height": 900}, locale="sv-SE")
     page = await context.new_page()
     await sign_in_by_keyboard(page, routing_server.url, "sv")
     first_row = page.locator("table.queue tbody tr").first
@@ -85,6 +85,7 @@ async def test_coordinator_schedules_a_call_and_answers_with_a_template_by_keybo
     await expect(section.locator(".scheduled")).to_contain_text("Pekka Perhetyöntekijä")
     await expect(section.locator(".scheduled")).to_contain_text(f"{start.lstrip('0').replace(':', '.')}–")
     await expect(page.locator(".ev-callback-scheduled")).to_have_count(1)
+    await section.screenshot(path=str(SCREENSHOTS / "staff-call.png"))  # the README's picture
 
     # The answer: the Swedish template inserted, edited and sent.
     await tab_to(page, "#reply-template", limit=60)

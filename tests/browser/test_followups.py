@@ -13,7 +13,7 @@ import httpx
 import pytest
 from playwright.async_api import Page, expect
 
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import SCREENSHOTS, assert_accessible
 from tests.browser.test_family import tab_to
 from tests.browser.test_staff import PASSWORD, routing_server  # noqa: F401 - the fixture, with its accounts
 from tests.support import eventually, request_body
@@ -85,6 +85,7 @@ async def test_coordinator_finds_the_new_message_by_keyboard_and_answers_it(brow
     await expect(first_row.locator(".badge.new-message")).to_be_visible()
     await accessible_at_both_widths(page, "the queue with a follow-up")
     await page.set_viewport_size({"width": 1366, "height": 900})
+    await page.screenshot(path=str(SCREENSHOTS / "staff-followup-queue.png"))  # the README's picture
 
     await tab_to(page, f"a:text('{followed['reference']}')", limit=60)
     await page.keyboard.press("Enter")
