@@ -188,6 +188,8 @@ def together(staff: list[StaffWork]) -> StaffWork:
     merged = copy.copy(staff[0])
     merged.counts = StaffCounts(commands=sum((s.counts.commands for s in staff), Counter()),
                                 answers=sum((s.counts.answers for s in staff), Counter()))
+    merged.worked = set().union(*(s.worked for s in staff))  # whose calls were meant to move: every client's
+    merged.done = set().union(*(s.done for s in staff))
     return merged
 
 
