@@ -9,9 +9,21 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from shared.sealing import Keyring
+
 ROOT = Path(__file__).resolve().parents[1]
 # Known to everyone who reads this file: accepted only outside production.
 DEVELOPMENT_KEK = base64.b64encode(b"pyyda-apua-development-only-kek!").decode()
+
+
+def _checked_kek(value: str, name: str) -> str:
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be base64") from exc
+    if len(raw) != 32:
+        raise ValueError(f"{name} must decode to 32 bytes (AES-256)")
+    return value
 
 
 class DatabaseSettings(BaseSettings):
@@ -73,6 +85,9 @@ class ServiceSettings(DatabaseSettings):
 
     kek: str = DEVELOPMENT_KEK
     kek_id: str = "dev-1"
+    # KEKs replaced by ``kek``, by id (JSON: {"id": "base64"}): they still open the keys they wrapped until
+    # ``python -m services.routing keys rewrap`` has moved every key to the current KEK (docs/operations.md).
+    old_keks: dict[str, str] = Field(default_factory=dict)
 
     # Development only: the APIs that record a request or a staff action take its time from the
     # X-Apua-Demo-Time header, so a demo loader can fill a past year (deploy/demo). Refused in production.
@@ -88,18 +103,23 @@ class ServiceSettings(DatabaseSettings):
     @field_validator("kek")
     @classmethod
     def _kek_is_32_bytes(cls, value: str) -> str:
-        try:
-            raw = base64.b64decode(value, validate=True)
-        except ValueError as exc:
-            raise ValueError("APUA_KEK must be base64") from exc
-        if len(raw) != 32:
-            raise ValueError("APUA_KEK must decode to 32 bytes (AES-256)")
+        return _checked_kek(value, "APUA_KEK")
+
+    @field_validator("old_keks")
+    @classmethod
+    def _old_keks_are_32_bytes(cls, value: dict[str, str]) -> dict[str, str]:
+        for kek_id, kek in value.items():
+            _checked_kek(kek, f"APUA_OLD_KEKS[{kek_id}]")
         return value
 
     @model_validator(mode="after")
     def _no_default_secrets_in_production(self) -> ServiceSettings:
         if self.environment == "production" and self.kek == DEVELOPMENT_KEK:
             raise ValueError("APUA_KEK must be set to a secret of its own in production")
+        if self.kek_id in self.old_keks:
+            raise ValueError("APUA_KEK_ID names the current KEK; it cannot also be one of APUA_OLD_KEKS")
+        if self.environment == "production" and DEVELOPMENT_KEK in self.old_keks.values():
+            raise ValueError("APUA_OLD_KEKS must not hold the development KEK in production")
         if self.environment == "production" and self.demo_clock:
             raise ValueError("APUA_DEMO_CLOCK lets a client choose the time of what is recorded: never in production")
         return self
@@ -110,4 +130,11 @@ class ServiceSettings(DatabaseSettings):
 
     @property
     def kek_bytes(self) -> bytes:
+        """The current KEK: it wraps every new key."""
         return base64.b64decode(self.kek)
+
+    @property
+    def keyring(self) -> Keyring:
+        """The current KEK and the old ones, by id: a wrapped key opens with the KEK it names."""
+        keks = {kek_id: base64.b64decode(kek) for kek_id, kek in self.old_keks.items()}
+        return Keyring(current=self.kek_id, keks={**keks, self.kek_id: self.kek_bytes})

@@ -28,10 +28,11 @@ MIGRATIONS = projection_series(Path(__file__).resolve().parent)
 
 
 async def _timeline(conn: Conn, event: EventBase, from_staff: bool, sealed_json: str) -> None:
+    # The event's type is kept with the sealed text: it opens only as what it was sealed as (shared/sealing.py).
     await conn.execute(
-        "INSERT INTO family_timeline (event_id, case_id, at, from_staff, sealed) VALUES ($1, $2, $3, $4, $5::jsonb)"
-        " ON CONFLICT (event_id) DO NOTHING",
-        event.event_id, event.case_id, event.occurred_at, from_staff, sealed_json,
+        "INSERT INTO family_timeline (event_id, case_id, at, from_staff, sealed, sealed_in)"
+        " VALUES ($1, $2, $3, $4, $5::jsonb, $6) ON CONFLICT (event_id) DO NOTHING",
+        event.event_id, event.case_id, event.occurred_at, from_staff, sealed_json, event.type,
     )
 
 

@@ -12,7 +12,8 @@ from datetime import date, datetime
 
 from shared.db import Conn
 from shared.errors import NotFound
-from shared.sealing import KeyUnavailable, Sealed, WrappedKey, unseal, unwrap_key
+from shared.places import place_of
+from shared.sealing import Keyring, KeyUnavailable, Sealed, WrappedKey, unseal
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ class StatusView:
         return min(later, default=None)
 
 
-async def status_view(conn: Conn, case_id: uuid.UUID, kek: bytes) -> StatusView:
+async def status_view(conn: Conn, case_id: uuid.UUID, keyring: Keyring) -> StatusView:
     """The case as its family sees it, texts opened with the case key (``None`` once erased)."""
     request = await conn.fetchrow(
         "SELECT r.reference, r.region, r.municipality, r.language, r.answer_due, k.kek_id, k.nonce, k.wrapped"
@@ -67,18 +68,18 @@ async def status_view(conn: Conn, case_id: uuid.UUID, kek: bytes) -> StatusView:
     # The projection's timeline, and the family's own messages it does not have yet (intake kept them when
     # they were sent), so that what a family just wrote is on the page at once.
     rows = await conn.fetch(
-        "SELECT at, from_staff, sealed, event_id FROM family_timeline WHERE case_id = $1"
-        " UNION ALL SELECT w.written_at, false, w.sealed, w.event_id FROM family_writes w"
+        "SELECT at, from_staff, sealed, event_id, sealed_in FROM family_timeline WHERE case_id = $1"
+        " UNION ALL SELECT w.written_at, false, w.sealed, w.event_id, 'family.message_added' FROM family_writes w"
         " WHERE w.case_id = $1 AND w.kind = 'message' AND w.sealed IS NOT NULL AND NOT EXISTS"
         " (SELECT 1 FROM family_timeline t WHERE t.event_id = w.event_id) ORDER BY 1, 4", case_id)
     own_feedback = await conn.fetchval("SELECT true FROM family_writes WHERE case_id = $1 AND kind = 'feedback'",
                                        case_id)
     data_key = None
     if request["wrapped"] is not None:
-        data_key = unwrap_key(kek, WrappedKey(case_id=case_id, region=request["region"], kek_id=request["kek_id"],
+        data_key = keyring.unwrap(WrappedKey(case_id=case_id, region=request["region"], kek_id=request["kek_id"],
                                               nonce=request["nonce"], wrapped=request["wrapped"]))
     timeline = [TimelineItem(at=r["at"], from_staff=r["from_staff"],
-                             text=_open_text(data_key, case_id, r["sealed"])) for r in rows]
+                             text=_open_text(data_key, case_id, r["sealed"], r["sealed_in"])) for r in rows]
     return StatusView(case_id=case_id, reference=request["reference"], region=request["region"],
                       municipality=request["municipality"], language=request["language"],
                       answer_due=request["answer_due"], closed=bool(state and state["closed"]),
@@ -87,11 +88,14 @@ async def status_view(conn: Conn, case_id: uuid.UUID, kek: bytes) -> StatusView:
                       last_answer_at=state["last_answer_at"] if state else None)
 
 
-def _open_text(data_key: bytes | None, case_id: uuid.UUID, sealed_json: str) -> str | None:
+def _open_text(data_key: bytes | None, case_id: uuid.UUID, sealed_json: str, sealed_in: str | None) -> str | None:
+    """The text, if it opens as the field of the event that brought it (a row projected before the event's
+    type was kept has no ``sealed_in``: only a text sealed before the binding opens there)."""
     if data_key is None:
         return None
     try:
-        value = unseal(data_key, case_id, Sealed.model_validate_json(sealed_json))
+        value = unseal(data_key, case_id, Sealed.model_validate_json(sealed_json),
+                       place_of(sealed_in) if sealed_in else None)
     except KeyUnavailable:
         return None
     if isinstance(value, dict):  # the request itself: its message, never its contact details

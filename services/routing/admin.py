@@ -102,8 +102,8 @@ async def run(args: argparse.Namespace, settings: RoutingSettings) -> str:
             password = os.environ.get(args.password_env) or getpass.getpass("password: ")
             account = await add_account(conn, username=args.username, display_name=args.name, role=args.role,
                                         region=args.region, team_id=args.team, password=password,
-                                        language=args.language, email=args.email, kek=settings.kek_bytes,
-                                        kek_id=settings.kek_id, topic_prefix=settings.topic_prefix)
+                                        language=args.language, email=args.email, keyring=settings.keyring,
+                                        topic_prefix=settings.topic_prefix)
             return f"account {account.id} ({account.role}, {account.region})"
     finally:
         await pool.close()

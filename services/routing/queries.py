@@ -17,6 +17,7 @@ from services.routing.permissions import may_open_case
 from shared.businessdays import business_hours_left
 from shared.db import Conn
 from shared.errors import NotFound
+from shared.places import place_of
 from shared.runtime import ServiceRuntime
 from shared.sealing import KeyUnavailable, Sealed, unseal
 
@@ -170,7 +171,7 @@ async def get_case(*, conn: Conn, account: Account, case_id: uuid.UUID, data_key
                               " ORDER BY at, event_id", case_id)
     timeline, message, contact = [], None, {}
     for e in events:
-        opened = _open(data_key, case_id, e["sealed"])
+        opened = _open(data_key, case_id, e["sealed"], e["type"])
         text: str | None = None
         if e["type"] == "request.submitted" and isinstance(opened, dict):
             message = opened.get("message")
@@ -184,11 +185,12 @@ async def get_case(*, conn: Conn, account: Account, case_id: uuid.UUID, data_key
                     timeline=timeline, personal_data_erased=data_key is None)
 
 
-def _open(data_key: bytes | None, case_id: uuid.UUID, sealed_json: str | None) -> object:
+def _open(data_key: bytes | None, case_id: uuid.UUID, sealed_json: str | None, event_type: str) -> object:
+    """The sealed value, if it opens as the sealed field of the event type it came in (else None)."""
     if sealed_json is None or data_key is None:
         return None
     try:
-        return unseal(data_key, case_id, Sealed.model_validate_json(sealed_json))
+        return unseal(data_key, case_id, Sealed.model_validate_json(sealed_json), place_of(event_type))
     except KeyUnavailable:
         return None
 
