@@ -8,7 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from shared.applier import EventHandler, Projection
+from pydantic import ValidationError
+
+from shared.applier import EventHandler, PoisonRecord, Projection, RecordLike
 from shared.db import Conn
 from shared.events import (
     CaseClosed,
@@ -22,6 +24,7 @@ from shared.events import (
 )
 from shared.migrations import projection_series
 from shared.runtime import ServiceRuntime
+from shared.sealing import WrappedKey
 
 # The tracking tables, then the files of migrations/projection/.
 MIGRATIONS = projection_series(Path(__file__).resolve().parent)
@@ -113,6 +116,24 @@ HANDLERS: dict[str, EventHandler] = {
 }
 
 
+async def on_case_key(conn: Conn, record: RecordLike) -> None:
+    """A key rewrapped under another KEK (routing's ``keys rewrap``) replaces intake's copy of it.
+
+    Intake writes each case's key itself when it accepts the request; from the key topic it takes only
+    newer wrappings of keys it holds, never a key it does not (an erased case's stays gone)."""
+    if record.key is None:
+        raise PoisonRecord("a wrapped key without a key")
+    if record.value is None:  # the erasure's tombstone; the erasure event drops the key too
+        await conn.execute("DELETE FROM case_keys WHERE case_id::text = $1", record.key.decode())
+        return
+    try:
+        key = WrappedKey.model_validate_json(record.value)
+    except ValidationError as exc:
+        raise PoisonRecord(f"not a wrapped key: {exc.error_count()} problem(s)") from exc
+    await conn.execute("UPDATE case_keys SET kek_id = $2, nonce = $3, wrapped = $4 WHERE case_id = $1",
+                       key.case_id, key.kek_id, key.nonce, key.wrapped)
+
+
 def projection(runtime: ServiceRuntime[Any]) -> Projection:
     return Projection(name="intake", migrations=MIGRATIONS, tables=["family_timeline", "family_case_state"],
-                      event_handlers=HANDLERS)
+                      event_handlers=HANDLERS, record_handlers={t: on_case_key for t in runtime.keys_topics()})

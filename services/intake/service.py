@@ -20,11 +20,11 @@ from services.intake.family import (
     hash_code,
     new_pickup_code,
     open_session,
-    pickup_key,
     random_symbols,
     verify_pickup,
 )
 from services.intake.models import Accepted, NewRequest
+from services.intake.pickup_secret import pickup_secret
 from services.intake.queries import StatusView, status_view
 from services.intake.settings import IntakeSettings
 from shared.businessdays import answer_due
@@ -102,7 +102,7 @@ async def accept(*, uow: UnitOfWork, request: NewRequest, regions: Regions, sett
     personal = seal(data_key, case_id, {"message": request.message,
                                         "contact": request.contact.model_dump(exclude_none=True)},
                     sealed_place("request.submitted"))
-    code_hash = hash_code(pickup_code, pickup_key(settings.pickup_kek))
+    code_hash = hash_code(pickup_code, await pickup_secret(uow.conn, settings))
     while True:
         reference = new_reference()
         event = new_event(
@@ -155,7 +155,7 @@ def _receipt(row: asyncpg.Record, business_days: int) -> Accepted:
 
 async def open_case(*, conn: Conn, reference: str, pickup_code: str, settings: IntakeSettings) -> uuid.UUID:
     """The case of ``reference`` if ``pickup_code`` is its code; wrong codes count and lock the reference."""
-    return await verify_pickup(conn, reference, pickup_code, key=pickup_key(settings.pickup_kek))
+    return await verify_pickup(conn, reference, pickup_code, key=await pickup_secret(conn, settings))
 
 
 async def sign_in(*, conn: Conn, reference: str, pickup_code: str, settings: IntakeSettings
