@@ -6,9 +6,10 @@ import base64
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from shared.kafka_security import KafkaSecurity, Mechanism, Protocol
 from shared.sealing import Keyring
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -72,6 +73,16 @@ class ServiceSettings(DatabaseSettings):
     port: int = 8000
 
     kafka_bootstrap: str = "127.0.0.1:19092"
+    # How the Kafka clients connect: PLAINTEXT on loopback locally; SASL_SSL with a user of the service's
+    # own (SCRAM-SHA-512) and the CA of the broker's certificate in production (docs/operations.md).
+    kafka_security_protocol: Protocol = "PLAINTEXT"
+    kafka_sasl_mechanism: Mechanism = "SCRAM-SHA-512"
+    kafka_username: str = ""
+    kafka_password: SecretStr = SecretStr("")
+    kafka_ca_file: str = ""
+    # Whether start-up creates the region topics that are missing. Under ACLs a service may not create
+    # topics (Strimzi's KafkaTopic resources do): it then only waits for them.
+    kafka_create_topics: bool = True
     topic_prefix: str = "apua"
     topic_partitions: int = Field(default=6, ge=1)
     topic_replication: int = Field(default=1, ge=1)
@@ -120,6 +131,9 @@ class ServiceSettings(DatabaseSettings):
             raise ValueError("APUA_KEK_ID names the current KEK; it cannot also be one of APUA_OLD_KEKS")
         if self.environment == "production" and DEVELOPMENT_KEK in self.old_keks.values():
             raise ValueError("APUA_OLD_KEKS must not hold the development KEK in production")
+        if self.kafka_security_protocol.startswith("SASL_") and not (
+                self.kafka_username and self.kafka_password.get_secret_value()):
+            raise ValueError("APUA_KAFKA_SECURITY_PROTOCOL SASL_* needs APUA_KAFKA_USERNAME and APUA_KAFKA_PASSWORD")
         if self.environment == "production" and self.demo_clock:
             raise ValueError("APUA_DEMO_CLOCK lets a client choose the time of what is recorded: never in production")
         return self
@@ -127,6 +141,12 @@ class ServiceSettings(DatabaseSettings):
     @property
     def group_id(self) -> str:
         return self.consumer_group or f"{self.topic_prefix}.{self.service}"
+
+    @property
+    def kafka_security(self) -> KafkaSecurity:
+        return KafkaSecurity(protocol=self.kafka_security_protocol, mechanism=self.kafka_sasl_mechanism,
+                             username=self.kafka_username, password=self.kafka_password.get_secret_value(),
+                             ca_file=self.kafka_ca_file)
 
     @property
     def kek_bytes(self) -> bytes:

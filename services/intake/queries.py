@@ -10,10 +10,14 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
+import structlog
+
 from shared.db import Conn
 from shared.errors import NotFound
 from shared.places import place_of
 from shared.sealing import Keyring, KeyUnavailable, Sealed, WrappedKey, unseal
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,8 @@ def _open_text(data_key: bytes | None, case_id: uuid.UUID, sealed_json: str, sea
         value = unseal(data_key, case_id, Sealed.model_validate_json(sealed_json),
                        place_of(sealed_in) if sealed_in else None)
     except KeyUnavailable:
+        # The key is at hand, so the text was sealed for another case or another event: never shown.
+        log.warning("sealed.refused", case_id=str(case_id), event_type=sealed_in)
         return None
     if isinstance(value, dict):  # the request itself: its message, never its contact details
         value = value.get("message")

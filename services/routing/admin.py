@@ -99,7 +99,7 @@ async def run(args: argparse.Namespace, settings: RoutingSettings) -> str:
     regions = load_regions(settings.regions_dir, settings.regions or None)
     if args.what == "erasures":
         done = await reapply_erasures(bootstrap=settings.kafka_bootstrap, topic_prefix=settings.topic_prefix,
-                                      regions=list(regions))
+                                      regions=list(regions), security=settings.kafka_security)
         return ", ".join(f"{region}: {count} erased key(s) tombstoned again" for region, count in done.items())
     if args.region not in regions.by_id:
         raise DomainError(f"no region '{args.region}' is configured")

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 import orjson
+import structlog
 from asyncpg import Record
 from pydantic import BaseModel
 
@@ -20,6 +21,8 @@ from shared.errors import NotFound
 from shared.places import place_of
 from shared.runtime import ServiceRuntime
 from shared.sealing import KeyUnavailable, Sealed, unseal
+
+log = structlog.get_logger(__name__)
 
 AT_RISK_HOURS = 4.0
 Risk = Literal["ok", "at_risk", "overdue", "answered", "closed"]
@@ -192,6 +195,9 @@ def _open(data_key: bytes | None, case_id: uuid.UUID, sealed_json: str | None, e
     try:
         return unseal(data_key, case_id, Sealed.model_validate_json(sealed_json), place_of(event_type))
     except KeyUnavailable:
+        # With the case's key at hand, a field that does not open was sealed for another case or another
+        # event (moved there by whoever wrote to the stream): shown as nothing, and said so in the log.
+        log.warning("sealed.refused", case_id=str(case_id), event_type=event_type)
         return None
 
 
