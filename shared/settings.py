@@ -77,7 +77,7 @@ class ServiceSettings(DatabaseSettings):
     # own (SCRAM-SHA-512) and the CA of the broker's certificate in production (docs/operations.md).
     kafka_security_protocol: Protocol = "PLAINTEXT"
     kafka_sasl_mechanism: Mechanism = "SCRAM-SHA-512"
-    kafka_username: str = ""
+    kafka_user: str = ""
     kafka_password: SecretStr = SecretStr("")
     kafka_ca_file: str = ""
     # Whether start-up creates the region topics that are missing. Under ACLs a service may not create
@@ -132,8 +132,8 @@ class ServiceSettings(DatabaseSettings):
         if self.environment == "production" and DEVELOPMENT_KEK in self.old_keks.values():
             raise ValueError("APUA_OLD_KEKS must not hold the development KEK in production")
         if self.kafka_security_protocol.startswith("SASL_") and not (
-                self.kafka_username and self.kafka_password.get_secret_value()):
-            raise ValueError("APUA_KAFKA_SECURITY_PROTOCOL SASL_* needs APUA_KAFKA_USERNAME and APUA_KAFKA_PASSWORD")
+                self.kafka_user and self.kafka_password.get_secret_value()):
+            raise ValueError("APUA_KAFKA_SECURITY_PROTOCOL SASL_* needs APUA_KAFKA_USER and APUA_KAFKA_PASSWORD")
         if self.environment == "production" and self.demo_clock:
             raise ValueError("APUA_DEMO_CLOCK lets a client choose the time of what is recorded: never in production")
         return self
@@ -145,7 +145,7 @@ class ServiceSettings(DatabaseSettings):
     @property
     def kafka_security(self) -> KafkaSecurity:
         return KafkaSecurity(protocol=self.kafka_security_protocol, mechanism=self.kafka_sasl_mechanism,
-                             username=self.kafka_username, password=self.kafka_password.get_secret_value(),
+                             username=self.kafka_user, password=self.kafka_password.get_secret_value(),
                              ca_file=self.kafka_ca_file)
 
     @property
