@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 import structlog
 
@@ -83,7 +84,8 @@ async def status_view(conn: Conn, case_id: uuid.UUID, keyring: Keyring) -> Statu
         data_key = keyring.unwrap(WrappedKey(case_id=case_id, region=request["region"], kek_id=request["kek_id"],
                                               nonce=request["nonce"], wrapped=request["wrapped"]))
     timeline = [TimelineItem(at=r["at"], from_staff=r["from_staff"],
-                             text=_open_text(data_key, case_id, r["sealed"], r["sealed_in"])) for r in rows]
+                             text=_open_text(data_key, case_id, r["sealed"], kind))
+                for r, kind in zip(rows, _sealed_in(rows), strict=True)]
     return StatusView(case_id=case_id, reference=request["reference"], region=request["region"],
                       municipality=request["municipality"], language=request["language"],
                       answer_due=request["answer_due"], closed=bool(state and state["closed"]),
@@ -92,14 +94,24 @@ async def status_view(conn: Conn, case_id: uuid.UUID, keyring: Keyring) -> Statu
                       last_answer_at=state["last_answer_at"] if state else None)
 
 
-def _open_text(data_key: bytes | None, case_id: uuid.UUID, sealed_json: str, sealed_in: str | None) -> str | None:
-    """The text, if it opens as the field of the event that brought it (a row projected before the event's
-    type was kept has no ``sealed_in``: only a text sealed before the binding opens there)."""
+def _sealed_in(rows: list[Any]) -> list[str]:
+    """The event type each row's text came in. A row projected before the type was kept is told by who wrote
+    it, as intake's projection wrote them: staff, a reply; the family, its request first, then its messages."""
+    kinds, family_before = [], False
+    for r in rows:
+        kind = r["sealed_in"] or ("reply.sent" if r["from_staff"] else
+                                  "family.message_added" if family_before else "request.submitted")
+        family_before = family_before or not r["from_staff"]
+        kinds.append(kind)
+    return kinds
+
+
+def _open_text(data_key: bytes | None, case_id: uuid.UUID, sealed_json: str, sealed_in: str) -> str | None:
+    """The text, if it opens as the sealed field of the event type it came in."""
     if data_key is None:
         return None
     try:
-        value = unseal(data_key, case_id, Sealed.model_validate_json(sealed_json),
-                       place_of(sealed_in) if sealed_in else None)
+        value = unseal(data_key, case_id, Sealed.model_validate_json(sealed_json), place_of(sealed_in))
     except KeyUnavailable:
         # The key is at hand, so the text was sealed for another case or another event: never shown.
         log.warning("sealed.refused", case_id=str(case_id), event_type=sealed_in)

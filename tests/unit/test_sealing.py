@@ -125,3 +125,13 @@ def test_settings_hold_the_current_and_the_old_keks() -> None:
         ServiceSettings(old_keks={"x": "bm90IDMyIGJ5dGVz"})
     with pytest.raises(ValidationError):
         ServiceSettings(environment="production", kek=old, kek_id="p2", old_keks={"p1": DEVELOPMENT_KEK})
+
+
+def test_intake_tells_the_type_of_a_row_projected_before_it_was_kept() -> None:
+    from services.intake.queries import _sealed_in
+
+    rows = [{"sealed_in": None, "from_staff": False}, {"sealed_in": None, "from_staff": True},
+            {"sealed_in": None, "from_staff": False}, {"sealed_in": "reply.sent", "from_staff": True},
+            {"sealed_in": "family.message_added", "from_staff": False}]
+    assert _sealed_in(rows) == ["request.submitted", "reply.sent", "family.message_added", "reply.sent",
+                                "family.message_added"]
