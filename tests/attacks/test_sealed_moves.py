@@ -83,9 +83,11 @@ async def test_an_internal_note_republished_as_a_reply_opens_nowhere(postgres, k
         view = await eventually(routing_has_it, what="the forged reply on routing's timeline")
         replies = [e for e in view["timeline"] if e["type"] == "reply.sent"]
         assert [e["text"] for e in replies] == [reply_text, None]
+        assert [(e["refused"], e["erased"]) for e in replies] == [(False, False), (True, False)]
         assert [e["text"] for e in view["timeline"] if e["type"] == "note.added"] == [note_text]
         page = await routing.get(f"/cases/{case_id}")
         assert page.status_code == 200 and page.text.count(note_text) == page_before.count(note_text)
+        assert "Tekstiä ei näytetä, koska se ei kuulu tähän tapahtumaan." in page.text
 
         async def family_has_it() -> dict[str, Any] | None:
             body = (await intake.post("/api/v1/status", json=credentials)).json()
