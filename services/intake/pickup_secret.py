@@ -19,12 +19,12 @@ from shared.sealing import Keyring, WrappedKey
 PICKUP = "pickup-code"
 # The id the wrapping binds the secret to (a case's key is bound to its case id the same way).
 SECRET_NAMESPACE = uuid.UUID("0f3c6b1e-6a51-4f0e-9d7b-4c2a8e5f1b93")
-_opened: dict[tuple[str, str], bytes] = {}
+_opened: dict[tuple[str, ...], bytes] = {}
 
 
 async def pickup_secret(conn: Conn, settings: IntakeSettings) -> bytes:
     """The hashing key of the pick-up codes (kept in memory once opened: its value never changes)."""
-    where = (settings.database_url, settings.db_schema)
+    where = (settings.database_url, settings.db_schema, settings.kek_id, *sorted(settings.old_keks))
     if (known := _opened.get(where)) is not None:
         return known
     row = await _read(conn, PICKUP)

@@ -82,7 +82,11 @@ async def test_keys_written_under_one_kek_are_read_after_rotation_rewrap_and_its
         old = await submit(intake, first)
         await staff(routing, apps["routing"], role="coordinator", email="koordinaattori@example.fi")
         await readable(intake, routing, old, first)
-        assert (await kek_ids(postgres.dsn, prefix))["staff"] == {"a"}
+
+        async def staff_record_under_a() -> bool:
+            return (await kek_ids(postgres.dsn, prefix))["staff"] == {"a"}
+
+        await eventually(staff_record_under_a, what="the staff record in notify, under KEK A")
 
     # B is current, A still held: new data under B, the old still read.
     apps = {name: APPS[name](settings_for(name, **env, **BOTH)) for name in SERVICES}
