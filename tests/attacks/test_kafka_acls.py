@@ -178,10 +178,18 @@ async def test_a_client_without_a_user_or_with_a_wrong_password_gets_nothing(gra
 
 async def test_the_four_services_run_under_their_own_users(granted: SecuredKafka, postgres: Any) -> None:
     """Under its own user each service does its work: intake's request and key reach routing and notify,
-    routing's reply reaches the family, its staff record reaches notify, and reporting counts the case."""
+    routing's reply reaches the family, its staff record reaches notify, and reporting counts the case.
+    Topics and groups of their own (prefix ``flow``, the same grants), clear of the probes' records."""
+    flow = "flow"
+    await ensure_topics(granted.bootstrap, region_topics(flow, REGION, 3, 1), security=granted.security(ADMIN))
+    for service in GRANTS:
+        await grant(granted, f"apua-kafka-{service}", acls_for(service, flow, REGION))
+    await eventually(lambda: can_write(granted.bootstrap, granted.security("apua-kafka-reporting"),
+                                       TOPICS["dead-letters"](flow, REGION)), timeout=30, what="the ACLs")
+
     def settings(service: str) -> Any:
         user = f"apua-kafka-{service}"
-        return settings_for(service, prefix=PREFIX, dsn=postgres.dsn, bootstrap=granted.bootstrap,
+        return settings_for(service, prefix=flow, dsn=postgres.dsn, bootstrap=granted.bootstrap,
                             regions=[REGION], kafka_create_topics=False,
                             kafka_security_protocol="SASL_SSL", kafka_user=user,
                             kafka_password=granted.users[user], kafka_ca_file=str(granted.ca_file))
