@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 import httpx
 import pytest
 
-from services.routing import accounts, commands, domain
+from services.routing import accounts, commands, decisions
 from services.routing.deadlines import raise_due_alerts
 from shared.topics import audit_topic, cases_topic
 from tests.support import APPS, eventually, read_topic, request_body, running, settings_for, staff
@@ -79,7 +79,7 @@ async def test_a_case_view_offers_only_the_version_its_timeline_shows(stack):
         "SELECT * FROM accounts WHERE role = 'coordinator' AND region = 'varsinais-suomi' LIMIT 1"))
     async with runtime.pool.acquire() as conn:
         await commands.execute(conn, account=who, case_id=uuid.UUID(case_id), expected_version=0,
-                               command=domain.TriageCase(urgency="normal"), regions=runtime.regions,
+                               command=decisions.TriageCase(urgency="normal"), regions=runtime.regions,
                                keyring=runtime.settings.keyring, topic_prefix=runtime.settings.topic_prefix)
     # Straight after the command, without waiting for it: the view waits for the projection.
     view = (await routing.get(f"/api/v1/cases/{case_id}")).json()
