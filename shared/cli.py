@@ -65,7 +65,7 @@ def run_cli(
             projection_schema=runtime.projection_schema, bootstrap=settings.kafka_bootstrap,
             topics=runtime.projection_topics(proj), projection=proj, swap=not args.no_swap,
             app_role=settings.database_app_role or None,
-            window=DedupWindow(offsets=settings.dedup_window_offsets)))
+            window=DedupWindow(offsets=settings.dedup_window_offsets), security=settings.kafka_security))
         print(json.dumps({"rebuilt": result.schema, "records": result.records, "applied": result.applied,  # noqa: T201
                           "seconds": round(result.seconds, 2), "events_per_second": round(result.per_second),
                           "swapped": result.swapped}))

@@ -20,6 +20,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListen
 
 from shared.applier import Applier, DedupWindow, Projection, RecordLike
 from shared.db import CONNECTION_ERRORS
+from shared.kafka_security import PLAINTEXT, KafkaSecurity
 from shared.outbox import new_producer
 
 log = structlog.get_logger(__name__)
@@ -32,8 +33,10 @@ class ConsumerStalled(Exception):
 class KafkaDeadLetters:
     """The applier's dead-letter sink: the region's dead-letter topic, with the reason and the source in headers."""
 
-    def __init__(self, *, bootstrap: str, group_id: str, topic_for: Callable[[str], str]) -> None:
+    def __init__(self, *, bootstrap: str, group_id: str, topic_for: Callable[[str], str],
+                 security: KafkaSecurity = PLAINTEXT) -> None:
         self.bootstrap = bootstrap
+        self.security = security
         self.group_id = group_id
         self.topic_for = topic_for
         self.sent = 0
@@ -42,7 +45,7 @@ class KafkaDeadLetters:
     async def __call__(self, record: RecordLike, reason: str, /) -> None:
         """Park the record with its reason; it is sent before the batch commits, so none is lost."""
         if self._producer is None:
-            self._producer = new_producer(self.bootstrap, f"{self.group_id}-dlq")
+            self._producer = new_producer(self.bootstrap, f"{self.group_id}-dlq", self.security)
             await self._producer.start()
         headers = [
             ("reason", reason[:500].encode()),
@@ -90,9 +93,11 @@ class ProjectionConsumer:
         max_records: int = 1000,
         stall_after_s: float = 30.0,
         window: DedupWindow | None = None,
+        security: KafkaSecurity = PLAINTEXT,
     ) -> None:
         self.pool = pool
         self.bootstrap = bootstrap
+        self.security = security
         self.group_id = group_id
         self.topics = topics
         self.max_records = max_records
@@ -101,7 +106,8 @@ class ProjectionConsumer:
         self._progress_mark = -1
         self._progress_at = time.monotonic()
         self.running = False
-        self.dead_letters = KafkaDeadLetters(bootstrap=bootstrap, group_id=group_id, topic_for=dead_letter_topic)
+        self.dead_letters = KafkaDeadLetters(bootstrap=bootstrap, group_id=group_id, topic_for=dead_letter_topic,
+                                             security=security)
         self.applier = Applier(pool, projection, dead_letters=self.dead_letters, window=window, group=group_id)
         self._consumer: AIOKafkaConsumer | None = None
 
@@ -127,6 +133,7 @@ class ProjectionConsumer:
     def _new_consumer(self) -> AIOKafkaConsumer:
         return AIOKafkaConsumer(
             bootstrap_servers=self.bootstrap,
+            **self.security.client_options(),
             group_id=self.group_id,
             client_id=f"{self.group_id}-consumer",
             enable_auto_commit=False,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from shared.compacted import CompactedTable
 from shared.db import Conn
-from shared.sealing import WrappedKey, unwrap_key
+from shared.sealing import Keyring, WrappedKey
 
 # The key topic: a wrapped data key, or a tombstone that erases the case's key.
 on_case_key = CompactedTable(
@@ -14,8 +14,8 @@ on_case_key = CompactedTable(
     updated=("kek_id", "nonce", "wrapped"))
 
 
-async def data_key(conn: Conn, case_id: object, kek: bytes) -> bytes | None:
-    """The case's data key opened with the KEK, or None once it is erased."""
+async def data_key(conn: Conn, case_id: object, keyring: Keyring) -> bytes | None:
+    """The case's data key opened with the KEK it names, or None once it is erased."""
     row = await conn.fetchrow("SELECT case_id, region, kek_id, nonce, wrapped FROM case_keys WHERE case_id = $1",
                               case_id)
-    return unwrap_key(kek, WrappedKey(**dict(row))) if row is not None else None
+    return keyring.unwrap(WrappedKey(**dict(row))) if row is not None else None

@@ -19,6 +19,7 @@ from aiokafka import AIOKafkaProducer
 from shared.codec import encode
 from shared.db import Conn
 from shared.events import EventBase
+from shared.kafka_security import PLAINTEXT, KafkaSecurity
 
 log = structlog.get_logger(__name__)
 
@@ -48,9 +49,10 @@ async def enqueue_event(conn: Conn, topic: str, event: EventBase) -> None:
     await enqueue(conn, topic, str(event.case_id).encode(), encode(event), event_headers(event))
 
 
-def new_producer(bootstrap: str, client_id: str) -> AIOKafkaProducer:
+def new_producer(bootstrap: str, client_id: str, security: KafkaSecurity = PLAINTEXT) -> AIOKafkaProducer:
     return AIOKafkaProducer(
         bootstrap_servers=bootstrap,
+        **security.client_options(),
         client_id=client_id,
         enable_idempotence=True,
         acks="all",
@@ -65,9 +67,11 @@ class OutboxRelay:
     """Publishes a schema's outbox to Kafka; survives Kafka and Postgres outages by retrying."""
 
     def __init__(self, pool: asyncpg.Pool, bootstrap: str, *, name: str, batch_size: int = 500,
-                 poll_interval: float = 0.5, send_timeout: float = 15.0, linger: float = 0.005) -> None:
+                 poll_interval: float = 0.5, send_timeout: float = 15.0, linger: float = 0.005,
+                 security: KafkaSecurity = PLAINTEXT) -> None:
         self.pool = pool
         self.bootstrap = bootstrap
+        self.security = security
         self.name = name
         self.batch_size = batch_size
         self.poll_interval = poll_interval
@@ -148,7 +152,7 @@ class OutboxRelay:
 
     async def _ensure_producer(self) -> AIOKafkaProducer:
         if self._producer is None:
-            producer = new_producer(self.bootstrap, f"{self.name}-relay")
+            producer = new_producer(self.bootstrap, f"{self.name}-relay", self.security)
             try:
                 async with asyncio.timeout(self.send_timeout):
                     await producer.start()

@@ -21,6 +21,7 @@ from aiokafka.client import AIOKafkaClient
 
 from shared.applier import Applier, DedupWindow, Mode, Projection, skip_in_replay
 from shared.db import check_ident, create_pool, migrate
+from shared.kafka_security import PLAINTEXT, KafkaSecurity
 
 log = structlog.get_logger(__name__)
 
@@ -39,7 +40,8 @@ class RebuildResult:
 
 
 async def replay_into(pool: asyncpg.Pool, *, bootstrap: str, topics: list[str], projection: Projection,
-                      batch: int = 5000, window: DedupWindow | None = None) -> tuple[int, int]:
+                      batch: int = 5000, window: DedupWindow | None = None,
+                      security: KafkaSecurity = PLAINTEXT) -> tuple[int, int]:
     """Apply every record of ``topics`` from offset 0 to today's end; returns (records read, applied).
 
     Partitions are independent (a case lives in one), so each has a worker of its own: while one
@@ -50,7 +52,7 @@ async def replay_into(pool: asyncpg.Pool, *, bootstrap: str, topics: list[str], 
                       group=f"rebuild-{projection.name}")
     reader = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
                               auto_offset_reset="earliest", max_partition_fetch_bytes=8 * 1024 * 1024,
-                              fetch_max_bytes=32 * 1024 * 1024)
+                              fetch_max_bytes=32 * 1024 * 1024, **security.client_options())
     await reader.start()
     records = 0
 
@@ -61,7 +63,7 @@ async def replay_into(pool: asyncpg.Pool, *, bootstrap: str, topics: list[str], 
             records += len(recs)
 
     try:
-        partitions = await topic_partitions(bootstrap, topics)
+        partitions = await topic_partitions(bootstrap, topics, security)
         if not partitions:
             return 0, 0
         reader.assign(partitions)
@@ -105,9 +107,10 @@ def fewer_collections() -> Iterator[None]:
         gc.unfreeze()
 
 
-async def topic_partitions(bootstrap: str, topics: list[str]) -> list[TopicPartition]:
+async def topic_partitions(bootstrap: str, topics: list[str], security: KafkaSecurity = PLAINTEXT
+                           ) -> list[TopicPartition]:
     """Every partition of ``topics``, from a fresh metadata request."""
-    client = AIOKafkaClient(bootstrap_servers=bootstrap)
+    client = AIOKafkaClient(bootstrap_servers=bootstrap, **security.client_options())
     try:
         await client.bootstrap()
         metadata = await client.fetch_all_metadata()
@@ -118,7 +121,7 @@ async def topic_partitions(bootstrap: str, topics: list[str]) -> list[TopicParti
 
 async def rebuild(*, dsn: str, service_schema: str, projection_schema: str, bootstrap: str, topics: list[str],
                   projection: Projection, swap: bool = True, app_role: str | None = None,
-                  window: DedupWindow | None = None) -> RebuildResult:
+                  window: DedupWindow | None = None, security: KafkaSecurity = PLAINTEXT) -> RebuildResult:
     """Replay into ``<projection_schema>_next`` and, with ``swap``, make it the live schema.
 
     It creates, renames and drops schemas: run it with the owner's role; ``app_role`` is granted the new one.
@@ -136,7 +139,7 @@ async def rebuild(*, dsn: str, service_schema: str, projection_schema: str, boot
         await migrate(pool, target, projection.migrations, app_role=app_role)
         with fewer_collections():
             records, applied = await replay_into(pool, bootstrap=bootstrap, topics=topics, projection=projection,
-                                                 window=window)
+                                                 window=window, security=security)
         async with pool.acquire() as conn, conn.transaction():
             for statement in projection.after_replay:
                 await conn.execute(statement)

@@ -18,6 +18,7 @@ from shared.applier import DedupWindow, Projection
 from shared.consumer import ProjectionConsumer
 from shared.db import DB_ERRORS, check_migrated, create_pool, migrate
 from shared.errors import ServiceUnavailable
+from shared.kafka_security import PLAINTEXT, KafkaSecurity
 from shared.metrics import Metrics
 from shared.migrations import Plan
 from shared.outbox import OutboxRelay
@@ -30,8 +31,9 @@ log = structlog.get_logger(__name__)
 S = TypeVar("S", bound=ServiceSettings)
 
 
-async def kafka_reachable(bootstrap: str, timeout: float = 2.0) -> bool:
-    client = AIOKafkaClient(bootstrap_servers=bootstrap, request_timeout_ms=int(timeout * 1000))
+async def kafka_reachable(bootstrap: str, timeout: float = 2.0, security: KafkaSecurity = PLAINTEXT) -> bool:
+    client = AIOKafkaClient(bootstrap_servers=bootstrap, request_timeout_ms=int(timeout * 1000),
+                            **security.client_options())
     try:
         await asyncio.wait_for(client.bootstrap(), timeout)
         return True
@@ -101,9 +103,14 @@ class ServiceRuntime(Generic[S]):
 
     async def ensure_topics(self) -> None:
         s = self.settings
+        if s.environment == "production" and s.kafka_security_protocol == "PLAINTEXT":
+            # Allowed (a cluster may keep its own network), but anyone who reaches the broker reads the stream.
+            log.warning("kafka.plaintext_in_production")
+        if not s.kafka_create_topics:
+            return  # the topics are the operator's (Strimzi's KafkaTopic): a user under ACLs may not create them
         topics = [t for r in self.regions for t in region_topics(s.topic_prefix, r.id, s.topic_partitions,
                                                                   s.topic_replication)]
-        await ensure_topics(s.kafka_bootstrap, topics)
+        await ensure_topics(s.kafka_bootstrap, topics, security=s.kafka_security)
 
     async def ensure_topics_forever(self, then_consume: Projection | None = None) -> None:
         """Create the region topics, waiting for the broker as long as it takes, then start consuming."""
@@ -120,7 +127,8 @@ class ServiceRuntime(Generic[S]):
 
     def start_relay(self) -> OutboxRelay:
         assert self.pool is not None
-        self.relay = OutboxRelay(self.pool, self.settings.kafka_bootstrap, name=self.settings.service)
+        self.relay = OutboxRelay(self.pool, self.settings.kafka_bootstrap, name=self.settings.service,
+                                 security=self.settings.kafka_security)
         self.spawn(self.relay.run(), "relay")
         return self.relay
 
@@ -132,7 +140,7 @@ class ServiceRuntime(Generic[S]):
         self.consumer = ProjectionConsumer(
             pool=self.pool, bootstrap=self.settings.kafka_bootstrap, group_id=self.settings.group_id,
             topics=topics, projection=projection, dead_letter_topic=self.dead_letter_for,
-            window=DedupWindow(offsets=self.settings.dedup_window_offsets))
+            window=DedupWindow(offsets=self.settings.dedup_window_offsets), security=self.settings.kafka_security)
         self.spawn(self.consumer.run(), "consumer")
         return self.consumer
 
@@ -157,7 +165,7 @@ class ServiceRuntime(Generic[S]):
     async def _kafka_ok(self) -> bool:
         checked_at, ok = self._kafka_seen
         if time.monotonic() - checked_at > 2.0:
-            ok = await kafka_reachable(self.settings.kafka_bootstrap)
+            ok = await kafka_reachable(self.settings.kafka_bootstrap, security=self.settings.kafka_security)
             self._kafka_seen = (time.monotonic(), ok)
         return ok
 

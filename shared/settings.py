@@ -6,12 +6,25 @@ import base64
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from shared.kafka_security import KafkaSecurity, Mechanism, Protocol
+from shared.sealing import Keyring
 
 ROOT = Path(__file__).resolve().parents[1]
 # Known to everyone who reads this file: accepted only outside production.
 DEVELOPMENT_KEK = base64.b64encode(b"pyyda-apua-development-only-kek!").decode()
+
+
+def _checked_kek(value: str, name: str) -> str:
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be base64") from exc
+    if len(raw) != 32:
+        raise ValueError(f"{name} must decode to 32 bytes (AES-256)")
+    return value
 
 
 class DatabaseSettings(BaseSettings):
@@ -60,6 +73,16 @@ class ServiceSettings(DatabaseSettings):
     port: int = 8000
 
     kafka_bootstrap: str = "127.0.0.1:19092"
+    # How the Kafka clients connect: PLAINTEXT on loopback locally; SASL_SSL with a user of the service's
+    # own (SCRAM-SHA-512) and the CA of the broker's certificate in production (docs/operations.md).
+    kafka_security_protocol: Protocol = "PLAINTEXT"
+    kafka_sasl_mechanism: Mechanism = "SCRAM-SHA-512"
+    kafka_user: str = ""
+    kafka_password: SecretStr = SecretStr("")
+    kafka_ca_file: str = ""
+    # Whether start-up creates the region topics that are missing. Under ACLs a service may not create
+    # topics (Strimzi's KafkaTopic resources do): it then only waits for them.
+    kafka_create_topics: bool = True
     topic_prefix: str = "apua"
     topic_partitions: int = Field(default=6, ge=1)
     topic_replication: int = Field(default=1, ge=1)
@@ -73,6 +96,9 @@ class ServiceSettings(DatabaseSettings):
 
     kek: str = DEVELOPMENT_KEK
     kek_id: str = "dev-1"
+    # KEKs replaced by ``kek``, by id (JSON: {"id": "base64"}): they still open the keys they wrapped until
+    # ``python -m services.routing keys rewrap`` has moved every key to the current KEK (docs/operations.md).
+    old_keks: dict[str, str] = Field(default_factory=dict)
 
     # Development only: the APIs that record a request or a staff action take its time from the
     # X-Apua-Demo-Time header, so a demo loader can fill a past year (deploy/demo). Refused in production.
@@ -88,18 +114,26 @@ class ServiceSettings(DatabaseSettings):
     @field_validator("kek")
     @classmethod
     def _kek_is_32_bytes(cls, value: str) -> str:
-        try:
-            raw = base64.b64decode(value, validate=True)
-        except ValueError as exc:
-            raise ValueError("APUA_KEK must be base64") from exc
-        if len(raw) != 32:
-            raise ValueError("APUA_KEK must decode to 32 bytes (AES-256)")
+        return _checked_kek(value, "APUA_KEK")
+
+    @field_validator("old_keks")
+    @classmethod
+    def _old_keks_are_32_bytes(cls, value: dict[str, str]) -> dict[str, str]:
+        for kek_id, kek in value.items():
+            _checked_kek(kek, f"APUA_OLD_KEKS[{kek_id}]")
         return value
 
     @model_validator(mode="after")
     def _no_default_secrets_in_production(self) -> ServiceSettings:
         if self.environment == "production" and self.kek == DEVELOPMENT_KEK:
             raise ValueError("APUA_KEK must be set to a secret of its own in production")
+        if self.kek_id in self.old_keks:
+            raise ValueError("APUA_KEK_ID names the current KEK; it cannot also be one of APUA_OLD_KEKS")
+        if self.environment == "production" and DEVELOPMENT_KEK in self.old_keks.values():
+            raise ValueError("APUA_OLD_KEKS must not hold the development KEK in production")
+        if self.kafka_security_protocol.startswith("SASL_") and not (
+                self.kafka_user and self.kafka_password.get_secret_value()):
+            raise ValueError("APUA_KAFKA_SECURITY_PROTOCOL SASL_* needs APUA_KAFKA_USER and APUA_KAFKA_PASSWORD")
         if self.environment == "production" and self.demo_clock:
             raise ValueError("APUA_DEMO_CLOCK lets a client choose the time of what is recorded: never in production")
         return self
@@ -109,5 +143,18 @@ class ServiceSettings(DatabaseSettings):
         return self.consumer_group or f"{self.topic_prefix}.{self.service}"
 
     @property
+    def kafka_security(self) -> KafkaSecurity:
+        return KafkaSecurity(protocol=self.kafka_security_protocol, mechanism=self.kafka_sasl_mechanism,
+                             username=self.kafka_user, password=self.kafka_password.get_secret_value(),
+                             ca_file=self.kafka_ca_file)
+
+    @property
     def kek_bytes(self) -> bytes:
+        """The current KEK: it wraps every new key."""
         return base64.b64decode(self.kek)
+
+    @property
+    def keyring(self) -> Keyring:
+        """The current KEK and the old ones, by id: a wrapped key opens with the KEK it names."""
+        keks = {kek_id: base64.b64decode(kek) for kek_id, kek in self.old_keks.items()}
+        return Keyring(current=self.kek_id, keks={**keks, self.kek_id: self.kek_bytes})

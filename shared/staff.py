@@ -11,7 +11,8 @@ import uuid
 
 from pydantic import BaseModel, ConfigDict
 
-from shared.sealing import Sealed, WrappedKey, new_data_key, seal, unseal, unwrap_key, wrap_key
+from shared.places import STAFF_EMAIL
+from shared.sealing import Keyring, Sealed, WrappedKey, new_data_key, seal, unseal
 
 STAFF_NAMESPACE = uuid.UUID("6d1f0c8e-3b7a-4c52-9f1e-2a8b7c6d5e40")
 
@@ -35,16 +36,16 @@ class StaffRecord(BaseModel):
 
 
 def staff_record(*, account_id: str, region: str, role: str, team_id: str | None, language: str, active: bool,
-                 email: str | None, kek: bytes, kek_id: str) -> StaffRecord:
+                 email: str | None, keyring: Keyring) -> StaffRecord:
     ident = account_uuid(account_id)
     data_key = new_data_key()
     return StaffRecord(account_id=account_id, region=region, role=role, team_id=team_id, language=language,
-                       active=active, key=wrap_key(kek, kek_id, ident, region, data_key),
-                       email=seal(data_key, ident, email) if email else None)
+                       active=active, key=keyring.wrap(ident, region, data_key),
+                       email=seal(data_key, ident, email, STAFF_EMAIL) if email else None)
 
 
-def open_email(record: StaffRecord, kek: bytes) -> str | None:
+def open_email(record: StaffRecord, keyring: Keyring) -> str | None:
     if record.email is None:
         return None
-    value = unseal(unwrap_key(kek, record.key), account_uuid(record.account_id), record.email)
+    value = unseal(keyring.unwrap(record.key), account_uuid(record.account_id), record.email, STAFF_EMAIL)
     return value if isinstance(value, str) else None

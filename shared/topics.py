@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 
 import structlog
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaConnectionError, KafkaError, TopicAlreadyExistsError
+
+from shared.kafka_security import PLAINTEXT, KafkaSecurity
 
 log = structlog.get_logger(__name__)
 
@@ -41,16 +44,38 @@ def templates_topic(prefix: str, region: str) -> str:
     return f"{prefix}.{region}.templates"
 
 
-def region_topics(prefix: str, region: str, partitions: int, replication: int) -> list[NewTopic]:
+@dataclass(frozen=True)
+class KeysCompaction:
+    """How soon an erased case's wrapped key leaves the key topic (docs/operations.md, "How long an erased
+    key stays on the key topic").
+
+    The log cleaner never touches a partition's active segment, and a segment rolls only when a record
+    is appended after it is ``roll_ms`` old (``segment.ms``, and ``max.compaction.lag.ms`` for a partition
+    below the dirty ratio). Routing appends a roll marker to every partition each ``APUA_KEY_ROLL_MARKER_S``
+    (services/routing/keyroll.py), so the segment holding an erasure's tombstone rolls within ``roll_ms`` plus
+    that interval, and the cleaner (it looks every 15 s) then drops every earlier record of the case. The
+    tombstone itself stays ``tombstone_ms`` so that a consumer away for less than that still meets it.
+    """
+
+    roll_ms: int = 600_000
+    tombstone_ms: int = 86_400_000
+
+    def configs(self, min_isr: str) -> dict[str, str]:
+        return {"cleanup.policy": "compact", "min.insync.replicas": min_isr,
+                "segment.ms": str(self.roll_ms), "max.compaction.lag.ms": str(self.roll_ms),
+                "min.cleanable.dirty.ratio": "0.01", "delete.retention.ms": str(self.tombstone_ms)}
+
+
+KEYS_COMPACTION = KeysCompaction()
+
+
+def region_topics(prefix: str, region: str, partitions: int, replication: int,
+                  keys: KeysCompaction = KEYS_COMPACTION) -> list[NewTopic]:
     min_isr = "2" if replication >= 3 else "1"
     forever = {"retention.ms": "-1", "retention.bytes": "-1", "min.insync.replicas": min_isr}
     return [
         NewTopic(cases_topic(prefix, region), partitions, replication, topic_configs=dict(forever)),
-        NewTopic(keys_topic(prefix, region), partitions, replication,
-                 # Compacted soon after an erasure: segments roll hourly, and a little dirt is worth cleaning.
-                 topic_configs={"cleanup.policy": "compact", "min.insync.replicas": min_isr,
-                                "delete.retention.ms": "86400000", "segment.ms": "3600000",
-                                "min.cleanable.dirty.ratio": "0.01"}),
+        NewTopic(keys_topic(prefix, region), partitions, replication, topic_configs=keys.configs(min_isr)),
         NewTopic(dead_letter_topic(prefix, region), 1, replication, topic_configs=dict(forever)),
         NewTopic(audit_topic(prefix, region), partitions, replication, topic_configs=dict(forever)),
         NewTopic(staff_topic(prefix, region), 1, replication,
@@ -61,12 +86,14 @@ def region_topics(prefix: str, region: str, partitions: int, replication: int) -
     ]
 
 
-async def ensure_topics(bootstrap: str, topics: list[NewTopic], timeout: float = 60.0) -> None:
+async def ensure_topics(bootstrap: str, topics: list[NewTopic], timeout: float = 60.0,
+                        security: KafkaSecurity = PLAINTEXT) -> None:
     """Create the topics that are missing; waits for the broker up to ``timeout`` seconds."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while True:
-        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10000)
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10000,
+                                    **security.client_options())
         try:
             await admin.start()
             existing = set(await admin.list_topics())

@@ -122,6 +122,7 @@ def request_event(region: str = "varsinais-suomi", municipality: str = "raisio")
 
     from shared.businessdays import answer_due
     from shared.events import RequestSubmitted, RequestSubmittedPayload, new_event
+    from shared.places import sealed_place
     from shared.sealing import new_data_key, seal
 
     case_id = uuid.uuid4()
@@ -132,7 +133,8 @@ def request_event(region: str = "varsinais-suomi", municipality: str = "raisio")
         payload=RequestSubmittedPayload(
             submission_id=uuid.uuid4(), reference=uuid.uuid4().hex[:8].upper(), language="fi",
             requester_role="parent", contact_method="anonymous", answer_due=answer_due(now, 1),
-            deadline_business_days=1, personal=seal(new_data_key(), case_id, {"message": "testi"}),
+            deadline_business_days=1, personal=seal(new_data_key(), case_id, {"message": "testi"},
+                                                              sealed_place("request.submitted")),
         ),
     )
 
@@ -152,7 +154,7 @@ async def staff(client: httpx.AsyncClient, app: FastAPI, *, role: str = "coordin
         settings = app.state.runtime.settings
         await add_account(conn, username=username, display_name=username.title(), role=role, region=region,
                           team_id=team, password=password, email=email, language=language,
-                          kek=settings.kek_bytes, kek_id=settings.kek_id, topic_prefix=settings.topic_prefix)
+                          keyring=settings.keyring, topic_prefix=settings.topic_prefix)
     response = await client.post("/api/v1/session", json={"username": username, "password": password})
     assert response.status_code == 200, response.text
     token: str = response.json()["csrf_token"]

@@ -24,8 +24,9 @@ from shared.events import (
     RequestSubmittedPayload,
     new_event,
 )
+from shared.places import sealed_place
 from shared.regions import Region
-from shared.sealing import new_data_key, seal
+from shared.sealing import Place, new_data_key, seal
 
 DEMO_CASES = uuid.UUID("0e5b7c2a-9d41-4f7e-8a3c-5d2f1b6e9a70")
 _ADAPTERS = {name: TypeAdapter(model) for name, model in COMMANDS.items()}
@@ -48,7 +49,8 @@ def events_of(plan: PlannedCase, region: Region, *, team_of: Mapping[str, str],
             language=plan.language, requester_role=plan.requester_role, topic=plan.topic,
             child_age_group=plan.child_age_group, contact_method=plan.contact_method, answer_due=plan.answer_due,
             deadline_business_days=region.deadline.business_days,
-            personal=seal(key, case_id, {"message": plan.message, "contact": dict(plan.contact)})))
+            personal=seal(key, case_id, {"message": plan.message, "contact": dict(plan.contact)},
+                          sealed_place("request.submitted"))))
     events: list[EventBase] = [submitted]
     state = initial_state(submitted)
     teams = {t.id for t in region.teams}
@@ -56,7 +58,8 @@ def events_of(plan: PlannedCase, region: Region, *, team_of: Mapping[str, str],
         command = _ADAPTERS[step.command].validate_python(dict(step.arguments))
         actor = coordinator if step.by == COORDINATOR else step.by
         decision = decide(state, command, region=region, teams=teams,
-                          seal=lambda text: seal(key, case_id, text), team_of=team_of.get)
+                          seal=lambda text, kind, field: seal(key, case_id, text, Place(kind, field)),
+                          team_of=team_of.get)
         for cls, payload in decision:
             event = new_event(cls, case_id=case_id, region=plan.region, municipality=plan.municipality,
                               actor=f"staff:{actor}", payload=payload, occurred_at=step.at)

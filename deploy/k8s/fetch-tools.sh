@@ -2,7 +2,7 @@
 # What tests/unit/test_k8s.py needs to render and check deploy/k8s, fetched once into .cache/k8s/ and
 # reused offline after that (deploy/local/install.sh runs this):
 #   * kustomize, built with `go install` from the Go module proxy (about a minute the first time);
-#   * the CRDs of Strimzi's kafka.strimzi.io/v1 API (Kafka, KafkaNodePool, KafkaTopic), taken from
+#   * the CRDs of Strimzi's kafka.strimzi.io/v1 API (Kafka, KafkaNodePool, KafkaTopic, KafkaUser), taken from
 #     Strimzi's api test jar on Maven Central (0.3 MB), where Strimzi's build writes them.
 # Nothing third-party is committed. The test reads the two versions below from this file.
 set -euo pipefail
@@ -26,16 +26,16 @@ if [ ! -x "$kustomize_dir/kustomize" ]; then
 fi
 
 crd_dir="$cache/strimzi/$STRIMZI_VERSION"
-if [ ! -f "$crd_dir/043-Crd-kafkatopic.yaml" ] && ! command -v mvn >/dev/null 2>&1; then
+if [ ! -f "$crd_dir/044-Crd-kafkauser.yaml" ] && ! command -v mvn >/dev/null 2>&1; then
   echo "Maven (mvn) is needed once to fetch Strimzi's CRDs; tests/unit/test_k8s.py fails in CI without them" >&2
-elif [ ! -f "$crd_dir/043-Crd-kafkatopic.yaml" ]; then
+elif [ ! -f "$crd_dir/044-Crd-kafkauser.yaml" ]; then
   echo "fetching Strimzi $STRIMZI_VERSION's CRDs into $crd_dir (once)"
   jar_dir=$(mktemp -d)
   trap 'rm -rf "$jar_dir"' EXIT
   if log=$(mvn -q -B dependency:copy -Dartifact="io.strimzi:api:$STRIMZI_VERSION:jar:tests" \
              -DoutputDirectory="$jar_dir" 2>&1); then
     mkdir -p "$crd_dir"
-    # The topic's CRD last: its presence says the set is complete.
+    # The user's CRD last: its presence says the set is complete.
     "${PYTHON:-python3}" - "$jar_dir/api-$STRIMZI_VERSION-tests.jar" "$crd_dir" <<'EOF'
 import sys
 import zipfile
@@ -43,7 +43,8 @@ from pathlib import Path
 
 jar, out = sys.argv[1], Path(sys.argv[2])
 with zipfile.ZipFile(jar) as archive:
-    for name in ("040-Crd-kafka.yaml", "045-Crd-kafkanodepool.yaml", "043-Crd-kafkatopic.yaml"):
+    for name in ("040-Crd-kafka.yaml", "045-Crd-kafkanodepool.yaml", "043-Crd-kafkatopic.yaml",
+                 "044-Crd-kafkauser.yaml"):
         (out / name).write_bytes(archive.read(f"crds/v1/{name}"))
 EOF
   else

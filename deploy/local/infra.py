@@ -144,7 +144,8 @@ class LocalKafka:
     def pid_file(self) -> Path:
         return self.data_dir / "kafka.pid"
 
-    def _properties(self) -> Path:
+    def _settings(self) -> dict[str, str]:
+        """The broker's server.properties (a broker with other listeners or security extends them)."""
         logs = self.data_dir / "log"
         props = {
             "process.roles": "broker,controller",
@@ -170,8 +171,19 @@ class LocalKafka:
         if self.log_flush_every_message:
             # One broker has no replicas: fsync every write so an acknowledged event survives a crash.
             props["log.flush.interval.messages"] = "1"
+        return props
+
+    def _format_arguments(self) -> list[str]:
+        """More arguments for formatting the storage (SCRAM users of a secured broker, say)."""
+        return []
+
+    def _answers(self) -> bool:
+        """Whether the broker answers on its client port (an ApiVersions request in plain text)."""
+        return port_open(self.port) and _kafka_metadata_ok(self.port)
+
+    def _properties(self) -> Path:
         path = self.data_dir / "server.properties"
-        path.write_text("".join(f"{k}={v}\n" for k, v in props.items()))
+        path.write_text("".join(f"{k}={v}\n" for k, v in self._settings().items()))
         return path
 
     def start(self, timeout: float = 90.0) -> float:
@@ -189,7 +201,7 @@ class LocalKafka:
             ).stdout.strip()
             subprocess.run(
                 ["java", "-cp", classpath, "kafka.tools.StorageTool", "format", "--standalone",
-                 "--ignore-formatted", "-t", cluster_id, "-c", str(props)],
+                 "--ignore-formatted", "-t", cluster_id, "-c", str(props), *self._format_arguments()],
                 check=True, capture_output=True,
             )
         started = time.monotonic()
@@ -200,7 +212,7 @@ class LocalKafka:
         def ready() -> bool:
             if self.proc is not None and self.proc.poll() is not None:
                 raise InfraError(f"Kafka exited with {self.proc.returncode}; see {self.data_dir}/server.log")
-            return port_open(self.port) and _kafka_metadata_ok(self.port)
+            return self._answers()
 
         wait_until(ready, timeout, f"Kafka on port {self.port}")
         return time.monotonic() - started

@@ -8,7 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from shared.applier import EventHandler, Projection
+from pydantic import ValidationError
+
+from shared.applier import EventHandler, PoisonRecord, Projection, RecordLike
 from shared.db import Conn
 from shared.events import (
     CallbackCancelled,
@@ -25,16 +27,18 @@ from shared.events import (
 )
 from shared.migrations import projection_series
 from shared.runtime import ServiceRuntime
+from shared.sealing import WrappedKey
 
 # The tracking tables, then the files of migrations/projection/.
 MIGRATIONS = projection_series(Path(__file__).resolve().parent)
 
 
 async def _timeline(conn: Conn, event: EventBase, from_staff: bool, sealed_json: str) -> None:
+    # The event's type is kept with the sealed text: it opens only as what it was sealed as (shared/sealing.py).
     await conn.execute(
-        "INSERT INTO family_timeline (event_id, case_id, at, from_staff, sealed) VALUES ($1, $2, $3, $4, $5::jsonb)"
-        " ON CONFLICT (event_id) DO NOTHING",
-        event.event_id, event.case_id, event.occurred_at, from_staff, sealed_json,
+        "INSERT INTO family_timeline (event_id, case_id, at, from_staff, sealed, sealed_in)"
+        " VALUES ($1, $2, $3, $4, $5::jsonb, $6) ON CONFLICT (event_id) DO NOTHING",
+        event.event_id, event.case_id, event.occurred_at, from_staff, sealed_json, event.type,
     )
 
 
@@ -149,7 +153,25 @@ HANDLERS: dict[str, EventHandler] = {
 }
 
 
+async def on_case_key(conn: Conn, record: RecordLike) -> None:
+    """A key rewrapped under another KEK (routing's ``keys rewrap``) replaces intake's copy of it.
+
+    Intake writes each case's key itself when it accepts the request; from the key topic it takes only
+    newer wrappings of keys it holds, never a key it does not (an erased case's stays gone)."""
+    if record.key is None:
+        raise PoisonRecord("a wrapped key without a key")
+    if record.value is None:  # the erasure's tombstone; the erasure event drops the key too
+        await conn.execute("DELETE FROM case_keys WHERE case_id::text = $1", record.key.decode())
+        return
+    try:
+        key = WrappedKey.model_validate_json(record.value)
+    except ValidationError as exc:
+        raise PoisonRecord(f"not a wrapped key: {exc.error_count()} problem(s)") from exc
+    await conn.execute("UPDATE case_keys SET kek_id = $2, nonce = $3, wrapped = $4 WHERE case_id = $1",
+                       key.case_id, key.kek_id, key.nonce, key.wrapped)
+
+
 def projection(runtime: ServiceRuntime[Any]) -> Projection:
     return Projection(name="intake", migrations=MIGRATIONS, tables=["family_timeline", "family_case_state",
                                                                   "family_callbacks", "family_notices"],
-                      event_handlers=HANDLERS)
+                      event_handlers=HANDLERS, record_handlers={t: on_case_key for t in runtime.keys_topics()})

@@ -22,11 +22,11 @@ from services.intake.family import (
     hash_code,
     new_pickup_code,
     open_session,
-    pickup_key,
     random_symbols,
     verify_pickup,
 )
 from services.intake.models import Accepted, NewRequest, windows_outside
+from services.intake.pickup_secret import pickup_secret
 from services.intake.queries import StatusView, status_view
 from services.intake.settings import IntakeSettings
 from shared.businessdays import answer_due
@@ -43,8 +43,9 @@ from shared.events import (
     new_event,
 )
 from shared.outbox import enqueue_event, event_headers
+from shared.places import sealed_place
 from shared.regions import Regions
-from shared.sealing import WrappedKey, new_data_key, seal, unwrap_key, wrap_key
+from shared.sealing import Keyring, WrappedKey, new_data_key, seal
 from shared.topics import cases_topic, keys_topic
 
 if TYPE_CHECKING:  # the type only: the use cases do not depend on the web framework that shared.app serves
@@ -109,10 +110,11 @@ async def accept(*, uow: UnitOfWork, request: NewRequest, regions: Regions, sett
     due = answer_due(received_at, region.deadline.business_days)
     case_id = uuid.uuid4()
     data_key = new_data_key()
-    wrapped = wrap_key(settings.kek_bytes, settings.kek_id, case_id, region.id, data_key)
+    wrapped = settings.keyring.wrap(case_id, region.id, data_key)
     personal = seal(data_key, case_id, {"message": request.message,
-                                        "contact": request.contact.model_dump(exclude_none=True)})
-    code_hash = hash_code(pickup_code, pickup_key(settings.kek_bytes))
+                                        "contact": request.contact.model_dump(exclude_none=True)},
+                    sealed_place("request.submitted"))
+    code_hash = hash_code(pickup_code, await pickup_secret(uow.conn, settings))
     while True:
         reference = new_reference()
         event = new_event(
@@ -165,7 +167,7 @@ def _receipt(row: asyncpg.Record, business_days: int) -> Accepted:
 
 async def open_case(*, conn: Conn, reference: str, pickup_code: str, settings: IntakeSettings) -> uuid.UUID:
     """The case of ``reference`` if ``pickup_code`` is its code; wrong codes count and lock the reference."""
-    return await verify_pickup(conn, reference, pickup_code, key=pickup_key(settings.kek_bytes))
+    return await verify_pickup(conn, reference, pickup_code, key=await pickup_secret(conn, settings))
 
 
 async def sign_in(*, conn: Conn, reference: str, pickup_code: str, settings: IntakeSettings
@@ -179,7 +181,7 @@ async def read_status(*, conn: Conn, case_id: uuid.UUID, settings: IntakeSetting
                       now: datetime | None = None) -> StatusView:
     """What the family sees of its case: the promised date, the words both ways, whether it is closed, and the
     call staff will make, while its window has not passed (``now`` by default)."""
-    view = await status_view(conn, case_id, settings.kek_bytes)
+    view = await status_view(conn, case_id, settings.keyring)
     if view.callback is not None and view.callback[1] <= (now or datetime.now(UTC)):
         view = dataclasses.replace(view, callback=None)  # a call not made in time is no promise to show
     return view
@@ -206,13 +208,13 @@ async def receipt_again(*, conn: Conn, reference: str, pickup_code: str, setting
                         anonymous=row["contact_method"] == "anonymous")
 
 
-async def _case_key(conn: Conn, case_id: uuid.UUID, kek: bytes) -> tuple[bytes, str, str]:
+async def _case_key(conn: Conn, case_id: uuid.UUID, keyring: Keyring) -> tuple[bytes, str, str]:
     row = await conn.fetchrow(
         "SELECT r.region, r.municipality, k.kek_id, k.nonce, k.wrapped FROM requests r JOIN case_keys k"
         " USING (case_id) WHERE r.case_id = $1", case_id)
     if row is None:
         raise NotFound("this case can no longer be written to")
-    key = unwrap_key(kek, WrappedKey(case_id=case_id, region=row["region"], kek_id=row["kek_id"],
+    key = keyring.unwrap(WrappedKey(case_id=case_id, region=row["region"], kek_id=row["kek_id"],
                                      nonce=row["nonce"], wrapped=row["wrapped"]))
     return key, row["region"], row["municipality"]
 
@@ -229,10 +231,11 @@ async def add_message(*, uow: UnitOfWork, case_id: uuid.UUID, message_id: uuid.U
         closed = await conn.fetchval("SELECT closed FROM family_case_state WHERE case_id = $1", case_id)
         if closed:
             raise Conflict("the case is closed; send a new request instead")
-        key, region, municipality = await _case_key(conn, case_id, settings.kek_bytes)
+        key, region, municipality = await _case_key(conn, case_id, settings.keyring)
         event = new_event(FamilyMessageAdded, case_id=case_id, region=region, municipality=municipality,
                           actor="family", payload=FamilyMessageAddedPayload(
-                              message_id=message_id, message=seal(key, case_id, text)))
+                              message_id=message_id,
+                              message=seal(key, case_id, text, sealed_place("family.message_added"))))
         # Kept with the write so that the family sees it at once, before the projection has it.
         await conn.execute("UPDATE family_writes SET event_id = $2, sealed = $3::jsonb, written_at = $4"
                            " WHERE write_id = $1", message_id, event.event_id,
@@ -261,11 +264,13 @@ async def give_feedback(*, uow: UnitOfWork, case_id: uuid.UUID, score: int, comm
             " ON CONFLICT DO NOTHING RETURNING true", uuid.uuid4(), case_id)
         if not first:
             raise FeedbackAlreadyGiven("feedback for this case was already given")
-        key, region, municipality = await _case_key(conn, case_id, settings.kek_bytes)
+        key, region, municipality = await _case_key(conn, case_id, settings.keyring)
         event = new_event(FeedbackGiven, case_id=case_id, region=region, municipality=municipality, actor="family",
                           occurred_at=at,
                           payload=FeedbackGivenPayload(score=score,
-                                                       comment=seal(key, case_id, comment) if comment else None))
+                                                       comment=seal(key, case_id, comment,
+                                                                    sealed_place("feedback.given"))
+                                                       if comment else None))
         await enqueue_event(conn, cases_topic(settings.topic_prefix, region), event)
     log.info("family.feedback_given", case_id=str(case_id), event_id=str(event.event_id), score=score)
 

@@ -35,6 +35,7 @@ from shared.events import (
 from shared.i18n import long_date
 from shared.keys import data_key
 from shared.outbox import enqueue_event
+from shared.places import sealed_place
 from shared.regions import Region
 from shared.runtime import ServiceRuntime
 from shared.sealing import KeyUnavailable, Sealed, unseal
@@ -195,7 +196,7 @@ class Sender:
             if raw is None:
                 raise DeliveryError("the staff member is not in the directory (yet)", retryable=True)
             staff = StaffRecord.model_validate_json(raw)
-            address = open_email(staff, self.settings.kek_bytes)
+            address = open_email(staff, self.settings.keyring)
             if not address or not staff.active:
                 raise DeliveryError("the staff member has no address", retryable=False)
             return address, staff.language
@@ -204,7 +205,7 @@ class Sender:
             if team is None or not team.email:
                 raise DeliveryError("no mailbox is configured for the team", retryable=False)
             return team.email, staff_lang
-        key = await data_key(conn, due["case_id"], self.settings.kek_bytes)
+        key = await data_key(conn, due["case_id"], self.settings.keyring)
         sealed = await conn.fetchval("SELECT personal FROM case_contacts WHERE case_id = $1", due["case_id"])
         if sealed is None:
             raise DeliveryError("the family's contact details are erased", retryable=False)
@@ -213,7 +214,8 @@ class Sender:
             # An erased key stays missing, and the attempts run out.
             raise DeliveryError("the case key is not known (yet)", retryable=True)
         try:
-            personal = unseal(key, due["case_id"], Sealed.model_validate_json(sealed))
+            personal = unseal(key, due["case_id"], Sealed.model_validate_json(sealed),
+                              sealed_place("request.submitted"))
         except KeyUnavailable as exc:
             raise DeliveryError("the family's contact details cannot be opened", retryable=False) from exc
         contact = personal.get("contact", {}) if isinstance(personal, dict) else {}

@@ -15,6 +15,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from shared.db import Conn
 from shared.errors import Conflict, DomainError, InvalidCommand, TooManyAttempts, Unauthorized
 from shared.outbox import enqueue
+from shared.sealing import Keyring
 from shared.staff import staff_record
 from shared.topics import staff_topic
 
@@ -64,8 +65,8 @@ def account_from_row(row: object) -> Account:
 
 async def add_account(conn: Conn, *, username: str, display_name: str, role: Role, region: str,
                       team_id: str | None, password: str, language: str = "fi", email: str | None = None,
-                      kek: bytes | None = None, kek_id: str = "", topic_prefix: str | None = None) -> Account:
-    """Add an account; with ``kek`` and ``topic_prefix`` it also goes into the region's staff directory."""
+                      keyring: Keyring | None = None, topic_prefix: str | None = None) -> Account:
+    """Add an account; with ``keyring`` and ``topic_prefix`` it also goes into the region's staff directory."""
     if role not in ROLES:
         raise InvalidCommand(f"role must be one of {', '.join(ROLES)}")
     if role == "professional" and not team_id:
@@ -80,9 +81,9 @@ async def add_account(conn: Conn, *, username: str, display_name: str, role: Rol
             account_id, username, display_name, role, region, team_id, language, _HASHER.hash(password), email)
         if row is None:
             raise Conflict(f"an account '{username}' exists already")
-        if kek is not None and topic_prefix is not None:
+        if keyring is not None and topic_prefix is not None:
             record = staff_record(account_id=account_id, region=region, role=role, team_id=team_id,
-                                  language=language, active=True, email=email, kek=kek, kek_id=kek_id)
+                                  language=language, active=True, email=email, keyring=keyring)
             await enqueue(conn, staff_topic(topic_prefix, region), account_id.encode(),
                           record.model_dump_json().encode(), [("type", "staff.account")])
     log.info("account.added", account_id=account_id, role=role, region=region)

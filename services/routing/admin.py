@@ -1,4 +1,5 @@
-"""``python -m services.routing users add …``, ``teams add …`` and ``erase …``: the admin's command line."""
+"""``python -m services.routing users add …``, ``teams add …``, ``erase …`` and ``keys rewrap``: the admin's
+command line."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import orjson
 
 from services.routing.accounts import ACCOUNT_COLUMNS, ROLES, account_from_row, add_account
 from services.routing.erasure import erase_case, reapply_erasures
+from services.routing.rewrap import left_to_rewrap, rewrap_all
 from services.routing.schema import MIGRATIONS
 from services.routing.settings import RoutingSettings
 from shared.db import check_migrated, create_pool, migrate
@@ -47,7 +49,26 @@ def build_parser() -> argparse.ArgumentParser:
     erase.add_argument("--admin", required=True, help="the username of the admin who decided")
     erasures = sub.add_parser("erasures", help="erasures").add_subparsers(dest="action", required=True)
     erasures.add_parser("reapply", help="after restoring a backup: erase again every key the streams say was erased")
+    keys = sub.add_parser("keys", help="the KEK's keys").add_subparsers(dest="action", required=True)
+    keys.add_parser("rewrap", help="wrap every case key and staff record again under the current KEK")
+    keys.add_parser("status", help="how many case keys each old KEK still wraps")
     return parser
+
+
+async def run_keys(args: argparse.Namespace, settings: RoutingSettings) -> str:
+    pool = await create_pool(settings.database_url, [f"{settings.db_schema}_projection", settings.db_schema],
+                             create_schemas=settings.migrates_on_start)
+    try:
+        async with pool.acquire() as conn:
+            if args.action == "rewrap":
+                done = await rewrap_all(conn, keyring=settings.keyring, topic_prefix=settings.topic_prefix)
+                return done.summary
+            left = await left_to_rewrap(conn, settings.keyring)
+    finally:
+        await pool.close()
+    if not left:
+        return f"every case key is wrapped with the current KEK {settings.kek_id}"
+    return ", ".join(f"{kek_id}: {count} case key(s)" for kek_id, count in sorted(left.items()))
 
 
 async def run_erase(args: argparse.Namespace, settings: RoutingSettings) -> str:
@@ -73,10 +94,12 @@ async def run_erase(args: argparse.Namespace, settings: RoutingSettings) -> str:
 async def run(args: argparse.Namespace, settings: RoutingSettings) -> str:
     if args.what == "erase":
         return await run_erase(args, settings)
+    if args.what == "keys":
+        return await run_keys(args, settings)
     regions = load_regions(settings.regions_dir, settings.regions or None)
     if args.what == "erasures":
         done = await reapply_erasures(bootstrap=settings.kafka_bootstrap, topic_prefix=settings.topic_prefix,
-                                      regions=list(regions))
+                                      regions=list(regions), security=settings.kafka_security)
         return ", ".join(f"{region}: {count} erased key(s) tombstoned again" for region, count in done.items())
     if args.region not in regions.by_id:
         raise DomainError(f"no region '{args.region}' is configured")
@@ -102,8 +125,8 @@ async def run(args: argparse.Namespace, settings: RoutingSettings) -> str:
             password = os.environ.get(args.password_env) or getpass.getpass("password: ")
             account = await add_account(conn, username=args.username, display_name=args.name, role=args.role,
                                         region=args.region, team_id=args.team, password=password,
-                                        language=args.language, email=args.email, kek=settings.kek_bytes,
-                                        kek_id=settings.kek_id, topic_prefix=settings.topic_prefix)
+                                        language=args.language, email=args.email, keyring=settings.keyring,
+                                        topic_prefix=settings.topic_prefix)
             return f"account {account.id} ({account.role}, {account.region})"
     finally:
         await pool.close()

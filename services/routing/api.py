@@ -77,6 +77,8 @@ class TimelineOut(BaseModel):
     data: dict[str, Any]
     text: str | None
     erased: bool
+    refused: bool = Field(default=False, description="a sealed text that does not open as this event's (it was"
+                                                     " moved here from another event or case): never shown")
 
 
 class CaseOut(BaseModel):

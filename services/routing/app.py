@@ -10,6 +10,7 @@ from services.routing.api import router
 from services.routing.api_callbacks import router as callbacks_api
 from services.routing.api_templates import router as templates_api
 from services.routing.deadlines import run_scheduler
+from services.routing.keyroll import run_roll_markers
 from services.routing.oidc import install_oidc
 from services.routing.pages import admin, callbacks, case, forbidden, queue, signin, templates
 from services.routing.pages.errors import error_page
@@ -30,6 +31,7 @@ def create_app(settings: RoutingSettings, regions: Regions | None = None) -> Fas
                                      " day (ok, at_risk, overdue, answered)", ("region", "risk"), open_cases)
         runtime.spawn(run_scheduler(runtime, settings.warn_business_hours, settings.deadline_check_s,
                                     settings.retention_check_s), "deadlines")
+        runtime.spawn(run_roll_markers(runtime), "key-roll-markers")
 
     app = create_service_app(
         settings, title="Pyydä apua! routing", regions=regions, projection=projection,

@@ -23,7 +23,7 @@ from shared.events import new_event
 from shared.keys import data_key
 from shared.outbox import enqueue_event
 from shared.regions import Regions
-from shared.sealing import seal
+from shared.sealing import Keyring, Place, Sealed, seal
 from shared.topics import cases_topic
 
 log = structlog.get_logger(__name__)
@@ -44,7 +44,7 @@ class Executed:
 
 
 async def execute(conn: Conn, *, account: Account, case_id: uuid.UUID, expected_version: int, command: Command,
-                  regions: Regions, kek: bytes, topic_prefix: str, at: datetime | None = None) -> Executed:
+                  regions: Regions, keyring: Keyring, topic_prefix: str, at: datetime | None = None) -> Executed:
     """Decide ``command`` and queue its events (at ``at``, now by default); Conflict when the case changed."""
     async with conn.transaction():
         state, version = await repository.load_locked(conn, case_id)
@@ -55,18 +55,18 @@ async def execute(conn: Conn, *, account: Account, case_id: uuid.UUID, expected_
             raise Conflict("someone changed this case meanwhile; look at its current state and try again",
                            current_version=version, status=state.status)
         region = regions.by_id[state.region]
-        key = await data_key(conn, case_id, kek)
+        key = await data_key(conn, case_id, keyring)
         professionals = {r["id"]: r["team_id"] for r in await conn.fetch(
             "SELECT id, team_id FROM accounts WHERE region = $1 AND role = 'professional' AND active", region.id)}
 
-        def sealer(text: str) -> object:
+        def sealer(text: str, event_type: str, field: str) -> Sealed:
             if key is None:
                 # The key topic is read beside the case stream; a brand-new case's key may be a moment behind.
                 raise KeyNotYetKnown("the case's key has not reached routing yet; try again in a moment")
-            return seal(key, case_id, text)
+            return seal(key, case_id, text, Place(event_type, field))
 
         teams = {r["id"] for r in await conn.fetch("SELECT id FROM teams WHERE region = $1", region.id)}
-        decision = decide(state, command, region=region, teams=teams, seal=sealer,  # type: ignore[arg-type]
+        decision = decide(state, command, region=region, teams=teams, seal=sealer,
                           team_of=professionals.get, now=at or datetime.now(UTC))
         correlation = uuid.uuid4()
         ids = []

@@ -146,7 +146,8 @@ def is_command_name(name: str) -> TypeGuard[CommandName]:
 
 
 Decision = list[tuple[type[EventBase], BaseModel]]
-Sealer = Callable[[str], Sealed]
+# Seals a text as the named payload field of the event type it goes into (shared/sealing.py binds it there).
+Sealer = Callable[[str, str, str], Sealed]
 TeamOf = Callable[[str], str | None]
 
 
@@ -168,7 +169,8 @@ def decide(state: CaseState, command: Command, *, region: Region, teams: Collect
             if state.status != "assigned":
                 raise InvalidCommand("only an assigned case is handed off; assign it first")
             target = _assignee(command, region, teams, team_of)
-            return [(CaseHandedOff, CaseHandedOffPayload(**target.model_dump(), note=seal(command.note)))]
+            return [(CaseHandedOff, CaseHandedOffPayload(**target.model_dump(),
+                                                         note=seal(command.note, "case.handed_off", "note")))]
         case AssignCase():
             return [(CaseAssigned, _assignee(command, region, teams, team_of))]
         case ReferCase():
@@ -179,9 +181,10 @@ def decide(state: CaseState, command: Command, *, region: Region, teams: Collect
         case RecordContactAttempt():
             return [(ContactAttempted, ContactAttemptedPayload(channel=command.channel, result=command.result))]
         case SendReply():
-            return [(ReplySent, ReplySentPayload(reply_id=uuid.uuid4(), text=seal(command.text)))]
+            return [(ReplySent, ReplySentPayload(reply_id=uuid.uuid4(),
+                                                 text=seal(command.text, "reply.sent", "text")))]
         case AddInternalNote():
-            return [(InternalNoteAdded, InternalNoteAddedPayload(note=seal(command.text)))]
+            return [(InternalNoteAdded, InternalNoteAddedPayload(note=seal(command.text, "note.added", "note")))]
         case ScheduleCallback():
             return [(CallbackScheduled, _callback(state, command, region=region, team_of=team_of, now=now))]
         case CancelCallback():

@@ -26,6 +26,7 @@ from shared.app import UnitOfWork
 from shared.db import Conn
 from shared.errors import NotFound
 from shared.events import ErasureReason, PersonalDataErased, PersonalDataErasedPayload, new_event
+from shared.kafka_security import PLAINTEXT, KafkaSecurity
 from shared.outbox import enqueue, enqueue_event, new_producer
 from shared.rebuild import topic_partitions
 from shared.regions import Region
@@ -108,16 +109,18 @@ async def run_retention(db: Conn | UnitOfWork, regions: list[Region], *, topic_p
     return erased
 
 
-async def erased_in_stream(bootstrap: str, topics: dict[str, str]) -> dict[str, set[str]]:
+async def erased_in_stream(bootstrap: str, topics: dict[str, str], security: KafkaSecurity = PLAINTEXT
+                           ) -> dict[str, set[str]]:
     """Per region, the cases its stream says were erased (``personal_data.erased``, read by header, from offset 0
     to today's end). ``topics``: region -> its cases topic."""
     reader = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
-                              auto_offset_reset="earliest", max_partition_fetch_bytes=8 * 1024 * 1024)
+                              auto_offset_reset="earliest", max_partition_fetch_bytes=8 * 1024 * 1024,
+                              **security.client_options())
     await reader.start()
     found: dict[str, set[str]] = {region: set() for region in topics}
     region_of = {topic: region for region, topic in topics.items()}
     try:
-        partitions = await topic_partitions(bootstrap, list(topics.values()))
+        partitions = await topic_partitions(bootstrap, list(topics.values()), security)
         if not partitions:
             return found
         reader.assign(partitions)
@@ -137,15 +140,16 @@ async def erased_in_stream(bootstrap: str, topics: dict[str, str]) -> dict[str, 
     return found
 
 
-async def reapply_erasures(*, bootstrap: str, topic_prefix: str, regions: list[Region]) -> dict[str, int]:
+async def reapply_erasures(*, bootstrap: str, topic_prefix: str, regions: list[Region],
+                           security: KafkaSecurity = PLAINTEXT) -> dict[str, int]:
     """A tombstone again on the key topic for every case the streams say was erased; returns how many per region.
 
     A key topic or a database restored from a backup made before an erasure holds that case's key again.
     The erasure itself is on the case stream, which is never rewritten: run this after every restore, before
     anyone signs in, and each service drops the key again as the tombstone reaches it. Idempotent.
     """
-    erased = await erased_in_stream(bootstrap, {r.id: cases_topic(topic_prefix, r.id) for r in regions})
-    producer = new_producer(bootstrap, f"{topic_prefix}.routing-erasures")
+    erased = await erased_in_stream(bootstrap, {r.id: cases_topic(topic_prefix, r.id) for r in regions}, security)
+    producer = new_producer(bootstrap, f"{topic_prefix}.routing-erasures", security)
     await producer.start()
     try:
         sent = [await producer.send(keys_topic(topic_prefix, region), key=case_id.encode(), value=None,

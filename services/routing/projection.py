@@ -17,14 +17,14 @@ from shared.db import Conn, as_columns, from_arrays
 from shared.events import EVENT_TYPES, EventBase, RequestSubmitted
 from shared.keys import on_case_key
 from shared.migrations import projection_series
+
+# Payload fields that hold sealed personal data, per event type: kept apart from the plain data.
+from shared.places import SEALED_FIELDS
 from shared.runtime import ServiceRuntime
 from shared.topics import templates_topic
 
 # The tracking tables, then the files of migrations/projection/.
 MIGRATIONS = projection_series(Path(__file__).resolve().parent)
-# Payload fields that hold sealed personal data, per event type: kept apart from the plain data.
-SEALED_FIELDS = {"request.submitted": "personal", "family.message_added": "message", "reply.sent": "text",
-                 "case.handed_off": "note", "note.added": "note", "feedback.given": "comment"}
 
 
 # Set once, by the request.

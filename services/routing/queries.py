@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 import orjson
+import structlog
 from asyncpg import Record
 from pydantic import BaseModel
 
@@ -17,9 +18,12 @@ from services.routing.permissions import may_open_case
 from shared.businessdays import business_hours_left
 from shared.db import Conn
 from shared.errors import NotFound
+from shared.places import place_of
 from shared.references import normalise_reference
 from shared.runtime import ServiceRuntime
 from shared.sealing import KeyUnavailable, Sealed, unseal
+
+log = structlog.get_logger(__name__)
 
 AT_RISK_HOURS = 4.0
 Risk = Literal["ok", "at_risk", "overdue", "answered", "closed"]
@@ -142,6 +146,7 @@ class TimelineEntry:
     data: dict[str, Any]
     text: str | None  # the sealed part opened; None when there is none or the key is erased
     erased: bool
+    refused: bool = False  # a sealed part that does not open as this event's, with the key at hand
 
 
 @dataclass(frozen=True)
@@ -176,7 +181,7 @@ async def get_case(*, conn: Conn, account: Account, case_id: uuid.UUID, data_key
                               " ORDER BY at, event_id", case_id)
     timeline, message, contact, windows = [], None, {}, []
     for e in events:
-        opened = _open(data_key, case_id, e["sealed"])
+        opened, refused = _open(data_key, case_id, e["sealed"], e["type"])
         text: str | None = None
         if e["type"] == "request.submitted" and isinstance(opened, dict):
             message = opened.get("message")
@@ -187,18 +192,25 @@ async def get_case(*, conn: Conn, account: Account, case_id: uuid.UUID, data_key
         elif isinstance(opened, str):
             text = opened
         timeline.append(TimelineEntry(at=e["at"], type=e["type"], actor=e["actor"], data=orjson.loads(e["data"]),
-                                      text=text, erased=e["sealed"] is not None and opened is None))
+                                      text=text, erased=e["sealed"] is not None and opened is None and not refused,
+                                      refused=refused))
     return CaseView(item=item, state=CaseState.model_validate_json(row["state"]), message=message, contact=contact,
                     timeline=timeline, personal_data_erased=data_key is None, call_windows=windows)
 
 
-def _open(data_key: bytes | None, case_id: uuid.UUID, sealed_json: str | None) -> object:
+def _open(data_key: bytes | None, case_id: uuid.UUID, sealed_json: str | None, event_type: str
+          ) -> tuple[object, bool]:
+    """The sealed value if it opens as the sealed field of the event type it came in (else None), and whether
+    it was refused: the key is at hand but the value was sealed for another case or another event."""
     if sealed_json is None or data_key is None:
-        return None
+        return None, False
     try:
-        return unseal(data_key, case_id, Sealed.model_validate_json(sealed_json))
+        return unseal(data_key, case_id, Sealed.model_validate_json(sealed_json), place_of(event_type)), False
     except KeyUnavailable:
-        return None
+        # With the case's key at hand, a field that does not open was sealed for another case or another
+        # event (moved there by whoever wrote to the stream): shown as nothing, and said so in the log.
+        log.warning("sealed.refused", case_id=str(case_id), event_type=event_type)
+        return None, True
 
 
 async def staff_names(conn: Conn, region: str) -> dict[str, str]:

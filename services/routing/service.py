@@ -93,7 +93,7 @@ async def open_case(*, uow: UnitOfWork, staff: accounts.StaffSession, case_id: u
         raise NotFound("no such case")
     version = await repository.shown_version(uow.conn, case_id)
     async with uow.transaction() as conn:
-        key = await data_key(conn, case_id, settings.kek_bytes)
+        key = await data_key(conn, case_id, settings.keyring)
         view = await queries.get_case(conn=conn, account=staff.account, case_id=case_id, data_key=key)
         await record_access(conn, account=staff.account, case_id=case_id, region=view.item.region, action=action,
                             topic_prefix=settings.topic_prefix)
@@ -158,7 +158,7 @@ async def run_command(*, uow: UnitOfWork, staff: accounts.StaffSession, case_id:
             async with uow.transaction() as conn:
                 done = await commands.execute(
                     conn, account=staff.account, case_id=case_id, expected_version=expected_version,
-                    command=command, regions=regions, kek=settings.kek_bytes, topic_prefix=settings.topic_prefix,
+                    command=command, regions=regions, keyring=settings.keyring, topic_prefix=settings.topic_prefix,
                     at=at)
             break
         except commands.KeyNotYetKnown:

@@ -26,6 +26,9 @@ class RoutingSettings(ServiceSettings):
     deadline_check_s: float = 30.0
     # The retention job (requests that never became client work are erased): hourly, first after an hour.
     retention_check_s: float = 3600.0
+    # How often a roll marker goes to every partition of the key topics, so that a quiet partition's
+    # segment rolls and an erased key is compacted away in time (services/routing/keyroll.py).
+    key_roll_marker_s: float = Field(default=60.0, gt=0)
     # The statistics (reporting's public address) and the secret the two share for staff passes.
     reporting_url: str = "http://127.0.0.1:8040"
     staff_pass_secret: str = DEVELOPMENT_PASS_SECRET

@@ -38,7 +38,7 @@ async def test_the_contact_tables_read_and_pass_axe_in_every_language_and_width(
         async with runtime.pool.acquire() as conn:
             await add_account(conn, username="esihenkilo", display_name="Eeva Esihenkilö", role="manager",
                               region="varsinais-suomi", team_id=None, password=PASSWORD,
-                              kek=runtime.settings.kek_bytes, kek_id=runtime.settings.kek_id, topic_prefix=prefix)
+                              keyring=runtime.settings.keyring, topic_prefix=prefix)
         events, _ = the_cases()
         await publish(kafka, prefix, events)
 

@@ -48,7 +48,7 @@ async def signed_in_manager(browser: Browser, postgres, kafka, prefix: str) -> A
         async with runtime.pool.acquire() as conn:
             await add_account(conn, username="esihenkilo", display_name="Eeva Esihenkilö", role="manager",
                               region="varsinais-suomi", team_id=None, password=PASSWORD,
-                              kek=runtime.settings.kek_bytes, kek_id=runtime.settings.kek_id, topic_prefix=prefix)
+                              keyring=runtime.settings.keyring, topic_prefix=prefix)
         await publish(kafka, prefix, the_year())
         pool = reporting.app.state.runtime.pool
 

@@ -12,7 +12,8 @@ from playwright.async_api import Page, Route, expect
 
 from shared.codec import encode
 from shared.events import ReplySent, ReplySentPayload, new_event
-from shared.sealing import WrappedKey, seal, unwrap_key
+from shared.places import sealed_place
+from shared.sealing import WrappedKey, seal
 from shared.topics import cases_topic
 from tests.browser.conftest import SCREENSHOTS, assert_accessible
 from tests.support import produce
@@ -160,7 +161,8 @@ async def test_anonymous_family_picks_up_the_reply(page: Page, intake_server, po
     reply = "Hei! Soitamme teille huomenna. Koulukuraattori voi auttaa; <i>ei hätää</i>."
     event = new_event(ReplySent, case_id=case_id, region="varsinais-suomi", municipality="raisio",
                       actor="staff:test", payload=ReplySentPayload(reply_id=uuid.uuid4(),
-                                                                   text=seal(data_key, case_id, reply)))
+                                                                   text=seal(data_key, case_id, reply,
+                                                                            sealed_place("reply.sent"))))
     await produce(kafka.bootstrap, cases_topic(prefix, "varsinais-suomi"), [(str(case_id).encode(), encode(event))])
 
     await page.goto(f"{intake_server.url}/status?lang=fi")
@@ -227,7 +229,7 @@ async def case_key(dsn: str, schema: str, reference: str, server) -> tuple[uuid.
             f" JOIN {schema}.case_keys k USING (case_id) WHERE r.reference = $1", reference)
     finally:
         await conn.close()
-    kek = server.app.state.runtime.settings.kek_bytes
+    keyring = server.app.state.runtime.settings.keyring
     key = WrappedKey(case_id=row["case_id"], region=row["region"], kek_id=row["kek_id"], nonce=row["nonce"],
                      wrapped=row["wrapped"])
-    return row["case_id"], unwrap_key(kek, key)
+    return row["case_id"], keyring.unwrap(key)

@@ -30,7 +30,7 @@ async def test_manager_reads_every_dashboard(browser: Browser, postgres, kafka, 
         async with runtime.pool.acquire() as conn:
             await add_account(conn, username="esihenkilo", display_name="Eeva Esihenkilö", role="manager",
                               region="varsinais-suomi", team_id=None, password=PASSWORD,
-                              kek=runtime.settings.kek_bytes, kek_id=runtime.settings.kek_id, topic_prefix=prefix)
+                              keyring=runtime.settings.keyring, topic_prefix=prefix)
         await publish(kafka, prefix, the_year())
 
         async def known() -> bool:
@@ -122,7 +122,7 @@ async def test_overview_of_a_demo_year(browser: Browser, postgres, kafka, prefix
         async with runtime.pool.acquire() as conn:
             await add_account(conn, username="esihenkilo", display_name="Eeva Esihenkilö", role="manager",
                               region="varsinais-suomi", team_id=None, password=PASSWORD,
-                              kek=runtime.settings.kek_bytes, kek_id=runtime.settings.kek_id, topic_prefix=prefix)
+                              keyring=runtime.settings.keyring, topic_prefix=prefix)
         await publish(kafka, prefix, events)
         pool = reporting.app.state.runtime.pool
 

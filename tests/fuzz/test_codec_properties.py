@@ -23,7 +23,7 @@ from pydantic import AwareDatetime, BaseModel
 from shared.codec import Upcasters, decode, encode
 from shared.errors import UndecodableEvent
 from shared.events import ALL_EVENTS, CURRENT_VERSIONS, EVENT_TYPES, EventBase
-from shared.sealing import KeyUnavailable, Sealed, new_data_key, seal, unseal
+from shared.sealing import KeyUnavailable, Place, Sealed, new_data_key, seal, unseal
 
 PROPERTIES = settings(max_examples=50, deadline=None, derandomize=True, database=None,
                       suppress_health_check=[HealthCheck.too_slow])
@@ -42,7 +42,7 @@ JSON_VALUES = st.recursive(
 
 def sealed(case_id: uuid.UUID) -> st.SearchStrategy[Sealed]:
     """A value sealed as the services seal it: with a case's data key, bound to the case id."""
-    return st.builds(lambda value: seal(new_data_key(), case_id, value), JSON_VALUES)
+    return st.builds(lambda value: seal(new_data_key(), case_id, value, Place("any.event", "field")), JSON_VALUES)
 
 
 def for_annotation(annotation: Any, metadata: list[Any], case_id: uuid.UUID) -> st.SearchStrategy[Any]:
@@ -130,14 +130,15 @@ def test_sealed_fields_survive_the_wire_and_stay_bound_to_their_case(data: st.Da
     name = data.draw(st.sampled_from(sealed_fields(type(event))))
     # Reseal one field under a key of our own, then read it back after the wire.
     key = new_data_key()
-    payload = {**event.payload.model_dump(), name: seal(key, event.case_id, value).model_dump()}  # type: ignore[attr-defined]
+    place = Place(event.type, name)
+    payload = {**event.payload.model_dump(), name: seal(key, event.case_id, value, place).model_dump()}  # type: ignore[attr-defined]
     back = decode(encode(type(event).model_validate({**event.model_dump(), "payload": payload})))
     assert back is not None
     opened = getattr(back.payload, name)  # type: ignore[attr-defined]
-    assert unseal(key, event.case_id, opened) == orjson.loads(orjson.dumps(value))
+    assert unseal(key, event.case_id, opened, place) == orjson.loads(orjson.dumps(value))
     if other_case != event.case_id:
         with pytest.raises(KeyUnavailable):  # the case id is the associated data: no other case opens it
-            unseal(key, other_case, opened)
+            unseal(key, other_case, opened, place)
 
 
 @PROPERTIES

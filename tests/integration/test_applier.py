@@ -16,7 +16,7 @@ from shared.db import create_pool, migrate
 from shared.events import CaseTriaged, CaseTriagedPayload, ContactAttempted, ContactAttemptedPayload, new_event
 from shared.keys import on_case_key
 from shared.migrations import Inline
-from shared.sealing import new_data_key, wrap_key
+from shared.sealing import Keyring, new_data_key, wrap_key
 from shared.staff import staff_record
 from tests.support import request_event
 
@@ -207,7 +207,8 @@ async def test_compacted_topics_upsert_a_record_and_delete_on_a_tombstone(postgr
     wrapped = wrap_key(KEK, "k1", case_id, "varsinais-suomi", new_data_key())
     rewrapped = wrap_key(KEK, "k2", case_id, "varsinais-suomi", new_data_key())
     staff = staff_record(account_id="a1", region="varsinais-suomi", role="professional", team_id=None,
-                         language="sv", active=True, email="a1@example.org", kek=KEK, kek_id="k1")
+                         language="sv", active=True, email="a1@example.org",
+                         keyring=Keyring(current="k1", keks={"k1": KEK}))
     applier = Applier(pool, PER_EVENT, dead_letters=Parked())
     key = str(case_id).encode()
     try:

@@ -20,6 +20,7 @@ from shared.events import (
     ReplySent,
     ReplySentPayload,
 )
+from shared.places import sealed_place
 from shared.rebuild import rebuild
 from shared.sealing import new_data_key, seal
 from tests.integration.test_reporting import SECRET, follow, publish, signed_in_reporting, submitted
@@ -30,13 +31,14 @@ PERIOD = {"region": "varsinais-suomi", "since": "2026-01-01", "until": "2026-12-
 
 
 def reply(first: EventBase, at: datetime) -> EventBase:
-    return follow(first, ReplySent, ReplySentPayload(reply_id=uuid.uuid4(), text=seal(new_data_key(), first.case_id,
-                                                                                       "x")), at)
+    text = seal(new_data_key(), first.case_id, "x", sealed_place("reply.sent"))
+    return follow(first, ReplySent, ReplySentPayload(reply_id=uuid.uuid4(), text=text), at)
 
 
 def message(first: EventBase, at: datetime) -> EventBase:
     return follow(first, FamilyMessageAdded, FamilyMessageAddedPayload(
-        message_id=uuid.uuid4(), message=seal(new_data_key(), first.case_id, "Se paheni")), at)
+        message_id=uuid.uuid4(), message=seal(new_data_key(), first.case_id, "Se paheni",
+                                              sealed_place("family.message_added"))), at)
 
 
 def spring() -> tuple[list[EventBase], list[uuid.UUID], list[uuid.UUID]]:

@@ -37,6 +37,7 @@ from shared.events import (
     RequestSubmittedPayload,
     new_event,
 )
+from shared.places import sealed_place
 from shared.rebuild import rebuild
 from shared.sealing import new_data_key, seal
 from shared.staff import staff_record
@@ -56,7 +57,8 @@ def submitted(municipality: str, at: datetime, *, topic: str | None = "parent_co
         payload=RequestSubmittedPayload(
             submission_id=uuid.uuid4(), reference=uuid.uuid4().hex[:8].upper(), language="fi",
             requester_role="parent", topic=topic, contact_method=method, answer_due=answer_due(at, 1),
-            deadline_business_days=1, personal=seal(new_data_key(), case_id, {"message": "SALAINEN viesti"})))
+            deadline_business_days=1, personal=seal(new_data_key(), case_id, {"message": "SALAINEN viesti"},
+                                                          sealed_place("request.submitted"))))
 
 
 def follow(first: RequestSubmitted, cls: type[EventBase], payload: Any, at: datetime) -> EventBase:
@@ -107,7 +109,8 @@ def the_year() -> list[EventBase]:
         late = i in (5, 6)
         replied = request.occurred_at + timedelta(days=3 if late else 0, hours=2)
         events.append(follow(request, ReplySent, ReplySentPayload(reply_id=uuid.uuid4(),
-                                                                  text=seal(new_data_key(), request.case_id, "x")),
+                                                                  text=seal(new_data_key(), request.case_id, "x",
+                                                                            sealed_place("reply.sent"))),
                              replied))
         if i < 10:
             events.append(follow(request, CaseClosed, CaseClosedPayload(
@@ -120,7 +123,8 @@ def the_year() -> list[EventBase]:
         events.append(aura)
         events.append(follow(aura, CaseHandedOff, CaseHandedOffPayload(
             assignee_kind="team", assignee_id="family-work", team_id="family-work",
-            note=seal(new_data_key(), aura.case_id, "n")), aura.occurred_at + timedelta(days=2)))
+            note=seal(new_data_key(), aura.case_id, "n", sealed_place("note.added"))),
+            aura.occurred_at + timedelta(days=2)))
     return events
 
 
@@ -321,8 +325,7 @@ async def test_only_managers_coordinators_and_admins_and_each_pass_once(postgres
             row = await conn.fetchrow("SELECT id, region, role, team_id, language FROM accounts WHERE role ="
                                       " 'coordinator' ORDER BY created_at DESC LIMIT 1")
         record = staff_record(account_id=row["id"], region=row["region"], role=row["role"], team_id=row["team_id"],
-                              language=row["language"], active=False, email=None, kek=settings.kek_bytes,
-                              kek_id=settings.kek_id)
+                              language=row["language"], active=False, email=None, keyring=settings.keyring)
         await produce(kafka.bootstrap, staff_topic(prefix, REGION),
                       [(row["id"].encode(), record.model_dump_json().encode())])
 

@@ -81,7 +81,7 @@ async def test_a_case_view_offers_only_the_version_its_timeline_shows(stack):
     async with runtime.pool.acquire() as conn:
         await commands.execute(conn, account=who, case_id=uuid.UUID(case_id), expected_version=0,
                                command=decisions.TriageCase(urgency="normal"), regions=runtime.regions,
-                               kek=runtime.settings.kek_bytes, topic_prefix=runtime.settings.topic_prefix)
+                               keyring=runtime.settings.keyring, topic_prefix=runtime.settings.topic_prefix)
     # Straight after the command, without waiting for it: the view waits for the projection.
     view = (await routing.get(f"/api/v1/cases/{case_id}")).json()
     assert view["command_version"] == 1 and view["timeline"][-1]["type"] == "case.triaged"

@@ -15,6 +15,7 @@ import pytest
 from deploy.local.infra import free_port
 from shared.codec import encode
 from shared.events import CaseClosed, CaseClosedPayload, ReplySent, ReplySentPayload, new_event
+from shared.places import sealed_place
 from shared.sealing import new_data_key, seal
 from shared.topics import cases_topic
 from tests.support import APPS, eventually, produce, request_body, running, settings_for
@@ -65,7 +66,8 @@ async def test_after_a_follow_up_feedback_and_closing_the_page_says_so_in_swedis
         # Staff answer; the family writes again: the page promises the follow-up its own day.
         answer = new_event(ReplySent, case_id=case_id, region="varsinais-suomi", municipality="parainen",
                            actor="staff:test", payload=ReplySentPayload(
-                               reply_id=uuid.uuid4(), text=seal(new_data_key(), case_id, "svar")))
+                               reply_id=uuid.uuid4(),
+                               text=seal(new_data_key(), case_id, "svar", sealed_place("reply.sent"))))
         await produce(kafka.bootstrap, topic, [(str(case_id).encode(), encode(answer))])
 
         async def answered():

@@ -35,7 +35,7 @@ NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 TUESDAY = date(2026, 11, 24)
 
 
-def sealer(text: str) -> Sealed:
+def sealer(text: str, event_type: str, field: str) -> Sealed:
     return Sealed(nonce="bm9uY2U=", ciphertext=text[::-1])
 
 

@@ -158,7 +158,7 @@ def test_routing_accepts_every_step_from_whoever_takes_it(region, staff) -> None
                                  assignee_id=state.assignee_id, team_id=state.team_id), (plan, step)
             command = TypeAdapter(COMMANDS[step.command]).validate_python(dict(step.arguments))
             for cls, payload in decide(state, command, region=region, teams=teams, team_of=team_of.get,
-                                       seal=lambda text: Sealed(nonce="bm9uY2U=", ciphertext=text)):
+                                       seal=lambda text, _type, _field: Sealed(nonce="bm9uY2U=", ciphertext=text)):
                 state = evolve(state, new_event(cls, case_id=state.case_id, region=state.region,
                                                 municipality=state.municipality, actor=f"staff:{account.id}",
                                                 payload=payload, occurred_at=step.at))

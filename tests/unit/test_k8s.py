@@ -34,7 +34,7 @@ SETTINGS: dict[str, type[ServiceSettings]] = {
 CONSUMERS = ("routing", "notify", "reporting")
 STRIMZI_GROUP = "kafka.strimzi.io"
 STRIMZI_CRDS = {"Kafka": "040-Crd-kafka.yaml", "KafkaNodePool": "045-Crd-kafkanodepool.yaml",
-                "KafkaTopic": "043-Crd-kafkatopic.yaml"}
+                "KafkaTopic": "043-Crd-kafkatopic.yaml", "KafkaUser": "044-Crd-kafkauser.yaml"}
 # The oldest Kubernetes the manifests are for; they are checked against it and the newest kubernetes-validate knows.
 OLDEST_KUBERNETES = "1.30"
 # Settings whose values are secrets: never in a manifest, only a reference to a Secret's key.
@@ -186,12 +186,16 @@ def strict(schema: Any) -> Any:
     return out
 
 
-def strimzi_schemas() -> dict[tuple[str, str], Any]:
-    """(kind, version) -> the openAPIV3Schema of Strimzi's CRDs."""
+def strimzi_schemas(absent: list[str] | None = None) -> dict[tuple[str, str], Any]:
+    """(kind, version) -> the openAPIV3Schema of Strimzi's CRDs; with ``absent``, the files not there are
+    listed in it instead of ending the test (a cache fetched before a kind was used lacks its CRD)."""
     directory = ROOT / ".cache" / "k8s" / "strimzi" / tool_version("STRIMZI_VERSION")
     schemas = {}
     for kind, filename in STRIMZI_CRDS.items():
         path = directory / filename
+        if not path.is_file() and absent is not None and (directory / "043-Crd-kafkatopic.yaml").is_file():
+            absent.append(str(path.relative_to(ROOT)))
+            continue
         if not path.is_file():
             missing(f"Strimzi's CRD {path.relative_to(ROOT)} is not there")
         crd = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -205,25 +209,30 @@ def strimzi_schemas() -> dict[tuple[str, str], Any]:
 def test_strimzi_resources_pass_the_crd_schemas(docs: list[Manifest]) -> None:
     import jsonschema
 
-    schemas = strimzi_schemas()
+    absent: list[str] = []
+    schemas = strimzi_schemas(absent)
     problems = []
     strimzi = [doc for doc in docs if doc["apiVersion"].startswith(f"{STRIMZI_GROUP}/")]
     assert {doc["kind"] for doc in strimzi} == set(STRIMZI_CRDS)
     for doc in strimzi:
         version = doc["apiVersion"].split("/")[1]
+        if not any(kind == doc["kind"] for kind, _ in schemas):
+            continue  # its CRD is not in the cache: said below, after the others are checked
         schema = schemas.get((doc["kind"], version))
         assert schema is not None, f"Strimzi serves no {doc['apiVersion']} {doc['kind']}"
         for error in jsonschema.Draft4Validator(schema).iter_errors(doc):
             path = ".".join(str(part) for part in error.absolute_path)
             problems.append(f"{doc['kind']}/{doc['metadata']['name']} {path}: {error.message}")
     assert not problems, "\n".join(problems)
+    if absent:
+        missing(f"Strimzi's CRDs {', '.join(absent)} are not there")
 
 
 def test_the_strict_schemas_refuse_a_misspelt_field() -> None:
     """The check above can fail: a field the CRD does not know is an error, not silently pruned."""
     import jsonschema
 
-    schema = strimzi_schemas()[("KafkaTopic", "v1")]
+    schema = strimzi_schemas([])[("KafkaTopic", "v1")]
     topic = {"apiVersion": "kafka.strimzi.io/v1", "kind": "KafkaTopic", "metadata": {"name": "t"},
              "spec": {"partitions": 6, "replica": 3}}
     assert not jsonschema.Draft4Validator(schema).is_valid(topic)
@@ -515,7 +524,7 @@ def test_each_service_reaches_only_kafka_its_database_and_dns(docs: list[Manifes
                     outside.append((peer["ipBlock"]["cidr"], tuple(p["port"] for p in rule["ports"])))
                 else:
                     assert selects(peer["podSelector"], brokers) and "namespaceSelector" not in peer, peer
-                    assert [p["port"] for p in rule["ports"]] == [9092]
+                    assert [p["port"] for p in rule["ports"]] == [9093]
                     kafka = True
     region = region_values(settings_of(docs)["APUA_REGIONS"])
     database = (region[f"{service}-database-cidr"], (int(region["database-port"]),))
@@ -560,7 +569,8 @@ def test_only_prometheus_namespace_reaches_the_services_for_metrics(docs: list[M
 
 def test_the_kafka_listener_admits_the_four_services(docs: list[Manifest]) -> None:
     listeners = of_kind(docs, "Kafka").popitem()[1]["spec"]["kafka"]["listeners"]
-    assert [listener["port"] for listener in listeners] == [9092]
+    assert [listener["port"] for listener in listeners] == [9093]
+    assert listeners[0]["tls"] is True and listeners[0]["authentication"] == {"type": "scram-sha-512"}
     peers = listeners[0]["networkPolicyPeers"]
     for deployment in of_kind(docs, "Deployment").values():
         assert any(selects(peer["podSelector"], pod_labels(deployment)) for peer in peers)
@@ -579,7 +589,7 @@ def test_kafka_keeps_three_copies_and_needs_two(docs: list[Manifest]) -> None:
     assert sum(p["spec"]["replicas"] for p in pools if "broker" in p["spec"]["roles"]) == 3
     assert any("controller" in p["spec"]["roles"] for p in pools), "KRaft: the node pool runs the controllers"
     assert all(p["metadata"]["labels"]["strimzi.io/cluster"] == name for p in pools)
-    assert settings_of(docs)["APUA_KAFKA_BOOTSTRAP"] == f"{name}-kafka-bootstrap:9092"
+    assert settings_of(docs)["APUA_KAFKA_BOOTSTRAP"] == f"{name}-kafka-bootstrap:9093"
 
 
 def test_topics_are_those_shared_topics_creates(docs: list[Manifest], overlay: str) -> None:

@@ -1,0 +1,51 @@
+"""What each service's Kafka user may do: the topics it reads or writes and its one consumer group.
+
+The one source of the ACLs: deploy/k8s/base/kafka-users.yaml (Strimzi KafkaUser resources) is checked
+against it by tests/unit/test_kafka_grants.py, and tests/attacks/test_kafka_acls.py gives a broker these
+ACLs and tries every service's user against every topic and group, both ways.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shared.topics import audit_topic, cases_topic, dead_letter_topic, keys_topic, staff_topic, templates_topic
+
+TOPICS = {"cases": cases_topic, "keys": keys_topic, "dead-letters": dead_letter_topic, "audit": audit_topic,
+          "staff": staff_topic, "templates": templates_topic}
+
+# Per service, per region topic: Read and/or Write (each also Describe, which metadata needs).
+GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
+    # The request and its key; its own projection reads the stream and the keys (a rewrapped key).
+    "intake": {"cases": ("Read", "Write"), "keys": ("Read", "Write"), "dead-letters": ("Write",)},
+    # Staff commands, erasure tombstones and rewrapped keys, the use log, the staff directory, templates.
+    "routing": {"cases": ("Read", "Write"), "keys": ("Read", "Write"), "audit": ("Write",), "staff": ("Write",),
+                "templates": ("Read", "Write"), "dead-letters": ("Write",)},
+    # Reads requests, keys and the staff directory; records what it sent on the case stream.
+    "notify": {"cases": ("Read", "Write"), "keys": ("Read",), "staff": ("Read",), "dead-letters": ("Write",)},
+    # Statistics only: no key, nothing written but its dead letters.
+    "reporting": {"cases": ("Read",), "staff": ("Read",), "dead-letters": ("Write",)},
+}
+
+
+@dataclass(frozen=True, order=True)
+class Acl:
+    """One allow rule: ``operation`` on a literal ``resource`` (a topic or a consumer group)."""
+
+    resource_type: str  # "topic" or "group"
+    name: str
+    operation: str  # "Read", "Write" or "Describe"
+
+
+def group_of(prefix: str, service: str) -> str:
+    """The service's consumer group, as ServiceSettings.group_id names it."""
+    return f"{prefix}.{service}"
+
+
+def acls_for(service: str, prefix: str, region: str) -> set[Acl]:
+    """Every rule of ``service``'s user for one region's topics and its consumer group."""
+    rules = {Acl("group", group_of(prefix, service), op) for op in ("Read", "Describe")}
+    for kind, operations in GRANTS[service].items():
+        topic = TOPICS[kind](prefix, region)
+        rules |= {Acl("topic", topic, op) for op in (*operations, "Describe")}
+    return rules
