@@ -21,6 +21,7 @@ from services.intake.projection import projection as intake_projection
 from shared.businessdays import HELSINKI, is_business_day
 from shared.codec import decode
 from shared.events import RequestSubmitted
+from shared.places import sealed_place
 from shared.rebuild import rebuild
 from shared.sealing import Sealed, WrappedKey, unseal, unwrap_key
 from shared.topics import cases_topic
@@ -50,7 +51,7 @@ async def opened_contact(dsn: str, prefix: str, app, case_id: uuid.UUID, sealed:
         await conn.close()
     key = unwrap_key(app.state.runtime.settings.kek_bytes, WrappedKey(
         case_id=case_id, region=row["region"], kek_id=row["kek_id"], nonce=row["nonce"], wrapped=row["wrapped"]))
-    personal = unseal(key, case_id, sealed)
+    personal = unseal(key, case_id, sealed, sealed_place("request.submitted"))
     assert isinstance(personal, dict)
     contact = personal["contact"]
     assert isinstance(contact, dict)
