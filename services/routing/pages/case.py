@@ -20,6 +20,7 @@ from services.routing.web import QueuePage, RuntimeDep
 from shared.app import UnitOfWork, UnitOfWorkDep
 from shared.businessdays import add_business_days
 from shared.errors import Conflict, InvalidCommand, NotFound, ServiceUnavailable
+from shared.http import same_token
 from shared.i18n import pick_lang
 from shared.replytemplates import ReplyTemplateRecord
 from shared.runtime import ServiceRuntime
@@ -75,7 +76,7 @@ async def act(request: Request, case_id: uuid.UUID, session: QueuePage, uow: Uni
               runtime: RuntimeDep) -> Response:
     form = await request.form()
     lang = pick_lang(str(form.get("lang", "")), [session.account.language])
-    if str(form.get("csrf", "")) != session.csrf:
+    if not same_token(str(form.get("csrf", "")), session.csrf):
         return Response("CSRF check failed: reload the page and try again", status_code=403)
 
     async def again(status: int, notice: str) -> Response:

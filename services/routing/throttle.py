@@ -1,0 +1,124 @@
+"""Slowing down whoever guesses staff passwords, never the account's owner.
+
+A wrong password never locks an account: anyone who knows a worker's username could otherwise keep
+them out. Instead the guesser is slowed, by what the guesser cannot change cheaply:
+
+* per client address: at most ``client_failures`` failed sign-ins in ``window_s`` (password spraying);
+* per client address and username: after ``free_failures`` failures in a row, each next try waits
+  twice as long as the last (``base_delay_s`` up to ``max_delay_s``);
+* per username: once ``account_failures`` failures from any address fill the window, an address that
+  has itself failed on that username waits until the window has room again, while an address that has
+  not (the owner at their own desk) still signs in.
+
+The check comes before the account is looked up and counts typed usernames, so a real and an unknown
+username are slowed alike and answer alike. Addresses and usernames are kept only as keyed hashes under
+a key of the process, in memory: nothing here is stored or logged. Each routing instance counts its own.
+Password hashing (argon2id, ~50 ms of CPU and 64 MiB) runs in worker threads, at most ``hashing_threads``
+at a time, so a flood of sign-ins waits for those threads and never holds the event loop every page needs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+import secrets
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import anyio
+import anyio.to_thread
+
+from shared.errors import TooManyAttempts
+
+# Past this many remembered keys, those idle for a whole window are forgotten.
+MAX_KEYS = 100_000
+
+
+class SignInThrottled(TooManyAttempts):
+    code = "sign_in_throttled"
+
+
+@dataclass
+class _Pair:
+    failures: int = 0
+    last: float = 0.0
+
+
+@dataclass
+class SignInThrottle:
+    client_failures: int = 20
+    free_failures: int = 3
+    base_delay_s: float = 1.0
+    max_delay_s: float = 300.0
+    account_failures: int = 50
+    window_s: float = 600.0
+    hashing_threads: int = 2
+    clock: Callable[[], float] = time.monotonic
+    _key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
+    _clients: dict[bytes, deque[float]] = field(default_factory=lambda: defaultdict(deque))
+    _accounts: dict[bytes, deque[float]] = field(default_factory=lambda: defaultdict(deque))
+    _pairs: dict[tuple[bytes, bytes], _Pair] = field(default_factory=dict)
+    _limiter: anyio.CapacityLimiter | None = None
+
+    def _ids(self, client: str, username: str) -> tuple[bytes, bytes]:
+        def keyed(kind: str, value: str) -> bytes:
+            return hmac.new(self._key, f"{kind}|{value}".encode(), hashlib.sha256).digest()
+        return keyed("client", client), keyed("username", username.strip().lower())
+
+    def _recent(self, hits: deque[float], now: float) -> deque[float]:
+        while hits and hits[0] <= now - self.window_s:
+            hits.popleft()
+        return hits
+
+    def check(self, client: str, username: str) -> None:
+        """Raise SignInThrottled (429 with Retry-After) when this try comes too soon; count nothing."""
+        now = self.clock()
+        client_id, account_id = self._ids(client, username)
+        waits: list[float] = []
+        tried = self._recent(self._clients.get(client_id, deque()), now)
+        if len(tried) >= self.client_failures:
+            waits.append(tried[0] + self.window_s - now)
+        pair = self._pairs.get((client_id, account_id))
+        if pair is not None and pair.failures >= self.free_failures:
+            delay = min(self.base_delay_s * 2 ** (pair.failures - self.free_failures), self.max_delay_s)
+            waits.append(pair.last + delay - now)
+        failed_here = pair is not None and pair.last > now - self.window_s
+        account = self._recent(self._accounts.get(account_id, deque()), now)
+        if failed_here and len(account) >= self.account_failures:
+            waits.append(account[0] + self.window_s - now)
+        wait = max(waits, default=0.0)
+        if wait > 0:
+            raise SignInThrottled("too many failed sign-ins from here; try again later",
+                                  retry_after=max(1, math.ceil(wait)))
+
+    def failed(self, client: str, username: str) -> None:
+        """Count a failed sign-in against the address, the username and the two together."""
+        now = self.clock()
+        client_id, account_id = self._ids(client, username)
+        self._clients[client_id].append(now)
+        self._accounts[account_id].append(now)
+        pair = self._pairs.setdefault((client_id, account_id), _Pair())
+        pair.failures += 1
+        pair.last = now
+        if len(self._pairs) + len(self._clients) + len(self._accounts) > MAX_KEYS:
+            self._forget_idle(now)
+
+    def succeeded(self, client: str, username: str) -> None:
+        """The owner got in from here: this address starts afresh on this username."""
+        self._pairs.pop(self._ids(client, username), None)
+
+    def _forget_idle(self, now: float) -> None:
+        for hits in (self._clients, self._accounts):
+            for key in [k for k, v in hits.items() if not self._recent(v, now)]:
+                del hits[key]
+        for pair_key in [k for k, p in self._pairs.items() if p.last <= now - max(self.window_s, self.max_delay_s)]:
+            del self._pairs[pair_key]
+
+    async def in_thread(self, work: Callable[[], bool]) -> bool:
+        """Run ``work`` (a password hash) in a worker thread, at most ``hashing_threads`` at a time."""
+        if self._limiter is None:  # made on first use, inside the running event loop
+            self._limiter = anyio.CapacityLimiter(self.hashing_threads)
+        return await anyio.to_thread.run_sync(work, limiter=self._limiter)
