@@ -57,8 +57,8 @@ PUBLIC: dict[tuple[str, str, str], str] = {
 PUBLIC_EVERYWHERE: dict[str, str] = {
     "/healthz": "liveness for the orchestrator, no data",
     "/readyz": "readiness for the orchestrator: up or down, lag and outbox depth, no data",
-    "/metrics": "counts for Prometheus (routes, statuses, lag, risk per region), no data; reachable only inside the"
-                " cluster (deploy/k8s network policies)",
+    "/metrics": "counts for Prometheus (routes, statuses, lag, risk per region), no data; behind APUA_METRICS_TOKEN,"
+                " open here because tests set none (tests/attacks: test_metrics_need_the_token)",
     "/openapi.json": "the API's description, no data",
     "/docs": "the API's description, no data",
     "/docs/oauth2-redirect": "part of the API's description page",
