@@ -13,8 +13,9 @@ them out. Instead the guesser is slowed, by what the guesser cannot change cheap
 The check comes before the account is looked up and counts typed usernames, so a real and an unknown
 username are slowed alike and answer alike. Addresses and usernames are kept only as keyed hashes under
 a key of the process, in memory: nothing here is stored or logged. Each routing instance counts its own.
-Password hashing (argon2id, ~50 ms of CPU and 64 MiB) runs in worker threads, at most ``hashing_threads``
-at a time, so a flood of sign-ins waits for those threads and never holds the event loop every page needs.
+Password hashing (argon2id: 64 MiB, and four lanes that already keep every core busy) runs in a worker
+thread, ``hashing_threads`` (one) at a time, so a flood of sign-ins queues for that thread and never holds
+the event loop every page needs; more at once would only take the cores from the loop.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ class SignInThrottle:
     max_delay_s: float = 300.0
     account_failures: int = 50
     window_s: float = 600.0
-    hashing_threads: int = 2
+    hashing_threads: int = 1
     clock: Callable[[], float] = time.monotonic
     _key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
     _clients: dict[bytes, deque[float]] = field(default_factory=lambda: defaultdict(deque))
