@@ -61,14 +61,14 @@ async def sign_in(*, pool: asyncpg.Pool, username: str, password: str, client: s
     throttle is asked before anything else, so a slowed guesser costs neither a hash nor a connection;
     no connection is held while the password is hashed.
     """
-    throttle.check(client, username)
-    async with pool.acquire() as conn:
-        row = await accounts.find_password(conn, username)
-    try:
-        account = await accounts.check_password(row, password, hashing=throttle.in_thread)
-    except accounts.SignInFailed:
-        throttle.failed(client, username)
-        raise
+    with throttle.attempt(client, username):
+        async with pool.acquire() as conn:
+            row = await accounts.find_password(conn, username)
+        try:
+            account = await accounts.check_password(row, password, hashing=throttle.in_thread)
+        except accounts.SignInFailed:
+            throttle.failed(client, username)
+            raise
     throttle.succeeded(client, username)
     async with pool.acquire() as conn:
         token = await accounts.open_session(conn, account)

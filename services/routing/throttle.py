@@ -14,28 +14,41 @@ The check comes before the account is looked up and counts typed usernames, so a
 username are slowed alike and answer alike. Addresses and usernames are kept only as keyed hashes under
 a key of the process, in memory: nothing here is stored or logged. Each routing instance counts its own.
 Password hashing (argon2id: 64 MiB, and four lanes that already keep every core busy) runs in a worker
-thread, ``hashing_threads`` (one) at a time, so a flood of sign-ins queues for that thread and never holds
-the event loop every page needs; more at once would only take the cores from the loop.
+thread of its own, ``hashing_threads`` (one) at a time and at a lower CPU priority (argon2's lane threads
+inherit it), so a flood of sign-ins queues for that thread while the event loop every page needs comes
+first for the cores. An address has at most ``in_flight`` sign-ins being checked at once: a flood from
+one address cannot fill the queue before its failures are counted.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import math
+import os
 import secrets
+import sys
+import threading
 import time
-from collections import defaultdict, deque
-from collections.abc import Callable
+from collections import Counter, defaultdict, deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-
-import anyio
-import anyio.to_thread
 
 from shared.errors import TooManyAttempts
 
 # Past this many remembered keys, those idle for a whole window are forgotten.
 MAX_KEYS = 100_000
+# How much nicer than the event loop the hashing thread is (Linux: 0 normal, 19 the nicest).
+HASHING_NICENESS = 10
+
+
+def _lower_priority() -> None:
+    """Make the calling thread (and the threads it starts: argon2's lanes) yield the CPU to the event loop."""
+    if sys.platform == "linux":  # elsewhere the call would lower the whole process
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASHING_NICENESS)
 
 
 class SignInThrottled(TooManyAttempts):
@@ -57,12 +70,14 @@ class SignInThrottle:
     account_failures: int = 50
     window_s: float = 600.0
     hashing_threads: int = 1
+    in_flight: int = 2
     clock: Callable[[], float] = time.monotonic
     _key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
     _clients: dict[bytes, deque[float]] = field(default_factory=lambda: defaultdict(deque))
     _accounts: dict[bytes, deque[float]] = field(default_factory=lambda: defaultdict(deque))
     _pairs: dict[tuple[bytes, bytes], _Pair] = field(default_factory=dict)
-    _limiter: anyio.CapacityLimiter | None = None
+    _checking: Counter[bytes] = field(default_factory=Counter)
+    _executor: ThreadPoolExecutor | None = None
 
     def _ids(self, client: str, username: str) -> tuple[bytes, bytes]:
         def keyed(kind: str, value: str) -> bytes:
@@ -90,10 +105,25 @@ class SignInThrottle:
         account = self._recent(self._accounts.get(account_id, deque()), now)
         if failed_here and len(account) >= self.account_failures:
             waits.append(account[0] + self.window_s - now)
+        if self._checking[client_id] >= self.in_flight:
+            waits.append(1.0)
         wait = max(waits, default=0.0)
         if wait > 0:
             raise SignInThrottled("too many failed sign-ins from here; try again later",
                                   retry_after=max(1, math.ceil(wait)))
+
+    @contextmanager
+    def attempt(self, client: str, username: str) -> Iterator[None]:
+        """One sign-in being checked: refused now (:meth:`check`), or counted as in flight until it ends."""
+        self.check(client, username)
+        client_id, _ = self._ids(client, username)
+        self._checking[client_id] += 1
+        try:
+            yield
+        finally:
+            self._checking[client_id] -= 1
+            if not self._checking[client_id]:
+                del self._checking[client_id]
 
     def failed(self, client: str, username: str) -> None:
         """Count a failed sign-in against the address, the username and the two together."""
@@ -119,7 +149,8 @@ class SignInThrottle:
             del self._pairs[pair_key]
 
     async def in_thread(self, work: Callable[[], bool]) -> bool:
-        """Run ``work`` (a password hash) in a worker thread, at most ``hashing_threads`` at a time."""
-        if self._limiter is None:  # made on first use, inside the running event loop
-            self._limiter = anyio.CapacityLimiter(self.hashing_threads)
-        return await anyio.to_thread.run_sync(work, limiter=self._limiter)
+        """Run ``work`` (a password hash) in the hashing thread, at most ``hashing_threads`` at a time."""
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(self.hashing_threads, thread_name_prefix="password-hash",
+                                                initializer=_lower_priority)
+        return await asyncio.get_running_loop().run_in_executor(self._executor, work)

@@ -87,15 +87,28 @@ def test_signing_in_clears_that_address_on_that_username() -> None:
     t.check("203.0.113.9", "liisa")  # one failure after a success is a free one again
 
 
-async def test_password_work_runs_in_a_worker_thread() -> None:
+async def test_password_work_runs_in_a_worker_thread_that_yields_to_the_event_loop() -> None:
+    import os
+    import sys
     import threading
 
     loop_thread = threading.get_ident()
-    seen: list[int] = []
+    seen: list[tuple[int, int]] = []
 
     def work() -> bool:
-        seen.append(threading.get_ident())
+        seen.append((threading.get_ident(), os.getpriority(os.PRIO_PROCESS, threading.get_native_id())))
         return True
 
     assert await throttle(Clock()).in_thread(work) is True
-    assert seen and seen[0] != loop_thread
+    [(thread, niceness)] = seen
+    assert thread != loop_thread
+    if sys.platform == "linux":
+        assert niceness > os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+
+def test_an_address_has_few_sign_ins_checked_at_once() -> None:
+    t = throttle(Clock())
+    with t.attempt("198.51.100.7", "a"), t.attempt("198.51.100.7", "b"):
+        assert retry_after(t, "198.51.100.7", "c") == 1  # a third at once waits
+        t.check("203.0.113.9", "c")  # another address does not
+    t.check("198.51.100.7", "c")  # done: room again
