@@ -143,12 +143,14 @@ def client_address(request: Request) -> str:
 def cross_site(request: Request) -> bool:
     """Whether a browser sent this request from another site's page (login CSRF, a form posted from afar).
 
-    Browsers name where a request comes from in ``Sec-Fetch-Site`` and ``Origin``; a request that has
-    neither (a script, an old browser) is judged by the rest of its checks.
+    A browser says where a request comes from in ``Sec-Fetch-Site``, and that decides. Without it (an older
+    browser), ``Origin`` must be this host; the pages' ``Referrer-Policy: no-referrer`` makes browsers send
+    ``Origin: null`` even from the service's own form, which only the first header can vouch for. A
+    request with neither (a script, not a browser) is judged by the rest of its checks.
     """
     fetch_site = request.headers.get("sec-fetch-site")
-    if fetch_site is not None and fetch_site not in ("same-origin", "none"):
-        return True
+    if fetch_site is not None:
+        return fetch_site not in ("same-origin", "none")
     origin = request.headers.get("origin")
     if origin is None:
         return False
