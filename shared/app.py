@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import APIRouter, Depends, FastAPI, Request
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from shared.applier import Projection
 from shared.db import Conn
@@ -194,6 +195,9 @@ def create_service_app(
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     app.add_middleware(SecurityHeaders, form_targets=form_targets)
     app.add_middleware(HttpMetrics, metrics=runtime.metrics)
+    # Outermost, so every layer inside sees the client and scheme the trusted proxies name (uvicorn's own
+    # proxy handling is switched off in shared.cli: this list is the only one).
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     install_error_handlers(app)
     install_docs(app)
     app.include_router(health_router(runtime))

@@ -77,7 +77,9 @@ def run_cli(
     gc.collect()
     gc.freeze()
     gc.set_threshold(7000, 10, 10)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False, lifespan="on")
+    # proxy_headers off: the app believes only APUA_TRUSTED_PROXIES (shared.app), never FORWARDED_ALLOW_IPS.
+    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False, lifespan="on",
+                proxy_headers=False)
     return 0
 
 

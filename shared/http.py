@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hmac
 import re
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import asyncpg
 import structlog
@@ -18,7 +20,7 @@ from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.db import CONNECTION_ERRORS, unavailable
-from shared.errors import DomainError
+from shared.errors import DomainError, Unauthorized
 
 log = structlog.get_logger(__name__)
 
@@ -145,6 +147,46 @@ def safe_next(value: str | None, default: str = "/") -> str:
     return value
 
 
+def same_token(given: str | None, expected: str) -> bool:
+    """Whether a CSRF (or other secret) token sent back is the expected one, in constant time."""
+    return given is not None and hmac.compare_digest(given.encode(), expected.encode())
+
+
+def require_bearer(request: Request, token: str | None, environment: str, what: str) -> None:
+    """Let through whoever sends ``Authorization: Bearer <token>``; without a token set, anyone outside
+    production and nobody in it (Unauthorized, 401)."""
+    token = token or None  # empty is unset
+    if token is None and environment != "production":
+        return
+    given = request.headers.get("authorization", "").encode()
+    if token is None or not hmac.compare_digest(given, f"Bearer {token}".encode()):
+        raise Unauthorized(f"{what} needs its token: Authorization: Bearer …")
+
+
+def client_address(request: Request) -> str:
+    """The client's address: behind a configured proxy, the right-most address in X-Forwarded-For that is
+    not one of ``APUA_TRUSTED_PROXIES`` (set in the scope by shared.app's proxy middleware); otherwise the
+    connection's own."""
+    return request.client.host if request.client else "unknown"
+
+
+def cross_site(request: Request) -> bool:
+    """Whether a browser sent this request from another site's page (login CSRF, a form posted from afar).
+
+    A browser says where a request comes from in ``Sec-Fetch-Site``, and that decides. Without it (an older
+    browser), ``Origin`` must be this host; the pages' ``Referrer-Policy: no-referrer`` makes browsers send
+    ``Origin: null`` even from the service's own form, which only the first header can vouch for. A
+    request with neither (a script, not a browser) is judged by the rest of its checks.
+    """
+    fetch_site = request.headers.get("sec-fetch-site")
+    if fetch_site is not None:
+        return fetch_site not in ("same-origin", "none")
+    origin = request.headers.get("origin")
+    if origin is None:
+        return False
+    return origin == "null" or urlsplit(origin).netloc.lower() != request.headers.get("host", "").lower()
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_validation)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, _on_http_error)
@@ -183,7 +225,8 @@ class SecurityHeaders:
     Every response: ``frame-ancestors`` as given (``'none'`` by default, with ``X-Frame-Options:
     DENY``), unless the route called :func:`allow_framing`, which makes it ``'self'`` and the named
     origins (and leaves X-Frame-Options out: it cannot name other sites). HSTS when the request came
-    over TLS, which behind a trusted proxy is uvicorn's ``--proxy-headers`` setting the scheme.
+    over TLS, which behind a trusted proxy (``APUA_TRUSTED_PROXIES``) is its X-Forwarded-Proto.
+    ``Cache-Control: no-store`` on everything but static files and what a route caches on purpose.
     """
 
     def __init__(self, app: ASGIApp, frame_ancestors: str = "'none'", form_targets: tuple[str, ...] = ()) -> None:
@@ -203,6 +246,10 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         cross_origin = scope["path"] == "/button.js"  # municipalities' sites load it
+        # Pages and answers may hold personal data (a case, a family's reply, a notification): no browser,
+        # proxy or shared computer keeps a copy, unless the route chose its own caching (button.js).
+        # Stylesheets, scripts and images hold none.
+        cacheable = scope["path"].startswith("/static/")
         tls = scope.get("scheme") == "https"
 
         async def with_headers(message: Message) -> None:
@@ -216,6 +263,8 @@ class SecurityHeaders:
                 else:
                     headers += self.unframed
                 headers.append((b"cross-origin-resource-policy", b"cross-origin" if cross_origin else b"same-origin"))
+                if cacheable is False and not any(name.lower() == b"cache-control" for name, _ in raw):
+                    headers.append((b"cache-control", b"no-store"))
                 if tls:
                     headers.append((b"strict-transport-security", HSTS))
                 message = {**message, "headers": headers}

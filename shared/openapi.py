@@ -28,6 +28,10 @@ class ErrorOut(BaseModel):
     fields: list[FieldProblem] | None = Field(default=None, description="validation_failed: each field's problem")
 
 
+# Where a route's own answers are not JSON (/metrics), its errors name the shape by reference.
+ERROR_SCHEMA = {"$ref": "#/components/schemas/ErrorOut"}
+
+
 def errors(described: dict[int, str]) -> dict[int | str, dict[str, Any]]:
     """``responses=`` for a route: each status with its description and the error shape."""
     return {status: {"model": ErrorOut, "description": description} for status, description in described.items()}

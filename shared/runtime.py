@@ -10,7 +10,7 @@ from typing import Any, Generic, TypeVar
 import asyncpg
 import structlog
 from aiokafka.client import AIOKafkaClient
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -18,9 +18,11 @@ from shared.applier import DedupWindow, Projection
 from shared.consumer import ProjectionConsumer
 from shared.db import DB_ERRORS, check_migrated, create_pool, migrate
 from shared.errors import ServiceUnavailable
+from shared.http import require_bearer
 from shared.kafka_security import PLAINTEXT, KafkaSecurity
 from shared.metrics import Metrics
 from shared.migrations import Plan
+from shared.openapi import ERROR_SCHEMA
 from shared.outbox import OutboxRelay
 from shared.regions import Regions, load_regions
 from shared.settings import ServiceSettings
@@ -207,8 +209,13 @@ def health_router(runtime: ServiceRuntime[Any]) -> APIRouter:
         return {"status": "alive", "service": runtime.settings.service}
 
     @router.get("/metrics", summary="Prometheus metrics: requests, consumer lag, outbox depth and the service's own",
-                response_class=PlainTextResponse)
-    async def metrics() -> Response:
+                response_class=PlainTextResponse,
+                responses={401: {"description": "no metrics token, or a wrong one (`Authorization: Bearer …`)",
+                                 # The error is JSON like every other, though the metrics are text.
+                                 "content": {"application/json": {"schema": ERROR_SCHEMA}}}})
+    async def metrics(request: Request) -> Response:
+        # Counts such as requests submitted per minute say when a family wrote: for Prometheus only.
+        require_bearer(request, runtime.settings.metrics_token, runtime.settings.environment, "/metrics")
         await runtime.metrics.refresh()
         return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 

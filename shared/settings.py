@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import ipaddress
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -100,6 +101,13 @@ class ServiceSettings(DatabaseSettings):
     # ``python -m services.routing keys rewrap`` has moved every key to the current KEK (docs/operations.md).
     old_keks: dict[str, str] = Field(default_factory=dict)
 
+    # The reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For and
+    # X-Forwarded-Proto are believed; the client is the right-most address none of them is. Never "any":
+    # a client-chosen address would dodge every per-client limit. Empty: no proxy, the connection's own.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["127.0.0.1"])
+    # Bearer token for /metrics. Unset: /metrics is open in development and test, and closed in production.
+    metrics_token: str | None = None
+
     # Development only: the APIs that record a request or a staff action take its time from the
     # X-Apua-Demo-Time header, so a demo loader can fill a past year (deploy/demo). Refused in production.
     demo_clock: bool = False
@@ -109,6 +117,23 @@ class ServiceSettings(DatabaseSettings):
     def _split_regions(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"APUA_TRUSTED_PROXIES lists addresses or networks, not {item!r}") from exc
         return value
 
     @field_validator("kek")

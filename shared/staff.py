@@ -8,6 +8,7 @@ account (a tombstone) shreds its address everywhere the topic reaches.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
@@ -33,15 +34,18 @@ class StaffRecord(BaseModel):
     active: bool
     key: WrappedKey
     email: Sealed | None
+    # When the person last signed out of the staff pages: their statistics sessions from before end too.
+    # Records written before this field read as None (never signed out), so old records stay valid.
+    signed_out_at: datetime | None = None
 
 
 def staff_record(*, account_id: str, region: str, role: str, team_id: str | None, language: str, active: bool,
-                 email: str | None, keyring: Keyring) -> StaffRecord:
+                 email: str | None, keyring: Keyring, signed_out_at: datetime | None = None) -> StaffRecord:
     ident = account_uuid(account_id)
     data_key = new_data_key()
     return StaffRecord(account_id=account_id, region=region, role=role, team_id=team_id, language=language,
                        active=active, key=keyring.wrap(ident, region, data_key),
-                       email=seal(data_key, ident, email, STAFF_EMAIL) if email else None)
+                       email=seal(data_key, ident, email, STAFF_EMAIL) if email else None, signed_out_at=signed_out_at)
 
 
 def open_email(record: StaffRecord, keyring: Keyring) -> str | None:

@@ -4,12 +4,15 @@ Routing holds the accounts and sessions; reporting has no password of anyone. A 
 manager, coordinator or admin who opens the statistics gets a pass from routing: who they are,
 their role and region, signed with a secret the two services share and valid for one minute.
 Reporting checks the signature and the age, takes each pass only once, and opens a session of its
-own. Revocation travels on the staff directory topic: a deactivated account's sessions end.
+own. Revocation travels on the staff directory topic: a deactivated account's sessions end, and so do
+those of a person who signed out of routing (the record's ``signed_out_at``). Reporting takes the role
+and region from the directory, never from the pass, and refuses a pass whose region is not the account's.
 """
 
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -29,16 +32,20 @@ class StaffPass(BaseModel):
     region: str
     language: str
     nonce: str
+    # When the routing session that asked for this pass began: signing out of routing ends every
+    # statistics session from a routing session that began before the sign-out.
+    session_started: datetime
 
 
 class InvalidPass(Exception):
     """The pass is forged, expired or malformed; the message says which."""
 
 
-def issue_pass(secret: str, *, account_id: str, role: str, region: str, language: str) -> str:
+def issue_pass(secret: str, *, account_id: str, role: str, region: str, language: str,
+               session_started: datetime) -> str:
     body = StaffPass(account_id=account_id, role=role, region=region, language=language,
-                     nonce=secrets.token_urlsafe(16))
-    return URLSafeTimedSerializer(secret, salt=_SALT).dumps(body.model_dump())
+                     nonce=secrets.token_urlsafe(16), session_started=session_started)
+    return URLSafeTimedSerializer(secret, salt=_SALT).dumps(body.model_dump(mode="json"))
 
 
 def read_pass(secret: str, token: str, max_age: int = PASS_MAX_AGE_S) -> StaffPass:

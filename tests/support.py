@@ -169,7 +169,8 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{port}"
         # Open event streams (the live queue) must not hold the shutdown up.
         self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None,
-                                                    access_log=False, lifespan="on", timeout_graceful_shutdown=2))
+                                                    access_log=False, lifespan="on", timeout_graceful_shutdown=2,
+                                                    proxy_headers=False))
 
     async def __aenter__(self) -> LiveServer:
         self.task = asyncio.create_task(self.server.serve())

@@ -16,6 +16,7 @@ from collections import defaultdict, deque
 from fastapi import Request
 
 from shared.errors import TooManyAttempts
+from shared.http import client_address
 
 
 class TooManyRequests(TooManyAttempts):
@@ -32,7 +33,7 @@ class RateLimiter:
         self._hits: dict[bytes, deque[float]] = defaultdict(deque)
 
     def client_id(self, request: Request, purpose: str) -> bytes:
-        address = request.client.host if request.client else "unknown"
+        address = client_address(request)
         return hmac.new(self._key, f"{purpose}|{address}".encode(), hashlib.sha256).digest()
 
     def hit(self, request: Request, purpose: str) -> None:

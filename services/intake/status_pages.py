@@ -27,6 +27,7 @@ from shared.businessdays import HELSINKI, answer_due
 from shared.db import Conn
 from shared.errors import DomainError
 from shared.events import Outcome
+from shared.http import same_token
 from shared.i18n import BABEL_LOCALE
 from shared.regions import Region
 
@@ -153,7 +154,7 @@ async def status_sign_in(request: Request, form: Annotated[SignInForm, Form()], 
 async def _signed_in(request: Request, conn: Conn, form: FamilyForm) -> FamilySession | None:
     """The family's session, if the cookie has one and the form carries its CSRF token."""
     session = await find_session(conn, request.cookies.get(COOKIE))
-    if session is None or form.csrf != session.csrf:
+    if session is None or not same_token(form.csrf, session.csrf):
         return None
     return session
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-import hmac
 import uuid
 from datetime import date, datetime
 from pathlib import Path
@@ -18,7 +17,8 @@ from pydantic import BaseModel
 
 from services.notify.settings import NotifySettings
 from shared.app import ConnDep, runtime_dependency_for
-from shared.errors import NotFound, Unauthorized
+from shared.errors import NotFound
+from shared.http import require_bearer
 from shared.openapi import errors
 from shared.runtime import ServiceRuntime
 
@@ -48,13 +48,7 @@ class DueNotification(BaseModel):
 
 async def operator(request: Request, runtime: NotifyRuntimeDep) -> None:
     """The operations API is for whoever holds ``APUA_NOTIFY_API_TOKEN`` (open without one outside production)."""
-    settings = runtime.settings
-    token = settings.api_token or None  # empty is unset
-    if token is None and settings.environment != "production":
-        return
-    given = request.headers.get("authorization", "").encode()
-    if token is None or not hmac.compare_digest(given, f"Bearer {token}".encode()):
-        raise Unauthorized("this API needs the operations token: Authorization: Bearer …")
+    require_bearer(request, runtime.settings.api_token, runtime.settings.environment, "the operations API")
 
 
 @router.get("/notifications", summary="Notifications due or done, oldest first, with their delivery status",

@@ -26,7 +26,7 @@ from services.reporting.settings import ReportingSettings
 from shared.app import ConnDep
 from shared.db import Conn
 from shared.errors import DomainError, Forbidden, InvalidCommand, NotFound
-from shared.http import safe_next
+from shared.http import safe_next, same_token
 from shared.i18n import LANG_NAMES, LANGS, long_date, pick_lang
 from shared.runtime import ServiceRuntime
 from shared.staffpass import InvalidPass, read_pass
@@ -88,7 +88,7 @@ async def take_pass(request: Request, runtime: RuntimeDep, conn: ConnDep, token:
 async def logout(request: Request, viewer: MaybeViewerDep, runtime: RuntimeDep, conn: ConnDep) -> Response:
     """Ends the session (an expired one too) and goes back to the staff pages."""
     form = await request.form()
-    if viewer is not None and form.get("csrf") != viewer.csrf:
+    if viewer is not None and not same_token(str(form.get("csrf", "")), viewer.csrf):
         raise Forbidden("the form has expired; reload the page and sign out again")
     await close_session(conn, request.cookies.get(COOKIE))
     response = RedirectResponse(runtime.settings.staff_url, status_code=303)

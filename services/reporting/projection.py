@@ -220,11 +220,13 @@ def handlers(secret: bytes) -> dict[str, EventHandler]:
     return {name: one_at_a_time(batch_handler(secret)) for name in EVENT_TYPES}
 
 
-# Who may have a statistics session: an account's role and whether it is active; no address.
+# Who may have a statistics session: an account's role and region, whether it is active and when the person
+# last signed out of the staff pages; no address.
 on_staff_record = CompactedTable(
     table="staff_accounts", model=StaffRecord, what="a staff record",
-    columns=(("account_id", "text"), ("region", "text"), ("role", "text"), ("active", "boolean")),
-    row=lambda staff: (staff.account_id, staff.region, staff.role, staff.active))
+    columns=(("account_id", "text"), ("region", "text"), ("role", "text"), ("active", "boolean"),
+             ("signed_out_at", "timestamptz")),
+    row=lambda staff: (staff.account_id, staff.region, staff.role, staff.active, staff.signed_out_at))
 
 
 def projection(runtime: ServiceRuntime[ReportingSettings]) -> Projection:

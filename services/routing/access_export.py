@@ -16,7 +16,7 @@ from services.routing.i18n import t
 from shared.businessdays import HELSINKI
 
 # What a view was, as record_access writes it: a case page, the API, an erasure.
-ACCESS_ACTIONS = ("view", "api_view", "erase")
+ACCESS_ACTIONS = ("view", "api_view", "erase", "view_denied", "api_view_denied")  # refused looks: service.py
 
 
 def action_label(action: str, lang: str) -> str:

@@ -1,19 +1,22 @@
-"""Staff accounts: argon2id passwords, lock-out after repeated failures, short sessions with a CSRF token."""
+"""Staff accounts: argon2id passwords checked off the event loop, short sessions with a CSRF token."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
+import anyio.to_thread
+import asyncpg
 import structlog
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from shared.db import Conn
-from shared.errors import Conflict, DomainError, InvalidCommand, TooManyAttempts, Unauthorized
+from shared.errors import Conflict, InvalidCommand, Unauthorized
 from shared.outbox import enqueue
 from shared.sealing import Keyring
 from shared.staff import staff_record
@@ -22,19 +25,15 @@ from shared.topics import staff_topic
 log = structlog.get_logger(__name__)
 Role = Literal["coordinator", "professional", "manager", "admin"]
 ROLES: tuple[Role, ...] = ("coordinator", "professional", "manager", "admin")
-MAX_FAILURES = 5
-LOCK_MINUTES = 15
 SESSION_HOURS = 8
 _HASHER = PasswordHasher()
 _DUMMY_HASH = _HASHER.hash("no such account")
+# Runs a password check off the event loop (SignInThrottle.in_thread).
+Hashing = Callable[[Callable[[], bool]], Awaitable[bool]]
 
 
 class SignInFailed(Unauthorized):
     code = "sign_in_failed"
-
-
-class AccountLocked(TooManyAttempts):
-    code = "account_locked"
 
 
 @dataclass(frozen=True)
@@ -52,6 +51,7 @@ class Account:
 class StaffSession:
     account: Account
     csrf: str
+    started_at: datetime
 
 
 ACCOUNT_COLUMNS = "id, username, display_name, role, region, team_id, language"
@@ -74,11 +74,12 @@ async def add_account(conn: Conn, *, username: str, display_name: str, role: Rol
     if len(password) < 12:
         raise InvalidCommand("a password has at least 12 characters")
     account_id = username.lower()
+    password_hash = await anyio.to_thread.run_sync(_HASHER.hash, password)  # ~50 ms of CPU: off the event loop
     async with conn.transaction():
         row = await conn.fetchrow(
             f"INSERT INTO accounts (id, username, display_name, role, region, team_id, language, password_hash,"
             f" email) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING RETURNING {ACCOUNT_COLUMNS}",
-            account_id, username, display_name, role, region, team_id, language, _HASHER.hash(password), email)
+            account_id, username, display_name, role, region, team_id, language, password_hash, email)
         if row is None:
             raise Conflict(f"an account '{username}' exists already")
         if keyring is not None and topic_prefix is not None:
@@ -103,30 +104,26 @@ async def accounts_of(conn: Conn, region: str) -> list[dict[str, object]]:
     return [dict(r) for r in rows]
 
 
-async def sign_in(conn: Conn, username: str, password: str, now: datetime | None = None) -> Account:
-    now = now or datetime.now(UTC)
-    failure: DomainError | None = None
-    async with conn.transaction():  # the failure count commits before the error is raised
-        row = await conn.fetchrow(
-            f"SELECT {ACCOUNT_COLUMNS}, password_hash, failures, locked_until FROM accounts"
-            " WHERE username = $1 AND active FOR UPDATE", username)
-        if row is None:
-            _verify(_DUMMY_HASH, password)  # the same work, so usernames can't be probed by time
-            failure = SignInFailed("the username or the password is wrong")
-        elif row["locked_until"] is not None and row["locked_until"] > now:
-            failure = AccountLocked("too many failed sign-ins; try again later",
-                                    retry_after=int((row["locked_until"] - now).total_seconds()) + 1)
-        elif not _verify(row["password_hash"], password):
-            failures = row["failures"] + 1
-            locked = now + timedelta(minutes=LOCK_MINUTES) if failures >= MAX_FAILURES else None
-            await conn.execute("UPDATE accounts SET failures = $2, locked_until = $3 WHERE id = $1",
-                               row["id"], 0 if locked else failures, locked)
-            log.warning("account.sign_in_failed", account_id=row["id"], locked=locked is not None)
-            failure = SignInFailed("the username or the password is wrong")
-        else:
-            await conn.execute("UPDATE accounts SET failures = 0, locked_until = NULL WHERE id = $1", row["id"])
-    if failure is not None:
-        raise failure
+async def find_password(conn: Conn, username: str) -> asyncpg.Record | None:
+    """The active account of ``username`` with its password hash, or None."""
+    row: asyncpg.Record | None = await conn.fetchrow(
+        f"SELECT {ACCOUNT_COLUMNS}, password_hash FROM accounts WHERE username = $1 AND active", username)
+    return row
+
+
+async def check_password(row: asyncpg.Record | None, password: str, *, hashing: Hashing) -> Account:
+    """The account of ``row`` (from :func:`find_password`) if ``password`` is its own; else SignInFailed.
+
+    A wrong password never locks the account (see services.routing.throttle: the guesser is slowed
+    instead). An unknown username (no row) costs the same hash as a known one, so time does not tell them
+    apart, and gets the same error.
+    """
+    stored = row["password_hash"] if row is not None else _DUMMY_HASH
+    right = await hashing(lambda: _verify(stored, password))
+    if row is None or not right:
+        if row is not None:
+            log.warning("account.sign_in_failed", account_id=row["id"])
+        raise SignInFailed("the username or the password is wrong")
     return account_from_row(row)
 
 
@@ -156,15 +153,32 @@ async def find_session(conn: Conn, token: str | None) -> StaffSession | None:
     if not token:
         return None
     row = await conn.fetchrow(
-        f"SELECT s.csrf, {', '.join('a.' + c for c in ACCOUNT_COLUMNS.split(', '))} FROM staff_sessions s"
-        " JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = $1 AND s.expires_at > now() AND a.active",
-        _token_hash(token))
-    return StaffSession(account=account_from_row(row), csrf=row["csrf"]) if row else None
+        f"SELECT s.csrf, s.expires_at, {', '.join('a.' + c for c in ACCOUNT_COLUMNS.split(', '))}"
+        " FROM staff_sessions s JOIN accounts a ON a.id = s.account_id"
+        " WHERE s.token_hash = $1 AND s.expires_at > now() AND a.active", _token_hash(token))
+    if row is None:
+        return None
+    # A session lasts SESSION_HOURS from its start, so its end tells when it began.
+    return StaffSession(account=account_from_row(row), csrf=row["csrf"],
+                        started_at=row["expires_at"] - timedelta(hours=SESSION_HOURS))
 
 
 async def close_session(conn: Conn, token: str | None) -> None:
     if token:
         await conn.execute("DELETE FROM staff_sessions WHERE token_hash = $1", _token_hash(token))
+
+
+async def publish_signed_out(conn: Conn, account: Account, *, at: datetime, keyring: Keyring,
+                             topic_prefix: str) -> None:
+    """Put the account's directory record out again with ``signed_out_at``: the statistics sessions that
+    routing vouched for before ``at`` end (services.reporting.auth)."""
+    email = await conn.fetchval("SELECT email FROM accounts WHERE id = $1", account.id)
+    record = staff_record(account_id=account.id, region=account.region, role=account.role, team_id=account.team_id,
+                          language=account.language, active=True, email=email, keyring=keyring,
+                          signed_out_at=at)
+    await enqueue(conn, staff_topic(topic_prefix, account.region), account.id.encode(),
+                  record.model_dump_json().encode(), [("type", "staff.account")])
+    log.info("account.signed_out", account_id=account.id)
 
 
 async def team_of(conn: Conn, account_id: str, region: str) -> str | None:

@@ -13,10 +13,11 @@ from pydantic import BaseModel, Field, ValidationError
 from services.routing import queries, service
 from services.routing.decisions import CommandName
 from services.routing.service import SignIn
-from services.routing.web import RuntimeDep, SessionDep, set_session_cookie
+from services.routing.web import CsrfFailed, RuntimeDep, SessionDep, ThrottleDep, set_session_cookie
 from shared.app import ConnDep, UnitOfWorkDep
 from shared.democlock import DemoTimeDep
 from shared.events import ErasureReason
+from shared.http import client_address, cross_site
 from shared.openapi import errors
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
@@ -34,10 +35,15 @@ class SignedIn(BaseModel):
 
 
 @router.post("/session", tags=["session"], responses=errors({
-    401: "wrong username or password", 413: BODY_TOO_LARGE, 422: INVALID, 429: "locked after repeated failures"}))
-async def sign_in(body: SignIn, conn: ConnDep, runtime: RuntimeDep, response: Response) -> SignedIn:
+    401: "wrong username or password", 403: "sent from another site's page", 413: BODY_TOO_LARGE, 422: INVALID,
+    429: "too many failed sign-ins from this address (Retry-After)"}))
+async def sign_in(body: SignIn, request: Request, runtime: RuntimeDep, throttle: ThrottleDep,
+                  response: Response) -> SignedIn:
     """Sign in with a local account; the session cookie is HttpOnly and SameSite."""
-    done = await service.sign_in(conn=conn, username=body.username, password=body.password)
+    if cross_site(request):
+        raise CsrfFailed("signing in from another site's page is refused")
+    done = await service.sign_in(pool=runtime.db(), username=body.username, password=body.password,
+                                 client=client_address(request), throttle=throttle)
     set_session_cookie(response, done.token, runtime.settings)
     account = done.session.account
     return SignedIn(account_id=account.id, role=account.role, region=account.region, csrf_token=done.session.csrf)

@@ -19,6 +19,7 @@ from services.routing.projection import projection
 from services.routing.queries import open_cases
 from services.routing.schema import MIGRATIONS
 from services.routing.settings import RoutingSettings
+from services.routing.web import sign_in_throttle
 from shared.app import create_service_app
 from shared.regions import Regions
 from shared.runtime import ServiceRuntime
@@ -40,6 +41,7 @@ def create_app(settings: RoutingSettings, regions: Regions | None = None) -> Fas
         own_migrations=MIGRATIONS, relay=True, on_start=on_start, form_targets=(settings.reporting_origin,),
         description="The regional team's queue and cases: triage, assign, hand off, contact, reply and close.",
     )
+    app.state.sign_in_throttle = sign_in_throttle(settings)
     app.mount("/static", StaticFiles(directory=SERVICE_DIR / "static"), name="static")
     install_oidc(app, settings)
     forbidden.install(app)

@@ -29,7 +29,7 @@ CATALOG = Catalog(
         *keys("forbidden_title_", ("statistics",)), *keys("forbidden_why_", ("statistics",)),
         # Marks for a case written in another language than Finnish.
         *keys("written_in_", ("sv", "en")),
-        *keys("access_action_", ("view", "api_view", "erase")),
+        *keys("access_action_", ("view", "api_view", "erase", "view_denied", "api_view_denied")),
         *keys("queue_heading_", ("open", "closed", "new", "triaged", "assigned", "all")),
         # The queue's status filter names its labels in a list in queue.html.
         "status_open", "status_closed_filter", "all",

@@ -246,3 +246,9 @@ async def case_by_reference(conn: Conn, reference: str, region: str) -> uuid.UUI
     found = await conn.fetchval("SELECT case_id FROM cases WHERE reference = $1 AND region = $2",
                                 normalise_reference(reference), region)
     return found if isinstance(found, uuid.UUID) else None
+
+
+async def stream_mark(conn: Conn, topic: str) -> int:
+    """How far the projection has read ``topic``: it moves whenever an event of that stream is applied."""
+    mark = await conn.fetchval("SELECT coalesce(sum(next_offset), 0) FROM projection_offsets WHERE topic = $1", topic)
+    return int(mark)

@@ -10,10 +10,11 @@ import asyncio
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
+import asyncpg
 from pydantic import BaseModel, Field
 
 from services.routing import accounts, commands, queries, repository
@@ -22,6 +23,7 @@ from services.routing.decisions import COMMANDS, Command, CommandName
 from services.routing.erasure import Erased, erase_case
 from services.routing.permissions import may_administer, may_see_queue
 from services.routing.settings import RoutingSettings
+from services.routing.throttle import SignInThrottle
 from shared.db import Conn
 from shared.errors import Forbidden, NotFound
 from shared.events import ErasureReason
@@ -51,11 +53,26 @@ class SignedInStaff:
     session: accounts.StaffSession
 
 
-async def sign_in(*, conn: Conn, username: str, password: str) -> SignedInStaff:
-    """Check a local account's password and open a session (SignInFailed, AccountLocked)."""
-    account = await accounts.sign_in(conn, username, password)
-    token = await accounts.open_session(conn, account)
-    session = await accounts.find_session(conn, token)
+async def sign_in(*, pool: asyncpg.Pool, username: str, password: str, client: str,
+                  throttle: SignInThrottle) -> SignedInStaff:
+    """Check a local account's password and open a session (SignInFailed, SignInThrottled).
+
+    ``client`` is the address the request came from (behind a trusted proxy, the one it names). The
+    throttle is asked before anything else, so a slowed guesser costs neither a hash nor a connection;
+    no connection is held while the password is hashed.
+    """
+    with throttle.attempt(client, username):
+        async with pool.acquire() as conn:
+            row = await accounts.find_password(conn, username)
+        try:
+            account = await accounts.check_password(row, password, hashing=throttle.in_thread)
+        except accounts.SignInFailed:
+            throttle.failed(client, username)
+            raise
+    throttle.succeeded(client, username)
+    async with pool.acquire() as conn:
+        token = await accounts.open_session(conn, account)
+        session = await accounts.find_session(conn, token)
     assert session is not None  # opened just now
     return SignedInStaff(token=token, session=session)
 
@@ -66,9 +83,13 @@ async def sign_in_as(*, conn: Conn, username: str) -> str | None:
     return None if account is None else await accounts.open_session(conn, account)
 
 
-async def sign_out(*, conn: Conn, token: str | None) -> None:
-    """End the session of ``token`` (nothing without one)."""
-    await accounts.close_session(conn, token)
+async def sign_out(*, uow: UnitOfWork, staff: accounts.StaffSession, token: str | None,
+                   settings: RoutingSettings) -> None:
+    """End the session of ``token``, and with it the statistics sessions it (or an earlier one) opened."""
+    async with uow.transaction() as conn:
+        await accounts.close_session(conn, token)
+        await accounts.publish_signed_out(conn, staff.account, at=datetime.now(UTC), keyring=settings.keyring,
+                                          topic_prefix=settings.topic_prefix)
 
 
 def reporting_pass_url(*, staff: accounts.StaffSession, settings: RoutingSettings, next_path: str,
@@ -76,7 +97,7 @@ def reporting_pass_url(*, staff: accounts.StaffSession, settings: RoutingSetting
     """Where the statistics service takes this person in, vouched for by a signed pass (see shared.staffpass)."""
     account = staff.account
     token = issue_pass(settings.staff_pass_secret, account_id=account.id, role=account.role, region=account.region,
-                       language=language)
+                       language=language, session_started=staff.started_at)
     query = urlencode({"token": token, "next": next_path})
     return f"{settings.reporting_url.rstrip('/')}/auth/pass?{query}"
 
@@ -87,9 +108,14 @@ async def open_case(*, uow: UnitOfWork, staff: accounts.StaffSession, case_id: u
 
     The version comes first: the view read after it shows at least what that version stands for.
     Whether the person may see the case is asked before any waiting for the projection, so that
-    another team's case answers as fast as one that does not exist.
+    another team's case answers as fast as one that does not exist; both are logged alike.
     """
     if not await queries.may_see_case(uow.conn, staff.account, case_id):
+        # A refused look is logged too (as "<action>_denied", under the person's own region): someone
+        # trying case ids or another team's cases shows in the access log and the audit stream.
+        async with uow.transaction() as conn:
+            await record_access(conn, account=staff.account, case_id=case_id, region=staff.account.region,
+                                action=f"{action}_denied", topic_prefix=settings.topic_prefix)
         raise NotFound("no such case")
     version = await repository.shown_version(uow.conn, case_id)
     async with uow.transaction() as conn:

@@ -32,6 +32,13 @@ class RoutingSettings(ServiceSettings):
     # The statistics (reporting's public address) and the secret the two share for staff passes.
     reporting_url: str = "http://127.0.0.1:8040"
     staff_pass_secret: str = DEVELOPMENT_PASS_SECRET
+    # Slowing password guessers (services.routing.throttle): failed sign-ins an address may make in the
+    # window, failures in a row on one username before each next try waits twice as long, and failures
+    # on one username from all addresses before those that failed on it wait for the window.
+    sign_in_window_s: float = Field(default=600.0, gt=0)
+    sign_in_client_failures: int = Field(default=20, ge=1)
+    sign_in_free_failures: int = Field(default=3, ge=1)
+    sign_in_account_failures: int = Field(default=50, ge=1)
 
     @model_validator(mode="after")
     def _own_pass_secret_in_production(self) -> RoutingSettings:

@@ -11,14 +11,15 @@ from fastapi import Depends, Request, Response
 from services.routing.accounts import SESSION_HOURS, Account, StaffSession, find_session
 from services.routing.permissions import may_administer, may_see_queue, may_see_statistics
 from services.routing.settings import RoutingSettings
+from services.routing.throttle import SignInThrottle
 from shared.app import SignedIn, runtime_dependency_for
 from shared.errors import Forbidden, Unauthorized
-from shared.http import RedirectTo
+from shared.http import RedirectTo, same_token
 from shared.runtime import ServiceRuntime
 
 __all__ = ["COOKIE", "STAFF", "AdminPage", "CsrfFailed", "NotForYourRole", "NotSignedIn", "OptionalSession",
-           "QueuePage", "RuntimeDep", "SessionDep", "StaffPage", "StatisticsPage", "clear_session_cookie",
-           "set_session_cookie"]
+           "QueuePage", "RuntimeDep", "SessionDep", "StaffPage", "StatisticsPage", "ThrottleDep",
+           "clear_session_cookie", "set_session_cookie", "sign_in_throttle"]
 
 COOKIE = "apua_staff"
 RuntimeDep = Annotated[ServiceRuntime[RoutingSettings], Depends(runtime_dependency_for(RoutingSettings))]
@@ -66,9 +67,24 @@ STAFF: SignedIn[StaffSession] = SignedIn(cookie=COOKIE, lookup=find_session, sig
 
 async def require_session(request: Request, session: Annotated[StaffSession, Depends(STAFF.api)]) -> StaffSession:
     """The API's signed-in person; what changes something also carries the session's CSRF token in a header."""
-    if request.method not in ("GET", "HEAD") and request.headers.get("x-csrf-token") != session.csrf:
+    if request.method not in ("GET", "HEAD") and not same_token(request.headers.get("x-csrf-token"), session.csrf):
         raise CsrfFailed("the X-CSRF-Token header is missing or wrong")
     return session
+
+
+def sign_in_throttle(settings: RoutingSettings) -> SignInThrottle:
+    """The app's one throttle of password guessers, made with the settings' limits."""
+    return SignInThrottle(client_failures=settings.sign_in_client_failures,
+                          free_failures=settings.sign_in_free_failures,
+                          account_failures=settings.sign_in_account_failures, window_s=settings.sign_in_window_s)
+
+
+async def _throttle(request: Request) -> SignInThrottle:
+    throttle: SignInThrottle = request.app.state.sign_in_throttle
+    return throttle
+
+
+ThrottleDep = Annotated[SignInThrottle, Depends(_throttle)]
 
 
 def _role(allowed: Callable[[Account], bool]) -> Callable[[StaffSession], bool]:

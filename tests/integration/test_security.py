@@ -4,8 +4,9 @@ Routes are taken from each app's router, so a route added later is checked witho
 remembering to list it; only the public ones below are left out, each with its reason.
 
 Covered elsewhere and built on here rather than repeated: in ``test_staff.py``, a professional's
-queue (``test_professional_sees_only_their_teams_cases``) and the staff sign-in lock-out
-(``test_signing_in_locks_after_five_failures_and_needs_csrf``); in ``test_family_api.py``, the
+queue (``test_professional_sees_only_their_teams_cases``) and the slowing of staff password guessers
+(``test_wrong_passwords_slow_the_guesser_never_lock_the_owner_and_commands_need_csrf``); in
+``test_family_api.py``, the
 pick-up code's lock through the API (``test_wrong_codes_lock_the_reference_even_for_the_right_code``)
 and the limit on sending requests (``test_per_client_rate_limit``); in ``test_reporting.py``, passes
 used once, forged, with an open redirect, for a professional, for a deactivated account.
@@ -56,8 +57,8 @@ PUBLIC: dict[tuple[str, str, str], str] = {
 PUBLIC_EVERYWHERE: dict[str, str] = {
     "/healthz": "liveness for the orchestrator, no data",
     "/readyz": "readiness for the orchestrator: up or down, lag and outbox depth, no data",
-    "/metrics": "counts for Prometheus (routes, statuses, lag, risk per region), no data; reachable only inside the"
-                " cluster (deploy/k8s network policies)",
+    "/metrics": "counts for Prometheus (routes, statuses, lag, risk per region), no data; behind APUA_METRICS_TOKEN,"
+                " open here because tests set none (tests/attacks: test_metrics_need_the_token)",
     "/openapi.json": "the API's description, no data",
     "/docs": "the API's description, no data",
 }
@@ -644,14 +645,14 @@ async def test_hsts_over_tls_only(stack: Stack) -> None:
 
 async def test_hsts_behind_a_trusted_proxy_only(postgres: Any, kafka: Any, prefix: str) -> None:
     env = {"prefix": prefix, "dsn": postgres.dsn, "bootstrap": kafka.bootstrap}
-    # uvicorn trusts X-Forwarded-Proto from FORWARDED_ALLOW_IPS (127.0.0.1 by default), as the services run.
+    # The app trusts X-Forwarded-Proto from APUA_TRUSTED_PROXIES (127.0.0.1 by default), as the services run.
     async with LiveServer(APPS["intake"](settings_for("intake", **env)), free_port()) as live:
         async with httpx.AsyncClient(base_url=live.url) as browser:
             proxied = await browser.get("/m/raisio", headers={"x-forwarded-proto": "https"})
             assert proxied.headers["strict-transport-security"] == HSTS
             assert "strict-transport-security" not in (await browser.get("/m/raisio")).headers
-    untrusting = LiveServer(APPS["intake"](settings_for("intake", **env)), free_port())
-    untrusting.server.config.forwarded_allow_ips = "192.0.2.1"  # the proxy is somewhere else: a client's word
+    # The proxy is somewhere else: a client's word.
+    untrusting = LiveServer(APPS["intake"](settings_for("intake", **env, trusted_proxies=["192.0.2.1"])), free_port())
     async with untrusting as live, httpx.AsyncClient(base_url=live.url) as browser:
         forged = await browser.get("/m/raisio", headers={"x-forwarded-proto": "https"})
         assert forged.status_code == 200 and "strict-transport-security" not in forged.headers

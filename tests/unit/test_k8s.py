@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import ipaddress
 import os
 import re
 import shutil
@@ -349,8 +350,17 @@ def test_production_accepts_what_the_pod_is_given(docs: list[Manifest], service:
 
 
 def test_every_setting_in_the_shared_configmap_exists(docs: list[Manifest]) -> None:
-    known = set().union(*(env_names(cls) for cls in SETTINGS.values())) | {"FORWARDED_ALLOW_IPS"}
+    known = set().union(*(env_names(cls) for cls in SETTINGS.values()))
     assert not set(settings_of(docs)) - known
+
+
+def test_forwarded_addresses_are_believed_only_from_the_ingress_controller(docs: list[Manifest]) -> None:
+    settings = settings_of(docs)
+    assert "FORWARDED_ALLOW_IPS" not in settings  # the app's own list decides, never uvicorn's
+    proxies = [p.strip() for p in settings["APUA_TRUSTED_PROXIES"].split(",")]
+    assert proxies and "*" not in proxies
+    for proxy in proxies:
+        assert ipaddress.ip_network(proxy, strict=False).num_addresses < 2**16, proxy
 
 
 def test_each_overlay_serves_its_own_region_only(docs: list[Manifest], overlay: str) -> None:

@@ -6,7 +6,7 @@ import io
 import random
 import uuid
 from collections import Counter
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from openpyxl import load_workbook
@@ -171,8 +171,11 @@ def test_report_says_little_when_there_is_little() -> None:
 
 
 def test_staff_pass_is_signed_and_short_lived() -> None:
-    token = issue_pass("secret", account_id="eeva", role="manager", region="varsinais-suomi", language="sv")
-    assert read_pass("secret", token).account_id == "eeva"
+    started = datetime(2026, 3, 2, 8, 15, 30, 123456, tzinfo=UTC)
+    token = issue_pass("secret", account_id="eeva", role="manager", region="varsinais-suomi", language="sv",
+                       session_started=started)
+    taken = read_pass("secret", token)
+    assert (taken.account_id, taken.session_started) == ("eeva", started)
     with pytest.raises(InvalidPass):
         read_pass("another secret", token)
     with pytest.raises(InvalidPass):

@@ -23,6 +23,7 @@ from services.routing.web import QueuePage, RuntimeDep
 from shared.app import UnitOfWork, UnitOfWorkDep
 from shared.businessdays import add_business_days
 from shared.errors import Conflict, InvalidCommand, NotFound, ServiceUnavailable
+from shared.http import same_token
 from shared.i18n import pick_lang
 from shared.replytemplates import ReplyTemplateRecord
 from shared.runtime import ServiceRuntime
@@ -103,7 +104,7 @@ async def act(request: Request, case_id: uuid.UUID, session: QueuePage, uow: Uni
               runtime: RuntimeDep) -> Response:
     form = await request.form()
     lang = pick_lang(str(form.get("lang", "")), [session.account.language])
-    if str(form.get("csrf", "")) != session.csrf:
+    if not same_token(str(form.get("csrf", "")), session.csrf):
         return Response("CSRF check failed: reload the page and try again", status_code=403)
 
     # What the person wrote or chose stays in its box when the action is refused (a conflict included):

@@ -15,6 +15,7 @@ from services.routing.pages.render import TOPICS, page_lang, render
 from services.routing.permissions import may_see_queue
 from services.routing.web import OptionalSession, QueuePage, RuntimeDep, StatisticsPage
 from shared.app import ConnDep
+from shared.topics import cases_topic
 
 router = APIRouter(include_in_schema=False)
 STATUSES = ("open", "closed", "new", "triaged", "assigned", "all")
@@ -65,9 +66,14 @@ async def queue(request: Request, session: QueuePage, conn: ConnDep, runtime: Ru
 
 @router.get("/queue/stream")
 async def queue_stream(request: Request, session: OptionalSession, runtime: RuntimeDep) -> Response:
-    """Server-sent events: 'changed' whenever the cases this person may see change."""
+    """Server-sent events: 'changed' whenever the cases of this person's region change.
+
+    Only the region's own stream is watched: a signal for another region's case would tell when families
+    there write, and wake every queue of every region for nothing.
+    """
     if session is None or not may_see_queue(session.account):
         return Response(status_code=401)
+    topic = cases_topic(runtime.settings.topic_prefix, session.account.region)
 
     async def events() -> AsyncIterator[str]:
         last: object = None
@@ -77,7 +83,7 @@ async def queue_stream(request: Request, session: OptionalSession, runtime: Runt
                 return
             # A connection per look, never one held for the stream's hour.
             async with runtime.db().acquire() as conn:
-                mark = await conn.fetchval("SELECT coalesce(sum(next_offset), 0) FROM projection_offsets")
+                mark = await queries.stream_mark(conn, topic)
             if last is not None and mark != last:
                 yield "event: changed\ndata: {}\n\n"
             last = mark

@@ -9,21 +9,23 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from services.routing import service
-from services.routing.accounts import AccountLocked, SignInFailed
+from services.routing.accounts import SignInFailed
 from services.routing.i18n import t
 from services.routing.pages.render import page_lang, render
 from services.routing.permissions import may_see_statistics
+from services.routing.throttle import SignInThrottled
 from services.routing.web import (
     COOKIE,
     NotForYourRole,
     OptionalSession,
     RuntimeDep,
     StaffPage,
+    ThrottleDep,
     clear_session_cookie,
     set_session_cookie,
 )
-from shared.app import ConnDep
-from shared.http import safe_next
+from shared.app import UnitOfWorkDep
+from shared.http import client_address, cross_site, safe_next, same_token
 from shared.i18n import pick_lang
 
 router = APIRouter(include_in_schema=False)
@@ -43,21 +45,28 @@ async def login_page(request: Request, runtime: RuntimeDep, next: str = "/", lan
 
 
 @router.post("/login")
-async def login(request: Request, conn: ConnDep, runtime: RuntimeDep) -> Response:
+async def login(request: Request, runtime: RuntimeDep, throttle: ThrottleDep) -> Response:
     form = await request.form()
     lang = pick_lang(str(form.get("lang", "")), [])
     username, password = str(form.get("username", "")), str(form.get("password", ""))
     target = str(form.get("next", "/"))
+    if cross_site(request):  # another site's form would sign the browser in as the attacker (login CSRF)
+        return render(request, "login.html", None, 403, lang=lang, next=safe_next(target), username="",
+                      error=t("sign_in_cross_site", lang))
     try:
         body = service.SignIn(username=username, password=password)
-        done = await service.sign_in(conn=conn, username=body.username, password=body.password)
-    except (ValidationError, SignInFailed, AccountLocked) as exc:
+        done = await service.sign_in(pool=runtime.db(), username=body.username, password=body.password,
+                                     client=client_address(request), throttle=throttle)
+    except (ValidationError, SignInFailed, SignInThrottled) as exc:
         # An empty or overlong field is a wrong username or password like any other.
         retry = getattr(exc, "retry_after", None)
         error = t("account_locked", lang, minutes=int(retry) // 60 + 1) if retry else t("sign_in_failed", lang)
-        status = exc.status_code if isinstance(exc, AccountLocked) else SignInFailed.status_code
-        return render(request, "login.html", None, status, lang=lang, next=target, username=username[:100],
+        status = exc.status_code if isinstance(exc, SignInThrottled) else SignInFailed.status_code
+        page = render(request, "login.html", None, status, lang=lang, next=target, username=username[:100],
                       error=error)
+        if retry:
+            page.headers["Retry-After"] = str(retry)
+        return page
     target = safe_next(target)
     # The language chosen on the sign-in page goes on with the person.
     response = RedirectResponse(f"{target}{'&' if '?' in target else '?'}lang={lang}", status_code=303)
@@ -66,12 +75,12 @@ async def login(request: Request, conn: ConnDep, runtime: RuntimeDep) -> Respons
 
 
 @router.post("/logout")
-async def logout(request: Request, session: OptionalSession, conn: ConnDep) -> Response:
+async def logout(request: Request, session: OptionalSession, uow: UnitOfWorkDep, runtime: RuntimeDep) -> Response:
     form = await request.form()
     if session is not None:
-        if str(form.get("csrf", "")) != session.csrf:  # another site's form: the session stays, and so does the cookie
+        if not same_token(str(form.get("csrf", "")), session.csrf):  # another site's form: the session stays
             return Response("CSRF check failed: reload the page and sign out again", status_code=403)
-        await service.sign_out(conn=conn, token=request.cookies.get(COOKIE))
+        await service.sign_out(uow=uow, staff=session, token=request.cookies.get(COOKIE), settings=runtime.settings)
     response = RedirectResponse("/login", status_code=303)
     clear_session_cookie(response)
     return response

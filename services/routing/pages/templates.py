@@ -18,6 +18,7 @@ from services.routing.reply_templates import TemplateEdit, TemplateFields
 from services.routing.web import STAFF, RuntimeDep
 from shared.app import UnitOfWork, UnitOfWorkDep
 from shared.errors import Conflict, NotFound
+from shared.http import same_token
 from shared.i18n import LANG_NAMES, pick_lang
 from shared.replytemplates import ReplyTemplateRecord
 
@@ -58,7 +59,7 @@ async def edit_page(request: Request, template_id: uuid.UUID, session: Templates
 async def _form(request: Request, session: StaffSession) -> tuple[dict[str, Any], str] | None:
     """The form's fields and language; None when its CSRF token is not the session's."""
     form = await request.form()
-    if str(form.get("csrf", "")) != session.csrf:
+    if not same_token(str(form.get("csrf", "")), session.csrf):
         return None
     lang = pick_lang(str(form.get("lang", "")), [session.account.language])
     fields: dict[str, Any] = {name: str(form.get(name, "")) for name in FIELDS}
