@@ -15,6 +15,7 @@ from services.routing.pages.render import render
 from services.routing.web import AdminPage
 from shared.app import ConnDep
 from shared.db import Conn
+from shared.spreadsheet import safe_row
 
 router = APIRouter(include_in_schema=False)
 
@@ -51,9 +52,9 @@ async def access_export(request: Request, session: AdminPage, conn: ConnDep) -> 
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["at", "account_id", "name", "role", "case_id", "action"])
-    for r in rows:
-        writer.writerow([r["at"].isoformat(), r["account_id"], r["display_name"], r["role"],  # type: ignore[attr-defined]
-                         r["case_id"], r["action"]])
+    for r in rows:  # a name is whatever an admin typed: never a formula in the file (shared/spreadsheet.py)
+        writer.writerow(safe_row([r["at"].isoformat(), r["account_id"], r["display_name"],  # type: ignore[attr-defined]
+                                  r["role"], r["case_id"], r["action"]]))
     filename = f"access-log-{case_query or 'all'}.csv".replace("/", "_")
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
