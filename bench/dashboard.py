@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime
 import asyncpg
 
 from services.reporting import cells, waits
-from services.reporting.filters import Filters, default_period
+from services.reporting.filters import Filters, period_days
 from services.reporting.settings import ReportingSettings
 from services.reporting.tables import PAGES, TABLES
 from shared.db import create_pool
@@ -95,7 +95,7 @@ def p95(samples: list[float]) -> float:
 async def run(dsn: str, source_schema: str, *, cases: int = 1_000_000, repeats: int = 20) -> Dashboard:
     have = await scale(dsn, source_schema, cases)
     region = next(r for r in load_regions(ROOT / "deploy" / "regions") if r.id == "varsinais-suomi")
-    since, until = default_period(UNTIL)
+    since, until = period_days(UNTIL.year, None, UNTIL)
     filters = Filters(region=region, municipalities=(), since=since, until=until,
                       now=datetime(2026, 11, 2, 12, tzinfo=UTC))
     pool = await create_pool(dsn, [SCHEMA], max_size=2, work_mem=ReportingSettings.model_fields["db_work_mem"].default)

@@ -77,7 +77,6 @@ async def test_histograms_are_kept_and_give_the_medians_of_the_facts(postgres):
                 Filters(REGION, (), date(2025, 12, 1), END, now=now),  # the pages' default: whole months and a day
                 Filters(REGION, (), date(2025, 11, 17), date(2026, 6, 9), now=now),  # parts of months at both ends
                 Filters(REGION, ("turku", "raisio"), date(2026, 1, 1), date(2026, 3, 31), now=now),
-                Filters(REGION, (), date(2025, 12, 1), END, topic="parent_coping", now=now),  # facts only
                 Filters(REGION, (), date(2026, 3, 3), date(2026, 3, 20), now=now),  # no whole month
             ]
             for f in periods:
