@@ -26,12 +26,15 @@ _cache: OrderedDict[tuple[Any, ...], Cube] = OrderedDict()
 
 async def cube_for(conn: Conn, f: Filters) -> Cube:
     """The cube of the filters' region and year, as the projection stands now."""
-    stamp = await conn.fetchval("SELECT coalesce(sum(next_offset), 0) FROM projection_offsets")
+    # Which projection (a database and schema: a rebuild, another instance's) and how far it has read.
+    row = await conn.fetchrow("SELECT current_database() AS db, current_schema() AS schema,"
+                              " coalesce(sum(next_offset), 0) AS read FROM projection_offsets")
+    stamp = (row["db"], row["schema"], int(row["read"])) if row is not None else None
     now = f.now.replace(second=0, microsecond=0)
     # The whole year until today, whatever part of it was asked for: a month's cells are decided with the
     # year's, so the month asked alone reads like the year's row for it.
     _, last = period_days(f.year, None, today())
-    key = (f.region.id, f.year, int(stamp), now, last)
+    key = (f.region.id, f.year, stamp, now, last)
     found = _cache.get(key)
     if found is None:
         found = await cubes.load(conn, f.region, f.year, last, now)
