@@ -61,6 +61,10 @@ PARTIAL: dict[str, tuple[str, ...]] = {
 }
 CONDITIONS = ("anonymous", "after_hours", "feedback_given", "handed_off", "referred", "reopened",
               "child_welfare_notified")
+# Cells of different tables that count (nearly) the same cases: the difference is a cell of its own ("same_rest"),
+# so that one of them shown and the other hidden cannot give the hidden one away.
+SAME = ((("feedback_given", ""), ("feedback", COVERED)), (("referred", ""), ("referral_kind", COVERED)),
+        (("anonymous", ""), ("method", "anonymous")))
 LOADED = ("all", *(d for d in (*FULL, *PARTIAL) if d != "weekday"), "team", *CONDITIONS)
 
 
@@ -223,6 +227,10 @@ def _derive(n: dict[Key, int], keys: dict[Key, int], areas: list[str], periods: 
                 put((a, p, dim, prefix + "waiting"), w_n - s_n, w_k - s_k)
                 for name, parts in SUMS.items():
                     put((a, p, dim, prefix + name), *total(a, p, dim, tuple(prefix + s for s in parts)))
+            for (a_dim, a_value), (b_dim, b_value) in SAME:
+                d_n = n.get((a, p, a_dim, a_value), 0) - n.get((a, p, b_dim, b_value), 0)
+                d_k = keys.get((a, p, a_dim, a_value), 0) - keys.get((a, p, b_dim, b_value), 0)
+                put((a, p, "same_rest", f"{a_dim}:{b_dim}"), abs(d_n), d_k if d_n >= 0 else -d_k)
             f_n, f_k = total(a, p, "followup", ("met", "missed"))
             put((a, p, "followup", "other"), n.get((a, p, "followup", "all"), 0) - f_n,
                 keys.get((a, p, "followup", "all"), 0) - f_k)
@@ -235,6 +243,7 @@ def series(values: dict[str, tuple[str, ...]]) -> list[tuple[str, str]]:
     out += [(d, v) for d in PARTIAL for v in (*values[d], COVERED, OTHERS)]
     out += [(d, v) for d in CONDITIONS for v in ("", OTHERS)]
     out += [("referral_rest", k) for k in PARTIAL["referral_kind"]]
+    out += [("same_rest", f"{a[0]}:{b[0]}") for a, b in SAME]
     out += [("team", t) for t in values["team"]]
     statuses = (*STATUSES, *SUMS)
     out += [("response", s) for s in statuses]
@@ -245,7 +254,7 @@ def series(values: dict[str, tuple[str, ...]]) -> list[tuple[str, str]]:
 def _structural(key: Key, n: dict[Key, int]) -> bool:
     """A part that cannot hold anyone (no case lacks an hour, every referred service of the directory has its
     kind): left out of its line when empty, since hiding it would hide a published neighbour for nothing."""
-    return ((key[2] in FULL and key[3] == OTHERS) or key[2] == "referral_rest") and not n.get(key, 0)
+    return ((key[2] in FULL and key[3] == OTHERS) or key[2] in ("referral_rest", "same_rest")) and not n.get(key, 0)
 
 
 def _lines(areas: list[str], year: str, months: list[str], weeks: list[str], values: dict[str, tuple[str, ...]],
@@ -272,12 +281,19 @@ def _lines(areas: list[str], year: str, months: list[str], weeks: list[str], val
     for s in (*STATUSES, *SUMS):
         within.append((("response", s), tuple(("team_response", f"{t}|{s}") for t in values["team"])))
     within.append((("followup", "all"), tuple(("followup", v) for v in ("met", "missed", "other"))))
+    # After hours is the time of contact outside office hours: the same cases as those four values.
+    within.append((("after_hours", ""), tuple(("time", v) for v in ("evening", "night", "weekend", "holiday"))))
     lines: list[Line[Key]] = []
     for a in areas:
         for p in (year, *months):
             for (t_dim, t_value), parts in within:
                 kept = tuple(k for k in ((a, p, d, v) for d, v in parts) if not _structural(k, n))
                 lines.append(Line((a, p, t_dim, t_value), kept))
+            for first, second in SAME:  # the larger of the two is the other and their difference
+                one, other = (a, p, *first), (a, p, *second)
+                big, small = (one, other) if n.get(one, 0) >= n.get(other, 0) else (other, one)
+                rest = (a, p, "same_rest", f"{first[0]}:{second[0]}")
+                lines.append(Line(big, (small,) if _structural(rest, n) else (small, rest)))
     municipalities = areas[1:]
     for d, v in series(values):
         lines += [Line((a, year, d, v), tuple((a, m, d, v) for m in months)) for a in areas]

@@ -137,6 +137,11 @@ def synthetic_cube(seed: int) -> tuple[Cube, list[dict[str, object]]]:
         values["referral_kind"] = service.kind if service else None
         for condition in cubes.CONDITIONS:
             values[condition] = "" if rng.random() < 0.15 else None
+        # The conditions that are another dimension's values, as cells.py defines them.
+        values["after_hours"] = "" if values["time"] != "office" else None
+        values["anonymous"] = "" if values["method"] == "anonymous" else None
+        values["feedback_given"] = "" if values["feedback"] is not None else None
+        values["referred"] = "" if values["referral"] is not None else None
         values["all"] = ""
         status = rng.choices(cubes.STATUSES, [70, 15, 5, 10])[0]
         p = month_period(day)
