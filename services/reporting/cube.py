@@ -63,9 +63,17 @@ CONDITIONS = ("anonymous", "after_hours", "feedback_given", "handed_off", "refer
               "child_welfare_notified")
 # Cells of different tables that count (nearly) the same cases: the difference is a cell of its own ("same_rest"),
 # so that one of them shown and the other hidden cannot give the hidden one away.
-SAME = ((("feedback_given", ""), ("feedback", COVERED)), (("referred", ""), ("referral_kind", COVERED)),
-        (("anonymous", ""), ("method", "anonymous")))
+# A topic's final count holds its triaged ones (the topics table shows both), and referred cases hold those closed
+# as referred.
+SAME: tuple[tuple[tuple[str, str], tuple[str, str]], ...] = (
+    (("feedback_given", ""), ("feedback", COVERED)), (("referred", ""), ("referral_kind", COVERED)),
+    (("anonymous", ""), ("method", "anonymous")), (("referred", ""), ("outcome", "referred")),
+    *((("topic", v), ("topic_triage", v)) for v in TOPICS))
 LOADED = ("all", *(d for d in (*FULL, *PARTIAL) if d != "weekday"), "team", *CONDITIONS)
+
+
+def _rest_name(first: tuple[str, str], second: tuple[str, str]) -> str:
+    return f"{first[0]}={first[1]}:{second[0]}={second[1]}"
 
 
 def month_period(day: date) -> str:
@@ -230,7 +238,8 @@ def _derive(n: dict[Key, int], keys: dict[Key, int], areas: list[str], periods: 
             for (a_dim, a_value), (b_dim, b_value) in SAME:
                 d_n = n.get((a, p, a_dim, a_value), 0) - n.get((a, p, b_dim, b_value), 0)
                 d_k = keys.get((a, p, a_dim, a_value), 0) - keys.get((a, p, b_dim, b_value), 0)
-                put((a, p, "same_rest", f"{a_dim}:{b_dim}"), abs(d_n), d_k if d_n >= 0 else -d_k)
+                put((a, p, "same_rest", _rest_name((a_dim, a_value), (b_dim, b_value))), abs(d_n),
+                    d_k if d_n >= 0 else -d_k)
             f_n, f_k = total(a, p, "followup", ("met", "missed"))
             put((a, p, "followup", "other"), n.get((a, p, "followup", "all"), 0) - f_n,
                 keys.get((a, p, "followup", "all"), 0) - f_k)
@@ -243,7 +252,7 @@ def series(values: dict[str, tuple[str, ...]]) -> list[tuple[str, str]]:
     out += [(d, v) for d in PARTIAL for v in (*values[d], COVERED, OTHERS)]
     out += [(d, v) for d in CONDITIONS for v in ("", OTHERS)]
     out += [("referral_rest", k) for k in PARTIAL["referral_kind"]]
-    out += [("same_rest", f"{a[0]}:{b[0]}") for a, b in SAME]
+    # Not the twins' differences ("same_rest"): the twins' own lines over months and places already tie them.
     out += [("team", t) for t in values["team"]]
     statuses = (*STATUSES, *SUMS)
     out += [("response", s) for s in statuses]
@@ -292,7 +301,7 @@ def _lines(areas: list[str], year: str, months: list[str], weeks: list[str], val
             for first, second in SAME:  # the larger of the two is the other and their difference
                 one, other = (a, p, *first), (a, p, *second)
                 big, small = (one, other) if n.get(one, 0) >= n.get(other, 0) else (other, one)
-                rest = (a, p, "same_rest", f"{first[0]}:{second[0]}")
+                rest = (a, p, "same_rest", _rest_name(first, second))
                 lines.append(Line(big, (small,) if _structural(rest, n) else (small, rest)))
     municipalities = areas[1:]
     for d, v in series(values):
