@@ -184,7 +184,8 @@ def test_report_says_little_when_there_is_little() -> None:
     key = Table("key_figures", "", (Column("figure", "", "label"), Column("value", "", "number"),
                                     Column("percent", "", "percent")), [["x", SUPPRESSED, None]])
     sentences = report_sentences({"key_figures": key}, f, "en")
-    assert sentences[-1] == "There were fewer than five requests, so no further figures are shown."
+    assert sentences[-1] == ("The number of requests is hidden (under five, or hidden to protect another figure), so no"
+                             " further figures are shown.")
 
 
 def test_staff_pass_is_signed_and_short_lived() -> None:
