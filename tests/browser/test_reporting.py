@@ -62,14 +62,21 @@ async def test_manager_reads_every_dashboard(browser: Browser, postgres, kafka, 
         await expect(municipalities.get_by_role("row", name="Turku")).not_to_contain_text("x")
         await expect(page.locator(".privacy")).to_contain_text("x = luku on piilotettu")
         await assert_accessible(page, "the overview dashboard")
+        # The filter form at 320 px: its period and municipality lists fit the screen.
+        await page.set_viewport_size({"width": 320, "height": 800})
+        for field in ("#f-region", "#f-period", "#f-area"):
+            box = await page.locator(field).bounding_box()
+            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 320, (field, box)
+        await assert_accessible(page, "the overview dashboard at 320 px")
+        await page.set_viewport_size({"width": 1366, "height": 900})
 
         # Filters: Turku alone, from the keyboard; the period is a year or a month of one, chosen from a list.
-        await expect(page.get_by_label("Ajanjakso")).to_have_value("2026")
-        assert "maaliskuu 2026" in await page.get_by_label("Ajanjakso").inner_text()
-        await page.get_by_label("Kunta").select_option("turku")
+        await expect(page.get_by_label("Ajanjakso", exact=True)).to_have_value("2026")
+        assert "maaliskuu 2026" in await page.get_by_label("Ajanjakso", exact=True).inner_text()
+        await page.get_by_label("Kunta", exact=True).select_option("turku")
         await page.get_by_role("button", name="Näytä").focus()
         await page.keyboard.press("Enter")
-        await expect(page.get_by_label("Kunta")).to_have_value("turku")
+        await expect(page.get_by_label("Kunta", exact=True)).to_have_value("turku")
         await expect(page.locator(".scope")).to_contain_text("Turku")
         await expect(page.get_by_role("region", name="Yhteydenotot kunnittain").get_by_role("row")).to_have_count(3)
 
