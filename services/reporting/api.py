@@ -8,26 +8,25 @@ from fastapi import APIRouter, Query, Request
 
 from services.reporting import service
 from services.reporting.deps import RuntimeDep, ViewerDep
-from services.reporting.filters import TOPICS, describe
+from services.reporting.filters import describe
 from services.reporting.tables import PAGES
 from shared.app import ConnDep
 from shared.i18n import pick_lang
 from shared.openapi import errors
 
 router = APIRouter(prefix="/api/v1", tags=["statistics"])
-FILTERS = ("Filters: `region` (your own, the default; another region's is 403), `municipality` (repeat it;"
-           " none means the whole region), `since` and `until` (dates; default the last twelve months), `topic`,"
-           " `lang` (fi, sv, en).")
+FILTERS = ("Filters: `region` (your own, the default; another region's is 403), `municipality` (one, or none for"
+           " the whole region; more than one is 422), `period` (a year like 2026 or a month like 2026-03; default the"
+           " current year; the current year or month counts up to today), `lang` (fi, sv, en). `since`, `until` and"
+           " `topic` are refused (422): the statistics answer only these fixed areas and periods, so that no"
+           " combination of questions gives a hidden count back (see docs/reporting.md).")
 # The filters are read by parse_filters (shared with the pages and exports); documented here for clients.
 FILTER_PARAMETERS: list[dict[str, Any]] = [
     {"name": "region", "in": "query", "required": False, "schema": {"type": "string"},
      "description": "a region id: your own, the default; another region's statistics are refused (403)"},
-    {"name": "since", "in": "query", "required": False, "schema": {"type": "string", "format": "date"},
-     "description": "the first day (default: twelve months ago); at most ten years before `until`"},
-    {"name": "until", "in": "query", "required": False, "schema": {"type": "string", "format": "date"},
-     "description": "the last day (default: today)"},
-    {"name": "topic", "in": "query", "required": False, "schema": {"type": "string", "enum": list(TOPICS)},
-     "description": "only the requests about this topic"},
+    {"name": "period", "in": "query", "required": False,
+     "schema": {"type": "string", "pattern": "^[0-9]{4}(-[0-9]{2})?$"},
+     "description": "a calendar year (2026) or month (2026-03), from 2020 until now; default: the current year"},
     {"name": "lang", "in": "query", "required": False, "schema": {"type": "string"},
      "description": "fi, sv or en for the labels; another value means your own language"},
 ]
@@ -43,7 +42,8 @@ async def list_tables(viewer: ViewerDep) -> dict[str, list[str]]:
     401: "not signed in; `sign_in` is where to get a pass", 403: "another region than your own",
     404: "unknown table, region or municipality",
     422: "a filter value is wrong; `field` (or `fields`) names it"}), openapi_extra={"parameters": FILTER_PARAMETERS},
-    summary="One table; counts under 5 are \"<5\", the others carry a fixed offset of at most ±2")
+    summary="One table; hidden counts are \"x\" (under 5, or hidden so that no other hidden count can be worked"
+            " out), the others carry a fixed offset of at most ±2")
 async def get_table(table_id: str, request: Request, viewer: ViewerDep, runtime: RuntimeDep, conn: ConnDep,
                     municipality: Annotated[list[str] | None, Query(max_length=100)] = None) -> dict[str, Any]:
     lang = pick_lang(request.query_params.get("lang"), [viewer.language])
@@ -51,5 +51,5 @@ async def get_table(table_id: str, request: Request, viewer: ViewerDep, runtime:
                                    regions=runtime.regions, viewer=viewer, lang=lang)
     filters = view.filters
     return {**view.tables[0].as_json(), "filters": {
-        "region": filters.region.id, "municipalities": list(filters.municipalities), "since": filters.since,
-        "until": filters.until, "topic": filters.topic, "description": describe(filters, lang)}}
+        "region": filters.region.id, "municipalities": list(filters.municipalities), "period": filters.period,
+        "since": filters.since, "until": filters.until, "description": describe(filters, lang)}}

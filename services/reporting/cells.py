@@ -47,7 +47,9 @@ DIMENSIONS: dict[str, str] = {
     # that first reached the family.
     "closed_method": "CASE WHEN outcome IS NOT NULL THEN contact_method END",
     "not_reached_method": "CASE WHEN outcome = 'not_reached' THEN contact_method END",
-    "reached_after": "reached_after::text",
+    # The attempt that first reached the family: 1, 2, 3, or 4 for the fourth or later (the table's rows), so that
+    # each row is one cell of its own and secondary suppression (cube.py) decides on it.
+    "reached_after": "least(reached_after, 4)::text",
 }
 # The parts of a cell beside its count: (name, condition on the facts row).
 PARTS = (("answered", "first_response_at IS NOT NULL"), ("met", "first_response_at < due_at"),

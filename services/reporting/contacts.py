@@ -1,17 +1,18 @@
 """The contact tables of the outcomes page: how often a family was not reached, and how many tries reaching one took.
 
-Both count cases by the day they came in, from the rollup's cells (cells.py) under the same filters as every
-table, and publish only protected counts (privacy.py): shares from the published counts, means only over
-enough families.
+Both count cases by the day they came in, from the region-year's cube (cube.py) under the same filters as every
+table, and publish only protected counts (privacy.py): shares from the published counts, the mean only over
+enough families and only when every row of the table is published.
 """
 
 from __future__ import annotations
 
 from services.reporting.filters import Filters
 from services.reporting.i18n import t
-from services.reporting.model import Cell, Chart, Column, Group, Table, summed
+from services.reporting.model import Cell, Chart, Column, Group, Table
 from services.reporting.privacy import enough, share
 from services.reporting.rollup import counts
+from services.reporting.rollup import whole as rollup_whole
 from shared.db import Conn
 from shared.events import ContactMethod
 
@@ -38,7 +39,9 @@ async def not_reached_by_method(conn: Conn, f: Filters, lang: str) -> Table:
     """Closed cases per way the family asked to be answered, and the share closed because they were not reached."""
     found = await closing_groups(conn, f)
     rows: list[list[Cell]] = [[t("method_" + m, lang), *closing_cells(found.get(m))] for m in METHODS]
-    whole = {k: summed(g[k] for g in found.values()) for k in ("closed", "not_reached")}
+    # The totals are cells of their own, hidden or shown as the cube decided (never a sum of the rows).
+    whole = {"closed": await rollup_whole(conn, f, "closed_method"),
+             "not_reached": await rollup_whole(conn, f, "not_reached_method")}
     return Table("not_reached_by_method", t("tbl_not_reached_by_method", lang),
                  (Column("method", t("col_method", lang), "label"),
                   Column("closed", t("col_closed", lang), "count"),
@@ -50,22 +53,25 @@ async def not_reached_by_method(conn: Conn, f: Filters, lang: str) -> Table:
 
 async def reaching_groups(conn: Conn, f: Filters) -> tuple[dict[int, Group], int]:
     """The reached families by the attempt that first reached them (4: the fourth or later), and the sum of
-    those attempts over all of them."""
+    those attempts over all of them (from the facts: the cells keep the groups, not the attempts)."""
     found = await counts(conn, f, "reached_after")
-    buckets = {b: summed(g for n, g in found.items() if min(n, BUCKETS[-1]) == b) for b in BUCKETS}
-    return buckets, sum(n * g.n for n, g in found.items())
+    where, args = f.where()
+    attempts = await conn.fetchval(f"SELECT coalesce(sum(reached_after), 0) FROM case_facts WHERE {where}"
+                                   " AND reached_after IS NOT NULL", *args)
+    return {b: found.get(b, Group()) for b in BUCKETS}, int(attempts)
 
 
 async def attempts_to_reach(conn: Conn, f: Filters, lang: str) -> Table:
     """Of the families a contact attempt reached: at which attempt, and how many attempts it took on average."""
     found, attempts = await reaching_groups(conn, f)
-    reached = summed(found.values())
+    reached = await rollup_whole(conn, f, "reached_after")
     labels = (t("attempts_1", lang), t("attempts_2", lang), t("attempts_3", lang), t("attempts_4", lang))
     rows: list[list[Cell]] = []
     for bucket, label in zip(BUCKETS, labels, strict=True):
         n = found.get(bucket, Group()).count
         rows.append([label, n, share(n, reached.count)])
-    mean = round(attempts / reached.n, 1) if enough(reached.n) else None
+    shown = not reached.hidden and not any(g.hidden for g in found.values())
+    mean = round(attempts / reached.n, 1) if enough(reached.n) and shown else None
     rows.append([t("attempts_mean", lang), mean, None])
     return Table("attempts_to_reach", t("tbl_attempts_to_reach", lang),
                  (Column("attempt", t("col_attempt", lang), "label"),

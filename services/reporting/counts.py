@@ -12,10 +12,10 @@ from services.reporting.labels import (
     week_label,
     weeks,
 )
-from services.reporting.model import Cell, Chart, Column, Group, Table, summed
-from services.reporting.privacy import enough, per_thousand, share
+from services.reporting.model import Cell, Chart, Column, Group, Table
+from services.reporting.privacy import enough, per_thousand, published, share
 from services.reporting.response import response_cells, response_rows
-from services.reporting.rollup import SHARES, counts, tally
+from services.reporting.rollup import SHARES, counts, tally, whole
 from shared.db import Conn
 from shared.events import RequesterRole
 
@@ -33,8 +33,11 @@ async def key_figures(conn: Conn, f: Filters, lang: str) -> Table:
     total, anonymous, after = (found.get(k, Group()) for k in ("all", "anonymous", "after"))
     response = response_cells((await response_rows(conn, f, "true", whole=True))[1])
     scores = await counts(conn, f, "feedback")
-    feedback = summed(scores.values())
-    mean = sum(score * g.n for score, g in scores.items()) / feedback.n if feedback.n else None
+    feedback = await whole(conn, f, "feedback")
+    # The mean with the scores' counts would be one more relation between them: shown only when every one of
+    # them is published anyway.
+    shown = not feedback.hidden and all(published(g.count) is not None for g in scores.values())
+    mean = sum(score * g.n for score, g in scores.items()) / feedback.n if feedback.n and shown else None
     rows: list[list[Cell]] = [
         [t("fig_contacts", lang), total.count, None],
         [t("fig_per_1000", lang), per_thousand(total.count, f.children), None],
@@ -85,10 +88,11 @@ async def by_municipality(conn: Conn, f: Filters, lang: str) -> Table:
         n = g.get("all", Group()).count
         rows.append([m.name.get(lang), children, n, per_thousand(n, children),
                      share(g.get("anonymous", Group()).count, n), share(g.get("after", Group()).count, n)])
-    whole, anon_all, after_all = (summed(g.get(k, Group()) for g in found.values())
-                                  for k in ("all", "anonymous", "after"))
-    total_row: list[Cell] = [t("all_chosen", lang), f.children, whole.count, per_thousand(whole.count, f.children),
-                             share(anon_all.count, whole.count), share(after_all.count, whole.count)]
+    together = (await tally(conn, f, "true", SHARES))[True]
+    everyone, anon_all, after_all = (together.get(k, Group()) for k in ("all", "anonymous", "after"))
+    total_row: list[Cell] = [t("all_chosen", lang), f.children, everyone.count,
+                             per_thousand(everyone.count, f.children), share(anon_all.count, everyone.count),
+                             share(after_all.count, everyone.count)]
     return Table("by_municipality", t("tbl_by_municipality", lang),
                  (Column("municipality", t("col_municipality", lang), "label"),
                   Column("children", t("col_children", lang), "number"),
@@ -105,31 +109,36 @@ async def by_municipality(conn: Conn, f: Filters, lang: str) -> Table:
 async def by_time(conn: Conn, f: Filters, lang: str) -> Table:
     """Contacts by time of contact (office hours, evening, night, weekend, holiday)."""
     return distribution("by_time", t("tbl_by_time", lang), t("col_time", lang), TIMES,
-                        lambda k: t("time_" + k, lang), await counts(conn, f, "time"), lang)
+                        lambda k: t("time_" + k, lang), await counts(conn, f, "time"),
+                        await whole(conn, f, "time"), lang)
 
 
 async def by_hour(conn: Conn, f: Filters, lang: str) -> Table:
     """Contacts by the hour of the day they came."""
     return distribution("by_hour", t("tbl_by_hour", lang), t("col_hour", lang), range(24),
-                        lambda h: f"{h:02d}–{(h + 1) % 24:02d}", await counts(conn, f, "hour"), lang)
+                        lambda h: f"{h:02d}–{(h + 1) % 24:02d}", await counts(conn, f, "hour"),
+                        await whole(conn, f, "hour"), lang)
 
 
 async def by_weekday(conn: Conn, f: Filters, lang: str) -> Table:
     """Contacts by day of the week."""
     return distribution("by_weekday", t("tbl_by_weekday", lang), t("col_weekday", lang), range(1, 8),
-                        lambda d: t(f"weekday_{d}", lang), await counts(conn, f, "all", by=("weekday",)), lang)
+                        lambda d: t(f"weekday_{d}", lang), await counts(conn, f, "all", by=("weekday",)),
+                        await whole(conn, f, "all"), lang)
 
 
 async def by_role(conn: Conn, f: Filters, lang: str) -> Table:
     """Contacts by who asked (a parent, a child, …)."""
     return distribution("by_role", t("tbl_by_role", lang), t("col_role", lang), ROLES,
-                        lambda r: t("role_" + r, lang), await counts(conn, f, "role"), lang, chart=False)
+                        lambda r: t("role_" + r, lang), await counts(conn, f, "role"),
+                        await whole(conn, f, "role"), lang, chart=False)
 
 
 async def by_method(conn: Conn, f: Filters, lang: str) -> Table:
     """Contacts by how the family wished to be answered."""
     return distribution("by_method", t("tbl_by_method", lang), t("col_method", lang), METHODS,
-                        lambda m: t("method_" + m, lang), await counts(conn, f, "method"), lang, chart=False)
+                        lambda m: t("method_" + m, lang), await counts(conn, f, "method"),
+                        await whole(conn, f, "method"), lang, chart=False)
 
 
 # ---------------------------------------------------------------- topics
@@ -140,12 +149,12 @@ async def topics(conn: Conn, f: Filters, lang: str) -> Table:
     family = await counts(conn, f, "topic_family")
     triage = await counts(conn, f, "topic_triage")
     effective = await counts(conn, f, "topic")
-    whole = summed(effective.values())
+    everyone = await whole(conn, f, "topic")
     rows: list[list[Cell]] = []
     for key in (*TOPICS, None):
         n = effective.get(key, Group()).count
         rows.append([topic_name(key, lang), family.get(key, Group()).count,
-                     triage.get(key, Group()).count if key else None, n, share(n, whole.count)])
+                     triage.get(key, Group()).count if key else None, n, share(n, everyone.count)])
     return Table("topics", t("tbl_topics", lang),
                  (Column("topic", t("col_topic", lang), "label"),
                   Column("family", t("col_topic_family", lang), "count"),
@@ -153,7 +162,7 @@ async def topics(conn: Conn, f: Filters, lang: str) -> Table:
                   Column("contacts", t("col_topic_final", lang), "count"),
                   Column("percent", t("col_percent", lang), "percent")),
                  rows, chart=Chart("bar", ("family", "triage"), horizontal=True),
-                 total=[t("total", lang), whole.count, None, whole.count, None], note=t("note_topics", lang))
+                 total=[t("total", lang), everyone.count, None, everyone.count, None], note=t("note_topics", lang))
 
 
 async def topics_by_month(conn: Conn, f: Filters, lang: str) -> Table:

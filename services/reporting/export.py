@@ -1,4 +1,5 @@
-"""Tables as CSV and XLSX: the same published cells as the page, "<5" included."""
+"""Tables as CSV and XLSX: the same published cells as the page, hidden ones included; no text is ever a formula
+(shared/spreadsheet.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from services.reporting.model import Cell, Table
+from shared.spreadsheet import safe_row
 
 
 def _rows(table: Table) -> list[list[Cell]]:
@@ -20,10 +22,10 @@ def to_csv(table: Table, heading: str, lang: str) -> bytes:
     """UTF-8 with a byte-order mark so spreadsheet programs read å, ä and ö; ';' where a comma is decimal."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter="," if lang == "en" else ";", lineterminator="\r\n")
-    writer.writerow([c.label for c in table.columns])
+    writer.writerow(safe_row(c.label for c in table.columns))
     for row in _rows(table):
-        writer.writerow(["" if v is None else (str(v).replace(".", ",") if isinstance(v, float) and lang != "en"
-                                               else v) for v in row])
+        writer.writerow(safe_row("" if v is None else (str(v).replace(".", ",") if isinstance(v, float) and lang != "en"
+                                                       else v) for v in row))
     del heading  # the file name carries the filters; a CSV has one table and nothing else
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
@@ -41,18 +43,18 @@ def to_xlsx(tables: list[Table], heading: str, privacy_note: str) -> bytes:
             name = name[:28] + f" {len(used)}"
         used.add(name)
         sheet = book.create_sheet(name)
-        sheet.append([table.title])
+        sheet.append(safe_row([table.title]))
         sheet["A1"].font = Font(bold=True, size=13)
-        sheet.append([heading])
-        sheet.append([privacy_note])
+        sheet.append(safe_row([heading]))
+        sheet.append(safe_row([privacy_note]))
         if table.note:
-            sheet.append([table.note])
+            sheet.append(safe_row([table.note]))
         sheet.append([])
-        sheet.append([c.label for c in table.columns])
+        sheet.append(safe_row(c.label for c in table.columns))
         for cell in sheet[sheet.max_row]:
             cell.font = Font(bold=True)
         for row in _rows(table):
-            sheet.append(list(row))
+            sheet.append(safe_row(row))
         if table.total:
             for cell in sheet[sheet.max_row]:
                 cell.font = Font(bold=True)

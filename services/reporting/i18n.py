@@ -24,8 +24,8 @@ CATALOG = Catalog(
         *keys("page_", PAGES), *keys("intro_", PAGES), *keys("nav_", PAGES),
         *keys("role_", ("manager", "coordinator", "admin")),
         # What was wrong with a page's filters (filters.parse_filters' "problem"), and the way back to the page.
-        *keys("filter_problem_", ("not_a_date", "reversed", "too_long", "unknown_topic", "invalid", "unknown",
-                                  "other_region")),
+        *keys("filter_problem_", ("not_a_period", "period_out_of_range", "use_period", "topic_gone",
+                                  "one_municipality", "invalid", "unknown", "other_region")),
         *keys("error_retry_", PAGES),
         # What a chart's value axis counts, by the kind of its columns (present.chart_data).
         *keys("axis_", ("count", "percent", "rate", "hours", "score", "number")),

@@ -6,9 +6,10 @@ from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from typing import Any
 
+from services.reporting.cube import whole_weeks
 from services.reporting.filters import Filters
 from services.reporting.i18n import t
-from services.reporting.model import Cell, Chart, Column, Group, Table, summed
+from services.reporting.model import Cell, Chart, Column, Group, Table
 from services.reporting.privacy import share
 
 
@@ -22,13 +23,9 @@ def months(filters: Filters) -> list[date]:
 
 
 def weeks(filters: Filters) -> list[date]:
-    """The Mondays of the weeks the period touches."""
-    monday = filters.since - timedelta(days=filters.since.weekday())
-    out = []
-    while monday <= filters.until:
-        out.append(monday)
-        monday += timedelta(days=7)
-    return out
+    """The Mondays of the ISO weeks wholly inside the period (a part of a week would be a fresh set of cases
+    at each edge of a period, whose differences would tell who came on the days in between)."""
+    return whole_weeks(filters.since, filters.until)
 
 
 def month_label(day: date, lang: str) -> str:
@@ -65,9 +62,8 @@ def count_columns(*keys: str, lang: str) -> tuple[Column, ...]:
 
 
 def distribution(table_id: str, title: str, label: str, keys: Sequence[Any], names: Callable[[Any], str],
-                 found: dict[Any, Group], lang: str, chart: bool = True) -> Table:
-    """The cases by one dimension: a row per key with its count and share, and the total."""
-    whole = summed(found.values())
+                 found: dict[Any, Group], whole: Group, lang: str, chart: bool = True) -> Table:
+    """The cases by one dimension: a row per key with its count and share, and the total (``whole``)."""
     rows: list[list[Cell]] = []
     for key in keys:
         n = found.get(key, Group()).count

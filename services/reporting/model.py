@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from services.reporting.filters import Filters
-from services.reporting.privacy import Count, protect
+from services.reporting.privacy import SUPPRESSED, Count, protect
 from shared.db import Conn
 
 Kind = Literal["label", "count", "percent", "rate", "hours", "score", "number"]
@@ -51,18 +51,21 @@ class Table:
 
 @dataclass(frozen=True)
 class Group:
-    """The true size of a group and its cases' record-key sum: enough to publish it, never published as such."""
+    """The true size of a group, its cases' record-key sum and whether secondary suppression hides it (cube.py):
+    enough to publish it, never published as such."""
 
     n: int = 0
     keys: int = 0
+    hidden: bool = False
 
     @property
     def count(self) -> Count:
-        return protect(self.n, self.keys)
+        return SUPPRESSED if self.hidden else protect(self.n, self.keys)
 
 
 def summed(parts: Iterable[Group]) -> Group:
-    """The group of several disjoint groups: counts and record keys add up."""
+    """The group of several disjoint groups: counts and record keys add up. Only for figures worked out from
+    true counts (a mean); a published total is a cell of its own (cube.py), hidden or shown as decided there."""
     parts = list(parts)
     return Group(sum(g.n for g in parts), sum(g.keys for g in parts))
 

@@ -19,7 +19,7 @@ from fastapi.templating import Jinja2Templates
 from services.reporting import present, service
 from services.reporting.auth import COOKIE, Viewer, accept_pass, close_session, pass_url
 from services.reporting.deps import MaybeViewerDep, PageViewerDep, RuntimeDep
-from services.reporting.filters import TOPICS, describe, filter_query, topic_name
+from services.reporting.filters import describe, filter_query, period_choices
 from services.reporting.i18n import t
 from services.reporting.privacy import SUPPRESSED
 from services.reporting.settings import ReportingSettings
@@ -114,9 +114,8 @@ async def _page(request: Request, page: str, viewer: Viewer, runtime: ServiceRun
         context["heading"] = t("report_heading", lang, region=filters.region.name.get(lang),
                                since=long_date(filters.since, lang), until=long_date(filters.until, lang))
     return render(request, f"{page}.html", viewer, lang, staff_url=runtime.settings.staff_url, page=page,
-                  tables=view.tables, filters=filters, regions=[filters.region], topics=TOPICS,
-                  topic_name=lambda k: topic_name(k, lang), description=describe(filters, lang),
-                  query=filter_query(filters, lang), **context)
+                  tables=view.tables, filters=filters, regions=[filters.region], description=describe(filters, lang),
+                  query=filter_query(filters, lang), period_choices=period_choices(lang), **context)
 
 
 @router.get("/overview")

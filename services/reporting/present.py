@@ -15,7 +15,7 @@ from shared.i18n import BABEL_LOCALE
 
 
 def fmt(value: Cell, kind: str, lang: str) -> str:
-    """A cell as text in the reader's language: "<5" stays, a hidden share or median is a dash."""
+    """A cell as text in the reader's language: a hidden count ("x") stays, a hidden share or median is a dash."""
     if value is None:
         return "–"
     if isinstance(value, str):

@@ -1,14 +1,18 @@
-"""Publishing counts so that no family can be recognised, however the filters are combined.
+"""Publishing counts so that no family can be recognised, however the questions are combined.
 
-Two rules, applied to every count on its way out (pages, API, CSV and XLSX alike):
+Four rules, applied to every count on its way out (pages, API, CSV and XLSX alike):
 
-1. **Small counts are hidden.** A true count under 5 (0 included, since "nobody" and "one
-   family" must look the same) is published as ``"<5"``.
-2. **Larger counts carry a small, fixed perturbation** of at most ±2, never taking them under 5.
-   Hiding small cells alone is not enough once filters can be combined: the region's total
-   minus every other municipality's count, or January–March minus February–March, would give
-   a hidden number back exactly. With the perturbation such a difference is off by up to a few
-   either way, so a hidden 1 cannot be told from a 3 or from nothing.
+1. **The questions are fixed cells** (filters.py): the whole region or one municipality, a calendar year
+   or a calendar month. The same question always covers the same cases.
+2. **Small counts are hidden.** A true count under 5 (0 included, since "nobody" and "one family" must
+   look the same) is published as ``SUPPRESSED``.
+3. **Secondary suppression** (suppression.py, cube.py): where a total and its published parts would give
+   a hidden cell back by subtraction, one more cell of that line is hidden, decided once from the true
+   counts of the whole region-year, so every table that shows a cell shows it the same way. Primary and
+   secondary hidden cells read the same, so a reader cannot tell "under 5" from "hidden to protect
+   another cell".
+4. **Larger counts carry a small, fixed perturbation** of at most ±2, never taking them under 5, so the
+   published cells do not add up exactly and differences of them are off by a few either way.
 
 The perturbation is the *cell key method* that statistical offices use for flexible table
 builders (Australian Bureau of Statistics' TableBuilder; the 2021 censuses of the UK and the
@@ -16,7 +20,9 @@ EU): every case has a record key, a keyed hash of its id that nobody can compute
 region's statistics key; a cell's key is the sum of its cases' record keys, and the noise is
 looked up from the cell key. So the same set of cases always gets the same number (asking
 again, or rebuilding the projection, changes nothing), while two different sets get
-independent noise.
+independent noise. That independence is the method's known weakness: when a reader may build
+as many overlapping sets as they like, averaging ``count(Q + X) - count(Q)`` over many sets ``Q``
+cancels the noise and gives ``X`` back. Rule 1 removes the free sets; rule 3 the exact relations.
 
 Shares, rates, medians and means are shown only when the cases behind them would themselves be
 published; shares and rates are worked out from the published counts.
@@ -31,12 +37,14 @@ from collections.abc import Sequence
 from typing import Final
 
 THRESHOLD: Final = 5
-SUPPRESSED: Final = "<5"
+# One symbol for every hidden cell, as statistical offices use (Statistics Sweden and Canada: "x"), so that a
+# cell hidden because it is small cannot be told from one hidden to protect another.
+SUPPRESSED: Final = "x"
 KEY_SPACE: Final = 1 << 16
 # Cumulative share of cell keys giving each noise: P(-2)=.1, P(-1)=.2, P(0)=.4, P(+1)=.2, P(+2)=.1.
 _NOISE: Final[Sequence[tuple[float, int]]] = ((0.1, -2), (0.3, -1), (0.7, 0), (0.9, 1), (1.0, 2))
 
-Count = int | str  # a published count: a number of at least 5, or "<5"
+Count = int | str  # a published count: a number of at least 5, or SUPPRESSED
 
 
 def record_key(secret: bytes, case_id: uuid.UUID) -> int:

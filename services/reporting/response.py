@@ -15,59 +15,50 @@ from services.reporting.labels import (
     municipality_name,
     team_name,
 )
-from services.reporting.model import Cell, Chart, Column, Table
-from services.reporting.privacy import enough, protect, share
-from services.reporting.rollup import BY, cells_source
+from services.reporting.model import Cell, Chart, Column, Group, Table
+from services.reporting.privacy import enough, published, share
+from services.reporting.rollup import area, cube_for, places
 from shared.db import Conn
 
-RESPONSE_COUNTS = ("n", "keys", "answered", "answered_keys", "met", "met_keys", "missed", "missed_keys")
-# The facts' own column for what the cells group responses by ('' for no team, as in the cells and the waits).
-FACT_BY = {"true": "true", "municipality": "municipality", "month": "month",
-           "team": "coalesce(response_team, team_id, '')"}
+FIGURES = ("contacts", "answered", "met", "missed")
 
 
 async def response_rows(conn: Conn, f: Filters, by: str,
                         whole: bool = False) -> tuple[dict[Any, dict[str, Any]], dict[str, Any]]:
-    """Per ``by`` and (the median waits only with ``whole``) for all its groups together: contacts, answered, in
-    time and late (the cells), late though not yet answered (the facts: few cases wait unanswered past their
-    day), and the median waits (waits.py)."""
-    dim = "team" if by == "team" else "all"
-    source, where, args = cells_source(f, [dim])
-    key = "c.value" if by == "team" else BY[by]
-    found: dict[Any, dict[str, Any]] = {}
+    """Per ``by`` (and for the filters' area and period as a whole): contacts, answered, in time, late (answered
+    after the day or not yet answered past it), each a cell of the cube, and the median waits (waits.py; the
+    whole's only with ``whole``)."""
+    c = await cube_for(conn, f)
 
-    def row(k: Any) -> dict[str, Any]:
-        return found.setdefault(cells.parse(dim, k) if by == "team" else k, {
-            **dict.fromkeys(RESPONSE_COUNTS, 0), "median_business": None, "median_calendar": None})
+    def figures(a: str, p: str, team: str | None) -> dict[str, Any]:
+        if team is None:
+            keys = {"contacts": ("all", ""), **{k: ("response", k) for k in FIGURES[1:]}}
+        else:
+            keys = {"contacts": ("team", team), **{k: ("team_response", f"{team}|{k}") for k in FIGURES[1:]}}
+        return {name: c.group((a, p, *key)) for name, key in keys.items()}
 
-    for r in await conn.fetch(
-            f"SELECT {key} AS k, sum(c.n) AS n, sum(c.keys) AS keys, sum(c.answered_n) AS answered,"
-            " sum(c.answered_k) AS answered_keys, sum(c.met_n) AS met, sum(c.met_k) AS met_keys,"
-            f" sum(c.late_n) AS missed, sum(c.late_k) AS missed_keys FROM {source} WHERE {where} GROUP BY 1", *args):
-        row(r["k"]).update({name: int(r[name]) for name in RESPONSE_COUNTS})
-    where, args = f.where()
-    for r in await conn.fetch(
-            f"SELECT {FACT_BY[by]} AS k, count(*) AS n, sum(record_key) AS keys FROM case_facts WHERE {where}"
-            f" AND first_response_at IS NULL AND due_at <= ${len(args) + 1} GROUP BY 1", *args, f.now):
-        late = row(r["k"])
-        late["missed"], late["missed_keys"] = late["missed"] + r["n"], late["missed_keys"] + int(r["keys"])
+    if by == "team":
+        found = {cells.parse("team", tm): figures(area(f), f.period, tm) for tm in c.values["team"]}
+    else:
+        found = {k: figures(a, p, None) for k, a, p in places(f, by)}
     per_group, whole_medians = await waits.medians(conn, f, by, whole=whole)
-    for k, found_medians in per_group.items():
-        row(k).update(median_business=found_medians.get("b"), median_calendar=found_medians.get("c"))
-    together = {name: sum(r[name] for r in found.values()) for name in RESPONSE_COUNTS}
+    for k, row in found.items():
+        medians = per_group.get("" if by == "team" and k is None else k, {})
+        row.update(median_business=medians.get("b"), median_calendar=medians.get("c"))
+    together = figures(area(f), f.period, None)
     together.update(median_business=whole_medians.get("b"), median_calendar=whole_medians.get("c"))
     return found, together
 
 
 def response_cells(r: dict[str, Any] | None) -> list[Cell]:
-    """A group's published response figures: contacts, answered, in time, late, in time %, the two medians."""
-    r = r or {"n": 0, "keys": 0, "answered": 0, "answered_keys": 0, "met": 0, "met_keys": 0, "missed": 0,
-              "missed_keys": 0, "median_business": None, "median_calendar": None}
-    contacts = protect(r["n"], r["keys"])
-    met, missed = protect(r["met"], r["met_keys"]), protect(r["missed"], r["missed_keys"])
-    decided = protect(r["met"] + r["missed"], r["met_keys"] + r["missed_keys"])
-    medians_ok = enough(r["answered"])
-    return [contacts, protect(r["answered"], r["answered_keys"]), met, missed, share(met, decided),
+    """A group's published response figures: contacts, answered, in time, late, in time %, the two medians. The
+    share is worked out from the published counts; the medians only when the answered cell is published."""
+    r = r or {**{k: Group() for k in FIGURES}, "median_business": None, "median_calendar": None}
+    contacts, answered, met, missed = (r[k].count for k in FIGURES)
+    met_n, missed_n = published(met), published(missed)
+    medians_ok = enough(r["answered"].n) and published(answered) is not None
+    return [contacts, answered, met, missed,
+            share(met, met_n + missed_n) if met_n is not None and missed_n is not None else None,
             round(r["median_business"], 1) if medians_ok and r["median_business"] is not None else None,
             round(r["median_calendar"], 1) if medians_ok and r["median_calendar"] is not None else None]
 

@@ -11,8 +11,8 @@ hour, so the median of the waits counted in tenths of an hour is the figure they
 The hours say which hour holds each group's middle case and how many cases come before that hour; then
 only the tenths of those few hours are read. Both are kept in the statements that write the facts, as
 the rollup's cells are (see cells.py), and filled once after a rebuild. Months wholly in a period come
-from the histograms; the days of a month the period takes only in part, and every day of a period
-filtered by topic (the histograms keep no topic), come from the facts by the same definitions.
+from the histograms; the days of a month the period takes only in part (the current month's, up to today) come
+from the facts by the same definitions.
 """
 
 from __future__ import annotations
@@ -128,7 +128,7 @@ Targets = list[tuple[Any, str, int]]  # (group, measure, hour): the hours whose 
 
 def _source(f: Filters, by: str, unit: str, targets: Targets | None) -> tuple[str, list[Any]]:
     """The histogram rows of the period (key columns, ``value`` and ``n``): whole months from the table, the
-    other days (or, with a topic, every day) from the facts; with ``targets``, only the tenths of each group's
+    other days (the current month's) from the facts; with ``targets``, only the tenths of each group's
     chosen hours."""
     values: list[Any] = []
 
@@ -136,7 +136,7 @@ def _source(f: Filters, by: str, unit: str, targets: Targets | None) -> tuple[st
         values.append(value)
         return f"${len(values)}"
 
-    months = [] if f.topic else _months(f.since, f.until)
+    months = _months(f.since, f.until)
     table, column, value = HISTOGRAMS[unit]
     near, chosen_targets = "", ""
     if targets is not None:

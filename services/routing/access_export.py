@@ -14,6 +14,7 @@ from datetime import datetime
 
 from services.routing.i18n import t
 from shared.businessdays import HELSINKI
+from shared.spreadsheet import safe_row
 
 # What a view was, as record_access writes it: a case page, the API, an erasure.
 ACCESS_ACTIONS = ("view", "api_view", "erase", "view_denied", "api_view_denied")  # refused looks: service.py
@@ -37,7 +38,8 @@ def access_csv(rows: Iterable[Mapping[str, object]], lang: str) -> bytes:
                      t("csv_reference", lang), t("csv_case_id", lang), t("csv_action", lang)])
     for r in rows:
         at = r["at"]
-        writer.writerow([helsinki_iso(at) if isinstance(at, datetime) else "", r["account_id"],
-                         r["display_name"] or "", t(f"role_{r['role']}", lang), r["reference"] or "",
-                         r["case_id"], action_label(str(r["action"]), lang)])
+        # A name is whatever an admin typed: never a formula in the file (shared/spreadsheet.py).
+        writer.writerow(safe_row([helsinki_iso(at) if isinstance(at, datetime) else "", r["account_id"],
+                                  r["display_name"] or "", t(f"role_{r['role']}", lang), r["reference"] or "",
+                                  r["case_id"], action_label(str(r["action"]), lang)]))
     return ("\ufeff" + out.getvalue()).encode("utf-8")

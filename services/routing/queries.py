@@ -224,14 +224,16 @@ async def professionals(conn: Conn, region: str) -> list[dict[str, str]]:
     return [dict(r) for r in rows]
 
 
-async def summary(conn: Conn, region: str) -> list[dict[str, object]]:
-    """Counts without any case or person in them: what a manager sees here."""
+async def work_by_team(conn: Conn, region: str) -> list[dict[str, object]]:
+    """What work the region's open cases need now, per team that has them ('' for none yet): how many are open,
+    how many are past their promised day, and how many wait for a reply (never answered, or the family wrote
+    again). No municipality and no closed case: a count of a small place over all time would tell who wrote."""
     rows = await conn.fetch(
-        "SELECT municipality, count(*) FILTER (WHERE status <> 'closed') AS open,"
-        " count(*) FILTER (WHERE status = 'closed') AS closed,"
-        " count(*) FILTER (WHERE status <> 'closed' AND ((first_response_at IS NULL AND due_at < now())"
-        " OR (awaiting_since IS NOT NULL AND followup_due_at < now()))) AS overdue"
-        " FROM cases WHERE region = $1 GROUP BY municipality ORDER BY municipality", region)
+        "SELECT coalesce(team_id, '') AS team, count(*) AS open,"
+        " count(*) FILTER (WHERE (first_response_at IS NULL AND due_at < now())"
+        " OR (awaiting_since IS NOT NULL AND followup_due_at < now())) AS overdue,"
+        " count(*) FILTER (WHERE first_response_at IS NULL OR awaiting_since IS NOT NULL) AS waiting"
+        " FROM cases WHERE region = $1 AND status <> 'closed' GROUP BY 1 ORDER BY 1", region)
     return [dict(r) for r in rows]
 
 

@@ -7,6 +7,7 @@ import uuid
 import httpx
 import pytest
 
+from services.reporting.privacy import SUPPRESSED
 from shared.topics import cases_topic
 from tests.integration.test_reporting import signed_in_reporting
 from tests.support import APPS, eventually, read_topic, request_body, running, settings_for, staff
@@ -50,7 +51,7 @@ async def test_request_reaches_queue_notify_and_stats(postgres, kafka, prefix):
         counted = await eventually(stats, what="reporting to count five requests")
         published = {row[0]: row[2] for row in counted["rows"]}
         assert 5 <= published.pop("Naantali") <= 7  # five, with the fixed offset of at most +2 (never under 5)
-        assert set(published.values()) == {"<5"}
+        assert set(published.values()) == {SUPPRESSED}
 
         async def due() -> list[dict] | None:
             rows = (await notify.get("/api/v1/notifications")).json()

@@ -125,7 +125,7 @@ async def test_erasure_leaves_nothing_readable_but_the_statistics(postgres, kafk
         await eventually(everywhere, what="every service to drop the key and scrub its copies")
         assert (await intake.post("/api/v1/status", json=credentials)).status_code in (401, 404)
 
-        # The statistics stay: both requests still counted (the number itself is published as "<5").
+        # The statistics stay: both requests still counted (the number itself is hidden, "x").
         facts = await apps["reporting"].state.runtime.pool.fetchval(
             "SELECT count(*) FROM case_facts WHERE municipality = 'naantali'")
         assert facts == 2

@@ -15,7 +15,7 @@ import pytest
 from openpyxl import load_workbook
 
 from services.reporting import cells
-from services.reporting.privacy import protect, record_key
+from services.reporting.privacy import SUPPRESSED, protect, record_key
 from services.reporting.projection import projection as reporting_projection
 from services.reporting.settings import DEVELOPMENT_STATISTICS_KEY
 from shared.businessdays import HELSINKI, answer_due
@@ -153,7 +153,7 @@ async def rollup_and_fresh_cells(dsn: str, schema: str) -> tuple[list[tuple[Any,
     return [tuple(r) for r in live], [tuple(r) for r in fresh]
 
 
-PERIOD = {"region": REGION, "since": "2026-01-01", "until": "2026-12-31", "lang": "en"}
+PERIOD = {"region": REGION, "period": "2026", "lang": "en"}
 
 
 async def test_events_in_numbers_out_suppressed_everywhere_and_rebuild_equals_live(postgres, kafka, prefix):
@@ -180,12 +180,13 @@ async def test_events_in_numbers_out_suppressed_everywhere_and_rebuild_equals_li
         rows = {r[0]: r for r in key["rows"]}
         assert rows["Requests"][1] == expected(events, lambda e: True)  # 15 cases, published within ±2
         assert 13 <= rows["Requests"][1] <= 17
-        assert rows["Anonymous"][1] == "<5"  # three anonymous requests
-        assert rows["Outside office hours"][1] == "<5"  # the three in Aura
-        assert rows["Answered by the promised day"][1] == protect(10, sum(
-            record_key(SECRET, e.case_id) for i, e in enumerate(x for x in events if isinstance(x, RequestSubmitted)
-                                                                and x.municipality == "turku") if i not in (5, 6)))
-        assert rows["Mean feedback (1–5)"][1] == 4.5
+        assert rows["Anonymous"][1] == SUPPRESSED  # three anonymous requests
+        assert rows["Outside office hours"][1] == SUPPRESSED  # the three in Aura
+        # Twelve answered, two of them late: "10 in time" beside "12 answered" would tell the hidden 2, so the
+        # in-time figure is hidden too (secondary suppression), and so is its share.
+        assert rows["Answered by the promised day"][1:] == [SUPPRESSED, None]
+        # The scores 1–3 are hidden (nobody gave them); a mean beside them would be one more relation among them.
+        assert rows["Mean feedback (1–5)"][1] is None
 
         tables: dict[str, dict[str, Any]] = {}
         for name in ("by_municipality", "topics", "outcomes", "response_by_team", "per_month", "by_time",
@@ -196,13 +197,13 @@ async def test_events_in_numbers_out_suppressed_everywhere_and_rebuild_equals_li
         municipalities = tables["by_municipality"]
         contacts = column(municipalities, "contacts")
         assert row_of(municipalities, "Turku")[contacts] == expected(events, lambda e: e.municipality == "turku")
-        assert row_of(municipalities, "Aura")[contacts] == "<5"
-        assert row_of(municipalities, "Raisio")[contacts] == "<5"  # nobody: the same as one family
+        assert row_of(municipalities, "Aura")[contacts] == SUPPRESSED
+        assert row_of(municipalities, "Raisio")[contacts] == SUPPRESSED  # nobody: the same as one family
         assert row_of(municipalities, "Turku")[column(municipalities, "children")] > 0
 
         topics = tables["topics"]
         family_change = row_of(topics, "Divorce, moving or another change in the family")
-        assert family_change[column(topics, "family")] == "<5"  # four chose it
+        assert family_change[column(topics, "family")] == SUPPRESSED  # four chose it
         outcomes = tables["outcomes"]
         assert row_of(outcomes, "Guidance was enough")[1] == protect(5, sum(
             record_key(SECRET, e.case_id) for i, e in enumerate(x for x in events if isinstance(x, RequestSubmitted)
@@ -211,21 +212,22 @@ async def test_events_in_numbers_out_suppressed_everywhere_and_rebuild_equals_li
         month = tables["per_month"]
         assert row_of(month, "March 2026")[1] == expected(
             events, lambda e: e.occurred_at.astimezone(HELSINKI).month == 3)
-        assert row_of(month, "July 2026")[1] == "<5"
+        assert row_of(month, "July 2026")[1] == SUPPRESSED
         team = tables["response_by_team"]
         guidance = row_of(team, "Service guidance for families with children")
         assert guidance[column(team, "answered")] == expected(events, lambda e: e.municipality == "turku")
         assert guidance[column(team, "median_business")] == 2.0
-        assert tables["by_time"]["rows"][3][1] == "<5"  # weekends
-        assert row_of(tables["follow_up"], "Handed off to another worker")[1] == "<5"
+        assert tables["by_time"]["rows"][3][1] == SUPPRESSED  # weekends
+        assert row_of(tables["follow_up"], "Handed off to another worker")[1] == SUPPRESSED
 
-        # The cells the tables read are the cells the facts make afresh, after every change of the year; a topic
-        # filter (cells made on the fly from that topic's facts) counts what the unfiltered table gives the topic.
+        # The cells the tables read are the cells the facts make afresh, after every change of the year.
         live, fresh = await rollup_and_fresh_cells(postgres.dsn, reporting_app.state.runtime.projection_schema)
         assert live == fresh and len(live) > 50
-        coping = (await reporting.get("/api/v1/tables/key_figures", params={**PERIOD, "topic": "parent_coping"})).json()
-        assert coping["rows"][0][1] == row_of(topics, "A parent's coping")[column(topics, "contacts")] == expected(
+        assert row_of(topics, "A parent's coping")[column(topics, "contacts")] == expected(
             events, lambda e: e.payload.topic == "parent_coping")  # nobody triaged these to another topic
+        # A month asked alone is the month's row of the year: the same cell, the same answer.
+        march = (await reporting.get("/api/v1/tables/key_figures", params={**PERIOD, "period": "2026-03"})).json()
+        assert march["rows"][0][1] == row_of(tables["per_month"], "March 2026")[1]
 
         # Filter down to Aura: every count on every table is hidden.
         aura = {**PERIOD, "municipality": "aura"}
@@ -234,20 +236,21 @@ async def test_events_in_numbers_out_suppressed_everywhere_and_rebuild_equals_li
             counts = [c["key"] for c in body["columns"] if c["kind"] == "count"]
             for row in [*body["rows"], *([body["total"]] if body["total"] else [])]:
                 for key in counts:
-                    assert row[column(body, key)] in ("<5", None), (name, row)
+                    assert row[column(body, key)] in (SUPPRESSED, None), (name, row)
 
         # Pages and exports carry the same published cells.
         html = (await reporting.get("/overview", params=PERIOD)).text
-        assert "Requests per municipality" in html and "&lt;5" in html and 'data-chart="data-per_month"' in html
+        assert "Requests per municipality" in html and '<span aria-hidden="true">x</span>' in html
+        assert 'data-chart="data-per_month"' in html
         assert "SALAINEN" not in html
         csv_body = (await reporting.get("/export/by_municipality.csv", params=PERIOD)).content.decode("utf-8-sig")
-        assert "Aura,,<5" not in csv_body and "\r\nAura," in csv_body and ",<5," in csv_body
+        assert "Aura,,x" not in csv_body and "\r\nAura," in csv_body and ",x," in csv_body
         xlsx = await reporting.get("/export/page-overview.xlsx", params=PERIOD)
         assert xlsx.headers["content-type"].startswith("application/vnd.openxmlformats")
         book = load_workbook(io.BytesIO(xlsx.content))
         sheet = book["Requests per municipality"]
         values = {row[0]: row for row in sheet.iter_rows(values_only=True) if row and row[0]}
-        assert values["Aura"][2] == "<5"
+        assert values["Aura"][2] == SUPPRESSED
         assert values["Turku"][2] == row_of(municipalities, "Turku")[contacts]
         report = (await reporting.get("/report", params={**PERIOD, "municipality": "turku"})).text
         assert "Families asked for help" in report and "The most common topics were" in report
@@ -257,12 +260,19 @@ async def test_events_in_numbers_out_suppressed_everywhere_and_rebuild_equals_li
             == 404
         wrong = await reporting.get("/api/v1/tables/per_month", params={**PERIOD, "municipality": "tukholma"})
         assert wrong.status_code == 404 and wrong.json()["municipality"] == "tukholma"
-        late = await reporting.get("/api/v1/tables/per_month", params={**PERIOD, "since": "2027-01-01"})
-        assert late.status_code == 422 and late.json()["field"] == "since"
-        # A page answers the same mistake with a page in its language; the API above keeps its JSON.
-        late_page = await reporting.get("/response", params={**PERIOD, "since": "2027-01-01", "lang": "sv"})
-        assert late_page.status_code == 422 and late_page.headers["content-type"].startswith("text/html")
-        assert "Startdatumet är efter slutdatumet" in late_page.text and 'lang="sv"' in late_page.text
+        for name, value in (("since", "2026-01-01"), ("until", "2026-03-31"), ("topic", "parent_coping"),
+                            ("period", "2027"), ("period", "2026-3")):
+            refused = await reporting.get("/api/v1/tables/per_month", params={**PERIOD, name: value})
+            assert refused.status_code == 422 and refused.json()["field"] == name, (name, refused.text)
+        both = await reporting.get("/api/v1/tables/per_month", params=[*PERIOD.items(), ("municipality", "aura"),
+                                                                        ("municipality", "turku")])
+        assert both.status_code == 422 and both.json()["field"] == "municipality"
+        # A page answers the same mistake with a page in its language, saying what to ask instead; the API keeps
+        # its JSON.
+        page = await reporting.get("/response", params=[*PERIOD.items(), ("municipality", "aura"),
+                                                        ("municipality", "turku"), ("lang", "sv")])
+        assert page.status_code == 422 and page.headers["content-type"].startswith("text/html")
+        assert "Välj hela området eller en kommun." in page.text and 'lang="sv"' in page.text
         assert (await reporting.get("/api/v1/tables/nothing", params=PERIOD)).status_code == 404
 
         # Rebuild from offset 0 while the live schema serves; the numbers are the same afterwards.

@@ -86,7 +86,7 @@ def test_a_number_chooses_the_form() -> None:
     assert t("err_too_many", "en", minutes=1) == "Too many attempts. Try again in 1 minute."
     assert t("err_too_many", "fi", minutes=1) == "Liian monta yritystä. Yritä uudelleen 1 minuutin kuluttua."
     assert ROUTING.t("account_locked", "en", minutes=15) == "Too many failed attempts. Try again in 15 minutes."
-    assert REPORTING.t("n_municipalities", "fi", n=4) == "4 kuntaa"
+    assert REPORTING.t("report_contacts_no_rate", "fi", n=4) == "Perheet ottivat yhteyttä 4 kertaa."
     # The report shows its count already formatted; the form follows the number it reads.
     assert REPORTING.t("report_contacts_no_rate", "fi", n="1") == "Perheet ottivat yhteyttä 1 kerran."
     assert REPORTING.t("report_contacts_no_rate", "fi", n="1\xa0050") == "Perheet ottivat yhteyttä 1\xa0050 kertaa."

@@ -12,9 +12,9 @@ import pytest
 from openpyxl import load_workbook
 from starlette.datastructures import QueryParams
 
-from services.reporting import export
+from services.reporting import export, filters
 from services.reporting.auth import Viewer
-from services.reporting.filters import parse_filters
+from services.reporting.filters import parse_filters, period_choices, period_days, periods
 from services.reporting.model import Column, Table
 from services.reporting.present import fmt, report_sentences
 from services.reporting.privacy import SUPPRESSED, noise, per_thousand, protect, record_key, share
@@ -118,29 +118,46 @@ def test_first_response_in_working_and_calendar_hours() -> None:
                                                           "response_calendar_hours": 62.0}
 
 
-def test_filters_default_and_errors_name_the_field() -> None:
+def test_filters_are_the_region_or_one_municipality_and_a_year_or_a_month(monkeypatch) -> None:
+    monkeypatch.setattr(filters, "today", lambda: date(2026, 11, 23))
     f = parse_filters(QueryParams(""), REGIONS, VIEWER)
-    assert f.region.id == "varsinais-suomi" and f.municipalities == () and f.since.day == 1 and f.since < f.until
-    chosen = parse_filters(QueryParams("municipality=aura&municipality=rusko&municipality=aura&topic=other"),
-                           REGIONS, VIEWER)
-    assert chosen.municipalities == ("aura", "rusko") and chosen.topic == "other"
+    assert f.region.id == "varsinais-suomi" and f.municipalities == () and f.period == "2026"
+    assert (f.since, f.until, f.month) == (date(2026, 1, 1), date(2026, 11, 23), None)  # the current one until today
+    chosen = parse_filters(QueryParams("municipality=aura&municipality=aura&period=2025-02"), REGIONS, VIEWER)
+    assert chosen.municipalities == ("aura",) and chosen.municipality == "aura" and chosen.period == "2025-02"
+    assert (chosen.since, chosen.until) == (date(2025, 2, 1), date(2025, 2, 28))
     assert chosen.children is not None and chosen.children < f.children  # type: ignore[operator]
+    assert parse_filters(QueryParams("period=2024"), REGIONS, VIEWER).until == date(2024, 12, 31)
     with pytest.raises(NotFound):
         parse_filters(QueryParams("region=lappi"), REGIONS, VIEWER)
     with pytest.raises(Forbidden):  # a region that exists, but is not the viewer's own
         parse_filters(QueryParams("region=pohjois-pohjanmaa"), REGIONS, VIEWER)
     with pytest.raises(NotFound):
         parse_filters(QueryParams("municipality=oulu"), REGIONS, VIEWER)  # not in Varsinais-Suomi
-    for query, field in (("since=2026-13-01", "since"), ("since=2026-02-01&until=2026-01-01", "since"),
-                         ("since=2000-01-01&until=2026-01-01", "until"), ("topic=weather", "topic")):
+    for query, field, says in (
+            ("municipality=aura&municipality=rusko", "municipality", "exactly one municipality"),
+            ("since=2026-01-01", "since", "use period"), ("until=2026-03-31", "until", "use period"),
+            ("topic=other", "topic", "no longer filtered by topic"), ("period=2026-13", "period", "a month like"),
+            ("period=26", "period", "a year like"), ("period=2026-3", "period", "a year like"),
+            ("period=2026-12", "period", "until now"), ("period=2027", "period", "until now"),
+            ("period=2019", "period", "from 2020")):
         with pytest.raises(InvalidCommand) as raised:
             parse_filters(QueryParams(query), REGIONS, VIEWER)
-        assert raised.value.context["field"] == field
+        assert raised.value.context["field"] == field and says in str(raised.value), query
+
+
+def test_the_periods_to_choose_are_every_year_and_month_until_now() -> None:
+    chosen = periods(date(2026, 3, 9))
+    assert chosen[:4] == [("2026", 2026, None), ("2026-03", 2026, 3), ("2026-02", 2026, 2), ("2026-01", 2026, 1)]
+    assert ("2025", 2025, None) in chosen and ("2025-12", 2025, 12) in chosen and ("2020-01", 2020, 1) in chosen
+    assert len(chosen) == 3 + 1 + 6 * 13
+    grouped = dict(period_choices("sv", date(2026, 3, 9)))
+    assert grouped[2026][:2] == [("2026", "Hela året 2026"), ("2026-03", "mars 2026")]
 
 
 def test_numbers_in_the_readers_language() -> None:
     assert fmt(1234, "count", "fi") == "1\xa0234" and fmt(1234, "count", "en") == "1,234"
-    assert fmt(12.5, "percent", "sv") == "12,5" and fmt(SUPPRESSED, "count", "fi") == "<5"
+    assert fmt(12.5, "percent", "sv") == "12,5" and fmt(SUPPRESSED, "count", "fi") == "x"
     assert fmt(None, "percent", "fi") == "–"
 
 
@@ -153,13 +170,13 @@ def sample_table() -> Table:
 def test_csv_export_keeps_hidden_counts_hidden() -> None:
     text = export.to_csv(sample_table(), "Varsinais-Suomi", "fi").decode("utf-8")
     assert text.startswith("\ufeffKunta;Yhteydenottoja;Osuus, %\r\n")
-    assert "Aura;<5;\r\n" in text and "Turku;57;91,9\r\n" in text and "Yhteensä;62;\r\n" in text
+    assert "Aura;x;\r\n" in text and "Turku;57;91,9\r\n" in text and "Yhteensä;62;\r\n" in text
 
 
 def test_xlsx_export_one_sheet_per_table() -> None:
     book = load_workbook(io.BytesIO(export.to_xlsx([sample_table()], "Varsinais-Suomi", "Alle viiden…")))
     rows = list(book["Kunnat"].iter_rows(values_only=True))
-    assert rows[0][0] == "Kunnat" and ("Aura", "<5", None) in rows and ("Turku", 57, 91.9) in rows
+    assert rows[0][0] == "Kunnat" and ("Aura", "x", None) in rows and ("Turku", 57, 91.9) in rows
 
 
 def test_report_says_little_when_there_is_little() -> None:
@@ -167,7 +184,8 @@ def test_report_says_little_when_there_is_little() -> None:
     key = Table("key_figures", "", (Column("figure", "", "label"), Column("value", "", "number"),
                                     Column("percent", "", "percent")), [["x", SUPPRESSED, None]])
     sentences = report_sentences({"key_figures": key}, f, "en")
-    assert sentences[-1] == "There were fewer than five requests, so no further figures are shown."
+    assert sentences[-1] == ("The number of requests is hidden (under five, or hidden to protect another figure), so no"
+                             " further figures are shown.")
 
 
 def test_staff_pass_is_signed_and_short_lived() -> None:
@@ -188,11 +206,11 @@ def test_only_own_paths_after_sign_in(value: str | None, expected: str) -> None:
     assert safe_next(value) == expected
 
 
-def test_default_period_is_the_last_twelve_months() -> None:
-    from services.reporting.filters import default_period
-
-    assert default_period(date(2026, 11, 23)) == (date(2025, 12, 1), date(2026, 11, 23))
-    assert default_period(date(2026, 1, 5)) == (date(2025, 2, 1), date(2026, 1, 5))
+def test_a_period_is_a_calendar_year_or_month_the_current_one_until_today() -> None:
+    assert period_days(2026, None, date(2026, 11, 23)) == (date(2026, 1, 1), date(2026, 11, 23))
+    assert period_days(2025, None, date(2026, 11, 23)) == (date(2025, 1, 1), date(2025, 12, 31))
+    assert period_days(2024, 2, date(2026, 11, 23)) == (date(2024, 2, 1), date(2024, 2, 29))
+    assert period_days(2026, 11, date(2026, 11, 23)) == (date(2026, 11, 1), date(2026, 11, 23))
 
 
 def test_vendored_chart_js_is_the_version_package_json_pins() -> None:

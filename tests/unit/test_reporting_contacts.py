@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
-from services.reporting import cells
+from services.reporting import cells, rollup
 from services.reporting.contacts import attempts_to_reach, closing_cells, not_reached_by_method
+from services.reporting.cube import COVERED, Builder, Cube, assemble
 from services.reporting.filters import Filters
 from services.reporting.model import Group
 from services.reporting.privacy import SUPPRESSED, protect
@@ -22,19 +23,6 @@ from shared.regions import load_regions
 ROOT = Path(__file__).resolve().parents[2]
 REGION = load_regions(ROOT / "deploy" / "regions").by_id["varsinais-suomi"]
 FILTERS = Filters(region=REGION, municipalities=(), since=date(2026, 1, 1), until=date(2026, 12, 31))
-
-
-class Cells:
-    """A connection answering the rollup's count query for a dimension with the groups given for it."""
-
-    def __init__(self, by_dim: dict[str, dict[str, tuple[int, int]]]) -> None:
-        self.by_dim = by_dim
-        self.asked: list[str] = []
-
-    async def fetch(self, query: str, *args: Any) -> list[dict[str, Any]]:
-        dim = args[-1][0]  # the rollup's query names its dimensions last (rollup.cells_source)
-        self.asked.append(dim)
-        return [{"k0": value, "n": n, "keys": keys} for value, (n, keys) in self.by_dim.get(dim, {}).items()]
 
 
 def test_attempts_count_up_to_the_first_that_reached_the_family() -> None:
@@ -73,32 +61,73 @@ def test_the_not_reached_share_needs_both_counts_published() -> None:
         closed, not_reached, round(100.0 * not_reached / closed, 1)]
 
 
-async def test_the_not_reached_table_has_a_row_per_contact_method_and_a_total() -> None:
-    conn = Cells({"closed_method": {"phone": (40, 4000), "sms": (4, 400)},
-                  "not_reached_method": {"phone": (8, 800), "sms": (1, 50)}})
-    table = await not_reached_by_method(conn, FILTERS, "sv")  # type: ignore[arg-type]
+def cube_of(cells_by_dim: dict[str, dict[str, tuple[int, int]]], everyone: tuple[int, int] = (100, 10000)) -> Cube:
+    """A region-year's cube whose March in Turku holds ``everyone`` and the given cells."""
+    b = Builder()
+    b.add("turku", "2026-03", "all", "", *everyone)
+    for dim, values in cells_by_dim.items():
+        for value, (n, keys) in values.items():
+            b.add("turku", "2026-03", dim, value, n, keys)
+    return assemble(b, REGION, 2026, date(2026, 12, 31), {d: set(v) for d, v in cells_by_dim.items()})
+
+
+class Facts:
+    """The facts' sum of attempts, as contacts.reaching_groups asks for it."""
+
+    def __init__(self, attempts: int) -> None:
+        self.attempts = attempts
+
+    async def fetchval(self, query: str, *args: Any) -> int:
+        assert "sum(reached_after)" in query
+        return self.attempts
+
+
+async def test_the_not_reached_table_has_a_row_per_contact_method_and_totals_decided_by_the_cube(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    cube = cube_of({"closed_method": {"phone": (40, 4000), "sms": (24, 400), "email": (30, 300)},
+                    "not_reached_method": {"phone": (8, 800), "sms": (1, 50), "email": (6, 70)},
+                    "outcome": {"guidance_enough": (86, 3880), "not_reached": (15, 920)}})
+    monkeypatch.setattr(rollup, "cube_for", lambda conn, f: _ready(cube))
+    table = await not_reached_by_method(Facts(0), FILTERS, "sv")  # type: ignore[arg-type]
     assert [row[0] for row in table.rows] == ["Samtal", "Textmeddelande", "E-post", "Anonymt, svar på statussidan"]
-    assert table.rows[0][1:3] == [protect(40, 4000), protect(8, 800)]
-    assert table.rows[1][1:] == [SUPPRESSED, SUPPRESSED, None]  # four closed, one not reached: hidden
-    assert table.rows[2][1:] == [SUPPRESSED, SUPPRESSED, None]  # none at all looks the same as a few
-    assert table.total is not None and table.total[1:3] == [protect(44, 4400), protect(9, 850)]
-    assert sorted(conn.asked) == ["closed_method", "not_reached_method"]
+    for row, method in zip(table.rows, ("phone", "sms", "email", "anonymous"), strict=True):
+        for column, dim in ((1, "closed_method"), (2, "not_reached_method")):
+            assert row[column] == cube.group(("", "2026", dim, method)).count
+    assert table.rows[1][2] == SUPPRESSED and table.rows[1][3] is None  # one not reached: hidden, and no share
+    # The line of not-reached counts had one hidden cell (sms) besides the empty anonymous: never one alone.
+    hidden = [row[2] for row in table.rows].count(SUPPRESSED)
+    assert hidden >= 2
+    assert table.total is not None and table.total[1:3] == [
+        cube.group(("", "2026", "closed_method", COVERED)).count,
+        cube.group(("", "2026", "not_reached_method", COVERED)).count]
+
+
+async def _ready(cube: Cube) -> Cube:
+    return cube
 
 
 @pytest.mark.parametrize("lang", ["fi", "sv", "en"])
-async def test_attempts_per_reached_family_with_its_mean(lang: str) -> None:
-    conn = Cells({"reached_after": {"1": (20, 2000), "2": (6, 600), "3": (2, 200), "4": (1, 40), "7": (1, 60)}})
-    table = await attempts_to_reach(conn, FILTERS, lang)  # type: ignore[arg-type]
-    reached = protect(30, 2900)
-    assert [row[1] for row in table.rows[:4]] == [protect(20, 2000), protect(6, 600), SUPPRESSED, SUPPRESSED]
-    assert table.rows[2][2] is None and table.rows[3][2] is None  # no share of a hidden count
-    assert table.rows[4][1] == round((20 + 12 + 6 + 4 + 7) / 30, 1)  # every reached family, hidden groups too
-    assert table.total is not None and table.total[1] == reached
+async def test_attempts_per_reached_family_with_its_mean_only_when_every_row_is_published(
+        lang: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    shown = cube_of({"reached_after": {"1": (20, 2000), "2": (9, 600), "3": (6, 200), "4": (5, 100)}})
+    monkeypatch.setattr(rollup, "cube_for", lambda conn, f: _ready(shown))
+    table = await attempts_to_reach(Facts(20 + 18 + 18 + 27), FILTERS, lang)  # type: ignore[arg-type]
+    assert [row[1] for row in table.rows[:4]] == [
+        shown.group(("", "2026", "reached_after", v)).count for v in ("1", "2", "3", "4")]
+    assert SUPPRESSED not in [row[1] for row in table.rows[:4]]
+    assert table.rows[4][1] == round(83 / 40, 1)
     assert len({str(row[0]) for row in table.rows}) == 5 and all(row[0] for row in table.rows)
 
+    few = cube_of({"reached_after": {"1": (20, 2000), "2": (6, 600), "3": (2, 200), "4": (2, 100)}})
+    monkeypatch.setattr(rollup, "cube_for", lambda conn, f: _ready(few))
+    table = await attempts_to_reach(Facts(20 + 12 + 6 + 9), FILTERS, lang)  # type: ignore[arg-type]
+    assert table.rows[2][1] == SUPPRESSED and table.rows[2][2] is None  # no share of a hidden count
+    assert table.rows[4][1] is None  # a mean beside hidden rows would tell them apart
 
-async def test_no_mean_over_too_few_families() -> None:
-    conn = Cells({"reached_after": {"1": (3, 300), "2": (1, 9)}})
-    table = await attempts_to_reach(conn, FILTERS, "fi")  # type: ignore[arg-type]
+
+async def test_no_mean_over_too_few_families(monkeypatch: pytest.MonkeyPatch) -> None:
+    cube = cube_of({"reached_after": {"1": (3, 300), "2": (1, 9)}})
+    monkeypatch.setattr(rollup, "cube_for", lambda conn, f: _ready(cube))
+    table = await attempts_to_reach(Facts(5), FILTERS, "fi")  # type: ignore[arg-type]
     assert table.rows[4][1] is None
     assert table.total is not None and table.total[1] == SUPPRESSED

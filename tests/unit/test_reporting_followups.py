@@ -35,10 +35,13 @@ def test_small_counts_are_hidden_and_the_share_needs_both_published() -> None:
     few = followup_cells({"followups": Group(3, 10), "met": Group(2, 7), "missed": Group(1, 3)})
     assert few == [SUPPRESSED, SUPPRESSED, SUPPRESSED, None]
     many = followup_cells({"followups": Group(40, 1234), "met": Group(30, 999), "missed": Group(10, 235)})
-    met, decided = protect(30, 999), protect(40, 1234)
-    assert many[0] == protect(40, 1234) and many[1] == met and many[2] == protect(10, 235)
-    assert isinstance(met, int) and isinstance(decided, int)
-    assert many[3] == round(100.0 * met / decided, 1)
+    met, missed = protect(30, 999), protect(10, 235)
+    assert many[0] == protect(40, 1234) and many[1] == met and many[2] == missed
+    assert isinstance(met, int) and isinstance(missed, int)
+    # The share from the published counts alone, so that it tells nothing the counts do not.
+    assert many[3] == round(100.0 * met / (met + missed), 1)
+    hidden = followup_cells({"followups": Group(40, 1234), "met": Group(30, 999), "missed": Group(10, 235, True)})
+    assert hidden[2] == SUPPRESSED and hidden[3] is None
 
 
 def test_a_month_without_follow_ups_shows_hidden_zeros() -> None:

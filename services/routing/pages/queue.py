@@ -93,6 +93,19 @@ async def queue_stream(request: Request, session: OptionalSession, runtime: Runt
 
 
 @router.get("/summary")
-async def summary(request: Request, session: StatisticsPage, conn: ConnDep) -> Response:
-    rows = await queries.summary(conn, session.account.region)
-    return render(request, "summary.html", session, rows=rows, active="summary")
+async def summary(request: Request, session: StatisticsPage, conn: ConnDep, runtime: RuntimeDep) -> Response:
+    """Coordinators: the work the open cases need, per team and for the region. Managers and admins: the way
+    to the dashboards, where every count is published under the same disclosure control (no live counts of
+    small municipalities here, which reloading would turn into a record of who wrote when)."""
+    if not may_see_queue(session.account):
+        return render(request, "summary.html", session, rows=None, total=None, active="summary")
+    region = runtime.regions.by_id[session.account.region]
+    lang = page_lang(request, session)
+    names = {tm.id: tm.name.get(lang) for tm in region.teams}
+    found = {str(r["team"]): r for r in await queries.work_by_team(conn, session.account.region)}
+    order = [*names, *sorted(k for k in found if k and k not in names), ""]
+    rows = [{"team": tid, "name": names.get(tid, tid), **{k: found.get(tid, {}).get(k, 0)
+                                                          for k in ("open", "overdue", "waiting")}}
+            for tid in order]
+    total = {k: sum(int(r[k]) for r in rows) for k in ("open", "overdue", "waiting")}  # type: ignore[call-overload]
+    return render(request, "summary.html", session, rows=rows, total=total, active="summary")

@@ -1,0 +1,322 @@
+"""Every cell the dashboards can show for one region and year, with its true count and whether it is hidden.
+
+The query space is fixed (filters.py): an area (the whole region, ``""``, or one municipality) and a
+period (the year ``"2026"``, a month ``"2026-03"``, or for the weekly table a whole ISO week
+``"W2026-03-02"``). A cell is ``(area, period, dim, value)``: ``dim`` is a dimension of cells.py (the
+value as its text), or one of the groups made here from them:
+
+* ``weekday`` (1–7), from the days of dimension ``all``;
+* ``response``: ``met`` (answered by the promised day), ``late`` (answered after it), ``overdue`` (not
+  answered, past the day), ``waiting`` (not answered, not yet due), and the sums the tables show,
+  ``answered`` (met + late) and ``missed`` (late + overdue); ``team_response``: the same per team
+  (``team|status``);
+* ``followup``: ``all``, ``met``, ``missed`` and the rest, ``other``;
+* for a dimension that counts only some cases (closed ones by outcome, given feedback, …): ``*`` the
+  cases it counts, ``∅`` the others; for a condition (anonymous, …) ``''`` the cases for which it holds
+  and ``∅`` the others.
+
+The lines (suppression.Line) are every way the published cells add up: a dimension's values to its
+total; the months to the year; the municipalities to the region; the response statuses to their sums
+and the teams to the whole. Secondary suppression decides on all of them at once, because the total
+cell of an area and period (dimension ``all``) is the total of every dimension's line.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Final
+
+from services.reporting import cells
+from services.reporting.model import Group
+from services.reporting.suppression import Line, secondary
+from shared.db import Conn
+from shared.events import Outcome, RequesterRole, Topic
+from shared.regions import Region
+
+Key = tuple[str, str, str, str]  # (area, period, dim, value)
+REGION: Final = ""
+COVERED, OTHERS = "*", "∅"
+STATUSES = ("met", "late", "overdue", "waiting")
+SUMS = {"answered": ("met", "late"), "missed": ("late", "overdue")}
+TOPICS: tuple[str, ...] = Topic.__args__  # type: ignore[attr-defined]
+# The dimensions whose values add up to every case, with the values a table shows even when nobody is in them.
+FULL: dict[str, tuple[str, ...]] = {
+    "time": ("office", "evening", "night", "weekend", "holiday"),
+    "hour": tuple(str(h) for h in range(24)),
+    "role": RequesterRole.__args__,  # type: ignore[attr-defined]
+    "method": ("phone", "sms", "email", "anonymous"),
+    "topic_family": (*TOPICS, ""),
+    "topic": (*TOPICS, ""),
+    "weekday": tuple(str(d) for d in range(1, 8)),
+}
+# The dimensions that count only some of the cases.
+PARTIAL: dict[str, tuple[str, ...]] = {
+    "topic_triage": TOPICS,
+    "outcome": Outcome.__args__,  # type: ignore[attr-defined]
+    "feedback": tuple(str(s) for s in range(1, 6)),
+    "referral_kind": ("municipal", "county", "third_sector"),
+    "referral": (),
+    # Contacts (contacts.py): closed cases, and those closed as not reached, by the way the family asked to be
+    # answered; the attempt that first reached a family (4: the fourth or later).
+    "closed_method": ("phone", "sms", "email", "anonymous"),
+    "not_reached_method": ("phone", "sms", "email", "anonymous"),
+    "reached_after": ("1", "2", "3", "4"),
+}
+CONDITIONS = ("anonymous", "after_hours", "feedback_given", "handed_off", "referred", "reopened",
+              "child_welfare_notified")
+# Cells of different tables that count (nearly) the same cases: the difference is a cell of its own ("same_rest"),
+# so that one of them shown and the other hidden cannot give the hidden one away.
+# A topic's final count holds its triaged ones (the topics table shows both), and referred cases hold those closed
+# as referred.
+SAME: tuple[tuple[tuple[str, str], tuple[str, str]], ...] = (
+    (("feedback_given", ""), ("feedback", COVERED)), (("referred", ""), ("referral_kind", COVERED)),
+    (("anonymous", ""), ("method", "anonymous")), (("referred", ""), ("outcome", "referred")),
+    (("outcome", COVERED), ("closed_method", COVERED)), (("outcome", "not_reached"), ("not_reached_method", COVERED)),
+    *((("topic", v), ("topic_triage", v)) for v in TOPICS))
+LOADED = ("all", *(d for d in (*FULL, *PARTIAL) if d != "weekday"), "team", *CONDITIONS)
+
+
+def _rest_name(first: tuple[str, str], second: tuple[str, str]) -> str:
+    return f"{first[0]}={first[1]}:{second[0]}={second[1]}"
+
+
+def month_period(day: date) -> str:
+    return f"{day:%Y-%m}"
+
+
+def week_period(monday: date) -> str:
+    return f"W{monday.isoformat()}"
+
+
+def whole_weeks(since: date, until: date) -> list[date]:
+    """The Mondays of the ISO weeks wholly inside ``since``–``until``: a part of a week would be a fresh set."""
+    monday = since + timedelta(days=(7 - since.weekday()) % 7)
+    out = []
+    while monday + timedelta(days=6) <= until:
+        out.append(monday)
+        monday += timedelta(days=7)
+    return out
+
+
+@dataclass(frozen=True)
+class Cube:
+    """The true counts, record-key sums and hidden cells of one region and year."""
+
+    n: dict[Key, int]
+    keys: dict[Key, int]
+    hidden: frozenset[Key]
+    values: dict[str, tuple[str, ...]]  # per dimension, every value it has (known or found)
+    lines: tuple[Line[Key], ...]
+
+    def group(self, key: Key) -> Group:
+        return Group(self.n.get(key, 0), self.keys.get(key, 0), hidden=key in self.hidden)
+
+
+class Builder:
+    """Adds base cells (a municipality and month) and makes the year's and the region's from them."""
+
+    def __init__(self) -> None:
+        self.n: dict[Key, int] = defaultdict(int)
+        self.keys: dict[Key, int] = defaultdict(int)
+
+    def add(self, municipality: str, period: str, dim: str, value: str, n: int, keys: int) -> None:
+        if not n and not keys:
+            return
+        year = period[:4] if not period.startswith("W") else None
+        for area in (municipality, REGION):
+            for p in (period, year) if year and len(period) > 4 else (period,):
+                self.n[(area, p, dim, value)] += n
+                self.keys[(area, p, dim, value)] += keys
+
+
+async def load(conn: Conn, region: Region, year: int, until: date, now: datetime) -> Cube:
+    """The cube of ``region`` and ``year`` (its days until ``until``), with what is overdue at ``now``."""
+    since, last = date(year, 1, 1), min(until, date(year, 12, 31))
+    b = Builder()
+    base = await conn.fetch(
+        "SELECT municipality, date_trunc('month', local_date)::date AS month, dim, value, sum(n) AS n,"
+        " sum(keys) AS keys, sum(met_n) AS met_n, sum(met_k) AS met_k, sum(late_n) AS late_n, sum(late_k) AS late_k"
+        " FROM fact_cells WHERE region = $1 AND local_date >= $2 AND local_date <= $3 AND dim = ANY($4::text[])"
+        " GROUP BY 1, 2, 3, 4", region.id, since, last, list(LOADED))
+    found: dict[str, set[str]] = defaultdict(set)
+    for r in base:
+        m, p, dim, v = r["municipality"], month_period(r["month"]), r["dim"], r["value"]
+        found[dim].add(v)
+        b.add(m, p, dim, v, int(r["n"]), int(r["keys"]))
+        if dim in ("all", "team"):
+            for status in ("met", "late"):
+                into = ("response", status) if dim == "all" else ("team_response", f"{v}|{status}")
+                b.add(m, p, *into, int(r[f"{status}_n"]), int(r[f"{status}_k"]))
+    for r in await conn.fetch(
+            "SELECT municipality, local_date, n, keys FROM fact_cells WHERE region = $1 AND dim = 'all'"
+            " AND local_date >= $2 AND local_date <= $3", region.id, since, last):
+        day: date = r["local_date"]
+        b.add(r["municipality"], month_period(day), "weekday", str(day.isoweekday()), int(r["n"]), int(r["keys"]))
+    weeks = whole_weeks(since, last)
+    for r in await conn.fetch(
+            "SELECT municipality, date_trunc('week', local_date)::date AS monday, sum(n) AS n, sum(keys) AS keys"
+            " FROM fact_cells WHERE region = $1 AND dim = 'all' AND local_date >= $2 AND local_date <= $3"
+            " GROUP BY 1, 2", region.id, weeks[0] if weeks else since, weeks[-1] + timedelta(days=6) if weeks
+            else since - timedelta(days=1)):
+        b.add(r["municipality"], week_period(r["monday"]), "all", "", int(r["n"]), int(r["keys"]))
+    for r in await conn.fetch(
+            "SELECT municipality, month, coalesce(response_team, team_id, '') AS team, count(*) AS n,"
+            " sum(record_key) AS keys FROM case_facts WHERE region = $1 AND local_date >= $2 AND local_date <= $3"
+            " AND first_response_at IS NULL AND due_at <= $4 GROUP BY 1, 2, 3", region.id, since, last, now):
+        p = month_period(r["month"])
+        b.add(r["municipality"], p, "response", "overdue", int(r["n"]), int(r["keys"]))
+        b.add(r["municipality"], p, "team_response", f"{r['team']}|overdue", int(r["n"]), int(r["keys"]))
+        found["team"].add(r["team"])
+    for r in await conn.fetch(
+            "SELECT municipality, month, count(*) AS n, sum(record_key) AS keys,"
+            " count(*) FILTER (WHERE answered_at <= due_at) AS met_n,"
+            " coalesce(sum(record_key) FILTER (WHERE answered_at <= due_at), 0) AS met_k,"
+            " count(*) FILTER (WHERE coalesce(answered_at, $4) > due_at AND due_at <= $4) AS missed_n,"
+            " coalesce(sum(record_key) FILTER (WHERE coalesce(answered_at, $4) > due_at AND due_at <= $4), 0)"
+            " AS missed_k FROM followup_facts WHERE region = $1 AND local_date >= $2 AND local_date <= $3"
+            " GROUP BY 1, 2", region.id, since, last, now):
+        p = month_period(r["month"])
+        b.add(r["municipality"], p, "followup", "all", int(r["n"]), int(r["keys"]))
+        for part in ("met", "missed"):
+            b.add(r["municipality"], p, "followup", part, int(r[f"{part}_n"]), int(r[f"{part}_k"]))
+    return assemble(b, region, year, last, found)
+
+
+def assemble(b: Builder, region: Region, year: int, last: date, found: dict[str, set[str]]) -> Cube:
+    """The cube from its base cells (``found``: the values seen per dimension): the cells made from them, the
+    lines, and what is hidden."""
+    areas = [REGION, *dict.fromkeys([*(m.id for m in region.municipalities), *sorted({k[0] for k in b.n} - {REGION})])]
+    months = [f"{year}-{m:02d}" for m in range(1, last.month + 1)]
+    values = _values(region, found)
+    n, keys = b.n, b.keys
+    _derive(n, keys, areas, [str(year), *months], values, region)
+    weeks = [week_period(w) for w in whole_weeks(date(year, 1, 1), last)]
+    lines = _lines(areas, str(year), months, weeks, values, region, n)
+    return Cube(dict(n), dict(keys), frozenset(secondary(n, lines)), values, tuple(lines))
+
+
+def _values(region: Region, found: dict[str, set[str]]) -> dict[str, tuple[str, ...]]:
+    def merged(known: tuple[str, ...], dim: str) -> tuple[str, ...]:
+        return tuple(dict.fromkeys([*known, *sorted(found.get(dim, set()))]))
+
+    values = {d: merged(known, d) for d, known in FULL.items()}
+    values |= {d: merged(known, d) for d, known in PARTIAL.items()}
+    values["referral"] = merged(tuple(s.id for s in region.services), "referral")
+    values["team"] = merged((*(tm.id for tm in region.teams), ""), "team")
+    return values
+
+
+def _derive(n: dict[Key, int], keys: dict[Key, int], areas: list[str], periods: list[str],
+            values: dict[str, tuple[str, ...]], region: Region) -> None:
+    """The cells made from others: the rest of a partial dimension or condition, the response statuses not
+    loaded, and the sums the tables show."""
+    def put(key: Key, count: int, key_sum: int) -> None:
+        if count or key_sum:
+            n[key], keys[key] = count, key_sum
+
+    def total(a: str, p: str, dim: str, vals: tuple[str, ...]) -> tuple[int, int]:
+        return (sum(n.get((a, p, dim, v), 0) for v in vals), sum(keys.get((a, p, dim, v), 0) for v in vals))
+
+    kinds = {s.id: s.kind for s in region.services}
+    for a in areas:
+        for p in periods:
+            all_n, all_k = n.get((a, p, "all", ""), 0), keys.get((a, p, "all", ""), 0)
+            for dim in (*FULL, *PARTIAL):
+                c_n, c_k = total(a, p, dim, values[dim])
+                if dim in PARTIAL:
+                    put((a, p, dim, COVERED), c_n, c_k)
+                put((a, p, dim, OTHERS), all_n - c_n, all_k - c_k)
+            for dim in CONDITIONS:
+                put((a, p, dim, OTHERS), all_n - n.get((a, p, dim, ""), 0), all_k - keys.get((a, p, dim, ""), 0))
+            for kind in PARTIAL["referral_kind"]:
+                s_n, s_k = total(a, p, "referral", tuple(s for s in values["referral"] if kinds.get(s) == kind))
+                put((a, p, "referral_rest", kind), n.get((a, p, "referral_kind", kind), 0) - s_n,
+                    keys.get((a, p, "referral_kind", kind), 0) - s_k)
+            for dim, whole, prefix in [("response", ("all", ""), "")] + [
+                    ("team_response", ("team", t), f"{t}|") for t in values["team"]]:
+                w_n, w_k = n.get((a, p, *whole), 0), keys.get((a, p, *whole), 0)
+                s_n, s_k = total(a, p, dim, tuple(prefix + s for s in STATUSES[:3]))
+                put((a, p, dim, prefix + "waiting"), w_n - s_n, w_k - s_k)
+                for name, parts in SUMS.items():
+                    put((a, p, dim, prefix + name), *total(a, p, dim, tuple(prefix + s for s in parts)))
+            for (a_dim, a_value), (b_dim, b_value) in SAME:
+                d_n = n.get((a, p, a_dim, a_value), 0) - n.get((a, p, b_dim, b_value), 0)
+                d_k = keys.get((a, p, a_dim, a_value), 0) - keys.get((a, p, b_dim, b_value), 0)
+                put((a, p, "same_rest", _rest_name((a_dim, a_value), (b_dim, b_value))), abs(d_n),
+                    d_k if d_n >= 0 else -d_k)
+            f_n, f_k = total(a, p, "followup", ("met", "missed"))
+            put((a, p, "followup", "other"), n.get((a, p, "followup", "all"), 0) - f_n,
+                keys.get((a, p, "followup", "all"), 0) - f_k)
+
+
+def series(values: dict[str, tuple[str, ...]]) -> list[tuple[str, str]]:
+    """Every (dimension, value) there is a cell of, in each area and period."""
+    out = [("all", ""), *(("followup", v) for v in ("all", "met", "missed", "other"))]
+    out += [(d, v) for d in FULL for v in (*values[d], OTHERS)]
+    out += [(d, v) for d in PARTIAL for v in (*values[d], COVERED, OTHERS)]
+    out += [(d, v) for d in CONDITIONS for v in ("", OTHERS)]
+    out += [("referral_rest", k) for k in PARTIAL["referral_kind"]]
+    # Not the twins' differences ("same_rest"): the twins' own lines over months and places already tie them.
+    out += [("team", t) for t in values["team"]]
+    statuses = (*STATUSES, *SUMS)
+    out += [("response", s) for s in statuses]
+    out += [("team_response", f"{t}|{s}") for t in values["team"] for s in statuses]
+    return out
+
+
+def _structural(key: Key, n: dict[Key, int]) -> bool:
+    """A part that cannot hold anyone (no case lacks an hour, every referred service of the directory has its
+    kind): left out of its line when empty, since hiding it would hide a published neighbour for nothing."""
+    return ((key[2] in FULL and key[3] == OTHERS) or key[2] in ("referral_rest", "same_rest")) and not n.get(key, 0)
+
+
+def _lines(areas: list[str], year: str, months: list[str], weeks: list[str], values: dict[str, tuple[str, ...]],
+           region: Region, n: dict[Key, int]) -> list[Line[Key]]:
+    """Every relation between the cells: within an area and period, over the months, over the municipalities."""
+    kinds = {s.id: s.kind for s in region.services}
+    within: list[tuple[tuple[str, str], tuple[tuple[str, str], ...]]] = []
+    every = ("all", "")
+    for dim in FULL:
+        within.append((every, (*((dim, v) for v in values[dim]), (dim, OTHERS))))
+    for dim in PARTIAL:
+        within.append(((dim, COVERED), tuple((dim, v) for v in values[dim])))
+        within.append((every, ((dim, COVERED), (dim, OTHERS))))
+    for dim in CONDITIONS:
+        within.append((every, ((dim, ""), (dim, OTHERS))))
+    for kind in PARTIAL["referral_kind"]:
+        within.append((("referral_kind", kind), (*(("referral", s) for s in values["referral"] if kinds.get(s) == kind),
+                                                ("referral_rest", kind))))
+    within.append((every, tuple(("team", t) for t in values["team"])))
+    for dim, whole, prefix in [("response", every, "")] + [("team_response", ("team", t), f"{t}|")
+                                                          for t in values["team"]]:
+        within.append((whole, tuple((dim, prefix + s) for s in STATUSES)))
+        within += [((dim, prefix + name), tuple((dim, prefix + s) for s in parts)) for name, parts in SUMS.items()]
+    for s in (*STATUSES, *SUMS):
+        within.append((("response", s), tuple(("team_response", f"{t}|{s}") for t in values["team"])))
+    within.append((("followup", "all"), tuple(("followup", v) for v in ("met", "missed", "other"))))
+    # After hours is the time of contact outside office hours: the same cases as those four values.
+    within.append((("after_hours", ""), tuple(("time", v) for v in ("evening", "night", "weekend", "holiday"))))
+    lines: list[Line[Key]] = []
+    for a in areas:
+        for p in (year, *months):
+            for (t_dim, t_value), parts in within:
+                kept = tuple(k for k in ((a, p, d, v) for d, v in parts) if not _structural(k, n))
+                lines.append(Line((a, p, t_dim, t_value), kept))
+            for first, second in SAME:  # the larger of the two is the other and their difference
+                one, other = (a, p, *first), (a, p, *second)
+                big, small = (one, other) if n.get(one, 0) >= n.get(other, 0) else (other, one)
+                rest = (a, p, "same_rest", _rest_name(first, second))
+                lines.append(Line(big, (small,) if _structural(rest, n) else (small, rest)))
+    municipalities = areas[1:]
+    for d, v in series(values):
+        lines += [Line((a, year, d, v), tuple((a, m, d, v) for m in months)) for a in areas]
+        lines += [Line((REGION, p, d, v), tuple((m, p, d, v) for m in municipalities)) for p in (year, *months)]
+    lines += [Line((REGION, w, "all", ""), tuple((m, w, "all", "") for m in municipalities)) for w in weeks]
+    return lines
+
+
+def parse(dim: str, value: str) -> object:
+    """A cell's value as the tables key it (cells.parse; the weekday as a number)."""
+    return int(value) if dim == "weekday" else cells.parse(dim, value)
