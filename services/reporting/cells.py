@@ -49,7 +49,8 @@ DIMENSIONS: dict[str, str] = {
     "not_reached_method": "CASE WHEN outcome = 'not_reached' THEN contact_method END",
     # The attempt that first reached the family: 1, 2, 3, or 4 for the fourth or later (the table's rows), so that
     # each row is one cell of its own and secondary suppression (cube.py) decides on it.
-    "reached_after": "least(reached_after, 4)::text",
+    # (least() passes over a NULL: a family never reached would count as the fourth attempt.)
+    "reached_after": "CASE WHEN reached_after IS NOT NULL THEN least(reached_after, 4)::text END",
 }
 # The parts of a cell beside its count: (name, condition on the facts row).
 PARTS = (("answered", "first_response_at IS NOT NULL"), ("met", "first_response_at < due_at"),

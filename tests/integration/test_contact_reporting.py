@@ -4,10 +4,14 @@ per reached family, from events, with small counts hidden, and the same after a 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
+import asyncpg
 import pytest
 
+from services.reporting import cube as cubes
+from services.reporting.cube import Cube
 from services.reporting.privacy import SUPPRESSED, protect, record_key, share
 from services.reporting.projection import projection as reporting_projection
 from shared.businessdays import HELSINKI
@@ -22,12 +26,14 @@ from shared.events import (
     RequestSubmitted,
 )
 from shared.rebuild import rebuild
+from shared.regions import load_regions
 from tests.integration.test_reporting import SECRET, follow, publish, signed_in_reporting, submitted
 from tests.support import APPS, eventually, request_event, running, settings_for, table_rows
 
 pytestmark = pytest.mark.integration
-PERIOD = {"region": "varsinais-suomi", "since": "2026-01-01", "until": "2026-12-31", "lang": "en"}
+PERIOD = {"region": "varsinais-suomi", "period": "2026", "lang": "en"}
 MARCH = datetime(2026, 3, 2, 9, 0, tzinfo=HELSINKI)
+REGIONS = load_regions(Path(__file__).resolve().parents[2] / "deploy" / "regions")
 
 
 def attempt(request: RequestSubmitted, result: str, at: datetime, channel: str = "phone") -> EventBase:
@@ -78,6 +84,14 @@ def the_cases() -> tuple[list[EventBase], dict[str, list[uuid.UUID]]]:
     return events, groups
 
 
+async def the_cube(dsn: str, schema: str) -> Cube:
+    conn = await asyncpg.connect(dsn, server_settings={"search_path": schema})
+    try:
+        return await cubes.load(conn, REGIONS.by_id["varsinais-suomi"], 2026, date(2026, 12, 31), datetime.now(UTC))
+    finally:
+        await conn.close()
+
+
 def protected(cases: list[uuid.UUID]) -> int | str:
     return protect(len(cases), sum(record_key(SECRET, c) for c in cases))
 
@@ -103,25 +117,35 @@ async def test_not_reached_by_method_and_attempts_per_reached_family_and_rebuild
             [(1, 1)] * 3 + [(2, 1), (2, 2), (2, 2), (5, 5)] + [(3, None)] * 5 + [(1, 1)] * 2 + [(3, None)]
             + [(1, 1)] * 6)
 
+        # Every published figure is the cube's cell (cube.py: the year's true counts and what secondary
+        # suppression hides), and each cell holds the cases the plan put there.
+        cube = await the_cube(postgres.dsn, runtime.projection_schema)
+
+        def shown(dim: str, value: str, cases: list[uuid.UUID]) -> int | str:
+            group = cube.group(("", "2026", dim, value))
+            assert group.n == len(cases), (dim, value)
+            return SUPPRESSED if group.hidden else protected(cases)
+
         rate = (await reporting.get("/api/v1/tables/not_reached_by_method", params=PERIOD)).json()
         by_label = {row[0]: row[1:] for row in rate["rows"]}
-        phone_closed, phone_not = protected(groups["phone:closed"]), protected(groups["phone:not_reached"])
-        assert by_label["Phone call"] == [phone_closed, phone_not, share(phone_not, phone_closed)]
-        assert by_label["Text message"] == [SUPPRESSED, SUPPRESSED, None]  # 3 closed, 1 not reached
-        assert by_label["E-mail"] == [protected(groups["email:closed"]), SUPPRESSED, None]  # none not reached
-        assert by_label["Anonymous, answer on the status page"] == [SUPPRESSED, SUPPRESSED, None]
-        closed = groups["phone:closed"] + groups["sms:closed"] + groups["email:closed"]
-        not_reached = groups["phone:not_reached"] + groups["sms:not_reached"]
-        assert rate["total"][1:] == [protected(closed), protected(not_reached),
-                                     share(protected(not_reached), protected(closed))]
+        for label, method in (("Phone call", "phone"), ("Text message", "sms"), ("E-mail", "email"),
+                              ("Anonymous, answer on the status page", "anonymous")):
+            closed = shown("closed_method", method, groups.get(f"{method}:closed", []))
+            not_reached = shown("not_reached_method", method, groups.get(f"{method}:not_reached", []))
+            assert by_label[label] == [closed, not_reached, share(not_reached, closed)], label
+        assert by_label["Text message"][1] == SUPPRESSED  # one not reached
+        assert [row[2] for row in rate["rows"]].count(SUPPRESSED) >= 2  # a hidden count never alone in its line
+        closed_all = [c for m in ("phone", "sms", "email") for c in groups[f"{m}:closed"]]
+        not_reached_all = groups["phone:not_reached"] + groups["sms:not_reached"]
+        totals = [shown("closed_method", "*", closed_all), shown("not_reached_method", "*", not_reached_all)]
+        assert rate["total"][1:] == [*totals, share(totals[1], totals[0])]
 
         attempts = (await reporting.get("/api/v1/tables/attempts_to_reach", params=PERIOD)).json()
-        first = protected(groups["reached:1"])
-        reached = groups["reached:1"] + groups["reached:2"] + groups["reached:4"]
-        assert [row[1] for row in attempts["rows"][:4]] == [first, SUPPRESSED, SUPPRESSED, SUPPRESSED]
-        assert attempts["rows"][0][2] == share(first, protected(reached))
-        assert attempts["rows"][4][1] == round((12 * 1 + 2 * 2 + 5) / 15, 1)
-        assert attempts["total"][1] == protected(reached)
+        rows = [shown("reached_after", str(b), groups.get(f"reached:{b}", [])) for b in (1, 2, 3, 4)]
+        assert [row[1] for row in attempts["rows"][:4]] == rows
+        reached = shown("reached_after", "*", groups["reached:1"] + groups["reached:2"] + groups["reached:4"])
+        assert attempts["total"][1] == reached
+        assert rows[1] == SUPPRESSED and attempts["rows"][4][1] is None  # no mean beside hidden rows
 
         # Filtered down to Aura, where nobody wrote: everything hidden, no share, no mean.
         aura = {**PERIOD, "municipality": "aura"}
@@ -132,7 +156,7 @@ async def test_not_reached_by_method_and_attempts_per_reached_family_and_rebuild
         assert page.status_code == 200 and rate["title"] in page.text and "Contact attempts per reached family" \
             in page.text
         csv = await reporting.get("/export/not_reached_by_method.csv", params=PERIOD)
-        assert csv.status_code == 200 and "Phone call" in csv.text and "<5" in csv.text
+        assert csv.status_code == 200 and "Phone call" in csv.text and SUPPRESSED in csv.text
         sv = (await reporting.get("/api/v1/tables/attempts_to_reach", params={**PERIOD, "lang": "sv"})).json()
         assert sv["title"] == "Kontaktförsök per nådd familj"
 
