@@ -31,7 +31,7 @@ pytestmark = pytest.mark.integration
 
 PASSWORD = "correct horse battery staple"  # what tests.support.staff gives every account
 REGION = "varsinais-suomi"
-PERIOD = {"region": REGION, "since": "2026-01-01", "until": "2026-12-31", "lang": "en"}
+PERIOD = {"region": REGION, "period": "2026", "lang": "en"}
 
 
 def apps_for(postgres: Any, kafka: Any, prefix: str, *names: str, **extra: Any) -> dict[str, FastAPI]:
@@ -92,8 +92,7 @@ async def test_signing_out_of_routing_ends_the_statistics_session(postgres: Any,
         # A disabled account's passes are refused.
         settings = apps["routing"].state.runtime.settings
         record = staff_record(account_id=row["id"], region=row["region"], role=row["role"], team_id=row["team_id"],
-                              language=row["language"], active=False, email=None, kek=settings.kek_bytes,
-                              kek_id=settings.kek_id)
+                              language=row["language"], active=False, email=None, keyring=settings.keyring)
         await produce(kafka.bootstrap, staff_topic(prefix, REGION), [(row["id"].encode(),
                                                                       record.model_dump_json().encode())])
 

@@ -238,8 +238,8 @@ async def test_no_combination_of_questions_gives_a_hidden_count_back(postgres, k
             settings = routing_app.state.runtime.settings
             async with pool_r.acquire() as conn:
                 await add_account(conn, username="kaava", display_name=EVIL, role="coordinator", region=REGION.id,
-                                  team_id=None, password="correct horse battery staple", kek=settings.kek_bytes,
-                                  kek_id=settings.kek_id, topic_prefix=settings.topic_prefix)
+                                  team_id=None, password="correct horse battery staple", keyring=settings.keyring,
+                                  topic_prefix=settings.topic_prefix)
             case_id = str(events[-1].case_id)
 
             async def known() -> bool:
@@ -252,6 +252,6 @@ async def test_no_combination_of_questions_gives_a_hidden_count_back(postgres, k
             assert signed.status_code == 200
             assert (await evil.get(f"/api/v1/cases/{case_id}")).status_code == 200
             await staff(admin, routing_app, role="admin")
-            exported = await admin.get("/admin/access.csv", params={"case": case_id})
-            names = [r["name"] for r in csv.DictReader(io.StringIO(exported.text))]
+            exported = await admin.get("/admin/access.csv", params={"case": case_id, "lang": "en"})
+            names = [r["Name"] for r in csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig")))]
             assert "'" + EVIL in names and EVIL not in names

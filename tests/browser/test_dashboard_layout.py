@@ -22,7 +22,7 @@ from tests.support import APPS, LiveServer, eventually, settings_for
 pytestmark = pytest.mark.browser
 PASSWORD = "correct horse battery staple"
 PAGES = ("overview", "topics", "response", "outcomes", "report")
-PERIOD = "since=2026-01-01&until=2026-12-31"
+PERIOD = "period=2026"
 # What sticks out past the viewport's right edge, for the failure's message.
 WIDER_THAN = ("w => [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > w + 1)"
               ".map(e => `${e.tagName}.${e.className}#${e.id} ${Math.round(e.getBoundingClientRect().right)}`)"
@@ -140,18 +140,19 @@ async def test_charts_say_what_they_plot_errors_are_pages_and_print_hides_contro
             await expect(months.get_by_role("table")).to_be_visible()  # the table stays, with its <5
             await assert_accessible(page, f"the overview of Aura ({lang})")
 
-        # A reversed period: a page in the page's language, not raw JSON.
+        # A question the statistics no longer answer (a range of days): a page in the page's language saying what
+        # to ask instead, not raw JSON.
         for lang, heading, problem in (
-                ("fi", "Sivua ei voi näyttää", "Alkupäivä on loppupäivän jälkeen"),
-                ("sv", "Sidan kan inte visas", "Startdatumet är efter slutdatumet")):
+                ("fi", "Sivua ei voi näyttää", "Valitse ajanjaksoksi vuosi tai kuukausi"),
+                ("sv", "Sidan kan inte visas", "Välj ett år eller en månad som period")):
             answer = await page.goto(f"{d.url}/response?since=2026-12-31&until=2026-01-01&lang={lang}")
             assert answer is not None and answer.status == 422
             assert (answer.headers.get("content-type") or "").startswith("text/html")
             await expect(page.get_by_role("heading", level=1)).to_have_text(heading)
             await expect(page.get_by_role("alert")).to_contain_text(problem)
             await expect(page.locator("html")).to_have_attribute("lang", lang)
-            await assert_accessible(page, f"the reversed period's page ({lang})")
-        await page.get_by_role("link", name="Svarstider för de senaste 12 månaderna").click()
+            await assert_accessible(page, f"the refused question's page ({lang})")
+        await page.get_by_role("link", name="Svarstider för i år").click()
         await expect(page.get_by_role("heading", level=1, name="Svarstider och tidsfrister")).to_be_visible()
 
         # The printed pilot report: the sentences and tables, no print button or Excel link.
