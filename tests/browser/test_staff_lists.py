@@ -30,6 +30,7 @@ from shared.events import (
     RequestSubmittedPayload,
     new_event,
 )
+from shared.places import sealed_place
 from shared.sealing import new_data_key, seal
 from shared.topics import cases_topic
 from tests.browser.conftest import assert_accessible
@@ -50,7 +51,8 @@ def submitted(reference: str, at: datetime, language: str = "fi") -> RequestSubm
         payload=RequestSubmittedPayload(
             submission_id=uuid.uuid4(), reference=reference, language=language, requester_role="parent",
             topic="parent_coping", contact_method="anonymous", answer_due=answer_due(at, 1),
-            deadline_business_days=1, personal=seal(new_data_key(), case_id, {"message": "SALAINEN"})))
+            deadline_business_days=1, personal=seal(new_data_key(), case_id, {"message": "SALAINEN"},
+                                                            sealed_place("request.submitted"))))
 
 
 def later(first: RequestSubmitted, cls: type[EventBase], payload: object, at: datetime) -> EventBase:
