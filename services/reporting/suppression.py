@@ -56,21 +56,25 @@ def secondary(true: Mapping[K, int], lines: Sequence[Line[K]], hidden: Iterable[
     for i, line in enumerate(lines):
         for c in line.cells:
             lines_of.setdefault(c, []).append(i)
-    # A worklist: a line needs a look again only when one of its cells has just been hidden.
+    # A worklist: a line needs a look again only when one of its cells has just been hidden. Each line's count
+    # of hidden cells is kept as cells are hidden rather than counted again at every look (a region-year has
+    # tens of thousands of lines).
+    hidden_in = [sum(1 for c in line.cells if c in out) for line in lines]
     todo = list(range(len(lines)))
     waiting = set(todo)
     while todo:
         i = todo.pop()
         waiting.discard(i)
-        line = lines[i]
-        if sum(1 for c in line.cells if c in out) != 1:
+        if hidden_in[i] != 1:
             continue
+        line = lines[i]
         shown = [p for p in line.parts if p not in out] or ([line.total] if line.total not in out else [])
         if not shown:
             continue
         chosen = min(shown, key=lambda c: _order(true, c))
         out.add(chosen)
         for j in lines_of.get(chosen, ()):
+            hidden_in[j] += lines[j].cells.count(chosen)
             if j not in waiting:
                 waiting.add(j)
                 todo.append(j)
