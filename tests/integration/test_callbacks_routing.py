@@ -5,12 +5,14 @@ by the region's rule, as the case page, the "callbacks today" page and its API s
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import UTC, date, datetime, time, timedelta
 
 import httpx
 import pytest
 
 from services.routing.callback_service import today_in_helsinki
+from services.routing.deadlines import raise_due_alerts
 from services.routing.projection import projection
 from shared.businessdays import HELSINKI
 from shared.callbacks import next_window
@@ -276,3 +278,32 @@ async def test_the_familys_own_windows_reach_the_case_page_and_the_proposal_keep
     proposed = date.fromisoformat(input_value(page, "cb-day"))
     assert (proposed.weekday(), input_value(page, "cb-start"), input_value(page, "cb-end")) in (
         (1, "16:00", "18:00"), (3, "08:00", "12:00"))
+
+
+async def test_a_call_scheduled_inside_the_promised_day_counts_only_once_it_reaches_the_family(stack):
+    """Scheduling a call is a promise, not an answer: the deadline still passes unanswered until an attempt
+    reaches the family, and only that attempt is the first answer."""
+    intake, routing, app = stack
+    await staff(routing, app)
+    case_id = await new_case(intake, routing)
+    case = (await routing.get(f"/api/v1/cases/{case_id}")).json()["case"]
+    due = date.fromisoformat(case["answer_due"])
+    await ok(routing, case_id, "schedule_callback", **on(due, 8, 12))  # on the promised day itself
+    after_due = datetime.combine(due + timedelta(days=1), time(9), HELSINKI)
+    async with app.state.runtime.pool.acquire() as conn:
+        raised = await raise_due_alerts(conn, now=after_due, warn_hours=4, topic_prefix=app.state.runtime.settings
+                                        .topic_prefix)
+        kinds = {r["kind"] for r in await conn.fetch("SELECT kind FROM deadline_alerts WHERE case_id = $1",
+                                                     uuid.UUID(case_id))}
+    assert raised == 2 and kinds == {"warning", "missed"}  # a call scheduled is no answer
+    assert (await routing.get(f"/api/v1/cases/{case_id}")).json()["case"]["first_response_at"] is None
+
+    await ok(routing, case_id, "record_contact", channel="phone", result="no_answer")
+    assert (await routing.get(f"/api/v1/cases/{case_id}")).json()["case"]["first_response_at"] is None
+    await ok(routing, case_id, "record_contact", channel="phone", result="reached")
+
+    async def answered():
+        found = (await routing.get(f"/api/v1/cases/{case_id}")).json()["case"]["first_response_at"]
+        return found or None
+
+    assert await eventually(answered, what="the reaching call as the first answer")
