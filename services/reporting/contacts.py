@@ -11,8 +11,7 @@ from services.reporting.filters import Filters
 from services.reporting.i18n import t
 from services.reporting.model import Cell, Chart, Column, Group, Table
 from services.reporting.privacy import enough, share
-from services.reporting.rollup import counts
-from services.reporting.rollup import whole as rollup_whole
+from services.reporting.rollup import counts, whole
 from shared.db import Conn
 from shared.events import ContactMethod
 
@@ -40,15 +39,15 @@ async def not_reached_by_method(conn: Conn, f: Filters, lang: str) -> Table:
     found = await closing_groups(conn, f)
     rows: list[list[Cell]] = [[t("method_" + m, lang), *closing_cells(found.get(m))] for m in METHODS]
     # The totals are cells of their own, hidden or shown as the cube decided (never a sum of the rows).
-    whole = {"closed": await rollup_whole(conn, f, "closed_method"),
-             "not_reached": await rollup_whole(conn, f, "not_reached_method")}
+    totals = {"closed": await whole(conn, f, "closed_method"),
+              "not_reached": await whole(conn, f, "not_reached_method")}
     return Table("not_reached_by_method", t("tbl_not_reached_by_method", lang),
                  (Column("method", t("col_method", lang), "label"),
                   Column("closed", t("col_closed", lang), "count"),
                   Column("not_reached", t("col_not_reached", lang), "count"),
                   Column("not_reached_pct", t("col_not_reached_pct", lang), "percent")),
                  rows, chart=Chart("bar", ("not_reached_pct",), horizontal=True),
-                 total=[t("total", lang), *closing_cells(whole)], note=t("note_not_reached", lang))
+                 total=[t("total", lang), *closing_cells(totals)], note=t("note_not_reached", lang))
 
 
 async def reaching_groups(conn: Conn, f: Filters) -> tuple[dict[int, Group], int]:
@@ -64,7 +63,7 @@ async def reaching_groups(conn: Conn, f: Filters) -> tuple[dict[int, Group], int
 async def attempts_to_reach(conn: Conn, f: Filters, lang: str) -> Table:
     """Of the families a contact attempt reached: at which attempt, and how many attempts it took on average."""
     found, attempts = await reaching_groups(conn, f)
-    reached = await rollup_whole(conn, f, "reached_after")
+    reached = await whole(conn, f, "reached_after")
     labels = (t("attempts_1", lang), t("attempts_2", lang), t("attempts_3", lang), t("attempts_4", lang))
     rows: list[list[Cell]] = []
     for bucket, label in zip(BUCKETS, labels, strict=True):

@@ -51,9 +51,8 @@ def render(request: Request, template: str, session: StaffSession | None, status
     def assignee_name(item: Any) -> str:
         kind = item["assignee_kind"] if isinstance(item, dict) else item.assignee_kind
         ident = item["assignee_id"] if isinstance(item, dict) else item.assignee_id
-        if kind == "team" and region:
-            team_word = t("team", lang)
-            return next((f"{tm.name.get(lang)} ({team_word})" for tm in region.teams if tm.id == ident), ident)
+        if kind == "team" and region and any(tm.id == ident for tm in region.teams):
+            return team_label(ident)
         return str(names.get(ident, ident))
 
     def actor_name(actor: str) -> str:
@@ -69,13 +68,17 @@ def render(request: Request, template: str, session: StaffSession | None, status
     def team_name(team_id: str | None) -> str:
         return next((tm.name.get(lang) for tm in region.teams if tm.id == team_id), team_id or "") if region else ""
 
+    def team_label(team_id: str) -> str:
+        """A team as an assignee or a recipient reads: its name and the word for a team."""
+        return f"{team_name(team_id)} ({t('team', lang)})"
+
     def recipient_name(recipient: str) -> str:
         """Who a notification went to, in words: never 'family' or 'team:<id>'."""
         kind, _, ident = recipient.partition(":")
         if kind == "staff":
             return str(names.get(ident, ident))
         if kind == "team":
-            return f"{team_name(ident)} ({t('team', lang)})"
+            return team_label(ident)
         return t("recipient_" + kind, lang) if kind in RECIPIENTS else recipient
 
     def notification_line(data: dict[str, Any]) -> str:
