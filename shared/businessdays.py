@@ -6,7 +6,8 @@ Eve among its public holidays; its WORKDAY category (flag days) is deliberately 
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -50,24 +51,27 @@ def end_of_day_utc(day: date) -> datetime:
     return next_midnight.astimezone(UTC)
 
 
-OPENING_HOUR, CLOSING_HOUR = 8, 16  # the regional teams' working day, Helsinki time
+# The regional teams' working day, Helsinki time, where a region does not set its own (Region.office_hours).
+OPENS, CLOSES = time(8), time(16)
 
 
-def business_hours_left(now: datetime, answer_due: date) -> float:
-    """Working hours (8–16 on business days, Helsinki) from ``now`` until the end of ``answer_due``.
+def business_hours_left(now: datetime, answer_due: date, *, opens: time = OPENS, closes: time = CLOSES) -> float:
+    """Working hours (``opens``–``closes`` on business days, Helsinki) from ``now`` until the end of
+    ``answer_due``'s working day.
 
-    Negative once the due day is over: the hours overdue, counted the same way.
+    Negative once the due day's working day is over: the hours overdue, counted the same way.
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    end = datetime.combine(answer_due, datetime.min.time(), HELSINKI).replace(hour=CLOSING_HOUR)
+    end = datetime.combine(answer_due, closes, HELSINKI)
     if now > end:
-        return -business_hours_between(end, now)
-    return business_hours_between(now, end)
+        return -business_hours_between(end, now, opens=opens, closes=closes)
+    return business_hours_between(now, end, opens=opens, closes=closes)
 
 
-def business_hours_between(start: datetime, stop: datetime) -> float:
-    """Working hours (8–16 on business days, Helsinki) from ``start`` to ``stop``; 0 if ``stop`` is earlier."""
+def business_hours_between(start: datetime, stop: datetime, *, opens: time = OPENS, closes: time = CLOSES) -> float:
+    """Working hours (``opens``–``closes`` on business days, Helsinki) from ``start`` to ``stop``; 0 if
+    ``stop`` is earlier."""
     if start.tzinfo is None or stop.tzinfo is None:
         raise ValueError("start and stop must be timezone-aware")
     start, stop = start.astimezone(HELSINKI), stop.astimezone(HELSINKI)
@@ -75,10 +79,32 @@ def business_hours_between(start: datetime, stop: datetime) -> float:
     day = start.date()
     while day <= stop.date():
         if is_business_day(day):
-            opens = datetime.combine(day, datetime.min.time(), HELSINKI).replace(hour=OPENING_HOUR)
-            closes = opens.replace(hour=CLOSING_HOUR)
-            lo, hi = max(opens, start), min(closes, stop)
+            lo = max(datetime.combine(day, opens, HELSINKI), start)
+            hi = min(datetime.combine(day, closes, HELSINKI), stop)
             if hi > lo:
                 total += (hi - lo).total_seconds() / 3600
         day += timedelta(days=1)
     return total
+
+
+@dataclass(frozen=True)
+class WorkingDay:
+    """A region's working day and when a deadline counts as at risk: what the queue, the warnings and the
+    statistics count working hours in (``Region.working_day``)."""
+
+    opens: time = OPENS
+    closes: time = CLOSES
+    warning_hours: float = 4.0
+
+    def hours_left(self, now: datetime, answer_due: date) -> float:
+        return business_hours_left(now, answer_due, opens=self.opens, closes=self.closes)
+
+    def hours_between(self, start: datetime, stop: datetime) -> float:
+        return business_hours_between(start, stop, opens=self.opens, closes=self.closes)
+
+    def is_office_hours(self, local: datetime) -> bool:
+        """Whether ``local`` (Helsinki) is inside the working day of a business day."""
+        return is_business_day(local.date()) and self.opens <= local.time() < self.closes
+
+
+DEFAULT_DAY = WorkingDay()

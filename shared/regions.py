@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+from datetime import time
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from shared.businessdays import WorkingDay
 from shared.errors import ConfigurationError, NotFound
 
 SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
@@ -56,6 +58,54 @@ class Municipality(_Config):
 
 class DeadlinePolicy(_Config):
     business_days: int = Field(ge=1, le=30)
+    warning_hours: float = Field(default=4, ge=0, le=24,
+                                 description="working hours before the deadline when a warning is raised and the"
+                                             " queue shows the case at risk")
+
+
+class OfficeHours(_Config):
+    """The regional team's working day on business days, Helsinki time: working hours left, warnings and
+    the statistics' 'office hours' are counted in it."""
+
+    opens: time = time(8)
+    closes: time = time(16)
+
+    @field_validator("opens", "closes", mode="before")
+    @classmethod
+    def _quoted(cls, value: object) -> object:
+        # YAML 1.1 reads an unquoted 8:00 as the base-60 number 480: say how to write it instead.
+        if isinstance(value, int) and not isinstance(value, bool):
+            raise ValueError("write the time in quotes, e.g. '08:00'")
+        return value
+
+    @model_validator(mode="after")
+    def _opens_before_closing(self) -> OfficeHours:
+        if self.opens >= self.closes:
+            raise ValueError(f"office hours must open before they close ({self.opens:%H:%M}–{self.closes:%H:%M})")
+        return self
+
+    @property
+    def label(self) -> str:
+        """'8–16', '8.30–15': how the hours are written in a sentence."""
+        return f"{self.opens_label}–{self.closes_label}"
+
+    @property
+    def opens_label(self) -> str:
+        return _hour(self.opens)
+
+    @property
+    def closes_label(self) -> str:
+        return _hour(self.closes)
+
+
+def _hour(value: time) -> str:
+    return str(value.hour) if not value.minute else f"{value.hour}.{value.minute:02d}"
+
+
+class AccessibilityContact(_Config):
+    """Where the accessibility statement's feedback goes (Act 306/2019: answered within 14 days)."""
+
+    email: str = Field(pattern=r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 
 
 class CallbackPolicy(_Config):
@@ -91,9 +141,12 @@ class ServiceEntry(_Config):
 
 
 class RetentionPolicy(_Config):
-    """Requests that never became client work are erased this many days after closing."""
+    """Requests that never became client work are erased ``days`` after closing; client cases (every other
+    outcome) ``client_years`` after closing, when the region sets it (the National Archives' schedule for
+    family services records: 30 years). Erasure is the same crypto-shredding; statistics stay."""
 
     days: int = Field(ge=1, le=3650)
+    client_years: int | None = Field(default=None, ge=1, le=120)
     # Outcomes that mean no client work, whoever asked (spam, mistakes, never reached) ...
     outcomes: tuple[Literal["not_a_request", "not_reached", "guidance_enough"], ...] = ("not_a_request",)
     # ... and outcomes that mean none when the family stayed anonymous (anonymous guidance).
@@ -113,6 +166,8 @@ class Region(_Config):
     notifications: Notifications = Field(default_factory=Notifications)
     retention: RetentionPolicy | None = None
     callbacks: CallbackPolicy = Field(default_factory=CallbackPolicy)
+    office_hours: OfficeHours = Field(default_factory=OfficeHours)
+    accessibility: AccessibilityContact | None = None
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Region:
@@ -123,6 +178,11 @@ class Region(_Config):
             if duplicates:
                 raise ValueError(f"{label} ids appear twice: {', '.join(duplicates)}")
         return self
+
+    @property
+    def working_day(self) -> WorkingDay:
+        return WorkingDay(opens=self.office_hours.opens, closes=self.office_hours.closes,
+                          warning_hours=self.deadline.warning_hours)
 
     def municipality(self, municipality_id: str) -> Municipality:
         for m in self.municipalities:
@@ -146,6 +206,11 @@ class Regions:
 
     def __iter__(self):  # type: ignore[no-untyped-def]
         return iter(self.by_id.values())
+
+    def working_day(self, region_id: str) -> WorkingDay:
+        """The region's working day; the default one for a region this deployment does not serve."""
+        region = self.by_id.get(region_id)
+        return region.working_day if region is not None else WorkingDay()
 
     def region_of(self, municipality_id: str) -> tuple[Region, Municipality]:
         """The region and municipality for a slug, or NotFound naming it."""

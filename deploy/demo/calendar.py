@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, date, datetime, time, timedelta
 
-from shared.businessdays import CLOSING_HOUR, HELSINKI, OPENING_HOUR, is_business_day
+from shared.businessdays import CLOSES, HELSINKI, OPENS, is_business_day
 
 MONTH = {1: 0.95, 2: 0.95, 3: 1.0, 4: 1.1, 5: 1.15, 6: 0.7, 7: 0.45, 8: 1.1, 9: 1.65, 10: 1.0, 11: 1.15,
          12: 0.9}
@@ -55,15 +55,15 @@ def local_moment(day: date, rng: random.Random) -> datetime:
 def after_hours(moment: datetime) -> bool:
     """Outside 8–16 on a business day (Helsinki): evenings, nights, weekends and holidays."""
     local = moment.astimezone(HELSINKI)
-    return not (is_business_day(local.date()) and OPENING_HOUR <= local.hour < CLOSING_HOUR)
+    return not (is_business_day(local.date()) and OPENS <= local.time() < CLOSES)
 
 
 def office_opening(day: date) -> datetime:
-    return datetime.combine(day, time(OPENING_HOUR), HELSINKI).astimezone(UTC)
+    return datetime.combine(day, OPENS, HELSINKI).astimezone(UTC)
 
 
 def office_closing(day: date) -> datetime:
-    return datetime.combine(day, time(CLOSING_HOUR), HELSINKI).astimezone(UTC)
+    return datetime.combine(day, CLOSES, HELSINKI).astimezone(UTC)
 
 
 def in_office(moment: datetime) -> datetime:

@@ -106,10 +106,16 @@ async def by_municipality(conn: Conn, f: Filters, lang: str) -> Table:
                  note=t("note_children", lang))
 
 
+def time_label(kind: str, f: Filters, lang: str) -> str:
+    """'Office hours (weekdays 8–16)': the bands named with the region's own office hours."""
+    hours = f.region.office_hours
+    return t("time_" + kind, lang, opens=hours.opens_label, closes=hours.closes_label)
+
+
 async def by_time(conn: Conn, f: Filters, lang: str) -> Table:
     """Contacts by time of contact (office hours, evening, night, weekend, holiday)."""
     return distribution("by_time", t("tbl_by_time", lang), t("col_time", lang), TIMES,
-                        lambda k: t("time_" + k, lang), await counts(conn, f, "time"),
+                        lambda k: time_label(k, f, lang), await counts(conn, f, "time"),
                         await whole(conn, f, "time"), lang)
 
 

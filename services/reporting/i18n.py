@@ -40,6 +40,8 @@ CATALOG = Catalog(
         "report_in_time": "{met} is a percentage and {hours} is shown with one decimal (7,5), which takes the plural "
                           "form in all three languages.",
         "list_and": "Joins the last two of the most common topics in the report's sentence.",
+        "time_office": "{opens} and {closes} are the region's office hours ('8', '8.30', '16').",
+        "note_response": "{hours} is the region's office hours, e.g. '8–16'.",
     },
 )
 t = CATALOG.t

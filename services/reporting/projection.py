@@ -12,7 +12,7 @@ run them and write the result.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from services.reporting.followup_facts import apply_followups
 from services.reporting.privacy import record_key
 from services.reporting.settings import ReportingSettings
 from shared.applier import BatchHandler, EventHandler, Projection, one_at_a_time
-from shared.businessdays import HELSINKI, business_hours_between, end_of_day_utc, is_business_day
+from shared.businessdays import DEFAULT_DAY, HELSINKI, WorkingDay, end_of_day_utc, is_business_day
 from shared.compacted import CompactedTable
 from shared.db import Conn, as_columns, from_arrays
 from shared.events import (
@@ -40,26 +40,28 @@ from shared.events import (
     RequestSubmitted,
 )
 from shared.migrations import projection_series
+from shared.regions import Regions
 from shared.runtime import ServiceRuntime
 from shared.staff import StaffRecord
 
 # The tracking tables, then the files of migrations/projection/.
 MIGRATIONS = projection_series(Path(__file__).resolve().parent)
+EVENING_ENDS = time(22)  # after office hours until this is 'evening', then 'night' until the office opens
 
 
-def time_of_contact(local: datetime) -> str:
-    """'office' (8–16 on a business day), 'evening' (16–22), 'night' (22–8), 'weekend' or 'holiday'."""
-    day = local.date()
-    if day.weekday() >= 5:
+def time_of_contact(local: datetime, working: WorkingDay = DEFAULT_DAY) -> str:
+    """'office' (the region's office hours on a business day, 8–16 by default), 'evening' (from closing to 22),
+    'night' (22 to opening), 'weekend' or 'holiday'."""
+    if local.date().weekday() >= 5:
         return "weekend"
-    if not is_business_day(day):
+    if not is_business_day(local.date()):
         return "holiday"
-    if 8 <= local.hour < 16:
+    if working.is_office_hours(local):
         return "office"
-    return "evening" if 16 <= local.hour < 22 else "night"
+    return "evening" if working.closes <= local.time() < EVENING_ENDS else "night"
 
 
-def facts_of_request(event: RequestSubmitted, secret: bytes) -> dict[str, object]:
+def facts_of_request(event: RequestSubmitted, secret: bytes, working: WorkingDay = DEFAULT_DAY) -> dict[str, object]:
     """The facts a new request gives: categories and times only; the sealed part stays sealed."""
     p = event.payload
     local = event.occurred_at.astimezone(HELSINKI)
@@ -68,16 +70,16 @@ def facts_of_request(event: RequestSubmitted, secret: bytes) -> dict[str, object
         "case_id": event.case_id, "record_key": record_key(secret, event.case_id), "region": event.region,
         "municipality": event.municipality, "received_at": event.occurred_at, "local_date": day,
         "week": day - timedelta(days=day.weekday()), "month": day.replace(day=1), "local_hour": local.hour,
-        "weekday": local.isoweekday(), "time_of_contact": time_of_contact(local), "language": p.language,
+        "weekday": local.isoweekday(), "time_of_contact": time_of_contact(local, working), "language": p.language,
         "requester_role": p.requester_role, "child_age_group": p.child_age_group,
         "contact_method": p.contact_method, "anonymous": p.contact_method == "anonymous",
         "topic_family": p.topic, "topic": p.topic, "answer_due": p.answer_due, "due_at": end_of_day_utc(p.answer_due),
     }
 
 
-def first_response(received_at: datetime, at: datetime) -> dict[str, float]:
-    """How long the family waited: working hours (8–16 on business days) and calendar hours."""
-    return {"response_business_hours": round(business_hours_between(received_at, at), 2),
+def first_response(received_at: datetime, at: datetime, day: WorkingDay = DEFAULT_DAY) -> dict[str, float]:
+    """How long the family waited: working hours (the region's office hours on business days) and calendar hours."""
+    return {"response_business_hours": round(day.hours_between(received_at, at), 2),
             "response_calendar_hours": round(max(0.0, (at - received_at).total_seconds() / 3600), 2)}
 
 
@@ -127,11 +129,11 @@ UPDATE_FACT = (f"UPDATE case_facts SET {', '.join(f'{c} = ${i}' for i, (c, _) in
 CHANGING_NAMES = tuple(c for c, _ in CHANGING)
 
 
-def _responded(facts: dict[str, Any], at: datetime, kind: str) -> None:
+def _responded(facts: dict[str, Any], at: datetime, kind: str, day: WorkingDay) -> None:
     if facts["first_response_at"] is not None:
         return  # answered before: the first answer is what counts
     facts.update(first_response_at=at, first_response_kind=kind, response_team=facts["team_id"],
-                 **first_response(facts["received_at"], at))
+                 **first_response(facts["received_at"], at, day))
 
 
 def count_attempt(attempts: int, reached_after: int | None, result: str) -> dict[str, int | None]:
@@ -143,8 +145,9 @@ def count_attempt(attempts: int, reached_after: int | None, result: str) -> dict
     return {"contact_attempts": attempts, "reached_after": reached_after}
 
 
-def evolve_facts(facts: dict[str, Any], event: EventBase) -> None:
-    """What a later event of a case changes in its facts (in place); pure, and tested on its own."""
+def evolve_facts(facts: dict[str, Any], event: EventBase, day: WorkingDay = DEFAULT_DAY) -> None:
+    """What a later event of a case changes in its facts (in place), working hours counted in ``day`` (the
+    case's region's); pure, and tested on its own."""
     if isinstance(event, CaseTriaged):
         triage = event.payload
         facts.update(topic_triage=triage.topic,
@@ -161,9 +164,9 @@ def evolve_facts(facts: dict[str, Any], event: EventBase) -> None:
     elif isinstance(event, ContactAttempted):
         facts.update(count_attempt(facts["contact_attempts"], facts["reached_after"], event.payload.result))
         if event.payload.result == "reached":
-            _responded(facts, event.occurred_at, event.payload.channel)
+            _responded(facts, event.occurred_at, event.payload.channel, day)
     elif isinstance(event, ReplySent):
-        _responded(facts, event.occurred_at, "written")
+        _responded(facts, event.occurred_at, "written", day)
     elif isinstance(event, CaseClosed):
         closing = event.payload
         facts.update(outcome=closing.outcome, closed_at=event.occurred_at,
@@ -177,9 +180,12 @@ def evolve_facts(facts: dict[str, Any], event: EventBase) -> None:
         facts.update(child_welfare_notified=True)
 
 
-def batch_handler(secret: bytes, *, with_cells: bool = True) -> BatchHandler:
+def batch_handler(secret: bytes, *, regions: Regions | None = None, with_cells: bool = True) -> BatchHandler:
     """The projection's batch handler; ``with_cells=False`` (a rebuild, which fills the rollup once at the end)
-    writes the facts alone."""
+    writes the facts alone. ``regions`` give each case's working day (the defaults without)."""
+    def day_of(region: str) -> WorkingDay:
+        return regions.working_day(region) if regions is not None else DEFAULT_DAY
+
     async def write(conn: Conn, statement: str, row_by_row: str, rows: list[tuple[object, ...]]) -> None:
         if with_cells:
             await conn.execute(statement, *as_columns(rows, len(rows[0])))
@@ -188,7 +194,7 @@ def batch_handler(secret: bytes, *, with_cells: bool = True) -> BatchHandler:
 
     async def apply_events(conn: Conn, events: list[EventBase]) -> None:
         """New requests are inserted; then each case's facts are read once, evolved in memory and written once."""
-        new = [facts_of_request(e, secret) for e in events if isinstance(e, RequestSubmitted)]
+        new = [facts_of_request(e, secret, day_of(e.region)) for e in events if isinstance(e, RequestSubmitted)]
         if new:
             await write(conn, INSERT_FACTS, INSERT_FACT, [tuple(f[c] for c, _ in FACT_COLUMNS) for f in new])
         later = [e for e in events if not isinstance(e, RequestSubmitted)]
@@ -205,7 +211,7 @@ def batch_handler(secret: bytes, *, with_cells: bool = True) -> BatchHandler:
         before = {case_id: dict(f) for case_id, f in facts.items()}
         for event in later:
             if event.case_id in facts:
-                evolve_facts(facts[event.case_id], event)
+                evolve_facts(facts[event.case_id], event, day_of(event.region))
         changed = [(f["case_id"], *(f[c] for c in CHANGING_NAMES)) for case_id, f in facts.items()
                    if f != before[case_id]]
         if changed:
@@ -215,9 +221,9 @@ def batch_handler(secret: bytes, *, with_cells: bool = True) -> BatchHandler:
     return apply_events
 
 
-def handlers(secret: bytes) -> dict[str, EventHandler]:
+def handlers(secret: bytes, regions: Regions | None = None) -> dict[str, EventHandler]:
     """One event at a time (the consumer's careful path): the batch handler given one event."""
-    return {name: one_at_a_time(batch_handler(secret)) for name in EVENT_TYPES}
+    return {name: one_at_a_time(batch_handler(secret, regions=regions)) for name in EVENT_TYPES}
 
 
 # Who may have a statistics session: an account's role and region, whether it is active and when the person
@@ -234,8 +240,9 @@ def projection(runtime: ServiceRuntime[ReportingSettings]) -> Projection:
     return Projection(name="reporting", migrations=MIGRATIONS,
                       tables=["case_facts", "fact_cells", "wait_tenths", "wait_hours", "staff_accounts",
                               "followup_facts"],
-                      event_handlers=handlers(secret.encode()), batch_handler=batch_handler(secret.encode()),
-                      replay_batch_handler=batch_handler(secret.encode(), with_cells=False),
+                      event_handlers=handlers(secret.encode(), runtime.regions),
+                      batch_handler=batch_handler(secret.encode(), regions=runtime.regions),
+                      replay_batch_handler=batch_handler(secret.encode(), regions=runtime.regions, with_cells=False),
                       after_replay=(*cells.REFILL, *waits.REFILL),
                       record_handlers={t: on_staff_record for t in runtime.staff_topics()})
 

@@ -78,7 +78,7 @@ async def response_by_municipality(conn: Conn, f: Filters, lang: str) -> Table:
                  _response_columns(Column("municipality", t("col_municipality", lang), "label"), lang), rows,
                  chart=Chart("bar", ("met_pct",), horizontal=True), total=[t("all_chosen", lang),
                                                                           *response_cells(whole)],
-                 note=t("note_response", lang))
+                 note=t("note_response", lang, hours=f.region.office_hours.label))
 
 
 async def response_by_team(conn: Conn, f: Filters, lang: str) -> Table:

@@ -56,7 +56,7 @@ async def sign_in(body: SignIn, request: Request, runtime: RuntimeDep, throttle:
             " past the last page.", responses=errors({
     401: NOT_SIGNED_IN, 403: "your role sees statistics, not cases", 422: INVALID}))
 async def list_cases(
-    request: Request, response: Response, session: SessionDep, conn: ConnDep,
+    request: Request, response: Response, session: SessionDep, conn: ConnDep, runtime: RuntimeDep,
     municipality: Annotated[str | None, Query(max_length=64)] = None,
     topic: Annotated[str | None, Query(max_length=64)] = None,
     team: Annotated[str | None, Query(max_length=64)] = None,
@@ -66,6 +66,7 @@ async def list_cases(
     page: Annotated[int, Query(ge=1, le=100_000, description="which page, from 1")] = 1,
 ) -> list[queries.QueueItem]:
     found = await service.queue_page(conn=conn, account=session.account, page=page, per_page=limit,
+                                     day=runtime.regions.working_day(session.account.region),
                                      municipality=municipality, topic=topic, team=team,
                                      status=None if status == "all" else status, mine=mine)
     links = [(rel, number) for rel, number, wanted in (("prev", page - 1, page > 1), ("next", page + 1, found.has_next))
@@ -102,7 +103,7 @@ class CaseOut(BaseModel):
             summary="A case with its whole history; the view is written to the access log")
 async def get_case(case_id: uuid.UUID, session: SessionDep, uow: UnitOfWorkDep, runtime: RuntimeDep) -> CaseOut:
     view, version = await service.open_case(uow=uow, staff=session, case_id=case_id, settings=runtime.settings,
-                                            action="api_view")
+                                            action="api_view", day=runtime.regions.working_day(session.account.region))
     return CaseOut(case=view.item, command_version=version, message=view.message, contact=view.contact,
                    call_windows=view.call_windows,
                    timeline=[TimelineOut(**entry.__dict__) for entry in view.timeline])

@@ -30,7 +30,7 @@ def create_app(settings: RoutingSettings, regions: Regions | None = None) -> Fas
         await seed_teams(runtime)
         runtime.metrics.gauge_source("apua_open_cases", "Routing: open cases by how they stand with their promised"
                                      " day (ok, at_risk, overdue, answered)", ("region", "risk"), open_cases)
-        runtime.spawn(run_scheduler(runtime, settings.warn_business_hours, settings.deadline_check_s,
+        runtime.spawn(run_scheduler(runtime, settings.deadline_check_s,
                                     settings.retention_check_s), "deadlines")
         runtime.spawn(run_roll_markers(runtime), "key-roll-markers")
 

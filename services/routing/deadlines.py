@@ -19,10 +19,11 @@ from asyncpg import Record
 
 from services.routing.erasure import run_retention
 from shared.app import UnitOfWork, unit_of_work
-from shared.businessdays import business_hours_left
+from shared.businessdays import DEFAULT_DAY
 from shared.db import Conn
 from shared.events import DeadlineMissed, DeadlineWarning, EventBase, FollowUpDeadlinePayload, new_event
 from shared.outbox import enqueue_event
+from shared.regions import Regions
 from shared.runtime import ServiceRuntime
 from shared.topics import cases_topic
 
@@ -40,9 +41,12 @@ DUE_PROMISES = (
 DEMO_HISTORY = timedelta(days=7)
 
 
-async def raise_due_alerts(db: Conn | UnitOfWork, *, now: datetime, warn_hours: float, topic_prefix: str,
+async def raise_due_alerts(db: Conn | UnitOfWork, *, now: datetime, topic_prefix: str, regions: Regions | None = None,
                            due_since: datetime | None = None) -> int:
     """Raise every warning and miss that is due at ``now`` (of deadlines after ``due_since``); returns how many.
+
+    A warning comes the region's ``deadline.warning_hours`` of its working hours before the promised day's
+    working day ends (``Region.working_day``; the defaults for a region not given).
 
     Each alert commits on its own, and a unit of work wakes the relay after each: a plain connection
     leaves the alerts for the relay's next poll.
@@ -51,11 +55,11 @@ async def raise_due_alerts(db: Conn | UnitOfWork, *, now: datetime, warn_hours: 
     rows = await uow.conn.fetch(DUE_PROMISES, now, due_since)
     raised = 0
     for row in rows:
-        hours = business_hours_left(now, row["answer_due"])
+        day = regions.working_day(row["region"]) if regions is not None else DEFAULT_DAY
         kinds: list[tuple[str, type[EventBase]]] = []
         if now >= row["due_at"]:
             kinds.append(("missed", DeadlineMissed))
-        if hours <= warn_hours:
+        if day.hours_left(now, row["answer_due"]) <= day.warning_hours:
             kinds.append(("warning", DeadlineWarning))
         for kind, cls in kinds:
             async with uow.transaction() as conn:
@@ -83,7 +87,7 @@ async def _raise_once(conn: Conn, row: Record, kind: str, cls: type[EventBase], 
     return event
 
 
-async def run_scheduler(runtime: ServiceRuntime[Any], warn_hours: float, every_s: float,
+async def run_scheduler(runtime: ServiceRuntime[Any], every_s: float,
                         retention_every_s: float = 3600.0) -> None:
     """Deadline alerts every ``every_s``; the retention job every ``retention_every_s`` (first after one wait)."""
     retention_due = time.monotonic() + retention_every_s
@@ -92,7 +96,7 @@ async def run_scheduler(runtime: ServiceRuntime[Any], warn_hours: float, every_s
             now = datetime.now(UTC)
             since = now - DEMO_HISTORY if runtime.settings.demo_clock else None
             async with unit_of_work(runtime) as uow:
-                await raise_due_alerts(uow, now=now, warn_hours=warn_hours, due_since=since,
+                await raise_due_alerts(uow, now=now, regions=runtime.regions, due_since=since,
                                        topic_prefix=runtime.settings.topic_prefix)
                 if time.monotonic() >= retention_due:
                     await run_retention(uow, list(runtime.regions), topic_prefix=runtime.settings.topic_prefix,

@@ -75,18 +75,32 @@ def retention_cutoff(region: Region, now: datetime) -> datetime | None:
     return now - timedelta(days=region.retention.days)
 
 
+def client_cutoff(region: Region, now: datetime) -> datetime | None:
+    """Client cases closed before this moment are past the region's schedule (``retention.client_years``)."""
+    if region.retention is None or region.retention.client_years is None:
+        return None
+    years = region.retention.client_years
+    try:
+        return now.replace(year=now.year - years)
+    except ValueError:  # 29 February in a year that has none: the day before
+        return now.replace(year=now.year - years, day=28)
+
+
 async def due_for_retention(conn: Conn, region: Region, now: datetime, limit: int = 500) -> list[uuid.UUID]:
-    """Closed cases that never became client work, closed longer ago than the region keeps them."""
+    """Closed cases past the region's retention: those that never became client work after ``days``,
+    and every other closed case after ``client_years`` when the region sets it."""
     policy = region.retention
     cutoff = retention_cutoff(region, now)
     if policy is None or cutoff is None:
         return []
+    clients = client_cutoff(region, now)
     rows = await conn.fetch(
-        "SELECT case_id FROM cases WHERE region = $1 AND status = 'closed' AND closed_at < $2"
-        " AND (state->>'erased_at') IS NULL"
-        " AND (outcome = ANY($3::text[]) OR (contact_method = 'anonymous' AND outcome = ANY($4::text[])))"
+        "SELECT case_id FROM cases WHERE region = $1 AND status = 'closed' AND (state->>'erased_at') IS NULL"
+        " AND ((closed_at < $2 AND (outcome = ANY($3::text[])"
+        "      OR (contact_method = 'anonymous' AND outcome = ANY($4::text[]))))"
+        "   OR ($6::timestamptz IS NOT NULL AND closed_at < $6))"
         " ORDER BY closed_at LIMIT $5",
-        region.id, cutoff, list(policy.outcomes), list(policy.anonymous_outcomes), limit)
+        region.id, cutoff, list(policy.outcomes), list(policy.anonymous_outcomes), limit, clients)
     return [r["case_id"] for r in rows]
 
 

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from services.routing.accounts import Account
 from services.routing.domain import CaseState
 from services.routing.permissions import may_open_case
-from shared.businessdays import business_hours_left
+from shared.businessdays import DEFAULT_DAY, WorkingDay
 from shared.db import Conn
 from shared.errors import NotFound
 from shared.places import place_of
@@ -25,7 +25,6 @@ from shared.sealing import KeyUnavailable, Sealed, unseal
 
 log = structlog.get_logger(__name__)
 
-AT_RISK_HOURS = 4.0
 Risk = Literal["ok", "at_risk", "overdue", "answered", "closed"]
 
 
@@ -64,14 +63,15 @@ class QueueItem(BaseModel):
 
 
 def risk_of(*, status: str, first_response_at: datetime | None, due_at: datetime, hours_left: float,
-            now: datetime) -> Risk:
+            now: datetime, warning_hours: float = DEFAULT_DAY.warning_hours) -> Risk:
+    """At risk from the region's warning hours on: the queue marks a case when its warning is raised."""
     if status == "closed":
         return "closed"
     if first_response_at is not None:
         return "answered"
     if now >= due_at:
         return "overdue"
-    return "at_risk" if hours_left <= AT_RISK_HOURS else "ok"
+    return "at_risk" if hours_left <= warning_hours else "ok"
 
 
 async def open_cases(runtime: ServiceRuntime[Any], now: datetime | None = None) -> dict[tuple[str, ...], float]:
@@ -85,9 +85,11 @@ async def open_cases(runtime: ServiceRuntime[Any], now: datetime | None = None) 
         " NOT " + WAITING + " AS answered, count(*) AS n FROM cases WHERE status <> 'closed' GROUP BY 1, 2, 3, 4")
     found: dict[tuple[str, ...], float] = {(region.id, risk): 0.0 for region in runtime.regions
                                            for risk in ("ok", "at_risk", "overdue", "answered")}
+    days = {region.id: region.working_day for region in runtime.regions}
     for r in rows:
+        day = days.get(r["region"], DEFAULT_DAY)
         risk = risk_of(status="open", first_response_at=now if r["answered"] else None, due_at=r["due_at"],
-                       hours_left=business_hours_left(now, r["answer_due"]), now=now)
+                       hours_left=day.hours_left(now, r["answer_due"]), now=now, warning_hours=day.warning_hours)
         found[(r["region"], risk)] = found.get((r["region"], risk), 0.0) + r["n"]
     return found
 
@@ -106,19 +108,21 @@ QUEUE_ORDER = (f"(status = 'closed'), CASE WHEN status = 'closed' THEN closed_at
                " received_at, case_id")
 
 
-def queue_item(row: Record, now: datetime) -> QueueItem:
-    """A row of the cases table as the queue shows it: a waiting follow-up counts its time from its own day."""
+def queue_item(row: Record, now: datetime, day: WorkingDay) -> QueueItem:
+    """A row of the cases table as the queue shows it: a waiting follow-up counts its time from its own day,
+    in the working hours of the case's region (``day``)."""
     values = {k: v for k, v in row.items() if k not in ("state", "followup_due_at")}
     following_up = row["awaiting_since"] is not None
     due_day = row["followup_due"] if following_up and row["followup_due"] else row["answer_due"]
     due_at = row["followup_due_at"] if following_up and row["followup_due_at"] else row["due_at"]
-    hours = business_hours_left(now, due_day)
+    hours = day.hours_left(now, due_day)
     risk = risk_of(status=row["status"], first_response_at=None if following_up else row["first_response_at"],
-                   due_at=due_at, hours_left=hours, now=now)
+                   due_at=due_at, hours_left=hours, now=now, warning_hours=day.warning_hours)
     return QueueItem(**values, business_hours_left=round(hours, 1), risk=risk)
 
 
-async def list_cases(*, conn: Conn, account: Account, municipality: str | None = None, topic: str | None = None,
+async def list_cases(*, conn: Conn, account: Account, day: WorkingDay, municipality: str | None = None,
+                     topic: str | None = None,
                      team: str | None = None, status: str | None = "open", mine: bool = False,
                      limit: int = 200, offset: int = 0, now: datetime | None = None) -> list[QueueItem]:
     """The cases ``account`` may see, ordered by deadline, ``offset`` of them skipped; ``status`` 'open'
@@ -135,7 +139,7 @@ async def list_cases(*, conn: Conn, account: Account, municipality: str | None =
         f" ORDER BY {QUEUE_ORDER} LIMIT $10 OFFSET $11",
         account.region, municipality, topic, team, status, professional, account.id, account.team_id, mine, limit,
         offset)
-    return [queue_item(r, now) for r in rows]
+    return [queue_item(r, now, day) for r in rows]
 
 
 @dataclass(frozen=True)
@@ -168,7 +172,7 @@ async def may_see_case(conn: Conn, account: Account, case_id: uuid.UUID) -> bool
                                              assignee_id=row["assignee_id"], team_id=row["team_id"])
 
 
-async def get_case(*, conn: Conn, account: Account, case_id: uuid.UUID, data_key: bytes | None,
+async def get_case(*, conn: Conn, account: Account, case_id: uuid.UUID, data_key: bytes | None, day: WorkingDay,
                    now: datetime | None = None) -> CaseView:
     """The case with its personal data opened, for someone allowed to see it (else NotFound)."""
     now = now or datetime.now(UTC)
@@ -176,7 +180,7 @@ async def get_case(*, conn: Conn, account: Account, case_id: uuid.UUID, data_key
     if row is None or not may_open_case(account, region=row["region"], assignee_kind=row["assignee_kind"],
                                         assignee_id=row["assignee_id"], team_id=row["team_id"]):
         raise NotFound("no such case")
-    item = queue_item(row, now)
+    item = queue_item(row, now, day)
     events = await conn.fetch("SELECT at, type, actor, data, sealed FROM case_timeline WHERE case_id = $1"
                               " ORDER BY at, event_id", case_id)
     timeline, message, contact, windows = [], None, {}, []

@@ -24,6 +24,7 @@ from services.routing.erasure import Erased, erase_case
 from services.routing.permissions import may_administer, may_see_queue
 from services.routing.settings import RoutingSettings
 from services.routing.throttle import SignInThrottle
+from shared.businessdays import WorkingDay
 from shared.db import Conn
 from shared.errors import Forbidden, NotFound
 from shared.events import ErasureReason
@@ -103,7 +104,7 @@ def reporting_pass_url(*, staff: accounts.StaffSession, settings: RoutingSetting
 
 
 async def open_case(*, uow: UnitOfWork, staff: accounts.StaffSession, case_id: uuid.UUID, settings: RoutingSettings,
-                    action: str) -> tuple[queries.CaseView, int]:
+                    action: str, day: WorkingDay) -> tuple[queries.CaseView, int]:
     """Read a case for someone allowed to, and log the view in the same transaction.
 
     The version comes first: the view read after it shows at least what that version stands for.
@@ -120,7 +121,7 @@ async def open_case(*, uow: UnitOfWork, staff: accounts.StaffSession, case_id: u
     version = await repository.shown_version(uow.conn, case_id)
     async with uow.transaction() as conn:
         key = await data_key(conn, case_id, settings.keyring)
-        view = await queries.get_case(conn=conn, account=staff.account, case_id=case_id, data_key=key)
+        view = await queries.get_case(conn=conn, account=staff.account, case_id=case_id, data_key=key, day=day)
         await record_access(conn, account=staff.account, case_id=case_id, region=view.item.region, action=action,
                             topic_prefix=settings.topic_prefix)
     return view, version
@@ -159,14 +160,15 @@ class QueueSlice:
     has_next: bool
 
 
-async def queue_page(*, conn: Conn, account: accounts.Account, page: int, per_page: int,
+async def queue_page(*, conn: Conn, account: accounts.Account, page: int, per_page: int, day: WorkingDay,
                      municipality: str | None = None, topic: str | None = None, team: str | None = None,
                      status: str | None = "open", mine: bool = False) -> QueueSlice:
     """Page ``page`` of the cases ``account`` may see, in the queue's order; one row more tells if more follow."""
     if not may_see_queue(account):
         raise Forbidden("your role sees statistics, not cases")
-    found = await queries.list_cases(conn=conn, account=account, municipality=municipality, topic=topic, team=team,
-                                     status=status, mine=mine, limit=per_page + 1, offset=(page - 1) * per_page)
+    found = await queries.list_cases(conn=conn, account=account, day=day, municipality=municipality, topic=topic,
+                                     team=team, status=status, mine=mine, limit=per_page + 1,
+                                     offset=(page - 1) * per_page)
     return QueueSlice(items=found[:per_page], page=page, has_next=len(found) > per_page)
 
 

@@ -22,7 +22,6 @@ class RoutingSettings(ServiceSettings):
     oidc_username_claim: str = "preferred_username"
     oidc_state_secret: str = Field(default_factory=lambda: secrets.token_urlsafe(32))
     # A DeadlineWarning is raised this many working hours before the end of the due day.
-    warn_business_hours: float = 4.0
     deadline_check_s: float = 30.0
     # The retention job (requests that never became client work are erased): hourly, first after an hour.
     retention_check_s: float = 3600.0

@@ -291,7 +291,7 @@ async def test_a_call_scheduled_inside_the_promised_day_counts_only_once_it_reac
     await ok(routing, case_id, "schedule_callback", **on(due, 8, 12))  # on the promised day itself
     after_due = datetime.combine(due + timedelta(days=1), time(9), HELSINKI)
     async with app.state.runtime.pool.acquire() as conn:
-        raised = await raise_due_alerts(conn, now=after_due, warn_hours=4, topic_prefix=app.state.runtime.settings
+        raised = await raise_due_alerts(conn, now=after_due, topic_prefix=app.state.runtime.settings
                                         .topic_prefix)
         kinds = {r["kind"] for r in await conn.fetch("SELECT kind FROM deadline_alerts WHERE case_id = $1",
                                                      uuid.UUID(case_id))}

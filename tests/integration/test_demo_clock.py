@@ -53,7 +53,7 @@ async def test_demo_time_is_honoured_only_with_the_setting(postgres, kafka, pref
             # Deadlines that passed long ago are the loader's history: the scheduler leaves them alone.
             async with routing_app.state.runtime.pool.acquire() as conn:
                 now = datetime.now(UTC)
-                assert await raise_due_alerts(conn, now=now, warn_hours=4, topic_prefix=prefix,
+                assert await raise_due_alerts(conn, now=now, topic_prefix=prefix,
                                               due_since=now - DEMO_HISTORY) == 0
         else:
             assert received_at >= started and triaged_at >= started

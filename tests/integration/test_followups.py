@@ -151,9 +151,9 @@ async def test_a_follow_ups_own_day_warns_and_misses_once_each_and_a_reply_clear
     pool = app.state.runtime.pool
     async with pool.acquire() as conn:
         # The first request was answered: nothing of follow-up 0 is due, however late it is.
-        first = await raise_due_alerts(conn, now=late, warn_hours=4, topic_prefix=prefix)
-        again = await raise_due_alerts(conn, now=late + timedelta(minutes=5), warn_hours=4, topic_prefix=prefix)
-        later = await raise_due_alerts(conn, now=late + timedelta(days=2), warn_hours=4, topic_prefix=prefix)
+        first = await raise_due_alerts(conn, now=late, topic_prefix=prefix)
+        again = await raise_due_alerts(conn, now=late + timedelta(minutes=5), topic_prefix=prefix)
+        later = await raise_due_alerts(conn, now=late + timedelta(days=2), topic_prefix=prefix)
     assert (first, again, later) == (2, 0, 0)  # a warning and a miss of follow-up 1, once each
     app.state.runtime.relay.wake()
 
@@ -182,7 +182,7 @@ async def test_a_follow_ups_own_day_warns_and_misses_once_each_and_a_reply_clear
     await command(routing, case_id, "reply", text="Kolmas vastaus")
     await case_of(routing, case_id, lambda c: c["awaiting_since"] is None)
     async with pool.acquire() as conn:
-        assert await raise_due_alerts(conn, now=late + timedelta(days=10), warn_hours=4, topic_prefix=prefix) == 0
+        assert await raise_due_alerts(conn, now=late + timedelta(days=10), topic_prefix=prefix) == 0
     kinds = Counter((r["kind"], r["followup"]) for r in await pool.fetch(
         "SELECT kind, followup FROM deadline_alerts WHERE case_id = $1", uuid.UUID(case_id)))
     assert kinds == Counter({("warning", 1): 1, ("missed", 1): 1})

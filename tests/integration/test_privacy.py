@@ -207,6 +207,23 @@ async def test_retention_erases_what_never_became_client_work(postgres, kafka, p
         assert view["message"] is None and view["contact"] == {}
         assert any(e["type"] == "personal_data.erased" for e in view["timeline"])
 
+        # The client cases stay for the region's schedule (client_years: 30 after closing), then go the same
+        # way; their rows (and so the statistics) stay, without personal data.
+        assert regions.by_id["varsinais-suomi"].retention.client_years == 30
+        async with pool.acquire() as conn:
+            almost = datetime.now(UTC).replace(year=datetime.now(UTC).year + 30) - timedelta(days=1)
+            assert await run_retention(conn, list(regions), topic_prefix=prefix, now=almost) == 0
+            past = almost + timedelta(days=2)
+            assert await run_retention(conn, list(regions), topic_prefix=prefix, now=past) == 2
+            assert await run_retention(conn, list(regions), topic_prefix=prefix, now=past) == 0
+        apps["routing"].state.runtime.relay.wake()
+
+        async def all_erased() -> bool:
+            return await pool.fetchval("SELECT count(*) FROM cases WHERE state->>'erased_at' IS NOT NULL") == 4
+
+        await eventually(all_erased, what="the client cases' erasures to be applied")
+        assert await pool.fetchval("SELECT count(*) FROM cases") == 4
+
 
 async def test_an_erased_key_restored_from_a_backup_is_erased_again(postgres, kafka, prefix):
     env = {"prefix": prefix, "dsn": postgres.dsn, "bootstrap": kafka.bootstrap}

@@ -229,8 +229,8 @@ async def test_deadline_alerts_are_raised_once(stack, kafka, prefix):
     late = datetime.fromisoformat(due_at) + timedelta(hours=1)
     pool = app.state.runtime.pool
     async with pool.acquire() as conn:
-        first = await raise_due_alerts(conn, now=late, warn_hours=4, topic_prefix=prefix)
-        again = await raise_due_alerts(conn, now=late + timedelta(minutes=5), warn_hours=4, topic_prefix=prefix)
+        first = await raise_due_alerts(conn, now=late, topic_prefix=prefix)
+        again = await raise_due_alerts(conn, now=late + timedelta(minutes=5), topic_prefix=prefix)
     assert (first, again) == (2, 0)  # a warning and a miss, once each
     app.state.runtime.relay.wake()
     records = await read_topic(kafka.bootstrap, cases_topic(prefix, "varsinais-suomi"), expected=3)
@@ -240,4 +240,4 @@ async def test_deadline_alerts_are_raised_once(stack, kafka, prefix):
     answered = await new_case(intake, routing)
     assert (await command(routing, answered, "reply", 0, text="Vastaus")).is_success
     async with pool.acquire() as conn:
-        assert await raise_due_alerts(conn, now=late + timedelta(days=3), warn_hours=4, topic_prefix=prefix) == 0
+        assert await raise_due_alerts(conn, now=late + timedelta(days=3), topic_prefix=prefix) == 0

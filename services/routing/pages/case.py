@@ -50,7 +50,7 @@ async def _case_page(request: Request, session: StaffSession, uow: UnitOfWork,
     region_id = session.account.region
     try:
         view, version = await service.open_case(uow=uow, staff=session, case_id=case_id, settings=runtime.settings,
-                                                action="view")
+                                                action="view", day=runtime.regions.working_day(region_id))
     except NotFound:
         return render(request, "message.html", session, 404, lang=lang, title=t("not_found", lang), active="queue")
     names = await queries.staff_names(uow.conn, region_id)

@@ -47,7 +47,8 @@ async def queue(request: Request, session: QueuePage, conn: ConnDep, runtime: Ru
                 fragment: bool = False) -> Response:
     f = _filters(request)
     found = await service.queue_page(conn=conn, account=session.account, page=_page_number(request),
-                                     per_page=PER_PAGE, municipality=f["municipality"], topic=f["topic"],
+                                     per_page=PER_PAGE, day=runtime.regions.working_day(session.account.region),
+                                     municipality=f["municipality"], topic=f["topic"],
                                      team=f["team"], status=None if f["status"] == "all" else f["status"],
                                      mine=f["mine"])
     items = found.items
