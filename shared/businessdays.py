@@ -102,6 +102,30 @@ class WorkingDay:
     def hours_between(self, start: datetime, stop: datetime) -> float:
         return business_hours_between(start, stop, opens=self.opens, closes=self.closes)
 
+    def closing_after(self, moment: datetime) -> datetime:
+        """The end of the working day ``moment`` falls in, or of the next one when it comes after closing,
+        on a weekend or a holiday: 'the same business day'."""
+        local = moment.astimezone(HELSINKI)
+        day = local.date()
+        if is_business_day(day) and local.time() < self.closes:
+            return datetime.combine(day, self.closes, HELSINKI)
+        return datetime.combine(add_business_days(day, 1), self.closes, HELSINKI)
+
+    def after_working_hours(self, start: datetime, hours: float) -> datetime:
+        """The moment ``hours`` working hours after ``start`` (counted only inside working days)."""
+        left = timedelta(hours=hours)
+        local = start.astimezone(HELSINKI)
+        day = local.date()
+        while True:
+            if is_business_day(day):
+                lo = max(datetime.combine(day, self.opens, HELSINKI), local)
+                hi = datetime.combine(day, self.closes, HELSINKI)
+                if hi > lo:
+                    if hi - lo >= left:
+                        return lo + left
+                    left -= hi - lo
+            day += timedelta(days=1)
+
     def is_office_hours(self, local: datetime) -> bool:
         """Whether ``local`` (Helsinki) is inside the working day of a business day."""
         return is_business_day(local.date()) and self.opens <= local.time() < self.closes

@@ -253,6 +253,20 @@ class ChildWelfareNotified(EventBase):
     payload: ChildWelfareNotifiedPayload
 
 
+class ChildWelfareDuePayload(_Frozen):
+    flagged_at: AwareDatetime = Field(description="when triage flagged the child-welfare concern")
+    due_at: AwareDatetime = Field(description="by when the region's rule expected the notification")
+
+
+class ChildWelfareNotificationDue(EventBase):
+    """Triage flagged a child-welfare concern and no notification was recorded by the region's limit: the
+    coordinators and the case's worker are warned, once per case."""
+
+    type: Literal["child_welfare.notification_due"] = "child_welfare.notification_due"
+    schema_version: Literal[1] = 1
+    payload: ChildWelfareDuePayload
+
+
 class DeadlinePayload(_Frozen):
     """Version 1: the first request's promised day only."""
 
@@ -329,13 +343,13 @@ ALL_EVENTS: tuple[type[EventBase], ...] = (
     RequestSubmitted, FamilyMessageAdded, ReplySent, CaseClosed, FeedbackGiven, CaseTriaged, CaseAssigned,
     CaseHandedOff, CaseReferred, ContactAttempted, InternalNoteAdded, CaseReopened, ChildWelfareNotified,
     DeadlineWarning, DeadlineMissed, NotificationSent, NotificationFailed, PersonalDataErased, CallbackScheduled,
-    CallbackCancelled, NotReachedNotice,
+    CallbackCancelled, NotReachedNotice, ChildWelfareNotificationDue,
 )
 Event = Annotated[
     RequestSubmitted | FamilyMessageAdded | ReplySent | CaseClosed | FeedbackGiven | CaseTriaged | CaseAssigned
     | CaseHandedOff | CaseReferred | ContactAttempted | InternalNoteAdded | CaseReopened | ChildWelfareNotified
     | DeadlineWarning | DeadlineMissed | NotificationSent | NotificationFailed | PersonalDataErased
-    | CallbackScheduled | CallbackCancelled | NotReachedNotice,
+    | CallbackScheduled | CallbackCancelled | NotReachedNotice | ChildWelfareNotificationDue,
     Field(discriminator="type"),
 ]
 EVENT_TYPES: dict[str, type[EventBase]] = {cls.model_fields["type"].default: cls for cls in ALL_EVENTS}

@@ -5,6 +5,6 @@ from __future__ import annotations
 
 MESSAGE_NAMES: tuple[str, ...] = (
     "request_receipt", "reply_waiting", "staff_new_case", "staff_assigned", "deadline_warning", "deadline_missed",
-    "notification_failed", "family_wrote_again",
+    "notification_failed", "family_wrote_again", "child_welfare_due",
     # Calls to the family: to them, only the time and the reference; to the caller, a reminder.
     "callback_scheduled", "callback_changed", "callback_cancelled", "not_reached_notice", "callback_reminder")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import time
+from datetime import datetime, time
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -102,6 +102,21 @@ def _hour(value: time) -> str:
     return str(value.hour) if not value.minute else f"{value.hour}.{value.minute:02d}"
 
 
+class ChildWelfarePolicy(_Config):
+    """How soon after triage flags a child-welfare concern the notification (Child Welfare Act 25 §, "without
+    delay") is expected before the coordinators and the case's worker are warned."""
+
+    notify_within_hours: float | None = Field(
+        default=None, gt=0, le=40,
+        description="working hours after the flag; not set: by the end of the same business day (of the next one "
+                    "when the concern was flagged after office hours)")
+
+    def due(self, flagged_at: datetime, day: WorkingDay) -> datetime:
+        if self.notify_within_hours is None:
+            return day.closing_after(flagged_at)
+        return day.after_working_hours(flagged_at, self.notify_within_hours)
+
+
 class AccessibilityContact(_Config):
     """Where the accessibility statement's feedback goes (Act 306/2019: answered within 14 days)."""
 
@@ -168,6 +183,7 @@ class Region(_Config):
     callbacks: CallbackPolicy = Field(default_factory=CallbackPolicy)
     office_hours: OfficeHours = Field(default_factory=OfficeHours)
     accessibility: AccessibilityContact | None = None
+    child_welfare: ChildWelfarePolicy = Field(default_factory=ChildWelfarePolicy)
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Region:

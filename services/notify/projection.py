@@ -21,6 +21,7 @@ from shared.db import Conn
 from shared.events import (
     CaseAssigned,
     CaseHandedOff,
+    ChildWelfareNotificationDue,
     DeadlineMissed,
     DeadlineWarning,
     EventBase,
@@ -109,6 +110,18 @@ async def on_deadline_missed(conn: Conn, event: EventBase) -> None:
                answer_due=event.payload.answer_due)
 
 
+async def on_child_welfare_due(conn: Conn, event: EventBase) -> None:
+    """A flagged concern has no notification by the region's limit: the coordinators and the person who has the
+    case (else the team's mailbox) are told, once each; only the reference, never the concern."""
+    assert isinstance(event, ChildWelfareNotificationDue)
+    row = await conn.fetchrow("SELECT team_id, assignee_id FROM case_contacts WHERE case_id = $1", event.case_id)
+    team, person = (row["team_id"], row["assignee_id"]) if row else (None, None)
+    await _due(conn, event, recipient="coordinators", template="child_welfare_due", channel="email")
+    if person or team:
+        await _due(conn, event, recipient=f"staff:{person}" if person else f"team:{team}",
+                   template="child_welfare_due", channel="email")
+
+
 async def on_family_message(conn: Conn, event: EventBase) -> None:
     """The family wrote again: to the person who has the case, else the team's mailbox, else the coordinators.
 
@@ -144,6 +157,7 @@ HANDLERS: dict[str, EventHandler] = {
     "deadline.warning": on_deadline_warning,
     "deadline.missed": on_deadline_missed,
     "family.message_added": on_family_message,
+    "child_welfare.notification_due": on_child_welfare_due,
     "notification.failed": on_notification_failed,
 }
 

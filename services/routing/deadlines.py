@@ -17,6 +17,7 @@ from typing import Any
 import structlog
 from asyncpg import Record
 
+from services.routing.child_welfare import raise_child_welfare_alerts
 from services.routing.erasure import run_retention
 from shared.app import UnitOfWork, unit_of_work
 from shared.businessdays import DEFAULT_DAY
@@ -89,7 +90,8 @@ async def _raise_once(conn: Conn, row: Record, kind: str, cls: type[EventBase], 
 
 async def run_scheduler(runtime: ServiceRuntime[Any], every_s: float,
                         retention_every_s: float = 3600.0) -> None:
-    """Deadline alerts every ``every_s``; the retention job every ``retention_every_s`` (first after one wait)."""
+    """Deadline and child-welfare alerts every ``every_s``; the retention job every ``retention_every_s`` (first
+    after one wait)."""
     retention_due = time.monotonic() + retention_every_s
     while True:
         try:
@@ -98,6 +100,8 @@ async def run_scheduler(runtime: ServiceRuntime[Any], every_s: float,
             async with unit_of_work(runtime) as uow:
                 await raise_due_alerts(uow, now=now, regions=runtime.regions, due_since=since,
                                        topic_prefix=runtime.settings.topic_prefix)
+                await raise_child_welfare_alerts(uow, now=now, regions=runtime.regions, flagged_since=since,
+                                                 topic_prefix=runtime.settings.topic_prefix)
                 if time.monotonic() >= retention_due:
                     await run_retention(uow, list(runtime.regions), topic_prefix=runtime.settings.topic_prefix,
                                         now=now)

@@ -24,6 +24,7 @@ from shared.events import (
     CaseReferred,
     CaseReopened,
     CaseTriaged,
+    ChildWelfareNotificationDue,
     ChildWelfareNotified,
     ContactAttempted,
     DeadlineMissed,
@@ -61,6 +62,7 @@ class CaseState(BaseModel):
     child_welfare_concern: bool = False
     child_welfare_flagged_at: datetime | None = None
     child_welfare_notified_at: datetime | None = None
+    child_welfare_warned_at: datetime | None = None  # the region's limit for the notification passed
     assignee_kind: AssigneeKind | None = None
     assignee_id: str | None = None
     team_id: str | None = None
@@ -196,6 +198,11 @@ def _(event: CaseReopened, state: CaseState) -> dict[str, object]:
 @_apply.register
 def _(event: ChildWelfareNotified, state: CaseState) -> dict[str, object]:
     return {"child_welfare_notified_at": state.child_welfare_notified_at or event.occurred_at}
+
+
+@_apply.register
+def _(event: ChildWelfareNotificationDue, state: CaseState) -> dict[str, object]:
+    return {"child_welfare_warned_at": state.child_welfare_warned_at or event.occurred_at}
 
 
 @_apply.register

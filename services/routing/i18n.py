@@ -44,6 +44,8 @@ CATALOG = Catalog(
         *keys("message_", MESSAGE_NAMES), *keys("recipient_", ("family", "coordinators")),
         *keys("failure_", ("family", "configuration", "staff", "delivery", "other")),
         *keys("contact_field_", ("name", "phone", "email", "call_times")),
+        # The child-welfare marks, chosen in the templates by whether the region's limit passed.
+        "cw_badge", "cw_badge_late", "cw_limit", "cw_limit_passed",
         # A browser's error pages, by status (pages/errors.py: ERROR_TEXTS).
         "page_not_found", "page_not_found_body", "error_title", "method_not_allowed_body", "error_body",
     ),

@@ -53,6 +53,8 @@ class QueueItem(BaseModel):
     awaiting_since: datetime | None = None
     unread_messages: int = 0
     followup_due: date | None = None
+    child_welfare_pending: bool = False
+    child_welfare_late: bool = False
     business_hours_left: float
     risk: Risk
 
@@ -97,7 +99,12 @@ async def open_cases(runtime: ServiceRuntime[Any], now: datetime | None = None) 
 QUEUE_COLUMNS = ("case_id, reference, region, municipality, language, requester_role, topic, contact_method,"
                  " received_at, answer_due, due_at, status, urgency, child_welfare_concern, assignee_kind,"
                  " assignee_id, team_id, first_response_at, followups, awaiting_since, unread_messages,"
-                 " followup_due, followup_due_at")
+                 " followup_due, followup_due_at,"
+                 # A flagged child-welfare concern without a notification, and whether its limit passed.
+                 " (child_welfare_concern AND state->>'child_welfare_flagged_at' IS NOT NULL"
+                 "  AND state->>'child_welfare_notified_at' IS NULL) AS child_welfare_pending,"
+                 " (state->>'child_welfare_warned_at' IS NOT NULL AND state->>'child_welfare_notified_at' IS NULL)"
+                 " AS child_welfare_late")
 # The queue's order: open before closed; those waiting for staff (never answered, or a follow-up unanswered)
 # before the answered; among them by the day promised (a follow-up's own), urgent first within a day; then
 # by the moment due and by arrival. Closed cases come newest closed first: the one closed this morning is

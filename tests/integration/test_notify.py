@@ -254,3 +254,81 @@ async def test_the_operations_api_needs_its_token_once_one_is_set(postgres, kafk
         allowed = await notify.get("/api/v1/notifications", headers={"Authorization": "Bearer operaattorin-avain"})
         assert allowed.status_code == 200 and allowed.json() == []
         assert (await notify.get("/readyz")).status_code in (200, 503)  # the probes need no token
+
+
+async def test_a_flagged_concern_without_a_notification_warns_once_and_the_decision_date_stays(stack, prefix):
+    """Child welfare: past the region's limit the coordinators and the assignee hear once; the queue marks the
+    case; once the notification is recorded the 26 § decision date shows, whatever triage says later."""
+    from datetime import datetime, timedelta
+
+    from services.routing.child_welfare import raise_child_welfare_alerts
+    from shared.businessdays import HELSINKI, add_business_days
+    from shared.i18n import long_date
+
+    intake, routing, apps = stack["intake"], stack["routing"], stack["apps"]
+    await staff(routing, apps["routing"], role="professional", team="family-work", username="ville",
+                email="ville@varha.example")
+    await staff(routing, apps["routing"])
+    case_id = (await intake.post("/api/v1/requests", json=request_body("raisio"))).json()["case_id"]
+
+    async def visible():
+        response = await routing.get(f"/api/v1/cases/{case_id}")
+        return response.json() if response.status_code == 200 else None
+
+    await eventually(visible, what="the case in routing")
+    for version, (name, arguments) in enumerate((
+            ("triage", {"child_welfare_concern": True}),
+            ("assign", {"assignee_kind": "professional", "assignee_id": "ville"}))):
+        done = await routing.post(f"/api/v1/cases/{case_id}/commands",
+                                  json={"command": name, "expected_version": version, "arguments": arguments})
+        assert done.status_code == 200, done.text
+    case = await visible()
+    assert case["case"]["child_welfare_pending"] and not case["case"]["child_welfare_late"]
+    flagged = datetime.fromisoformat(next(e["at"] for e in case["timeline"] if e["type"] == "case.triaged"))
+    runtime = apps["routing"].state.runtime
+    region = runtime.regions.by_id["varsinais-suomi"]
+    limit = region.child_welfare.due(flagged, region.working_day)
+    assert limit.astimezone(HELSINKI).time() == region.office_hours.closes  # the same (or next) business day
+
+    async with runtime.pool.acquire() as conn:
+        args = {"regions": runtime.regions, "topic_prefix": prefix}
+        assert await raise_child_welfare_alerts(conn, now=limit - timedelta(minutes=1), **args) == 0
+        assert await raise_child_welfare_alerts(conn, now=limit + timedelta(minutes=1), **args) == 1
+        assert await raise_child_welfare_alerts(conn, now=limit + timedelta(hours=30), **args) == 0
+    runtime.relay.wake()
+    notify = stack["notify"]
+
+    async def warnings() -> list[dict] | None:
+        # Due at the moved clock's moment (Monday's limit), so queued, not yet sent: who and what is what counts.
+        found = [n for n in (await notify.get("/api/v1/notifications", params={"case_id": case_id})).json()
+                 if n["template"] == "child_welfare_due"]
+        return found if {n["recipient"] for n in found} == {"staff:ville", "coordinators"} else None
+
+    told = await eventually(warnings, timeout=30, what="the child-welfare warning to the assignee and coordinators")
+    assert len(told) == 2 and all(n["channel"] == "email" for n in told)
+
+    async def marked():
+        items = [c for c in (await routing.get("/api/v1/cases")).json() if c["case_id"] == case_id]
+        return items[0] if items and items[0]["child_welfare_late"] else None
+
+    await eventually(marked, what="the queue's mark of the late notification")
+    page = (await routing.get(f"/cases/{case_id}?lang=fi")).text
+    assert "Alueen määräaika" in page
+
+    version = (await visible())["command_version"]
+    done = await routing.post(f"/api/v1/cases/{case_id}/commands", json={
+        "command": "record_child_welfare_notification", "expected_version": version, "arguments": {}})
+    assert done.status_code == 200, done.text
+    notified = next(e["at"] for e in (await visible())["timeline"] if e["type"] == "child_welfare.notified")
+    decision = add_business_days(datetime.fromisoformat(notified).astimezone(HELSINKI).date(), 7)
+    # Triage later says there is no concern: the notification was made, and its decision date stays in view.
+    version = (await visible())["command_version"]
+    done = await routing.post(f"/api/v1/cases/{case_id}/commands", json={
+        "command": "triage", "expected_version": version, "arguments": {"child_welfare_concern": False}})
+    assert done.status_code == 200, done.text
+    page = (await routing.get(f"/cases/{case_id}?lang=fi")).text
+    assert long_date(decision, "fi") in page and "Ilmoitus kirjattu" in page
+    item = (await visible())["case"]
+    assert not item["child_welfare_pending"] and not item["child_welfare_late"]
+    await asyncio.sleep(1)
+    assert len(await warnings() or []) == 2  # once each, never again

@@ -76,3 +76,20 @@ def test_client_cases_are_kept_the_region_s_years_after_closing() -> None:
     assert client_cutoff(region, leap) == datetime(2026, 2, 28, 12, 0, tzinfo=UTC)
     without = region.model_copy(update={"retention": region.retention.model_copy(update={"client_years": None})})
     assert client_cutoff(without, now) is None
+
+
+def test_the_child_welfare_limit_is_the_same_business_day_unless_the_region_says_otherwise() -> None:
+    region = load_regions(REGIONS).by_id["varsinais-suomi"]
+    day = region.working_day
+    tuesday_ten = datetime(2026, 11, 24, 10, 0, tzinfo=HELSINKI)
+    assert region.child_welfare.due(tuesday_ten, day) == datetime(2026, 11, 24, 16, 0, tzinfo=HELSINKI)
+    # Flagged on Friday evening or on Christmas Eve: by the end of the next business day.
+    assert region.child_welfare.due(datetime(2026, 11, 27, 20, 0, tzinfo=HELSINKI), day) == \
+        datetime(2026, 11, 30, 16, 0, tzinfo=HELSINKI)
+    assert region.child_welfare.due(datetime(2026, 12, 24, 9, 0, tzinfo=HELSINKI), day) == \
+        datetime(2026, 12, 28, 16, 0, tzinfo=HELSINKI)
+    within_four = region.child_welfare.model_copy(update={"notify_within_hours": 4})
+    assert within_four.due(datetime(2026, 11, 24, 14, 0, tzinfo=HELSINKI), day) == \
+        datetime(2026, 11, 25, 10, 0, tzinfo=HELSINKI)
+    assert day.after_working_hours(datetime(2026, 11, 28, 3, 0, tzinfo=HELSINKI), 1) == \
+        datetime(2026, 11, 30, 9, 0, tzinfo=HELSINKI)

@@ -21,7 +21,7 @@ from services.routing.reply_templates import by_language
 from services.routing.settings import RoutingSettings
 from services.routing.web import QueuePage, RuntimeDep
 from shared.app import UnitOfWork, UnitOfWorkDep
-from shared.businessdays import add_business_days
+from shared.businessdays import HELSINKI, add_business_days
 from shared.errors import Conflict, InvalidCommand, NotFound, ServiceUnavailable
 from shared.http import same_token
 from shared.i18n import pick_lang
@@ -63,13 +63,17 @@ async def _case_page(request: Request, session: StaffSession, uow: UnitOfWork,
     assignees += [(f"team:{team_id}", f"{name.get(lang) or team_id} ({team_word})")
                   for team_id, name in await queries.teams(uow.conn, region_id)]
     cw_due: date | None = None
+    cw_limit: datetime | None = None
     if view.state.child_welfare_notified_at is not None:
-        cw_due = add_business_days(view.state.child_welfare_notified_at.date(), 7)
+        # 26 §: child welfare decides within seven business days of the notification (its Helsinki day).
+        cw_due = add_business_days(view.state.child_welfare_notified_at.astimezone(HELSINKI).date(), 7)
+    elif view.state.child_welfare_flagged_at is not None and view.state.child_welfare_concern:
+        cw_limit = region.child_welfare.due(view.state.child_welfare_flagged_at, region.working_day)
     offered = await template_service.offered_for_case(conn=uow.conn, staff=session, language=view.item.language,
                                                       topic=view.item.topic)
     return render(request, "case.html", session, status, lang=lang, view=view, version=version, names=names,
                   assignees=assignees, services=runtime.regions.by_id[region_id].services, topics=TOPICS,
-                  notice=notice, notice_kind=notice_kind, cw_decision_due=cw_due, active="queue",
+                  notice=notice, notice_kind=notice_kind, cw_decision_due=cw_due, cw_limit=cw_limit, active="queue",
                   templates=offered, template_groups=by_language(offered), chosen=chosen_template(offered, template),
                   call=_call(view, runtime, lang), callers=[(p["id"], p["display_name"]) for p in pros],
                   call_span=lambda starts, ends: span_of(starts, ends, lang), kept=kept or {})
