@@ -8,3 +8,6 @@ MESSAGE_NAMES: tuple[str, ...] = (
     "notification_failed", "family_wrote_again", "child_welfare_due",
     # Calls to the family: to them, only the time and the reference; to the caller, a reminder.
     "callback_scheduled", "callback_changed", "callback_cancelled", "not_reached_notice", "callback_reminder")
+
+# Messages about a staff account, not about a case: no case event records them.
+ACCOUNT_MESSAGES: tuple[str, ...] = ("password_reset",)

@@ -10,6 +10,8 @@ SEALED_FIELDS = {"request.submitted": "personal", "family.message_added": "messa
 
 # A staff member's address on the staff directory, sealed with the account's own key.
 STAFF_EMAIL = Place("staff.record", "email")
+# A password reset's one-time token on the staff directory, sealed with a key of the reset's own.
+STAFF_RESET_TOKEN = Place("staff.password_reset", "token")
 
 
 def place_of(event_type: str) -> Place | None:

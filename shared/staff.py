@@ -8,11 +8,13 @@ account (a tombstone) shreds its address everywhere the topic reaches.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from shared.places import STAFF_EMAIL
+from shared.places import STAFF_EMAIL, STAFF_RESET_TOKEN
 from shared.sealing import Keyring, Sealed, WrappedKey, new_data_key, seal, unseal
 
 STAFF_NAMESPACE = uuid.UUID("6d1f0c8e-3b7a-4c52-9f1e-2a8b7c6d5e40")
@@ -53,3 +55,50 @@ def open_email(record: StaffRecord, keyring: Keyring) -> str | None:
         return None
     value = unseal(keyring.unwrap(record.key), account_uuid(record.account_id), record.email, STAFF_EMAIL)
     return value if isinstance(value, str) else None
+
+
+# A password reset travels on the same topic under a key of its own ("reset:<account id>"), so that notify can
+# mail the one-time link; routing puts a tombstone there once the link is used or replaced, and compaction
+# takes the sealed token away.
+RESET_PREFIX = b"reset:"
+
+
+def reset_key(account_id: str) -> bytes:
+    return RESET_PREFIX + account_id.encode()
+
+
+class PasswordReset(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    reset_id: uuid.UUID
+    account_id: str
+    region: str
+    requested_at: datetime
+    expires_at: datetime
+    key: WrappedKey
+    token: Sealed
+
+
+def password_reset(*, reset_id: uuid.UUID, account_id: str, region: str, requested_at: datetime,
+                   expires_at: datetime, token: str, keyring: Keyring) -> PasswordReset:
+    data_key = new_data_key()
+    return PasswordReset(reset_id=reset_id, account_id=account_id, region=region, requested_at=requested_at,
+                         expires_at=expires_at, key=keyring.wrap(reset_id, region, data_key),
+                         token=seal(data_key, reset_id, token, STAFF_RESET_TOKEN))
+
+
+def open_reset_token(reset: PasswordReset, keyring: Keyring) -> str | None:
+    value = unseal(keyring.unwrap(reset.key), reset.reset_id, reset.token, STAFF_RESET_TOKEN)
+    return value if isinstance(value, str) else None
+
+
+RecordHandler = Callable[[Any, Any], Awaitable[None]]
+
+
+def directory_only(handler: RecordHandler) -> RecordHandler:
+    """``handler`` for the staff topic's directory records; a password reset's record passes it by."""
+    async def handle(conn: Any, record: Any) -> None:
+        if record.key is not None and record.key.startswith(RESET_PREFIX):
+            return
+        await handler(conn, record)
+    return handle

@@ -15,7 +15,8 @@ from services.notify.callbacks import callback_handlers, forget_callbacks
 from services.notify.queue import CHANNEL_BY_CONTACT as CHANNEL_BY_CONTACT  # where the fault suite finds them
 from services.notify.queue import notification_id as notification_id
 from services.notify.queue import queue
-from shared.applier import EventHandler, Projection
+from services.notify.resets import on_password_reset
+from shared.applier import EventHandler, Projection, RecordLike
 from shared.compacted import CompactedTable
 from shared.db import Conn
 from shared.events import (
@@ -33,7 +34,7 @@ from shared.events import (
 from shared.keys import on_case_key
 from shared.migrations import projection_series
 from shared.runtime import ServiceRuntime
-from shared.staff import StaffRecord
+from shared.staff import RESET_PREFIX, StaffRecord
 
 # The tracking tables, then the files of migrations/projection/.
 MIGRATIONS = projection_series(Path(__file__).resolve().parent)
@@ -43,6 +44,14 @@ on_staff_record = CompactedTable(
     table="staff_directory", model=StaffRecord, what="a staff record",
     columns=(("account_id", "text"), ("region", "text"), ("record", "jsonb")),
     row=lambda staff: (staff.account_id, staff.region, staff.model_dump_json()))
+
+
+async def on_staff_topic(conn: Conn, record: RecordLike) -> None:
+    """The staff topic: directory records, and under their own keys the password resets to mail."""
+    if record.key is not None and record.key.startswith(RESET_PREFIX):
+        await on_password_reset(conn, record)
+    else:
+        await on_staff_record(conn, record)
 
 
 async def _due(conn: Conn, event: EventBase, *, recipient: str, template: str, channel: str,
@@ -180,7 +189,8 @@ def _together(*tables: dict[str, EventHandler]) -> dict[str, EventHandler]:
 
 def projection(runtime: ServiceRuntime[Any]) -> Projection:
     return Projection(name="notify", migrations=MIGRATIONS,
-                      tables=["notifications_due", "case_contacts", "case_keys", "staff_directory", "case_callbacks"],
+                      tables=["notifications_due", "case_contacts", "case_keys", "staff_directory", "case_callbacks",
+                              "staff_resets"],
                       event_handlers=_together(HANDLERS, callback_handlers(runtime.regions)),
                       record_handlers={**{t: on_case_key for t in runtime.keys_topics()},
-                                       **{t: on_staff_record for t in runtime.staff_topics()}})
+                                       **{t: on_staff_topic for t in runtime.staff_topics()}})

@@ -21,6 +21,8 @@ import structlog
 
 from services.notify.channels import DeliveryError, Mailer, send_sms
 from services.notify.messages import render
+from services.notify.resets import TEMPLATE as RESET_TEMPLATE
+from services.notify.resets import forget_reset, reset_link
 from services.notify.settings import NotifySettings
 from services.notify.when import call_values
 from shared.app import UnitOfWork, unit_of_work
@@ -32,8 +34,9 @@ from shared.events import (
     NotificationSent,
     new_event,
 )
-from shared.i18n import long_date
+from shared.i18n import long_date, short_datetime
 from shared.keys import data_key
+from shared.notifications import ACCOUNT_MESSAGES
 from shared.outbox import enqueue_event
 from shared.places import sealed_place
 from shared.regions import Region
@@ -167,6 +170,11 @@ class Sender:
                 "attempts": attempt}
 
     async def _record(self, conn: Conn, due: dict[str, Any], cls: Any, payload: Any) -> None:
+        if due["template"] in ACCOUNT_MESSAGES:
+            # About an account, not a case: the delivery row is its record; a sent link's token is dropped.
+            if cls is NotificationSent:
+                await forget_reset(conn, due["case_id"])
+            return
         event = new_event(cls, case_id=due["case_id"], region=due["region"], municipality=due["municipality"],
                           actor="notify", payload=payload)
         await enqueue_event(conn, cases_topic(self.settings.topic_prefix, due["region"]), event)
@@ -176,7 +184,13 @@ class Sender:
         if region is None:
             raise DeliveryError("the region is not served here", retryable=False)
         address, lang = await self._address(conn, due, region)
-        message = render(due["template"], lang, **self._values(due, region, lang))
+        values = self._values(due, region, lang)
+        if due["template"] == RESET_TEMPLATE:
+            link = await reset_link(conn, due["case_id"], self.settings.keyring, self.settings.routing_url)
+            if link is None:
+                raise DeliveryError("the link was used, replaced or has run out", retryable=False)
+            values |= {"reset_url": link[0], "expires_at": short_datetime(link[1], lang)}
+        message = render(due["template"], lang, **values)
         if due["channel"] == "sms":
             if self._http is None:
                 self._http = httpx.AsyncClient(timeout=10.0)

@@ -42,7 +42,7 @@ from shared.events import (
 from shared.migrations import projection_series
 from shared.regions import Regions
 from shared.runtime import ServiceRuntime
-from shared.staff import StaffRecord
+from shared.staff import StaffRecord, directory_only
 
 # The tracking tables, then the files of migrations/projection/.
 MIGRATIONS = projection_series(Path(__file__).resolve().parent)
@@ -244,5 +244,5 @@ def projection(runtime: ServiceRuntime[ReportingSettings]) -> Projection:
                       batch_handler=batch_handler(secret.encode(), regions=runtime.regions),
                       replay_batch_handler=batch_handler(secret.encode(), regions=runtime.regions, with_cells=False),
                       after_replay=(*cells.REFILL, *waits.REFILL),
-                      record_handlers={t: on_staff_record for t in runtime.staff_topics()})
+                      record_handlers={t: directory_only(on_staff_record) for t in runtime.staff_topics()})
 

@@ -11,6 +11,7 @@ import sys
 
 import orjson
 
+from services.routing import account_admin
 from services.routing.accounts import ACCOUNT_COLUMNS, ROLES, account_from_row, add_account
 from services.routing.erasure import erase_case, reapply_erasures
 from services.routing.rewrap import left_to_rewrap, rewrap_all
@@ -36,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--email", help="where their notifications go")
     add.add_argument("--password-env", default="APUA_NEW_PASSWORD",
                      help="environment variable holding the password (else it is asked for)")
+    _account_commands(users)
     teams = sub.add_parser("teams", help="teams").add_subparsers(dest="action", required=True)
     team = teams.add_parser("add", help="add a team to a region")
     team.add_argument("--id", required=True)
@@ -53,6 +55,64 @@ def build_parser() -> argparse.ArgumentParser:
     keys.add_parser("rewrap", help="wrap every case key and staff record again under the current KEK")
     keys.add_parser("status", help="how many case keys each old KEK still wraps")
     return parser
+
+
+def _account_commands(users: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The account changes; each names the admin who decided (written to the history and the audit stream)."""
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        parser = users.add_parser(name, help=help_text)
+        parser.add_argument("--username", required=True, help="whose account")
+        parser.add_argument("--admin", required=True, help="the username of the admin who decided")
+        return parser
+
+    command("disable", "disable an account: its sessions end at once, it cannot sign in, nothing is mailed to it")
+    command("enable", "enable a disabled account")
+    command("set-role", "change the role (the person's sessions end)").add_argument(
+        "--role", required=True, choices=ROLES)
+    command("set-team", "change the team; '' for none (the person's sessions end)").add_argument(
+        "--team", required=True)
+    command("set-language", "change the language of the pages and messages").add_argument(
+        "--language", required=True, choices=["fi", "sv", "en"])
+    command("reset-password", "mail a one-time link (valid a day) to set a new password")
+    command("history", "the account's changes, newest first")
+    listing = users.add_parser("list", help="the region's accounts")
+    listing.add_argument("--region", required=True)
+
+
+async def run_account(args: argparse.Namespace, settings: RoutingSettings) -> str:
+    pool = await create_pool(settings.database_url, [settings.db_schema], create_schemas=settings.migrates_on_start)
+    directory = account_admin.Directory(keyring=settings.keyring, topic_prefix=settings.topic_prefix)
+    try:
+        async with pool.acquire() as conn:
+            if args.action == "list":
+                rows = await conn.fetch("SELECT username, display_name, role, team_id, language, active"
+                                        " FROM accounts WHERE region = $1 ORDER BY role, username", args.region)
+                return "\n".join(f"{r['username']}\t{r['role']}\t{r['team_id'] or '-'}\t{r['language']}\t"
+                                 f"{'active' if r['active'] else 'disabled'}\t{r['display_name']}" for r in rows)
+            admin = await conn.fetchrow("SELECT id, region FROM accounts WHERE username = $1 AND active"
+                                        " AND role = 'admin'", args.admin)
+            if admin is None:
+                raise DomainError(f"no active admin '{args.admin}'")
+            who, region, by = args.username.lower(), admin["region"], admin["id"]
+            if args.action == "history":
+                changes = await account_admin.history(conn, account_id=who, region=region)
+                return "\n".join(f"{r['at']}\t{r['by_account']}\t{r['change']}\t"
+                                 f"{r['from_value'] or ''}\t{r['to_value'] or ''}" for r in changes)
+            if args.action in ("disable", "enable"):
+                await account_admin.set_active(conn, account_id=who, region=region, active=args.action == "enable",
+                                               by=by, directory=directory)
+                return f"account {who}: {args.action}d"
+            if args.action == "reset-password":
+                expires = await account_admin.start_reset(conn, account_id=who, region=region, by=by,
+                                                          directory=directory)
+                return f"account {who}: a one-time link is mailed, valid until {expires.isoformat()}"
+            changed = await account_admin.change(
+                conn, account_id=who, region=region, by=by, directory=directory,
+                role=getattr(args, "role", None), team_id=getattr(args, "team", None),
+                language=getattr(args, "language", None))
+            return f"account {who}: {', '.join(changed) or 'nothing'} changed"
+    finally:
+        await pool.close()
 
 
 async def run_keys(args: argparse.Namespace, settings: RoutingSettings) -> str:
@@ -96,6 +156,8 @@ async def run(args: argparse.Namespace, settings: RoutingSettings) -> str:
         return await run_erase(args, settings)
     if args.what == "keys":
         return await run_keys(args, settings)
+    if args.what == "users" and args.action != "add":
+        return await run_account(args, settings)
     regions = load_regions(settings.regions_dir, settings.regions or None)
     if args.what == "erasures":
         done = await reapply_erasures(bootstrap=settings.kafka_bootstrap, topic_prefix=settings.topic_prefix,

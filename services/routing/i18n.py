@@ -44,6 +44,12 @@ CATALOG = Catalog(
         *keys("message_", MESSAGE_NAMES), *keys("recipient_", ("family", "coordinators")),
         *keys("failure_", ("family", "configuration", "staff", "delivery", "other")),
         *keys("contact_field_", ("name", "phone", "email", "call_times")),
+        # An account's page: what was done (pages/accounts.py ACTIONS) and each change of its history.
+        *keys("account_done_", ("disable", "enable", "role", "team", "language", "reset")),
+        *keys("account_problem_", ("disable", "enable", "role", "team", "language", "reset")),
+        *keys("account_change_", ("disabled", "enabled", "role", "team", "language", "password_reset_sent",
+                                  "password_set", "password_changed")),
+        "account_unknown_action", "password_link_invalid", "password_old_wrong", "password_too_short",
         # The child-welfare marks, chosen in the templates by whether the region's limit passed.
         "cw_badge", "cw_badge_late", "cw_limit", "cw_limit_passed",
         # A browser's error pages, by status (pages/errors.py: ERROR_TEXTS).

@@ -8,8 +8,9 @@ import pytest
 from jinja2 import UndefinedError
 
 from services.notify.channels import normalise_phone
-from services.notify.messages import NAMES, render
+from services.notify.messages import render
 from services.notify.sender import status_link
+from shared.notifications import MESSAGE_NAMES as NAMES
 
 VALUES = {"reference": "K7M4-2Q9X", "answer_due": "maanantai 27. joulukuuta 2027",
           "status_url": "https://apua.example/status?ref=K7M4-2Q9X", "municipality": "Raisio",

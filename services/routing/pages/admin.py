@@ -1,4 +1,4 @@
-"""The admin's pages: the access log (and one client's part of it as CSV) and the accounts."""
+"""The admin's access log (and one client's part of it as CSV); the accounts are in pages/accounts.py."""
 
 from __future__ import annotations
 
@@ -54,13 +54,3 @@ async def access_export(request: Request, session: AdminPage, conn: ConnDep) -> 
     filename = f"access-log-{case_query or 'all'}.csv".replace("/", "_")
     return Response(body, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
-
-
-@router.get("/admin/accounts")
-async def accounts_page(request: Request, session: AdminPage, conn: ConnDep) -> Response:
-    rows = await accounts.accounts_of(conn, session.account.region)
-    lang = page_lang(request, session)
-    # A team's name in the reader's language (else Finnish, the region's first), never its id.
-    team_names = {team_id: names.get(lang) or names.get("fi") or team_id
-                  for team_id, names in await queries.teams(conn, session.account.region)}
-    return render(request, "accounts.html", session, rows=rows, active="accounts", team_names=team_names)

@@ -39,9 +39,10 @@ async def home(request: Request, session: StaffPage) -> Response:
 
 
 @router.get("/login")
-async def login_page(request: Request, runtime: RuntimeDep, next: str = "/", lang: str | None = None) -> HTMLResponse:
+async def login_page(request: Request, runtime: RuntimeDep, next: str = "/", lang: str | None = None,
+                     changed: bool = False) -> HTMLResponse:
     return render(request, "login.html", None, next=safe_next(next), username="", error=None,
-                  oidc=bool(runtime.settings.oidc_issuer))
+                  oidc=bool(runtime.settings.oidc_issuer), changed=changed)
 
 
 @router.post("/login")
