@@ -8,13 +8,16 @@ provider.
 from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 from starlette.middleware.sessions import SessionMiddleware
 
 from services.routing import service
+from services.routing.i18n import t
+from services.routing.pages.render import render
 from services.routing.settings import RoutingSettings
 from services.routing.web import set_session_cookie
 from shared.app import ConnDep
+from shared.i18n import pick_lang
 
 
 def install_oidc(app: FastAPI, settings: RoutingSettings) -> None:
@@ -46,8 +49,10 @@ def install_oidc(app: FastAPI, settings: RoutingSettings) -> None:
         username = str(claims.get(settings.oidc_username_claim, ""))
         session_token = await service.sign_in_as(conn=conn, username=username)
         if session_token is None:
-            return HTMLResponse("No account for this person here: ask the region's admin to add one.",
-                                status_code=403)
+            # Known to the provider, but no active account here (never added, or disabled).
+            lang = pick_lang(request.query_params.get("lang"), [])
+            return render(request, "message.html", None, 403, lang=lang, title=t("oidc_no_account", lang),
+                          body=t("oidc_no_account_body", lang))
         response = RedirectResponse("/", status_code=303)
         set_session_cookie(response, session_token, settings)
         return response

@@ -93,6 +93,15 @@ async def test_sign_in_with_the_regions_identity_provider(postgres, kafka, prefi
             assert done.status_code == 303 and "apua_staff" in done.cookies
             assert (await routing.get("/api/v1/cases")).status_code == 200
             assert parse_qs(urlparse(str(done.headers["location"])).query) == {}
+            # A disabled account: the provider still vouches for the person, routing refuses them.
+            from services.routing.account_admin import Directory, set_active
+
+            async with app.state.runtime.pool.acquire() as conn:
+                await set_active(conn, account_id="tuula", region="varsinais-suomi", active=False, by="admin",
+                                 directory=Directory(keyring=settings.keyring, topic_prefix=settings.topic_prefix))
+            assert (await routing.get("/api/v1/cases")).status_code == 401
+            routing.cookies.clear()
+            assert (await sign_in_through(routing)).status_code == 403
 
 
 async def test_without_an_issuer_there_is_no_oidc(postgres, kafka, prefix):
