@@ -9,7 +9,7 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_skeleton
 from babel.messages.catalog import Catalog as PoCatalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -120,6 +120,11 @@ class Catalog:
 def long_date(day: date, lang: str) -> str:
     """'maanantai 27. joulukuuta 2027', 'måndag 27 december 2027', 'Monday, 27 December 2027'."""
     return format_date(day, format="full", locale=BABEL_LOCALE.get(lang, "fi_FI"))
+
+
+def short_date(day: date, lang: str) -> str:
+    """'18.12.', '18 dec.', '18 Dec': a day of this year or the next, short, in the reader's language."""
+    return format_skeleton("MMMd", day, locale=BABEL_LOCALE.get(lang, "fi_FI"))
 
 
 def short_datetime(moment: datetime, lang: str) -> str:

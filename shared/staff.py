@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -23,6 +23,22 @@ STAFF_NAMESPACE = uuid.UUID("6d1f0c8e-3b7a-4c52-9f1e-2a8b7c6d5e40")
 def account_uuid(account_id: str) -> uuid.UUID:
     """A stable UUID per account, binding its sealed fields to it."""
     return uuid.uuid5(STAFF_NAMESPACE, account_id)
+
+
+class Absence(BaseModel):
+    """A professional away from ``starts`` to ``ends`` (Helsinki dates, inclusive); their substitute, a person or
+    a team, gets what would have gone to them (none: their team's mailbox)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    absence_id: uuid.UUID
+    starts: date
+    ends: date
+    substitute_kind: Literal["professional", "team"] | None = None
+    substitute_id: str | None = None
+
+    def covers(self, day: date) -> bool:
+        return self.starts <= day <= self.ends
 
 
 class StaffRecord(BaseModel):
@@ -39,15 +55,22 @@ class StaffRecord(BaseModel):
     # When the person last signed out of the staff pages: their statistics sessions from before end too.
     # Records written before this field read as None (never signed out), so old records stay valid.
     signed_out_at: datetime | None = None
+    # Absences now and ahead (records written before absences existed read as none).
+    absences: tuple[Absence, ...] = ()
+
+    def absence_on(self, day: date) -> Absence | None:
+        return next((a for a in self.absences if a.covers(day)), None)
 
 
 def staff_record(*, account_id: str, region: str, role: str, team_id: str | None, language: str, active: bool,
-                 email: str | None, keyring: Keyring, signed_out_at: datetime | None = None) -> StaffRecord:
+                 email: str | None, keyring: Keyring, signed_out_at: datetime | None = None,
+                 absences: tuple[Absence, ...] = ()) -> StaffRecord:
     ident = account_uuid(account_id)
     data_key = new_data_key()
     return StaffRecord(account_id=account_id, region=region, role=role, team_id=team_id, language=language,
                        active=active, key=keyring.wrap(ident, region, data_key),
-                       email=seal(data_key, ident, email, STAFF_EMAIL) if email else None, signed_out_at=signed_out_at)
+                       email=seal(data_key, ident, email, STAFF_EMAIL) if email else None, signed_out_at=signed_out_at,
+                       absences=absences)
 
 
 def open_email(record: StaffRecord, keyring: Keyring) -> str | None:

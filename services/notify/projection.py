@@ -17,6 +17,7 @@ from services.notify.queue import notification_id as notification_id
 from services.notify.queue import queue
 from services.notify.resets import on_password_reset
 from shared.applier import EventHandler, Projection, RecordLike
+from shared.businessdays import HELSINKI
 from shared.compacted import CompactedTable
 from shared.db import Conn
 from shared.events import (
@@ -97,14 +98,32 @@ async def on_assigned(conn: Conn, event: EventBase) -> None:
         await _due(conn, event, recipient=f"team:{p.team_id}", template="staff_assigned", channel="email")
 
 
+async def _present(conn: Conn, person: str | None, team: str | None, event: EventBase) -> tuple[str | None, str | None]:
+    """The person who should hear of the case now: the assignee, or while they are away their substitute
+    (a person, or a team's mailbox; without one, their team's). Returns (person, team) as the handlers use them."""
+    if person is None:
+        return person, team
+    raw = await conn.fetchval("SELECT record FROM staff_directory WHERE account_id = $1", person)
+    if raw is None:
+        return person, team
+    away = StaffRecord.model_validate_json(raw).absence_on(event.occurred_at.astimezone(HELSINKI).date())
+    if away is None:
+        return person, team
+    if away.substitute_kind == "professional":
+        return away.substitute_id, team
+    return None, away.substitute_id or team
+
+
 async def on_deadline_warning(conn: Conn, event: EventBase) -> None:
-    """To the person who has the case, and to the team's mailbox (where the team lead reads).
+    """To the person who has the case (their substitute while they are away), and to the team's mailbox (where the
+    team lead reads).
 
     The day named is the alert's own: the first request's, or a follow-up's (version 2 says which).
     """
     assert isinstance(event, DeadlineWarning)
     row = await conn.fetchrow("SELECT team_id, assignee_id FROM case_contacts WHERE case_id = $1", event.case_id)
     team, person = (row["team_id"], row["assignee_id"]) if row else (None, None)
+    person, team = await _present(conn, person, team, event)
     due = event.payload.answer_due
     if person:
         await _due(conn, event, recipient=f"staff:{person}", template="deadline_warning", channel="email",
@@ -125,6 +144,7 @@ async def on_child_welfare_due(conn: Conn, event: EventBase) -> None:
     assert isinstance(event, ChildWelfareNotificationDue)
     row = await conn.fetchrow("SELECT team_id, assignee_id FROM case_contacts WHERE case_id = $1", event.case_id)
     team, person = (row["team_id"], row["assignee_id"]) if row else (None, None)
+    person, team = await _present(conn, person, team, event)
     await _due(conn, event, recipient="coordinators", template="child_welfare_due", channel="email")
     if person or team:
         await _due(conn, event, recipient=f"staff:{person}" if person else f"team:{team}",
@@ -139,6 +159,7 @@ async def on_family_message(conn: Conn, event: EventBase) -> None:
     assert isinstance(event, FamilyMessageAdded)
     row = await conn.fetchrow("SELECT team_id, assignee_id FROM case_contacts WHERE case_id = $1", event.case_id)
     team, person = (row["team_id"], row["assignee_id"]) if row else (None, None)
+    person, team = await _present(conn, person, team, event)
     recipient = f"staff:{person}" if person else f"team:{team}" if team else "coordinators"
     await _due(conn, event, recipient=recipient, template="family_wrote_again", channel="email")
 

@@ -20,16 +20,17 @@ import orjson
 import structlog
 
 from services.routing.accounts import ROLES, Account, Hashing, account_from_row, check_password, hash_password
+from services.routing.directory import publish_record
 from shared.db import Conn
 from shared.errors import Conflict, InvalidCommand, NotFound
 from shared.outbox import enqueue
 from shared.sealing import Keyring
-from shared.staff import password_reset, reset_key, staff_record
+from shared.staff import password_reset, reset_key
 from shared.topics import audit_topic, staff_topic
 
 log = structlog.get_logger(__name__)
 Change = Literal["disabled", "enabled", "role", "team", "language", "password_reset_sent", "password_set",
-                 "password_changed"]
+                 "password_changed", "absence", "absence_cancelled"]
 RESET_HOURS = 24
 MIN_PASSWORD = 12
 LANGUAGES = ("fi", "sv", "en")
@@ -51,11 +52,9 @@ async def _locked(conn: Conn, account_id: str, region: str) -> dict[str, object]
     return dict(row)
 
 
-async def _record(conn: Conn, account: dict[str, object], *, by: str, change: Change, before: str | None,
-                  after: str | None, at: datetime, directory: Directory, end_sessions: bool) -> None:
+async def record_change(conn: Conn, *, account_id: str, region: str, by: str, change: Change, before: str | None,
+                        after: str | None, at: datetime, directory: Directory, end_sessions: bool = False) -> None:
     """The history row, the audit record and the directory record of one change, in the caller's transaction."""
-    account_id = str(account["id"])
-    region = str(account["region"])
     await conn.execute("INSERT INTO account_history (account_id, at, by_account, change, from_value, to_value)"
                        " VALUES ($1, $2, $3, $4, $5, $6)", account_id, at, by, change, before, after)
     audit = {"type": "staff.account_changed", "at": at.isoformat(), "account_id": account_id, "by": by,
@@ -64,14 +63,15 @@ async def _record(conn: Conn, account: dict[str, object], *, by: str, change: Ch
                   [("type", "staff.account_changed")])
     if end_sessions:
         await conn.execute("DELETE FROM staff_sessions WHERE account_id = $1", account_id)
-    record = staff_record(account_id=account_id, region=region, role=str(account["role"]),
-                          team_id=str(account["team_id"]) if account["team_id"] else None,
-                          language=str(account["language"]), active=bool(account["active"]),
-                          email=str(account["email"]) if account["email"] else None,
-                          keyring=directory.keyring, signed_out_at=at if end_sessions else None)
-    await enqueue(conn, staff_topic(directory.topic_prefix, region), account_id.encode(),
-                  record.model_dump_json().encode(), [("type", "staff.account")])
+    await publish_record(conn, account_id, keyring=directory.keyring, topic_prefix=directory.topic_prefix,
+                         signed_out_at=at if end_sessions else None, now=at)
     log.info("account.changed", account_id=account_id, change=change, by=by)
+
+
+async def _record(conn: Conn, account: dict[str, object], *, by: str, change: Change, before: str | None,
+                  after: str | None, at: datetime, directory: Directory, end_sessions: bool) -> None:
+    await record_change(conn, account_id=str(account["id"]), region=str(account["region"]), by=by, change=change,
+                        before=before, after=after, at=at, directory=directory, end_sessions=end_sessions)
 
 
 async def set_active(conn: Conn, *, account_id: str, region: str, active: bool, by: str, directory: Directory,

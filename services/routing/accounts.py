@@ -15,6 +15,7 @@ import structlog
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from services.routing.directory import publish_record
 from shared.db import Conn
 from shared.errors import Conflict, InvalidCommand, Unauthorized
 from shared.outbox import enqueue
@@ -177,12 +178,7 @@ async def publish_signed_out(conn: Conn, account: Account, *, at: datetime, keyr
                              topic_prefix: str) -> None:
     """Put the account's directory record out again with ``signed_out_at``: the statistics sessions that
     routing vouched for before ``at`` end (services.reporting.auth)."""
-    email = await conn.fetchval("SELECT email FROM accounts WHERE id = $1", account.id)
-    record = staff_record(account_id=account.id, region=account.region, role=account.role, team_id=account.team_id,
-                          language=account.language, active=True, email=email, keyring=keyring,
-                          signed_out_at=at)
-    await enqueue(conn, staff_topic(topic_prefix, account.region), account.id.encode(),
-                  record.model_dump_json().encode(), [("type", "staff.account")])
+    await publish_record(conn, account.id, keyring=keyring, topic_prefix=topic_prefix, signed_out_at=at, now=at)
     log.info("account.signed_out", account_id=account.id)
 
 

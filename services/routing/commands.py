@@ -13,8 +13,10 @@ from datetime import UTC, datetime
 import structlog
 
 from services.routing import repository
+from services.routing.absences import absent_today
 from services.routing.accounts import Account
 from services.routing.decisions import Command, decide
+from services.routing.directory import helsinki_today
 from services.routing.domain import CaseState, evolve
 from services.routing.permissions import may_open_case
 from shared.db import Conn
@@ -66,8 +68,9 @@ async def execute(conn: Conn, *, account: Account, case_id: uuid.UUID, expected_
             return seal(key, case_id, text, Place(event_type, field))
 
         teams = {r["id"] for r in await conn.fetch("SELECT id FROM teams WHERE region = $1", region.id)}
+        away = await absent_today(conn, region.id, helsinki_today(at))
         decision = decide(state, command, region=region, teams=teams, seal=sealer,
-                          team_of=professionals.get, now=at or datetime.now(UTC))
+                          team_of=professionals.get, now=at or datetime.now(UTC), absent_of=away.get)
         correlation = uuid.uuid4()
         ids = []
         for event_cls, payload in decision:

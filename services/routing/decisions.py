@@ -50,6 +50,7 @@ from shared.events import (
 )
 from shared.regions import Region
 from shared.sealing import Sealed
+from shared.staff import Absence
 
 MAX_TEXT = 4000
 
@@ -67,6 +68,8 @@ class TriageCase(_Command):
 class AssignCase(_Command):
     assignee_kind: AssigneeKind
     assignee_id: str = Field(min_length=1, max_length=100)
+    confirm_absent: bool = Field(default=False, description="assign to a professional who is absent today anyway"
+                                                            " (a hand-off to one is refused whatever this says)")
 
 
 class HandOffCase(AssignCase):
@@ -149,10 +152,22 @@ Decision = list[tuple[type[EventBase], BaseModel]]
 # Seals a text as the named payload field of the event type it goes into (shared/sealing.py binds it there).
 Sealer = Callable[[str, str, str], Sealed]
 TeamOf = Callable[[str], str | None]
+# A professional's absence today, if any (services/routing/absences.py).
+AbsentOf = Callable[[str], Absence | None]
+
+
+def nobody_absent(account_id: str) -> Absence | None:
+    return None
+
+
+class AssigneeAbsent(InvalidCommand):
+    """The professional is absent: assigning needs a confirmation, a hand-off is refused."""
+
+    code = "assignee_absent"
 
 
 def decide(state: CaseState, command: Command, *, region: Region, teams: Collection[str], seal: Sealer,
-           team_of: TeamOf, now: datetime | None = None) -> Decision:
+           team_of: TeamOf, now: datetime | None = None, absent_of: AbsentOf = nobody_absent) -> Decision:
     """The events ``command`` makes of ``state`` at ``now``, or InvalidCommand saying why not.
 
     Without ``now`` (a loader writing history) nothing is checked against the clock.
@@ -169,10 +184,13 @@ def decide(state: CaseState, command: Command, *, region: Region, teams: Collect
             if state.status != "assigned":
                 raise InvalidCommand("only an assigned case is handed off; assign it first")
             target = _assignee(command, region, teams, team_of)
+            _not_absent(command, absent_of, confirmable=False)
             return [(CaseHandedOff, CaseHandedOffPayload(**target.model_dump(),
                                                          note=seal(command.note, "case.handed_off", "note")))]
         case AssignCase():
-            return [(CaseAssigned, _assignee(command, region, teams, team_of))]
+            target = _assignee(command, region, teams, team_of)
+            _not_absent(command, absent_of, confirmable=True)
+            return [(CaseAssigned, target)]
         case ReferCase():
             service = next((s for s in region.services if s.id == command.service_id), None)
             if service is None:
@@ -250,6 +268,22 @@ def _may_close(state: CaseState, command: CloseCase, region: Region) -> None:
                                  f" {state.unanswered_attempts} are recorded")
         if state.not_reached_notice_at is None:
             raise InvalidCommand("tell the family first that they were not reached (they can write again)")
+
+
+def _not_absent(command: AssignCase, absent_of: AbsentOf, *, confirmable: bool) -> None:
+    """An absent professional gets a case only when the assigner confirms it, and never by a hand-off."""
+    if command.assignee_kind != "professional":
+        return
+    away = absent_of(command.assignee_id)
+    if away is None or (confirmable and command.confirm_absent):
+        return
+    substitute = f"{away.substitute_kind}:{away.substitute_id}" if away.substitute_id else None
+    if confirmable:
+        raise AssigneeAbsent(f"'{command.assignee_id}' is absent until {away.ends.isoformat()}; confirm to assign"
+                             " anyway", field="assignee_id", until=away.ends.isoformat(), substitute=substitute)
+    raise AssigneeAbsent(f"'{command.assignee_id}' is absent until {away.ends.isoformat()}; hand the case to"
+                         " someone who is at work", field="assignee_id", until=away.ends.isoformat(),
+                         substitute=substitute)
 
 
 def _assignee(command: AssignCase, region: Region, teams: Collection[str], team_of: TeamOf) -> CaseAssignedPayload:

@@ -50,6 +50,9 @@ CATALOG = Catalog(
         *keys("account_change_", ("disabled", "enabled", "role", "team", "language", "password_reset_sent",
                                   "password_set", "password_changed")),
         "account_unknown_action", "password_link_invalid", "password_old_wrong", "password_too_short",
+        *keys("absence_done_", ("recorded", "cancelled")),
+        *keys("absence_problem_", ("dates", "ends", "starts", "substitute", "other")),
+        "assignee_absent_confirm", "assignee_absent_handoff", "absent_until",
         # The child-welfare marks, chosen in the templates by whether the region's limit passed.
         "cw_badge", "cw_badge_late", "cw_limit", "cw_limit_passed",
         # A browser's error pages, by status (pages/errors.py: ERROR_TEXTS).

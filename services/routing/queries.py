@@ -55,6 +55,7 @@ class QueueItem(BaseModel):
     followup_due: date | None = None
     child_welfare_pending: bool = False
     child_welfare_late: bool = False
+    assignee_absent: bool = False
     business_hours_left: float
     risk: Risk
 
@@ -104,7 +105,11 @@ QUEUE_COLUMNS = ("case_id, reference, region, municipality, language, requester_
                  " (child_welfare_concern AND state->>'child_welfare_flagged_at' IS NOT NULL"
                  "  AND state->>'child_welfare_notified_at' IS NULL) AS child_welfare_pending,"
                  " (state->>'child_welfare_warned_at' IS NOT NULL AND state->>'child_welfare_notified_at' IS NULL)"
-                 " AS child_welfare_late")
+                 " AS child_welfare_late,"
+                 # The professional who has the case is away today (services/routing/absences.py).
+                 " EXISTS (SELECT 1 FROM absences b WHERE cases.assignee_kind = 'professional'"
+                 "  AND b.account_id = cases.assignee_id AND b.cancelled_at IS NULL"
+                 "  AND (now() AT TIME ZONE 'Europe/Helsinki')::date BETWEEN b.starts AND b.ends) AS assignee_absent")
 # The queue's order: open before closed; those waiting for staff (never answered, or a follow-up unanswered)
 # before the answered; among them by the day promised (a follow-up's own), urgent first within a day; then
 # by the moment due and by arrival. Closed cases come newest closed first: the one closed this morning is

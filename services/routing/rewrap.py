@@ -18,12 +18,12 @@ from dataclasses import dataclass
 import structlog
 
 from services.routing import repository
+from services.routing.directory import publish_record
 from shared.db import Conn
 from shared.errors import NotFound
 from shared.outbox import enqueue
 from shared.sealing import Keyring, WrappedKey
-from shared.staff import staff_record
-from shared.topics import keys_topic, staff_topic
+from shared.topics import keys_topic
 
 log = structlog.get_logger(__name__)
 
@@ -64,13 +64,10 @@ async def rewrap_case_key(conn: Conn, *, case_id: uuid.UUID, keyring: Keyring, t
 
 async def reissue_staff_records(conn: Conn, *, keyring: Keyring, topic_prefix: str) -> int:
     """Every account's staff record again, its address sealed under a fresh key wrapped with the current KEK."""
-    rows = await conn.fetch("SELECT id, region, role, team_id, language, active, email FROM accounts ORDER BY id")
+    rows = await conn.fetch("SELECT id FROM accounts ORDER BY id")
     async with conn.transaction():
         for r in rows:
-            record = staff_record(account_id=r["id"], region=r["region"], role=r["role"], team_id=r["team_id"],
-                                  language=r["language"], active=r["active"], email=r["email"], keyring=keyring)
-            await enqueue(conn, staff_topic(topic_prefix, r["region"]), r["id"].encode(),
-                          record.model_dump_json().encode(), [("type", "staff.account")])
+            await publish_record(conn, r["id"], keyring=keyring, topic_prefix=topic_prefix)
     return len(rows)
 
 

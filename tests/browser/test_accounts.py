@@ -91,3 +91,35 @@ async def test_an_admin_changes_a_team_by_keyboard_and_sees_the_history(browser:
     await checked(link_page, f"the one-time link's page ({lang})")
     await visitor.close()
     await context.close()
+
+
+ABSENCES = {"fi": ("Poissaolot", "Poissaolo kirjattiin."), "sv": ("Frånvaro", "Frånvaron registrerades.")}
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv"])
+async def test_an_absence_is_recorded_with_its_substitute(browser: Browser, routing_server, lang: str) -> None:
+    async with routing_server.app.state.runtime.pool.acquire() as conn:
+        await add_account(conn, username=f"sijainen-{lang}", display_name="Sanni Sijainen", role="professional",
+                          region="varsinais-suomi", team_id="family-work", password=PASSWORD)
+    context = await browser.new_context(bypass_csp=True, viewport={"width": 1366, "height": 900})
+    page = await context.new_page()
+    await page.goto(f"{routing_server.url}/login?lang={lang}")
+    await page.fill("#username", "yllapitaja")
+    await page.fill("#password", PASSWORD)
+    await page.keyboard.press("Enter")
+    await page.wait_for_url("**/admin/access**")
+    await page.get_by_role("link", name=ABSENCES[lang][0]).click()
+    await expect(page.locator("h1")).to_have_text(ABSENCES[lang][0])
+    await checked(page, f"the absences page ({lang})")
+    today = datetime.now(UTC).date()
+    await page.select_option("#absence-person", "perhetyo")
+    await page.fill("#absence-starts", today.isoformat())
+    await page.fill("#absence-ends", (today + timedelta(days=5)).isoformat())
+    await page.select_option("#absence-substitute", f"professional:sijainen-{lang}")
+    await page.locator("#absence-substitute").focus()
+    await page.keyboard.press("Tab")
+    await page.keyboard.press("Enter")
+    await expect(page.locator("#notice")).to_contain_text(ABSENCES[lang][1])
+    await expect(page.locator("table")).to_contain_text("Sanni Sijainen")
+    await checked(page, f"the absences page with an absence ({lang})")
+    await context.close()

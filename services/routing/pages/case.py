@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 
 from fastapi import APIRouter, Request
@@ -10,9 +11,11 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from services.routing import queries, service, template_service
+from services.routing.absences import absent_today
 from services.routing.accounts import StaffSession
 from services.routing.callback_plan import error_text_key
-from services.routing.decisions import is_command_name
+from services.routing.decisions import AssigneeAbsent, is_command_name
+from services.routing.directory import helsinki_today
 from services.routing.i18n import t
 from services.routing.pages.callback_view import CallSection, call_section, span_of
 from services.routing.pages.render import TOPICS, page_lang, render
@@ -24,9 +27,10 @@ from shared.app import UnitOfWork, UnitOfWorkDep
 from shared.businessdays import HELSINKI, add_business_days
 from shared.errors import Conflict, InvalidCommand, NotFound, ServiceUnavailable
 from shared.http import same_token
-from shared.i18n import pick_lang
+from shared.i18n import pick_lang, short_date
 from shared.replytemplates import ReplyTemplateRecord
 from shared.runtime import ServiceRuntime
+from shared.staff import Absence
 
 router = APIRouter(include_in_schema=False)
 # A refused form names its fields by the labels the page shows them with, never by the code's names.
@@ -57,8 +61,15 @@ async def _case_page(request: Request, session: StaffSession, uow: UnitOfWork,
     pros = await queries.professionals(uow.conn, region_id)
     region = runtime.regions.by_id[region_id]
     team_names = {tm.id: tm.name.get(lang) for tm in region.teams}
-    assignees = [(f"professional:{p['id']}", f"{p['display_name']} ({team_names.get(p['team_id'], p['team_id'])})")
-                 for p in pros]
+    away = await absent_today(uow.conn, region_id, helsinki_today())
+
+    def absent_mark(account_id: str) -> str:
+        absence = away.get(account_id)
+        return f", {t('absent_until', lang, until=short_date(absence.ends, lang))}" if absence else ""
+
+    assignees = [(f"professional:{p['id']}", f"{p['display_name']} ({team_names.get(p['team_id'], p['team_id'])}"
+                  f"{absent_mark(p['id'])})") for p in pros]
+    covering = _covering(view, away, names, team_names, lang)
     team_word = t("team", lang)
     assignees += [(f"team:{team_id}", f"{name.get(lang) or team_id} ({team_word})")
                   for team_id, name in await queries.teams(uow.conn, region_id)]
@@ -76,7 +87,24 @@ async def _case_page(request: Request, session: StaffSession, uow: UnitOfWork,
                   notice=notice, notice_kind=notice_kind, cw_decision_due=cw_due, cw_limit=cw_limit, active="queue",
                   templates=offered, template_groups=by_language(offered), chosen=chosen_template(offered, template),
                   call=_call(view, runtime, lang), callers=[(p["id"], p["display_name"]) for p in pros],
-                  call_span=lambda starts, ends: span_of(starts, ends, lang), kept=kept or {})
+                  call_span=lambda starts, ends: span_of(starts, ends, lang), kept=kept or {},
+                  anyone_absent=any(p["id"] in away for p in pros), covering=covering)
+
+
+def _covering(view: CaseView, away: dict[str, Absence], names: Mapping[str, str], team_names: Mapping[str, str | None],
+              lang: str) -> str | None:
+    """'Pekka is away until 18.12.; Liisa covers': when the professional who has the case is absent today."""
+    if view.item.assignee_kind != "professional" or view.item.assignee_id not in away:
+        return None
+    absence = away[view.item.assignee_id]
+    who = names.get(view.item.assignee_id, view.item.assignee_id)
+    if absence.substitute_kind == "professional" and absence.substitute_id:
+        substitute = names.get(absence.substitute_id, absence.substitute_id)
+    elif absence.substitute_id:
+        substitute = team_names.get(absence.substitute_id) or absence.substitute_id
+    else:
+        substitute = team_names.get(view.item.team_id or "") or t("team", lang)
+    return t("assignee_absent_covers", lang, name=who, until=short_date(absence.ends, lang), substitute=substitute)
 
 
 def _call(view: CaseView, runtime: ServiceRuntime[RoutingSettings], lang: str) -> CallSection | None:
@@ -109,7 +137,8 @@ async def act(request: Request, case_id: uuid.UUID, session: QueuePage, uow: Uni
     form = await request.form()
     lang = pick_lang(str(form.get("lang", "")), [session.account.language])
     if not same_token(str(form.get("csrf", "")), session.csrf):
-        return Response("CSRF check failed: reload the page and try again", status_code=403)
+        return await _case_page(request, session, uow, runtime, case_id, status=403, notice_kind="error",
+                                notice=t("csrf_failed", lang), lang=lang)
 
     # What the person wrote or chose stays in its box when the action is refused (a conflict included):
     # the page shows the case as it now is, beside what they meant to send.
@@ -133,6 +162,10 @@ async def act(request: Request, case_id: uuid.UUID, session: QueuePage, uow: Uni
         return await again(422, t("invalid", lang, detail=", ".join(labels)))
     except Conflict:
         return await again(409, t("conflict_kept", lang))
+    except AssigneeAbsent as exc:
+        until = date.fromisoformat(str(exc.context["until"]))
+        key = "assignee_absent_confirm" if name == "assign" else "assignee_absent_handoff"
+        return await again(422, t(key, lang, until=short_date(until, lang)))
     except (InvalidCommand, ServiceUnavailable) as exc:
         known = error_text_key(exc.detail)
         detail = t(known[0], lang, **known[1]) if known else exc.detail
