@@ -9,20 +9,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shared.topics import audit_topic, cases_topic, dead_letter_topic, keys_topic, staff_topic, templates_topic
+from shared.topics import (
+    audit_topic,
+    cases_topic,
+    dead_letter_topic,
+    feedback_topic,
+    keys_topic,
+    staff_topic,
+    templates_topic,
+)
 
 TOPICS = {"cases": cases_topic, "keys": keys_topic, "dead-letters": dead_letter_topic, "audit": audit_topic,
-          "staff": staff_topic, "templates": templates_topic}
+          "staff": staff_topic, "templates": templates_topic, "feedback": feedback_topic}
 
 # Per service, per region topic: Read and/or Write (each also Describe, which metadata needs).
 GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
     # The request and its key; its own projection reads the stream and the keys (a rewrapped key).
-    "intake": {"cases": ("Read", "Write"), "keys": ("Read", "Write"), "dead-letters": ("Write",)},
+    "intake": {"cases": ("Read", "Write"), "keys": ("Read", "Write"), "dead-letters": ("Write",),
+               "feedback": ("Write",)},
     # Staff commands, erasure tombstones and rewrapped keys, the use log, the staff directory, templates.
     "routing": {"cases": ("Read", "Write"), "keys": ("Read", "Write"), "audit": ("Write",), "staff": ("Write",),
-                "templates": ("Read", "Write"), "dead-letters": ("Write",)},
+                "templates": ("Read", "Write"), "feedback": ("Read", "Write"), "dead-letters": ("Write",)},
     # Reads requests, keys and the staff directory; records what it sent on the case stream.
-    "notify": {"cases": ("Read", "Write"), "keys": ("Read",), "staff": ("Read",), "dead-letters": ("Write",)},
+    "notify": {"cases": ("Read", "Write"), "keys": ("Read",), "staff": ("Read",), "feedback": ("Read",),
+               "dead-letters": ("Write",)},
     # Statistics only: no key, nothing written but its dead letters.
     "reporting": {"cases": ("Read",), "staff": ("Read",), "dead-letters": ("Write",)},
 }

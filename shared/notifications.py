@@ -9,5 +9,5 @@ MESSAGE_NAMES: tuple[str, ...] = (
     # Calls to the family: to them, only the time and the reference; to the caller, a reminder.
     "callback_scheduled", "callback_changed", "callback_cancelled", "not_reached_notice", "callback_reminder")
 
-# Messages about a staff account, not about a case: no case event records them.
-ACCOUNT_MESSAGES: tuple[str, ...] = ("password_reset",)
+# Messages about a staff account or an accessibility feedback, not about a case: no case event records them.
+NOT_OF_A_CASE: tuple[str, ...] = ("password_reset", "accessibility_feedback")

@@ -10,6 +10,9 @@ SEALED_FIELDS = {"request.submitted": "personal", "family.message_added": "messa
 
 # A staff member's address on the staff directory, sealed with the account's own key.
 STAFF_EMAIL = Place("staff.record", "email")
+# An accessibility feedback's text and contact, and the admin's answer, sealed with the feedback's own key.
+FEEDBACK_CONTENT = Place("accessibility.feedback", "content")
+FEEDBACK_ANSWER = Place("accessibility.feedback", "answer")
 # A password reset's one-time token on the staff directory, sealed with a key of the reset's own.
 STAFF_RESET_TOKEN = Place("staff.password_reset", "token")
 

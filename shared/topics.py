@@ -1,4 +1,5 @@
-"""Topic names and their creation: per region a case stream, its keys, dead letters, audit, staff and templates."""
+"""Topic names and their creation: per region a case stream, its keys, dead letters, audit, staff, templates and
+accessibility feedback."""
 
 from __future__ import annotations
 
@@ -44,6 +45,12 @@ def templates_topic(prefix: str, region: str) -> str:
     return f"{prefix}.{region}.templates"
 
 
+def feedback_topic(prefix: str, region: str) -> str:
+    """Accessibility feedback (compacted, keyed by feedback id): each feedback's latest state, its text and the
+    sender's contact sealed with a key on the key topic, so erasing it is the same tombstone as a case's."""
+    return f"{prefix}.{region}.feedback"
+
+
 @dataclass(frozen=True)
 class KeysCompaction:
     """How soon an erased case's wrapped key leaves the key topic (docs/operations.md, "How long an erased
@@ -82,6 +89,8 @@ def region_topics(prefix: str, region: str, partitions: int, replication: int,
                  topic_configs={"cleanup.policy": "compact", "min.insync.replicas": min_isr}),
         # A template's latest version is all a rebuild needs, and a removed one (a tombstone) should go.
         NewTopic(templates_topic(prefix, region), 1, replication,
+                 topic_configs={"cleanup.policy": "compact", "min.insync.replicas": min_isr}),
+        NewTopic(feedback_topic(prefix, region), 1, replication,
                  topic_configs={"cleanup.policy": "compact", "min.insync.replicas": min_isr}),
     ]
 

@@ -23,7 +23,7 @@ CATALOG = Catalog(
         "err_honeypot", "err_invalid", "err_call_windows", "call_windows_legend",
         "who_legend", "message_label", "phone_label", "email_label", "answer_legend", "privacy_link", "name_label",
         "honeypot_label", "topic_label", "age_label",
-        "receipt_reference", "status_code_label", "feedback_title",
+        "receipt_reference", "status_code_label", "feedback_title", "a11y_feedback_municipality", "a11y_feedback_label",
         # How a closed case ended (status_pages.py: "closed_" + outcome) and what a redirect after a send says.
         *keys("closed_", Outcome), "add_message_sent", "feedback_thanks",
         # The two information pages, named by their route.

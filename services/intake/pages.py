@@ -14,12 +14,13 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from services.intake import service
+from services.intake.accessibility_feedback import record_feedback
 from services.intake.deps import IntakeRuntime, IntakeRuntimeDep, LimitersDep, accept_within_limit
 from services.intake.family import normalise
 from services.intake.forms import AccessibilityForm, ReceiptForm, RequestForm, parse_request
 from services.intake.i18n import long_date, pick_lang, t
 from services.intake.web import HERE, canonical, framed_by_municipality, place, place_of, render
-from shared.app import ConnDep
+from shared.app import ConnDep, unit_of_work
 from shared.businessdays import answer_due
 from shared.callbacks import WEEKDAYS
 from shared.collation import sort_key
@@ -143,20 +144,30 @@ async def privacy(request: Request, runtime: IntakeRuntimeDep, lang: str | None 
 @router.get("/accessibility")
 async def accessibility(request: Request, runtime: IntakeRuntimeDep, lang: str | None = None,
                         m: str | None = None) -> HTMLResponse:
-    return _info(request, runtime, lang, m or None, "a11y_title", "a11y_body", feedback_form=True)
+    return _info(request, runtime, lang, m or None, "a11y_title", "a11y_body", feedback_form=True,
+                 municipalities=None if m else municipalities_by_region(runtime, pick_lang(lang, [])))
 
 
 @router.post("/accessibility/feedback")
 async def accessibility_feedback(request: Request, form: Annotated[AccessibilityForm, Form()],
                                  runtime: IntakeRuntimeDep, limits: LimitersDep) -> HTMLResponse:
+    lang = pick_lang(form.lang, [])
     m = form.m or None
-    text = form.feedback[:4000]
-    if not text.strip():
+    # The municipality first: feedback to one nobody serves (an unknown name is a 404 page) is never stored.
+    region, municipality = place_of(request, m)
+    errors: dict[str, str] = {}
+    if municipality is None:
+        errors["m"] = t("a11y_feedback_choose_municipality", lang)
+    if not form.feedback.strip():
+        errors["feedback"] = t("err_required", lang)
+    if errors or region is None or municipality is None:
         return _info(request, runtime, form.lang, m, "a11y_title", "a11y_body", feedback_form=True, status=422,
-                     errors={"feedback": t("err_required", pick_lang(form.lang, []))})
+                     errors=errors, municipalities=municipalities_by_region(runtime, lang))
     limits.submit.hit(request, "feedback")
-    # The pool, not a connection for the whole call: an empty form is answered even while the database is away.
-    await service.record_accessibility_feedback(db=runtime.db(), municipality=m, language=pick_lang(form.lang, []),
-                                                feedback=text, contact=form.contact[:200] or None)
+    # A connection only now: an empty form is answered even while the database is away.
+    async with unit_of_work(runtime) as uow:
+        await record_feedback(uow=uow, region=region, municipality=municipality, language=lang,
+                              text=form.feedback[:4000], contact=form.contact[:200] or None,
+                              reference=service.new_reference(), settings=runtime.settings)
     return _info(request, runtime, form.lang, m, "a11y_title", "a11y_body", feedback_form=True,
-                 flash=t("a11y_feedback_thanks", pick_lang(form.lang, [])))
+                 flash=t("a11y_feedback_thanks", lang))

@@ -273,11 +273,3 @@ async def give_feedback(*, uow: UnitOfWork, case_id: uuid.UUID, score: int, comm
                                                        if comment else None))
         await enqueue_event(conn, cases_topic(settings.topic_prefix, region), event)
     log.info("family.feedback_given", case_id=str(case_id), event_id=str(event.event_id), score=score)
-
-
-async def record_accessibility_feedback(*, db: Conn | asyncpg.Pool, municipality: str | None, language: str,
-                                        feedback: str, contact: str | None) -> None:
-    """Keep feedback on the pages' accessibility for the region to answer (it is not a case)."""
-    await db.execute(
-        "INSERT INTO accessibility_feedback (municipality, language, feedback, contact) VALUES ($1, $2, $3, $4)",
-        municipality, language, feedback, contact)

@@ -26,8 +26,10 @@ FIELD_LABEL_KEYS = {"requester_role": "who_legend", "message": "message_label", 
                     "name": "name_label", "website": "honeypot_label", "topic": "topic_label",
                     "child_age_group": "age_label", "reference": "receipt_reference",
                     "pickup_code": "status_code_label", "score": "feedback_title",
-                    "call_windows": "call_windows_legend"}
-FIELD_IDS = {"requester_role": "role-parent", "contact_method": "method-phone", "score": "score-1"}
+                    "call_windows": "call_windows_legend", "m": "a11y_feedback_municipality",
+                    "feedback": "a11y_feedback_label"}
+FIELD_IDS = {"requester_role": "role-parent", "contact_method": "method-phone", "score": "score-1",
+             "m": "feedback-municipality"}
 
 
 def render(request: Request, template: str, lang: str, status: int = 200, *, region: Region | None = None,

@@ -11,10 +11,10 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from shared.notifications import ACCOUNT_MESSAGES, MESSAGE_NAMES
+from shared.notifications import MESSAGE_NAMES, NOT_OF_A_CASE
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-NAMES = MESSAGE_NAMES + ACCOUNT_MESSAGES
+NAMES = MESSAGE_NAMES + NOT_OF_A_CASE
 _TEXT = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=False, undefined=StrictUndefined,
                     keep_trailing_newline=True)
 _HTML = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from services.notify.callbacks import callback_handlers, forget_callbacks
+from services.notify.feedback_mail import on_feedback_record
 from services.notify.queue import CHANNEL_BY_CONTACT as CHANNEL_BY_CONTACT  # where the fault suite finds them
 from services.notify.queue import notification_id as notification_id
 from services.notify.queue import queue
@@ -36,6 +37,7 @@ from shared.keys import on_case_key
 from shared.migrations import projection_series
 from shared.runtime import ServiceRuntime
 from shared.staff import RESET_PREFIX, StaffRecord
+from shared.topics import feedback_topic
 
 # The tracking tables, then the files of migrations/projection/.
 MIGRATIONS = projection_series(Path(__file__).resolve().parent)
@@ -214,4 +216,6 @@ def projection(runtime: ServiceRuntime[Any]) -> Projection:
                               "staff_resets"],
                       event_handlers=_together(HANDLERS, callback_handlers(runtime.regions)),
                       record_handlers={**{t: on_case_key for t in runtime.keys_topics()},
-                                       **{t: on_staff_topic for t in runtime.staff_topics()}})
+                                       **{t: on_staff_topic for t in runtime.staff_topics()},
+                                       **{feedback_topic(runtime.settings.topic_prefix, r.id): on_feedback_record
+                                          for r in runtime.regions}})

@@ -20,6 +20,7 @@ import httpx
 import structlog
 
 from services.notify.channels import DeliveryError, Mailer, send_sms
+from services.notify.feedback_mail import TEMPLATE as FEEDBACK_TEMPLATE
 from services.notify.messages import render
 from services.notify.resets import TEMPLATE as RESET_TEMPLATE
 from services.notify.resets import forget_reset, reset_link
@@ -36,7 +37,7 @@ from shared.events import (
 )
 from shared.i18n import long_date, short_datetime
 from shared.keys import data_key
-from shared.notifications import ACCOUNT_MESSAGES
+from shared.notifications import NOT_OF_A_CASE
 from shared.outbox import enqueue_event
 from shared.places import sealed_place
 from shared.regions import Region
@@ -170,9 +171,10 @@ class Sender:
                 "attempts": attempt}
 
     async def _record(self, conn: Conn, due: dict[str, Any], cls: Any, payload: Any) -> None:
-        if due["template"] in ACCOUNT_MESSAGES:
-            # About an account, not a case: the delivery row is its record; a sent link's token is dropped.
-            if cls is NotificationSent:
+        if due["template"] in NOT_OF_A_CASE:
+            # About an account or a feedback, not a case: the delivery row is its record; a sent link's token
+            # is dropped.
+            if cls is NotificationSent and due["template"] == RESET_TEMPLATE:
                 await forget_reset(conn, due["case_id"])
             return
         event = new_event(cls, case_id=due["case_id"], region=due["region"], municipality=due["municipality"],
@@ -205,6 +207,11 @@ class Sender:
             if not region.notifications.coordinators_email:
                 raise DeliveryError("no coordinators' mailbox is configured", retryable=False)
             return region.notifications.coordinators_email, staff_lang
+        if recipient == "accessibility":  # the region's accessibility contact, else the coordinators
+            address = region.accessibility.email if region.accessibility else region.notifications.coordinators_email
+            if not address:
+                raise DeliveryError("no accessibility contact is configured", retryable=False)
+            return address, staff_lang
         if recipient.startswith("staff:"):
             raw = await conn.fetchval("SELECT record FROM staff_directory WHERE account_id = $1", recipient[6:])
             if raw is None:
@@ -249,7 +256,8 @@ class Sender:
             "status_url": status_link(region.notifications.status_url, reference=due["reference"],
                                       municipality=due["municipality"], lang=lang),
             "municipality": municipality,
-            "case_url": f"{self.settings.routing_url.rstrip('/')}/cases/{due['case_id']}",
+            "case_url": f"{self.settings.routing_url.rstrip('/')}/"
+                        f"{'admin/feedback' if due['template'] == FEEDBACK_TEMPLATE else 'cases'}/{due['case_id']}",
             **call_values(due["window_starts_at"], due["window_ends_at"], lang),
             # Whom a staff message speaks to: "you" (one person) or "your team" (a team's mailbox).
             "to": "team" if str(due["recipient"]).startswith("team:") else "you",

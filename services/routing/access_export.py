@@ -17,7 +17,8 @@ from shared.businessdays import HELSINKI
 from shared.spreadsheet import safe_row
 
 # What a view was, as record_access writes it: a case page, the API, an erasure.
-ACCESS_ACTIONS = ("view", "api_view", "erase", "view_denied", "api_view_denied")  # refused looks: service.py
+ACCESS_ACTIONS = ("view", "api_view", "erase", "view_denied", "api_view_denied",  # refused looks: service.py
+                  "feedback_view")  # an accessibility feedback opened (feedback.py)
 
 
 def action_label(action: str, lang: str) -> str:

@@ -16,6 +16,7 @@ from services.routing.oidc import install_oidc
 from services.routing.pages import absences as absences_pages
 from services.routing.pages import accounts as accounts_pages
 from services.routing.pages import admin, callbacks, case, forbidden, queue, signin, templates
+from services.routing.pages import feedback as feedback_pages
 from services.routing.pages.errors import error_page
 from services.routing.pages.render import SERVICE_DIR
 from services.routing.projection import projection
@@ -40,7 +41,8 @@ def create_app(settings: RoutingSettings, regions: Regions | None = None) -> Fas
     app = create_service_app(
         settings, title="Pyydä apua! routing", regions=regions, projection=projection,
         routers=[router, templates_api, signin.router, queue.router, case.router, admin.router, templates.router,
-                 callbacks_api, callbacks.router, accounts_pages.router, absences_api, absences_pages.router],
+                 callbacks_api, callbacks.router, accounts_pages.router, absences_api, absences_pages.router,
+                 feedback_pages.router],
         own_migrations=MIGRATIONS, relay=True, on_start=on_start, form_targets=(settings.reporting_origin,),
         description="The regional team's queue and cases: triage, assign, hand off, contact, reply and close.",
     )

@@ -21,6 +21,7 @@ from services.routing import repository
 from services.routing.accounts import Account
 from services.routing.audit import record_access
 from services.routing.domain import evolve
+from services.routing.feedback import erase_answered
 from services.routing.permissions import may_administer
 from shared.app import UnitOfWork
 from shared.db import Conn
@@ -114,6 +115,7 @@ async def run_retention(db: Conn | UnitOfWork, regions: list[Region], *, topic_p
     now = now or datetime.now(UTC)
     erased = 0
     for region in regions:
+        erased += await erase_answered(uow.conn, region, topic_prefix=topic_prefix, now=now)
         for case_id in await due_for_retention(uow.conn, region, now):
             async with uow.transaction() as conn:
                 done = await erase_case(conn, case_id=case_id, reason="retention", topic_prefix=topic_prefix)

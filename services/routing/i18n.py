@@ -29,7 +29,7 @@ CATALOG = Catalog(
         *keys("forbidden_title_", ("statistics",)), *keys("forbidden_why_", ("statistics",)),
         # Marks for a case written in another language than Finnish.
         *keys("written_in_", ("sv", "en")),
-        *keys("access_action_", ("view", "api_view", "erase", "view_denied", "api_view_denied")),
+        *keys("access_action_", ("view", "api_view", "erase", "view_denied", "api_view_denied", "feedback_view")),
         *keys("queue_heading_", ("open", "closed", "new", "triaged", "assigned", "all")),
         # The queue's status filter names its labels in a list in queue.html.
         "status_open", "status_closed_filter", "all",
@@ -51,6 +51,7 @@ CATALOG = Catalog(
                                   "password_set", "password_changed")),
         "account_unknown_action", "password_link_invalid", "password_old_wrong", "password_too_short",
         *keys("absence_done_", ("recorded", "cancelled")),
+        *keys("feedback_status_", ("open", "at_risk", "overdue", "answered")),
         *keys("absence_problem_", ("dates", "ends", "starts", "substitute", "other")),
         "assignee_absent_confirm", "assignee_absent_handoff", "absent_until",
         # The child-welfare marks, chosen in the templates by whether the region's limit passed.

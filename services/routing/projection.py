@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from services.routing.callback_projection import CallbackWrite, apply_callback_writes, callback_writes
 from services.routing.domain import CaseState, evolve, initial_state
+from services.routing.feedback import on_feedback_record
 from services.routing.template_projection import on_template_record
 from shared.applier import EventHandler, PoisonRecord, Projection, one_at_a_time
 from shared.businessdays import end_of_day_utc
@@ -21,7 +22,7 @@ from shared.migrations import projection_series
 # Payload fields that hold sealed personal data, per event type: kept apart from the plain data.
 from shared.places import SEALED_FIELDS
 from shared.runtime import ServiceRuntime
-from shared.topics import templates_topic
+from shared.topics import feedback_topic, templates_topic
 
 # The tracking tables, then the files of migrations/projection/.
 MIGRATIONS = projection_series(Path(__file__).resolve().parent)
@@ -125,8 +126,10 @@ HANDLERS: dict[str, EventHandler] = {name: one_at_a_time(apply_events) for name 
 def projection(runtime: ServiceRuntime[Any]) -> Projection:
     # The reply templates come from each region's compacted templates topic (template_projection).
     templates = {templates_topic(runtime.settings.topic_prefix, r.id): on_template_record for r in runtime.regions}
+    feedback = {feedback_topic(runtime.settings.topic_prefix, r.id): on_feedback_record for r in runtime.regions}
     return Projection(name="routing", migrations=MIGRATIONS,
-                      tables=["cases", "case_keys", "case_timeline", "reply_templates", "callbacks"],
+                      tables=["cases", "case_keys", "case_timeline", "reply_templates", "callbacks",
+                              "accessibility_feedback"],
                       event_handlers=HANDLERS,
-                      record_handlers={**{t: on_case_key for t in runtime.keys_topics()}, **templates},
+                      record_handlers={**{t: on_case_key for t in runtime.keys_topics()}, **templates, **feedback},
                       batch_handler=apply_events)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from services.notify.messages import render
-from shared.notifications import ACCOUNT_MESSAGES, MESSAGE_NAMES
+from shared.notifications import MESSAGE_NAMES, NOT_OF_A_CASE
 
 
 @pytest.mark.parametrize("lang", ["fi", "sv", "en"])
@@ -18,4 +18,4 @@ def test_the_reset_message_carries_the_link_and_when_it_runs_out(lang: str) -> N
 
 
 def test_account_messages_are_not_case_messages() -> None:
-    assert not set(ACCOUNT_MESSAGES) & set(MESSAGE_NAMES)
+    assert not set(NOT_OF_A_CASE) & set(MESSAGE_NAMES)
