@@ -29,7 +29,15 @@ from deploy.local.infra import free_port
 from shared.businessdays import answer_due
 from shared.regions import load_regions
 from shared.settings import ROOT
-from shared.topics import audit_topic, cases_topic, dead_letter_topic, keys_topic, staff_topic, templates_topic
+from shared.topics import (
+    audit_topic,
+    cases_topic,
+    dead_letter_topic,
+    feedback_topic,
+    keys_topic,
+    staff_topic,
+    templates_topic,
+)
 from tests.integration.test_notify import SmtpServer
 from tests.support import APPS, LiveServer, eventually, request_body, running, settings_for, staff
 
@@ -40,7 +48,7 @@ CONFIG = load_regions(ROOT / "deploy" / "regions")
 
 def topics_of(prefix: str, region: str) -> set[str]:
     return {make(prefix, region) for make in (cases_topic, keys_topic, audit_topic, staff_topic, dead_letter_topic,
-                                              templates_topic)}
+                                              templates_topic, feedback_topic)}
 
 
 @dataclass

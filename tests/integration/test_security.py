@@ -53,6 +53,8 @@ PUBLIC: dict[tuple[str, str, str], str] = {
     ("routing", "GET", "/login/oidc"): "sign-in through the region's identity provider",
     ("routing", "GET", "/login/oidc/callback"): "where the identity provider sends the person back",
     ("reporting", "GET", "/auth/pass"): "where routing sends a signed-in person with a one-time signed pass",
+    ("routing", "GET", "/password/reset"): "the one-time password link's page: its token is the credential",
+    ("routing", "POST", "/password/reset"): "setting a new password with that token (used once, valid a day)",
 }
 PUBLIC_EVERYWHERE: dict[str, str] = {
     "/healthz": "liveness for the orchestrator, no data",
@@ -149,10 +151,14 @@ async def ends_at(stack: Stack, service: str, response: httpx.Response) -> tuple
     raise AssertionError("a redirect loop")
 
 
+# The staff pages and API name accounts, absences and feedback by id: a made-up one of each.
+ACCOUNT_IDS = {"account_id": "nobody-here", "absence_id": str(uuid.uuid4()), "feedback_id": str(uuid.uuid4())}
+
+
 async def test_every_staff_route_without_a_session_is_refused(stack: Stack) -> None:
     checked: set[tuple[str, str, str]] = set()
     sample = {"case_id": str(uuid.uuid4()), "table_id": "per_month", "name": "per_month", "fmt": "csv",
-              "template_id": str(uuid.uuid4())}
+              "template_id": str(uuid.uuid4()), **ACCOUNT_IDS}
     for service in ("routing", "reporting"):
         async with stack.client(service) as stranger:
             for route in routes(service, stack.apps[service]):
@@ -280,7 +286,8 @@ async def test_a_manager_sees_no_personal_data(stack: Stack) -> None:
         assert (await command(manager, case_id, "add_note", 1, text="x")).status_code == 403
         assert (await manager.get(f"/cases/{case_id}")).headers["location"] == "/"
         assert (await manager.get("/queue/stream")).status_code == 401
-        seen = await crawl(manager, [*page_starts("routing", app, case_id=case_id, template_id=str(uuid.uuid4())),
+        seen = await crawl(manager, [*page_starts("routing", app, case_id=case_id, template_id=str(uuid.uuid4()),
+                                                   **ACCOUNT_IDS),
                                      f"/admin/access?case={case_id}",
                                      f"/admin/access.csv?case={case_id}", "/queue?status=all&team=family-work"])
         seen += await crawl(dashboards, page_starts("reporting", stack.apps["reporting"], table_id="key_figures",
@@ -300,11 +307,19 @@ async def test_csrf_on_every_state_changing_route(stack: Stack) -> None:
     # A form that would triage the case if nothing checked where it came from.
     act = {"command": "triage", "expected_version": "0", "topic": "child_emotions", "urgency": "normal", "lang": "fi"}
     checked = set()
+    # The admin's forms are tried by an admin (anyone else is sent home before a token is looked at).
+    admin_client = stack.client("routing")
+    admin_token = await staff(admin_client, app, role="admin")
+    del admin_client.headers["X-CSRF-Token"]
     for route in routes("routing", app):
         if route.method not in STATE_CHANGING or route.public:
             continue
-        url = route.url(case_id=case_id, template_id=str(uuid.uuid4()))
-        if route.api:
+        url = route.url(case_id=case_id, template_id=str(uuid.uuid4()), **ACCOUNT_IDS)
+        if route.path.startswith("/admin/"):
+            for extra in ({}, {"csrf": "wrong"}, {"csrf": admin_token[:-1]}, {"csrf": ""}):
+                refused = await admin_client.request(route.method, url, data={**act, **extra})
+                assert refused.status_code == 403, (route, extra, refused.status_code)
+        elif route.api:
             for headers in ({}, {"X-CSRF-Token": "wrong"}, {"X-CSRF-Token": token[:-1]}, {"X-CSRF-Token": ""}):
                 refused = await routing.request(route.method, url, json={}, headers=headers)
                 assert refused.status_code == 403 and refused.json()["error"] == "csrf_failed", (route, headers)
@@ -315,8 +330,9 @@ async def test_csrf_on_every_state_changing_route(stack: Stack) -> None:
                 refused = await routing.request(route.method, url, data={**act, **extra})
                 assert refused.status_code == 403, (route, extra, refused.status_code)
         checked.add((route.method, route.path))
+    await admin_client.aclose()
     assert checked >= {("POST", "/api/v1/cases/{case_id}/commands"), ("POST", "/cases/{case_id}/act"),
-                       ("POST", "/logout")}
+                       ("POST", "/logout"), ("POST", "/admin/accounts/{account_id}"), ("POST", "/absences")}
     routing.headers["X-CSRF-Token"] = token
     view = (await routing.get(f"/api/v1/cases/{case_id}")).json()
     assert view["command_version"] == 0 and view["case"]["status"] == "new"  # nothing was done, and still signed in
@@ -523,7 +539,7 @@ async def every_page(stack: Stack, tmp_path: Path, postgres: Any, kafka: Any, pr
     seen["routing"] += [await routing.post("/login", data={"username": "nobody", "password": "wrong password"}),
                         await routing.get(f"/cases/{uuid.uuid4()}")]
     template = await routing.post("/api/v1/templates", json={"language": "fi", "title": "Pohja", "text": "Hei!"})
-    starts = page_starts("routing", app, case_id=case_id, template_id=template.json()["template_id"])
+    starts = page_starts("routing", app, case_id=case_id, template_id=template.json()["template_id"], **ACCOUNT_IDS)
     seen["routing"] += await crawl(routing, starts)
     for role, team in (("professional", "family-work"), ("manager", None), ("admin", None)):
         async with stack.client("routing") as browser:

@@ -86,8 +86,8 @@ async def change_account(request: Request, account_id: str, session: AdminPage, 
     form = await request.form()
     lang = pick_lang(str(form.get("lang", "")), [session.account.language])
     if not same_token(str(form.get("csrf", "")), session.csrf):
-        return await _account_page(request, session, conn, account_id, status=403, notice_kind="error",
-                                   notice=t("csrf_failed", lang))
+        return render(request, "message.html", session, 403, lang=lang, title=t("csrf_failed", lang),
+                      active="accounts")
     action = str(form.get("action", ""))
     region, by, directory = session.account.region, session.account.id, _directory(runtime)
     try:

@@ -57,8 +57,8 @@ async def answer(request: Request, feedback_id: uuid.UUID, session: AdminPage, c
     form = await request.form()
     lang = pick_lang(str(form.get("lang", "")), [session.account.language])
     if not same_token(str(form.get("csrf", "")), session.csrf):
-        return await _page(request, session, conn, runtime, feedback_id, status=403, notice_kind="error",
-                           notice=t("csrf_failed", lang))
+        return render(request, "message.html", session, 403, lang=lang, title=t("csrf_failed", lang),
+                      active="feedback")
     try:
         await feedback.answer_feedback(conn, admin=session.account, feedback_id=feedback_id,
                                        note=str(form.get("note", "")), keyring=runtime.settings.keyring,
