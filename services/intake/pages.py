@@ -110,10 +110,10 @@ async def receipt_in_language(request: Request, municipality_id: str, form: Anno
     region, municipality = place(request, municipality_id)
     lang = pick_lang(form.lang, municipality.languages)
     try:
-        limits.status.hit(request, "status")
         again = await service.receipt_again(conn=conn, reference=form.reference[:20],
-                                            pickup_code=form.pickup_code[:40], settings=runtime.settings)
-    except DomainError:  # a wrong code, a locked reference, too many attempts: sign in as anyone would
+                                            pickup_code=form.pickup_code[:40], settings=runtime.settings,
+                                            opener=limits.opener(request))
+    except DomainError:  # a wrong code, too many wrong codes or attempts from here: sign in as anyone would
         query = urlencode({"lang": lang, "m": municipality.id, "ref": form.reference[:20]})
         return RedirectResponse(f"/status?{query}", status_code=303)
     region, municipality = place(request, again.municipality)

@@ -132,10 +132,9 @@ async def status_sign_in(request: Request, form: Annotated[SignInForm, Form()], 
     lang = pick_lang(form.lang, [])
     reference = form.reference[:20]
     try:
-        limits.status.hit(request, "status")
         token, _ = await service.sign_in(conn=conn, reference=reference, pickup_code=form.pickup_code[:40],
-                                         settings=runtime.settings)
-    except DomainError as exc:  # a wrong code, a locked reference, too many attempts from this client
+                                         settings=runtime.settings, opener=limits.opener(request))
+    except DomainError as exc:  # a wrong code, or too many wrong codes or attempts from this client
         retry_after = getattr(exc, "retry_after", None)
         message = (t("err_too_many", lang, minutes=wait_minutes(int(retry_after))) if retry_after
                    else t("status_wrong", lang))
