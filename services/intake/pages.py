@@ -16,7 +16,13 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from services.intake import service
 from services.intake.deps import IntakeRuntime, IntakeRuntimeDep, LimitersDep, accept_within_limit
 from services.intake.family import normalise
-from services.intake.forms import AccessibilityForm, ReceiptForm, RequestForm, parse_request
+from services.intake.forms import (
+    AccessibilityForm,
+    ReceiptForm,
+    RequestForm,
+    control_character_errors,
+    parse_request,
+)
 from services.intake.i18n import long_date, pick_lang, t
 from services.intake.web import HERE, canonical, framed_by_municipality, place, place_of, render
 from shared.app import ConnDep
@@ -109,6 +115,9 @@ async def receipt_in_language(request: Request, municipality_id: str, form: Anno
     """The receipt in the language chosen on it, code and all; a wrong code leads to the status sign-in."""
     region, municipality = place(request, municipality_id)
     lang = pick_lang(form.lang, municipality.languages)
+    if control_character_errors({"reference": form.reference, "pickup_code": form.pickup_code}, lang):
+        # Not a reference or a code: the sign-in, empty, as for any wrong one (it names the problem when typed).
+        return RedirectResponse(f"/status?{urlencode({'lang': lang, 'm': municipality.id})}", status_code=303)
     try:
         again = await service.receipt_again(conn=conn, reference=form.reference[:20],
                                             pickup_code=form.pickup_code[:40], settings=runtime.settings,
@@ -151,9 +160,12 @@ async def accessibility_feedback(request: Request, form: Annotated[Accessibility
                                  runtime: IntakeRuntimeDep, limits: LimitersDep) -> HTMLResponse:
     m = form.m or None
     text = form.feedback[:4000]
-    if not text.strip():
+    lang = pick_lang(form.lang, [])
+    errors = {"feedback": t("err_required", lang)} if not text.strip() else {}
+    errors |= control_character_errors({"feedback": text, "contact": form.contact[:200]}, lang, multiline=["feedback"])
+    if errors:
         return _info(request, runtime, form.lang, m, "a11y_title", "a11y_body", feedback_form=True, status=422,
-                     errors={"feedback": t("err_required", pick_lang(form.lang, []))})
+                     errors=errors, values={"feedback": text, "contact": form.contact[:200]})
     limits.submit.hit(request, "feedback")
     # The pool, not a connection for the whole call: an empty form is answered even while the database is away.
     await service.record_accessibility_feedback(db=runtime.db(), municipality=m, language=pick_lang(form.lang, []),

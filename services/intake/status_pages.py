@@ -17,7 +17,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from services.intake import service
 from services.intake.deps import IntakeRuntime, IntakeRuntimeDep, LimitersDep
 from services.intake.family import SESSION_MINUTES, FamilySession, close_session, find_session, wait_minutes
-from services.intake.forms import FamilyForm, FeedbackForm, MessageForm, SignInForm, parse_feedback, parse_message
+from services.intake.forms import (
+    FamilyForm,
+    FeedbackForm,
+    MessageForm,
+    SignInForm,
+    control_character_errors,
+    parse_feedback,
+    parse_message,
+)
 from services.intake.i18n import long_date, pick_lang, t
 from services.intake.queries import StatusView
 from services.intake.service import FeedbackAlreadyGiven
@@ -131,6 +139,11 @@ async def status_sign_in(request: Request, form: Annotated[SignInForm, Form()], 
                          runtime: IntakeRuntimeDep, limits: LimitersDep) -> Response:
     lang = pick_lang(form.lang, [])
     reference = form.reference[:20]
+    refused = control_character_errors({"reference": form.reference, "pickup_code": form.pickup_code}, lang)
+    if refused:  # nothing to look up: what was typed is not a reference or a code
+        region, municipality = place_of(request, form.m or None)
+        return render(request, "status_login.html", lang, 422, region=region, municipality=municipality,
+                      values={"reference": ""}, errors=refused)
     try:
         token, _ = await service.sign_in(conn=conn, reference=reference, pickup_code=form.pickup_code[:40],
                                          settings=runtime.settings, opener=limits.opener(request))

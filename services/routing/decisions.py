@@ -50,6 +50,7 @@ from shared.events import (
 )
 from shared.regions import Region
 from shared.sealing import Sealed
+from shared.text import Text, TextLine
 
 MAX_TEXT = 4000
 
@@ -66,15 +67,15 @@ class TriageCase(_Command):
 
 class AssignCase(_Command):
     assignee_kind: AssigneeKind
-    assignee_id: str = Field(min_length=1, max_length=100)
+    assignee_id: TextLine = Field(min_length=1, max_length=100)
 
 
 class HandOffCase(AssignCase):
-    note: str = Field(min_length=1, max_length=MAX_TEXT)
+    note: Text = Field(min_length=1, max_length=MAX_TEXT)
 
 
 class ReferCase(_Command):
-    service_id: str = Field(min_length=1, max_length=100)
+    service_id: TextLine = Field(min_length=1, max_length=100)
 
 
 class RecordContactAttempt(_Command):
@@ -83,7 +84,7 @@ class RecordContactAttempt(_Command):
 
 
 class SendReply(_Command):
-    text: str = Field(min_length=1, max_length=MAX_TEXT)
+    text: Text = Field(min_length=1, max_length=MAX_TEXT)
 
 
 class ScheduleCallback(_Command):
@@ -92,7 +93,7 @@ class ScheduleCallback(_Command):
     day: date
     start: time
     end: time
-    caller: str | None = Field(default=None, max_length=100,
+    caller: TextLine | None = Field(default=None, max_length=100,
                                description="the professional who calls; by default the case's professional")
 
 
@@ -105,12 +106,12 @@ class SendNotReachedNotice(_Command):
 
 
 class AddInternalNote(_Command):
-    text: str = Field(min_length=1, max_length=MAX_TEXT)
+    text: Text = Field(min_length=1, max_length=MAX_TEXT)
 
 
 class CloseCase(_Command):
     outcome: Outcome
-    referred_to: str | None = None
+    referred_to: TextLine | None = None
 
 
 class ReopenCase(_Command):
