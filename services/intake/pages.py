@@ -115,7 +115,8 @@ async def receipt_in_language(request: Request, municipality_id: str, form: Anno
     """The receipt in the language chosen on it, code and all; a wrong code leads to the status sign-in."""
     region, municipality = place(request, municipality_id)
     lang = pick_lang(form.lang, municipality.languages)
-    if control_character_errors({"reference": form.reference, "pickup_code": form.pickup_code}, lang):
+    if control_character_errors({"reference": form.reference.strip(),
+                                 "pickup_code": form.pickup_code.strip()}, lang):
         # Not a reference or a code: the sign-in, empty, as for any wrong one (it names the problem when typed).
         return RedirectResponse(f"/status?{urlencode({'lang': lang, 'm': municipality.id})}", status_code=303)
     try:

@@ -139,7 +139,8 @@ async def status_sign_in(request: Request, form: Annotated[SignInForm, Form()], 
                          runtime: IntakeRuntimeDep, limits: LimitersDep) -> Response:
     lang = pick_lang(form.lang, [])
     reference = form.reference[:20]
-    refused = control_character_errors({"reference": form.reference, "pickup_code": form.pickup_code}, lang)
+    refused = control_character_errors({"reference": form.reference.strip(), "pickup_code": form.pickup_code.strip()},
+                                       lang)
     if refused:  # nothing to look up: what was typed is not a reference or a code
         region, municipality = place_of(request, form.m or None)
         return render(request, "status_login.html", lang, 422, region=region, municipality=municipality,
