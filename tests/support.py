@@ -36,7 +36,8 @@ APPS: dict[str, Callable[..., FastAPI]] = {
 def settings_for(service: str, *, prefix: str, dsn: str, bootstrap: str, **extra: Any) -> Any:
     if service == "intake":
         # One test client sends more than a family would; the limits have a test of their own.
-        extra = {"submit_limit": 10_000, "status_limit": 10_000, **extra}
+        extra = {"submit_limit": 10_000, "status_limit": 10_000, "pickup_client_failures": 10_000,
+                 "pickup_reference_failures": 10_000, **extra}
     return SETTINGS[service](environment="test", database_url=dsn, kafka_bootstrap=bootstrap, topic_prefix=prefix,
                              db_schema=f"{service}_{prefix}", topic_partitions=3, **extra)
 

@@ -39,10 +39,11 @@ ERRORS = errors({
     503: UNAVAILABLE,
 })
 STATUS_ERRORS = errors({
-    401: "the reference or the pick-up code does not match",
+    401: "the reference or the pick-up code does not match (the same answer whether the reference exists or not)",
     413: "the body is over 64 KiB",
     422: INVALID,
-    429: "too many wrong codes for this reference, or too many attempts from this client",
+    429: "too many wrong codes or attempts from this client; retry after `Retry-After` seconds (a reference is "
+         "never locked: the right code from a client that has not guessed always opens it)",
     503: UNAVAILABLE,
 })
 
@@ -74,9 +75,8 @@ async def municipalities(runtime: IntakeRuntimeDep) -> list[dict[str, object]]:
 
 async def _case_of(conn: Conn, limits: Limiters, request: Request, query: StatusQuery,
                    settings: IntakeSettings) -> uuid.UUID:
-    limits.status.hit(request, "status")
     return await service.open_case(conn=conn, reference=query.reference, pickup_code=query.pickup_code,
-                                   settings=settings)
+                                   settings=settings, opener=limits.opener(request))
 
 
 @router.post("/status", response_model=CaseStatus, tags=["status"], responses=STATUS_ERRORS,

@@ -10,9 +10,12 @@ from fastapi import Depends, Request
 
 from services.intake import service
 from services.intake.models import Accepted, NewRequest
+from services.intake.pickup_throttle import PickupThrottle
 from services.intake.ratelimit import RateLimiter
+from services.intake.service import Opener
 from services.intake.settings import IntakeSettings
 from shared.app import runtime_dependency_for, unit_of_work
+from shared.http import client_address
 from shared.runtime import ServiceRuntime
 
 IntakeRuntime = ServiceRuntime[IntakeSettings]
@@ -21,16 +24,26 @@ IntakeRuntimeDep = Annotated[IntakeRuntime, Depends(runtime_dependency_for(Intak
 
 @dataclass(frozen=True)
 class Limiters:
-    """Per-client limits: requests sent (and accessibility feedback), and attempts to open a case."""
+    """Per-client limits: requests sent (and accessibility feedback), attempts to open a case, and wrong codes."""
 
     submit: RateLimiter
     status: RateLimiter
+    pickup: PickupThrottle
 
     @classmethod
     def of(cls, settings: IntakeSettings) -> Limiters:
-        """The limits ``settings`` name, each over the same window."""
+        """The limits ``settings`` name."""
         return cls(submit=RateLimiter(settings.submit_limit, settings.rate_window_s),
-                   status=RateLimiter(settings.status_limit, settings.rate_window_s))
+                   status=RateLimiter(settings.status_limit, settings.rate_window_s),
+                   pickup=PickupThrottle(client_failures=settings.pickup_client_failures,
+                                         client_window_s=settings.pickup_client_window_s,
+                                         reference_failures=settings.pickup_reference_failures,
+                                         reference_window_s=settings.pickup_reference_window_s))
+
+    def opener(self, request: Request) -> Opener:
+        """Who tries a reference and code in ``request``: counted once against the client's attempts."""
+        self.status.hit(request, "status")
+        return Opener(throttle=self.pickup, client=client_address(request))
 
 
 async def limiters(request: Request) -> Limiters:

@@ -6,8 +6,9 @@ drawn by ``secrets`` from 30, about 98 bits: a slow password hash protects secre
 which can be guessed offline; a random 98-bit code cannot be, and without the key a stolen table
 does not even allow trying. A slow hash here cost 0.2 s of CPU and 64 MiB per request, which
 capped intake at a few requests a second (docs/benchmarks.md). Hashes stored as argon2id before
-still verify. Wrong codes count against the reference: after ``MAX_FAILURES`` the reference is
-locked for ``LOCK_MINUTES`` whatever code is tried, so guessing online is hopeless too.
+still verify, and are replaced by the keyed hash when the right code is typed. A wrong code is not counted
+here: the guesser is slowed per client and per reference by :mod:`services.intake.pickup_throttle`, and a
+reference is never locked.
 """
 
 from __future__ import annotations
@@ -22,29 +23,20 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import structlog
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from shared.db import Conn
-from shared.errors import DomainError, TooManyAttempts, Unauthorized
+from shared.errors import Unauthorized
 from shared.references import normalise_reference
-
-log = structlog.get_logger(__name__)
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # 30 symbols, nothing that reads as another
 CODE_GROUPS, CODE_GROUP_LEN = 4, 5  # 30**20 ≈ 2**98
-MAX_FAILURES = 5
-LOCK_MINUTES = 15
 SESSION_MINUTES = 30
 KEYED = "hmac-sha256$"
 _ARGON2 = PasswordHasher()  # verifies codes stored before keyed hashes
-
-
-class Locked(TooManyAttempts):
-    code = "too_many_attempts"
 
 
 class WrongCode(Unauthorized):
@@ -52,7 +44,7 @@ class WrongCode(Unauthorized):
 
 
 def wait_minutes(retry_after_s: int) -> int:
-    """The minutes to tell a family to wait: whole minutes up, so a lock just set reads as its rule (15), not 16."""
+    """The minutes to tell a family to wait: whole minutes up, so a wait of 15 minutes just begun reads 15, not 16."""
     return max(1, math.ceil(retry_after_s / 60))
 
 
@@ -86,36 +78,22 @@ def hash_code(code: str, key: bytes) -> str:
     return KEYED + hmac.new(key, normalise(code).encode(), hashlib.sha256).hexdigest()
 
 
-async def verify_pickup(conn: Conn, reference: str, code: str, *, key: bytes, now: datetime | None = None
-                        ) -> uuid.UUID:
-    """The case for ``reference`` if ``code`` is right; counts failures and locks the reference."""
-    now = now or datetime.now(UTC)
-    reference = normalise_reference(reference)
-    failure: DomainError | None = None
-    async with conn.transaction():  # the failure count must commit, so errors are raised after it
-        row = await conn.fetchrow(
-            "SELECT p.case_id, p.code_hash, p.failures, p.locked_until FROM pickup_codes p"
-            " JOIN requests r USING (case_id) WHERE r.reference = $1 FOR UPDATE OF p", reference)
-        if row is None:
-            hash_code(code, key)  # the work of a wrong code: no probing by time
-            failure = WrongCode("the reference or the pick-up code does not match")
-        elif row["locked_until"] is not None and row["locked_until"] > now:
-            seconds = math.ceil((row["locked_until"] - now).total_seconds())  # at most LOCK_MINUTES * 60
-            failure = Locked("too many wrong codes for this reference; try again later", retry_after=seconds)
-        elif not await _code_matches(row["code_hash"], code, key):
-            failures = row["failures"] + 1
-            locked_until = now + timedelta(minutes=LOCK_MINUTES) if failures >= MAX_FAILURES else None
-            await conn.execute("UPDATE pickup_codes SET failures = $2, locked_until = $3 WHERE case_id = $1",
-                               row["case_id"], 0 if locked_until else failures, locked_until)
-            log.warning("status.wrong_code", case_id=str(row["case_id"]), failures=failures,
-                        locked=locked_until is not None)
-            failure = WrongCode("the reference or the pick-up code does not match")
-        elif row["failures"]:
-            await conn.execute("UPDATE pickup_codes SET failures = 0 WHERE case_id = $1", row["case_id"])
-    if failure is not None:
-        raise failure
-    assert row is not None
+async def verify_pickup(conn: Conn, reference: str, code: str, *, key: bytes) -> uuid.UUID:
+    """The case for ``reference`` if ``code`` is right; WrongCode otherwise, the same for an unknown reference.
+
+    Both ways do the same work (one read, one keyed hash) and write nothing, so neither the answer nor its
+    time tells whether the reference exists.
+    """
+    row = await conn.fetchrow("SELECT p.case_id, p.code_hash FROM pickup_codes p JOIN requests r USING (case_id)"
+                              " WHERE r.reference = $1", normalise_reference(reference))
+    if row is None:
+        hash_code(code, key)  # the work of a wrong code: no probing by time
+        raise WrongCode("the reference or the pick-up code does not match")
+    if not await _code_matches(row["code_hash"], code, key):
+        raise WrongCode("the reference or the pick-up code does not match")
     case_id: uuid.UUID = row["case_id"]
+    if not row["code_hash"].startswith(KEYED):  # an argon2id hash of old: keep the keyed hash from now on
+        await conn.execute("UPDATE pickup_codes SET code_hash = $2 WHERE case_id = $1", case_id, hash_code(code, key))
     return case_id
 
 

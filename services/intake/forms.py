@@ -23,6 +23,7 @@ from services.intake.models import (
     windows_outside,
 )
 from shared.callbacks import DEFAULT_BANDS
+from shared.text import forbidden_character, is_control_character_error
 
 FIELD_ERROR_KEYS = {"requester_role": "err_requester_role", "message": "err_message", "phone": "err_phone",
                     "email": "err_email", "contact_method": "err_contact_method", "consent": "err_consent",
@@ -110,7 +111,8 @@ def _request_errors(exc: ValidationError, lang: str) -> dict[str, str]:
             elif "anonymous" in text:
                 errors["contact_method"] = t("err_anonymous", lang)
                 continue
-        errors.setdefault(field, t(FIELD_ERROR_KEYS.get(field, "err_invalid"), lang))
+        key = "err_control_chars" if is_control_character_error(error) else FIELD_ERROR_KEYS.get(field, "err_invalid")
+        errors.setdefault(field, t(key, lang))
     return errors
 
 
@@ -159,7 +161,9 @@ def parse_message(form: MessageForm, lang: str) -> tuple[FamilyMessage | None, d
         message_id = uuid.uuid4()  # a page without a usable id still sends, once
     try:
         return _PageMessage(message_id=message_id, message=form.message), {}
-    except ValidationError:
+    except ValidationError as exc:
+        if any(is_control_character_error(e) for e in exc.errors()):
+            return None, {"message": t("err_control_chars", lang)}
         return None, {"message": t("err_message", lang)}
 
 
@@ -169,13 +173,28 @@ class FeedbackForm(FamilyForm):
 
 
 def parse_feedback(form: FeedbackForm, lang: str) -> tuple[FeedbackAnswer | None, dict[str, str]]:
-    """The API's answer from the form (a longer comment is cut), or the score's error in ``lang``."""
+    """The API's answer from the form (a longer comment is cut), or each field's error in ``lang``."""
     try:
         answer = FeedbackAnswer.model_validate({"score": form.score,
                                                 "comment": form.comment[:MAX_COMMENT].strip() or None})
         return answer, {}
-    except ValidationError:
-        return None, {"score": t("err_required", lang)}
+    except ValidationError as exc:
+        errors: dict[str, str] = {}
+        for error in exc.errors():
+            if error["loc"][:1] == ("comment",):
+                errors["comment"] = (t("err_control_chars", lang) if is_control_character_error(error)
+                                     else t("err_invalid", lang))
+            else:
+                errors["score"] = t("err_required", lang)
+        return None, errors
+
+
+def control_character_errors(fields: dict[str, str], lang: str, *, multiline: Sequence[str] = ()
+                             ) -> dict[str, str]:
+    """For a form not read into a model of the API: each field holding a character text may not, with its error
+    in ``lang`` (the rule of :mod:`shared.text`; the fields in ``multiline`` may hold line breaks)."""
+    return {name: t("err_control_chars", lang) for name, value in fields.items()
+            if forbidden_character(value, multiline=name in multiline) is not None}
 
 
 class AccessibilityForm(BaseModel):

@@ -20,10 +20,11 @@ CATALOG = Catalog(
         *keys("method_", ContactMethod), *keys("weekday_", Weekday),
         # Chosen by forms.py (FIELD_ERROR_KEYS) and web.py (FIELD_LABEL_KEYS) for the field in error.
         "err_requester_role", "err_message", "err_phone", "err_email", "err_contact_method", "err_consent",
-        "err_honeypot", "err_invalid", "err_call_windows", "call_windows_legend",
+        "err_honeypot", "err_invalid", "err_call_windows", "err_control_chars", "call_windows_legend",
         "who_legend", "message_label", "phone_label", "email_label", "answer_legend", "privacy_link", "name_label",
         "honeypot_label", "topic_label", "age_label",
-        "receipt_reference", "status_code_label", "feedback_title", "a11y_feedback_municipality", "a11y_feedback_label",
+        "receipt_reference", "status_code_label", "feedback_title", "call_times_label", "feedback_comment",
+        "a11y_feedback_label", "a11y_feedback_contact", "a11y_feedback_municipality",
         # How a closed case ended (status_pages.py: "closed_" + outcome) and what a redirect after a send says.
         *keys("closed_", Outcome), "add_message_sent", "feedback_thanks",
         # The two information pages, named by their route.

@@ -21,10 +21,13 @@ from pydantic import (
 from shared.callbacks import WEEKDAYS, CallWindow, window_values
 from shared.events import AgeGroup, ContactMethod, Language, Outcome, RequesterRole, Topic
 from shared.references import normalise_reference
+from shared.text import multi_line, single_line
 
 MAX_MESSAGE = 4000
 MAX_COMMENT = 1000
-MessageText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_MESSAGE)]
+MessageText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_MESSAGE), AfterValidator(multi_line)]
+# One line the family types (a name, a note on when to call): no control or direction characters.
+Line = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), AfterValidator(single_line)]
 
 
 def _not_blank(value: str) -> str:
@@ -37,7 +40,7 @@ def _not_blank(value: str) -> str:
 WrittenMessage = Annotated[MessageText, AfterValidator(_not_blank)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ()-]{5,24}$")]
 Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254,
-                                         pattern=r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")]
+                                         pattern=r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$"), AfterValidator(single_line)]
 # Five weekdays of three bands: more than that is not a family's choice but a client's mistake.
 MAX_CALL_WINDOWS = 15
 
@@ -72,10 +75,11 @@ class Contact(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     method: ContactMethod
-    name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+    name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100),
+                    AfterValidator(single_line)] | None = None
     phone: Phone | None = None
     email: Email | None = None
-    call_times: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    call_times: Line | None = None
     call_windows: CallWindows = Field(
         default=None, description="when a call suits the family: weekday and the region's time band, Helsinki "
                                   "time ('tue-16-18'); only with phone or sms, sealed like the other details")
@@ -149,8 +153,9 @@ class Accepted(BaseModel):
 
 # Typed back as people read it (spaces, lower case, no dash): normalised before it is looked up.
 Reference = Annotated[str, StringConstraints(strip_whitespace=True, min_length=4, max_length=20),
-                      AfterValidator(normalise_reference)]
-Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=4, max_length=40)]
+                      AfterValidator(single_line), AfterValidator(normalise_reference)]
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=4, max_length=40),
+                 AfterValidator(single_line)]
 
 
 # The reference and the pick-up code that open a case's status (no docstring: it would become the API's text).
@@ -199,7 +204,7 @@ class FeedbackAnswer(BaseModel):
     """How much it helped, once the case is closed: the API's and the status page's."""
 
     score: int = Field(ge=1, le=5)
-    comment: Annotated[str, StringConstraints(max_length=MAX_COMMENT)] | None = None
+    comment: Annotated[str, StringConstraints(max_length=MAX_COMMENT), AfterValidator(multi_line)] | None = None
 
 
 # The API's bodies carry the reference and the code too (listed first); the pages have a session instead.

@@ -17,7 +17,13 @@ from services.intake import service
 from services.intake.accessibility_feedback import record_feedback
 from services.intake.deps import IntakeRuntime, IntakeRuntimeDep, LimitersDep, accept_within_limit
 from services.intake.family import normalise
-from services.intake.forms import AccessibilityForm, ReceiptForm, RequestForm, parse_request
+from services.intake.forms import (
+    AccessibilityForm,
+    ReceiptForm,
+    RequestForm,
+    control_character_errors,
+    parse_request,
+)
 from services.intake.i18n import long_date, pick_lang, t
 from services.intake.web import HERE, canonical, framed_by_municipality, place, place_of, render
 from shared.app import ConnDep, unit_of_work
@@ -110,11 +116,15 @@ async def receipt_in_language(request: Request, municipality_id: str, form: Anno
     """The receipt in the language chosen on it, code and all; a wrong code leads to the status sign-in."""
     region, municipality = place(request, municipality_id)
     lang = pick_lang(form.lang, municipality.languages)
+    if control_character_errors({"reference": form.reference.strip(),
+                                 "pickup_code": form.pickup_code.strip()}, lang):
+        # Not a reference or a code: the sign-in, empty, as for any wrong one (it names the problem when typed).
+        return RedirectResponse(f"/status?{urlencode({'lang': lang, 'm': municipality.id})}", status_code=303)
     try:
-        limits.status.hit(request, "status")
         again = await service.receipt_again(conn=conn, reference=form.reference[:20],
-                                            pickup_code=form.pickup_code[:40], settings=runtime.settings)
-    except DomainError:  # a wrong code, a locked reference, too many attempts: sign in as anyone would
+                                            pickup_code=form.pickup_code[:40], settings=runtime.settings,
+                                            opener=limits.opener(request))
+    except DomainError:  # a wrong code, too many wrong codes or attempts from here: sign in as anyone would
         query = urlencode({"lang": lang, "m": municipality.id, "ref": form.reference[:20]})
         return RedirectResponse(f"/status?{query}", status_code=303)
     region, municipality = place(request, again.municipality)
@@ -155,19 +165,22 @@ async def accessibility_feedback(request: Request, form: Annotated[Accessibility
     m = form.m or None
     # The municipality first: feedback to one nobody serves (an unknown name is a 404 page) is never stored.
     region, municipality = place_of(request, m)
+    text, contact = form.feedback[:4000], form.contact[:200]
     errors: dict[str, str] = {}
     if municipality is None:
         errors["m"] = t("a11y_feedback_choose_municipality", lang)
-    if not form.feedback.strip():
+    if not text.strip():
         errors["feedback"] = t("err_required", lang)
+    errors |= control_character_errors({"feedback": text, "contact": contact}, lang, multiline=["feedback"])
     if errors or region is None or municipality is None:
         return _info(request, runtime, form.lang, m, "a11y_title", "a11y_body", feedback_form=True, status=422,
-                     errors=errors, municipalities=municipalities_by_region(runtime, lang))
+                     errors=errors, values={"feedback": text, "contact": contact},
+                     municipalities=None if municipality else municipalities_by_region(runtime, lang))
     limits.submit.hit(request, "feedback")
     # A connection only now: an empty form is answered even while the database is away.
     async with unit_of_work(runtime) as uow:
         await record_feedback(uow=uow, region=region, municipality=municipality, language=lang,
-                              text=form.feedback[:4000], contact=form.contact[:200] or None,
+                              text=text, contact=contact or None,
                               reference=service.new_reference(), settings=runtime.settings)
     return _info(request, runtime, form.lang, m, "a11y_title", "a11y_body", feedback_form=True,
                  flash=t("a11y_feedback_thanks", lang))

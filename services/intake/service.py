@@ -19,6 +19,7 @@ import structlog
 
 from services.intake.family import (
     FamilySession,
+    WrongCode,
     hash_code,
     new_pickup_code,
     open_session,
@@ -27,6 +28,7 @@ from services.intake.family import (
 )
 from services.intake.models import Accepted, NewRequest, windows_outside
 from services.intake.pickup_secret import pickup_secret
+from services.intake.pickup_throttle import PickupThrottle
 from services.intake.queries import StatusView, status_view
 from services.intake.settings import IntakeSettings
 from shared.businessdays import answer_due
@@ -44,6 +46,7 @@ from shared.events import (
 )
 from shared.outbox import enqueue_event, event_headers
 from shared.places import sealed_place
+from shared.references import normalise_reference
 from shared.regions import Regions
 from shared.sealing import Keyring, WrappedKey, new_data_key, seal
 from shared.topics import cases_topic, keys_topic
@@ -165,15 +168,38 @@ def _receipt(row: asyncpg.Record, business_days: int) -> Accepted:
                     deadline_business_days=business_days)
 
 
-async def open_case(*, conn: Conn, reference: str, pickup_code: str, settings: IntakeSettings) -> uuid.UUID:
-    """The case of ``reference`` if ``pickup_code`` is its code; wrong codes count and lock the reference."""
-    return await verify_pickup(conn, reference, pickup_code, key=await pickup_secret(conn, settings))
+@dataclass(frozen=True)
+class Opener:
+    """Who is trying a reference and code: the client's address and the throttle that counts its wrong codes."""
+
+    throttle: PickupThrottle
+    client: str
 
 
-async def sign_in(*, conn: Conn, reference: str, pickup_code: str, settings: IntakeSettings
-                  ) -> tuple[str, FamilySession]:
+async def open_case(*, conn: Conn, reference: str, pickup_code: str, settings: IntakeSettings,
+                    opener: Opener) -> uuid.UUID:
+    """The case of ``reference`` if ``pickup_code`` is its code.
+
+    A client that has guessed too much waits (429), whatever it types; a wrong code is counted against the
+    client and the typed reference, real or not, and the reference itself is never locked.
+    """
+    typed = normalise_reference(reference)
+    opener.throttle.check(opener.client, typed)
+    try:
+        case_id = await verify_pickup(conn, typed, pickup_code, key=await pickup_secret(conn, settings))
+    except WrongCode:
+        opener.throttle.failed(opener.client, typed)
+        log.info("status.wrong_code")
+        raise
+    opener.throttle.succeeded(opener.client, typed)
+    return case_id
+
+
+async def sign_in(*, conn: Conn, reference: str, pickup_code: str, settings: IntakeSettings,
+                  opener: Opener) -> tuple[str, FamilySession]:
     """A status-page session for whoever holds the reference and its code: the cookie's token and the session."""
-    case_id = await open_case(conn=conn, reference=reference, pickup_code=pickup_code, settings=settings)
+    case_id = await open_case(conn=conn, reference=reference, pickup_code=pickup_code, settings=settings,
+                              opener=opener)
     return await open_session(conn, case_id)
 
 
@@ -197,9 +223,11 @@ class ReceiptAgain:
     anonymous: bool
 
 
-async def receipt_again(*, conn: Conn, reference: str, pickup_code: str, settings: IntakeSettings) -> ReceiptAgain:
+async def receipt_again(*, conn: Conn, reference: str, pickup_code: str, settings: IntakeSettings,
+                        opener: Opener) -> ReceiptAgain:
     """The receipt of ``reference`` again if ``pickup_code`` is its code (checked and counted like a sign-in)."""
-    case_id = await open_case(conn=conn, reference=reference, pickup_code=pickup_code, settings=settings)
+    case_id = await open_case(conn=conn, reference=reference, pickup_code=pickup_code, settings=settings,
+                              opener=opener)
     row = await conn.fetchrow("SELECT reference, municipality, answer_due, contact_method FROM requests"
                               " WHERE case_id = $1", case_id)
     if row is None:

@@ -15,6 +15,11 @@ class IntakeSettings(ServiceSettings):
     submit_limit: int = 10
     status_limit: int = 30
     rate_window_s: float = 600.0
+    # Wrong pick-up codes (services/intake/pickup_throttle.py says why these make guessing hopeless).
+    pickup_client_failures: int = 10
+    pickup_client_window_s: float = 900.0
+    pickup_reference_failures: int = 20
+    pickup_reference_window_s: float = 3600.0
     secure_cookies: bool = False
 
     @property

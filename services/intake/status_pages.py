@@ -17,7 +17,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from services.intake import service
 from services.intake.deps import IntakeRuntime, IntakeRuntimeDep, LimitersDep
 from services.intake.family import SESSION_MINUTES, FamilySession, close_session, find_session, wait_minutes
-from services.intake.forms import FamilyForm, FeedbackForm, MessageForm, SignInForm, parse_feedback, parse_message
+from services.intake.forms import (
+    FamilyForm,
+    FeedbackForm,
+    MessageForm,
+    SignInForm,
+    control_character_errors,
+    parse_feedback,
+    parse_message,
+)
 from services.intake.i18n import long_date, pick_lang, t
 from services.intake.queries import StatusView
 from services.intake.service import FeedbackAlreadyGiven
@@ -131,11 +139,16 @@ async def status_sign_in(request: Request, form: Annotated[SignInForm, Form()], 
                          runtime: IntakeRuntimeDep, limits: LimitersDep) -> Response:
     lang = pick_lang(form.lang, [])
     reference = form.reference[:20]
+    refused = control_character_errors({"reference": form.reference.strip(), "pickup_code": form.pickup_code.strip()},
+                                       lang)
+    if refused:  # nothing to look up: what was typed is not a reference or a code
+        region, municipality = place_of(request, form.m or None)
+        return render(request, "status_login.html", lang, 422, region=region, municipality=municipality,
+                      values={"reference": ""}, errors=refused)
     try:
-        limits.status.hit(request, "status")
         token, _ = await service.sign_in(conn=conn, reference=reference, pickup_code=form.pickup_code[:40],
-                                         settings=runtime.settings)
-    except DomainError as exc:  # a wrong code, a locked reference, too many attempts from this client
+                                         settings=runtime.settings, opener=limits.opener(request))
+    except DomainError as exc:  # a wrong code, or too many wrong codes or attempts from this client
         retry_after = getattr(exc, "retry_after", None)
         message = (t("err_too_many", lang, minutes=wait_minutes(int(retry_after))) if retry_after
                    else t("status_wrong", lang))

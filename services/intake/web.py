@@ -26,8 +26,9 @@ FIELD_LABEL_KEYS = {"requester_role": "who_legend", "message": "message_label", 
                     "name": "name_label", "website": "honeypot_label", "topic": "topic_label",
                     "child_age_group": "age_label", "reference": "receipt_reference",
                     "pickup_code": "status_code_label", "score": "feedback_title",
-                    "call_windows": "call_windows_legend", "m": "a11y_feedback_municipality",
-                    "feedback": "a11y_feedback_label"}
+                    "call_windows": "call_windows_legend", "call_times": "call_times_label",
+                    "comment": "feedback_comment", "feedback": "a11y_feedback_label",
+                    "contact": "a11y_feedback_contact", "m": "a11y_feedback_municipality"}
 FIELD_IDS = {"requester_role": "role-parent", "contact_method": "method-phone", "score": "score-1",
              "m": "feedback-municipality"}
 

@@ -25,6 +25,7 @@ from services.reporting.privacy import SUPPRESSED
 from services.reporting.settings import ReportingSettings
 from shared.app import ConnDep
 from shared.db import Conn
+from shared.downloads import attachment
 from shared.errors import DomainError, Forbidden, InvalidCommand, NotFound
 from shared.http import safe_next, same_token
 from shared.i18n import LANG_NAMES, LANGS, long_date, pick_lang
@@ -150,5 +151,4 @@ async def export_table(request: Request, name: str, fmt: str, viewer: PageViewer
     lang = pick_lang(request.query_params.get("lang"), [viewer.language])
     file = await service.download(conn=conn, name=name, fmt=fmt, query=request.query_params,
                                   regions=runtime.regions, viewer=viewer, lang=lang)
-    return Response(file.body, media_type=file.media_type,
-                    headers={"Content-Disposition": f'attachment; filename="{file.filename}"'})
+    return Response(file.body, media_type=file.media_type, headers=attachment(file.filename))

@@ -21,6 +21,17 @@ from shared.db import check_migrated, create_pool, migrate
 from shared.errors import DomainError
 from shared.events import ErasureReason
 from shared.regions import load_regions
+from shared.text import forbidden_character
+
+
+def text_line(value: str) -> str:
+    """An argument people read (a name, an id): refused, by argparse naming it, if it holds a control or
+    direction character (:mod:`shared.text`)."""
+    found = forbidden_character(value, multiline=False)
+    if found is not None:
+        raise argparse.ArgumentTypeError(f"holds a control or direction character (U+{ord(found[1]):04X}) at "
+                                         f"position {found[0]}; remove it")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,23 +39,23 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="what", required=True)
     users = sub.add_parser("users", help="staff accounts").add_subparsers(dest="action", required=True)
     add = users.add_parser("add", help="add a staff account")
-    add.add_argument("--username", required=True)
-    add.add_argument("--name", required=True, help="the name colleagues see")
+    add.add_argument("--username", required=True, type=text_line)
+    add.add_argument("--name", required=True, type=text_line, help="the name colleagues see")
     add.add_argument("--role", required=True, choices=ROLES)
     add.add_argument("--region", required=True)
-    add.add_argument("--team", help="a professional's team")
+    add.add_argument("--team", type=text_line, help="a professional's team")
     add.add_argument("--language", default="fi", choices=["fi", "sv", "en"])
-    add.add_argument("--email", help="where their notifications go")
+    add.add_argument("--email", type=text_line, help="where their notifications go")
     add.add_argument("--password-env", default="APUA_NEW_PASSWORD",
                      help="environment variable holding the password (else it is asked for)")
     _account_commands(users)
     teams = sub.add_parser("teams", help="teams").add_subparsers(dest="action", required=True)
     team = teams.add_parser("add", help="add a team to a region")
-    team.add_argument("--id", required=True)
+    team.add_argument("--id", required=True, type=text_line)
     team.add_argument("--region", required=True)
-    team.add_argument("--name-fi", required=True)
-    team.add_argument("--name-sv")
-    team.add_argument("--name-en")
+    team.add_argument("--name-fi", required=True, type=text_line)
+    team.add_argument("--name-sv", type=text_line)
+    team.add_argument("--name-en", type=text_line)
     erase = sub.add_parser("erase", help="erase one case's personal data (its key, and every copy)")
     erase.add_argument("--case", required=True, help="the case id or its reference (ABCD-2345)")
     erase.add_argument("--reason", required=True, choices=list(ErasureReason.__args__))  # type: ignore[attr-defined]

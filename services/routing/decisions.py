@@ -51,6 +51,7 @@ from shared.events import (
 from shared.regions import Region
 from shared.sealing import Sealed
 from shared.staff import Absence
+from shared.text import Text, TextLine
 
 MAX_TEXT = 4000
 
@@ -67,17 +68,17 @@ class TriageCase(_Command):
 
 class AssignCase(_Command):
     assignee_kind: AssigneeKind
-    assignee_id: str = Field(min_length=1, max_length=100)
+    assignee_id: TextLine = Field(min_length=1, max_length=100)
     confirm_absent: bool = Field(default=False, description="assign to a professional who is absent today anyway"
                                                             " (a hand-off to one is refused whatever this says)")
 
 
 class HandOffCase(AssignCase):
-    note: str = Field(min_length=1, max_length=MAX_TEXT)
+    note: Text = Field(min_length=1, max_length=MAX_TEXT)
 
 
 class ReferCase(_Command):
-    service_id: str = Field(min_length=1, max_length=100)
+    service_id: TextLine = Field(min_length=1, max_length=100)
 
 
 class RecordContactAttempt(_Command):
@@ -86,7 +87,7 @@ class RecordContactAttempt(_Command):
 
 
 class SendReply(_Command):
-    text: str = Field(min_length=1, max_length=MAX_TEXT)
+    text: Text = Field(min_length=1, max_length=MAX_TEXT)
 
 
 class ScheduleCallback(_Command):
@@ -95,7 +96,7 @@ class ScheduleCallback(_Command):
     day: date
     start: time
     end: time
-    caller: str | None = Field(default=None, max_length=100,
+    caller: TextLine | None = Field(default=None, max_length=100,
                                description="the professional who calls; by default the case's professional")
 
 
@@ -108,12 +109,12 @@ class SendNotReachedNotice(_Command):
 
 
 class AddInternalNote(_Command):
-    text: str = Field(min_length=1, max_length=MAX_TEXT)
+    text: Text = Field(min_length=1, max_length=MAX_TEXT)
 
 
 class CloseCase(_Command):
     outcome: Outcome
-    referred_to: str | None = None
+    referred_to: TextLine | None = None
 
 
 class ReopenCase(_Command):

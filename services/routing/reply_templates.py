@@ -10,12 +10,13 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared.errors import Conflict, NotFound
 from shared.events import Language, Topic
 from shared.i18n import LANGS
 from shared.replytemplates import ReplyTemplateRecord
+from shared.text import Text, TextLine
 
 MAX_TITLE = 120
 MAX_TEXT = 4000  # the reply box takes as much
@@ -27,21 +28,9 @@ class TemplateFields(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
     language: Language = Field(description="the language of the text: fi, sv or en")
-    title: str = Field(min_length=1, max_length=MAX_TITLE, description="what staff pick it by")
-    text: str = Field(min_length=1, max_length=MAX_TEXT, description="what goes into the reply box")
+    title: TextLine = Field(min_length=1, max_length=MAX_TITLE, description="what staff pick it by")
+    text: Text = Field(min_length=1, max_length=MAX_TEXT, description="what goes into the reply box")
     topic: Topic | None = Field(default=None, description="the kind of matter it fits, or none for any")
-
-    @field_validator("title", "text")
-    @classmethod
-    def storable(cls, value: str) -> str:
-        # PostgreSQL cannot hold a NUL, nor UTF-8 a lone surrogate (JSON can carry both): name the field instead.
-        if "\x00" in value:
-            raise ValueError("contains a NUL character")
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise ValueError("contains a character that is not Unicode text") from None
-        return value
 
 
 class TemplateEdit(TemplateFields):

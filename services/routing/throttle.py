@@ -23,24 +23,19 @@ one address cannot fill the queue before its failures are counted.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
-import math
 import os
-import secrets
 import sys
 import threading
 import time
-from collections import Counter, defaultdict, deque
+from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from shared.errors import TooManyAttempts
+from shared.throttle import MAX_KEYS, FailureWindows, Keyed, retry_after
 
-# Past this many remembered keys, those idle for a whole window are forgotten.
-MAX_KEYS = 100_000
 # How much nicer than the event loop the hashing thread is (Linux: 0 normal, 19 the nicest).
 HASHING_NICENESS = 10
 
@@ -72,45 +67,39 @@ class SignInThrottle:
     hashing_threads: int = 1
     in_flight: int = 2
     clock: Callable[[], float] = time.monotonic
-    _key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
-    _clients: dict[bytes, deque[float]] = field(default_factory=lambda: defaultdict(deque))
-    _accounts: dict[bytes, deque[float]] = field(default_factory=lambda: defaultdict(deque))
+    _keyed: Keyed = field(default_factory=Keyed)
+    _clients: FailureWindows = field(init=False)
+    _accounts: FailureWindows = field(init=False)
     _pairs: dict[tuple[bytes, bytes], _Pair] = field(default_factory=dict)
     _checking: Counter[bytes] = field(default_factory=Counter)
     _executor: ThreadPoolExecutor | None = None
 
-    def _ids(self, client: str, username: str) -> tuple[bytes, bytes]:
-        def keyed(kind: str, value: str) -> bytes:
-            return hmac.new(self._key, f"{kind}|{value}".encode(), hashlib.sha256).digest()
-        return keyed("client", client), keyed("username", username.strip().lower())
+    def __post_init__(self) -> None:
+        self._clients = FailureWindows(self.window_s)
+        self._accounts = FailureWindows(self.window_s)
 
-    def _recent(self, hits: deque[float], now: float) -> deque[float]:
-        while hits and hits[0] <= now - self.window_s:
-            hits.popleft()
-        return hits
+    def _ids(self, client: str, username: str) -> tuple[bytes, bytes]:
+        return self._keyed("client", client), self._keyed("username", username.strip().lower())
 
     def check(self, client: str, username: str) -> None:
         """Raise SignInThrottled (429 with Retry-After) when this try comes too soon; count nothing."""
         now = self.clock()
         client_id, account_id = self._ids(client, username)
         waits: list[float] = []
-        tried = self._recent(self._clients.get(client_id, deque()), now)
-        if len(tried) >= self.client_failures:
-            waits.append(tried[0] + self.window_s - now)
+        waits.append(self._clients.wait(client_id, self.client_failures, now))
         pair = self._pairs.get((client_id, account_id))
         if pair is not None and pair.failures >= self.free_failures:
             delay = min(self.base_delay_s * 2 ** (pair.failures - self.free_failures), self.max_delay_s)
             waits.append(pair.last + delay - now)
         failed_here = pair is not None and pair.last > now - self.window_s
-        account = self._recent(self._accounts.get(account_id, deque()), now)
-        if failed_here and len(account) >= self.account_failures:
-            waits.append(account[0] + self.window_s - now)
+        if failed_here:
+            waits.append(self._accounts.wait(account_id, self.account_failures, now))
         if self._checking[client_id] >= self.in_flight:
             waits.append(1.0)
         wait = max(waits, default=0.0)
         if wait > 0:
             raise SignInThrottled("too many failed sign-ins from here; try again later",
-                                  retry_after=max(1, math.ceil(wait)))
+                                  retry_after=retry_after(wait))
 
     @contextmanager
     def attempt(self, client: str, username: str) -> Iterator[None]:
@@ -129,8 +118,8 @@ class SignInThrottle:
         """Count a failed sign-in against the address, the username and the two together."""
         now = self.clock()
         client_id, account_id = self._ids(client, username)
-        self._clients[client_id].append(now)
-        self._accounts[account_id].append(now)
+        self._clients.add(client_id, now)
+        self._accounts.add(account_id, now)
         pair = self._pairs.setdefault((client_id, account_id), _Pair())
         pair.failures += 1
         pair.last = now
@@ -142,9 +131,8 @@ class SignInThrottle:
         self._pairs.pop(self._ids(client, username), None)
 
     def _forget_idle(self, now: float) -> None:
-        for hits in (self._clients, self._accounts):
-            for key in [k for k, v in hits.items() if not self._recent(v, now)]:
-                del hits[key]
+        self._clients.forget_idle(now)
+        self._accounts.forget_idle(now)
         for pair_key in [k for k, p in self._pairs.items() if p.last <= now - max(self.window_s, self.max_delay_s)]:
             del self._pairs[pair_key]
 

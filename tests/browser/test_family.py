@@ -10,13 +10,14 @@ import asyncpg
 import pytest
 from playwright.async_api import Page, Route, expect
 
+from deploy.local.infra import free_port
 from shared.codec import encode
 from shared.events import ReplySent, ReplySentPayload, new_event
 from shared.places import sealed_place
 from shared.sealing import WrappedKey, seal
 from shared.topics import cases_topic
 from tests.browser.conftest import SCREENSHOTS, assert_accessible
-from tests.support import produce
+from tests.support import APPS, LiveServer, produce, settings_for
 
 pytestmark = pytest.mark.browser
 
@@ -191,23 +192,33 @@ async def test_anonymous_family_picks_up_the_reply(page: Page, intake_server, po
     await expect(page.get_by_text("Kiitos! Sopii hyvin.")).to_be_visible()
 
 
-async def test_wrong_codes_lock_the_reference(page: Page, intake_server) -> None:
-    await page.goto(f"{intake_server.url}/m/oulu?lang=en")
-    await fill_form(page, "Testing the lock.")
-    await page.click("#request-form button[type=submit]")
-    reference = (await page.locator("#reference").text_content() or "").strip()
-    code = (await page.locator("#pickup-code").text_content() or "").strip()
-    for _ in range(5):
-        await page.goto(f"{intake_server.url}/status?lang=en")
-        await page.fill("#reference", reference)
-        await page.fill("#pickup_code", "AAAAA-BBBBB-CCCCC-DDDDD")
-        await page.get_by_role("button", name="Open").click()
-        await expect(page.locator("#error-summary")).to_contain_text("does not match")
-    await page.fill("#reference", reference)
-    await page.fill("#pickup_code", code)  # even the right code waits out the lock
-    await page.get_by_role("button", name="Open").click()
-    await expect(page.locator("#error-summary")).to_contain_text("Too many attempts")
-    await assert_accessible(page, "the status sign-in with an error")
+async def test_wrong_codes_never_lock_the_reference_and_the_guesser_is_told_to_wait(page: Page, postgres, kafka,
+                                                                                       prefix) -> None:
+    settings = settings_for("intake", prefix=prefix, dsn=postgres.dsn, bootstrap=kafka.bootstrap,
+                            pickup_client_failures=6)  # this browser's own limit, reached below
+    async with LiveServer(APPS["intake"](settings), free_port()) as server:
+        await page.goto(f"{server.url}/m/oulu?lang=en")
+        await fill_form(page, "Testing the pick-up code.")
+        await page.click("#request-form button[type=submit]")
+        reference = (await page.locator("#reference").text_content() or "").strip()
+        code = (await page.locator("#pickup-code").text_content() or "").strip()
+
+        async def sign_in(pickup_code: str) -> None:
+            await page.goto(f"{server.url}/status?lang=en")
+            await page.fill("#reference", reference)
+            await page.fill("#pickup_code", pickup_code)
+            await page.get_by_role("button", name="Open").click()
+
+        for _ in range(5):  # the old lock came after five
+            await sign_in("AAAAA-BBBBB-CCCCC-DDDDD")
+            await expect(page.locator("#error-summary")).to_contain_text("does not match")
+        await sign_in(code)  # the right code opens at once
+        await expect(page.locator("h1")).to_contain_text(reference)
+        await page.get_by_role("button", name="Sign out").click()
+        await sign_in("AAAAA-BBBBB-CCCCC-DDDDD")  # the sixth wrong code from this browser: it waits now
+        await sign_in(code)
+        await expect(page.locator("#error-summary")).to_contain_text("Too many attempts")
+        await assert_accessible(page, "the status sign-in with an error")
 
 
 async def tab_to(page: Page, selector: str, limit: int = 15) -> None:

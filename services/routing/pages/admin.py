@@ -14,6 +14,7 @@ from services.routing.pages.render import page_lang, render
 from services.routing.web import AdminPage
 from shared.app import ConnDep
 from shared.db import Conn
+from shared.downloads import attachment
 
 router = APIRouter(include_in_schema=False)
 
@@ -51,6 +52,6 @@ async def access_export(request: Request, session: AdminPage, conn: ConnDep) -> 
     """One client's right to know who processed their data: the log for one case, as CSV."""
     rows, case_query, _ = await _access_rows(request, session, conn)
     body = access_csv(rows, page_lang(request, session))
-    filename = f"access-log-{case_query or 'all'}.csv".replace("/", "_")
+    # The case as the admin typed it names the file: whatever it holds, the header stays one header.
     return Response(body, media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+                    headers=attachment(f"access-log-{case_query or 'all'}.csv"))

@@ -31,6 +31,7 @@ from shared.i18n import pick_lang, short_date
 from shared.replytemplates import ReplyTemplateRecord
 from shared.runtime import ServiceRuntime
 from shared.staff import Absence
+from shared.text import is_control_character_error
 
 router = APIRouter(include_in_schema=False)
 # A refused form names its fields by the labels the page shows them with, never by the code's names.
@@ -44,6 +45,18 @@ FIELD_LABELS = {**CALL_FIELDS, "assignee_kind": "field_assignee", "assignee_id":
 def field_label(field: str, lang: str) -> str:
     """The label a refused field has on the page."""
     return t(FIELD_LABELS[field], lang) if field in FIELD_LABELS else t("field_other", lang)
+
+
+def refused_fields(exc: ValidationError, lang: str) -> str:
+    """The refused fields by their labels; those holding a control or direction character say so."""
+    labels = dict.fromkeys(field_label(str(e["loc"][-1]), lang) for e in exc.errors()
+                           if e["loc"] and not is_control_character_error(e))
+    control = dict.fromkeys(field_label(str(e["loc"][-1]), lang) for e in exc.errors()
+                            if e["loc"] and is_control_character_error(e))
+    parts = list(labels)
+    if control:
+        parts.append(t("control_chars_in", lang, fields=", ".join(control)))
+    return ", ".join(parts)
 
 
 async def _case_page(request: Request, session: StaffSession, uow: UnitOfWork,
@@ -158,8 +171,7 @@ async def act(request: Request, case_id: uuid.UUID, session: QueuePage, uow: Uni
         await service.run_command(uow=uow, staff=session, case_id=case_id, expected_version=expected,
                                   command=command, regions=runtime.regions, settings=runtime.settings)
     except ValidationError as exc:
-        labels = dict.fromkeys(field_label(str(e["loc"][-1]), lang) for e in exc.errors() if e["loc"])
-        return await again(422, t("invalid", lang, detail=", ".join(labels)))
+        return await again(422, t("invalid", lang, detail=refused_fields(exc, lang)))
     except Conflict:
         return await again(409, t("conflict_kept", lang))
     except AssigneeAbsent as exc:

@@ -21,6 +21,7 @@ from shared.errors import Conflict, NotFound
 from shared.http import same_token
 from shared.i18n import LANG_NAMES, pick_lang
 from shared.replytemplates import ReplyTemplateRecord
+from shared.text import is_control_character_error
 
 router = APIRouter(include_in_schema=False)
 # A page for those who keep the templates; anyone else goes home.
@@ -75,6 +76,8 @@ def _problems(exc: ValidationError, lang: str) -> dict[str, str]:
     found: dict[str, str] = {}
     for error in exc.errors():
         field = str(error["loc"][0]) if error["loc"] else "text"
+        if is_control_character_error(error):
+            found[field] = t("template_problem_control_chars", lang)
         found.setdefault(field, t(f"template_problem_{field}", lang) if field in FIELDS
                          else t("invalid", lang, detail=field))
     return found
