@@ -43,6 +43,9 @@ CATALOG = Catalog(
         # and why it failed; and the family's contact details by name.
         *keys("message_", MESSAGE_NAMES), *keys("recipient_", ("family", "coordinators")),
         *keys("failure_", ("family", "configuration", "staff", "delivery", "other")),
+        # A text message notify refused by the region's rule for numbers (render.FAILURES).
+        *keys("failure_", ("number_invalid", "number_not_mobile", "number_country", "number_service_number",
+                           "daily_cap")),
         *keys("contact_field_", ("name", "phone", "email", "call_times")),
         # A browser's error pages, by status (pages/errors.py: ERROR_TEXTS).
         "page_not_found", "page_not_found_body", "error_title", "method_not_allowed_body", "error_body",

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from services.intake.forms import RequestForm, parse_request
 from services.intake.i18n import t
+from services.routing.pages.render import failure_kind
 from shared.phones import EXPLANATIONS, PhoneRefused, calling_codes, check_phone, purpose_of
 from shared.regions import ContactPolicy
 
@@ -130,3 +131,10 @@ def test_the_form_takes_a_landline_for_a_call_and_an_allowed_country_of_the_regi
     body, errors = parse_request(swedish, municipality_id="raisio", lang="fi", website="",
                                  contact=ContactPolicy(countries=["FI", "SE"]))
     assert errors == {} and body is not None
+
+
+def test_the_case_page_names_each_refusal_notify_records() -> None:
+    for problem, words in EXPLANATIONS.items():
+        assert failure_kind(f"number refused ({problem}): {words}") == f"number_{problem}"
+    assert failure_kind("daily cap reached: 10 text messages to this number today") == "daily_cap"
+    assert failure_kind("SMS gateway answered 400") == "delivery"
