@@ -4,6 +4,7 @@ refusal shows: the form's field in fi, sv and en, and the case page's line for a
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
@@ -11,10 +12,12 @@ from pydantic import ValidationError
 from services.intake.forms import RequestForm, parse_request
 from services.intake.i18n import t
 from services.routing.pages.render import failure_kind
+from shared.errors import ConfigurationError
 from shared.phones import EXPLANATIONS, PhoneRefused, calling_codes, check_phone, purpose_of
-from shared.regions import ContactPolicy
+from shared.regions import ContactPolicy, load_regions
 
 FI = ["FI"]
+REGIONS = Path(__file__).resolve().parents[2] / "deploy" / "regions"
 
 
 @pytest.mark.parametrize("typed", ["040 123 4567", "+358 40 123 4567", "00358401234567", "(040) 123-4567",
@@ -138,3 +141,24 @@ def test_the_case_page_names_each_refusal_notify_records() -> None:
         assert failure_kind(f"number refused ({problem}): {words}") == f"number_{problem}"
     assert failure_kind("daily cap reached: 10 text messages to this number today") == "daily_cap"
     assert failure_kind("SMS gateway answered 400") == "delivery"
+
+
+@pytest.mark.parametrize(("block", "problem"), [
+    ("contact:\n  countries:\n  - FI\n  - XX\n", r"contact: .*unknown country code\(s\) XX"),
+    ("contact:\n  countries: []\n", r"contact.countries"),
+    ("contact:\n  sms_daily_cap: 0\n", r"contact.sms_daily_cap"),
+])
+def test_a_wrong_contact_block_stops_the_start_naming_the_file_and_field(tmp_path: Path, block: str,
+                                                                        problem: str) -> None:
+    text = (REGIONS / "pohjois-pohjanmaa.yaml").read_text(encoding="utf-8")
+    start = text.index("contact:\n  countries:")
+    end = text.index("sms_daily_cap", start)
+    end = text.index("\n", end) + 1
+    (tmp_path / "pohjois-pohjanmaa.yaml").write_text(text[:start] + block + text[end:], encoding="utf-8")
+    with pytest.raises(ConfigurationError, match=rf"pohjois-pohjanmaa.yaml: {problem}"):
+        load_regions(tmp_path)
+
+
+def test_the_shipped_regions_text_and_call_finnish_numbers() -> None:
+    for region in load_regions(REGIONS):
+        assert region.contact.countries == ["FI"] and region.contact.sms_daily_cap == 10
