@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from shared.businessdays import WorkingDay
 from shared.errors import ConfigurationError, NotFound
+from shared.phones import known_country
 
 SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 Lang = Literal["fi", "sv", "en"]
@@ -135,6 +136,27 @@ class CallbackPolicy(_Config):
                                          description="the time bands (Helsinki hours) a family can pick")
 
 
+class ContactPolicy(_Config):
+    """Whose numbers the region texts and calls, and how many text messages one number may get in a day."""
+
+    countries: list[str] = Field(default_factory=lambda: ["FI"], min_length=1,
+                                 description="region codes ('FI', 'SE'); a number without a country code is "
+                                             "read as the first one's")
+    # A family's busiest day (a receipt, a call scheduled, moved twice and cancelled, a reply waiting) takes
+    # six; past ten, the messages are more likely a stranger's number typed into the form again and again.
+    sms_daily_cap: int = Field(default=10, ge=1, le=100,
+                               description="text messages one number may get in a Helsinki day")
+
+    @model_validator(mode="after")
+    def _known_countries(self) -> ContactPolicy:
+        unknown = [c for c in self.countries if not known_country(c)]
+        if unknown:
+            raise ValueError(f"unknown country code(s) {', '.join(unknown)}: use region codes such as FI or SE")
+        if len(set(self.countries)) != len(self.countries):
+            raise ValueError("a country is listed twice")
+        return self
+
+
 class Team(_Config):
     id: str = Field(pattern=SLUG)
     name: Names
@@ -184,6 +206,7 @@ class Region(_Config):
     office_hours: OfficeHours = Field(default_factory=OfficeHours)
     accessibility: AccessibilityContact | None = None
     child_welfare: ChildWelfarePolicy = Field(default_factory=ChildWelfarePolicy)
+    contact: ContactPolicy = Field(default_factory=ContactPolicy)
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Region:

@@ -59,6 +59,9 @@ async def post_request(body: NewRequest, runtime: IntakeRuntimeDep, limits: Limi
     except service.CallWindowsNotOffered as exc:  # the region's rule, answered like the model's own rules
         raise RequestValidationError([{"type": "value_error", "loc": ("body", "contact", "call_windows"),
                                        "msg": exc.detail}]) from exc
+    except service.PhoneNotAccepted as exc:  # the region's countries, so not the model's rule
+        raise RequestValidationError([{"type": "value_error", "loc": ("body", "contact", "phone"),
+                                       "msg": exc.detail}]) from exc
     if not created:
         response.status_code = 200
     return receipt

@@ -20,9 +20,12 @@ from services.intake.models import (
     FeedbackAnswer,
     NewRequest,
     WrittenMessage,
+    contact_phone,
     windows_outside,
 )
 from shared.callbacks import DEFAULT_BANDS
+from shared.phones import PhoneRefused, calling_codes
+from shared.regions import ContactPolicy
 from shared.text import forbidden_character, is_control_character_error
 
 FIELD_ERROR_KEYS = {"requester_role": "err_requester_role", "message": "err_message", "phone": "err_phone",
@@ -60,10 +63,11 @@ class RequestForm(BaseModel):
 
 
 def parse_request(values: dict[str, Any], *, municipality_id: str, lang: str, website: str,
-                  bands: Sequence[tuple[int, int]] = DEFAULT_BANDS) -> tuple[NewRequest | None, dict[str, str]]:
+                  bands: Sequence[tuple[int, int]] = DEFAULT_BANDS,
+                  contact: ContactPolicy | None = None) -> tuple[NewRequest | None, dict[str, str]]:
     """The API's request from the form's ``values``, or each field's error in ``lang`` (consent is the form's own).
 
-    ``bands`` are the region's, the only call windows its form offers.
+    ``bands`` are the region's, the only call windows its form offers; ``contact`` its rule for numbers.
     """
     errors: dict[str, str] = {}
     if values["consent"] != "yes":
@@ -74,7 +78,19 @@ def parse_request(values: dict[str, Any], *, municipality_id: str, lang: str, we
         return None, {**_request_errors(exc, lang), **errors}
     if windows_outside(body.contact.call_windows, bands):
         errors["call_windows"] = t("err_call_windows", lang)
+    phone_error = _phone_error(body, contact or ContactPolicy(), lang)
+    if phone_error:
+        errors["phone"] = phone_error
     return (None if errors else body), errors
+
+
+def _phone_error(body: NewRequest, policy: ContactPolicy, lang: str) -> str | None:
+    """Why the region will not text or call the number, in ``lang``; None when it will (or none was given)."""
+    try:
+        contact_phone(body.contact, policy.countries)
+    except PhoneRefused as exc:
+        return t(f"err_phone_{exc.problem}", lang, codes=calling_codes(policy.countries))
+    return None
 
 
 def _request_body(values: dict[str, Any], municipality_id: str, lang: str, honeypot: str) -> dict[str, Any]:

@@ -21,6 +21,8 @@ CATALOG = Catalog(
         # Chosen by forms.py (FIELD_ERROR_KEYS) and web.py (FIELD_LABEL_KEYS) for the field in error.
         "err_requester_role", "err_message", "err_phone", "err_email", "err_contact_method", "err_consent",
         "err_honeypot", "err_invalid", "err_call_windows", "err_control_chars", "call_windows_legend",
+        # Why the region will not use a number (forms.py: "err_phone_" + shared.phones' problem).
+        "err_phone_invalid", "err_phone_not_mobile", "err_phone_country", "err_phone_service_number",
         "who_legend", "message_label", "phone_label", "email_label", "answer_legend", "privacy_link", "name_label",
         "honeypot_label", "topic_label", "age_label",
         "receipt_reference", "status_code_label", "feedback_title", "call_times_label", "feedback_comment",
@@ -36,6 +38,7 @@ CATALOG = Catalog(
         "send_failed_retrying": "form.js fills in {seconds} from its delays of 2 to 30 seconds, so the number is "
                                 "never 1 and the text has no singular form.",
         "counter": "{used} is how many characters are written so far; the noun goes with the 4 000 after it.",
+        "err_phone_country": "{codes} is the allowed countries' calling codes, '+358' or '+358, +46'.",
         "band": "A checkbox's label under a weekday's name: {start} and {end} are whole hours (8, 12, 16, 18).",
         "callback_scheduled": "{day} is a short weekday and date ('ti 8.12.', 'tis 8 dec.', 'Tue 8 Dec'); {start} "
                               "and {end} are hours, '16' or '16.30', Helsinki time.",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -20,6 +21,7 @@ from pydantic import (
 
 from shared.callbacks import WEEKDAYS, CallWindow, window_values
 from shared.events import AgeGroup, ContactMethod, Language, Outcome, RequesterRole, Topic
+from shared.phones import check_phone, purpose_of
 from shared.references import normalise_reference
 from shared.text import multi_line, single_line
 
@@ -38,7 +40,18 @@ def _not_blank(value: str) -> str:
 
 # A message with something written in it: spaces and line breaks alone are not one.
 WrittenMessage = Annotated[MessageText, AfterValidator(_not_blank)]
-Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ()-]{5,24}$")]
+PHONE_CHARACTERS = re.compile(r"^\+?[0-9 ()-]{5,24}$")
+
+
+def _phone_characters(value: str) -> str:
+    # Only the characters here; whether the region texts or calls the number is intake's service's rule
+    # (shared/phones.py), since it depends on the region's countries.
+    if not PHONE_CHARACTERS.match(value) or not any(c.isdigit() for c in value):
+        raise ValueError("write a phone number in digits, such as +358 40 123 4567")
+    return value
+
+
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=32), AfterValidator(_phone_characters)]
 Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254,
                                          pattern=r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$"), AfterValidator(single_line)]
 # Five weekdays of three bands: more than that is not a family's choice but a client's mistake.
@@ -67,6 +80,14 @@ def windows_outside(windows: Sequence[str] | None, bands: Sequence[tuple[int, in
     """The windows among ``windows`` that the region's ``bands`` do not offer (a form offers only those)."""
     offered = set(window_values(list(bands)))
     return [w for w in windows or [] if w not in offered]
+
+
+def contact_phone(contact: Contact, countries: Sequence[str]) -> str | None:
+    """The contact's number in E.164 if the region may use it for what the family chose (a text message needs a
+    mobile); None without a number; :class:`shared.phones.PhoneRefused` saying why otherwise."""
+    if contact.phone is None:
+        return None
+    return check_phone(contact.phone, purpose=purpose_of(contact.method), countries=countries)
 
 
 class Contact(BaseModel):

@@ -93,7 +93,7 @@ async def form_submit(request: Request, municipality_id: str, form: Annotated[Re
     lang = pick_lang(form.lang, municipality.languages)
     values = form.values()
     body, errors = parse_request(values, municipality_id=municipality.id, lang=lang, website=form.website,
-                                 bands=region.callbacks.bands)
+                                 bands=region.callbacks.bands, contact=region.contact)
     if body is None:
         return _form(request, region, municipality, lang, values, errors, status=422)
     receipt, created = await accept_within_limit(runtime, limits, request, body)

@@ -26,7 +26,7 @@ from services.intake.family import (
     random_symbols,
     verify_pickup,
 )
-from services.intake.models import Accepted, NewRequest, windows_outside
+from services.intake.models import Accepted, NewRequest, contact_phone, windows_outside
 from services.intake.pickup_secret import pickup_secret
 from services.intake.pickup_throttle import PickupThrottle
 from services.intake.queries import StatusView, status_view
@@ -45,9 +45,10 @@ from shared.events import (
     new_event,
 )
 from shared.outbox import enqueue_event, event_headers
+from shared.phones import EXPLANATIONS, PhoneRefused, Problem
 from shared.places import sealed_place
 from shared.references import normalise_reference
-from shared.regions import Regions
+from shared.regions import Region, Regions
 from shared.sealing import Keyring, WrappedKey, new_data_key, seal
 from shared.topics import cases_topic, keys_topic
 
@@ -94,6 +95,26 @@ class CallWindowsNotOffered(InvalidCommand):
     """The request names a call window its region's form does not offer (another region's band, say)."""
 
 
+class PhoneNotAccepted(InvalidCommand):
+    """The family's number is not one the region texts or calls (``problem`` says why), or not one at all."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(EXPLANATIONS[problem], field="contact.phone", problem=problem)
+        self.problem = problem
+
+
+def _contact(request: NewRequest, region: Region) -> dict[str, object]:
+    """The contact details as they are sealed: the number checked against the region's rule, in E.164."""
+    try:
+        phone = contact_phone(request.contact, region.contact.countries)
+    except PhoneRefused as exc:
+        raise PhoneNotAccepted(exc.problem) from None  # the problem only: the number is personal data
+    contact = request.contact.model_dump(exclude_none=True)
+    if phone is not None:
+        contact["phone"] = phone
+    return contact
+
+
 async def accept(*, uow: UnitOfWork, request: NewRequest, regions: Regions, settings: IntakeSettings,
                  received_at: datetime | None = None) -> tuple[Accepted, bool]:
     """Store a request once per ``submission_id``, sealed and queued for the stream; the receipt and whether it is new.
@@ -108,6 +129,7 @@ async def accept(*, uow: UnitOfWork, request: NewRequest, regions: Regions, sett
         bands = ", ".join(f"{a}-{b}" for a, b in region.callbacks.bands)
         raise CallWindowsNotOffered(f"{len(outside)} call window(s) outside the region's bands ({bands})",
                                     field="contact.call_windows")
+    contact = _contact(request, region)
     pickup_code = new_pickup_code()
     received_at = received_at or datetime.now(UTC)
     due = answer_due(received_at, region.deadline.business_days)
@@ -115,7 +137,7 @@ async def accept(*, uow: UnitOfWork, request: NewRequest, regions: Regions, sett
     data_key = new_data_key()
     wrapped = settings.keyring.wrap(case_id, region.id, data_key)
     personal = seal(data_key, case_id, {"message": request.message,
-                                        "contact": request.contact.model_dump(exclude_none=True)},
+                                        "contact": contact},
                     sealed_place("request.submitted"))
     code_hash = hash_code(pickup_code, await pickup_secret(uow.conn, settings))
     while True:

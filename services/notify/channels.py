@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -77,19 +76,10 @@ class Mailer:
             smtp.close()
 
 
-def normalise_phone(number: str) -> str:
-    """'040 123 4567' -> '+358401234567'; international numbers keep their code."""
-    digits = re.sub(r"[\s()-]", "", number)
-    if digits.startswith("00"):
-        return "+" + digits[2:]
-    if digits.startswith("0"):
-        return "+358" + digits[1:]
-    return digits if digits.startswith("+") else "+" + digits
-
-
 async def send_sms(client: httpx.AsyncClient, settings: NotifySettings, to: str, text: str,
                    notification_id: uuid.UUID) -> None:
-    """POST {"to", "text", "reference"} as JSON; 2xx is sent, 429 and 5xx are tried again, other 4xx are not.
+    """POST {"to", "text", "reference"} as JSON to ``to`` (E.164, checked by the sender); 2xx is sent, 429 and
+    5xx are tried again, other 4xx are not.
 
     ``client`` lives as long as the sender: a client of its own per message built a TLS context each time."""
     if not settings.sms_url:
@@ -99,7 +89,7 @@ async def send_sms(client: httpx.AsyncClient, settings: NotifySettings, to: str,
         headers["Authorization"] = f"Bearer {settings.sms_token}"
     try:
         response = await client.post(settings.sms_url, headers=headers, json={
-            "to": normalise_phone(to), "text": text, "reference": str(notification_id)})
+            "to": to, "text": text, "reference": str(notification_id)})
     except httpx.HTTPError as exc:
         raise DeliveryError(f"SMS gateway unreachable: {type(exc).__name__}", retryable=True) from exc
     if response.is_success:

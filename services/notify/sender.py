@@ -25,6 +25,7 @@ from services.notify.messages import render
 from services.notify.resets import TEMPLATE as RESET_TEMPLATE
 from services.notify.resets import forget_reset, reset_link
 from services.notify.settings import NotifySettings
+from services.notify.smscap import count_sent, helsinki_day, sent_today
 from services.notify.when import call_values
 from shared.app import UnitOfWork, unit_of_work
 from shared.db import Conn
@@ -39,6 +40,7 @@ from shared.i18n import long_date, short_datetime
 from shared.keys import data_key
 from shared.notifications import NOT_OF_A_CASE
 from shared.outbox import enqueue_event
+from shared.phones import PhoneRefused, check_phone
 from shared.places import sealed_place
 from shared.regions import Region
 from shared.runtime import ServiceRuntime
@@ -127,7 +129,7 @@ class Sender:
                 " VALUES ($1, 'sending', $2, $3) ON CONFLICT (notification_id)"
                 " DO UPDATE SET status = 'sending', attempts = $2, last_attempt_at = $3", nid, attempt, now)
             try:
-                await self._send(conn, due)
+                await self._send(conn, due, now)
             except DeliveryError as exc:
                 await self._failed_attempt(uow, due, attempt, exc, now)
                 return
@@ -181,7 +183,7 @@ class Sender:
                           actor="notify", payload=payload)
         await enqueue_event(conn, cases_topic(self.settings.topic_prefix, due["region"]), event)
 
-    async def _send(self, conn: Conn, due: dict[str, Any]) -> None:
+    async def _send(self, conn: Conn, due: dict[str, Any], now: datetime) -> None:
         region = self.runtime.regions.by_id.get(due["region"])
         if region is None:
             raise DeliveryError("the region is not served here", retryable=False)
@@ -194,11 +196,27 @@ class Sender:
             values |= {"reset_url": link[0], "expires_at": short_datetime(link[1], lang)}
         message = render(due["template"], lang, **values)
         if due["channel"] == "sms":
-            if self._http is None:
-                self._http = httpx.AsyncClient(timeout=10.0)
-            await send_sms(self._http, self.settings, address, message.text, due["notification_id"])
+            await self._text(conn, region, address, message.text, due["notification_id"], now)
         else:
             await self.mailer.send(address, message, due["notification_id"])
+
+    async def _text(self, conn: Conn, region: Region, address: str, text: str, nid: uuid.UUID,
+                    now: datetime) -> None:
+        """A text message, only to a mobile number of the region's countries and within its daily cap.
+
+        Numbers of events older than intake's check are in the form the family typed: normalised here, and
+        refused like any other number the rule does not allow."""
+        try:
+            number = check_phone(address, purpose="sms", countries=region.contact.countries)
+        except PhoneRefused as exc:
+            raise DeliveryError(f"number refused ({exc.problem}): {exc}", retryable=False) from None
+        day, cap = helsinki_day(now), region.contact.sms_daily_cap
+        if await sent_today(conn, self.settings.keyring, number, day) >= cap:
+            raise DeliveryError(f"daily cap reached: {cap} text messages to this number today", retryable=False)
+        if self._http is None:
+            self._http = httpx.AsyncClient(timeout=10.0)
+        await send_sms(self._http, self.settings, number, text, nid)
+        await count_sent(conn, self.settings.keyring, number, day)
 
     async def _address(self, conn: Conn, due: dict[str, Any], region: Region) -> tuple[str, str]:
         recipient: str = due["recipient"]

@@ -43,6 +43,9 @@ CATALOG = Catalog(
         # and why it failed; and the family's contact details by name.
         *keys("message_", MESSAGE_NAMES), *keys("recipient_", ("family", "coordinators")),
         *keys("failure_", ("family", "configuration", "staff", "delivery", "other")),
+        # A text message notify refused by the region's rule for numbers (render.FAILURES).
+        *keys("failure_", ("number_invalid", "number_not_mobile", "number_country", "number_service_number",
+                           "daily_cap")),
         *keys("contact_field_", ("name", "phone", "email", "call_times")),
         # An account's page: what was done (pages/accounts.py ACTIONS) and each change of its history.
         *keys("account_done_", ("disable", "enable", "role", "team", "language", "reset")),

@@ -7,7 +7,6 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from jinja2 import UndefinedError
 
-from services.notify.channels import normalise_phone
 from services.notify.messages import render
 from services.notify.sender import status_link
 from shared.notifications import MESSAGE_NAMES as NAMES
@@ -51,12 +50,6 @@ def test_an_assignment_speaks_to_the_person_or_to_the_team(lang: str, to_you: st
     assert to_you in personal.text and to_team not in personal.text
     assert to_team in team.text and to_you not in team.text
     assert personal.subject != team.subject
-
-
-def test_phone_numbers() -> None:
-    assert normalise_phone("040 123 4567") == "+358401234567"
-    assert normalise_phone("+46 (70) 123-45-67") == "+46701234567"
-    assert normalise_phone("00358401234567") == "+358401234567"
 
 
 def test_the_status_link_carries_the_municipality() -> None:

@@ -15,6 +15,7 @@ from services.routing.i18n import t
 from shared.app import get_runtime
 from shared.events import Topic
 from shared.i18n import LANG_NAMES, LANGS, long_date, pick_lang, short_datetime
+from shared.phones import EXPLANATIONS
 from shared.regions import Region
 
 SERVICE_DIR = Path(__file__).resolve().parent.parent
@@ -23,7 +24,10 @@ TOPICS: tuple[str, ...] = Topic.__args__  # type: ignore[attr-defined]
 RECIPIENTS = ("family", "coordinators")
 # notify's reasons for a failed message, by how they begin: what a worker can do about each differs.
 FAILURES = (("the family", "family"), ("no ", "configuration"), ("the staff member", "staff"),
-            ("the mail server", "delivery"), ("SMTP", "delivery"), ("SMS gateway", "delivery"))
+            ("the mail server", "delivery"), ("SMTP", "delivery"), ("SMS gateway", "delivery"),
+            # Refused by the region's rule for numbers (shared/phones.py) or its daily cap, never sent.
+            *((f"number refused ({problem})", f"number_{problem}") for problem in EXPLANATIONS),
+            ("daily cap", "daily_cap"))
 
 
 def failure_kind(reason: str) -> str:
