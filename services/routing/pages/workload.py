@@ -47,6 +47,6 @@ async def workload_page(request: Request, session: StaffPage, conn: ConnDep, run
         return f"/workload?{urlencode({'lang': lang, 'sort': column, 'order': order})}#people"
 
     return render(request, "workload.html", session, workload=found.workload, people=people, team_label=team_label,
-                  sort_key=key, descending=descending, sort_href=sort_href, columns=SORT_KEYS,
+                  sort_key=key, descending=descending, sort_href=sort_href, columns=SORT_KEYS, counted=COUNTS,
                   queue_links=may_see_queue(session.account), at_risk_hours=f"{AT_RISK_HOURS:g}",
                   active="workload")
