@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import get_args
 
 from services.routing.callback_plan import ERROR_KEYS, CallbackStatus
+from services.routing.permissions import WorkloadView
+from services.routing.workload import SORT_KEYS
 from shared.callbacks import WEEKDAYS
 from shared.events import EVENT_TYPES, ContactMethod, Outcome, RequesterRole, Topic, Urgency
 from shared.i18n import Catalog, keys
@@ -61,6 +64,8 @@ CATALOG = Catalog(
         "cw_badge", "cw_badge_late", "cw_limit", "cw_limit_passed",
         # A browser's error pages, by status (pages/errors.py: ERROR_TEXTS).
         "page_not_found", "page_not_found_body", "error_title", "method_not_allowed_body", "error_body",
+        # The team's workload (workload.html): the people table's sortable columns and each view's intro.
+        *keys("wl_col_", SORT_KEYS), *keys("wl_intro_", get_args(WorkloadView)),
     ),
     notes={"hours_left": "{hours} is the working hours left, with one decimal; h is the unit's abbreviation."},
 )

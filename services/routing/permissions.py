@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from services.routing.accounts import Account
 
 
@@ -38,3 +40,19 @@ def may_use_templates(account: Account) -> bool:
 def may_manage_templates(account: Account) -> bool:
     """Coordinators and admins keep the region's reply templates; professionals and managers do not."""
     return account.role in ("coordinator", "admin")
+
+
+# The team's workload (workload.py): counts of open cases, never a family's data, and never across regions.
+WorkloadView = Literal["region", "teams", "own_team"]
+
+
+def workload_view(account: Account) -> WorkloadView | None:
+    """How much of the region's workload a role sees.
+
+    Coordinators assign, and admins keep the accounts: every team and every professional. A manager: per team
+    only, since a professional's own count is performance data about a worker. A professional: their own team
+    and themselves, the cases ``may_open_case`` already lets them open, and nothing of other teams.
+    """
+    views: dict[str, WorkloadView] = {"coordinator": "region", "admin": "region", "manager": "teams",
+                                      "professional": "own_team"}
+    return views.get(account.role)

@@ -223,6 +223,8 @@ def aim(case: Case, stack: Stack, *, case_id: str = "case") -> None:
         case.query["region"] = REGION
     if case.query and case.query.get("municipality"):
         case.query["municipality"] = ["raisio", "turku"][: 1 + digest[2] % 2]
+    if case.query and case.query.get("team"):  # a team of the region: the queue's filter, the workload's
+        case.query["team"] = ["family-work", "family-guidance"][digest[5] % 2]
     body = case.body
     if not isinstance(body, dict):
         return

@@ -9,7 +9,7 @@ from tests.support import APPS, settings_for
 
 @pytest.mark.parametrize("service,paths", [
     ("intake", {"/api/v1/requests", "/api/v1/municipalities"}),
-    ("routing", {"/api/v1/cases"}),
+    ("routing", {"/api/v1/cases", "/api/v1/workload"}),
     ("notify", {"/api/v1/notifications"}),
     ("reporting", {"/api/v1/tables", "/api/v1/tables/{table_id}"}),
 ])
