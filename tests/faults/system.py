@@ -166,6 +166,9 @@ class System:
             "APUA_ROUTING_URL": self.url("routing"),
             "APUA_REPORTING_URL": self.url("reporting"),
             "APUA_STAFF_URL": self.url("routing"),
+            # Each instance's own name in its consumer group, kept across its restarts (as a pod keeps its
+            # name): "routing" and "routing-2" are two members, a restarted "routing" the same one again.
+            **({"APUA_INSTANCE_ID": instance} if instance is not None else {}),
             **self.extra_env,
             **({f"APUA_{service_of(instance).upper()}_PORT": str(self.ports[instance])}
                if instance in self.instances and instance not in SERVICES else {}),
