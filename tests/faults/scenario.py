@@ -198,6 +198,7 @@ async def run_suite(faults: list[Fault], *, rate: float, title: str, warmup_s: f
     regions = load_regions(ROOT / "deploy" / "regions")
     began = time.monotonic()
     report: Report | None = None
+    readiness: Readiness | None = None
     try:
         await asyncio.to_thread(system.start_infra)
         system.start("smtp")
@@ -254,6 +255,8 @@ async def run_suite(faults: list[Fault], *, rate: float, title: str, warmup_s: f
             shutil.copytree(system.logs, keep_logs)
             if (system.kafka.data_dir / "server.log").exists():
                 shutil.copy(system.kafka.data_dir / "server.log", keep_logs / "kafka-server.log")
+            if readiness is not None:
+                readiness.dump(keep_logs / "readyz.jsonl")
         if report is None or report.problems:
             logs = OUT / "last-run-logs"
             shutil.rmtree(logs, ignore_errors=True)

@@ -13,6 +13,7 @@ and uses the same schemas, as a second replica behind a load balancer would.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -328,6 +329,14 @@ class Readiness:
             self.samples.append(Sample(at, name, response.status_code, body if isinstance(body, dict) else {}))
         except (httpx.HTTPError, ValueError):
             self.samples.append(Sample(at, name, None, {}))
+
+    def dump(self, path: Path) -> None:
+        """Every sample as a JSON line with its wall-clock time, to set beside the services' logs."""
+        offset = time.time() - time.monotonic()
+        with path.open("w") as out:
+            for s in self.samples:
+                out.write(json.dumps({"at": s.at + offset, "service": s.service, "code": s.code,
+                                      "why_not": s.why_not(), "lag": s.lag, "outbox": s.outbox_depth}) + "\n")
 
     def since(self, t: float, service: str | None = None) -> list[Sample]:
         return [s for s in self.samples if s.at >= t and (service is None or s.service == service)]
