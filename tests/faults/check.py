@@ -192,9 +192,11 @@ class Row:
 
 # What the columns of the faults' table mean, under it.
 FAULT_LEGEND = (
-    "  (down: from the kill until the part was started again; recovered: from then until its",
-    "   /readyz, every service's after Kafka or PostgreSQL, notify's after SMTP with no retry",
-    "   left, was 200 with consumer lag 0 and outbox depth 0; bound: the longest recovery allowed;",
+    "  (down: from the kill until the part was started again; recovered: from then until a killed",
+    "   service's /readyz was 200 with its consumer assigned and it had applied every record and",
+    "   published every outbox row there were at its restart; after Kafka or PostgreSQL, until every",
+    "   service's /readyz, notify's after SMTP with no retry left, was 200 with consumer lag 0 and",
+    "   outbox depth 0; bound: the longest recovery allowed;",
     "   accepted/refused: requests answered while the part was down)",
 )
 

@@ -21,6 +21,7 @@ import asyncpg
 
 from deploy.local.infra import ROOT
 from shared.regions import load_regions
+from tests.faults.catchup import Backlog, backlog_at_restart, caught_up
 from tests.faults.check import FaultRecord, Report, collect, judge
 from tests.faults.load import FamilyLoad, StaffWork
 from tests.faults.system import SERVICES, Readiness, System
@@ -118,6 +119,23 @@ async def _restore(system: System, fault: Fault) -> None:
         await asyncio.to_thread(system.start, fault.target)
 
 
+async def service_recovered(system: System, readiness: Readiness, service: str, backlog: Backlog, since: float,
+                            timeout: float) -> float:
+    """Seconds from ``since`` until the restarted ``service`` serves (/readyz 200, consumer assigned) and has
+    caught up with what it missed (``tests/faults/catchup.py``)."""
+    deadline = time.monotonic() + timeout
+    done_at: float | None = None
+    while True:
+        if done_at is None and await caught_up(system.dsn, service, backlog):
+            done_at = time.monotonic()
+        serving = next((s.at for s in readiness.since(since, service) if s.serving()), None)
+        if done_at is not None and serving is not None:
+            return max(done_at, serving) - since
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{service} not serving and caught up within {timeout:.0f} s")
+        await asyncio.sleep(0.25)
+
+
 async def inject(system: System, fault: Fault, load: FamilyLoad, readiness: Readiness,
                  recovery_timeout: float) -> FaultRecord:
     record = FaultRecord(name=fault.name, target=fault.target, injected_at=time.monotonic(),
@@ -127,12 +145,19 @@ async def inject(system: System, fault: Fault, load: FamilyLoad, readiness: Read
     await asyncio.sleep(fault.down_s)
     await _restore(system, fault)
     record.restored_at = time.monotonic()
+    backlog = None
+    if fault.target in SERVICES:
+        backlog = await backlog_at_restart(system.dsn, system.kafka.bootstrap, fault.target)
     record.down_s = record.restored_at - record.injected_at
     counts = load.counts(record.injected_at, record.restored_at)
     record.accepted_while_down = counts["201"] + counts["200"]
     record.refused_while_down = sum(v for k, v in counts.items() if k not in ("201", "200"))
     try:
-        seconds = await readiness.recovered(record.restored_at, recovery_timeout, fault.watched)
+        if backlog is not None:
+            seconds = await service_recovered(system, readiness, fault.target, backlog, record.restored_at,
+                                              recovery_timeout)
+        else:
+            seconds = await readiness.recovered(record.restored_at, recovery_timeout, fault.watched)
         if fault.target == "smtp":  # and the e-mails that waited for it have gone
             deadline = time.monotonic() + recovery_timeout
             while await retries_waiting(system) and time.monotonic() < deadline:

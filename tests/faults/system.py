@@ -271,6 +271,12 @@ class Sample:
         """Ready, both PostgreSQL and Kafka answering, nothing waiting in the outbox or behind the consumer."""
         return self.why_not() is None
 
+    def serving(self) -> bool:
+        """Ready, both PostgreSQL and Kafka answering, the consumer running with its partitions."""
+        consumer = self.body.get("consumer") or {}
+        return (self.code == 200 and self.body.get("postgres") == "up" and self.body.get("kafka") == "up"
+                and bool(consumer.get("running")) and bool(consumer.get("partitions")))
+
     def why_not(self) -> str | None:
         if self.code is None:
             return "no answer"

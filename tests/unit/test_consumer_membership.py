@@ -21,6 +21,7 @@ from shared.applier import Projection
 from shared.consumer import REBALANCE_TIMEOUT_MS, SESSION_TIMEOUT_MS, ProjectionConsumer, leave_on_stop
 from shared.runtime import ServiceRuntime
 from shared.settings import ServiceSettings, default_instance_id
+from tests.faults.catchup import Backlog
 from tests.faults.check import FaultRecord, Report
 from tests.faults.scenario import FULL, KILLED_SERVICE_BOUND_S, judge_recoveries
 from tests.faults.system import System
@@ -164,3 +165,11 @@ def test_the_suite_fails_a_killed_service_past_its_bound_and_prints_the_bound() 
     assert report.problems == [f"killed services serving again later than {KILLED_SERVICE_BOUND_S:g} s after "
                                "their restart: 2"]
     assert "15 <--" in report.render("t")
+
+
+def test_a_service_has_caught_up_once_its_backlog_at_the_restart_is_applied_and_published() -> None:
+    backlog = Backlog(ends={("c", 0): 10, ("c", 1): 4}, outbox_last=7)
+    assert backlog.done({("c", 0): 10, ("c", 1): 5}, outbox_waiting=0)
+    assert not backlog.done({("c", 0): 9, ("c", 1): 5}, outbox_waiting=0)  # a record it missed not applied yet
+    assert not backlog.done({("c", 0): 10}, outbox_waiting=0)  # a partition it never stored an offset for
+    assert not backlog.done({("c", 0): 10, ("c", 1): 4}, outbox_waiting=1)  # a row from before still waits
