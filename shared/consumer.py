@@ -25,6 +25,14 @@ from shared.outbox import new_producer
 
 log = structlog.get_logger(__name__)
 
+# How long the broker keeps a silent member's partitions before it hands them to the rest of the group.
+SESSION_TIMEOUT_MS = 10_000
+# How long a rebalance waits for the live members to join again. They rejoin from aiokafka's background
+# task within a heartbeat (nothing is handed over on revocation: offsets are stored with each batch), so
+# the session's length is plenty; Java's default, max.poll.interval.ms (5 min), would let a member that
+# never answers hold a rebalance up that long.
+REBALANCE_TIMEOUT_MS = SESSION_TIMEOUT_MS
+
 
 class ConsumerStalled(Exception):
     """The consumer made no progress while records waited: it is restarted."""
@@ -94,8 +102,11 @@ class ProjectionConsumer:
         stall_after_s: float = 30.0,
         window: DedupWindow | None = None,
         security: KafkaSecurity = PLAINTEXT,
+        instance_id: str | None = None,
     ) -> None:
         self.pool = pool
+        # Static membership (KIP-345) under this name; None: a new member at every start.
+        self.instance_id = instance_id
         self.bootstrap = bootstrap
         self.security = security
         self.group_id = group_id
@@ -135,6 +146,10 @@ class ProjectionConsumer:
             bootstrap_servers=self.bootstrap,
             **self.security.client_options(),
             group_id=self.group_id,
+            # A process started again under its old name takes its old member's place and partitions at once:
+            # without it, the group waited for the dead member's session to run out before a rebalance could
+            # finish (docs/reliability.md). The same holds for the loop's own restarts below.
+            group_instance_id=self.instance_id,
             client_id=f"{self.group_id}-consumer",
             enable_auto_commit=False,
             auto_offset_reset="earliest",
@@ -143,7 +158,8 @@ class ProjectionConsumer:
             # of a backlog in memory at once, which after a pause took a service past 150 MB.
             max_partition_fetch_bytes=1024 * 1024,
             fetch_max_bytes=4 * 1024 * 1024,
-            session_timeout_ms=10000,
+            session_timeout_ms=SESSION_TIMEOUT_MS,
+            rebalance_timeout_ms=REBALANCE_TIMEOUT_MS,
             heartbeat_interval_ms=1000,
         )
 
@@ -162,10 +178,14 @@ class ProjectionConsumer:
                 backoff = min(backoff * 2, 5.0)
                 continue
             self._consumer = consumer
+            log.info("consumer.started", group=self.group_id, instance=self.instance_id)
             try:
                 consumer.subscribe(self.topics, listener=_SeekTo(self))
                 self.running = True
                 await self._loop(consumer)
+            except asyncio.CancelledError:
+                leave_on_stop(consumer)
+                raise
             except Exception as exc:
                 # Kafka failed under us (a dead-letter send, a fetch): start over from the stored offsets.
                 self.last_error = type(exc).__name__
@@ -240,7 +260,7 @@ class ProjectionConsumer:
             # listener runs, so one call per partition let a member given many outlast its session timeout.
             await consumer.seek_to_beginning(*fresh)
         self.applier.forget_seeks()
-        log.info("consumer.assigned", group=self.group_id,
+        log.info("consumer.assigned", group=self.group_id, instance=self.instance_id,
                  partitions=sorted(f"{tp.topic}:{tp.partition}" for tp in partitions))
 
     async def _stored_offsets_retrying(self) -> dict[tuple[str, int], int]:
@@ -268,6 +288,21 @@ class ProjectionConsumer:
         return {"running": self.running, "applied": self.applied, "dead_lettered": self.dead_lettered,
                 "last_error": self.last_error, "stalls_restarted": self.stalls,
                 "partitions": len(self._consumer.assignment()) if self._consumer is not None else 0}
+
+
+def leave_on_stop(consumer: AIOKafkaConsumer) -> None:
+    """Make the consumer's stop leave its group, though it has a static name.
+
+    aiokafka (like Java's client) never sends LeaveGroup for a static member, so that a member which comes
+    back keeps its place; but the service is stopping on purpose here (a scale-down, a new version, a test's
+    teardown), and the rest of the group would wait out the session before taking its partitions over. A
+    crash never gets here: it keeps the place, which is the point. The loop's own restarts (a stall, a lost
+    broker) do not leave either: the next consumer takes the place under the same name at once.
+    """
+    coordinator = getattr(consumer, "_coordinator", None)
+    if coordinator is not None and getattr(coordinator, "_group_instance_id", None) is not None:
+        # The member id alone: LeaveGroup v0/v1 (all aiokafka speaks) removes a static member by it too.
+        coordinator._group_instance_id = None  # noqa: SLF001 - aiokafka has no public switch for this
 
 
 async def stored_offsets(pool: asyncpg.Pool) -> dict[tuple[str, int], int]:

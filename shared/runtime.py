@@ -142,7 +142,8 @@ class ServiceRuntime(Generic[S]):
         self.consumer = ProjectionConsumer(
             pool=self.pool, bootstrap=self.settings.kafka_bootstrap, group_id=self.settings.group_id,
             topics=topics, projection=projection, dead_letter_topic=self.dead_letter_for,
-            window=DedupWindow(offsets=self.settings.dedup_window_offsets), security=self.settings.kafka_security)
+            window=DedupWindow(offsets=self.settings.dedup_window_offsets), security=self.settings.kafka_security,
+            instance_id=self.settings.group_instance_id)
         self.spawn(self.consumer.run(), "consumer")
         return self.consumer
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import ipaddress
+import re
+import socket
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -16,6 +18,16 @@ from shared.sealing import Keyring
 ROOT = Path(__file__).resolve().parents[1]
 # Known to everyone who reads this file: accepted only outside production.
 DEVELOPMENT_KEK = base64.b64encode(b"pyyda-apua-development-only-kek!").decode()
+
+
+def default_instance_id(port: int, host: str | None = None) -> str:
+    """The host's name and the service's port, in the characters Kafka allows in a group.instance.id.
+
+    A container keeps its host name across restarts (a pod's name is its host name), and two instances of
+    one service on one machine differ by their ports: stable per slot, different between slots.
+    """
+    name = re.sub(r"[^A-Za-z0-9._-]", "-", host if host is not None else socket.gethostname()) or "host"
+    return f"{name[:240]}-{port}"
 
 
 def _checked_kek(value: str, name: str) -> str:
@@ -88,6 +100,12 @@ class ServiceSettings(DatabaseSettings):
     topic_partitions: int = Field(default=6, ge=1)
     topic_replication: int = Field(default=1, ge=1)
     consumer_group: str | None = None
+    # The consumer's own name in its group (Kafka's group.instance.id: static membership). A process that
+    # comes back under the same name within the session timeout gets its partitions back at once, without a
+    # rebalance that waits for the dead member's session to run out (docs/reliability.md). Stable across a
+    # slot's restarts and different between the instances of a service: the pod's name in Kubernetes. Unset:
+    # the host name and the port (default_instance_id); empty: no name, a new member at every start.
+    instance_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9._-]{0,249}$")
     # How many offsets of a partition the projections remember event ids for, to skip a relay's duplicate.
     dedup_window_offsets: int = Field(default=100_000, ge=1)
 
@@ -166,6 +184,13 @@ class ServiceSettings(DatabaseSettings):
     @property
     def group_id(self) -> str:
         return self.consumer_group or f"{self.topic_prefix}.{self.service}"
+
+    @property
+    def group_instance_id(self) -> str | None:
+        """The name the consumer joins its group under, or None for a new member at every start."""
+        if self.instance_id is None:
+            return default_instance_id(self.port)
+        return self.instance_id or None
 
     @property
     def kafka_security(self) -> KafkaSecurity:

@@ -50,6 +50,7 @@ class FaultRecord:
     restored_at: float = 0.0
     down_s: float = 0.0
     recovered_s: float | None = None
+    bound_s: float | None = None  # the longest recovery allowed, if the fault has a bound of its own
     accepted_while_down: int = 0
     refused_while_down: int = 0
     unavailable_while_down: int = 0  # 503 answers among the refused
@@ -57,6 +58,11 @@ class FaultRecord:
     outbox_depth_seen: int = 0  # the deepest intake's outbox was while the part was away
     lag_seen: dict[str, int] = field(default_factory=dict)  # the most /readyz showed after the restart
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def over_bound(self) -> bool:
+        """Recovered later than its bound allows, or never."""
+        return self.bound_s is not None and (self.recovered_s is None or self.recovered_s > self.bound_s)
 
 
 async def read_all(bootstrap: str, topics: list[str], timeout: float = 60.0) -> list[Any]:
@@ -186,10 +192,12 @@ class Row:
 
 # What the columns of the faults' table mean, under it.
 FAULT_LEGEND = (
-    "  (down: from the kill until the part was started again; recovered: from then until its",
-    "   /readyz, every service's after Kafka or PostgreSQL, notify's after SMTP with no retry",
-    "   left, was 200 with consumer lag 0 and outbox depth 0; accepted/refused: requests",
-    "   answered while the part was down)",
+    "  (down: from the kill until the part was started again; recovered: from then until a killed",
+    "   service's /readyz was 200 with its consumer assigned and it had applied every record and",
+    "   published every outbox row there were at its restart; after Kafka or PostgreSQL, until every",
+    "   service's /readyz, notify's after SMTP with no retry left, was 200 with consumer lag 0 and",
+    "   outbox depth 0; bound: the longest recovery allowed;",
+    "   accepted/refused: requests answered while the part was down)",
 )
 
 
@@ -211,10 +219,12 @@ class Report:
         width = max(len(r.label) for r in self.rows) + 2
         lines = [title, "=" * len(title), ""]
         if self.faults:
-            lines.append(f"{'fault':<34}{'down (s)':>10}{'recovered (s)':>15}{'accepted':>10}{'refused':>9}")
+            lines.append(f"{'fault':<34}{'down (s)':>10}{'recovered (s)':>15}{'bound (s)':>11}{'accepted':>10}"
+                         f"{'refused':>9}")
             for f in self.faults:
                 rec = f"{f.recovered_s:.1f}" if f.recovered_s is not None else "never"
-                lines.append(f"{f.name:<34}{f.down_s:>10.1f}{rec:>15}{f.accepted_while_down:>10}"
+                bound = "-" if f.bound_s is None else f"{f.bound_s:g}" + (" <--" if f.over_bound else "")
+                lines.append(f"{f.name:<34}{f.down_s:>10.1f}{rec:>15}{bound:>11}{f.accepted_while_down:>10}"
                              f"{f.refused_while_down:>9}")
             lines.extend(self.legend)
             lines.append("")

@@ -13,6 +13,7 @@ and uses the same schemas, as a second replica behind a load balancer would.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -166,6 +167,9 @@ class System:
             "APUA_ROUTING_URL": self.url("routing"),
             "APUA_REPORTING_URL": self.url("reporting"),
             "APUA_STAFF_URL": self.url("routing"),
+            # Each instance's own name in its consumer group, kept across its restarts (as a pod keeps its
+            # name): "routing" and "routing-2" are two members, a restarted "routing" the same one again.
+            **({"APUA_INSTANCE_ID": instance} if instance is not None else {}),
             **self.extra_env,
             **({f"APUA_{service_of(instance).upper()}_PORT": str(self.ports[instance])}
                if instance in self.instances and instance not in SERVICES else {}),
@@ -267,6 +271,12 @@ class Sample:
         """Ready, both PostgreSQL and Kafka answering, nothing waiting in the outbox or behind the consumer."""
         return self.why_not() is None
 
+    def serving(self) -> bool:
+        """Ready, both PostgreSQL and Kafka answering, the consumer running with its partitions."""
+        consumer = self.body.get("consumer") or {}
+        return (self.code == 200 and self.body.get("postgres") == "up" and self.body.get("kafka") == "up"
+                and bool(consumer.get("running")) and bool(consumer.get("partitions")))
+
     def why_not(self) -> str | None:
         if self.code is None:
             return "no answer"
@@ -325,6 +335,14 @@ class Readiness:
             self.samples.append(Sample(at, name, response.status_code, body if isinstance(body, dict) else {}))
         except (httpx.HTTPError, ValueError):
             self.samples.append(Sample(at, name, None, {}))
+
+    def dump(self, path: Path) -> None:
+        """Every sample as a JSON line with its wall-clock time, to set beside the services' logs."""
+        offset = time.time() - time.monotonic()
+        with path.open("w") as out:
+            for s in self.samples:
+                out.write(json.dumps({"at": s.at + offset, "service": s.service, "code": s.code,
+                                      "why_not": s.why_not(), "lag": s.lag, "outbox": s.outbox_depth}) + "\n")
 
     def since(self, t: float, service: str | None = None) -> list[Sample]:
         return [s for s in self.samples if s.at >= t and (service is None or s.service == service)]

@@ -282,6 +282,15 @@ def test_probes_resources_and_security(docs: list[Manifest], service: str) -> No
     assert tmp and "emptyDir" in volumes[tmp[0]["name"]]
 
 
+@pytest.mark.parametrize("service", sorted(SETTINGS))
+def test_each_pod_joins_its_consumer_group_under_its_own_name(docs: list[Manifest], service: str) -> None:
+    """Static membership: the pod's name (stable while the pod lives, never shared by two pods) through the
+    downward API, so a restarted container rejoins as itself and two replicas never take each other's place."""
+    env = {var["name"]: var for var in container(of_kind(docs, "Deployment")[service]).get("env", [])}
+    assert env.get("APUA_INSTANCE_ID", {}).get("valueFrom") == {"fieldRef": {"fieldPath": "metadata.name"}}, \
+        f"{service}: APUA_INSTANCE_ID must be the pod's name"
+
+
 def test_the_dockerfile_runs_as_the_user_the_pods_demand(docs: list[Manifest]) -> None:
     dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
     user = [line.split()[1] for line in dockerfile.splitlines() if line.startswith("USER ")][-1]
@@ -301,6 +310,8 @@ def environment(docs: list[Manifest], service: str) -> tuple[dict[str, str], dic
     for var in main.get("env", []):
         if "value" in var:
             values[var["name"]] = var["value"]
+        elif "fieldRef" in var["valueFrom"]:  # the pod's own name, as the downward API gives it
+            values[var["name"]] = f"{service}-7d9f8b6c5-x2k4q"
         else:
             ref = var["valueFrom"]["secretKeyRef"]
             secrets[var["name"]] = (ref["name"], ref["key"], bool(ref.get("optional")))
