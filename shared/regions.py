@@ -105,6 +105,8 @@ class Region(_Config):
     id: str = Field(pattern=SLUG)
     name: Names
     county: Names
+    # Where a phone number typed without a country code is read from (staff search's blind index, E.164).
+    country: str = Field(default="FI", pattern=r"^[A-Z]{2}$")
     languages: list[Lang] = Field(min_length=1)
     deadline: DeadlinePolicy
     municipalities: list[Municipality] = Field(min_length=1)
