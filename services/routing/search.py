@@ -23,8 +23,9 @@ TermKind = Literal["reference", "phone", "email"]
 SearchKind = Literal["reference", "phone", "email", "dates"]
 SEARCH_KINDS: tuple[SearchKind, ...] = ("reference", "phone", "email", "dates")
 MAX_TERM = 200
-# A phone number as people write it: digits, spaces, dashes, dots, brackets and a leading plus.
-_PHONE_SHAPE = re.compile(r"\+?[\d\s().\-/]+")
+# A phone number as people write it: digits, spaces, dashes, dots, brackets and a leading plus (ASCII digits only:
+# a pasted number's other spaces are made plain first).
+_PHONE_SHAPE = re.compile(r"\+?[0-9 ().\-/]+")
 _MIN_PHONE_DIGITS = 5
 
 
@@ -55,8 +56,9 @@ def classify(typed: str, country: str = "FI") -> Term:
         if address is None:
             raise TermRefused("not an e-mail address")
         return Term("email", address)
-    if _PHONE_SHAPE.fullmatch(text) and sum(ch.isdigit() for ch in text) >= _MIN_PHONE_DIGITS:
-        number = normalise_phone(text, country)
+    spaced = " ".join(text.split())  # a no-break space or a tab from a pasted number
+    if _PHONE_SHAPE.fullmatch(spaced) and sum(ch in "0123456789" for ch in spaced) >= _MIN_PHONE_DIGITS:
+        number = normalise_phone(spaced, country)
         if number is None:
             raise TermRefused("not a possible phone number")
         return Term("phone", number)

@@ -33,6 +33,7 @@ def test_a_reference_however_typed(typed: str) -> None:
 @pytest.mark.parametrize(("typed", "number"), [
     ("040 123 4567", "+358401234567"), ("+358 40 123 4567", "+358401234567"), ("0401234567", "+358401234567"),
     ("(09) 310 1691", "+35893101691"), ("+46 70 123 45 67", "+46701234567"),
+    ("040\u00a0918\u00a02736", "+358409182736"),
 ])
 def test_a_phone_number_in_e164_read_as_the_regions_country(typed: str, number: str) -> None:
     assert classify(typed) == Term("phone", number)
