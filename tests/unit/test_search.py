@@ -107,3 +107,29 @@ def test_the_contact_of_an_opened_request() -> None:
 
 def test_every_region_says_its_country() -> None:
     assert {region.country for region in load_regions(ROOT / "deploy" / "regions")} == {"FI"}
+
+
+def _form(lang: str, **context: object) -> str:
+    from services.routing.i18n import t
+    from services.routing.pages.render import TEMPLATES
+
+    filters = {"municipality": "raisio", "topic": None, "team": None, "status": "all", "mine": True}
+    return TEMPLATES.env.get_template("_search_form.html").render(
+        t=lambda key, **values: t(key, lang, **values), lang=lang, filters=filters, **context)
+
+
+def test_the_search_form_is_labelled_keeps_the_filters_and_marks_the_field_with_the_problem() -> None:
+    from services.routing.pages.search_page import Asked, Searched
+
+    empty = _form("sv", search=None)
+    assert 'role="search"' in empty and '<label for="s-q">Referens, telefonnummer eller e-postadress</label>' in empty
+    assert 'name="municipality" value="raisio"' in empty and 'name="mine" value="1"' in empty
+    assert 'name="status"' not in empty  # a search from the open queue finds closed cases too
+    assert "aria-invalid" not in empty and 'role="alert"' not in empty
+    refused = _form("fi", search=Searched(Asked(q="lapsi <b>"), error="search_error_term", error_field="q"))
+    assert 'aria-invalid="true" aria-describedby="s-q-hint search-error"' in refused
+    assert 'value="lapsi &lt;b&gt;"' in refused and 'role="alert">Hae viitteellä' in refused
+    dates = _form("en", search=Searched(Asked(received_from="2026-03-02", received_to="2026-03-01"),
+                                        error="search_error_dates_order", error_field="received_from"))
+    assert 'name="received_from" value="2026-03-02" aria-invalid="true"' in dates
+    assert 'name="received_to" value="2026-03-01">' in dates and "The first day is after the last day" in dates

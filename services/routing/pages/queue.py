@@ -51,9 +51,9 @@ async def queue(request: Request, session: QueuePage, uow: UnitOfWorkDep, runtim
     f = _filters(request)
     conn = uow.conn
     asked = search_page.asked(request)
-    found: QueueSlice | None = None
-    searched = None
-    if asked.wanted:
+    found: QueueSlice
+    searched: search_page.Searched | None = None
+    if asked.wanted:  # a search (in the access log); its results do not follow the live updates
         searched = await search_page.run(asked, uow=uow, account=session.account, runtime=runtime, filters=f,
                                          page=_page_number(request), per_page=PER_PAGE)
         found = searched.found.page if searched.found else QueueSlice(items=[], page=1, has_next=False)
