@@ -74,18 +74,21 @@ async def list_cases(
     page: Annotated[int, Query(ge=1, le=100_000, description="which page, from 1")] = 1,
     q: Annotated[str | None, Query(max_length=search.MAX_TERM,
                                    description="a reference, a phone number or an e-mail address")] = None,
-    received_from: Annotated[date | None, Query(description="received on or after this day (Helsinki)")] = None,
-    received_to: Annotated[date | None, Query(description="received on or before this day (Helsinki)")] = None,
+    received_from: Annotated[str | None, Query(pattern=search.ISO_DAY, json_schema_extra={"format": "date"},
+                                               description="received on or after this day (Helsinki)")] = None,
+    received_to: Annotated[str | None, Query(pattern=search.ISO_DAY, json_schema_extra={"format": "date"},
+                                             description="received on or before this day (Helsinki)")] = None,
 ) -> list[queries.QueueItem]:
-    if search_service.is_search(q, received_from, received_to):
+    days = {name: _day(name, value) for name, value in (("received_from", received_from), ("received_to", received_to))}
+    if search_service.is_search(q, days["received_from"], days["received_to"]):
         region = runtime.regions.by_id[session.account.region]
         filters = search_service.Filters(municipality=municipality, topic=topic, team=team, mine=mine,
                                          status=None if status in (None, "all") else status)
         try:
             found = (await search_service.search_cases(
                 uow=uow, account=session.account, keyring=runtime.settings.keyring, country=region.country,
-                topic_prefix=runtime.settings.topic_prefix, q=q, received_from=received_from,
-                received_to=received_to, filters=filters, page=page, per_page=limit)).page
+                topic_prefix=runtime.settings.topic_prefix, q=q, received_from=days["received_from"],
+                received_to=days["received_to"], filters=filters, page=page, per_page=limit)).page
         except search.TermRefused as exc:  # the message says what can be searched, never what was typed
             raise RequestValidationError([{"type": "value_error", "loc": ("query", "q"), "msg": str(exc)}]) from exc
         except search.DatesRefused as exc:
@@ -101,6 +104,15 @@ async def list_cases(
         response.headers["Link"] = ", ".join(f'<{request.url.include_query_params(page=number)}>; rel="{rel}"'
                                              for rel, number in links)
     return found.items
+
+
+def _day(name: str, value: str | None) -> date | None:
+    """A day exactly as YYYY-MM-DD (a bare date type would also take "0", a Unix time, as 1 January 1970)."""
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError as exc:
+        raise RequestValidationError([{"loc": ("query", name), "msg": "not a day of the calendar",
+                                       "type": "date_invalid"}]) from exc
 
 
 class TimelineOut(BaseModel):

@@ -23,6 +23,8 @@ TermKind = Literal["reference", "phone", "email"]
 SearchKind = Literal["reference", "phone", "email", "dates"]
 SEARCH_KINDS: tuple[SearchKind, ...] = ("reference", "phone", "email", "dates")
 MAX_TERM = 200
+# A received day exactly as YYYY-MM-DD: a bare date type would also take "0" (a Unix time) as 1 January 1970.
+ISO_DAY = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 # A phone number as people write it: digits, spaces, dashes, dots, brackets and a leading plus (ASCII digits only:
 # a pasted number's other spaces are made plain first).
 _PHONE_SHAPE = re.compile(r"\+?[0-9 ().\-/]+")
