@@ -22,3 +22,15 @@ def normalise_reference(typed: str) -> str:
     if len(raw) == REFERENCE_LENGTH and raw.isalnum():
         return f"{raw[:REFERENCE_GROUP]}-{raw[REFERENCE_GROUP:]}"
     return raw
+
+
+# The symbols a reference is made of (intake draws them): no 0, 1, I, L, O or U, nothing that reads as another.
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def is_reference(normalised: str) -> bool:
+    """Whether ``normalised`` (what :func:`normalise_reference` gave) has the shape of a reference: staff search
+    tells a reference from a phone number by it (a Finnish number has a 0 or a 1, or starts with +)."""
+    groups = normalised.split("-")
+    return (len(groups) == 2 and all(len(g) == REFERENCE_GROUP for g in groups)
+            and all(ch in REFERENCE_ALPHABET for g in groups for ch in g))

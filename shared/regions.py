@@ -219,6 +219,12 @@ class Region(_Config):
         return self
 
     @property
+    def country(self) -> str:
+        """Where a phone number typed without a country code is read from: the first of ``contact.countries``
+        (the family's form, notify's texts and the staff search's blind index read numbers alike)."""
+        return self.contact.countries[0]
+
+    @property
     def working_day(self) -> WorkingDay:
         return WorkingDay(opens=self.office_hours.opens, closes=self.office_hours.closes,
                           warning_hours=self.deadline.warning_hours)

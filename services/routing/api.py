@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError
 
-from services.routing import queries, service
+from services.routing import queries, search, search_service, service
 from services.routing.decisions import CommandName
 from services.routing.service import SignIn
 from services.routing.web import CsrfFailed, RuntimeDep, SessionDep, ThrottleDep, set_session_cookie
-from shared.app import ConnDep, UnitOfWorkDep
+from shared.app import UnitOfWorkDep
 from shared.democlock import DemoTimeDep
 from shared.events import ErasureReason
 from shared.http import client_address, cross_site
@@ -49,32 +49,72 @@ async def sign_in(body: SignIn, request: Request, runtime: RuntimeDep, throttle:
     return SignedIn(account_id=account.id, role=account.role, region=account.region, csrf_token=done.session.csrf)
 
 
-@router.get("/cases", summary="The queue: the cases you may see, ordered by deadline, a page at a time",
+@router.get("/cases", summary="The queue: the cases you may see, ordered by deadline, a page at a time; or a search",
             description="Open cases by their promised day, closed ones newest closed first. `limit` cases a page;"
             " `page` (from 1) says which. When another page follows, the `Link` header names it"
             ' (`<…&page=3>; rel="next"`), and from page 2 on also the one before (`rel="prev"`); an empty list'
-            " past the last page.", responses=errors({
-    401: NOT_SIGNED_IN, 403: "your role sees statistics, not cases", 422: INVALID}))
+            " past the last page.\n\n"
+            "**Search**: `q` is an exact reference (`K7M4-2Q9X`, also `k7m4 2q9x` or `K7M42Q9X`), a phone number"
+            " (read as the region's country's without a country code) or an e-mail address, found through a blind"
+            " index (a keyed hash), never by the family's words, which are sealed. `received_from` and"
+            " `received_to` (Helsinki dates, both included) narrow by the day the case came in. With a term or a"
+            " date, `status` is `all` unless given, and the search is written to the access log (who, when, the"
+            " kind of term and the number of hits; never the term). You find only the cases you may open.",
+            responses=errors({401: NOT_SIGNED_IN, 403: "your role sees statistics, not cases",
+                              422: f"{INVALID}; `q` of no searchable kind, or `received_from` after `received_to`"}))
 async def list_cases(
-    request: Request, response: Response, session: SessionDep, conn: ConnDep, runtime: RuntimeDep,
+    request: Request, response: Response, session: SessionDep, uow: UnitOfWorkDep, runtime: RuntimeDep,
     municipality: Annotated[str | None, Query(max_length=64)] = None,
     topic: Annotated[str | None, Query(max_length=64)] = None,
     team: Annotated[str | None, Query(max_length=64)] = None,
-    status: Annotated[Literal["open", "closed", "new", "triaged", "assigned", "all"], Query()] = "open",
+    status: Annotated[Literal["open", "closed", "new", "triaged", "assigned", "all"] | None,
+                      Query(description="'open' by default; 'all' by default in a search")] = None,
     mine: bool = False,
     limit: Annotated[int, Query(ge=1, le=1000, description="cases a page")] = 200,
     page: Annotated[int, Query(ge=1, le=100_000, description="which page, from 1")] = 1,
+    q: Annotated[str | None, Query(max_length=search.MAX_TERM,
+                                   description="a reference, a phone number or an e-mail address")] = None,
+    received_from: Annotated[str | None, Query(pattern=search.ISO_DAY, json_schema_extra={"format": "date"},
+                                               description="received on or after this day (Helsinki)")] = None,
+    received_to: Annotated[str | None, Query(pattern=search.ISO_DAY, json_schema_extra={"format": "date"},
+                                             description="received on or before this day (Helsinki)")] = None,
 ) -> list[queries.QueueItem]:
-    found = await service.queue_page(conn=conn, account=session.account, page=page, per_page=limit,
-                                     day=runtime.regions.working_day(session.account.region),
-                                     municipality=municipality, topic=topic, team=team,
-                                     status=None if status == "all" else status, mine=mine)
+    days = {name: _day(name, value) for name, value in (("received_from", received_from), ("received_to", received_to))}
+    if search_service.is_search(q, days["received_from"], days["received_to"]):
+        region = runtime.regions.by_id[session.account.region]
+        filters = search_service.Filters(municipality=municipality, topic=topic, team=team, mine=mine,
+                                         status=None if status in (None, "all") else status)
+        try:
+            found = (await search_service.search_cases(
+                uow=uow, account=session.account, keyring=runtime.settings.keyring, country=region.country,
+                day=region.working_day, topic_prefix=runtime.settings.topic_prefix, q=q,
+                received_from=days["received_from"], received_to=days["received_to"], filters=filters, page=page,
+                per_page=limit)).page
+        except search.TermRefused as exc:  # the message says what can be searched, never what was typed
+            raise RequestValidationError([{"type": "value_error", "loc": ("query", "q"), "msg": str(exc)}]) from exc
+        except search.DatesRefused as exc:
+            raise RequestValidationError([{"type": "value_error", "loc": ("query", "received_from"),
+                                           "msg": str(exc)}]) from exc
+    else:
+        found = await service.queue_page(conn=uow.conn, account=session.account, page=page, per_page=limit,
+                                         day=runtime.regions.working_day(session.account.region),
+                                         municipality=municipality, topic=topic, team=team,
+                                         status=None if status == "all" else (status or "open"), mine=mine)
     links = [(rel, number) for rel, number, wanted in (("prev", page - 1, page > 1), ("next", page + 1, found.has_next))
              if wanted]
     if links:
         response.headers["Link"] = ", ".join(f'<{request.url.include_query_params(page=number)}>; rel="{rel}"'
                                              for rel, number in links)
     return found.items
+
+
+def _day(name: str, value: str | None) -> date | None:
+    """A day exactly as YYYY-MM-DD (a bare date type would also take "0", a Unix time, as 1 January 1970)."""
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError as exc:
+        raise RequestValidationError([{"loc": ("query", name), "msg": "not a day of the calendar",
+                                       "type": "date_invalid"}]) from exc
 
 
 class TimelineOut(BaseModel):

@@ -23,6 +23,7 @@ from services.routing.pages.render import SERVICE_DIR
 from services.routing.projection import projection
 from services.routing.queries import open_cases
 from services.routing.schema import MIGRATIONS
+from services.routing.search_index import run_indexer
 from services.routing.settings import RoutingSettings
 from services.routing.web import sign_in_throttle
 from shared.app import create_service_app
@@ -38,6 +39,7 @@ def create_app(settings: RoutingSettings, regions: Regions | None = None) -> Fas
         runtime.spawn(run_scheduler(runtime, settings.deadline_check_s,
                                     settings.retention_check_s), "deadlines")
         runtime.spawn(run_roll_markers(runtime), "key-roll-markers")
+        runtime.spawn(run_indexer(runtime), "search-index")
 
     app = create_service_app(
         settings, title="Pyydä apua! routing", regions=regions, projection=projection,

@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 import structlog
 from aiokafka import AIOKafkaConsumer
 
-from services.routing import repository
+from services.routing import repository, search_index
 from services.routing.accounts import Account
 from services.routing.audit import record_access
 from services.routing.domain import evolve
@@ -60,6 +60,8 @@ async def erase_case(conn: Conn, *, case_id: uuid.UUID, reason: ErasureReason, t
                       [("type", "case.key.erased")])
         await enqueue_event(conn, cases_topic(topic_prefix, state.region), event)
         await conn.execute("DELETE FROM case_keys WHERE case_id = $1", case_id)
+        # The contact's blind index goes with the key: an erased case is never found by a number again.
+        await search_index.forget(conn, [case_id])
         state = evolve(state, event)
         await repository.save(conn, case_id=case_id, version=version + 1, state=state, event_ids=[event.event_id])
         if account is not None:

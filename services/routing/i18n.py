@@ -7,6 +7,7 @@ from typing import get_args
 
 from services.routing.callback_plan import ERROR_KEYS, CallbackStatus
 from services.routing.permissions import WorkloadView
+from services.routing.search import SEARCH_KINDS
 from services.routing.workload import SORT_KEYS
 from shared.callbacks import WEEKDAYS
 from shared.events import EVENT_TYPES, ContactMethod, Outcome, RequesterRole, Topic, Urgency
@@ -15,7 +16,7 @@ from shared.notifications import MESSAGE_NAMES
 
 CATALOG = Catalog(
     "routing", Path(__file__).resolve().parent / "locale",
-    counts={"account_locked": "minutes"},
+    counts={"account_locked": "minutes", "search_found": "count", "access_search_line": "count"},
     run_time=(
         # Labels the templates build from a value ("state_" ~ c.status); the values are accounts.Role,
         # domain.Status, queries.Risk and the events' own fields.
@@ -32,7 +33,12 @@ CATALOG = Catalog(
         *keys("forbidden_title_", ("statistics",)), *keys("forbidden_why_", ("statistics",)),
         # Marks for a case written in another language than Finnish.
         *keys("written_in_", ("sv", "en")),
-        *keys("access_action_", ("view", "api_view", "erase", "view_denied", "api_view_denied", "feedback_view")),
+        *keys("access_action_", ("view", "api_view", "erase", "view_denied", "api_view_denied", "feedback_view",
+                                      "search")),
+        # A search's kind of term, in the access log and its CSV (search.SEARCH_KINDS).
+        *keys("search_kind_", SEARCH_KINDS),
+        # The search box's problems, shown beside their field (pages/search_page.py).
+        *keys("search_error_", ("term", "date", "dates_order")),
         *keys("queue_heading_", ("open", "closed", "new", "triaged", "assigned", "all")),
         # The queue's status filter names its labels in a list in queue.html.
         "status_open", "status_closed_filter", "all",

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from services.routing import search_index
 from services.routing.callback_projection import CallbackWrite, apply_callback_writes, callback_writes
 from services.routing.domain import CaseState, evolve, initial_state
 from services.routing.feedback import on_feedback_record
@@ -127,9 +128,13 @@ def projection(runtime: ServiceRuntime[Any]) -> Projection:
     # The reply templates come from each region's compacted templates topic (template_projection).
     templates = {templates_topic(runtime.settings.topic_prefix, r.id): on_template_record for r in runtime.regions}
     feedback = {feedback_topic(runtime.settings.topic_prefix, r.id): on_feedback_record for r in runtime.regions}
-    return Projection(name="routing", migrations=MIGRATIONS,
-                      tables=["cases", "case_keys", "case_timeline", "reply_templates", "callbacks",
-                              "accessibility_feedback"],
-                      event_handlers=HANDLERS,
-                      record_handlers={**{t: on_case_key for t in runtime.keys_topics()}, **templates, **feedback},
-                      batch_handler=apply_events)
+    cases = Projection(name="routing", migrations=MIGRATIONS,
+                       tables=["cases", "case_keys", "case_timeline", "reply_templates", "callbacks",
+                               "accessibility_feedback"],
+                       event_handlers=HANDLERS,
+                       record_handlers={**{t: on_case_key for t in runtime.keys_topics()}, **templates,
+                                        **feedback},
+                       batch_handler=apply_events)
+    # The contacts' blind index beside the cases, made where the request and its key are both at hand.
+    return search_index.indexed(cases, keyring=runtime.settings.keyring, keys_topics=runtime.keys_topics(),
+                                countries={r.id: r.country for r in runtime.regions})

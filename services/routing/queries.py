@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from services.routing.accounts import Account
 from services.routing.domain import CaseState
 from services.routing.permissions import may_open_case
+from services.routing.search import CaseSearch
 from shared.businessdays import DEFAULT_DAY, WorkingDay
 from shared.db import Conn
 from shared.errors import NotFound
@@ -133,25 +134,47 @@ def queue_item(row: Record, now: datetime, day: WorkingDay) -> QueueItem:
     return QueueItem(**values, business_hours_left=round(hours, 1), risk=risk)
 
 
+# Who sees which cases (the region's; a professional their own and their team's), the queue's filters and a
+# search's reference, found cases and days received (Helsinki dates, both ends included).
+QUEUE_WHERE = (
+    "region = $1 AND ($2::text IS NULL OR municipality = $2) AND ($3::text IS NULL OR topic = $3)"
+    " AND ($4::text IS NULL OR team_id = $4)"
+    " AND ($5::text IS NULL OR ($5 = 'open' AND status <> 'closed') OR status = $5)"
+    " AND (NOT $6 OR (assignee_kind = 'professional' AND assignee_id = $7) OR team_id = $8)"
+    " AND (NOT $9 OR (assignee_kind = 'professional' AND assignee_id = $7))"
+    " AND ($10::text IS NULL OR reference = $10) AND ($11::uuid[] IS NULL OR case_id = ANY($11))"
+    " AND ($12::date IS NULL OR (received_at AT TIME ZONE 'Europe/Helsinki')::date >= $12)"
+    " AND ($13::date IS NULL OR (received_at AT TIME ZONE 'Europe/Helsinki')::date <= $13)")
+
+
+def _queue_args(account: Account, municipality: str | None, topic: str | None, team: str | None,
+                status: str | None, mine: bool, search: CaseSearch | None) -> tuple[object, ...]:
+    found = search or CaseSearch()
+    return (account.region, municipality, topic, team, status, account.role == "professional", account.id,
+            account.team_id, mine, found.reference, found.case_ids, found.received_from, found.received_to)
+
+
 async def list_cases(*, conn: Conn, account: Account, day: WorkingDay, municipality: str | None = None,
                      topic: str | None = None,
                      team: str | None = None, status: str | None = "open", mine: bool = False,
-                     limit: int = 200, offset: int = 0, now: datetime | None = None) -> list[QueueItem]:
+                     limit: int = 200, offset: int = 0, now: datetime | None = None,
+                     search: CaseSearch | None = None) -> list[QueueItem]:
     """The cases ``account`` may see, ordered by deadline, ``offset`` of them skipped; ``status`` 'open'
-    (default), 'closed' or None."""
+    (default), 'closed' or None; ``search`` narrows them further."""
     now = now or datetime.now(UTC)
-    professional = account.role == "professional"
     rows = await conn.fetch(
-        f"SELECT {QUEUE_COLUMNS} FROM cases WHERE region = $1"
-        " AND ($2::text IS NULL OR municipality = $2) AND ($3::text IS NULL OR topic = $3)"
-        " AND ($4::text IS NULL OR team_id = $4)"
-        " AND ($5::text IS NULL OR ($5 = 'open' AND status <> 'closed') OR status = $5)"
-        " AND (NOT $6 OR (assignee_kind = 'professional' AND assignee_id = $7) OR team_id = $8)"
-        " AND (NOT $9 OR (assignee_kind = 'professional' AND assignee_id = $7))"
-        f" ORDER BY {QUEUE_ORDER} LIMIT $10 OFFSET $11",
-        account.region, municipality, topic, team, status, professional, account.id, account.team_id, mine, limit,
-        offset)
+        f"SELECT {QUEUE_COLUMNS} FROM cases WHERE {QUEUE_WHERE} ORDER BY {QUEUE_ORDER} LIMIT $14 OFFSET $15",
+        *_queue_args(account, municipality, topic, team, status, mine, search), limit, offset)
     return [queue_item(r, now, day) for r in rows]
+
+
+async def count_cases(*, conn: Conn, account: Account, municipality: str | None = None, topic: str | None = None,
+                      team: str | None = None, status: str | None = "open", mine: bool = False,
+                      search: CaseSearch | None = None) -> int:
+    """How many cases ``list_cases`` would list on all its pages: a search's hits, for the access log."""
+    found = await conn.fetchval(f"SELECT count(*) FROM cases WHERE {QUEUE_WHERE}",
+                                *_queue_args(account, municipality, topic, team, status, mine, search))
+    return int(found)
 
 
 @dataclass(frozen=True)

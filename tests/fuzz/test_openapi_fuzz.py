@@ -225,6 +225,15 @@ def aim(case: Case, stack: Stack, *, case_id: str = "case") -> None:
         case.query["municipality"] = ["raisio", "turku"][: 1 + digest[2] % 2]
     if case.query and case.query.get("team"):  # a team of the region: the queue's filter, the workload's
         case.query["team"] = ["family-work", "family-guidance"][digest[5] % 2]
+    if case.query and case.query.get("q"):
+        # The queue's search: the real case's reference as typed over the phone, its number as written on a
+        # note (both found), and an address nobody gave (nothing found, still a 200).
+        reference = stack.known["reference"]
+        case.query["q"] = [reference.lower().replace("-", " "), "040 765 4321", "ei.kukaan@example.fi"][digest[5] % 3]
+    if case.query and case.query.get("received_from") and case.query.get("received_to") and digest[6] % 2:
+        # Mostly a range the right way round (the other way is a 422 naming received_from).
+        low, high = sorted((str(case.query["received_from"]), str(case.query["received_to"])))
+        case.query["received_from"], case.query["received_to"] = low, high
     body = case.body
     if not isinstance(body, dict):
         return

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from services.routing import accounts, audit, queries
-from services.routing.access_export import access_csv, action_label
+from services.routing.access_export import access_csv, action_label, search_label
 from services.routing.pages.render import page_lang, render
 from services.routing.web import AdminPage
 from shared.app import ConnDep
@@ -41,10 +41,13 @@ async def access_log(request: Request, session: AdminPage, conn: ConnDep) -> Res
     rows, case_query, staff_query = await _access_rows(request, session, conn)
     lang = page_lang(request, session)
     # The file speaks the page's language: its headings, roles and actions.
-    export = (f"/admin/access.csv?{urlencode({'case': case_query, 'lang': lang})}" if case_query else None)
+    # A staff member's part of it too: what they looked at and searched for.
+    export = (f"/admin/access.csv?{urlencode({'case': case_query, 'staff': staff_query, 'lang': lang})}"
+              if case_query or staff_query else None)
     return render(request, "access.html", session, rows=rows, case_query=case_query, staff_query=staff_query,
                   export_href=export, active="access",
-                  action_label=lambda action: action_label(action, lang))
+                  action_label=lambda action: action_label(action, lang),
+                  search_label=lambda r: search_label(r.get("term_kind"), r.get("hits"), lang))
 
 
 @router.get("/admin/access.csv")
@@ -52,6 +55,6 @@ async def access_export(request: Request, session: AdminPage, conn: ConnDep) -> 
     """One client's right to know who processed their data: the log for one case, as CSV."""
     rows, case_query, _ = await _access_rows(request, session, conn)
     body = access_csv(rows, page_lang(request, session))
-    # The case as the admin typed it names the file: whatever it holds, the header stays one header.
-    return Response(body, media_type="text/csv; charset=utf-8",
-                    headers=attachment(f"access-log-{case_query or 'all'}.csv"))
+    rows_of = case_query or request.query_params.get("staff", "").strip() or "all"
+    # The case or the person as the admin typed it names the file: whatever it holds, the header stays one header.
+    return Response(body, media_type="text/csv; charset=utf-8", headers=attachment(f"access-log-{rows_of}.csv"))

@@ -11,10 +11,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
 
 from services.routing import queries, service
+from services.routing.pages import search_page
 from services.routing.pages.render import TOPICS, page_lang, render
 from services.routing.permissions import may_see_queue
+from services.routing.service import QueueSlice
 from services.routing.web import OptionalSession, QueuePage, RuntimeDep, StatisticsPage
-from shared.app import ConnDep
+from shared.app import ConnDep, UnitOfWorkDep
 from shared.topics import cases_topic
 
 router = APIRouter(include_in_schema=False)
@@ -25,7 +27,8 @@ PER_PAGE = 50  # a screenful a person can scan; the rest is a "next" link away, 
 def _filters(request: Request) -> dict[str, Any]:
     """The queue's filters from the query; a page forgives what the API refuses (an unknown status is 'open')."""
     q = request.query_params
-    status = q.get("status") or "open"
+    # In a search, every case matches unless a status is chosen: the case looked for may be closed.
+    status = q.get("status") or ("all" if search_page.asked(request).wanted else "open")
     return {"municipality": q.get("municipality") or None, "topic": q.get("topic") or None,
             "team": q.get("team") or None, "status": status if status in STATUSES else "open",
             "mine": q.get("mine") == "1"}
@@ -43,25 +46,36 @@ def _page_href(request: Request, number: int) -> str:
 
 
 @router.get("/queue")
-async def queue(request: Request, session: QueuePage, conn: ConnDep, runtime: RuntimeDep,
+async def queue(request: Request, session: QueuePage, uow: UnitOfWorkDep, runtime: RuntimeDep,
                 fragment: bool = False) -> Response:
     f = _filters(request)
-    found = await service.queue_page(conn=conn, account=session.account, page=_page_number(request),
-                                     per_page=PER_PAGE, day=runtime.regions.working_day(session.account.region),
-                                     municipality=f["municipality"], topic=f["topic"],
-                                     team=f["team"], status=None if f["status"] == "all" else f["status"],
-                                     mine=f["mine"])
+    conn = uow.conn
+    asked = search_page.asked(request)
+    found: QueueSlice
+    searched: search_page.Searched | None = None
+    if asked.wanted:  # a search (in the access log); its results do not follow the live updates
+        searched = await search_page.run(asked, uow=uow, account=session.account, runtime=runtime, filters=f,
+                                         page=_page_number(request), per_page=PER_PAGE)
+        found = searched.found.page if searched.found else QueueSlice(items=[], page=1, has_next=False)
+    else:
+        found = await service.queue_page(conn=conn, account=session.account, page=_page_number(request),
+                                         per_page=PER_PAGE, day=runtime.regions.working_day(session.account.region),
+                                         municipality=f["municipality"], topic=f["topic"],
+                                         team=f["team"], status=None if f["status"] == "all" else f["status"],
+                                         mine=f["mine"])
     items = found.items
     names = await queries.staff_names(conn, session.account.region)
     paging = {"page": found.page, "status": f["status"],
               "prev_href": _page_href(request, found.page - 1) if found.page > 1 else None,
               "next_href": _page_href(request, found.page + 1) if found.has_next else None}
     if fragment:
-        return render(request, "_queue_table.html", session, items=items, names=names, paging=paging)
+        return render(request, "_queue_table.html", session, items=items, names=names, paging=paging,
+                      search=searched)
     region = runtime.regions.by_id[session.account.region]
     lang = page_lang(request, session)
-    return render(request, "queue.html", session, items=items, names=names, active="queue", filters=f, paging=paging,
-                  municipalities=region.municipalities, topics=TOPICS,
+    return render(request, "queue.html", session, status=422 if searched and searched.error else 200,
+                  items=items, names=names, active="queue", filters=f, paging=paging,
+                  municipalities=region.municipalities, topics=TOPICS, search=searched,
                   teams=[{"id": tm.id, "name": tm.name.get(lang)} for tm in region.teams])
 
 
