@@ -44,6 +44,7 @@ from shared.events import (
 )
 from shared.outbox import enqueue_event, event_headers
 from shared.places import sealed_place
+from shared.references import REFERENCE_ALPHABET
 from shared.regions import Regions
 from shared.sealing import Keyring, WrappedKey, new_data_key, seal
 from shared.topics import cases_topic, keys_topic
@@ -52,9 +53,6 @@ if TYPE_CHECKING:  # the type only: the use cases do not depend on the web frame
     from shared.app import UnitOfWork
 
 log = structlog.get_logger(__name__)
-
-# No 0/O, 1/I/L, U: a reference read aloud over the phone stays unambiguous.
-REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
 def new_reference() -> str:

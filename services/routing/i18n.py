@@ -6,7 +6,7 @@ from pathlib import Path
 
 from services.routing.callback_plan import ERROR_KEYS, CallbackStatus
 from shared.callbacks import WEEKDAYS
-from shared.events import EVENT_TYPES, ContactMethod, Outcome, RequesterRole, Topic, Urgency
+from shared.events import EVENT_TYPES, Channel, ContactMethod, Outcome, RequesterRole, Topic, Urgency
 from shared.i18n import Catalog, keys
 from shared.notifications import MESSAGE_NAMES
 
@@ -44,6 +44,10 @@ CATALOG = Catalog(
         *keys("message_", MESSAGE_NAMES), *keys("recipient_", ("family", "coordinators")),
         *keys("failure_", ("family", "configuration", "staff", "delivery", "other")),
         *keys("contact_field_", ("name", "phone", "email", "call_times")),
+        # A recorded contact: how it came ("channel_" ~ channel), and the fields its form names when it refuses one
+        # (pages/contacts.py: LABELS).
+        *keys("channel_", Channel), *keys("rec_field_", ("channel", "when", "day", "time", "language", "age", "message",
+                                                         "method", "receipt", "answered", "form")),
         # A browser's error pages, by status (pages/errors.py: ERROR_TEXTS).
         "page_not_found", "page_not_found_body", "error_title", "method_not_allowed_body", "error_body",
     ),

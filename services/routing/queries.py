@@ -26,6 +26,8 @@ from shared.sealing import KeyUnavailable, Sealed, unseal
 log = structlog.get_logger(__name__)
 
 AT_RISK_HOURS = 4.0
+# The events whose sealed part is the request itself: the family's words and contact details.
+OPENING_TYPES = ("request.submitted", "request.recorded")
 Risk = Literal["ok", "at_risk", "overdue", "answered", "closed"]
 
 
@@ -54,6 +56,7 @@ class QueueItem(BaseModel):
     awaiting_since: datetime | None = None
     unread_messages: int = 0
     followup_due: date | None = None
+    channel: str = "button"
     business_hours_left: float
     risk: Risk
 
@@ -95,7 +98,7 @@ async def open_cases(runtime: ServiceRuntime[Any], now: datetime | None = None) 
 QUEUE_COLUMNS = ("case_id, reference, region, municipality, language, requester_role, topic, contact_method,"
                  " received_at, answer_due, due_at, status, urgency, child_welfare_concern, assignee_kind,"
                  " assignee_id, team_id, first_response_at, followups, awaiting_since, unread_messages,"
-                 " followup_due, followup_due_at")
+                 " followup_due, followup_due_at, channel")
 # The queue's order: open before closed; those waiting for staff (never answered, or a follow-up unanswered)
 # before the answered; among them by the day promised (a follow-up's own), urgent first within a day; then
 # by the moment due and by arrival. Closed cases come newest closed first: the one closed this morning is
@@ -183,7 +186,7 @@ async def get_case(*, conn: Conn, account: Account, case_id: uuid.UUID, data_key
     for e in events:
         opened, refused = _open(data_key, case_id, e["sealed"], e["type"])
         text: str | None = None
-        if e["type"] == "request.submitted" and isinstance(opened, dict):
+        if e["type"] in OPENING_TYPES and isinstance(opened, dict):
             message = opened.get("message")
             details = opened.get("contact") or {}
             contact = {k: str(v) for k, v in details.items() if k not in ("method", "call_windows") and v is not None}
