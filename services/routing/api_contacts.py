@@ -33,7 +33,7 @@ class RecordedOut(BaseModel):
              " (200).", responses={200: {"model": RecordedOut, "description": AGAIN}, **errors({
                  401: "no session: sign in first",
                  403: "your role does not record contacts; or the X-CSRF-Token header is missing or wrong",
-                 413: "the body is over 64 KiB",
+                 409: "this recording_id is another person's recording", 413: "the body is over 64 KiB",
                  422: "a field is missing or invalid, the municipality is not of your region, or the contact's time"
                       " is in the future or over a month ago (each named in `fields` or `field`)"})})
 async def record_contact(body: RecordContact, response: Response, session: SessionDep, uow: UnitOfWorkDep,

@@ -17,7 +17,7 @@ import structlog
 from services.routing.accounts import Account
 from services.routing.recorded import RecordContact, contact_time, promised_day, recorded_events, sealed_contents
 from shared.db import Conn
-from shared.errors import InvalidCommand
+from shared.errors import Conflict, InvalidCommand
 from shared.events import new_event
 from shared.outbox import enqueue, enqueue_event
 from shared.places import sealed_place
@@ -46,11 +46,16 @@ class MunicipalityNotInRegion(InvalidCommand):
     """The municipality named is not one of the recorder's region."""
 
 
-async def _earlier(conn: Conn, recording_id: uuid.UUID) -> Recorded | None:
-    row = await conn.fetchrow("SELECT case_id, reference, answer_due, event_ids FROM recorded_contacts"
+async def _earlier(conn: Conn, recording_id: uuid.UUID, account: Account) -> Recorded | None:
+    """The case this person's earlier recording under ``recording_id`` made (a retry); Conflict when the id is
+    someone else's, whose case is not theirs to be told of."""
+    row = await conn.fetchrow("SELECT case_id, reference, answer_due, event_ids, recorded_by FROM recorded_contacts"
                               " WHERE recording_id = $1", recording_id)
-    return None if row is None else Recorded(row["case_id"], row["reference"], row["answer_due"],
-                                             list(row["event_ids"]), new=False)
+    if row is None:
+        return None
+    if row["recorded_by"] != account.id:
+        raise Conflict("this recording_id belongs to another recording; make a new one", field="recording_id")
+    return Recorded(row["case_id"], row["reference"], row["answer_due"], list(row["event_ids"]), new=False)
 
 
 async def _free_reference(conn: Conn) -> str:
@@ -69,7 +74,7 @@ async def record(conn: Conn, *, account: Account, command: RecordContact, region
     if all(m.id != command.municipality for m in region.municipalities):
         raise MunicipalityNotInRegion(f"no municipality '{command.municipality}' in {region.id}",
                                       field="municipality")
-    earlier = await _earlier(conn, command.recording_id)
+    earlier = await _earlier(conn, command.recording_id, account)
     if earlier is not None:
         return earlier
     case_id = uuid.uuid4()
@@ -94,7 +99,7 @@ async def record(conn: Conn, *, account: Account, command: RecordContact, region
                     command.recording_id, case_id, reference, region.id, account.id, now, due, ids)
         except asyncpg.UniqueViolationError:
             # The same recording sent twice at once (the other committed first), or a reference drawn twice.
-            earlier = await _earlier(conn, command.recording_id)
+            earlier = await _earlier(conn, command.recording_id, account)
             if earlier is None:
                 raise
             return earlier

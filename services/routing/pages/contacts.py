@@ -20,7 +20,7 @@ from services.routing.web import QueuePage, RuntimeDep
 from shared.app import UnitOfWorkDep
 from shared.businessdays import HELSINKI
 from shared.callbacks import in_helsinki
-from shared.errors import InvalidCommand
+from shared.errors import Conflict, InvalidCommand
 from shared.events import AgeGroup, Channel, ContactMethod, RequesterRole
 from shared.http import same_token
 from shared.i18n import LANG_NAMES, LANGS, pick_lang
@@ -128,6 +128,6 @@ async def record_contact(request: Request, session: QueuePage, uow: UnitOfWorkDe
         return refused([exc.field])
     except ValidationError as exc:
         return refused([_field_of(e["loc"]) for e in exc.errors()])
-    except InvalidCommand as exc:
+    except (InvalidCommand, Conflict) as exc:  # Conflict: the form's recording id is someone else's
         return refused([str(exc.context.get("field", "form"))])
     return RedirectResponse(f"/cases/{done.case_id}?lang={lang}&done=1#notice", status_code=303)
