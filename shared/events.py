@@ -66,6 +66,27 @@ class RequestSubmitted(EventBase):
     payload: RequestSubmittedPayload
 
 
+Channel = Literal["phone", "in_person", "letter"]
+
+
+class RequestRecordedPayload(RequestSubmittedPayload):
+    """A request as staff wrote it down; ``submission_id`` is the recording's own, made by the recording client."""
+
+    channel: Channel = Field(description="how the family got in touch: by phone, in person or by letter")
+    recorded_by: str = Field(description="the staff account id who recorded it")
+    contacted_at: AwareDatetime = Field(description="when the contact came; the promised day counts from it")
+    answered_in_contact: bool = Field(description="the family was already answered in the call or the visit")
+    receipt: bool = Field(description="the worker chose to send the family a receipt (text message or e-mail)")
+
+
+class RequestRecorded(EventBase):
+    """A contact that came by phone, in person or by letter, recorded by staff: a case like a submitted one."""
+
+    type: Literal["request.recorded"] = "request.recorded"
+    schema_version: Literal[1] = 1
+    payload: RequestRecordedPayload
+
+
 class FamilyMessageAddedPayload(_Frozen):
     message_id: uuid.UUID = Field(description="made by the client; a retried send carries the same id")
     message: Sealed
@@ -343,19 +364,21 @@ ALL_EVENTS: tuple[type[EventBase], ...] = (
     RequestSubmitted, FamilyMessageAdded, ReplySent, CaseClosed, FeedbackGiven, CaseTriaged, CaseAssigned,
     CaseHandedOff, CaseReferred, ContactAttempted, InternalNoteAdded, CaseReopened, ChildWelfareNotified,
     DeadlineWarning, DeadlineMissed, NotificationSent, NotificationFailed, PersonalDataErased, CallbackScheduled,
-    CallbackCancelled, NotReachedNotice, ChildWelfareNotificationDue,
+    CallbackCancelled, NotReachedNotice, ChildWelfareNotificationDue, RequestRecorded,
 )
 Event = Annotated[
     RequestSubmitted | FamilyMessageAdded | ReplySent | CaseClosed | FeedbackGiven | CaseTriaged | CaseAssigned
     | CaseHandedOff | CaseReferred | ContactAttempted | InternalNoteAdded | CaseReopened | ChildWelfareNotified
     | DeadlineWarning | DeadlineMissed | NotificationSent | NotificationFailed | PersonalDataErased
-    | CallbackScheduled | CallbackCancelled | NotReachedNotice | ChildWelfareNotificationDue,
+    | CallbackScheduled | CallbackCancelled | NotReachedNotice | ChildWelfareNotificationDue | RequestRecorded,
     Field(discriminator="type"),
 ]
 EVENT_TYPES: dict[str, type[EventBase]] = {cls.model_fields["type"].default: cls for cls in ALL_EVENTS}
 CURRENT_VERSIONS: dict[str, int] = {name: cls.model_fields["schema_version"].default
                                     for name, cls in EVENT_TYPES.items()}
 
+# The events that open a case: the family's own request, or one staff recorded for them.
+CaseOpened = RequestSubmitted | RequestRecorded
 E = TypeVar("E", bound=EventBase)
 
 

@@ -27,7 +27,8 @@ GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
     # The request and its key; its own projection reads the stream and the keys (a rewrapped key).
     "intake": {"cases": ("Read", "Write"), "keys": ("Read", "Write"), "dead-letters": ("Write",),
                "feedback": ("Write",)},
-    # Staff commands, erasure tombstones and rewrapped keys, the use log, the staff directory, templates.
+    # Staff commands, recorded contacts with their new case keys, erasure tombstones and rewrapped keys, the use
+    # log, the staff directory, templates.
     "routing": {"cases": ("Read", "Write"), "keys": ("Read", "Write"), "audit": ("Write",), "staff": ("Write",),
                 "templates": ("Read", "Write"), "feedback": ("Read", "Write"), "dead-letters": ("Write",)},
     # Reads requests, keys and the staff directory; records what it sent on the case stream.

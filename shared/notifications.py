@@ -7,7 +7,10 @@ MESSAGE_NAMES: tuple[str, ...] = (
     "request_receipt", "reply_waiting", "staff_new_case", "staff_assigned", "deadline_warning", "deadline_missed",
     "notification_failed", "family_wrote_again", "child_welfare_due",
     # Calls to the family: to them, only the time and the reference; to the caller, a reminder.
-    "callback_scheduled", "callback_changed", "callback_cancelled", "not_reached_notice", "callback_reminder")
+    "callback_scheduled", "callback_changed", "callback_cancelled", "not_reached_notice", "callback_reminder",
+    # A contact staff recorded (phone, in person, letter): the reference and the promised day, or the reference
+    # alone when the family was answered in the contact itself.
+    "contact_receipt", "contact_receipt_answered")
 
 # Messages about a staff account or an accessibility feedback, not about a case: no case event records them.
 NOT_OF_A_CASE: tuple[str, ...] = ("password_reset", "accessibility_feedback")

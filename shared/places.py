@@ -5,8 +5,8 @@ from __future__ import annotations
 from shared.sealing import Place
 
 # Event type -> the payload field sealed with the case key (one per event type at most).
-SEALED_FIELDS = {"request.submitted": "personal", "family.message_added": "message", "reply.sent": "text",
-                 "case.handed_off": "note", "note.added": "note", "feedback.given": "comment"}
+SEALED_FIELDS = {"request.submitted": "personal", "request.recorded": "personal", "family.message_added": "message",
+                 "reply.sent": "text", "case.handed_off": "note", "note.added": "note", "feedback.given": "comment"}
 
 # A staff member's address on the staff directory, sealed with the account's own key.
 STAFF_EMAIL = Place("staff.record", "email")

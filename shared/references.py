@@ -8,8 +8,18 @@ in another.
 
 from __future__ import annotations
 
+import secrets
+
 REFERENCE_GROUP = 4
 REFERENCE_LENGTH = 2 * REFERENCE_GROUP
+# No 0/O, 1/I/L, U: a reference read aloud over the phone stays unambiguous.
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_reference() -> str:
+    """A random reference such as ``K7M4-2Q9X``, for a case that did not come through intake (one staff recorded)."""
+    raw = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+    return f"{raw[:REFERENCE_GROUP]}-{raw[REFERENCE_GROUP:]}"
 
 
 def normalise_reference(typed: str) -> str:

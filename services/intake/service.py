@@ -57,8 +57,6 @@ if TYPE_CHECKING:  # the type only: the use cases do not depend on the web frame
 
 log = structlog.get_logger(__name__)
 
-# No 0/O, 1/I/L, U: a reference read aloud over the phone stays unambiguous.
-
 
 def new_reference() -> str:
     """A random case reference such as ``K7M4-2Q9X``."""

@@ -31,6 +31,7 @@ from shared.events import (
     FamilyMessageAdded,
     NotificationFailed,
     ReplySent,
+    RequestRecorded,
     RequestSubmitted,
 )
 from shared.keys import on_case_key
@@ -75,6 +76,23 @@ async def on_request_submitted(conn: Conn, event: EventBase) -> None:
     channel = CHANNEL_BY_CONTACT.get(p.contact_method)
     if channel is not None:  # anonymous: the receipt page and the pick-up code are the acknowledgement
         await _due(conn, event, recipient="family", template="request_receipt", channel=channel)
+    await _due(conn, event, recipient="coordinators", template="staff_new_case", channel="email")
+
+
+async def on_request_recorded(conn: Conn, event: EventBase) -> None:
+    """A contact staff recorded: word to the coordinators as for any new case, and a receipt to the family only
+    when the worker chose to send one (the family was there to be asked) and they left a number or address."""
+    assert isinstance(event, RequestRecorded)
+    p = event.payload
+    await conn.execute(
+        "INSERT INTO case_contacts (case_id, region, reference, language, contact_method, answer_due, personal,"
+        " sealed_in) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8) ON CONFLICT (case_id) DO NOTHING",
+        event.case_id, event.region, p.reference, p.language, p.contact_method, p.answer_due,
+        p.personal.model_dump_json(), event.type)
+    channel = CHANNEL_BY_CONTACT.get(p.contact_method)
+    if p.receipt and channel is not None:
+        template = "contact_receipt_answered" if p.answered_in_contact else "contact_receipt"
+        await _due(conn, event, recipient="family", template=template, channel=channel)
     await _due(conn, event, recipient="coordinators", template="staff_new_case", channel="email")
 
 
@@ -183,6 +201,7 @@ async def on_erased(conn: Conn, event: EventBase) -> None:
 HANDLERS: dict[str, EventHandler] = {
     "personal_data.erased": on_erased,
     "request.submitted": on_request_submitted,
+    "request.recorded": on_request_recorded,
     "reply.sent": on_reply,
     "case.assigned": on_assigned,
     "case.handed_off": on_assigned,

@@ -245,16 +245,16 @@ class Sender:
                 raise DeliveryError("no mailbox is configured for the team", retryable=False)
             return team.email, staff_lang
         key = await data_key(conn, due["case_id"], self.settings.keyring)
-        sealed = await conn.fetchval("SELECT personal FROM case_contacts WHERE case_id = $1", due["case_id"])
-        if sealed is None:
+        row = await conn.fetchrow("SELECT personal, sealed_in FROM case_contacts WHERE case_id = $1", due["case_id"])
+        if row is None or row["personal"] is None:
             raise DeliveryError("the family's contact details are erased", retryable=False)
         if key is None:
             # The key topic is read beside the case stream: the key may land a moment after the request.
             # An erased key stays missing, and the attempts run out.
             raise DeliveryError("the case key is not known (yet)", retryable=True)
         try:
-            personal = unseal(key, due["case_id"], Sealed.model_validate_json(sealed),
-                              sealed_place("request.submitted"))
+            personal = unseal(key, due["case_id"], Sealed.model_validate_json(row["personal"]),
+                              sealed_place(row["sealed_in"]))
         except KeyUnavailable as exc:
             raise DeliveryError("the family's contact details cannot be opened", retryable=False) from exc
         contact = personal.get("contact", {}) if isinstance(personal, dict) else {}

@@ -27,6 +27,8 @@ DIMENSIONS: dict[str, str] = {
     "hour": "local_hour::text",
     "role": "requester_role",
     "method": "contact_method",
+    # How the family got in touch: the button, or a contact staff recorded (phone, in person, letter).
+    "channel": "channel",
     "topic_family": "coalesce(topic_family, '')",
     "topic_triage": "topic_triage",
     "topic": "coalesce(topic, '')",

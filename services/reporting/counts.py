@@ -22,6 +22,7 @@ from shared.events import RequesterRole
 ROLES: tuple[str, ...] = RequesterRole.__args__  # type: ignore[attr-defined]
 TIMES = ("office", "evening", "night", "weekend", "holiday")
 METHODS = ("phone", "sms", "email", "anonymous")
+CHANNELS = ("button", "phone", "in_person", "letter")
 
 
 # ---------------------------------------------------------------- overview
@@ -145,6 +146,13 @@ async def by_method(conn: Conn, f: Filters, lang: str) -> Table:
     return distribution("by_method", t("tbl_by_method", lang), t("col_method", lang), METHODS,
                         lambda m: t("method_" + m, lang), await counts(conn, f, "method"),
                         await whole(conn, f, "method"), lang, chart=False)
+
+
+async def by_channel(conn: Conn, f: Filters, lang: str) -> Table:
+    """Contacts by how the family got in touch: the button, or by phone, in person or by letter (recorded by staff)."""
+    return distribution("by_channel", t("tbl_by_channel", lang), t("col_channel", lang), CHANNELS,
+                        lambda c: t("channel_" + c, lang), await counts(conn, f, "channel"),
+                        await whole(conn, f, "channel"), lang, chart=False)
 
 
 # ---------------------------------------------------------------- topics

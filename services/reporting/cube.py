@@ -47,6 +47,7 @@ FULL: dict[str, tuple[str, ...]] = {
     "hour": tuple(str(h) for h in range(24)),
     "role": RequesterRole.__args__,  # type: ignore[attr-defined]
     "method": ("phone", "sms", "email", "anonymous"),
+    "channel": ("button", "phone", "in_person", "letter"),
     "topic_family": (*TOPICS, ""),
     "topic": (*TOPICS, ""),
     "weekday": tuple(str(d) for d in range(1, 8)),

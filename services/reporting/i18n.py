@@ -16,6 +16,7 @@ CATALOG = Catalog(
         # Row and column labels tables.py builds from a value ("month_" + str(month), "col_" + key).
         *keys("month_", range(1, 13)), *keys("weekday_", range(1, 8)), *keys("score_", range(1, 6)),
         *keys("time_", ("office", "evening", "night", "weekend", "holiday")),
+        *keys("channel_", ("button", "phone", "in_person", "letter")),
         *keys("role_", RequesterRole), *keys("method_", ContactMethod), *keys("topic_", Topic), "topic_none",
         *keys("outcome_", Outcome), *keys("kind_", ("municipal", "county", "third_sector")),
         *keys("col_", ("contacts", "answered", "met", "missed", "followups", "followups_met", "followups_missed")),

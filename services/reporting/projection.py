@@ -29,6 +29,7 @@ from shared.events import (
     CaseAssigned,
     CaseClosed,
     CaseHandedOff,
+    CaseOpened,
     CaseReferred,
     CaseReopened,
     CaseTriaged,
@@ -37,6 +38,7 @@ from shared.events import (
     EventBase,
     FeedbackGiven,
     ReplySent,
+    RequestRecorded,
     RequestSubmitted,
 )
 from shared.migrations import projection_series
@@ -61,19 +63,26 @@ def time_of_contact(local: datetime, working: WorkingDay = DEFAULT_DAY) -> str:
     return "evening" if working.closes <= local.time() < EVENING_ENDS else "night"
 
 
-def facts_of_request(event: RequestSubmitted, secret: bytes, working: WorkingDay = DEFAULT_DAY) -> dict[str, object]:
-    """The facts a new request gives: categories and times only; the sealed part stays sealed."""
+def facts_of_request(event: CaseOpened, secret: bytes, working: WorkingDay = DEFAULT_DAY) -> dict[str, object]:
+    """The facts a new request gives: categories and times only; the sealed part stays sealed.
+
+    A contact staff recorded counts from when it came (a letter opened a day later came the day before) and
+    under its channel; a request from the form is the button's. ``working`` is the region's working day.
+    """
     p = event.payload
-    local = event.occurred_at.astimezone(HELSINKI)
+    received, channel = ((event.payload.contacted_at, event.payload.channel) if isinstance(event, RequestRecorded)
+                         else (event.occurred_at, "button"))
+    local = received.astimezone(HELSINKI)
     day = local.date()
     return {
         "case_id": event.case_id, "record_key": record_key(secret, event.case_id), "region": event.region,
-        "municipality": event.municipality, "received_at": event.occurred_at, "local_date": day,
+        "municipality": event.municipality, "received_at": received, "local_date": day,
         "week": day - timedelta(days=day.weekday()), "month": day.replace(day=1), "local_hour": local.hour,
         "weekday": local.isoweekday(), "time_of_contact": time_of_contact(local, working), "language": p.language,
         "requester_role": p.requester_role, "child_age_group": p.child_age_group,
         "contact_method": p.contact_method, "anonymous": p.contact_method == "anonymous",
         "topic_family": p.topic, "topic": p.topic, "answer_due": p.answer_due, "due_at": end_of_day_utc(p.answer_due),
+        "channel": channel,
     }
 
 
@@ -89,6 +98,7 @@ FACT_COLUMNS = (
     ("local_hour", "smallint"), ("weekday", "smallint"), ("time_of_contact", "text"), ("language", "text"),
     ("requester_role", "text"), ("child_age_group", "text"), ("contact_method", "text"), ("anonymous", "bool"),
     ("topic_family", "text"), ("topic", "text"), ("answer_due", "date"), ("due_at", "timestamptz"),
+    ("channel", "text"),
 )
 # What later events change; everything else is set once, by the request.
 CHANGING = (
@@ -148,7 +158,10 @@ def count_attempt(attempts: int, reached_after: int | None, result: str) -> dict
 def evolve_facts(facts: dict[str, Any], event: EventBase, day: WorkingDay = DEFAULT_DAY) -> None:
     """What a later event of a case changes in its facts (in place), working hours counted in ``day`` (the
     case's region's); pure, and tested on its own."""
-    if isinstance(event, CaseTriaged):
+    if isinstance(event, RequestRecorded):
+        if event.payload.answered_in_contact:  # answered in the call or visit itself: at once, in time
+            _responded(facts, event.payload.contacted_at, "in_contact", day)
+    elif isinstance(event, CaseTriaged):
         triage = event.payload
         facts.update(topic_triage=triage.topic,
                      topic=triage.topic if triage.topic is not None else facts["topic_family"], urgency=triage.urgency,
@@ -194,9 +207,11 @@ def batch_handler(secret: bytes, *, regions: Regions | None = None, with_cells: 
 
     async def apply_events(conn: Conn, events: list[EventBase]) -> None:
         """New requests are inserted; then each case's facts are read once, evolved in memory and written once."""
-        new = [facts_of_request(e, secret, day_of(e.region)) for e in events if isinstance(e, RequestSubmitted)]
+        new = [facts_of_request(e, secret, day_of(e.region)) for e in events
+               if isinstance(e, RequestSubmitted | RequestRecorded)]
         if new:
             await write(conn, INSERT_FACTS, INSERT_FACT, [tuple(f[c] for c, _ in FACT_COLUMNS) for f in new])
+        # A recorded contact goes on to its facts' changes too: one answered in the contact is answered then.
         later = [e for e in events if not isinstance(e, RequestSubmitted)]
         if not later:
             return

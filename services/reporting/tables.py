@@ -22,6 +22,7 @@ TABLES: dict[str, Builder] = {
     "by_weekday": counts.by_weekday,
     "by_role": counts.by_role,
     "by_method": counts.by_method,
+    "by_channel": counts.by_channel,
     "topics": counts.topics,
     "topics_by_month": counts.topics_by_month,
     "response_by_municipality": response.response_by_municipality,
@@ -38,9 +39,9 @@ TABLES: dict[str, Builder] = {
 # Each page's tables, in the order it shows them (the pilot report picks from every page).
 PAGES: dict[str, tuple[str, ...]] = {
     "overview": ("key_figures", "per_month", "per_week", "by_municipality", "by_time", "by_hour", "by_weekday",
-                 "by_role", "by_method"),
-    "report": ("key_figures", "by_municipality", "by_role", "by_method", "topics", "response_by_municipality",
-               "outcomes", "referrals", "follow_up", "feedback"),
+                 "by_role", "by_method", "by_channel"),
+    "report": ("key_figures", "by_municipality", "by_channel", "by_role", "by_method", "topics",
+               "response_by_municipality", "outcomes", "referrals", "follow_up", "feedback"),
     "topics": ("topics", "topics_by_month"),
     "response": ("response_by_municipality", "response_by_team", "response_by_month", "followups_by_month"),
     "outcomes": ("outcomes", "not_reached_by_method", "attempts_to_reach", "referrals", "follow_up", "feedback"),

@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 from services.routing.api import router
 from services.routing.api_absences import router as absences_api
 from services.routing.api_callbacks import router as callbacks_api
+from services.routing.api_contacts import router as contacts_api
 from services.routing.api_templates import router as templates_api
 from services.routing.api_workload import router as workload_api
 from services.routing.deadlines import run_scheduler
@@ -16,7 +17,7 @@ from services.routing.keyroll import run_roll_markers
 from services.routing.oidc import install_oidc
 from services.routing.pages import absences as absences_pages
 from services.routing.pages import accounts as accounts_pages
-from services.routing.pages import admin, callbacks, case, forbidden, queue, signin, templates, workload
+from services.routing.pages import admin, callbacks, case, contacts, forbidden, queue, signin, templates, workload
 from services.routing.pages import feedback as feedback_pages
 from services.routing.pages.errors import error_page
 from services.routing.pages.render import SERVICE_DIR
@@ -45,7 +46,7 @@ def create_app(settings: RoutingSettings, regions: Regions | None = None) -> Fas
         settings, title="Pyydä apua! routing", regions=regions, projection=projection,
         routers=[router, templates_api, signin.router, queue.router, case.router, admin.router, templates.router,
                  callbacks_api, callbacks.router, accounts_pages.router, absences_api, absences_pages.router,
-                 feedback_pages.router, workload_api, workload.router],
+                 feedback_pages.router, workload_api, workload.router, contacts_api, contacts.router],
         own_migrations=MIGRATIONS, relay=True, on_start=on_start, form_targets=(settings.reporting_origin,),
         description="The regional team's queue and cases: triage, assign, hand off, contact, reply and close.",
     )

@@ -200,6 +200,9 @@ def decide(state: CaseState, command: Command, *, region: Region, teams: Collect
         case RecordContactAttempt():
             return [(ContactAttempted, ContactAttemptedPayload(channel=command.channel, result=command.result))]
         case SendReply():
+            if state.channel != "button":  # recorded contacts: see services/routing/recorded.py
+                raise InvalidCommand("a recorded contact has no status page to read a written reply on; answer the"
+                                     " family by phone or as agreed, and record the contact")
             return [(ReplySent, ReplySentPayload(reply_id=uuid.uuid4(),
                                                  text=seal(command.text, "reply.sent", "text")))]
         case AddInternalNote():

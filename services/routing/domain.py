@@ -21,6 +21,7 @@ from shared.events import (
     CaseAssigned,
     CaseClosed,
     CaseHandedOff,
+    CaseOpened,
     CaseReferred,
     CaseReopened,
     CaseTriaged,
@@ -35,7 +36,7 @@ from shared.events import (
     Outcome,
     PersonalDataErased,
     ReplySent,
-    RequestSubmitted,
+    RequestRecorded,
     Topic,
     Urgency,
 )
@@ -89,17 +90,28 @@ class CaseState(BaseModel):
     callback_caller: str | None = None
     unanswered_attempts: int = 0
     not_reached_notice_at: datetime | None = None
+    # How the family got in touch: "button" (the form), or a contact staff recorded (phone, in person, letter).
+    channel: str = "button"
 
     @property
     def closed(self) -> bool:
         return self.status == "closed"
 
 
-def initial_state(event: RequestSubmitted) -> CaseState:
+def initial_state(event: CaseOpened) -> CaseState:
     p = event.payload
-    return CaseState(case_id=event.case_id, region=event.region, municipality=event.municipality,
-                     received_at=event.occurred_at, answer_due=p.answer_due, contact_method=p.contact_method,
-                     topic=p.topic, deadline_business_days=p.deadline_business_days, version=1)
+    state = CaseState(case_id=event.case_id, region=event.region, municipality=event.municipality,
+                      received_at=event.occurred_at, answer_due=p.answer_due, contact_method=p.contact_method,
+                      topic=p.topic, deadline_business_days=p.deadline_business_days, version=1)
+    return recorded_state(state, event) if isinstance(event, RequestRecorded) else state
+
+
+def recorded_state(state: CaseState, event: RequestRecorded) -> CaseState:
+    """A recorded contact's case: received when the contact came (its day counts from then), and answered at that
+    moment when the worker answered the family in the call or visit itself."""
+    p = event.payload
+    return state.model_copy(update={"received_at": p.contacted_at, "channel": p.channel,
+                                    "first_response_at": p.contacted_at if p.answered_in_contact else None})
 
 
 @singledispatch

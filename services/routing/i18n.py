@@ -10,7 +10,7 @@ from services.routing.permissions import WorkloadView
 from services.routing.search import SEARCH_KINDS
 from services.routing.workload import SORT_KEYS
 from shared.callbacks import WEEKDAYS
-from shared.events import EVENT_TYPES, ContactMethod, Outcome, RequesterRole, Topic, Urgency
+from shared.events import EVENT_TYPES, Channel, ContactMethod, Outcome, RequesterRole, Topic, Urgency
 from shared.i18n import Catalog, keys
 from shared.notifications import MESSAGE_NAMES
 
@@ -68,6 +68,10 @@ CATALOG = Catalog(
         "assignee_absent_confirm", "assignee_absent_handoff", "absent_until",
         # The child-welfare marks, chosen in the templates by whether the region's limit passed.
         "cw_badge", "cw_badge_late", "cw_limit", "cw_limit_passed",
+        # A recorded contact: how it came ("channel_" ~ channel), and the fields its form names when it refuses one
+        # (pages/contacts.py: LABELS).
+        *keys("channel_", Channel), *keys("rec_field_", ("channel", "when", "day", "time", "language", "age", "message",
+                                                         "method", "receipt", "answered", "form")),
         # A browser's error pages, by status (pages/errors.py: ERROR_TEXTS).
         "page_not_found", "page_not_found_body", "error_title", "method_not_allowed_body", "error_body",
         # The team's workload (workload.html): the people table's sortable columns and each view's intro.

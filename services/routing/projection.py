@@ -16,7 +16,7 @@ from services.routing.template_projection import on_template_record
 from shared.applier import EventHandler, PoisonRecord, Projection, one_at_a_time
 from shared.businessdays import end_of_day_utc
 from shared.db import Conn, as_columns, from_arrays
-from shared.events import EVENT_TYPES, EventBase, RequestSubmitted
+from shared.events import EVENT_TYPES, CaseOpened, EventBase, RequestRecorded, RequestSubmitted
 from shared.keys import on_case_key
 from shared.migrations import projection_series
 
@@ -33,7 +33,8 @@ MIGRATIONS = projection_series(Path(__file__).resolve().parent)
 CASE_COLUMNS = (("case_id", "uuid"), ("region", "text"), ("municipality", "text"), ("reference", "text"),
                 ("language", "text"), ("requester_role", "text"), ("child_age_group", "text"),
                 ("contact_method", "text"), ("received_at", "timestamptz"), ("answer_due", "date"),
-                ("due_at", "timestamptz"), ("personal", "jsonb"), ("updated_at", "timestamptz"))
+                ("due_at", "timestamptz"), ("personal", "jsonb"), ("updated_at", "timestamptz"),
+                ("channel", "text"))
 # What evolving the state changes.
 STATE_COLUMNS = (("state", "jsonb"), ("status", "text"), ("version", "int"), ("topic", "text"), ("urgency", "text"),
                  ("child_welfare_concern", "bool"), ("assignee_kind", "text"), ("assignee_id", "text"),
@@ -55,11 +56,14 @@ INSERT_TIMELINE = (f"INSERT INTO case_timeline ({', '.join(c for c, _ in TIMELIN
 ERASED = '{"erased": true}'
 
 
-def case_row(event: RequestSubmitted) -> tuple[object, ...]:
+def case_row(event: CaseOpened) -> tuple[object, ...]:
     p = event.payload
+    # A recorded contact was received when it came, not when someone wrote it down.
+    received, channel = ((event.payload.contacted_at, event.payload.channel) if isinstance(event, RequestRecorded)
+                         else (event.occurred_at, "button"))
     return (event.case_id, event.region, event.municipality, p.reference, p.language, p.requester_role,
-            p.child_age_group, p.contact_method, event.occurred_at, p.answer_due, end_of_day_utc(p.answer_due),
-            p.personal.model_dump_json(), event.occurred_at)
+            p.child_age_group, p.contact_method, received, p.answer_due, end_of_day_utc(p.answer_due),
+            p.personal.model_dump_json(), event.occurred_at, channel)
 
 
 def state_row(state: CaseState) -> tuple[object, ...]:
@@ -87,7 +91,7 @@ async def apply_events(conn: Conn, events: list[EventBase]) -> None:
     and goes on the timeline. An erasure also drops the key and scrubs the sealed copies, after
     this batch's timeline rows are in, so that none escapes.
     """
-    started = {e.case_id: e for e in events if isinstance(e, RequestSubmitted)}
+    started = {e.case_id: e for e in events if isinstance(e, RequestSubmitted | RequestRecorded)}
     known = list({e.case_id for e in events} - started.keys())
     states: dict[uuid.UUID, CaseState] = {}
     if known:
@@ -96,7 +100,7 @@ async def apply_events(conn: Conn, events: list[EventBase]) -> None:
     timeline, erased = [], []
     calls: list[CallbackWrite] = []
     for event in events:
-        if isinstance(event, RequestSubmitted):
+        if isinstance(event, RequestSubmitted | RequestRecorded):
             states[event.case_id] = initial_state(event)
         elif event.case_id in states:
             calls += callback_writes(event, states[event.case_id])

@@ -26,6 +26,8 @@ from shared.sealing import KeyUnavailable, Sealed, unseal
 
 log = structlog.get_logger(__name__)
 
+# The events whose sealed part is the request itself: the family's words and contact details.
+OPENING_TYPES = ("request.submitted", "request.recorded")
 Risk = Literal["ok", "at_risk", "overdue", "answered", "closed"]
 
 
@@ -57,6 +59,7 @@ class QueueItem(BaseModel):
     child_welfare_pending: bool = False
     child_welfare_late: bool = False
     assignee_absent: bool = False
+    channel: str = "button"
     business_hours_left: float
     risk: Risk
 
@@ -110,7 +113,8 @@ QUEUE_COLUMNS = ("case_id, reference, region, municipality, language, requester_
                  # The professional who has the case is away today (services/routing/absences.py).
                  " EXISTS (SELECT 1 FROM absences b WHERE cases.assignee_kind = 'professional'"
                  "  AND b.account_id = cases.assignee_id AND b.cancelled_at IS NULL"
-                 "  AND (now() AT TIME ZONE 'Europe/Helsinki')::date BETWEEN b.starts AND b.ends) AS assignee_absent")
+                 "  AND (now() AT TIME ZONE 'Europe/Helsinki')::date BETWEEN b.starts AND b.ends) AS assignee_absent,"
+                 " channel")
 # The queue's order: open before closed; those waiting for staff (never answered, or a follow-up unanswered)
 # before the answered; among them by the day promised (a follow-up's own), urgent first within a day; then
 # by the moment due and by arrival. Closed cases come newest closed first: the one closed this morning is
@@ -222,7 +226,7 @@ async def get_case(*, conn: Conn, account: Account, case_id: uuid.UUID, data_key
     for e in events:
         opened, refused = _open(data_key, case_id, e["sealed"], e["type"])
         text: str | None = None
-        if e["type"] == "request.submitted" and isinstance(opened, dict):
+        if e["type"] in OPENING_TYPES and isinstance(opened, dict):
             message = opened.get("message")
             details = opened.get("contact") or {}
             contact = {k: str(v) for k, v in details.items() if k not in ("method", "call_windows") and v is not None}

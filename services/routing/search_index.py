@@ -28,7 +28,7 @@ import structlog
 from shared.applier import Projection, RecordHandler, RecordLike, one_at_a_time
 from shared.blind_index import Kind, blind_key, digest, digests, normalise
 from shared.db import Conn
-from shared.events import EVENT_TYPES, EventBase, RequestSubmitted
+from shared.events import EVENT_TYPES, EventBase, RequestRecorded, RequestSubmitted
 from shared.places import place_of
 from shared.runtime import ServiceRuntime
 from shared.sealing import Keyring, KeyUnavailable, Sealed, WrappedKey, unseal
@@ -88,14 +88,15 @@ async def index_cases(conn: Conn, case_ids: Iterable[uuid.UUID], *, keyring: Key
     indexed with no rows, and said in the log: the sweep does not try it again, a new key record for it does.
     """
     rows = await conn.fetch(
-        "SELECT c.case_id, c.region, c.personal, k.kek_id, k.nonce, k.wrapped FROM cases c"
+        "SELECT c.case_id, c.region, c.personal, c.channel, k.kek_id, k.nonce, k.wrapped FROM cases c"
         " JOIN case_keys k ON k.case_id = c.case_id WHERE c.case_id = ANY($1::uuid[]) AND c.personal IS NOT NULL"
         # One order for every writer (a batch, a key, the sweep): two of them on the same cases never deadlock.
         " ORDER BY c.case_id",
         list(case_ids))
-    place = place_of("request.submitted")
     for r in rows:
         case_id: uuid.UUID = r["case_id"]
+        # The contact details are sealed where the case opened: the family's form, or a contact staff recorded.
+        place = place_of("request.submitted" if r["channel"] == "button" else "request.recorded")
         phone = email = None
         try:
             key = keyring.unwrap(WrappedKey(case_id=case_id, region=r["region"], kek_id=r["kek_id"], nonce=r["nonce"],
@@ -136,7 +137,8 @@ def indexed(projection: Projection, *, keyring: Keyring, countries: Mapping[str,
         erased = [e.case_id for e in events if e.type == "personal_data.erased"]
         if erased:
             await forget(conn, erased)
-        started = [e.case_id for e in events if isinstance(e, RequestSubmitted) and e.case_id not in erased]
+        started = [e.case_id for e in events if isinstance(e, RequestSubmitted | RequestRecorded)
+                   and e.case_id not in erased]
         if started:
             await index_cases(conn, started, keyring=keyring, countries=countries)
 

@@ -23,6 +23,12 @@ from shared.topics import cases_topic, dead_letter_topic
 from tests.faults.callbacks import expected_callback_notifications, judge_callbacks, moves_callback
 from tests.faults.followups import WROTE_AGAIN, doubled_replies, judge_followups
 from tests.faults.load import FamilyLoad, StaffWork
+from tests.faults.recorded import (
+    RecordedContacts,
+    RecordedFacts,
+    expected_recorded_notifications,
+    judge_recorded,
+)
 from tests.faults.sinks import Received, read_journal
 from tests.faults.system import System
 
@@ -179,7 +185,7 @@ def expected_notifications(events: list[Event]) -> dict[str, str]:
         elif e.type == "family.message_added":
             recipient = holder.get(e.case_id, "coordinators")
             expected[str(notification_id(cause, recipient, "family_wrote_again"))] = WROTE_AGAIN
-    return expected | expected_callback_notifications(events, contact)
+    return expected | expected_callback_notifications(events, contact) | expected_recorded_notifications(events)
 
 
 @dataclass
@@ -242,7 +248,8 @@ class Report:
         return "\n".join(lines) + "\n"
 
 
-def judge(facts: Facts, load: FamilyLoad, staff: StaffWork, faults: list[FaultRecord], seconds: float) -> Report:
+def judge(facts: Facts, load: FamilyLoad, staff: StaffWork, faults: list[FaultRecord], seconds: float,
+          recorded: tuple[RecordedContacts, RecordedFacts] | None = None) -> Report:
     report = Report(faults=faults)
     accepted = load.accepted()
     counts = load.counts()
@@ -284,8 +291,9 @@ def judge(facts: Facts, load: FamilyLoad, staff: StaffWork, faults: list[FaultRe
     report.add("reporting: cases counted more than once", sum(1 for n in reporting_ids.values() if n > 1),
                must_be_zero=True)
     report.add("reporting: case_facts rows", len(facts.reporting_rows))
-    report.add("reporting: rows minus requests accepted", len(facts.reporting_rows) - len(accepted),
-               must_be_zero=True)
+    recordings = len(recorded[0].accepted()) if recorded else 0  # the coordinators' phone contacts, counted too
+    report.add("reporting: rows minus requests and recorded contacts accepted",
+               len(facts.reporting_rows) - len(accepted) - recordings, must_be_zero=True)
     republished = len(facts.events) - len({e.event_id for e in facts.events})
     report.add("records the relays published again (same event id)", republished)
 
@@ -338,6 +346,8 @@ def judge(facts: Facts, load: FamilyLoad, staff: StaffWork, faults: list[FaultRe
     report.add("notifications sent twice", len(twice), must_be_zero=True)
     report.add("resent once after a crash between send and bookkeeping", len(resent))
     judge_followups(report, facts, load, expected, set(copies), set(twice))
+    if recorded is not None:
+        judge_recorded(report, facts.events, recorded[1], recorded[0], facts.routing_cases)
     plans = {s.case_id: moves_callback(s, staff.every) for s in load.accepted() if s.case_id in staff.worked}
     judge_callbacks(report, facts.events, plans, expected, set(copies), set(twice))
     for nid, fault in resent:
