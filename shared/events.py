@@ -93,17 +93,43 @@ class ReplySent(EventBase):
 
 
 Outcome = Literal["guidance_enough", "referred", "same_worker_continues", "not_reached", "not_a_request"]
+# Or "duplicate" (case.closed v2), which only linking a case to the one kept gives: counted apart, as merged.
+CaseOutcome = Literal["guidance_enough", "referred", "same_worker_continues", "not_reached", "not_a_request",
+                      "duplicate"]
 
 
 class CaseClosedPayload(_Frozen):
-    outcome: Outcome
+    outcome: CaseOutcome = Field(description="v2 added 'duplicate'; v1 records read unchanged")
     referred_to: str | None = Field(default=None, description="service id from the region's directory")
 
 
 class CaseClosed(EventBase):
     type: Literal["case.closed"] = "case.closed"
-    schema_version: Literal[1] = 1
+    schema_version: Literal[2] = 2
     payload: CaseClosedPayload
+
+
+class CaseLinkedPayload(_Frozen):
+    kind: Literal["duplicate", "related"]
+    side: Literal["duplicate", "kept", "related"] = Field(
+        description="this case's end: a duplicate of the other, the case kept, or either end of a relation")
+    other_case_id: uuid.UUID = Field(description="the other case, of the same region")
+
+
+class CaseLinked(EventBase):
+    """Staff linked two cases of a region: on both streams, each telling its end; who is the actor, as always."""
+
+    type: Literal["case.linked"] = "case.linked"
+    schema_version: Literal[1] = 1
+    payload: CaseLinkedPayload
+
+
+class CaseUnlinked(EventBase):
+    """Staff undid a link while both cases were open; on both streams, like the link."""
+
+    type: Literal["case.unlinked"] = "case.unlinked"
+    schema_version: Literal[1] = 1
+    payload: CaseLinkedPayload
 
 
 class FeedbackGivenPayload(_Frozen):
@@ -329,13 +355,13 @@ ALL_EVENTS: tuple[type[EventBase], ...] = (
     RequestSubmitted, FamilyMessageAdded, ReplySent, CaseClosed, FeedbackGiven, CaseTriaged, CaseAssigned,
     CaseHandedOff, CaseReferred, ContactAttempted, InternalNoteAdded, CaseReopened, ChildWelfareNotified,
     DeadlineWarning, DeadlineMissed, NotificationSent, NotificationFailed, PersonalDataErased, CallbackScheduled,
-    CallbackCancelled, NotReachedNotice,
+    CallbackCancelled, NotReachedNotice, CaseLinked, CaseUnlinked,
 )
 Event = Annotated[
     RequestSubmitted | FamilyMessageAdded | ReplySent | CaseClosed | FeedbackGiven | CaseTriaged | CaseAssigned
     | CaseHandedOff | CaseReferred | ContactAttempted | InternalNoteAdded | CaseReopened | ChildWelfareNotified
     | DeadlineWarning | DeadlineMissed | NotificationSent | NotificationFailed | PersonalDataErased
-    | CallbackScheduled | CallbackCancelled | NotReachedNotice,
+    | CallbackScheduled | CallbackCancelled | NotReachedNotice | CaseLinked | CaseUnlinked,
     Field(discriminator="type"),
 ]
 EVENT_TYPES: dict[str, type[EventBase]] = {cls.model_fields["type"].default: cls for cls in ALL_EVENTS}

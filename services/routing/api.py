@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from services.routing import queries, service
 from services.routing.decisions import CommandName
+from services.routing.link_commands import UnknownReference
 from services.routing.service import SignIn
 from services.routing.web import CsrfFailed, RuntimeDep, SessionDep, ThrottleDep, set_session_cookie
 from shared.app import ConnDep, UnitOfWorkDep
@@ -152,7 +153,11 @@ async def post_command(case_id: uuid.UUID, body: CommandIn, session: SessionDep,
     except ValidationError as exc:  # the arguments are part of the body: the same 422 as any other field
         raise RequestValidationError([{**error, "loc": ("body", "arguments", *error["loc"])}
                                       for error in exc.errors()]) from exc
-    done = await service.run_command(uow=uow, staff=session, case_id=case_id, expected_version=body.expected_version,
-                                     command=command, regions=runtime.regions, settings=runtime.settings,
-                                     at=demo_at)
+    try:
+        done = await service.run_command(uow=uow, staff=session, case_id=case_id,
+                                         expected_version=body.expected_version, command=command,
+                                         regions=runtime.regions, settings=runtime.settings, at=demo_at)
+    except UnknownReference as exc:  # a link's other case is an argument: named like any invalid field
+        raise RequestValidationError([{"loc": ("body", "arguments", "other_reference"), "msg": exc.detail,
+                                       "type": "value_error"}]) from exc
     return CommandOut(command_version=done.command_version, event_ids=done.event_ids, status=done.state.status)

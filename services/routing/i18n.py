@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from services.routing.callback_plan import ERROR_KEYS, CallbackStatus
+from services.routing.links import REFUSALS
 from shared.callbacks import WEEKDAYS
-from shared.events import EVENT_TYPES, ContactMethod, Outcome, RequesterRole, Topic, Urgency
+from shared.events import EVENT_TYPES, CaseOutcome, ContactMethod, RequesterRole, Topic, Urgency
 from shared.i18n import Catalog, keys
 from shared.notifications import MESSAGE_NAMES
 
@@ -20,7 +21,7 @@ CATALOG = Catalog(
         *keys("state_", ("new", "triaged", "assigned", "closed")),
         *keys("risk_", ("ok", "at_risk", "overdue", "answered", "closed")),
         *keys("requester_", RequesterRole), *keys("topic_", Topic), *keys("contact_", ContactMethod),
-        *keys("urgency_", Urgency), *keys("outcome_", Outcome),
+        *keys("urgency_", Urgency), *keys("outcome_", CaseOutcome),
         *keys("result_", ("reached", "no_answer", "message_left")),
         *keys("how_", ("notification_made", "contacted_together")),
         *keys("ev_", EVENT_TYPES),
@@ -44,6 +45,9 @@ CATALOG = Catalog(
         *keys("message_", MESSAGE_NAMES), *keys("recipient_", ("family", "coordinators")),
         *keys("failure_", ("family", "configuration", "staff", "delivery", "other")),
         *keys("contact_field_", ("name", "phone", "email", "call_times")),
+        # Linked cases (links.py, link_queries.py): a refusal's reason, a link's relation and a stream's end of it.
+        *keys("link_refused_", REFUSALS), *keys("link_relation_", ("duplicate_of", "duplicate", "related")),
+        *keys("link_side_", ("duplicate", "kept", "related")),
         # A browser's error pages, by status (pages/errors.py: ERROR_TEXTS).
         "page_not_found", "page_not_found_body", "error_title", "method_not_allowed_body", "error_body",
     ),

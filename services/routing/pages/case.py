@@ -9,11 +9,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
-from services.routing import queries, service, template_service
+from services.routing import link_queries, queries, service, template_service
 from services.routing.accounts import StaffSession
 from services.routing.callback_plan import error_text_key
 from services.routing.decisions import is_command_name
 from services.routing.i18n import t
+from services.routing.link_commands import UnknownReference
+from services.routing.links import LinkRefused
 from services.routing.pages.callback_view import CallSection, call_section, span_of
 from services.routing.pages.render import TOPICS, page_lang, render
 from services.routing.queries import CaseView
@@ -34,7 +36,8 @@ CALL_FIELDS = {"day": "cb_field_day", "start": "cb_field_start", "end": "cb_fiel
 FIELD_LABELS = {**CALL_FIELDS, "assignee_kind": "field_assignee", "assignee_id": "field_assignee",
                 "text": "field_text", "note": "field_note", "outcome": "field_outcome", "referred_to": "field_service",
                 "service_id": "field_service", "channel": "field_channel", "result": "field_result",
-                "topic": "field_topic", "urgency": "field_urgency", "how": "field_how"}
+                "topic": "field_topic", "urgency": "field_urgency", "how": "field_how",
+                "kind": "link_field_kind", "other_reference": "link_field_reference"}
 
 
 def field_label(field: str, lang: str) -> str:
@@ -65,6 +68,9 @@ async def _case_page(request: Request, session: StaffSession, uow: UnitOfWork,
     cw_due: date | None = None
     if view.state.child_welfare_notified_at is not None:
         cw_due = add_business_days(view.state.child_welfare_notified_at.date(), 7)
+    links = await link_queries.linked_cases(uow.conn, session.account, view.state)
+    link_refs = await link_queries.references(uow.conn, view.item.region, (
+        uuid.UUID(str(e.data["other_case_id"])) for e in view.timeline if e.type in LINK_EVENTS))
     offered = await template_service.offered_for_case(conn=uow.conn, staff=session, language=view.item.language,
                                                       topic=view.item.topic)
     return render(request, "case.html", session, status, lang=lang, view=view, version=version, names=names,
@@ -72,7 +78,11 @@ async def _case_page(request: Request, session: StaffSession, uow: UnitOfWork,
                   notice=notice, notice_kind=notice_kind, cw_decision_due=cw_due, active="queue",
                   templates=offered, template_groups=by_language(offered), chosen=chosen_template(offered, template),
                   call=_call(view, runtime, lang), callers=[(p["id"], p["display_name"]) for p in pros],
-                  call_span=lambda starts, ends: span_of(starts, ends, lang), kept=kept or {})
+                  call_span=lambda starts, ends: span_of(starts, ends, lang), kept=kept or {}, links=links,
+                  link_refs=link_refs)
+
+
+LINK_EVENTS = ("case.linked", "case.unlinked")
 
 
 def _call(view: CaseView, runtime: ServiceRuntime[RoutingSettings], lang: str) -> CallSection | None:
@@ -110,7 +120,8 @@ async def act(request: Request, case_id: uuid.UUID, session: QueuePage, uow: Uni
     # What the person wrote or chose stays in its box when the action is refused (a conflict included):
     # the page shows the case as it now is, beside what they meant to send.
     kept = {"command": str(form.get("command", "")),
-            **{k: str(form.get(k, "")) for k in ("text", "note", "assignee") if isinstance(form.get(k), str)}}
+            **{k: str(form.get(k, "")) for k in ("text", "note", "assignee", "other_reference", "kind")
+               if isinstance(form.get(k), str)}}
 
     async def again(status: int, notice: str) -> Response:
         return await _case_page(request, session, uow, runtime, case_id, status=status, notice_kind="error",
@@ -129,6 +140,10 @@ async def act(request: Request, case_id: uuid.UUID, session: QueuePage, uow: Uni
         return await again(422, t("invalid", lang, detail=", ".join(labels)))
     except Conflict:
         return await again(409, t("conflict_kept", lang))
+    except LinkRefused as exc:
+        return await again(422, t("invalid", lang, detail=t("link_refused_" + exc.key, lang)))
+    except UnknownReference:
+        return await again(422, t("invalid", lang, detail=t("link_unknown_reference", lang)))
     except (InvalidCommand, ServiceUnavailable) as exc:
         known = error_text_key(exc.detail)
         detail = t(known[0], lang, **known[1]) if known else exc.detail
