@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError
 
-from services.routing import queries, service
+from services.routing import link_queries, queries, service
 from services.routing.decisions import CommandName
 from services.routing.link_commands import UnknownReference
 from services.routing.service import SignIn
@@ -96,6 +96,7 @@ class CaseOut(BaseModel):
     call_windows: list[str] = Field(default_factory=list, description="when the family can take a call, such as"
                                     " 'tue-16-18' (weekday, from hour, to hour; Helsinki time)")
     timeline: list[TimelineOut]
+    links: list[link_queries.LinkedCase] = Field(default_factory=list, description="the cases linked to this one")
 
 
 @router.get("/cases/{case_id}", responses=errors({
@@ -106,7 +107,8 @@ async def get_case(case_id: uuid.UUID, session: SessionDep, uow: UnitOfWorkDep, 
                                             action="api_view")
     return CaseOut(case=view.item, command_version=version, message=view.message, contact=view.contact,
                    call_windows=view.call_windows,
-                   timeline=[TimelineOut(**entry.__dict__) for entry in view.timeline])
+                   timeline=[TimelineOut(**entry.__dict__) for entry in view.timeline],
+                   links=await link_queries.linked_cases(uow.conn, session.account, view.state))
 
 
 class EraseIn(BaseModel):
