@@ -22,6 +22,7 @@ import asyncpg
 from deploy.local.infra import ROOT
 from shared.regions import load_regions
 from tests.faults.check import FaultRecord, Report, collect, judge
+from tests.faults.links import LinkWork
 from tests.faults.load import FamilyLoad, StaffWork
 from tests.faults.system import SERVICES, Readiness, System
 
@@ -188,8 +189,9 @@ async def run_suite(faults: list[Fault], *, rate: float, title: str, warmup_s: f
         stop_monitor, stop_load = asyncio.Event(), asyncio.Event()
         load = FamilyLoad(system.url("intake"), regions, rate)
         staff = StaffWork(system.url("routing"), load, regions)
+        links = LinkWork(system.url("routing"), load)
         tasks = [asyncio.create_task(readiness.run(stop_monitor)), asyncio.create_task(load.run(stop_load)),
-                 asyncio.create_task(staff.run(stop_load))]
+                 asyncio.create_task(staff.run(stop_load)), asyncio.create_task(links.run(stop_load))]
         try:
             load_began = time.monotonic()
             await asyncio.sleep(warmup_s)
@@ -199,7 +201,7 @@ async def run_suite(faults: list[Fault], *, rate: float, title: str, warmup_s: f
                 records.append(await inject(system, fault, load, readiness, recovery_timeout))
                 await asyncio.sleep(settle_s)
             stop_load.set()
-            await asyncio.gather(tasks[1], tasks[2])
+            await asyncio.gather(tasks[1], tasks[2], tasks[3])
             load_s = time.monotonic() - load_began
             notes = []
             try:
@@ -216,7 +218,7 @@ async def run_suite(faults: list[Fault], *, rate: float, title: str, warmup_s: f
             await asyncio.gather(*tasks, return_exceptions=True)
         exited = [name for name in SERVICES if not system.procs[name].alive()]
         facts = await collect(system, [r.id for r in regions])
-        report = judge(facts, load, staff, records, load_s)
+        report = judge(facts, load, staff, records, load_s, links)
         report.add("services that exited by themselves", len(exited), must_be_zero=True)
         report.add("faults not recovered from in time", sum(r.recovered_s is None for r in records), must_be_zero=True)
         report.add("wall time of the run (s)", f"{time.monotonic() - began:.0f}")
