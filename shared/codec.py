@@ -64,6 +64,12 @@ def deadline_v1_to_v2(raw: RawEvent) -> RawEvent:
     return {**raw, "payload": {**payload, "followup": 0}}
 
 
+@UPCASTERS.register("case.closed", 1)
+def case_closed_v1_to_v2(raw: RawEvent) -> RawEvent:
+    """Version 2 only widened the outcomes (by "duplicate"): a version 1 closing reads as it was."""
+    return raw
+
+
 _EVENT: TypeAdapter[EventBase] = TypeAdapter(Event)
 
 

@@ -13,39 +13,28 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Annotated, Literal, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
+from shared.event_base import AgeGroup as AgeGroup
+from shared.event_base import ContactMethod as ContactMethod
+from shared.event_base import EventBase as EventBase
+from shared.event_base import Frozen
+from shared.event_base import Language as Language
+from shared.event_base import RequesterRole as RequesterRole
+from shared.event_base import Topic as Topic
+from shared.events_calls import CallbackCancelled as CallbackCancelled
+from shared.events_calls import CallbackCancelledPayload as CallbackCancelledPayload
+from shared.events_calls import CallbackScheduled as CallbackScheduled
+from shared.events_calls import CallbackScheduledPayload as CallbackScheduledPayload
+from shared.events_calls import NotReachedNotice as NotReachedNotice
+from shared.events_calls import NotReachedNoticePayload as NotReachedNoticePayload
+from shared.events_links import CaseLinked as CaseLinked
+from shared.events_links import CaseLinkedPayload as CaseLinkedPayload
+from shared.events_links import CaseUnlinked as CaseUnlinked
 from shared.sealing import Sealed
 
-Language = Literal["fi", "sv", "en"]
-RequesterRole = Literal["parent", "child", "relative", "professional"]
-Topic = Literal[
-    "finding_services", "family_change", "parent_coping", "child_emotions", "child_mental_wellbeing", "other"
-]
-AgeGroup = Literal["0-2", "3-6", "7-12", "13-17"]
-ContactMethod = Literal["phone", "sms", "email", "anonymous"]
 
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-
-class EventBase(_Frozen):
-    """The envelope every event shares."""
-
-    event_id: uuid.UUID
-    type: str
-    schema_version: int
-    case_id: uuid.UUID
-    region: str
-    municipality: str
-    occurred_at: AwareDatetime
-    actor: str = Field(description="'family', a staff id, or a system component such as 'intake'")
-    correlation_id: uuid.UUID
-    causation_id: uuid.UUID | None = None
-
-
-class RequestSubmittedPayload(_Frozen):
+class RequestSubmittedPayload(Frozen):
     submission_id: uuid.UUID
     reference: str
     language: Language
@@ -87,7 +76,7 @@ class RequestRecorded(EventBase):
     payload: RequestRecordedPayload
 
 
-class FamilyMessageAddedPayload(_Frozen):
+class FamilyMessageAddedPayload(Frozen):
     message_id: uuid.UUID = Field(description="made by the client; a retried send carries the same id")
     message: Sealed
 
@@ -100,7 +89,7 @@ class FamilyMessageAdded(EventBase):
     payload: FamilyMessageAddedPayload
 
 
-class ReplySentPayload(_Frozen):
+class ReplySentPayload(Frozen):
     reply_id: uuid.UUID
     text: Sealed = Field(description="the written reply, sealed with the case key")
 
@@ -114,20 +103,23 @@ class ReplySent(EventBase):
 
 
 Outcome = Literal["guidance_enough", "referred", "same_worker_continues", "not_reached", "not_a_request"]
+# Or "duplicate" (case.closed v2), which only linking a case to the one kept gives: counted apart, as merged.
+CaseOutcome = Literal["guidance_enough", "referred", "same_worker_continues", "not_reached", "not_a_request",
+                      "duplicate"]
 
 
-class CaseClosedPayload(_Frozen):
-    outcome: Outcome
+class CaseClosedPayload(Frozen):
+    outcome: CaseOutcome = Field(description="v2 added 'duplicate'; v1 records read unchanged")
     referred_to: str | None = Field(default=None, description="service id from the region's directory")
 
 
 class CaseClosed(EventBase):
     type: Literal["case.closed"] = "case.closed"
-    schema_version: Literal[1] = 1
+    schema_version: Literal[2] = 2
     payload: CaseClosedPayload
 
 
-class FeedbackGivenPayload(_Frozen):
+class FeedbackGivenPayload(Frozen):
     score: int = Field(ge=1, le=5, description="how much did this help, 1 (not at all) to 5 (very much)")
     comment: Sealed | None = None
 
@@ -144,7 +136,7 @@ Urgency = Literal["normal", "urgent"]
 AssigneeKind = Literal["professional", "team"]
 
 
-class CaseTriagedPayload(_Frozen):
+class CaseTriagedPayload(Frozen):
     topic: Topic | None
     urgency: Urgency
     child_welfare_concern: bool
@@ -156,7 +148,7 @@ class CaseTriaged(EventBase):
     payload: CaseTriagedPayload
 
 
-class CaseAssignedPayload(_Frozen):
+class CaseAssignedPayload(Frozen):
     assignee_kind: AssigneeKind
     assignee_id: str = Field(description="a staff account id or a team id of the region")
     team_id: str | None = Field(default=None, description="the team that now owns the case")
@@ -180,7 +172,7 @@ class CaseHandedOff(EventBase):
     payload: CaseHandedOffPayload
 
 
-class CaseReferredPayload(_Frozen):
+class CaseReferredPayload(Frozen):
     service_id: str = Field(description="a service of the region's directory")
     service_kind: Literal["municipal", "county", "third_sector"]
 
@@ -191,7 +183,7 @@ class CaseReferred(EventBase):
     payload: CaseReferredPayload
 
 
-class ContactAttemptedPayload(_Frozen):
+class ContactAttemptedPayload(Frozen):
     channel: Literal["phone", "sms", "email"]
     result: Literal["reached", "no_answer", "message_left"]
 
@@ -202,47 +194,7 @@ class ContactAttempted(EventBase):
     payload: ContactAttemptedPayload
 
 
-class CallbackScheduledPayload(_Frozen):
-    callback_id: uuid.UUID
-    starts_at: AwareDatetime = Field(description="the start of the window in which staff call the family")
-    ends_at: AwareDatetime
-    caller: str | None = Field(default=None, description="the staff account id who calls; None: the case's team")
-    replaces: uuid.UUID | None = Field(default=None, description="the callback this one moves to a new time")
-
-
-class CallbackScheduled(EventBase):
-    """Staff will call the family in a window; the family is told the time and the reference only."""
-
-    type: Literal["callback.scheduled"] = "callback.scheduled"
-    schema_version: Literal[1] = 1
-    payload: CallbackScheduledPayload
-
-
-class CallbackCancelledPayload(_Frozen):
-    callback_id: uuid.UUID
-
-
-class CallbackCancelled(EventBase):
-    """A scheduled call will not be made; the family is told once."""
-
-    type: Literal["callback.cancelled"] = "callback.cancelled"
-    schema_version: Literal[1] = 1
-    payload: CallbackCancelledPayload
-
-
-class NotReachedNoticePayload(_Frozen):
-    attempts: int = Field(ge=0, description="the unanswered contact attempts made before the notice")
-
-
-class NotReachedNotice(EventBase):
-    """'We tried to reach you; write again or read the status page': to the family, before closing unreached."""
-
-    type: Literal["contact.not_reached_notice"] = "contact.not_reached_notice"
-    schema_version: Literal[1] = 1
-    payload: NotReachedNoticePayload
-
-
-class InternalNoteAddedPayload(_Frozen):
+class InternalNoteAddedPayload(Frozen):
     note: Sealed
 
 
@@ -252,7 +204,7 @@ class InternalNoteAdded(EventBase):
     payload: InternalNoteAddedPayload
 
 
-class CaseReopenedPayload(_Frozen):
+class CaseReopenedPayload(Frozen):
     pass
 
 
@@ -262,7 +214,7 @@ class CaseReopened(EventBase):
     payload: CaseReopenedPayload
 
 
-class ChildWelfareNotifiedPayload(_Frozen):
+class ChildWelfareNotifiedPayload(Frozen):
     how: Literal["notification_made", "contacted_together"] = Field(
         description="a child welfare notification (25 §), or contacting child welfare together with the family "
                     "(25 a §)")
@@ -274,7 +226,7 @@ class ChildWelfareNotified(EventBase):
     payload: ChildWelfareNotifiedPayload
 
 
-class ChildWelfareDuePayload(_Frozen):
+class ChildWelfareDuePayload(Frozen):
     flagged_at: AwareDatetime = Field(description="when triage flagged the child-welfare concern")
     due_at: AwareDatetime = Field(description="by when the region's rule expected the notification")
 
@@ -288,7 +240,7 @@ class ChildWelfareNotificationDue(EventBase):
     payload: ChildWelfareDuePayload
 
 
-class DeadlinePayload(_Frozen):
+class DeadlinePayload(Frozen):
     """Version 1: the first request's promised day only."""
 
     answer_due: date
@@ -320,7 +272,7 @@ class DeadlineMissed(EventBase):
 ErasureReason = Literal["family_request", "retention", "entered_by_mistake", "legal_obligation"]
 
 
-class PersonalDataErasedPayload(_Frozen):
+class PersonalDataErasedPayload(Frozen):
     reason: ErasureReason = Field(description="why: a category, never free text that could hold personal data")
 
 
@@ -333,7 +285,7 @@ class PersonalDataErased(EventBase):
     payload: PersonalDataErasedPayload
 
 
-class NotificationPayload(_Frozen):
+class NotificationPayload(Frozen):
     notification_id: uuid.UUID = Field(description="derived from the causing event, the recipient and the template")
     cause_event_id: uuid.UUID
     channel: Literal["email", "sms"]
@@ -364,13 +316,14 @@ ALL_EVENTS: tuple[type[EventBase], ...] = (
     RequestSubmitted, FamilyMessageAdded, ReplySent, CaseClosed, FeedbackGiven, CaseTriaged, CaseAssigned,
     CaseHandedOff, CaseReferred, ContactAttempted, InternalNoteAdded, CaseReopened, ChildWelfareNotified,
     DeadlineWarning, DeadlineMissed, NotificationSent, NotificationFailed, PersonalDataErased, CallbackScheduled,
-    CallbackCancelled, NotReachedNotice, ChildWelfareNotificationDue, RequestRecorded,
+    CallbackCancelled, NotReachedNotice, ChildWelfareNotificationDue, RequestRecorded, CaseLinked, CaseUnlinked,
 )
 Event = Annotated[
     RequestSubmitted | FamilyMessageAdded | ReplySent | CaseClosed | FeedbackGiven | CaseTriaged | CaseAssigned
     | CaseHandedOff | CaseReferred | ContactAttempted | InternalNoteAdded | CaseReopened | ChildWelfareNotified
     | DeadlineWarning | DeadlineMissed | NotificationSent | NotificationFailed | PersonalDataErased
-    | CallbackScheduled | CallbackCancelled | NotReachedNotice | ChildWelfareNotificationDue | RequestRecorded,
+    | CallbackScheduled | CallbackCancelled | NotReachedNotice | ChildWelfareNotificationDue | RequestRecorded
+    | CaseLinked | CaseUnlinked,
     Field(discriminator="type"),
 ]
 EVENT_TYPES: dict[str, type[EventBase]] = {cls.model_fields["type"].default: cls for cls in ALL_EVENTS}

@@ -106,7 +106,9 @@ def _entry(item: TimelineItem, lang: str) -> TimelineEntry:
 @router.post("/status/messages", status_code=201, tags=["status"], responses={
     200: {"model": dict[str, str], "description": "this message_id was sent already: nothing new is added"},
     **STATUS_ERRORS, **errors({404: "the case's personal data is erased: it can no longer be written to",
-                               409: "the case is closed"})}, summary="Add a message to the same case")
+                               409: "the case is closed (`joined_with_another_request`: closed as a duplicate;"
+                                    " the family writes in their other request)"})},
+    summary="Add a message to the same case")
 async def post_message(body: NewFamilyMessage, uow: UnitOfWorkDep, runtime: IntakeRuntimeDep, limits: LimitersDep,
                        request: Request, response: Response) -> dict[str, str]:
     case_id = await _case_of(uow.conn, limits, request, body, runtime.settings)
@@ -118,7 +120,8 @@ async def post_message(body: NewFamilyMessage, uow: UnitOfWorkDep, runtime: Inta
 
 @router.post("/status/feedback", status_code=201, tags=["status"], responses={**STATUS_ERRORS, **errors({
     404: "the case's personal data is erased: it can no longer be written to",
-    409: "the case is not closed yet, or feedback was already given"})},
+    409: "the case is not closed yet, feedback was already given, or it was closed as a duplicate of the family's"
+         " other request (`joined_with_another_request`: feedback is asked there)"})},
     summary="Answer how much this helped, once the case is closed")
 async def post_feedback(body: Feedback, uow: UnitOfWorkDep, runtime: IntakeRuntimeDep, limits: LimitersDep,
                         request: Request, demo_at: DemoTimeDep) -> dict[str, str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from shared.callbacks import Weekday
-from shared.events import AgeGroup, ContactMethod, Outcome, RequesterRole, Topic
+from shared.events import AgeGroup, CaseOutcome, ContactMethod, RequesterRole, Topic
 from shared.i18n import LANG_NAMES, LANGS, Catalog, keys, long_date, pick_lang
 
 __all__ = ["CATALOG", "LANGS", "LANG_NAMES", "long_date", "pick_lang", "t"]
@@ -28,7 +28,7 @@ CATALOG = Catalog(
         "receipt_reference", "status_code_label", "feedback_title", "call_times_label", "feedback_comment",
         "a11y_feedback_label", "a11y_feedback_contact", "a11y_feedback_municipality",
         # How a closed case ended (status_pages.py: "closed_" + outcome) and what a redirect after a send says.
-        *keys("closed_", Outcome), "add_message_sent", "feedback_thanks",
+        *keys("closed_", CaseOutcome), "add_message_sent", "feedback_thanks",
         # The two information pages, named by their route.
         "privacy_title", "privacy_body", "a11y_title", "a11y_body",
         # A browser's error pages, by status (web.py: ERROR_TEXTS).

@@ -20,7 +20,7 @@ from pydantic import (
 )
 
 from shared.callbacks import WEEKDAYS, CallWindow, window_values
-from shared.events import AgeGroup, ContactMethod, Language, Outcome, RequesterRole, Topic
+from shared.events import AgeGroup, CaseOutcome, ContactMethod, Language, RequesterRole, Topic
 from shared.phones import check_phone, purpose_of
 from shared.references import normalise_reference
 from shared.text import multi_line, single_line
@@ -208,7 +208,8 @@ class CaseStatus(BaseModel):
     closed: bool
     feedback_given: bool
     timeline: list[TimelineEntry]
-    outcome: Outcome | None = Field(default=None, description="how the case ended, once closed")
+    outcome: CaseOutcome | None = Field(default=None, description="how the case ended, once closed; 'duplicate':"
+                                        " the matter continues in another request of the family's")
     referred_to: str | None = Field(default=None, description="the region's service the family was referred to")
     callback: CallbackSlot | None = Field(default=None, description="the call staff have scheduled, while it is "
                                                                     "still ahead; null when none is")

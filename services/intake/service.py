@@ -276,6 +276,7 @@ async def add_message(*, uow: UnitOfWork, case_id: uuid.UUID, message_id: uuid.U
         if not first:
             return False
         closed = await conn.fetchval("SELECT closed FROM family_case_state WHERE case_id = $1", case_id)
+        await _refuse_joined(conn, case_id)
         if closed:
             raise Conflict("the case is closed; send a new request instead")
         key, region, municipality = await _case_key(conn, case_id, settings.keyring)
@@ -292,6 +293,25 @@ async def add_message(*, uow: UnitOfWork, case_id: uuid.UUID, message_id: uuid.U
     return True
 
 
+class JoinedElsewhere(Conflict):
+    """The request was closed as a duplicate: the family's matter continues in their other request.
+
+    Nothing written here reaches the kept case: staff judged the two requests one matter, but if they were
+    wrong (a parent and a grandparent writing about one child), moving these words into the other case
+    would show them to whoever holds that case's code. So the family is told, kindly, to write there (or send
+    a new request), and feedback is asked on the request that goes on.
+    """
+
+    code = "joined_with_another_request"
+
+
+async def _refuse_joined(conn: Conn, case_id: uuid.UUID) -> None:
+    if await conn.fetchval("SELECT closed AND outcome = 'duplicate' FROM family_case_state WHERE case_id = $1",
+                           case_id):
+        raise JoinedElsewhere("this request was joined with the family's other request: write there, with its"
+                              " reference and pick-up code, or send a new request")
+
+
 class FeedbackAlreadyGiven(Conflict):
     """A second answer to the feedback question: refused, and the family is told so."""
 
@@ -301,6 +321,7 @@ async def give_feedback(*, uow: UnitOfWork, case_id: uuid.UUID, score: int, comm
     """Queue FeedbackGiven, once per closed case (given ``at``, now by default)."""
     async with uow.transaction() as conn:
         closed = await conn.fetchval("SELECT closed FROM family_case_state WHERE case_id = $1", case_id)
+        await _refuse_joined(conn, case_id)
         if not closed:
             raise Conflict("feedback is asked once the case is closed")
         given = await conn.fetchval("SELECT feedback_given FROM family_case_state WHERE case_id = $1", case_id)

@@ -28,19 +28,19 @@ from services.intake.forms import (
 )
 from services.intake.i18n import long_date, pick_lang, t
 from services.intake.queries import StatusView
-from services.intake.service import FeedbackAlreadyGiven
+from services.intake.service import FeedbackAlreadyGiven, JoinedElsewhere
 from services.intake.web import place_of, render
 from shared.app import ConnDep, UnitOfWorkDep
 from shared.businessdays import HELSINKI, answer_due
 from shared.db import Conn
 from shared.errors import DomainError
-from shared.events import Outcome
+from shared.events import CaseOutcome
 from shared.http import same_token
 from shared.i18n import BABEL_LOCALE
 from shared.regions import Region
 
 COOKIE = "apua_status"
-CLOSINGS: tuple[str, ...] = Outcome.__args__  # type: ignore[attr-defined]
+CLOSINGS: tuple[str, ...] = CaseOutcome.__args__  # type: ignore[attr-defined]
 
 router = APIRouter(include_in_schema=False)
 
@@ -74,7 +74,7 @@ def _sent(lang: str, what: str) -> RedirectResponse:
 
 async def _case_page(request: Request, conn: Conn, runtime: IntakeRuntime, session: FamilySession, lang: str, *,
                      flash: str | None = None, errors: dict[str, str] | None = None,
-                     refusal: str | None = None, status: int = 200) -> HTMLResponse:
+                     refusal: str | None = None, status: int = 200, kept_message: str = "") -> HTMLResponse:
     view = await service.read_status(conn=conn, case_id=session.case_id, settings=runtime.settings)
     region, municipality = runtime.regions.region_of(view.municipality)
     timeline = [{"at": i.at, "at_text": i.at.astimezone(HELSINKI).strftime("%d.%m.%Y %H:%M"),
@@ -86,7 +86,7 @@ async def _case_page(request: Request, conn: Conn, runtime: IntakeRuntime, sessi
                         "answered": view.answered}, csrf=session.csrf,
                   promise=_promise(view, region, lang), closing=_closing(view, region, lang), flash=flash,
                   callback=_callback(view, lang),
-                  refusal=refusal, errors=errors or {}, message_id=str(uuid.uuid4()), values={"message": ""})
+                  refusal=refusal, errors=errors or {}, message_id=str(uuid.uuid4()), values={"message": kept_message})
 
 
 def _promise(view: StatusView, region: Region, lang: str) -> str | None:
@@ -185,6 +185,9 @@ async def status_message(request: Request, form: Annotated[MessageForm, Form()],
     try:
         await service.add_message(uow=uow, case_id=session.case_id, message_id=message.message_id,
                                   text=message.message, settings=runtime.settings)
+    except JoinedElsewhere:  # the page says where their matter goes on, and keeps their words in the box
+        return await _case_page(request, uow.conn, runtime, session, lang, refusal=t("duplicate_write_elsewhere", lang),
+                                status=409, kept_message=message.message)
     except DomainError:  # closed meanwhile: the page shows the current state
         return await _case_page(request, uow.conn, runtime, session, lang, status=409)
     return _sent(lang, "message")
@@ -203,6 +206,9 @@ async def status_feedback(request: Request, form: Annotated[FeedbackForm, Form()
     try:
         await service.give_feedback(uow=uow, case_id=session.case_id, score=answer.score, comment=answer.comment,
                                     settings=runtime.settings)
+    except JoinedElsewhere:
+        return await _case_page(request, uow.conn, runtime, session, lang, refusal=t("duplicate_write_elsewhere", lang),
+                                status=409)
     except FeedbackAlreadyGiven:
         return await _case_page(request, uow.conn, runtime, session, lang, refusal=t("feedback_already_given", lang),
                                 status=409)

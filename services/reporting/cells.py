@@ -53,7 +53,17 @@ DIMENSIONS: dict[str, str] = {
     # each row is one cell of its own and secondary suppression (cube.py) decides on it.
     # (least() passes over a NULL: a family never reached would count as the fourth attempt.)
     "reached_after": "CASE WHEN reached_after IS NOT NULL THEN least(reached_after, 4)::text END",
+    # Requests closed as duplicates of another request (merged): the one dimension that counts them (cells_of).
+    "merged": "CASE WHEN outcome = 'duplicate' THEN '' END",
 }
+# A request closed as a duplicate is no contact of its own: its family's matter goes on in the request kept,
+# which is counted. So every dimension but "merged" leaves it out, and so does every read of the facts.
+COUNTED = "outcome IS DISTINCT FROM 'duplicate'"
+
+
+def value_of(dim: str) -> str:
+    """A dimension's value over a facts row, NULL (not counted) for a duplicate unless the dimension counts those."""
+    return DIMENSIONS[dim] if dim == "merged" else f"CASE WHEN {COUNTED} THEN {DIMENSIONS[dim]} END"
 # The parts of a cell beside its count: (name, condition on the facts row).
 PARTS = (("answered", "first_response_at IS NOT NULL"), ("met", "first_response_at < due_at"),
          ("late", "first_response_at >= due_at"))
@@ -66,7 +76,7 @@ def cells_of(source: str, dims: Iterable[str] | None = None) -> str:
     """The cells of the facts rows ``source`` yields (a ``sign`` column: +1 to add a row, -1 to take it away);
     a cell whose sums all come to nothing (a change that left it as it was) is left out."""
     chosen = list(dims) if dims is not None else list(DIMENSIONS)
-    values = ", ".join(f"('{d}', {DIMENSIONS[d]})" for d in chosen)
+    values = ", ".join(f"('{d}', {value_of(d)})" for d in chosen)
     # A row's parts once, before the row is counted in each of its dimensions.
     parts = "".join(f", CASE WHEN {cond} THEN sign ELSE 0 END AS {name}_n,"
                     f" CASE WHEN {cond} THEN sign * record_key ELSE 0 END AS {name}_k" for name, cond in PARTS)

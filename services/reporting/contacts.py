@@ -7,6 +7,7 @@ enough families and only when every row of the table is published.
 
 from __future__ import annotations
 
+from services.reporting.cells import COUNTED
 from services.reporting.filters import Filters
 from services.reporting.i18n import t
 from services.reporting.model import Cell, Chart, Column, Group, Table
@@ -56,7 +57,7 @@ async def reaching_groups(conn: Conn, f: Filters) -> tuple[dict[int, Group], int
     found = await counts(conn, f, "reached_after")
     where, args = f.where()
     attempts = await conn.fetchval(f"SELECT coalesce(sum(reached_after), 0) FROM case_facts WHERE {where}"
-                                   " AND reached_after IS NOT NULL", *args)
+                                   f" AND reached_after IS NOT NULL AND {COUNTED}", *args)
     return {b: found.get(b, Group()) for b in BUCKETS}, int(attempts)
 
 

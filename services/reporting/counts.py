@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from services.reporting.cube import MERGED
 from services.reporting.filters import TOPICS, Filters, topic_name
 from services.reporting.i18n import t
 from services.reporting.labels import (
@@ -15,7 +16,7 @@ from services.reporting.labels import (
 from services.reporting.model import Cell, Chart, Column, Group, Table
 from services.reporting.privacy import enough, per_thousand, published, share
 from services.reporting.response import response_cells, response_rows
-from services.reporting.rollup import SHARES, counts, tally, whole
+from services.reporting.rollup import SHARES, area, cell, counts, tally, whole
 from shared.db import Conn
 from shared.events import RequesterRole
 
@@ -47,6 +48,9 @@ async def key_figures(conn: Conn, f: Filters, lang: str) -> Table:
         [t("fig_in_time", lang), response[2], response[4]],
         [t("fig_median_business", lang), response[5], None],
         [t("fig_feedback_mean", lang), round(mean, 1) if mean is not None and enough(feedback.n) else None, None],
+        # Requests closed as duplicates of another: in none of the figures above (the request kept is), but a
+        # count of their own, published by the same rules.
+        [t("fig_merged", lang), (await cell(conn, f, (area(f), f.period, *MERGED))).count, None],
     ]
     return Table("key_figures", t("tbl_key_figures", lang),
                  (Column("figure", t("col_figure", lang), "label"), Column("value", t("col_value", lang), "number"),

@@ -76,7 +76,10 @@ SAME: tuple[tuple[tuple[str, str], tuple[str, str]], ...] = (
     (("anonymous", ""), ("method", "anonymous")), (("referred", ""), ("outcome", "referred")),
     (("outcome", COVERED), ("closed_method", COVERED)), (("outcome", "not_reached"), ("not_reached_method", COVERED)),
     *((("topic", v), ("topic_triage", v)) for v in TOPICS))
-LOADED = ("all", *(d for d in (*FULL, *PARTIAL) if d != "weekday"), "team", *CONDITIONS)
+# Requests merged as duplicates (cells.py): counted apart from every other cell, in lines of their own over
+# the months and the municipalities (series), so secondary suppression protects them like any count.
+MERGED: Final = ("merged", "")
+LOADED = ("all", *(d for d in (*FULL, *PARTIAL) if d != "weekday"), "team", *CONDITIONS, MERGED[0])
 
 
 def _rest_name(first: tuple[str, str], second: tuple[str, str]) -> str:
@@ -165,7 +168,8 @@ async def load(conn: Conn, region: Region, year: int, until: date, now: datetime
     for r in await conn.fetch(
             "SELECT municipality, month, coalesce(response_team, team_id, '') AS team, count(*) AS n,"
             " sum(record_key) AS keys FROM case_facts WHERE region = $1 AND local_date >= $2 AND local_date <= $3"
-            " AND first_response_at IS NULL AND due_at <= $4 GROUP BY 1, 2, 3", region.id, since, last, now):
+            f" AND first_response_at IS NULL AND due_at <= $4 AND {cells.COUNTED} GROUP BY 1, 2, 3",
+            region.id, since, last, now):
         p = month_period(r["month"])
         b.add(r["municipality"], p, "response", "overdue", int(r["n"]), int(r["keys"]))
         b.add(r["municipality"], p, "team_response", f"{r['team']}|overdue", int(r["n"]), int(r["keys"]))
@@ -176,7 +180,8 @@ async def load(conn: Conn, region: Region, year: int, until: date, now: datetime
             " coalesce(sum(record_key) FILTER (WHERE answered_at <= due_at), 0) AS met_k,"
             " count(*) FILTER (WHERE coalesce(answered_at, $4) > due_at AND due_at <= $4) AS missed_n,"
             " coalesce(sum(record_key) FILTER (WHERE coalesce(answered_at, $4) > due_at AND due_at <= $4), 0)"
-            " AS missed_k FROM followup_facts WHERE region = $1 AND local_date >= $2 AND local_date <= $3"
+            " AS missed_k FROM followup_facts u WHERE region = $1 AND local_date >= $2 AND local_date <= $3"
+            " AND NOT EXISTS (SELECT FROM case_facts c WHERE c.case_id = u.case_id AND c.outcome = 'duplicate')"
             " GROUP BY 1, 2", region.id, since, last, now):
         p = month_period(r["month"])
         b.add(r["municipality"], p, "followup", "all", int(r["n"]), int(r["keys"]))
@@ -254,7 +259,7 @@ def _derive(n: dict[Key, int], keys: dict[Key, int], areas: list[str], periods: 
 
 def series(values: dict[str, tuple[str, ...]]) -> list[tuple[str, str]]:
     """Every (dimension, value) there is a cell of, in each area and period."""
-    out = [("all", ""), *(("followup", v) for v in ("all", "met", "missed", "other"))]
+    out = [("all", ""), MERGED, *(("followup", v) for v in ("all", "met", "missed", "other"))]
     out += [(d, v) for d in FULL for v in (*values[d], OTHERS)]
     out += [(d, v) for d in PARTIAL for v in (*values[d], COVERED, OTHERS)]
     out += [(d, v) for d in CONDITIONS for v in ("", OTHERS)]

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from typing import Any
 
+from services.reporting.cells import COUNTED
 from services.reporting.filters import Filters
 from shared.db import Conn
 
@@ -35,7 +36,7 @@ def waits_of(source: str) -> str:
     values = ", ".join(f"('{m}'::\"char\", round(f.{column} * 10)::int)" for m, column in MEASURES.items())
     return ("SELECT f.region, w.measure, f.month, f.municipality, coalesce(f.response_team, f.team_id, '') AS team,"
             f" w.tenths, f.sign FROM ({source}) f CROSS JOIN LATERAL (VALUES {values}) AS w(measure, tenths)"
-            " WHERE f.first_response_at IS NOT NULL AND w.tenths IS NOT NULL")
+            f" WHERE f.first_response_at IS NOT NULL AND w.tenths IS NOT NULL AND f.{COUNTED}")
 
 
 # Each histogram: its table, its value column, and that value from a wait counted in tenths.

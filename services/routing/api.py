@@ -10,8 +10,9 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError
 
-from services.routing import queries, search, search_service, service
+from services.routing import link_queries, queries, search, search_service, service
 from services.routing.decisions import CommandName
+from services.routing.link_commands import UnknownReference
 from services.routing.service import SignIn
 from services.routing.web import CsrfFailed, RuntimeDep, SessionDep, ThrottleDep, set_session_cookie
 from shared.app import UnitOfWorkDep
@@ -136,6 +137,7 @@ class CaseOut(BaseModel):
     call_windows: list[str] = Field(default_factory=list, description="when the family can take a call, such as"
                                     " 'tue-16-18' (weekday, from hour, to hour; Helsinki time)")
     timeline: list[TimelineOut]
+    links: list[link_queries.LinkedCase] = Field(default_factory=list, description="the cases linked to this one")
 
 
 @router.get("/cases/{case_id}", responses=errors({
@@ -146,7 +148,8 @@ async def get_case(case_id: uuid.UUID, session: SessionDep, uow: UnitOfWorkDep, 
                                             action="api_view", day=runtime.regions.working_day(session.account.region))
     return CaseOut(case=view.item, command_version=version, message=view.message, contact=view.contact,
                    call_windows=view.call_windows,
-                   timeline=[TimelineOut(**entry.__dict__) for entry in view.timeline])
+                   timeline=[TimelineOut(**entry.__dict__) for entry in view.timeline],
+                   links=await link_queries.linked_cases(uow.conn, session.account, view.state))
 
 
 class EraseIn(BaseModel):
@@ -193,7 +196,11 @@ async def post_command(case_id: uuid.UUID, body: CommandIn, session: SessionDep,
     except ValidationError as exc:  # the arguments are part of the body: the same 422 as any other field
         raise RequestValidationError([{**error, "loc": ("body", "arguments", *error["loc"])}
                                       for error in exc.errors()]) from exc
-    done = await service.run_command(uow=uow, staff=session, case_id=case_id, expected_version=body.expected_version,
-                                     command=command, regions=runtime.regions, settings=runtime.settings,
-                                     at=demo_at)
+    try:
+        done = await service.run_command(uow=uow, staff=session, case_id=case_id,
+                                         expected_version=body.expected_version, command=command,
+                                         regions=runtime.regions, settings=runtime.settings, at=demo_at)
+    except UnknownReference as exc:  # a link's other case is an argument: named like any invalid field
+        raise RequestValidationError([{"loc": ("body", "arguments", "other_reference"), "msg": exc.detail,
+                                       "type": "value_error"}]) from exc
     return CommandOut(command_version=done.command_version, event_ids=done.event_ids, status=done.state.status)

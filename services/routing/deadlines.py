@@ -30,6 +30,8 @@ from shared.topics import cases_topic
 
 log = structlog.get_logger(__name__)
 # The promises still open: a first request never answered (follow-up 0), and a follow-up waiting for staff.
+# A closed case owes nothing, and a duplicate is closed the moment it is linked (links.py): its family's promise
+# is kept by the case kept.
 DUE_PROMISES = (
     "SELECT case_id, region, municipality, answer_due, due_at, 0 AS followup FROM cases"
     " WHERE status <> 'closed' AND first_response_at IS NULL AND received_at <= $1"

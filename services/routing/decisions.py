@@ -125,19 +125,35 @@ class RecordChildWelfareNotification(_Command):
     how: Literal["notification_made", "contacted_together"] = "notification_made"
 
 
+# Two cases at once (links.py decides on both): the other case is named by its reference, as staff read it.
+OTHER_REFERENCE = Field(min_length=1, max_length=40, description="the other case's reference; case, spaces and"
+                                                                 " a missing dash do not matter")
+
+
+class LinkCase(_Command):
+    """This case is a duplicate of the other (and closes as one), or related to it."""
+
+    kind: Literal["duplicate", "related"]
+    other_reference: str = OTHER_REFERENCE
+
+
+class UnlinkCase(_Command):
+    other_reference: str = OTHER_REFERENCE
+
+
 Command = (TriageCase | AssignCase | HandOffCase | ReferCase | RecordContactAttempt | SendReply | AddInternalNote
            | CloseCase | ReopenCase | RecordChildWelfareNotification | ScheduleCallback | CancelCallback
-           | SendNotReachedNotice)
+           | SendNotReachedNotice | LinkCase | UnlinkCase)
 # The name each command has in the API and on the case page's forms.
 CommandName = Literal["triage", "assign", "hand_off", "refer", "record_contact", "reply", "add_note", "close",
                       "reopen", "record_child_welfare_notification", "schedule_callback", "cancel_callback",
-                      "send_not_reached_notice"]
+                      "send_not_reached_notice", "link", "unlink"]
 COMMANDS: dict[str, type[Command]] = {
     "triage": TriageCase, "assign": AssignCase, "hand_off": HandOffCase, "refer": ReferCase,
     "record_contact": RecordContactAttempt, "reply": SendReply, "add_note": AddInternalNote, "close": CloseCase,
     "reopen": ReopenCase, "record_child_welfare_notification": RecordChildWelfareNotification,
     "schedule_callback": ScheduleCallback, "cancel_callback": CancelCallback,
-    "send_not_reached_notice": SendNotReachedNotice,
+    "send_not_reached_notice": SendNotReachedNotice, "link": LinkCase, "unlink": UnlinkCase,
 }
 CALLABLE = ("phone", "sms")  # the contact methods that left a number to call
 LONGEST_WINDOW = timedelta(hours=4)
@@ -236,6 +252,8 @@ def decide(state: CaseState, command: Command, *, region: Region, teams: Collect
             if not state.child_welfare_concern:
                 raise InvalidCommand("no child welfare concern is recorded for this case")
             return [(ChildWelfareNotified, ChildWelfareNotifiedPayload(how=command.how))]
+        case LinkCase() | UnlinkCase():
+            raise InvalidCommand("a link is decided on both cases at once (links.decide_link)")
     raise InvalidCommand(f"unknown command {type(command).__name__}")
 
 

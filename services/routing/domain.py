@@ -21,10 +21,13 @@ from shared.events import (
     CaseAssigned,
     CaseClosed,
     CaseHandedOff,
+    CaseLinked,
     CaseOpened,
+    CaseOutcome,
     CaseReferred,
     CaseReopened,
     CaseTriaged,
+    CaseUnlinked,
     ChildWelfareNotificationDue,
     ChildWelfareNotified,
     ContactAttempted,
@@ -33,7 +36,6 @@ from shared.events import (
     EventBase,
     FamilyMessageAdded,
     NotReachedNotice,
-    Outcome,
     PersonalDataErased,
     ReplySent,
     RequestRecorded,
@@ -69,7 +71,7 @@ class CaseState(BaseModel):
     team_id: str | None = None
     first_response_at: datetime | None = None
     closed_at: datetime | None = None
-    outcome: Outcome | None = None
+    outcome: CaseOutcome | None = None
     referred_to: str | None = None
     reopened: int = 0
     warned: bool = False
@@ -92,6 +94,11 @@ class CaseState(BaseModel):
     not_reached_notice_at: datetime | None = None
     # How the family got in touch: "button" (the form), or a contact staff recorded (phone, in person, letter).
     channel: str = "button"
+    # Links to other cases of the region (links.py): the case this one duplicates, the cases that duplicate
+    # this one, and related cases, each in the order they were linked.
+    duplicate_of: uuid.UUID | None = None
+    duplicates: tuple[uuid.UUID, ...] = ()
+    related: tuple[uuid.UUID, ...] = ()
 
     @property
     def closed(self) -> bool:
@@ -230,6 +237,25 @@ def _(event: DeadlineMissed, state: CaseState) -> dict[str, object]:
 @_apply.register
 def _(event: PersonalDataErased, state: CaseState) -> dict[str, object]:
     return {"erased_at": state.erased_at or event.occurred_at}
+
+
+@_apply.register
+def _(event: CaseLinked, state: CaseState) -> dict[str, object]:
+    p = event.payload
+    if p.side == "duplicate":
+        return {"duplicate_of": p.other_case_id}
+    field = "duplicates" if p.side == "kept" else "related"
+    known: tuple[uuid.UUID, ...] = getattr(state, field)
+    return {} if p.other_case_id in known else {field: (*known, p.other_case_id)}
+
+
+@_apply.register
+def _(event: CaseUnlinked, state: CaseState) -> dict[str, object]:
+    p = event.payload
+    if p.side == "duplicate":
+        return {"duplicate_of": None} if state.duplicate_of == p.other_case_id else {}
+    field = "duplicates" if p.side == "kept" else "related"
+    return {field: tuple(c for c in getattr(state, field) if c != p.other_case_id)}
 
 
 def evolve(state: CaseState, event: EventBase) -> CaseState:

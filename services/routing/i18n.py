@@ -6,11 +6,12 @@ from pathlib import Path
 from typing import get_args
 
 from services.routing.callback_plan import ERROR_KEYS, CallbackStatus
+from services.routing.links import REFUSALS
 from services.routing.permissions import WorkloadView
 from services.routing.search import SEARCH_KINDS
 from services.routing.workload import SORT_KEYS
 from shared.callbacks import WEEKDAYS
-from shared.events import EVENT_TYPES, Channel, ContactMethod, Outcome, RequesterRole, Topic, Urgency
+from shared.events import EVENT_TYPES, CaseOutcome, Channel, ContactMethod, RequesterRole, Topic, Urgency
 from shared.i18n import Catalog, keys
 from shared.notifications import MESSAGE_NAMES
 
@@ -24,7 +25,7 @@ CATALOG = Catalog(
         *keys("state_", ("new", "triaged", "assigned", "closed")),
         *keys("risk_", ("ok", "at_risk", "overdue", "answered", "closed")),
         *keys("requester_", RequesterRole), *keys("topic_", Topic), *keys("contact_", ContactMethod),
-        *keys("urgency_", Urgency), *keys("outcome_", Outcome),
+        *keys("urgency_", Urgency), *keys("outcome_", CaseOutcome),
         *keys("result_", ("reached", "no_answer", "message_left")),
         *keys("how_", ("notification_made", "contacted_together")),
         *keys("ev_", EVENT_TYPES),
@@ -72,6 +73,9 @@ CATALOG = Catalog(
         # (pages/contacts.py: LABELS).
         *keys("channel_", Channel), *keys("rec_field_", ("channel", "when", "day", "time", "language", "age", "message",
                                                          "method", "receipt", "answered", "form")),
+        # Linked cases (links.py, link_queries.py): a refusal's reason, a link's relation and a stream's end of it.
+        *keys("link_refused_", REFUSALS), *keys("link_relation_", ("duplicate_of", "duplicate", "related")),
+        *keys("link_side_", ("duplicate", "kept", "related")),
         # A browser's error pages, by status (pages/errors.py: ERROR_TEXTS).
         "page_not_found", "page_not_found_body", "error_title", "method_not_allowed_body", "error_body",
         # The team's workload (workload.html): the people table's sortable columns and each view's intro.

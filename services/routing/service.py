@@ -17,9 +17,9 @@ from urllib.parse import urlencode
 import asyncpg
 from pydantic import BaseModel, Field
 
-from services.routing import accounts, commands, queries, repository
+from services.routing import accounts, commands, link_commands, queries, repository
 from services.routing.audit import record_access
-from services.routing.decisions import COMMANDS, Command, CommandName
+from services.routing.decisions import COMMANDS, Command, CommandName, LinkCase, UnlinkCase
 from services.routing.erasure import Erased, erase_case
 from services.routing.permissions import may_administer, may_see_queue
 from services.routing.settings import RoutingSettings
@@ -184,6 +184,11 @@ async def run_command(*, uow: UnitOfWork, staff: accounts.StaffSession, case_id:
     for attempt in range(KEY_ATTEMPTS):
         try:
             async with uow.transaction() as conn:
+                if isinstance(command, LinkCase | UnlinkCase):  # two cases at once, no key needed
+                    done = await link_commands.execute_link(
+                        conn, account=staff.account, case_id=case_id, expected_version=expected_version,
+                        command=command, topic_prefix=settings.topic_prefix, at=at)
+                    break
                 done = await commands.execute(
                     conn, account=staff.account, case_id=case_id, expected_version=expected_version,
                     command=command, regions=regions, keyring=settings.keyring, topic_prefix=settings.topic_prefix,

@@ -22,6 +22,7 @@ from services.notify.projection import CHANNEL_BY_CONTACT, notification_id
 from shared.topics import cases_topic, dead_letter_topic
 from tests.faults.callbacks import expected_callback_notifications, judge_callbacks, moves_callback
 from tests.faults.followups import WROTE_AGAIN, doubled_replies, judge_followups
+from tests.faults.links import LinkWork, judge_links
 from tests.faults.load import FamilyLoad, StaffWork
 from tests.faults.recorded import (
     RecordedContacts,
@@ -117,6 +118,8 @@ class Facts:
     received: list[Received]
     intake_messages: dict[str, str]  # the families' later messages intake stored: message id -> case id
     routing_waiting: set[str]  # cases routing shows waiting for staff because the family wrote
+    reporting_counted: int = 0  # the requests reporting's rollup counts as contacts (dimension "all")
+    reporting_merged: int = 0  # and as merged duplicates
 
 
 async def collect(system: System, regions: list[str]) -> Facts:
@@ -143,6 +146,8 @@ async def collect(system: System, regions: list[str]) -> Facts:
             timeline[str(r["case_id"])].add(str(r["event_id"]))
         reporting_rows = [str(r["case_id"])
                           for r in await conn.fetch("SELECT case_id FROM reporting_projection.case_facts")]
+        rollup = {r["dim"]: int(r["n"]) for r in await conn.fetch(
+            "SELECT dim, sum(n) AS n FROM reporting_projection.fact_cells WHERE dim IN ('all', 'merged') GROUP BY 1")}
         processed = {}
         for service in ("intake", "routing", "notify", "reporting"):
             processed[service] = int(await conn.fetchval(f"SELECT count(*) FROM {service}_projection.processed_events"))
@@ -157,7 +162,8 @@ async def collect(system: System, regions: list[str]) -> Facts:
     return Facts(events=events, dead_letters=len(dead), intake=intake, routing_cases=routing_cases,
                  routing_timeline=dict(timeline), reporting_rows=reporting_rows, processed=processed, due=due,
                  deliveries=deliveries, received=received, intake_messages=intake_messages,
-                 routing_waiting=routing_waiting)
+                 routing_waiting=routing_waiting, reporting_counted=rollup.get("all", 0),
+                 reporting_merged=rollup.get("merged", 0))
 
 
 def expected_notifications(events: list[Event]) -> dict[str, str]:
@@ -249,7 +255,7 @@ class Report:
 
 
 def judge(facts: Facts, load: FamilyLoad, staff: StaffWork, faults: list[FaultRecord], seconds: float,
-          recorded: tuple[RecordedContacts, RecordedFacts] | None = None) -> Report:
+          recorded: tuple[RecordedContacts, RecordedFacts] | None = None, links: LinkWork | None = None) -> Report:
     report = Report(faults=faults)
     accepted = load.accepted()
     counts = load.counts()
@@ -350,6 +356,8 @@ def judge(facts: Facts, load: FamilyLoad, staff: StaffWork, faults: list[FaultRe
         judge_recorded(report, facts.events, recorded[1], recorded[0], facts.routing_cases)
     plans = {s.case_id: moves_callback(s, staff.every) for s in load.accepted() if s.case_id in staff.worked}
     judge_callbacks(report, facts.events, plans, expected, set(copies), set(twice))
+    if links is not None:
+        judge_links(report, facts, links)
     for nid, fault in resent:
         report.explained.append(
             f"notification {nid} reached the sink, then {fault} before notify recorded the delivery; it was "

@@ -23,6 +23,7 @@ from deploy.local.infra import ROOT
 from shared.regions import load_regions
 from tests.faults.catchup import Backlog, backlog_at_restart, caught_up
 from tests.faults.check import FaultRecord, Report, collect, judge
+from tests.faults.links import LinkWork
 from tests.faults.load import FamilyLoad, StaffWork
 from tests.faults.recorded import RecordedContacts, collect_recorded
 from tests.faults.system import SERVICES, Readiness, System
@@ -238,8 +239,10 @@ async def run_suite(faults: list[Fault], *, rate: float, title: str, warmup_s: f
         load = FamilyLoad(system.url("intake"), regions, rate)
         staff = StaffWork(system.url("routing"), load, regions)
         recorder = RecordedContacts(system.url("routing"))
+        links = LinkWork(system.url("routing"), load)
         tasks = [asyncio.create_task(readiness.run(stop_monitor)), asyncio.create_task(load.run(stop_load)),
-                 asyncio.create_task(staff.run(stop_load)), asyncio.create_task(recorder.run(stop_load))]
+                 asyncio.create_task(staff.run(stop_load)), asyncio.create_task(recorder.run(stop_load)),
+                 asyncio.create_task(links.run(stop_load))]
         try:
             load_began = time.monotonic()
             await asyncio.sleep(warmup_s)
@@ -266,7 +269,8 @@ async def run_suite(faults: list[Fault], *, rate: float, title: str, warmup_s: f
             await asyncio.gather(*tasks, return_exceptions=True)
         exited = [name for name in SERVICES if not system.procs[name].alive()]
         facts = await collect(system, [r.id for r in regions])
-        report = judge(facts, load, staff, records, load_s, (recorder, await collect_recorded(system.dsn)))
+        report = judge(facts, load, staff, records, load_s, (recorder, await collect_recorded(system.dsn)),
+                       links=links)
         report.add("services that exited by themselves", len(exited), must_be_zero=True)
         report.add("faults not recovered from in time", sum(r.recovered_s is None for r in records), must_be_zero=True)
         judge_recoveries(report, records)

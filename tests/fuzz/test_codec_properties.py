@@ -164,9 +164,20 @@ def deadline_v1(cls: type[EventBase]) -> st.SearchStrategy[dict[str, Any]]:
     return events(cls).map(written)
 
 
+def case_closed_v1() -> st.SearchStrategy[dict[str, Any]]:
+    """A closing as version 1 wrote it: the same shape, with one of the outcomes before duplicates."""
+    def written(event: EventBase) -> dict[str, Any]:
+        raw: dict[str, Any] = orjson.loads(encode(event))
+        return {**raw, "schema_version": 1}
+
+    return events(EVENT_TYPES["case.closed"]).filter(
+        lambda e: e.payload.outcome != "duplicate").map(written)  # type: ignore[attr-defined]
+
+
 OLD_SHAPES: dict[tuple[str, int], st.SearchStrategy[dict[str, Any]]] = {
     ("deadline.warning", 1): deadline_v1(EVENT_TYPES["deadline.warning"]),
     ("deadline.missed", 1): deadline_v1(EVENT_TYPES["deadline.missed"]),
+    ("case.closed", 1): case_closed_v1(),
 }
 
 

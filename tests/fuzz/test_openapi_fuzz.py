@@ -131,13 +131,15 @@ async def prepare(stack: Stack) -> None:
     await staff(admin, stack.apps["routing"], role="admin")
     await signed_in_reporting(stack.clients["routing-for-manager"], stack.clients["manager"],
                               stack.apps["routing"], role="manager")
-    for name in ("case", "erasable"):
+    for name in ("case", "erasable", "other"):
         accepted = await intake.post("/api/v1/requests", json=request_body())
         assert accepted.status_code == 201, accepted.text
         body = accepted.json()
         stack.known[name] = body["case_id"]
         if name == "case":
             stack.known["reference"], stack.known["pickup_code"] = body["reference"], body["pickup_code"]
+        if name == "other":  # what the link commands name: linked as a duplicate, as related, unlinked
+            stack.known["other_reference"] = body["reference"]
 
         async def projected(case_id: str = body["case_id"]) -> bool:
             return (await coordinator.get(f"/api/v1/cases/{case_id}")).status_code == 200
@@ -198,6 +200,14 @@ ARGUMENTS: dict[str, list[dict[str, Any]]] = {
 }
 
 
+def link_arguments(command: str, reference: str, digest: bytes) -> dict[str, Any]:
+    """A link's or an unlink's arguments: the other case's reference as typed (exactly, in lower case with a
+    space for the dash, or one that names no case), and for a link its kind."""
+    typed = (reference, reference.lower().replace("-", " "), "ZZZZ-9999")[digest[3] % 3]
+    kind = {"kind": ("duplicate", "related")[digest[5] % 2]} if command == "link" else {}
+    return {"other_reference": typed, **kind}
+
+
 def positive(case: Case) -> bool:
     meta = case.meta
     return meta is None or meta.generation.mode == GenerationMode.POSITIVE
@@ -245,9 +255,12 @@ def aim(case: Case, stack: Stack, *, case_id: str = "case") -> None:
         if digest[5] % 2:  # a generated phone number is seldom one
             body["contact"], body["receipt"] = {"method": "anonymous"}, False
     command = body.get("command")
-    if isinstance(command, str) and command in ARGUMENTS:
+    if isinstance(command, str) and command in ("link", "unlink"):
+        body["arguments"] = link_arguments(command, stack.known["other_reference"], digest)
+    elif isinstance(command, str) and command in ARGUMENTS:
         choices = ARGUMENTS[command]
         body["arguments"] = choices[digest[3] % len(choices)]
+    if isinstance(command, str) and (command in ARGUMENTS or command in ("link", "unlink")):
         if digest[4] % 4:  # mostly the version the person saw; otherwise whatever was generated (409)
             body["expected_version"] = stack.command_version(stack.known[case_id])
 

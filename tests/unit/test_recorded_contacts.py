@@ -116,10 +116,12 @@ def test_bad_input_names_its_field(overrides: dict[str, Any], field: str) -> Non
 def test_sealed_as_intake_seals_a_request_and_only_as_this_events_field() -> None:
     command = RecordContact.model_validate(body())
     key, case_id = new_data_key(), uuid.uuid4()
-    sealed = seal(key, case_id, sealed_contents(command), sealed_place("request.recorded"))
+    region = REGIONS.by_id["varsinais-suomi"]
+    sealed = seal(key, case_id, sealed_contents(command, region), sealed_place("request.recorded"))
     opened = unseal(key, case_id, sealed, place_of("request.recorded"))
+    # The number as the region keeps numbers: E.164, as the family's form would seal it.
     assert opened == {"message": "Lapsi ei mene kouluun.",
-                      "contact": {"method": "phone", "name": "Aino", "phone": "040 123 4567"}}
+                      "contact": {"method": "phone", "name": "Aino", "phone": "+358401234567"}}
     with pytest.raises(KeyUnavailable):  # moved to another event, it does not open
         unseal(key, case_id, sealed, sealed_place("request.submitted"))
 
@@ -166,3 +168,13 @@ def test_a_refused_form_field_is_named_by_its_innermost_name() -> None:
         recording_from_form(form(method="phone", phone="abc", requester_role=""))
     assert {_field_of(e["loc"]) for e in caught.value.errors()} == {"phone", "requester_role"}
     assert _field_of(()) == "form"
+
+
+def test_a_number_the_region_does_not_call_is_refused_naming_the_field() -> None:
+    from shared.errors import InvalidCommand
+
+    phone = {"method": "phone", "name": "Aino", "phone": "+1 900 555 0100"}
+    command = RecordContact.model_validate(body(contact=phone))
+    with pytest.raises(InvalidCommand) as refused:
+        sealed_contents(command, REGIONS.by_id["varsinais-suomi"])
+    assert refused.value.context["field"] == "contact.phone"

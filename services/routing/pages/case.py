@@ -10,13 +10,15 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
-from services.routing import queries, service, template_service
+from services.routing import link_queries, queries, service, template_service
 from services.routing.absences import absent_today
 from services.routing.accounts import StaffSession
 from services.routing.callback_plan import error_text_key
 from services.routing.decisions import AssigneeAbsent, is_command_name
 from services.routing.directory import helsinki_today
 from services.routing.i18n import t
+from services.routing.link_commands import UnknownReference
+from services.routing.links import LinkRefused
 from services.routing.pages.callback_view import CallSection, call_section, span_of
 from services.routing.pages.render import TOPICS, page_lang, render
 from services.routing.queries import CaseView
@@ -39,7 +41,8 @@ CALL_FIELDS = {"day": "cb_field_day", "start": "cb_field_start", "end": "cb_fiel
 FIELD_LABELS = {**CALL_FIELDS, "assignee_kind": "field_assignee", "assignee_id": "field_assignee",
                 "text": "field_text", "note": "field_note", "outcome": "field_outcome", "referred_to": "field_service",
                 "service_id": "field_service", "channel": "field_channel", "result": "field_result",
-                "topic": "field_topic", "urgency": "field_urgency", "how": "field_how"}
+                "topic": "field_topic", "urgency": "field_urgency", "how": "field_how",
+                "kind": "link_field_kind", "other_reference": "link_field_reference"}
 
 
 def field_label(field: str, lang: str) -> str:
@@ -93,6 +96,9 @@ async def _case_page(request: Request, session: StaffSession, uow: UnitOfWork,
         cw_due = add_business_days(view.state.child_welfare_notified_at.astimezone(HELSINKI).date(), 7)
     elif view.state.child_welfare_flagged_at is not None and view.state.child_welfare_concern:
         cw_limit = region.child_welfare.due(view.state.child_welfare_flagged_at, region.working_day)
+    links = await link_queries.linked_cases(uow.conn, session.account, view.state)
+    link_refs = await link_queries.references(uow.conn, view.item.region, (
+        uuid.UUID(str(e.data["other_case_id"])) for e in view.timeline if e.type in LINK_EVENTS))
     offered = await template_service.offered_for_case(conn=uow.conn, staff=session, language=view.item.language,
                                                       topic=view.item.topic)
     return render(request, "case.html", session, status, lang=lang, view=view, version=version, names=names,
@@ -101,7 +107,11 @@ async def _case_page(request: Request, session: StaffSession, uow: UnitOfWork,
                   templates=offered, template_groups=by_language(offered), chosen=chosen_template(offered, template),
                   call=_call(view, runtime, lang), callers=[(p["id"], p["display_name"]) for p in pros],
                   call_span=lambda starts, ends: span_of(starts, ends, lang), kept=kept or {},
-                  anyone_absent=any(p["id"] in away for p in pros), covering=covering)
+                  anyone_absent=any(p["id"] in away for p in pros), covering=covering,
+                  links=links, link_refs=link_refs)
+
+
+LINK_EVENTS = ("case.linked", "case.unlinked")
 
 
 def _covering(view: CaseView, away: dict[str, Absence], names: Mapping[str, str], team_names: Mapping[str, str | None],
@@ -156,7 +166,8 @@ async def act(request: Request, case_id: uuid.UUID, session: QueuePage, uow: Uni
     # What the person wrote or chose stays in its box when the action is refused (a conflict included):
     # the page shows the case as it now is, beside what they meant to send.
     kept = {"command": str(form.get("command", "")),
-            **{k: str(form.get(k, "")) for k in ("text", "note", "assignee") if isinstance(form.get(k), str)}}
+            **{k: str(form.get(k, "")) for k in ("text", "note", "assignee", "other_reference", "kind")
+               if isinstance(form.get(k), str)}}
 
     async def again(status: int, notice: str) -> Response:
         return await _case_page(request, session, uow, runtime, case_id, status=status, notice_kind="error",
@@ -178,6 +189,10 @@ async def act(request: Request, case_id: uuid.UUID, session: QueuePage, uow: Uni
         until = date.fromisoformat(str(exc.context["until"]))
         key = "assignee_absent_confirm" if name == "assign" else "assignee_absent_handoff"
         return await again(422, t(key, lang, until=short_date(until, lang)))
+    except LinkRefused as exc:
+        return await again(422, t("invalid", lang, detail=t("link_refused_" + exc.key, lang)))
+    except UnknownReference:
+        return await again(422, t("invalid", lang, detail=t("link_unknown_reference", lang)))
     except (InvalidCommand, ServiceUnavailable) as exc:
         known = error_text_key(exc.detail)
         detail = t(known[0], lang, **known[1]) if known else exc.detail
