@@ -23,6 +23,7 @@ cell of an area and period (dimension ``all``) is the total of every dimension's
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -109,6 +110,7 @@ class Cube:
     hidden: frozenset[Key]
     values: dict[str, tuple[str, ...]]  # per dimension, every value it has (known or found)
     lines: tuple[Line[Key], ...]
+    as_of: datetime | None = None  # when its data was read (the overdue counts are as of then)
 
     def group(self, key: Key) -> Group:
         return Group(self.n.get(key, 0), self.keys.get(key, 0), hidden=key in self.hidden)
@@ -181,10 +183,12 @@ async def load(conn: Conn, region: Region, year: int, until: date, now: datetime
         b.add(r["municipality"], p, "followup", "all", int(r["n"]), int(r["keys"]))
         for part in ("met", "missed"):
             b.add(r["municipality"], p, "followup", part, int(r[f"{part}_n"]), int(r[f"{part}_k"]))
-    return assemble(b, region, year, last, found)
+    # The rule's work is pure Python: apart from the event loop, so other requests are served meanwhile.
+    return await asyncio.to_thread(assemble, b, region, year, last, found, now)
 
 
-def assemble(b: Builder, region: Region, year: int, last: date, found: dict[str, set[str]]) -> Cube:
+def assemble(b: Builder, region: Region, year: int, last: date, found: dict[str, set[str]],
+             as_of: datetime | None = None) -> Cube:
     """The cube from its base cells (``found``: the values seen per dimension): the cells made from them, the
     lines, and what is hidden."""
     areas = [REGION, *dict.fromkeys([*(m.id for m in region.municipalities), *sorted({k[0] for k in b.n} - {REGION})])]
@@ -194,7 +198,7 @@ def assemble(b: Builder, region: Region, year: int, last: date, found: dict[str,
     _derive(n, keys, areas, [str(year), *months], values, region)
     weeks = [week_period(w) for w in whole_weeks(date(year, 1, 1), last)]
     lines = _lines(areas, str(year), months, weeks, values, region, n)
-    return Cube(dict(n), dict(keys), frozenset(secondary(n, lines)), values, tuple(lines))
+    return Cube(dict(n), dict(keys), frozenset(secondary(n, lines)), values, tuple(lines), as_of)
 
 
 def _values(region: Region, found: dict[str, set[str]]) -> dict[str, tuple[str, ...]]:
