@@ -25,12 +25,15 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from fractions import Fraction
 from typing import Final
 
 from services.reporting import cells
+from services.reporting.bounds import SHOWN, in_time_floors
 from services.reporting.model import Group
+from services.reporting.privacy import protect
 from services.reporting.suppression import Line, secondary
 from shared.db import Conn
 from shared.events import Outcome, RequesterRole, Topic
@@ -111,6 +114,8 @@ class Cube:
     values: dict[str, tuple[str, ...]]  # per dimension, every value it has (known or found)
     lines: tuple[Line[Key], ...]
     as_of: datetime | None = None  # when its data was read (the overdue counts are as of then)
+    # Per (area, period): the least share answered by the promised day its published cells allow (bounds.py).
+    in_time: dict[tuple[str, str], Fraction] = field(default_factory=dict)
 
     def group(self, key: Key) -> Group:
         return Group(self.n.get(key, 0), self.keys.get(key, 0), hidden=key in self.hidden)
@@ -198,7 +203,9 @@ def assemble(b: Builder, region: Region, year: int, last: date, found: dict[str,
     _derive(n, keys, areas, [str(year), *months], values, region)
     weeks = [week_period(w) for w in whole_weeks(date(year, 1, 1), last)]
     lines = _lines(areas, str(year), months, weeks, values, region, n)
-    return Cube(dict(n), dict(keys), frozenset(secondary(n, lines)), values, tuple(lines), as_of)
+    hidden = frozenset(secondary(n, lines))
+    shown = {k: protect(count, keys.get(k, 0)) for k, count in n.items() if (k[2], k[3]) in SHOWN and k not in hidden}
+    return Cube(dict(n), dict(keys), hidden, values, tuple(lines), as_of, in_time_floors(shown, lines))
 
 
 def _values(region: Region, found: dict[str, set[str]]) -> dict[str, tuple[str, ...]]:

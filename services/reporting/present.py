@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import orjson
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 
 from services.reporting.filters import Filters, topic_name
 from services.reporting.i18n import t
@@ -25,6 +25,12 @@ def fmt(value: Cell, kind: str, lang: str) -> str:
     if kind in ("percent", "rate", "hours", "score") or isinstance(value, float):
         return str(format_decimal(value, format="#,##0.0", locale=locale))
     return str(format_decimal(value, format="#,##0", locale=locale))
+
+
+def share_over(percent: int, lang: str) -> str:
+    """A lower bound of a share: "yli 98 %", "över 98 %", "over 98%" (the whole percent in the reader's style)."""
+    whole = format_percent(percent / 100, locale=BABEL_LOCALE.get(lang, "fi_FI"))
+    return t("share_over", lang, percent=whole)
 
 
 def as_of_text(moment: datetime, lang: str) -> str:

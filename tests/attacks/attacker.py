@@ -19,6 +19,7 @@ import statistics
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 
 Published = int | str  # a number, or the hidden symbol
 Z_ONE_SIDED_99 = 2.326
@@ -103,3 +104,40 @@ def recover_by_averaging(count: Callable[[frozenset[str]], Published], target: s
             with_x.append(a)
             without_x.append(b)
     return mean_difference(with_x, without_x) if with_x else None
+
+
+def intervals(published: Mapping[Hashable, Published], relations: Sequence[Relation], *, shift: int = 2,
+              threshold: int = 5) -> dict[Hashable, tuple[int, float]]:
+    """What the published cells and the relations say about each cell: the least and the most its true count can be
+    (``inf``: no most). A number ``p`` is a true count of at least ``threshold`` moved by at most ``shift``; a hidden
+    or unpublished cell is any count from 0. Each relation narrows its cells until none narrows any more."""
+    low: dict[Hashable, int] = {}
+    high: dict[Hashable, float] = {}
+    for rel in relations:
+        for c in (rel.total, *rel.parts):
+            v = published.get(c)
+            low[c], high[c] = (max(threshold, v - shift), v + shift) if isinstance(v, int) else (0, math.inf)
+    narrowed = True
+    while narrowed:
+        narrowed = False
+        for rel in relations:
+            bounds = [(rel.total, 1), *((p, -1) for p in rel.parts)]  # total - parts == 0
+            for cell, sign in bounds:
+                # The cell's share of the sum is minus the others' (each with its sign), so its most is the others'
+                # most and its least the others' least, turned around for the parts.
+                others_low = sum(low[c] if s * sign < 0 else -high[c] for c, s in bounds if c != cell)
+                others_high = sum(high[c] if s * sign < 0 else -low[c] for c, s in bounds if c != cell)
+                least, most = others_low, others_high
+                if least > low[cell]:
+                    low[cell], narrowed = int(least), True
+                if most < high[cell]:
+                    high[cell], narrowed = most, True
+    return {c: (low[c], high[c]) for c in low}
+
+
+def share_floor(bounds: Mapping[Hashable, tuple[int, float]], part: Hashable, rest: Hashable) -> Fraction | None:
+    """The least ``part / (part + rest)`` the bounds allow: the least part beside the most rest; None when 0."""
+    least, most = bounds.get(part, (0, math.inf))[0], bounds.get(rest, (0, math.inf))[1]
+    if least <= 0 or most == math.inf:
+        return None
+    return Fraction(least, least + int(most))
