@@ -141,3 +141,26 @@ def share_floor(bounds: Mapping[Hashable, tuple[int, float]], part: Hashable, re
     if least <= 0 or most == math.inf:
         return None
     return Fraction(least, least + int(most))
+
+
+def with_share_floors(estimates: Mapping[Hashable, int], published: Mapping[Hashable, Published],
+                      floors: Iterable[tuple[Hashable, Hashable, int]], *, shift: int = 2,
+                      threshold: int = 5) -> dict[Hashable, int]:
+    """The estimates narrowed by published lower bounds of shares: each ``(part, rest, k)`` says
+    ``part / (part + rest) > k %``. With the part published, the rest is under ``part · (100 - k) / k``; with the
+    rest published, the part is over ``rest · k / (100 - k)``. An estimate outside is moved inside; a hidden cell the
+    bound pins (its most is 0) is taken to be 0."""
+    out = dict(estimates)
+    for part, rest, k in floors:
+        p, r = published.get(part), published.get(rest)
+        if isinstance(p, int) and not isinstance(r, int) and k > 0:
+            most = math.ceil((p + shift) * (100 - k) / k) - 1
+            if most <= 0:
+                out[rest] = 0
+            elif rest in out:
+                out[rest] = min(out[rest], most)
+        elif isinstance(r, int) and not isinstance(p, int) and k < 100:
+            least = math.floor(max(threshold, r - shift) * k / (100 - k)) + 1
+            if part in out:
+                out[part] = max(out[part], least)
+    return out

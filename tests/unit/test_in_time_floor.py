@@ -14,8 +14,8 @@ from services.reporting.cube import REGION, Cube
 from services.reporting.present import share_over
 from services.reporting.privacy import SUPPRESSED, Count, interval, protect, whole_percent_below
 from services.reporting.suppression import Line
-from tests.attacks.attacker import Relation, intervals, share_floor
-from tests.unit.test_disclosure import synthetic_cube
+from tests.attacks.attacker import Relation, differencing, intervals, judge, share_floor, with_share_floors
+from tests.unit.test_disclosure import shown, synthetic_cube
 
 Key = tuple[str, str, str, str]
 
@@ -130,3 +130,22 @@ def test_the_floor_reads_in_each_language() -> None:
     assert share_over(98, "fi").replace("\xa0", " ") == "yli 98 %"
     assert share_over(98, "sv").replace("\xa0", " ") == "över 98 %"
     assert share_over(98, "en") == "over 98%"
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_attacker_who_also_reads_the_bounds_still_does_not_beat_chance(seed: int) -> None:
+    c, _ = synthetic_cube(seed)
+    published = {k: c.group(k).count for line in c.lines for k in line.cells}
+    shown_floors = [((a, p, "response", "met"), (a, p, "response", "missed"), whole_percent_below(f))
+                    for (a, p), f in c.in_time.items()
+                    if SUPPRESSED in (published.get((a, p, "response", "met")),
+                                      published.get((a, p, "response", "missed")))]
+    assert shown_floors
+    for met, missed, k in shown_floors:  # each bound as the page states it holds
+        assert 100 * c.n.get(met, 0) > k * (c.n.get(met, 0) + c.n.get(missed, 0))
+    relations = [Relation(line.total, line.parts) for line in c.lines]
+    plain = differencing(published, relations)
+    narrowed = with_share_floors(plain, published, shown_floors)
+    hidden = [k for k, v in published.items() if v == SUPPRESSED and shown(k)]
+    verdict = judge(narrowed, c.n, hidden)
+    assert verdict.cells > 500 and not verdict.beats_chance, verdict
