@@ -67,6 +67,9 @@ def narrow(known: Mapping[K, Interval], lines: Sequence[Line[K]], rounds: int = 
                         lo[p], changed = least, True
         if not changed:
             break
+        if any(h is not None and lo[c] > h for c, h in hi.items()):
+            # No true counts fit (cells that do not add up, which the projection never makes): nothing is known.
+            return {c: (0, None) for c in lo}
     return {c: (lo[c], hi[c]) for c in lo}
 
 
