@@ -52,4 +52,7 @@ async def get_table(table_id: str, request: Request, viewer: ViewerDep, runtime:
     filters = view.filters
     return {**view.tables[0].as_json(), "filters": {
         "region": filters.region.id, "municipalities": list(filters.municipalities), "period": filters.period,
-        "since": filters.since, "until": filters.until, "description": describe(filters, lang)}}
+        "since": filters.since, "until": filters.until, "description": describe(filters, lang)},
+        # When the data behind the figures was read: the region-year's statistics are rebuilt in the background
+        # and may be up to the service's bound (stats_max_age_s) older than this answer.
+        "data_as_of": view.as_of}

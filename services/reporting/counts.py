@@ -14,9 +14,10 @@ from services.reporting.labels import (
     weeks,
 )
 from services.reporting.model import Cell, Chart, Column, Group, Table
-from services.reporting.privacy import enough, per_thousand, published, share
+from services.reporting.present import share_over
+from services.reporting.privacy import enough, per_thousand, published, share, whole_percent_below
 from services.reporting.response import response_cells, response_rows
-from services.reporting.rollup import SHARES, area, cell, counts, tally, whole
+from services.reporting.rollup import SHARES, area, cell, counts, cube_for, tally, whole
 from shared.db import Conn
 from shared.events import RequesterRole
 
@@ -34,6 +35,7 @@ async def key_figures(conn: Conn, f: Filters, lang: str) -> Table:
     found = (await tally(conn, f, "true", SHARES)).get(True, {})
     total, anonymous, after = (found.get(k, Group()) for k in ("all", "anonymous", "after"))
     response = response_cells((await response_rows(conn, f, "true", whole=True))[1])
+    in_time, note = await _in_time_share(conn, f, response[4], lang)
     scores = await counts(conn, f, "feedback")
     feedback = await whole(conn, f, "feedback")
     # The mean with the scores' counts would be one more relation between them: shown only when every one of
@@ -45,7 +47,7 @@ async def key_figures(conn: Conn, f: Filters, lang: str) -> Table:
         [t("fig_per_1000", lang), per_thousand(total.count, f.children), None],
         [t("fig_anonymous", lang), anonymous.count, share(anonymous.count, total.count)],
         [t("fig_after_hours", lang), after.count, share(after.count, total.count)],
-        [t("fig_in_time", lang), response[2], response[4]],
+        [t("fig_in_time", lang), response[2], in_time],
         [t("fig_median_business", lang), response[5], None],
         [t("fig_feedback_mean", lang), round(mean, 1) if mean is not None and enough(feedback.n) else None, None],
         # Requests closed as duplicates of another: in none of the figures above (the request kept is), but a
@@ -54,7 +56,20 @@ async def key_figures(conn: Conn, f: Filters, lang: str) -> Table:
     ]
     return Table("key_figures", t("tbl_key_figures", lang),
                  (Column("figure", t("col_figure", lang), "label"), Column("value", t("col_value", lang), "number"),
-                  Column("percent", t("col_percent", lang), "percent")), rows, note=t("note_in_time", lang))
+                  Column("percent", t("col_percent", lang), "percent")), rows, note=note)
+
+
+async def _in_time_share(conn: Conn, f: Filters, share: Cell, lang: str) -> tuple[Cell, str]:
+    """The share answered by the promised day as published, or, when it is hidden, the least share the published
+    cells allow ("over 98 %", bounds.py); and the note that says what the figure means."""
+    note = t("note_in_time", lang)
+    if share is not None:
+        return share, note
+    floor = (await cube_for(conn, f)).in_time.get((area(f), f.period))
+    if floor is None or whole_percent_below(floor) < 1:
+        return None, note
+    legend = t("note_in_time_floor", lang)
+    return share_over(whole_percent_below(floor), lang), f"{note} {legend}"
 
 
 async def per_month(conn: Conn, f: Filters, lang: str) -> Table:

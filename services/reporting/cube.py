@@ -23,13 +23,17 @@ cell of an area and period (dimension ``all``) is the total of every dimension's
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from fractions import Fraction
 from typing import Final
 
 from services.reporting import cells
+from services.reporting.bounds import SHOWN, in_time_floors
 from services.reporting.model import Group
+from services.reporting.privacy import protect
 from services.reporting.suppression import Line, secondary
 from shared.db import Conn
 from shared.events import Outcome, RequesterRole, Topic
@@ -113,6 +117,9 @@ class Cube:
     hidden: frozenset[Key]
     values: dict[str, tuple[str, ...]]  # per dimension, every value it has (known or found)
     lines: tuple[Line[Key], ...]
+    as_of: datetime | None = None  # when its data was read (the overdue counts are as of then)
+    # Per (area, period): the least share answered by the promised day its published cells allow (bounds.py).
+    in_time: dict[tuple[str, str], Fraction] = field(default_factory=dict)
 
     def group(self, key: Key) -> Group:
         return Group(self.n.get(key, 0), self.keys.get(key, 0), hidden=key in self.hidden)
@@ -187,10 +194,12 @@ async def load(conn: Conn, region: Region, year: int, until: date, now: datetime
         b.add(r["municipality"], p, "followup", "all", int(r["n"]), int(r["keys"]))
         for part in ("met", "missed"):
             b.add(r["municipality"], p, "followup", part, int(r[f"{part}_n"]), int(r[f"{part}_k"]))
-    return assemble(b, region, year, last, found)
+    # The rule's work is pure Python: apart from the event loop, so other requests are served meanwhile.
+    return await asyncio.to_thread(assemble, b, region, year, last, found, now)
 
 
-def assemble(b: Builder, region: Region, year: int, last: date, found: dict[str, set[str]]) -> Cube:
+def assemble(b: Builder, region: Region, year: int, last: date, found: dict[str, set[str]],
+             as_of: datetime | None = None) -> Cube:
     """The cube from its base cells (``found``: the values seen per dimension): the cells made from them, the
     lines, and what is hidden."""
     areas = [REGION, *dict.fromkeys([*(m.id for m in region.municipalities), *sorted({k[0] for k in b.n} - {REGION})])]
@@ -200,7 +209,9 @@ def assemble(b: Builder, region: Region, year: int, last: date, found: dict[str,
     _derive(n, keys, areas, [str(year), *months], values, region)
     weeks = [week_period(w) for w in whole_weeks(date(year, 1, 1), last)]
     lines = _lines(areas, str(year), months, weeks, values, region, n)
-    return Cube(dict(n), dict(keys), frozenset(secondary(n, lines)), values, tuple(lines))
+    hidden = frozenset(secondary(n, lines))
+    shown = {k: protect(count, keys.get(k, 0)) for k, count in n.items() if (k[2], k[3]) in SHOWN and k not in hidden}
+    return Cube(dict(n), dict(keys), hidden, values, tuple(lines), as_of, in_time_floors(shown, lines))
 
 
 def _values(region: Region, found: dict[str, set[str]]) -> dict[str, tuple[str, ...]]:

@@ -116,7 +116,8 @@ async def _page(request: Request, page: str, viewer: Viewer, runtime: ServiceRun
                                since=long_date(filters.since, lang), until=long_date(filters.until, lang))
     return render(request, f"{page}.html", viewer, lang, staff_url=runtime.settings.staff_url, page=page,
                   tables=view.tables, filters=filters, regions=[filters.region], description=describe(filters, lang),
-                  query=filter_query(filters, lang), period_choices=period_choices(lang), **context)
+                  query=filter_query(filters, lang), period_choices=period_choices(lang),
+                  as_of=present.as_of_text(view.as_of, lang) if view.as_of is not None else None, **context)
 
 
 @router.get("/overview")

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import orjson
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 
 from services.reporting.filters import Filters, topic_name
 from services.reporting.i18n import t
 from services.reporting.model import Cell, Table
 from services.reporting.privacy import SUPPRESSED
-from shared.i18n import BABEL_LOCALE
+from shared.i18n import BABEL_LOCALE, short_datetime
 
 
 def fmt(value: Cell, kind: str, lang: str) -> str:
@@ -24,6 +25,17 @@ def fmt(value: Cell, kind: str, lang: str) -> str:
     if kind in ("percent", "rate", "hours", "score") or isinstance(value, float):
         return str(format_decimal(value, format="#,##0.0", locale=locale))
     return str(format_decimal(value, format="#,##0", locale=locale))
+
+
+def share_over(percent: int, lang: str) -> str:
+    """A lower bound of a share: "yli 98 %", "över 98 %", "over 98%" (the whole percent in the reader's style)."""
+    whole = format_percent(percent / 100, locale=BABEL_LOCALE.get(lang, "fi_FI"))
+    return t("share_over", lang, percent=whole)
+
+
+def as_of_text(moment: datetime, lang: str) -> str:
+    """When the figures' data was read, in the reader's language and Helsinki time."""
+    return t("data_as_of", lang, moment=short_datetime(moment, lang))
 
 
 @dataclass(frozen=True)

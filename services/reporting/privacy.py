@@ -25,15 +25,19 @@ as many overlapping sets as they like, averaging ``count(Q + X) - count(Q)`` ove
 cancels the noise and gives ``X`` back. Rule 1 removes the free sets; rule 3 the exact relations.
 
 Shares, rates, medians and means are shown only when the cases behind them would themselves be
-published; shares and rates are worked out from the published counts.
+published; shares and rates are worked out from the published counts. The one exception says only what the
+published counts already say: where the share answered by the promised day is hidden, the key figure shows the
+least share the published cells allow ("over 98 %", bounds.py), worked out from them alone.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import uuid
 from collections.abc import Sequence
+from fractions import Fraction
 from typing import Final
 
 THRESHOLD: Final = 5
@@ -91,3 +95,21 @@ def per_thousand(value: Count, population: int | None) -> float | None:
 def enough(count: int) -> bool:
     """Whether a median or mean over ``count`` cases may be shown."""
     return count >= THRESHOLD
+
+
+MAX_SHIFT: Final = max(abs(shift) for _, shift in _NOISE)  # the most protect() moves a count
+
+
+def interval(value: Count) -> tuple[int, int | None]:
+    """The true counts a published cell can stand for, as anyone who reads this module knows them: a number ``p``
+    is a true count of at least 5 moved by at most 2; a hidden cell is anything from 0 up (under 5, or hidden to
+    protect another cell: the two read the same), so None, no upper bound."""
+    n = published(value)
+    if n is None:
+        return 0, None
+    return max(THRESHOLD, n - MAX_SHIFT), n + MAX_SHIFT
+
+
+def whole_percent_below(share: Fraction) -> int:
+    """The largest whole percent under ``share``: "over 98 %" stays true even when the share is exactly 98 %."""
+    return math.ceil(share * 100) - 1

@@ -1,18 +1,24 @@
 """Counting cases under the filters: every count table reads its groups from the region-year's cube (cube.py).
 
-A cube is built once per region, year, state of the projection and minute (the overdue counts move with the
-clock), and kept for the next request: a page's tables, the API and the exports of the same moment share it, so
-each shows a cell the same way, and a page costs one build.
+The cubes are kept in one store (cube_store.py): the last complete cube of a region-year serves while a new one
+is built in the background after the projection moved on, never older than the store's bound. A request takes
+one cube for all its tables (:func:`same_cube`), so a page, an API answer or a file shows each cell one way.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from collections.abc import Sequence
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from datetime import datetime
 from typing import Any, Final
+
+import asyncpg
 
 from services.reporting import cube as cubes
 from services.reporting.cube import REGION, Cube, Key, month_period, week_period, whole_weeks
+from services.reporting.cube_store import CubeStore
 from services.reporting.filters import Filters, period_days, today
 from services.reporting.labels import months
 from services.reporting.model import Group
@@ -20,34 +26,74 @@ from shared.db import Conn
 
 # The shares most count tables show beside a count: their names and their conditions in cells.py.
 SHARES = {"anonymous": "anonymous", "after": "after_hours"}
-CACHED: Final = 16
-_cache: OrderedDict[tuple[Any, ...], Cube] = OrderedDict()
+MAX_AGE_S: Final = 120.0  # the default bound on a cube's age (ReportingSettings.stats_max_age_s)
+STORE: CubeStore[Cube] = CubeStore(max_age_s=MAX_AGE_S)
+# Where a projection's background rebuilds take their connection: its pool, by (database, schema).
+_pools: dict[tuple[str, str], asyncpg.Pool] = {}
+# The cubes a request has taken, by (region, year): all its tables read the same one.
+_taken: ContextVar[dict[tuple[str, int], Cube] | None] = ContextVar("taken_cubes", default=None)
+
+
+async def serve_from(pool: asyncpg.Pool, max_age_s: float = MAX_AGE_S) -> None:
+    """Let cubes of the projection ``pool`` reads be rebuilt in the background on connections of ``pool``."""
+    async with pool.acquire() as conn:
+        row = await conn.fetchrow("SELECT current_database() AS db, current_schema() AS schema")
+    assert row is not None
+    _pools[(row["db"], row["schema"])] = pool
+    STORE.max_age_s = max_age_s
+
+
+@asynccontextmanager
+async def same_cube() -> AsyncIterator[None]:
+    """Within this block every table of a region-year reads one cube, even if a newer one is kept meanwhile."""
+    token = _taken.set({})
+    try:
+        yield
+    finally:
+        _taken.reset(token)
 
 
 async def cube_for(conn: Conn, f: Filters) -> Cube:
-    """The cube of the filters' region and year, as the projection stands now."""
+    """The cube of the filters' region and year: the one this request took, or the store's."""
+    taken = _taken.get()
+    if taken is not None and (f.region.id, f.year) in taken:
+        return taken[(f.region.id, f.year)]
     # Which projection (a database and schema: a rebuild, another instance's) and how far it has read.
     row = await conn.fetchrow("SELECT current_database() AS db, current_schema() AS schema,"
                               " coalesce(sum(next_offset), 0) AS read FROM projection_offsets")
-    stamp = (row["db"], row["schema"], int(row["read"])) if row is not None else None
-    now = f.now.replace(second=0, microsecond=0)
+    assert row is not None
+    where = (row["db"], row["schema"])
     # The whole year until today, whatever part of it was asked for: a month's cells are decided with the
     # year's, so the month asked alone reads like the year's row for it.
     _, last = period_days(f.year, None, today())
-    key = (f.region.id, f.year, stamp, now, last)
-    found = _cache.get(key)
-    if found is None:
-        found = await cubes.load(conn, f.region, f.year, last, now)
-        _cache[key] = found
-        while len(_cache) > CACHED:
-            _cache.popitem(last=False)
-    _cache.move_to_end(key)
+    pool = _pools.get(where)
+
+    async def here() -> Cube:
+        return await cubes.load(conn, f.region, f.year, last, f.now)
+
+    async def apart() -> Cube:
+        assert pool is not None
+        async with pool.acquire() as own:
+            return await cubes.load(own, f.region, f.year, last, f.now)
+
+    # The event loop is part of the key: a store's locks and tasks belong to the loop that made them.
+    key = (id(asyncio.get_running_loop()), *where, f.region.id, f.year)
+    found = await STORE.get(key, (int(row["read"]), last), here, apart if pool is not None else None)
+    if taken is not None:
+        taken[(f.region.id, f.year)] = found
     return found
+
+
+def taken_as_of(f: Filters) -> datetime | None:
+    """When the data of the cube this request took for the filters' region-year was read (inside same_cube)."""
+    taken = _taken.get()
+    found = taken.get((f.region.id, f.year)) if taken is not None else None
+    return found.as_of if found is not None else None
 
 
 def clear() -> None:
     """Forget the kept cubes (a benchmark's cold start)."""
-    _cache.clear()
+    STORE.clear()
 
 
 def area(f: Filters) -> str:

@@ -7,14 +7,16 @@ asked for in the same order the adapters always have, so the same wrong query ge
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from starlette.datastructures import QueryParams
 
-from services.reporting import export
+from services.reporting import export, rollup
 from services.reporting.auth import Viewer
 from services.reporting.filters import Filters, describe, parse_filters
 from services.reporting.i18n import t
 from services.reporting.model import Table
+from services.reporting.present import as_of_text
 from services.reporting.tables import PAGES, TABLES, build
 from shared.db import Conn
 from shared.errors import NotFound
@@ -29,6 +31,7 @@ class View:
 
     filters: Filters
     tables: list[Table]
+    as_of: datetime | None = None  # when the data behind the tables was read (their cube's time)
 
 
 @dataclass(frozen=True)
@@ -40,15 +43,17 @@ class Download:
     body: bytes
 
 
-async def _build_all(conn: Conn, table_ids: tuple[str, ...], filters: Filters, lang: str) -> list[Table]:
-    # One after the other on one connection: a page's tables share it, and asyncpg runs one query at a time.
-    return [await build(conn, table_id, filters, lang) for table_id in table_ids]
+async def _build_all(conn: Conn, table_ids: tuple[str, ...], filters: Filters, lang: str) -> View:
+    # One after the other on one connection: a page's tables share it, and asyncpg runs one query at a time. All
+    # of them read one cube, even when a newer one is kept while they are built.
+    async with rollup.same_cube():
+        tables = [await build(conn, table_id, filters, lang) for table_id in table_ids]
+        return View(filters, tables, rollup.taken_as_of(filters))
 
 
 async def page(*, conn: Conn, page: str, query: QueryParams, regions: Regions, viewer: Viewer, lang: str) -> View:
     """The tables of dashboard page ``page`` for ``viewer`` with the filters of ``query``."""
-    filters = parse_filters(query, regions, viewer)
-    return View(filters, await _build_all(conn, PAGES[page], filters, lang))
+    return await _build_all(conn, PAGES[page], parse_filters(query, regions, viewer), lang)
 
 
 async def one_table(*, conn: Conn, table_id: str, query: QueryParams, regions: Regions, viewer: Viewer,
@@ -56,8 +61,7 @@ async def one_table(*, conn: Conn, table_id: str, query: QueryParams, regions: R
     """Table ``table_id`` for ``viewer`` with the filters of ``query``; 404 for a table there is not."""
     if table_id not in TABLES:
         raise NotFound(f"no table called '{table_id}'", table=table_id)
-    filters = parse_filters(query, regions, viewer)
-    return View(filters, [await build(conn, table_id, filters, lang)])
+    return await _build_all(conn, (table_id,), parse_filters(query, regions, viewer), lang)
 
 
 async def download(*, conn: Conn, name: str, fmt: str, query: QueryParams, regions: Regions, viewer: Viewer,
@@ -69,13 +73,15 @@ async def download(*, conn: Conn, name: str, fmt: str, query: QueryParams, regio
     if name.startswith("page-") and name[5:] in PAGES:
         if fmt != "xlsx":
             raise NotFound("a whole page is exported as .xlsx only", format=fmt)
-        tables = await _build_all(conn, PAGES[name[5:]], filters, lang)
+        view = await _build_all(conn, PAGES[name[5:]], filters, lang)
     elif name in TABLES:
-        tables = [await build(conn, name, filters, lang)]
+        view = await _build_all(conn, (name,), filters, lang)
     else:
         raise NotFound(f"no table called '{name}'", table=name)
     filename = f"pyyda-apua-{name}-{filters.region.id}-{filters.since}-{filters.until}.{fmt}"
     heading = describe(filters, lang)
+    if view.as_of is not None:
+        heading = f"{heading}. {as_of_text(view.as_of, lang)}"
     if fmt == "csv":
-        return Download(filename, "text/csv; charset=utf-8", export.to_csv(tables[0], heading, lang))
-    return Download(filename, XLSX, export.to_xlsx(tables, heading, t("privacy_note", lang)))
+        return Download(filename, "text/csv; charset=utf-8", export.to_csv(view.tables[0], heading, lang))
+    return Download(filename, XLSX, export.to_xlsx(view.tables, heading, t("privacy_note", lang)))

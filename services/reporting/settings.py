@@ -23,6 +23,9 @@ class ReportingSettings(ServiceSettings):
     statistics_key: str = DEVELOPMENT_STATISTICS_KEY
     secure_cookies: bool = False
     session_hours: int = Field(default=8, ge=1, le=24)
+    # The oldest a region-year's statistics may be when a page shows them (rollup.py, cube_store.py): the last
+    # cube serves while a new one is built, and is rebuilt in the background after half of this.
+    stats_max_age_s: float = Field(default=120.0, gt=0, le=3600)
 
     @model_validator(mode="after")
     def _own_secrets_in_production(self) -> ReportingSettings:

@@ -19,6 +19,7 @@ import statistics
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 
 Published = int | str  # a number, or the hidden symbol
 Z_ONE_SIDED_99 = 2.326
@@ -103,3 +104,63 @@ def recover_by_averaging(count: Callable[[frozenset[str]], Published], target: s
             with_x.append(a)
             without_x.append(b)
     return mean_difference(with_x, without_x) if with_x else None
+
+
+def intervals(published: Mapping[Hashable, Published], relations: Sequence[Relation], *, shift: int = 2,
+              threshold: int = 5) -> dict[Hashable, tuple[int, float]]:
+    """What the published cells and the relations say about each cell: the least and the most its true count can be
+    (``inf``: no most). A number ``p`` is a true count of at least ``threshold`` moved by at most ``shift``; a hidden
+    or unpublished cell is any count from 0. Each relation narrows its cells until none narrows any more."""
+    low: dict[Hashable, int] = {}
+    high: dict[Hashable, float] = {}
+    for rel in relations:
+        for c in (rel.total, *rel.parts):
+            v = published.get(c)
+            low[c], high[c] = (max(threshold, v - shift), v + shift) if isinstance(v, int) else (0, math.inf)
+    narrowed = True
+    while narrowed:
+        narrowed = False
+        for rel in relations:
+            bounds = [(rel.total, 1), *((p, -1) for p in rel.parts)]  # total - parts == 0
+            for cell, sign in bounds:
+                # The cell's share of the sum is minus the others' (each with its sign), so its most is the others'
+                # most and its least the others' least, turned around for the parts.
+                others_low = sum(low[c] if s * sign < 0 else -high[c] for c, s in bounds if c != cell)
+                others_high = sum(high[c] if s * sign < 0 else -low[c] for c, s in bounds if c != cell)
+                least, most = others_low, others_high
+                if least > low[cell]:
+                    low[cell], narrowed = int(least), True
+                if most < high[cell]:
+                    high[cell], narrowed = most, True
+    return {c: (low[c], high[c]) for c in low}
+
+
+def share_floor(bounds: Mapping[Hashable, tuple[int, float]], part: Hashable, rest: Hashable) -> Fraction | None:
+    """The least ``part / (part + rest)`` the bounds allow: the least part beside the most rest; None when 0."""
+    least, most = bounds.get(part, (0, math.inf))[0], bounds.get(rest, (0, math.inf))[1]
+    if least <= 0 or most == math.inf:
+        return None
+    return Fraction(least, least + int(most))
+
+
+def with_share_floors(estimates: Mapping[Hashable, int], published: Mapping[Hashable, Published],
+                      floors: Iterable[tuple[Hashable, Hashable, int]], *, shift: int = 2,
+                      threshold: int = 5) -> dict[Hashable, int]:
+    """The estimates narrowed by published lower bounds of shares: each ``(part, rest, k)`` says
+    ``part / (part + rest) > k %``. With the part published, the rest is under ``part · (100 - k) / k``; with the
+    rest published, the part is over ``rest · k / (100 - k)``. An estimate outside is moved inside; a hidden cell the
+    bound pins (its most is 0) is taken to be 0."""
+    out = dict(estimates)
+    for part, rest, k in floors:
+        p, r = published.get(part), published.get(rest)
+        if isinstance(p, int) and not isinstance(r, int) and k > 0:
+            most = math.ceil((p + shift) * (100 - k) / k) - 1
+            if most <= 0:
+                out[rest] = 0
+            elif rest in out:
+                out[rest] = min(out[rest], most)
+        elif isinstance(r, int) and not isinstance(p, int) and k < 100:
+            least = math.floor(max(threshold, r - shift) * k / (100 - k)) + 1
+            if part in out:
+                out[part] = max(out[part], least)
+    return out

@@ -183,8 +183,11 @@ async def test_events_in_numbers_out_suppressed_everywhere_and_rebuild_equals_li
         assert rows["Anonymous"][1] == SUPPRESSED  # three anonymous requests
         assert rows["Outside office hours"][1] == SUPPRESSED  # the three in Aura
         # Twelve answered, two of them late: "10 in time" beside "12 answered" would tell the hidden 2, so the
-        # in-time figure is hidden too (secondary suppression), and so is its share.
-        assert rows["Answered by the promised day"][1:] == [SUPPRESSED, None]
+        # in-time figure is hidden too (secondary suppression), and so is its share. What the published answered
+        # and late (two late, three overdue) already say of the share may show as a bound, under the true 10 / 15.
+        in_time = rows["Answered by the promised day"]
+        assert in_time[1] == SUPPRESSED
+        assert in_time[2] is None or (in_time[2].startswith("over ") and int(in_time[2][5:-1]) < 100 * 10 / 15)
         # The scores 1–3 are hidden (nobody gave them); a mean beside them would be one more relation among them.
         assert rows["Mean feedback (1–5)"][1] is None
 

@@ -52,7 +52,8 @@ def test_one_answered_in_the_contact_is_answered_then_and_in_time() -> None:
 
 
 def test_the_channel_is_a_dimension_of_the_rollup() -> None:
-    assert cells.DIMENSIONS["channel"] == "channel" and f"('channel', {cells.value_of('channel')})" in cells.cells_of("x")
+    assert cells.DIMENSIONS["channel"] == "channel"
+    assert f"('channel', {cells.value_of('channel')})" in cells.cells_of("x")
 
 
 def test_few_phone_contacts_are_hidden_and_no_line_gives_one_back() -> None:
