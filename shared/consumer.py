@@ -69,10 +69,15 @@ class KafkaDeadLetters:
                   partition=record.partition, offset=record.offset, reason=reason[:200])
 
     async def stop(self) -> None:
-        """Close the producer, if one was opened; the next record opens another."""
-        if self._producer is not None:
-            await self._producer.stop()
-            self._producer = None
+        """Close the producer, if one was opened; the next record opens another. A producer's stop can wait
+        for the broker for ever (as the relay's can): a service stopping gives up on it after a few seconds."""
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            try:
+                async with asyncio.timeout(5):
+                    await producer.stop()
+            except Exception as exc:
+                log.warning("consumer.dead_letter_producer_stop_abandoned", error=type(exc).__name__)
 
 
 class _SeekTo(ConsumerRebalanceListener):  # type: ignore[misc]

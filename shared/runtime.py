@@ -29,6 +29,8 @@ from shared.settings import ServiceSettings
 from shared.topics import cases_topic, dead_letter_topic, ensure_topics, keys_topic, region_topics, staff_topic
 
 log = structlog.get_logger(__name__)
+# How long a stopping service waits for its background tasks, and then for its pool, before it gives up on them.
+STOP_TIMEOUT_S = 10.0
 
 S = TypeVar("S", bound=ServiceSettings)
 
@@ -157,13 +159,23 @@ class ServiceRuntime(Generic[S]):
             log.error("service.task_died", task=task.get_name(), error=type(task.exception()).__name__)
 
     async def close(self) -> None:
+        """Stop the background tasks and the pool in bounded time: a task stuck in a client's stop, or a
+        connection never given back, must not keep the service from ending (an orchestrator would kill it
+        anyway, without the pool's goodbye)."""
         for task in self._tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._tasks:
+            _, stuck = await asyncio.wait(self._tasks, timeout=STOP_TIMEOUT_S)
+            for task in stuck:
+                log.warning("runtime.task_did_not_stop", task=task.get_name())
         self._tasks.clear()
         if self.pool is not None:
-            await self.pool.close()
-            self.pool = None
+            pool, self.pool = self.pool, None
+            try:
+                await asyncio.wait_for(pool.close(), STOP_TIMEOUT_S)
+            except TimeoutError:
+                log.warning("runtime.pool_close_abandoned")
+                pool.terminate()
 
     async def _kafka_ok(self) -> bool:
         checked_at, ok = self._kafka_seen

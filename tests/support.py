@@ -183,4 +183,10 @@ class LiveServer:
 
     async def __aexit__(self, *exc: object) -> None:
         self.server.should_exit = True
-        await self.task
+        try:
+            # A client that keeps a connection open (a service's HTTP client not yet closed) must not hold the
+            # test's teardown for ever: after the graceful wait the server is told to go at once.
+            await asyncio.wait_for(asyncio.shield(self.task), 10)
+        except TimeoutError:
+            self.server.force_exit = True
+            await self.task
