@@ -124,11 +124,11 @@ async def test_switching_language_on_the_receipt_keeps_the_receipt(
     await context.close()
 
 
-@pytest.mark.parametrize(("lang", "typing", "button", "minutes"), [
-    ("fi", lambda ref: ref.replace("-", ""), "Avaa", "15 minuutin"),
-    ("sv", lambda ref: ref.lower().replace("-", " "), "Öppna", "15 minuter")])
-async def test_a_reference_is_read_as_typed_and_the_lock_says_the_rule_s_minutes(
-        page: Page, intake_server, lang: str, typing, button: str, minutes: str) -> None:
+@pytest.mark.parametrize(("lang", "typing", "button"), [
+    ("fi", lambda ref: ref.replace("-", ""), "Avaa"),
+    ("sv", lambda ref: ref.lower().replace("-", " "), "Öppna")])
+async def test_a_reference_is_read_as_typed_and_wrong_codes_never_lock_the_family_out(
+        page: Page, intake_server, lang: str, typing, button: str) -> None:
     await page.goto(f"{intake_server.url}/m/raisio?lang={lang}")
     await fill_form(page, MESSAGES[lang])
     await page.click("#request-form button[type=submit]")
@@ -150,11 +150,13 @@ async def test_a_reference_is_read_as_typed_and_the_lock_says_the_rule_s_minutes
         await page.fill("#reference", typing(reference))
         await page.fill("#pickup_code", "AAAAA-BBBBB-CCCCC-DDDDD")
         await page.get_by_role("button", name=button).click()
+    await assert_accessible(page, f"a wrong code in {lang}")
+    # Five wrong codes lock nothing: the family's own code opens the page at once (the guesser is slowed by
+    # address instead, with limits these tests lift; tests/attacks/test_pickup_attacks.py tries them).
     await page.fill("#reference", typing(reference))
     await page.fill("#pickup_code", code)
     await page.get_by_role("button", name=button).click()
-    await expect(page.locator("#error-summary")).to_contain_text(minutes)
-    await assert_accessible(page, f"the lock-out in {lang}")
+    await expect(page.locator("h1")).to_contain_text(reference)
 
 
 @pytest.mark.parametrize(("typed", "canonical", "lang"), [

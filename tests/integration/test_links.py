@@ -163,7 +163,7 @@ async def test_a_duplicate_is_counted_once_its_deadline_stops_and_the_family_is_
         runtime = apps["routing"].state.runtime
         late = datetime.now(HELSINKI) + timedelta(days=10)
         async with runtime.pool.acquire() as conn:
-            assert await raise_due_alerts(conn, now=late, warn_hours=4, topic_prefix=prefix) == 2 * 6
+            assert await raise_due_alerts(conn, now=late, topic_prefix=prefix) == 2 * 6
             alerted = {str(r["case_id"]) for r in await conn.fetch("SELECT case_id FROM deadline_alerts")}
         assert kept["case_id"] in alerted and not alerted & {d["case_id"] for d in duplicates}
         runtime.relay.wake()

@@ -113,7 +113,7 @@ async def test_the_workload_matches_the_cases(stack):
     await ok(routing, warned, "assign", assignee_kind="professional", assignee_id="ville")
     due = date.fromisoformat((await routing.get(f"/api/v1/cases/{warned}")).json()["case"]["answer_due"])
     async with pool.acquire() as conn:
-        raised = await raise_due_alerts(conn, now=datetime.combine(due, time(14), HELSINKI), warn_hours=4,
+        raised = await raise_due_alerts(conn, now=datetime.combine(due, time(14), HELSINKI),
                                         topic_prefix=prefix)
     assert raised == 1
 
