@@ -55,7 +55,8 @@ async def test_a_recorded_phone_contact_reaches_the_queue_notify_and_reporting(p
             "phone", case["reference"], "new", "sms")
         assert datetime.fromisoformat(item["received_at"]) == came
         opened = (await routing.get(f"/api/v1/cases/{case['case_id']}")).json()
-        assert opened["message"] == body["message"] and opened["contact"]["phone"] == "+358405551234"  # PHONE kept in E.164
+        assert opened["message"] == body["message"]
+        assert opened["contact"]["phone"] == "+358405551234"  # PHONE, kept in E.164
         assert opened["timeline"][0]["type"] == "request.recorded"
         assert opened["timeline"][0]["data"]["recorded_by"] and "personal" not in opened["timeline"][0]["data"]
         # No status page for the family, so no written reply either.
