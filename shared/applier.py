@@ -114,6 +114,9 @@ class Projection:
     # its rollup once from the rebuilt facts instead of keeping it up to date batch by batch.
     replay_batch_handler: BatchHandler | None = None
     after_replay: tuple[str, ...] = ()
+    # Steps after those statements, in the same transaction: what a replay's partitions, applied side by side,
+    # may leave undone between them (routing indexes a case whose key and request came in the same moment).
+    after_replay_steps: tuple[Callable[[Conn], Awaitable[object]], ...] = ()
 
 
 def one_at_a_time(batch: BatchHandler) -> EventHandler:

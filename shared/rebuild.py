@@ -143,6 +143,8 @@ async def rebuild(*, dsn: str, service_schema: str, projection_schema: str, boot
         async with pool.acquire() as conn, conn.transaction():
             for statement in projection.after_replay:
                 await conn.execute(statement)
+            for step in projection.after_replay_steps:
+                await step(conn)
     finally:
         await pool.close()
     if swap:

@@ -146,8 +146,17 @@ def indexed(projection: Projection, *, keyring: Keyring, countries: Mapping[str,
     for topic in keys_topics:
         handlers[topic] = _on_key(handlers[topic], keyring=keyring, countries=countries)
     on_event = one_at_a_time(batch)
+
+    async def index_the_rest(conn: Conn) -> None:
+        # A rebuild applies the key topic and the case stream side by side, each partition in its own
+        # transaction: a case whose two halves were applied at the same moment is indexed here, as live
+        # routing's sweep would.
+        while await index_missing(conn, keyring=keyring, countries=countries) > 0:
+            pass
+
     return dataclasses.replace(projection, batch_handler=batch, record_handlers=handlers,
                                event_handlers={name: on_event for name in EVENT_TYPES},
+                               after_replay_steps=(*projection.after_replay_steps, index_the_rest),
                                tables=[*projection.tables, "contact_index", "contact_indexed"])
 
 
@@ -177,7 +186,7 @@ async def index_missing(conn: Conn, *, keyring: Keyring, countries: Mapping[str,
         keyring.current, limit)
     if not rows:
         return 0
-    async with conn.transaction():
+    async with conn.transaction():  # a savepoint inside a rebuild's last transaction
         return await index_cases(conn, [r["case_id"] for r in rows], keyring=keyring, countries=countries)
 
 
