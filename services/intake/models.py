@@ -20,6 +20,7 @@ from pydantic import (
 )
 
 from shared.callbacks import WEEKDAYS, CallWindow, window_values
+from shared.contact_details import check_details_fit_method
 from shared.events import AgeGroup, CaseOutcome, ContactMethod, Language, RequesterRole, Topic
 from shared.phones import check_phone, purpose_of
 from shared.references import normalise_reference
@@ -116,12 +117,7 @@ class Contact(BaseModel):
 
     @model_validator(mode="after")
     def _details_fit_method(self) -> Contact:
-        if self.method in ("phone", "sms") and not self.phone:
-            raise ValueError(f"a phone number is needed to answer by {self.method}")
-        if self.method == "email" and not self.email:
-            raise ValueError("an e-mail address is needed to answer by e-mail")
-        if self.method == "anonymous" and (self.name or self.phone or self.email):
-            raise ValueError("an anonymous request carries no name, phone or e-mail")
+        check_details_fit_method(self.method, name=self.name, phone=self.phone, email=self.email, what="request")
         return self
 
 

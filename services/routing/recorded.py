@@ -41,6 +41,7 @@ from pydantic import (
 
 from shared.blind_index import normalise_email, normalise_phone
 from shared.businessdays import answer_due
+from shared.contact_details import check_details_fit_method
 from shared.errors import InvalidCommand
 from shared.events import (
     AgeGroup,
@@ -101,12 +102,7 @@ class RecordedContactDetails(BaseModel):
 
     @model_validator(mode="after")
     def _details_fit_method(self) -> RecordedContactDetails:
-        if self.method in ("phone", "sms") and not self.phone:
-            raise ValueError(f"a phone number is needed to answer by {self.method}")
-        if self.method == "email" and not self.email:
-            raise ValueError("an e-mail address is needed to answer by e-mail")
-        if self.method == "anonymous" and (self.name or self.phone or self.email):
-            raise ValueError("an anonymous contact carries no name, phone or e-mail")
+        check_details_fit_method(self.method, name=self.name, phone=self.phone, email=self.email, what="contact")
         return self
 
 

@@ -7,16 +7,14 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from deploy.local.infra import free_port
 from services.reporting.privacy import SUPPRESSED
-from services.routing.accounts import add_account
 from tests.browser.conftest import assert_accessible
+from tests.browser.dashboards import PASSWORD, routing_and_reporting
 from tests.integration.test_contact_reporting import the_cases
 from tests.integration.test_reporting import publish
-from tests.support import APPS, LiveServer, eventually, settings_for
+from tests.support import eventually
 
 pytestmark = pytest.mark.browser
-PASSWORD = "correct horse battery staple"
 PERIOD = "period=2026"
 # Each language's table titles and the row of text messages (three closed, one not reached: both hidden).
 TITLES = {
@@ -29,17 +27,7 @@ TITLES = {
 
 async def test_the_contact_tables_read_and_pass_axe_in_every_language_and_width(browser: Browser, postgres, kafka,
                                                                                prefix) -> None:
-    env = {"prefix": prefix, "dsn": postgres.dsn, "bootstrap": kafka.bootstrap}
-    routing_port, reporting_port = free_port(), free_port()
-    routing_settings = settings_for("routing", **env, reporting_url=f"http://127.0.0.1:{reporting_port}")
-    reporting_settings = settings_for("reporting", **env, staff_url=f"http://127.0.0.1:{routing_port}")
-    async with LiveServer(APPS["routing"](routing_settings), routing_port) as routing, \
-            LiveServer(APPS["reporting"](reporting_settings), reporting_port) as reporting:
-        runtime = routing.app.state.runtime
-        async with runtime.pool.acquire() as conn:
-            await add_account(conn, username="esihenkilo", display_name="Eeva Esihenkilö", role="manager",
-                              region="varsinais-suomi", team_id=None, password=PASSWORD,
-                              keyring=runtime.settings.keyring, topic_prefix=prefix)
+    async with routing_and_reporting(postgres, kafka, prefix) as (routing, reporting):
         events, _ = the_cases()
         await publish(kafka, prefix, events)
 

@@ -11,18 +11,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from deploy.local.infra import free_port
-from services.routing.accounts import add_account
 from shared.businessdays import HELSINKI
 from shared.events import EventBase, ReplySent, ReplySentPayload
 from shared.places import sealed_place
 from shared.sealing import new_data_key, seal
 from tests.browser.conftest import assert_accessible
+from tests.browser.dashboards import PASSWORD, routing_and_reporting
 from tests.integration.test_reporting import follow, publish, submitted
-from tests.support import APPS, LiveServer, eventually, settings_for
+from tests.support import eventually
 
 pytestmark = pytest.mark.browser
-PASSWORD = "correct horse battery staple"
 IN_TIME, LATE, OVERDUE = 40, 3, 4
 
 
@@ -44,17 +42,7 @@ def a_year_with_few_late() -> list[EventBase]:
 
 async def test_the_share_in_time_reads_as_a_bound_in_finnish_and_swedish(browser: Browser, postgres, kafka,
                                                                          prefix) -> None:
-    env = {"prefix": prefix, "dsn": postgres.dsn, "bootstrap": kafka.bootstrap}
-    routing_port, reporting_port = free_port(), free_port()
-    routing_settings = settings_for("routing", **env, reporting_url=f"http://127.0.0.1:{reporting_port}")
-    reporting_settings = settings_for("reporting", **env, staff_url=f"http://127.0.0.1:{routing_port}")
-    async with LiveServer(APPS["routing"](routing_settings), routing_port) as routing, \
-            LiveServer(APPS["reporting"](reporting_settings), reporting_port) as reporting:
-        runtime = routing.app.state.runtime
-        async with runtime.pool.acquire() as conn:
-            await add_account(conn, username="esihenkilo", display_name="Eeva Esihenkilö", role="manager",
-                              region="varsinais-suomi", team_id=None, password=PASSWORD,
-                              keyring=runtime.settings.keyring, topic_prefix=prefix)
+    async with routing_and_reporting(postgres, kafka, prefix) as (routing, reporting):
         await publish(kafka, prefix, a_year_with_few_late())
 
         async def known() -> bool:

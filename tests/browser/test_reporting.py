@@ -9,28 +9,16 @@ from datetime import date
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from deploy.local.infra import free_port
-from services.routing.accounts import add_account
 from tests.browser.conftest import SCREENSHOTS, assert_accessible
+from tests.browser.dashboards import PASSWORD, routing_and_reporting
 from tests.integration.test_reporting import publish, the_year
-from tests.support import APPS, LiveServer, eventually, settings_for
+from tests.support import eventually
 
 pytestmark = pytest.mark.browser
-PASSWORD = "correct horse battery staple"
 
 
 async def test_manager_reads_every_dashboard(browser: Browser, postgres, kafka, prefix) -> None:
-    env = {"prefix": prefix, "dsn": postgres.dsn, "bootstrap": kafka.bootstrap}
-    routing_port, reporting_port = free_port(), free_port()
-    routing_settings = settings_for("routing", **env, reporting_url=f"http://127.0.0.1:{reporting_port}")
-    reporting_settings = settings_for("reporting", **env, staff_url=f"http://127.0.0.1:{routing_port}")
-    async with LiveServer(APPS["routing"](routing_settings), routing_port) as routing, \
-            LiveServer(APPS["reporting"](reporting_settings), reporting_port) as reporting:
-        runtime = routing.app.state.runtime
-        async with runtime.pool.acquire() as conn:
-            await add_account(conn, username="esihenkilo", display_name="Eeva Esihenkilö", role="manager",
-                              region="varsinais-suomi", team_id=None, password=PASSWORD,
-                              keyring=runtime.settings.keyring, topic_prefix=prefix)
+    async with routing_and_reporting(postgres, kafka, prefix) as (routing, reporting):
         await publish(kafka, prefix, the_year())
 
         async def known() -> bool:
@@ -123,17 +111,7 @@ async def test_overview_of_a_demo_year(browser: Browser, postgres, kafka, prefix
     plans = plan_year(region, end=end, rng=random.Random(2026),
                       professionals={"family-guidance": ["ohjaaja"], "family-work": ["perhetyo"]})
     events = list(year_of_events(plans, region, team_of={"ohjaaja": "family-guidance", "perhetyo": "family-work"}))
-    env = {"prefix": prefix, "dsn": postgres.dsn, "bootstrap": kafka.bootstrap}
-    routing_port, reporting_port = free_port(), free_port()
-    routing_settings = settings_for("routing", **env, reporting_url=f"http://127.0.0.1:{reporting_port}")
-    reporting_settings = settings_for("reporting", **env, staff_url=f"http://127.0.0.1:{routing_port}")
-    async with LiveServer(APPS["routing"](routing_settings), routing_port) as routing, \
-            LiveServer(APPS["reporting"](reporting_settings), reporting_port) as reporting:
-        runtime = routing.app.state.runtime
-        async with runtime.pool.acquire() as conn:
-            await add_account(conn, username="esihenkilo", display_name="Eeva Esihenkilö", role="manager",
-                              region="varsinais-suomi", team_id=None, password=PASSWORD,
-                              keyring=runtime.settings.keyring, topic_prefix=prefix)
+    async with routing_and_reporting(postgres, kafka, prefix) as (routing, reporting):
         await publish(kafka, prefix, events)
         pool = reporting.app.state.runtime.pool
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from tests.faults.system import COORDINATORS, STAFF_PASSWORD
+from tests.faults.coordinators import in_every_region, sign_in
 
 if TYPE_CHECKING:
     from tests.faults.check import Event, Facts, Report
@@ -65,26 +65,10 @@ class LinkWork:
         return [link for link in self.links.values() if not link.done]
 
     async def run(self, stop: asyncio.Event) -> None:
-        clients = {region: httpx.AsyncClient(base_url=self.routing, timeout=15.0) for region in COORDINATORS}
-        try:
-            await asyncio.gather(*(self._work(region, client, stop) for region, client in clients.items()))
-        finally:
-            for client in clients.values():
-                await client.aclose()
+        await in_every_region(self.routing, lambda region, client: self._work(region, client, stop))
 
     async def _sign_in(self, region: str, client: httpx.AsyncClient, stop: asyncio.Event) -> bool:
-        while not stop.is_set():
-            try:
-                response = await client.post("/api/v1/session", json={"username": COORDINATORS[region],
-                                                                       "password": STAFF_PASSWORD})
-                if response.status_code == 200:
-                    client.headers["X-CSRF-Token"] = response.json()["csrf_token"]
-                    return True
-                self.answers[f"sign-in {response.status_code}"] += 1
-            except httpx.HTTPError:
-                self.answers["sign-in connection"] += 1
-            await asyncio.sleep(1.0)
-        return False
+        return await sign_in(region, client, stop, self.answers)
 
     async def _work(self, region: str, client: httpx.AsyncClient, stop: asyncio.Event) -> None:
         if not await self._sign_in(region, client, stop):

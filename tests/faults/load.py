@@ -32,7 +32,7 @@ import httpx
 
 from shared.regions import Regions
 from tests.faults.callbacks import CALL_STEPS, callback_arguments, callback_step
-from tests.faults.system import COORDINATORS, STAFF_PASSWORD
+from tests.faults.coordinators import in_every_region, sign_in
 
 MESSAGE = "Lapsemme nukkuu huonosti ja on ollut alakuloinen. Kenen kanssa voisimme puhua?"
 TOPICS = ["finding_services", "family_change", "parent_coping", "child_emotions", "child_mental_wellbeing", "other"]
@@ -271,26 +271,10 @@ class StaffWork:
         self.worked: set[str] = set()
 
     async def run(self, stop: asyncio.Event) -> None:
-        clients = {region: httpx.AsyncClient(base_url=self.routing, timeout=15.0) for region in COORDINATORS}
-        try:
-            await asyncio.gather(*(self._work(region, client, stop) for region, client in clients.items()))
-        finally:
-            for client in clients.values():
-                await client.aclose()
+        await in_every_region(self.routing, lambda region, client: self._work(region, client, stop))
 
     async def _sign_in(self, region: str, client: httpx.AsyncClient, stop: asyncio.Event) -> bool:
-        while not stop.is_set():
-            try:
-                response = await client.post("/api/v1/session", json={"username": COORDINATORS[region],
-                                                                       "password": STAFF_PASSWORD})
-                if response.status_code == 200:
-                    client.headers["X-CSRF-Token"] = response.json()["csrf_token"]
-                    return True
-                self.counts.answers[f"sign-in {response.status_code}"] += 1
-            except httpx.HTTPError:
-                self.counts.answers["sign-in connection"] += 1
-            await asyncio.sleep(1.0)
-        return False
+        return await sign_in(region, client, stop, self.counts.answers)
 
     def _queue(self, region: str) -> list[Submission]:
         """The cases to work, oldest first; one whose family is still sending its follow-up waits aside."""
