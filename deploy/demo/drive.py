@@ -20,7 +20,8 @@ from typing import Any
 
 import httpx
 
-from deploy.demo.model import COORDINATOR, PlannedCase, Step, plan_year
+from deploy.demo.contacts import with_other_contacts
+from deploy.demo.model import AGAIN, COORDINATOR, PlannedCase, Step, plan_year
 from shared.businessdays import HELSINKI
 from shared.democlock import DEMO_TIME_HEADER
 from shared.regions import Region
@@ -72,6 +73,20 @@ def request_body(plan: PlannedCase) -> dict[str, Any]:
     return body
 
 
+def recorded_body(plan: PlannedCase) -> dict[str, Any]:
+    """The contact as the coordinator records it: the family's words and number as written down."""
+    body: dict[str, Any] = {"recording_id": str(plan.submission_id), "channel": plan.channel,
+                            "contacted_at": plan.received_at.isoformat(), "municipality": plan.municipality,
+                            "language": plan.language, "requester_role": plan.requester_role,
+                            "message": plan.message, "contact": dict(plan.contact),
+                            "answered_in_contact": plan.answered_in_contact}
+    if plan.topic is not None:
+        body["topic"] = plan.topic
+    if plan.child_age_group is not None:
+        body["child_age_group"] = plan.child_age_group
+    return body
+
+
 class Driver:
     """One intake client and one routing client per staff account (each with its own session cookie)."""
 
@@ -107,17 +122,25 @@ class Driver:
 
     async def case(self, plan: PlannedCase) -> tuple[uuid.UUID, bool]:
         """Send one case from its request to its feedback; its id, and True if intake had not seen it before."""
-        response = await self._post(self.intake, "/api/v1/requests", request_body(plan), at(plan.received_at),
-                                    plan, what="the request")
+        if plan.channel == "button":
+            response = await self._post(self.intake, "/api/v1/requests", request_body(plan), at(plan.received_at),
+                                        plan, what="the request")
+            if (municipality := response.json()["municipality"]) != plan.municipality:
+                raise DemoLoadFailed(f"submission {plan.submission_id} is another case of {municipality}")
+        else:
+            response = await self._post(await self.as_staff(COORDINATOR), "/api/v1/contacts", recorded_body(plan),
+                                        at(plan.received_at), plan, what="the recorded contact")
         receipt = response.json()
-        if receipt["municipality"] != plan.municipality:
-            raise DemoLoadFailed(f"submission {plan.submission_id} is another case of {receipt['municipality']}")
         case_id = uuid.UUID(receipt["case_id"])
         created = response.status_code == 201
         steps = plan.steps()
         version = 0 if created else await self._version(case_id, plan)
         for step in steps[version:]:
-            version = await self._command(case_id, step, version, plan)
+            if step.command == AGAIN:
+                await self._again(receipt["reference"], step, plan)
+                version += 1  # the kept case's side of the link
+            else:
+                version = await self._command(case_id, step, version, plan)
         if plan.feedback and created and plan.final_closing is not None:
             await self._feedback(plan, receipt["reference"], receipt["pickup_code"])
         return case_id, created
@@ -132,6 +155,22 @@ class Driver:
         result = response.json()
         new_version: int = result["command_version"] if response.is_success else result["current_version"]
         return new_version
+
+    async def _again(self, reference: str, step: Step, plan: PlannedCase) -> None:
+        """The family's second request, linked by the coordinator to the first as a duplicate."""
+        again = plan.again
+        assert again is not None
+        body = {**request_body(plan), "submission_id": str(again.submission_id), "message": again.message}
+        response = await self._post(self.intake, "/api/v1/requests", body, at(again.received_at), plan,
+                                    what="the second request")
+        duplicate = uuid.UUID(response.json()["case_id"])
+        if response.status_code != 201 and await self._version(duplicate, plan) > 0:
+            return  # a resumed load: linked before
+        link = {"command": "link", "expected_version": 0,
+                "arguments": {"kind": "duplicate", "other_reference": reference}}
+        await self._post(await self.as_staff(step.by), f"/api/v1/cases/{duplicate}/commands", link, at(step.at),
+                         plan, what="linking the second request", retry=(404, 503))
+        self.commands += 1
 
     async def _version(self, case_id: uuid.UUID, plan: PlannedCase) -> int:
         """How many of the plan's commands routing already has (a resumed load)."""
@@ -240,8 +279,10 @@ async def load_year(region: Region, *, end: date, seed: int, intake: str, routin
                     report: Callable[[str], None] | None = None) -> Loaded:
     """Plan ``region``'s year before ``end`` from ``seed`` and send it, reporting every tenth of the way."""
     coordinator, teams = staff_of(accounts, region.id)
-    plans = plan_year(region, end=end, rng=random.Random(seed), per_1000_children=per_1000_children,
-                      professionals=teams)
+    rng = random.Random(seed)
+    plans = plan_year(region, end=end, rng=rng, per_1000_children=per_1000_children, professionals=teams)
+    plans = with_other_contacts(plans, random.Random(rng.getrandbits(64)),
+                                datetime.combine(end, datetime.min.time(), HELSINKI))
     step = max(1, len(plans) // 10)
 
     def progress(done: int, plan: PlannedCase) -> None:

@@ -39,6 +39,8 @@ def case_id_of(plan: PlannedCase) -> uuid.UUID:
 def events_of(plan: PlannedCase, region: Region, *, team_of: Mapping[str, str],
               coordinator: str = "koordinaattori") -> list[EventBase]:
     """The case's events in order; ``team_of`` maps each professional's account id to their team."""
+    if plan.channel != "button" or plan.again is not None:
+        raise ValueError("recorded contacts and second requests are made through the APIs only (deploy.demo.drive)")
     case_id = case_id_of(plan)
     key = new_data_key()
     submitted = new_event(

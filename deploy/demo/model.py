@@ -130,6 +130,20 @@ class Feedback:
 
 
 @dataclass(frozen=True)
+class Again:
+    """The family wrote a second time about the same matter; the coordinator linked it to this case as a
+    duplicate (deploy/demo/contacts.py)."""
+
+    received_at: datetime
+    submission_id: uuid.UUID
+    message: str
+    linked_at: datetime
+
+
+AGAIN = "again"  # the step that sends the family's second request and links it (the case's version moves by one)
+
+
+@dataclass(frozen=True)
 class PlannedCase:
     received_at: datetime
     region: str
@@ -153,6 +167,10 @@ class PlannedCase:
     closing: Closing | None = None
     reopening: Reopening | None = None
     feedback: Feedback | None = None
+    # How the contact came: the button, or a phone call, visit or letter the coordinator recorded.
+    channel: Literal["button", "phone", "in_person", "letter"] = "button"
+    answered_in_contact: bool = False  # a recorded contact answered in the call or visit itself
+    again: Again | None = None
 
     @property
     def contact_method(self) -> ContactMethod:
@@ -205,6 +223,10 @@ class PlannedCase:
             steps.append(Step(self.reopening.at, COORDINATOR, "reopen"))
             steps.append(_response_step(self.reopening.reply, self.contact_method))
             steps.append(_closing_step(self.reopening.closing))
+        if self.again:
+            linked = self.again.linked_at
+            steps.insert(next((i for i, s in enumerate(steps) if s.at > linked), len(steps)),
+                         Step(linked, COORDINATOR, AGAIN))
         return steps
 
 

@@ -8,6 +8,7 @@ from datetime import datetime
 import httpx
 import pytest
 
+from deploy.demo.contacts import as_recorded, recordable, written_again
 from deploy.demo.drive import drive
 from deploy.demo.model import PlannedCase, plan_year
 from deploy.local.infra import free_port
@@ -36,6 +37,15 @@ def sample(plans: list[PlannedCase], size: int = 15) -> list[PlannedCase]:
     return sorted(chosen[:size], key=lambda p: p.received_at)
 
 
+def with_other_contacts(plans: list[PlannedCase], stop: datetime) -> list[PlannedCase]:
+    """The sample with one phone call the coordinator recorded and one family who wrote a second time."""
+    called = next(p for p in plans if recordable(p))
+    wrote_again = next(again for p in plans if p is not called and p.triage is not None
+                       for seed in range(50) if (again := written_again(p, random.Random(seed), stop)).again)
+    return [as_recorded(p, "phone", answered=True) if p is called else
+            wrote_again if p.submission_id == wrote_again.submission_id else p for p in plans]
+
+
 def expected_status(plan: PlannedCase) -> str:
     if plan.final_closing is not None:
         return "closed"
@@ -49,7 +59,8 @@ async def test_a_planned_year_lands_in_routing_at_its_own_times(postgres, kafka,
     intake_app = APPS["intake"](settings_for("intake", **env))
     routing_app = APPS["routing"](settings_for("routing", **env, deadline_check_s=3600))
     today = datetime.now(HELSINKI).date()
-    plans = sample(plan_year(REGION, end=today, rng=random.Random(5), per_1000_children=2, professionals=STAFF))
+    plans = with_other_contacts(sample(plan_year(REGION, end=today, rng=random.Random(5), per_1000_children=2,
+                                                 professionals=STAFF)), datetime.now(HELSINKI))
     async with LiveServer(intake_app, free_port()) as intake, LiveServer(routing_app, free_port()) as routing:
         runtime = routing_app.state.runtime
         async with runtime.pool.acquire() as conn:
@@ -70,14 +81,24 @@ async def test_a_planned_year_lands_in_routing_at_its_own_times(postgres, kafka,
             assert signed_in.status_code == 200
             queue = (await staff.get("/api/v1/cases", params={"status": "all", "limit": 100})).json()
             by_id = {c["case_id"]: c for c in queue}
-            assert len(by_id) == 15
+            assert len(by_id) == 16  # and the second request, closed as a duplicate
             for plan in plans:
                 case = by_id[str(loaded.case_ids[plan.submission_id])]
                 assert datetime.fromisoformat(case["received_at"]) == plan.received_at
                 assert case["answer_due"] == plan.answer_due.isoformat()
                 assert case["status"] == expected_status(plan), plan
-                if plan.first_response is not None:
+                if plan.answered_in_contact:  # answered in the call itself
+                    assert datetime.fromisoformat(case["first_response_at"]) == plan.received_at
+                elif plan.first_response is not None:
                     assert datetime.fromisoformat(case["first_response_at"]) == plan.first_response.at
+            called = next(p for p in plans if p.channel == "phone")
+            view = (await staff.get(f"/api/v1/cases/{loaded.case_ids[called.submission_id]}")).json()
+            assert view["timeline"][0]["type"] == "request.recorded"
+            assert datetime.fromisoformat(view["timeline"][0]["at"]) == called.received_at
+            kept = next(p for p in plans if p.again is not None)
+            view = (await staff.get(f"/api/v1/cases/{loaded.case_ids[kept.submission_id]}")).json()
+            assert [(x["relation"], x["status"], x["outcome"]) for x in view["links"]] == [
+                ("duplicate", "closed", "duplicate")]
             rich = next(p for p in plans if p.feedback is not None)
             view = (await staff.get(f"/api/v1/cases/{loaded.case_ids[rich.submission_id]}")).json()
             times = [(e["type"], datetime.fromisoformat(e["at"])) for e in view["timeline"]]
