@@ -47,12 +47,18 @@ class DatabaseSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="APUA_", extra="ignore", populate_by_name=True)
 
     service: str = "apua"
+    # `production` refuses the development secrets and the demo clock, and leaves migrating to `migrate`.
     environment: Literal["development", "test", "production"] = "development"
+    # The lowest level logged (structlog's JSON lines on standard output): DEBUG, INFO, WARNING or ERROR.
     log_level: str = "INFO"
 
+    # The PostgreSQL database (a libpq URL); every service has schemas of its own in it.
     database_url: str = "postgresql://apua@127.0.0.1:55432/apua"
+    # The service's own schema; empty: the service's name (its projection's is this and `_projection`).
     db_schema: str = ""
+    # Connections in the service's pool.
     db_pool_max: int = Field(default=10, ge=1)
+    # Seconds to wait for a connection or a query before the request answers 503.
     db_timeout_s: float = 5.0
     # PostgreSQL's work_mem for this service's connections; empty: the server's own.
     db_work_mem: str = ""
@@ -82,9 +88,12 @@ class DatabaseSettings(BaseSettings):
 class ServiceSettings(DatabaseSettings):
     """Settings every service has; each service adds its own defaults for port and schema."""
 
+    # The address the HTTP server listens on (the image sets 0.0.0.0).
     host: str = "127.0.0.1"
+    # The HTTP port: each service reads its own variable (APUA_INTAKE_PORT, ...).
     port: int = 8000
 
+    # Kafka's brokers, comma-separated host:port.
     kafka_bootstrap: str = "127.0.0.1:19092"
     # How the Kafka clients connect: PLAINTEXT on loopback locally; SASL_SSL with a user of the service's
     # own (SCRAM-SHA-512) and the CA of the broker's certificate in production (docs/operations.md).
@@ -109,10 +118,13 @@ class ServiceSettings(DatabaseSettings):
     # How many offsets of a partition the projections remember event ids for, to skip a relay's duplicate.
     dedup_window_offsets: int = Field(default=100_000, ge=1)
 
+    # The directory of the regions' YAML files (deploy/regions; docs/regions.md).
     regions_dir: Path = ROOT / "deploy" / "regions"
     # Region ids served, comma-separated in the environment; empty means every configured region.
     regions: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
+    # The key-encryption key (base64 of 32 bytes) that wraps every case's key, and the id stored with what it
+    # wrapped; production refuses the development KEK.
     kek: str = DEVELOPMENT_KEK
     kek_id: str = "dev-1"
     # KEKs replaced by ``kek``, by id (JSON: {"id": "base64"}): they still open the keys they wrapped until

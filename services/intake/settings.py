@@ -10,6 +10,7 @@ from shared.settings import ServiceSettings
 class IntakeSettings(ServiceSettings):
     service: str = "intake"
     port: int = Field(default=8010, validation_alias="APUA_INTAKE_PORT")
+    # The largest request body accepted (413 beyond it): a family's form is far smaller.
     max_body_bytes: int = 64 * 1024
     # Per client (told apart by a keyed hash, never stored): requests sent and status sign-in attempts.
     submit_limit: int = 10
