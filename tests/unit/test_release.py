@@ -131,3 +131,14 @@ def test_compose_runs_one_image_for_the_services_and_migrate() -> None:
     ours = {name for name, service in compose.items() if "build" in service}
     assert {"intake", "routing", "notify", "reporting", "migrate"} <= ours
     assert {compose[name]["image"] for name in ours} == {"pyyda-apua"}
+
+
+def test_the_release_documents_say_what_an_adopter_looks_for() -> None:
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    headings = re.findall(r"^## \[([^\]]+)\]", changelog, re.M)
+    assert headings[0] == "Unreleased" and PYPROJECT["project"]["version"] in headings
+    assert set(re.findall(r"^### (\w+)", changelog, re.M)) <= {
+        "Added", "Changed", "Deprecated", "Removed", "Fixed", "Security"}
+    contributing = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    assert all(command in contributing for command in ("make run", "make test", "make translations", "make lock"))
+    assert "Report a vulnerability" in (ROOT / "SECURITY.md").read_text(encoding="utf-8")
