@@ -30,9 +30,10 @@ test-fuzz: install ## property-based tests: every service's OpenAPI (schemathesi
 install:
 	@bash deploy/local/install.sh
 
-# The locks are resolved for what runs them: CPython 3.11 on Linux (the image's base, CI), with the hashes of
-# every file a release publishes, so any architecture installs with --require-hashes. A pin already in the lock
-# is kept while pyproject.toml allows it; `make lock UPGRADE=1` moves every pin to the newest release.
+# The locks are resolved for what runs them: CPython 3.11 on x86-64 Linux (the image's base, CI). Each pin carries
+# the hashes of every file its release publishes, so an arm64 image installs the same lock (resolving for
+# aarch64 gives the same packages today). A pin already in the lock is kept while pyproject.toml allows it;
+# `make lock UPGRADE=1` moves every pin to the newest release.
 LOCK := $(PYTHON) -m uv pip compile pyproject.toml build-requirements.in --python-version 3.11 --python-platform linux \
 	--generate-hashes --quiet $(if $(UPGRADE),--upgrade)
 

@@ -126,6 +126,16 @@ def test_openapi_and_build_info_report_the_version(service: str) -> None:
     assert f'apua_build_info{{service="{service}",version="{version()}"}} 1.0' in scraped
 
 
+def test_kubernetes_runs_the_one_image_in_every_container_of_ours() -> None:
+    images = set()
+    for path in (ROOT / "deploy" / "k8s" / "base").glob("*.yaml"):
+        for document in yaml.safe_load_all(path.read_text(encoding="utf-8")):
+            spec = (document or {}).get("spec", {})
+            pod = spec.get("jobTemplate", {}).get("spec", spec).get("template", {}).get("spec", {})
+            images |= {c["image"] for c in pod.get("containers", []) + pod.get("initContainers", [])}
+    assert images == {"pyyda-apua"}
+
+
 def test_compose_runs_one_image_for_the_services_and_migrate() -> None:
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))["services"]
     ours = {name for name, service in compose.items() if "build" in service}
