@@ -2,7 +2,8 @@
 
 Nothing else writes a version down: /openapi.json's ``info.version``, the ``apua_build_info`` metric and
 the image's ``org.opencontainers.image.version`` label (the Dockerfile checks its build argument against
-this) all read it, so a release changes pyproject.toml and nothing more.
+this) all read it. A release changes pyproject.toml, and the image tag Kubernetes' base deploys
+(deploy/k8s/base/kustomization.yaml), which tests/unit/test_release.py holds equal to it.
 """
 
 from __future__ import annotations

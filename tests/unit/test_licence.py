@@ -9,7 +9,7 @@ import tomllib
 
 import pytest
 
-from deploy.licences import Policy
+from deploy.licences import Policy, locked, problems, read_licences
 from shared.settings import ROOT
 
 # sha256 of the official English text of the EUPL v1.2 (the European Commission's, as the SPDX licence list
@@ -96,3 +96,20 @@ def test_the_glob_reads_like_reuse() -> None:
 ])
 def test_licence_policy(expression: str, in_image: bool, allowed: bool) -> None:
     assert Policy.read().verdict(expression, in_image=in_image) is allowed
+
+
+def test_the_check_names_each_package_it_refuses() -> None:
+    policy = Policy.read()
+    runtime = {"fastapi": "1", "copyleft-lib": "2"}
+    everything = {**runtime, "reuse": "6", "mystery": "0.1", "missing": "3"}
+    licences = {"fastapi": "MIT", "copyleft-lib": "GPL-3.0-or-later", "reuse": "Other/Proprietary License",
+                "mystery": "UNKNOWN"}
+    found = problems(policy, runtime, everything, licences)
+    # reuse is read by hand (.ci/licences.toml) and only a tool; the others are named with the reason.
+    assert [line.split()[0].rstrip(":") for line in found] == ["copyleft-lib", "missing", "mystery"]
+    assert "not allowed in the image" in found[0]
+
+
+def test_every_locked_dependency_has_an_allowed_licence() -> None:
+    runtime, everything = locked(ROOT / "requirements.lock"), locked(ROOT / "requirements-dev.lock")
+    assert problems(Policy.read(), runtime, everything, read_licences(sorted(everything))) == []
