@@ -4,7 +4,7 @@
 # Build a release with `make image` (it passes the version, the commit and the time as build arguments).
 
 # The official Python image, pinned by the digest of its multi-architecture index so a moved tag changes nothing
-# until the update bot proposes the new digest (.github/dependabot.yml). Check a new one with
+# until Renovate proposes the new digest (renovate.json). Check a new one with
 # `docker buildx imagetools inspect python:3.11-slim-bookworm`.
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm@sha256:a36c24f9cbdf4fd0f52d67f0823eeac19c2028c637cecc392d97f980d4fec56b
 
