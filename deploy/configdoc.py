@@ -133,28 +133,21 @@ def default_text(info: FieldInfo) -> str:
 
 
 def comments_above_fields(cls: type) -> dict[str, str]:
-    """Each field's comment in ``cls``: the comment lines above it, which also speak for the fields right
-    below it up to a blank line or the next comment, and a comment after it on its own line."""
+    """Each field's comment in ``cls``: the comment lines right above it, and a comment after it on its line."""
     lines = textwrap.dedent(inspect.getsource(cls)).splitlines()
     klass = ast.parse("\n".join(lines)).body[0]
     assert isinstance(klass, ast.ClassDef)
     found: dict[str, str] = {}
-    block = ""
     for node in klass.body:
         if not (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)):
-            block = ""
             continue
         row = node.lineno - 1
         above: list[str] = []
         while row > 0 and lines[row - 1].strip().startswith("#"):
             above.insert(0, lines[row - 1].strip().lstrip("#").strip())
             row -= 1
-        if above:
-            block = " ".join(above)
-        elif row > 0 and not lines[row - 1].strip():
-            block = ""
         trailing = re.search(r"\s#\s*(.+)$", lines[node.lineno - 1])
-        found[node.target.id] = " ".join(part for part in (block, trailing.group(1) if trailing else "") if part)
+        found[node.target.id] = " ".join(above + ([trailing.group(1)] if trailing else []))
     return found
 
 

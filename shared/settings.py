@@ -98,16 +98,24 @@ class ServiceSettings(DatabaseSettings):
     # How the Kafka clients connect: PLAINTEXT on loopback locally; SASL_SSL with a user of the service's
     # own (SCRAM-SHA-512) and the CA of the broker's certificate in production (docs/operations.md).
     kafka_security_protocol: Protocol = "PLAINTEXT"
+    # The SASL mechanism of the service's Kafka user.
     kafka_sasl_mechanism: Mechanism = "SCRAM-SHA-512"
+    # The service's own Kafka user and its password (both needed by SASL_*).
     kafka_user: str = ""
+    # The password of APUA_KAFKA_USER.
     kafka_password: SecretStr = SecretStr("")
+    # The CA certificate (PEM file) the brokers' certificates are checked against; empty: the system's CAs.
     kafka_ca_file: str = ""
     # Whether start-up creates the region topics that are missing. Under ACLs a service may not create
     # topics (Strimzi's KafkaTopic resources do): it then only waits for them.
     kafka_create_topics: bool = True
+    # The first part of every topic's name (<prefix>.<region>.cases) and of the consumer groups'.
     topic_prefix: str = "apua"
+    # Partitions of the region topics the service creates (the same in every service).
     topic_partitions: int = Field(default=6, ge=1)
+    # Replicas of each created topic; 3 or more also makes min.insync.replicas 2.
     topic_replication: int = Field(default=1, ge=1)
+    # The projection consumer's group; unset: <prefix>.<service>.
     consumer_group: str | None = None
     # The consumer's own name in its group (Kafka's group.instance.id: static membership). A process that
     # comes back under the same name within the session timeout gets its partitions back at once, without a
@@ -123,9 +131,10 @@ class ServiceSettings(DatabaseSettings):
     # Region ids served, comma-separated in the environment; empty means every configured region.
     regions: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
-    # The key-encryption key (base64 of 32 bytes) that wraps every case's key, and the id stored with what it
-    # wrapped; production refuses the development KEK.
+    # The key-encryption key (base64 of 32 bytes) that wraps every case's key; production refuses the
+    # development KEK.
     kek: str = DEVELOPMENT_KEK
+    # The current KEK's id, stored with every key it wraps (rotation: docs/operations.md).
     kek_id: str = "dev-1"
     # KEKs replaced by ``kek``, by id (JSON: {"id": "base64"}): they still open the keys they wrapped until
     # ``python -m services.routing keys rewrap`` has moved every key to the current KEK (docs/operations.md).

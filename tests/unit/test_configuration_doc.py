@@ -58,7 +58,8 @@ def test_production_requirements_are_found_by_trying() -> None:
 
 def test_a_new_setting_without_a_comment_has_no_description() -> None:
     class Probe(BaseSettings):
-        # Documented.
+        # Documented,
+        # on two lines.
         first: int = 1
         second: int = 2
 
@@ -67,7 +68,7 @@ def test_a_new_setting_without_a_comment_has_no_description() -> None:
         fourth: int = 4
 
     assert configdoc.comments_above_fields(Probe) == {
-        "first": "Documented.", "second": "Documented.", "third": "said here", "fourth": ""}
+        "first": "Documented, on two lines.", "second": "", "third": "said here", "fourth": ""}
 
 
 @pytest.mark.parametrize("annotation,text", [
