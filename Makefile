@@ -4,7 +4,7 @@ export PYTHONPATH := $(CURDIR)
 # The services whose texts are gettext catalogs (services/<svc>/locale), by the module that names each one.
 TRANSLATED := services.intake.i18n services.routing.i18n services.reporting.i18n
 
-.PHONY: vendor run test bench test-unit test-integration test-faults test-fuzz install infra-up infra-down infra-status infra-reset lint typecheck rebuild-routing rebuild-notify rebuild-reporting translations
+.PHONY: vendor run test bench test-unit test-integration test-faults test-fuzz install infra-up infra-down infra-status infra-reset lint typecheck rebuild-routing rebuild-notify rebuild-reporting translations lock docs image
 
 run: install ## Kafka, PostgreSQL, the four services and a demo region; Ctrl-C stops everything
 	$(PYTHON) -m deploy.local.run
@@ -29,6 +29,27 @@ test-fuzz: install ## property-based tests: every service's OpenAPI (schemathesi
 
 install:
 	@bash deploy/local/install.sh
+
+# The locks are resolved for what runs them: CPython 3.11 on x86-64 Linux (the image's base, CI). Each pin carries
+# the hashes of every file its release publishes, so an arm64 image installs the same lock (resolving for
+# aarch64 gives the same packages today). A pin already in the lock is kept while pyproject.toml allows it;
+# `make lock UPGRADE=1` moves every pin to the newest release.
+LOCK := $(PYTHON) -m uv pip compile pyproject.toml build-requirements.in --python-version 3.11 --python-platform linux \
+	--generate-hashes --quiet $(if $(UPGRADE),--upgrade)
+
+lock: ## requirements-dev.lock (CI and `make install`: the dev extras too) and requirements.lock (the image), with hashes
+	$(LOCK) --extra dev -o requirements-dev.lock
+	$(LOCK) -c requirements-dev.lock -o requirements.lock
+
+# The one version: pyproject.toml's (the package's, read by the services through importlib.metadata).
+VERSION = $(shell $(PYTHON) -c "import tomllib; print(tomllib.load(open('pyproject.toml', 'rb'))['project']['version'])")
+
+image: ## the one image for every service and command, labelled with the version, the commit and the time
+	docker build --build-arg VERSION=$(VERSION) --build-arg REVISION=$$(git rev-parse HEAD) \
+	  --build-arg CREATED=$$(date -u +%Y-%m-%dT%H:%M:%SZ) -t pyyda-apua:$(VERSION) .
+
+docs: ## docs/configuration.md from the settings classes
+	$(PYTHON) -m shared.configdoc --write
 
 infra-up: install ## Kafka on 19092 and PostgreSQL on 55432 (APUA_KAFKA_PORT, APUA_PG_PORT)
 	$(PYTHON) -m deploy.local.infra up

@@ -23,6 +23,7 @@ from shared.migrations import Plan
 from shared.regions import Regions
 from shared.runtime import ServiceRuntime, health_router
 from shared.settings import ServiceSettings
+from shared.version import version
 
 S = TypeVar("S", bound=ServiceSettings)
 T = TypeVar("T")
@@ -189,7 +190,7 @@ def create_service_app(
             await runtime.close()
 
     # /docs is shared.docs's: FastAPI's own loads Swagger UI from a CDN, which the policy blocks.
-    app = FastAPI(title=title, description=description, version="1", lifespan=lifespan, docs_url=None,
+    app = FastAPI(title=title, description=description, version=version(), lifespan=lifespan, docs_url=None,
                   redoc_url=None)
     app.state.runtime = runtime
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)

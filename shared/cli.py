@@ -1,4 +1,5 @@
-"""``python -m services.<svc> [serve|migrate|rebuild]``: the same command line for every service."""
+"""``python -m services.<svc> [serve|migrate|rebuild]``: the same command line for every service, and the
+service's admin commands (its ``admin.build_parser``) beside them, in one ``--help``."""
 
 from __future__ import annotations
 
@@ -21,6 +22,17 @@ from shared.rebuild import rebuild
 from shared.runtime import ServiceRuntime
 from shared.settings import DatabaseSettings, ServiceSettings
 
+# A service's admin commands: the parser that defines them, and the function that runs a command line of them.
+Admin = tuple[Callable[[], argparse.ArgumentParser], Callable[[list[str]], int]]
+
+
+def admin_commands(parser: argparse.ArgumentParser) -> dict[str, str]:
+    """The top-level subcommands of an admin parser and their help, in the order it defines them."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return {choice.dest: choice.help or "" for choice in action._choices_actions}
+    return {}
+
 
 def run_cli(
     argv: list[str] | None,
@@ -30,10 +42,21 @@ def run_cli(
     projection: Callable[[ServiceRuntime[Any]], Projection] | None = None,
     migrations: Plan = (),
     projection_migrations: Plan = (),
+    admin: Admin | None = None,
 ) -> int:
-    """Parse ``argv`` and run the command; returns the process's exit status."""
-    parser = argparse.ArgumentParser(prog=None)
-    sub = parser.add_subparsers(dest="command")
+    """Parse ``argv`` and run the command; returns the process's exit status.
+
+    An admin command is handed whole to ``admin``'s function; its names and help come from ``admin``'s own
+    parser, so what ``--help`` lists and what is run cannot drift apart.
+    """
+    argv = sys.argv[1:] if argv is None else argv
+    extra = admin_commands(admin[0]()) if admin is not None else {}
+    if admin is not None and argv[:1] and argv[0] in extra:
+        return admin[1](argv)
+    service = settings_factory.model_fields["service"].default
+    parser = argparse.ArgumentParser(prog=f"python -m services.{service}",
+                                     epilog=f"`python -m services.{service} COMMAND --help` tells more of each.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_parser("serve", help="run the HTTP service and its background tasks (default)")
     migrate_help = ("apply the migration files to the service's own and projection schemas and grant"
                     " APUA_DATABASE_APP_ROLE; run it with the schemas' owner's role")
@@ -43,9 +66,11 @@ def run_cli(
                         " renames and drops schemas: run it with the owner's role")
         rb = sub.add_parser("rebuild", help=rebuild_help, description=rebuild_help)
         rb.add_argument("--no-swap", action="store_true", help="leave the rebuilt schema beside the live one")
+    for name, text in extra.items():  # listed here, parsed by the admin's own parser (above)
+        sub.add_parser(name, help=text, add_help=False)
     args = parser.parse_args(argv)
     if args.command == "migrate":
-        database = DatabaseSettings(service=settings_factory.model_fields["service"].default)
+        database = DatabaseSettings(service=service)
         configure_logging(database.service, database.log_level)
         plans = [(database.db_schema, migrations), (database.projection_schema, projection_migrations)]
         try:

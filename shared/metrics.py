@@ -24,6 +24,8 @@ from prometheus_client.registry import Collector
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.version import register_build_info
+
 
 class ConsumerFigures(Protocol):
     """What is read of a projection consumer: its status and its lag per partition."""
@@ -113,6 +115,7 @@ class Metrics(Generic[R]):
         self.counters: list[tuple[str, str, Callable[[], float]]] = []
         self._sources: list[tuple[str, str, tuple[str, ...], GaugeSource[R]]] = []
         self.registry.register(_Figures(self))
+        register_build_info(self.registry, runtime.settings.service)
 
     def gauge_source(self, name: str, text: str, labels: tuple[str, ...], source: GaugeSource[R]) -> None:
         """A gauge whose values ``source`` reads when Prometheus scrapes."""

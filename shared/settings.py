@@ -47,12 +47,18 @@ class DatabaseSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="APUA_", extra="ignore", populate_by_name=True)
 
     service: str = "apua"
+    # `production` refuses the development secrets and the demo clock, and leaves migrating to `migrate`.
     environment: Literal["development", "test", "production"] = "development"
+    # The lowest level logged (structlog's JSON lines on standard output): DEBUG, INFO, WARNING or ERROR.
     log_level: str = "INFO"
 
+    # The PostgreSQL database (a libpq URL); every service has schemas of its own in it.
     database_url: str = "postgresql://apua@127.0.0.1:55432/apua"
+    # The service's own schema; empty: the service's name (its projection's is this and `_projection`).
     db_schema: str = ""
+    # Connections in the service's pool.
     db_pool_max: int = Field(default=10, ge=1)
+    # Seconds to wait for a connection or a query before the request answers 503.
     db_timeout_s: float = 5.0
     # PostgreSQL's work_mem for this service's connections; empty: the server's own.
     db_work_mem: str = ""
@@ -82,23 +88,34 @@ class DatabaseSettings(BaseSettings):
 class ServiceSettings(DatabaseSettings):
     """Settings every service has; each service adds its own defaults for port and schema."""
 
+    # The address the HTTP server listens on (the image sets 0.0.0.0).
     host: str = "127.0.0.1"
+    # The HTTP port: each service reads its own variable (APUA_INTAKE_PORT, ...).
     port: int = 8000
 
+    # Kafka's brokers, comma-separated host:port.
     kafka_bootstrap: str = "127.0.0.1:19092"
     # How the Kafka clients connect: PLAINTEXT on loopback locally; SASL_SSL with a user of the service's
     # own (SCRAM-SHA-512) and the CA of the broker's certificate in production (docs/operations.md).
     kafka_security_protocol: Protocol = "PLAINTEXT"
+    # The SASL mechanism of the service's Kafka user.
     kafka_sasl_mechanism: Mechanism = "SCRAM-SHA-512"
+    # The service's own Kafka user and its password (both needed by SASL_*).
     kafka_user: str = ""
+    # The password of APUA_KAFKA_USER.
     kafka_password: SecretStr = SecretStr("")
+    # The CA certificate (PEM file) the brokers' certificates are checked against; empty: the system's CAs.
     kafka_ca_file: str = ""
     # Whether start-up creates the region topics that are missing. Under ACLs a service may not create
     # topics (Strimzi's KafkaTopic resources do): it then only waits for them.
     kafka_create_topics: bool = True
+    # The first part of every topic's name (<prefix>.<region>.cases) and of the consumer groups'.
     topic_prefix: str = "apua"
+    # Partitions of the region topics the service creates (the same in every service).
     topic_partitions: int = Field(default=6, ge=1)
+    # Replicas of each created topic; 3 or more also makes min.insync.replicas 2.
     topic_replication: int = Field(default=1, ge=1)
+    # The projection consumer's group; unset: <prefix>.<service>.
     consumer_group: str | None = None
     # The consumer's own name in its group (Kafka's group.instance.id: static membership). A process that
     # comes back under the same name within the session timeout gets its partitions back at once, without a
@@ -109,11 +126,15 @@ class ServiceSettings(DatabaseSettings):
     # How many offsets of a partition the projections remember event ids for, to skip a relay's duplicate.
     dedup_window_offsets: int = Field(default=100_000, ge=1)
 
+    # The directory of the regions' YAML files (deploy/regions; docs/regions.md).
     regions_dir: Path = ROOT / "deploy" / "regions"
     # Region ids served, comma-separated in the environment; empty means every configured region.
     regions: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
+    # The key-encryption key (base64 of 32 bytes) that wraps every case's key; production refuses the
+    # development KEK.
     kek: str = DEVELOPMENT_KEK
+    # The current KEK's id, stored with every key it wraps (rotation: docs/operations.md).
     kek_id: str = "dev-1"
     # KEKs replaced by ``kek``, by id (JSON: {"id": "base64"}): they still open the keys they wrapped until
     # ``python -m services.routing keys rewrap`` has moved every key to the current KEK (docs/operations.md).

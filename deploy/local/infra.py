@@ -361,9 +361,21 @@ def local_postgres() -> LocalPostgres:
     return LocalPostgres(port=int(os.environ.get("APUA_PG_PORT", "55432")), data_dir=STATE / "postgres")
 
 
+# What each command does (make infra-up, infra-down, infra-status, infra-reset; install.sh runs fetch).
+COMMANDS = {
+    "up": "start the local PostgreSQL and Kafka (each skipped when its port already answers)",
+    "down": "stop both",
+    "status": "whether each answers on its port",
+    "fetch": "download Kafka's jars into the cache once (Maven), and print where they are",
+    "reset": "stop both and delete their data",
+}
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["up", "down", "status", "fetch", "reset"])
+    parser = argparse.ArgumentParser(prog="python -m deploy.local.infra", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, text in COMMANDS.items():
+        sub.add_parser(name, help=text, description=text)
     args = parser.parse_args(argv)
     kafka, pg = local_kafka(), local_postgres()
     if args.command == "fetch":

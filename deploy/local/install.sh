@@ -29,7 +29,11 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 PYTHON=${PYTHON:-python3}
-"$PYTHON" -m pip install -q --disable-pip-version-check --root-user-action=ignore -e ".[dev]"
+# Exactly the versions of the lock (`make lock`), each file checked against its hash; then the project itself,
+# editable, with nothing more to resolve.
+pip_install=("$PYTHON" -m pip install -q --disable-pip-version-check --root-user-action=ignore)
+"${pip_install[@]}" --require-hashes -r requirements-dev.lock
+"${pip_install[@]}" --no-deps --no-build-isolation -e .
 if [ "${APUA_SKIP_BROWSER:-}" != "1" ] && [ ! -f node_modules/axe-core/axe.min.js ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi

@@ -1,5 +1,5 @@
 """``python -m services.intake [serve|migrate]``: run intake, or migrate its schemas; ``keys rewrap`` after a
-KEK rotation."""
+KEK rotation and ``feedback move-legacy`` (services/intake/admin.py)."""
 
 import sys
 
@@ -10,8 +10,11 @@ from services.intake.schema import MIGRATIONS
 from services.intake.settings import IntakeSettings
 from shared.cli import run_cli
 
+
+def main(argv: list[str]) -> int:
+    return run_cli(argv, settings_factory=IntakeSettings, create_app=create_app, migrations=MIGRATIONS,
+                   projection_migrations=PROJECTION_MIGRATIONS, admin=(admin.build_parser, admin.main))
+
+
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["keys"]:
-        sys.exit(admin.main(sys.argv[1:]))
-    sys.exit(run_cli(sys.argv[1:], settings_factory=IntakeSettings, create_app=create_app,
-                     migrations=MIGRATIONS, projection_migrations=PROJECTION_MIGRATIONS))
+    sys.exit(main(sys.argv[1:]))

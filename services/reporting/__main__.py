@@ -9,7 +9,11 @@ from services.reporting.schema import MIGRATIONS
 from services.reporting.settings import ReportingSettings
 from shared.cli import run_cli
 
+
+def main(argv: list[str]) -> int:
+    return run_cli(argv, settings_factory=ReportingSettings, create_app=create_app, migrations=MIGRATIONS,
+                   projection_migrations=PROJECTION_MIGRATIONS, projection=projection)
+
+
 if __name__ == "__main__":
-    sys.exit(run_cli(sys.argv[1:], settings_factory=ReportingSettings, create_app=create_app,
-                     migrations=MIGRATIONS, projection_migrations=PROJECTION_MIGRATIONS,
-                     projection=projection))
+    sys.exit(main(sys.argv[1:]))

@@ -18,10 +18,13 @@ class ReportingSettings(ServiceSettings):
     db_work_mem: str = "64MB"
     # Where staff sign in (routing's public address): reporting sends them there for a pass.
     staff_url: str = "http://127.0.0.1:8020"
+    # Checks the staff passes routing signs; the same in routing and reporting.
     staff_pass_secret: str = DEVELOPMENT_PASS_SECRET
     # Keys the small random perturbation of published counts (see services/reporting/privacy.py).
     statistics_key: str = DEVELOPMENT_STATISTICS_KEY
+    # Cookies only over HTTPS even outside production (production always).
     secure_cookies: bool = False
+    # How long a dashboard session lasts after a staff pass.
     session_hours: int = Field(default=8, ge=1, le=24)
     # The oldest a region-year's statistics may be when a page shows them (rollup.py, cube_store.py): the last
     # cube serves while a new one is built, and is rebuilt in the background after half of this.

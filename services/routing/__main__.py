@@ -1,5 +1,5 @@
-"""``python -m services.routing [serve|migrate|rebuild]``, and ``users add`` / ``teams add`` / ``erase`` /
-``erasures reapply`` / ``keys rewrap`` for admins."""
+"""``python -m services.routing [serve|migrate|rebuild]``, and ``users`` / ``teams`` / ``erase`` /
+``erasures reapply`` / ``keys`` for admins (services/routing/admin.py)."""
 
 import sys
 
@@ -11,8 +11,12 @@ from services.routing.schema import MIGRATIONS
 from services.routing.settings import RoutingSettings
 from shared.cli import run_cli
 
+
+def main(argv: list[str]) -> int:
+    return run_cli(argv, settings_factory=RoutingSettings, create_app=create_app, migrations=MIGRATIONS,
+                   projection_migrations=PROJECTION_MIGRATIONS, projection=projection,
+                   admin=(admin.build_parser, admin.main))
+
+
 if __name__ == "__main__":
-    if sys.argv[1:2] in (["users"], ["teams"], ["erase"], ["erasures"], ["keys"]):
-        sys.exit(admin.main(sys.argv[1:]))
-    sys.exit(run_cli(sys.argv[1:], settings_factory=RoutingSettings, create_app=create_app,
-                     migrations=MIGRATIONS, projection_migrations=PROJECTION_MIGRATIONS, projection=projection))
+    sys.exit(main(sys.argv[1:]))
