@@ -23,6 +23,8 @@ COMPOSE_TEXT = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
 COMPOSE = yaml.safe_load(COMPOSE_TEXT)
 SETTINGS = {"intake": IntakeSettings, "routing": RoutingSettings, "notify": NotifySettings,
             "reporting": ReportingSettings}
+# Started only with `docker compose --profile monitoring` (tests/unit/test_monitoring.py).
+MONITORING = {"prometheus-rules", "prometheus", "grafana"}
 NEEDED = {"APUA_KAFKA_BOOTSTRAP", "APUA_DATABASE_URL", "APUA_TOPIC_PREFIX", "APUA_REGIONS_DIR", "APUA_KEK",
           "APUA_HOST"}
 
@@ -36,7 +38,8 @@ def env_names(cls: type[ServiceSettings]) -> dict[str, str]:
 
 
 def test_parses_with_every_part() -> None:
-    assert set(COMPOSE["services"]) == {"kafka", "kafka-topics", "postgres", "mailpit", "migrate", *SETTINGS}
+    assert set(COMPOSE["services"]) == {"kafka", "kafka-topics", "postgres", "mailpit", "migrate", *SETTINGS,
+                                        *MONITORING}
 
 
 def test_kafka_is_the_official_image_in_kraft_mode() -> None:
@@ -156,7 +159,7 @@ def test_notify_sends_to_the_mail_catcher() -> None:
     mailpit = COMPOSE["services"]["mailpit"]
     image, _, tag = mailpit["image"].partition(":")
     assert image == "axllent/mailpit" and tag and tag != "latest", "a pinned Mailpit image"
-    assert "8025:8025" in mailpit["ports"], "Mailpit's web page is published"
+    assert "${PUBLISH_ADDRESS:-127.0.0.1}:8025:8025" in mailpit["ports"], "Mailpit's web page is published"
     assert "healthcheck" in mailpit
     notify = COMPOSE["services"]["notify"]
     env = notify["environment"]
