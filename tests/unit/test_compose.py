@@ -231,3 +231,17 @@ def test_production_refuses_the_development_defaults() -> None:
         values["environment"] = "production"
         with pytest.raises(ValueError):
             cls.model_validate(values)
+
+
+def test_every_published_port_listens_on_loopback_by_default() -> None:
+    """Nothing of this development setup is reachable from another machine unless .env says so."""
+    published = {name: spec["ports"] for name, spec in COMPOSE["services"].items() if spec.get("ports")}
+    assert {"intake", "routing", "notify", "reporting", "mailpit", "prometheus", "grafana"} <= set(published)
+    for name, ports in published.items():
+        for port in ports:
+            address = "${PUBLISH_ADDRESS:-127.0.0.1}:"
+            assert str(port).startswith(address) and str(port)[len(address):].count(":") == 1, f"{name}: {port}"
+    for name in ("kafka", "postgres"):
+        assert "ports" not in COMPOSE["services"][name], f"{name} is reached on the compose network only"
+    assert env_example()["PUBLISH_ADDRESS"] == "127.0.0.1"
+    assert "127.0.0.1 only" in COMPOSE_TEXT
