@@ -18,7 +18,15 @@ import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Generic, Protocol, TypeVar
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    GCCollector,
+    Histogram,
+    PlatformCollector,
+    ProcessCollector,
+)
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from starlette.routing import BaseRoute
@@ -97,6 +105,16 @@ class _Figures(Collector):
         yield from self.metrics.scraped
 
 
+def add_standard_collectors(registry: CollectorRegistry) -> None:
+    """prometheus-client's process, garbage-collector and platform metrics, which its global registry has and
+    a registry of our own lacks: memory, CPU, open files and start time (a restart shows as a new
+    ``process_start_time_seconds``), collections per generation, the Python version. The dashboards and
+    alerts (deploy/k8s/components/monitoring) read them beside the project's own."""
+    ProcessCollector(registry=registry)
+    GCCollector(registry=registry)
+    PlatformCollector(registry=registry)
+
+
 class Metrics(Generic[R]):
     """The registry of one app and the figures it exports, read from ``runtime``."""
 
@@ -116,6 +134,7 @@ class Metrics(Generic[R]):
         self._sources: list[tuple[str, str, tuple[str, ...], GaugeSource[R]]] = []
         self.registry.register(_Figures(self))
         register_build_info(self.registry, runtime.settings.service)
+        add_standard_collectors(self.registry)
 
     def gauge_source(self, name: str, text: str, labels: tuple[str, ...], source: GaugeSource[R]) -> None:
         """A gauge whose values ``source`` reads when Prometheus scrapes."""

@@ -4,7 +4,9 @@
 #   * kustomize, built with `go install` from the Go module proxy (about a minute the first time);
 #   * the CRDs of Strimzi's kafka.strimzi.io/v1 API (Kafka, KafkaNodePool, KafkaTopic, KafkaUser), taken from
 #     Strimzi's api test jar on Maven Central (0.3 MB), where Strimzi's build writes them.
-# Nothing third-party is committed. The test reads the two versions below from this file.
+# Nothing third-party is fetched into the repository. The test reads the two versions below from this file.
+# CloudNativePG and the Prometheus Operator publish their CRDs on no registry the project reaches: their
+# schemas are kept in deploy/k8s/schemas instead (its README.md says from which release).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 

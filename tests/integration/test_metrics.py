@@ -7,6 +7,7 @@ import re
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.monitoring_support import alert_queries, dashboard_queries, exposed_names, kafka_metric_names, metric_names
 from tests.support import APPS, eventually, request_body, running, settings_for, staff
 
 pytestmark = pytest.mark.integration
@@ -73,3 +74,43 @@ async def test_each_service_exports_rates_lag_outbox_and_its_own_figures(postgre
         at_notify = samples(exposed["notify"].text)
         assert value(at_notify, "apua_notifications_waiting", status="retry") is not None
         assert value(at_notify, "apua_notifications_sent_total", service="notify") is not None
+
+
+async def test_every_metric_the_dashboards_and_alerts_name_is_in_a_real_scrape(postgres, kafka, prefix):
+    """The monitoring as code (deploy/k8s/components/monitoring) reads only what the four services export:
+    their /metrics scraped while they run, after a request, a staff page and a projected event, so that
+    every family of samples (histogram buckets too) has appeared. The standard process and garbage-collector
+    metrics are in every service's scrape."""
+    env = {"prefix": prefix, "dsn": postgres.dsn, "bootstrap": kafka.bootstrap}
+    apps = {name: APPS[name](settings_for(name, **env)) for name in APPS}
+    async with running(apps["intake"]) as intake, running(apps["routing"]) as routing, \
+            running(apps["notify"]) as notify, running(apps["reporting"]) as reporting:
+        await staff(routing, apps["routing"])
+        response = await intake.post("/api/v1/requests", json=request_body("rusko"))
+        assert response.status_code == 201, response.text
+        clients = {"intake": intake, "routing": routing, "notify": notify, "reporting": reporting}
+
+        async def scraped() -> dict[str, set[str]] | None:
+            names = {}
+            for name, client in clients.items():
+                answer = await client.get("/metrics")
+                assert answer.status_code == 200, name
+                names[name] = exposed_names(text_string_to_metric_families(answer.text))
+            lags = [name for name in ("routing", "notify", "reporting") if "apua_consumer_lag" not in names[name]]
+            return None if lags else names
+
+        names = await eventually(scraped, what="every consumer to report its lag")
+    for service, exported in names.items():
+        missing = {"process_resident_memory_bytes", "process_cpu_seconds_total", "process_start_time_seconds",
+                   "process_open_fds", "python_gc_collections_total", "python_info"} - exported
+        assert not missing, f"{service} does not export {sorted(missing)}"
+    everything = set().union(*names.values())
+    for where, expr in dashboard_queries().items():
+        absent = metric_names(expr) - everything
+        assert not absent, f"{where} reads {sorted(absent)}, which no service exports"
+    kafka_side = kafka_metric_names() | {"up"}  # the brokers' and Prometheus's own
+    for alert, expr in alert_queries().items():
+        absent = metric_names(expr) - everything - kafka_side
+        assert not absent, f"{alert} reads {sorted(absent)}, which no service exports"
+    # The check can fail: a name nobody exports is not in the scrape.
+    assert "apua_http_requets_total" not in everything

@@ -23,6 +23,8 @@ COMPOSE_TEXT = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
 COMPOSE = yaml.safe_load(COMPOSE_TEXT)
 SETTINGS = {"intake": IntakeSettings, "routing": RoutingSettings, "notify": NotifySettings,
             "reporting": ReportingSettings}
+# Started only with `docker compose --profile monitoring` (tests/unit/test_monitoring.py).
+MONITORING = {"prometheus-rules", "prometheus", "grafana"}
 NEEDED = {"APUA_KAFKA_BOOTSTRAP", "APUA_DATABASE_URL", "APUA_TOPIC_PREFIX", "APUA_REGIONS_DIR", "APUA_KEK",
           "APUA_HOST"}
 
@@ -36,7 +38,8 @@ def env_names(cls: type[ServiceSettings]) -> dict[str, str]:
 
 
 def test_parses_with_every_part() -> None:
-    assert set(COMPOSE["services"]) == {"kafka", "kafka-topics", "postgres", "mailpit", "migrate", *SETTINGS}
+    assert set(COMPOSE["services"]) == {"kafka", "kafka-topics", "postgres", "mailpit", "migrate", *SETTINGS,
+                                        *MONITORING}
 
 
 def test_kafka_is_the_official_image_in_kraft_mode() -> None:
@@ -156,7 +159,7 @@ def test_notify_sends_to_the_mail_catcher() -> None:
     mailpit = COMPOSE["services"]["mailpit"]
     image, _, tag = mailpit["image"].partition(":")
     assert image == "axllent/mailpit" and tag and tag != "latest", "a pinned Mailpit image"
-    assert "8025:8025" in mailpit["ports"], "Mailpit's web page is published"
+    assert "${PUBLISH_ADDRESS:-127.0.0.1}:8025:8025" in mailpit["ports"], "Mailpit's web page is published"
     assert "healthcheck" in mailpit
     notify = COMPOSE["services"]["notify"]
     env = notify["environment"]
@@ -228,3 +231,17 @@ def test_production_refuses_the_development_defaults() -> None:
         values["environment"] = "production"
         with pytest.raises(ValueError):
             cls.model_validate(values)
+
+
+def test_every_published_port_listens_on_loopback_by_default() -> None:
+    """Nothing of this development setup is reachable from another machine unless .env says so."""
+    published = {name: spec["ports"] for name, spec in COMPOSE["services"].items() if spec.get("ports")}
+    assert {"intake", "routing", "notify", "reporting", "mailpit", "prometheus", "grafana"} <= set(published)
+    for name, ports in published.items():
+        for port in ports:
+            address = "${PUBLISH_ADDRESS:-127.0.0.1}:"
+            assert str(port).startswith(address) and str(port)[len(address):].count(":") == 1, f"{name}: {port}"
+    for name in ("kafka", "postgres"):
+        assert "ports" not in COMPOSE["services"][name], f"{name} is reached on the compose network only"
+    assert env_example()["PUBLISH_ADDRESS"] == "127.0.0.1"
+    assert "127.0.0.1 only" in COMPOSE_TEXT

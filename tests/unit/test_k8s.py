@@ -34,6 +34,9 @@ SETTINGS: dict[str, type[ServiceSettings]] = {
     "intake": IntakeSettings, "routing": RoutingSettings, "notify": NotifySettings, "reporting": ReportingSettings}
 CONSUMERS = ("routing", "notify", "reporting")
 STRIMZI_GROUP = "kafka.strimzi.io"
+# Kinds of operators' CRDs, which Kubernetes' own schemas do not know: Strimzi's are checked below, the
+# others' in tests/unit/test_k8s_operate.py against deploy/k8s/schemas.
+CRD_GROUPS = (STRIMZI_GROUP, "postgresql.cnpg.io", "monitoring.coreos.com")
 STRIMZI_CRDS = {"Kafka": "040-Crd-kafka.yaml", "KafkaNodePool": "045-Crd-kafkanodepool.yaml",
                 "KafkaTopic": "043-Crd-kafkatopic.yaml", "KafkaUser": "044-Crd-kafkauser.yaml"}
 # The oldest Kubernetes the manifests are for; they are checked against it and the newest kubernetes-validate knows.
@@ -161,7 +164,7 @@ def test_every_manifest_passes_the_kubernetes_schemas(docs: list[Manifest]) -> N
     versions = sorted({OLDEST_KUBERNETES, kubernetes_validate.latest_version()})
     problems = []
     for doc in docs:
-        if doc["apiVersion"].startswith(f"{STRIMZI_GROUP}/"):
+        if doc["apiVersion"].split("/")[0] in CRD_GROUPS:
             continue
         for version in versions:
             try:
@@ -497,18 +500,35 @@ def test_a_job_migrates_each_service_as_the_owner_and_the_deployment_runs_as_the
 @pytest.mark.parametrize("service", sorted(SETTINGS))
 def test_a_migrate_job_reaches_only_its_database(docs: list[Manifest], service: str) -> None:
     labels = pod_labels(of_kind(docs, "Job")[f"{service}-migrate"])
-    region = region_values(settings_of(docs)["APUA_REGIONS"])
     outside, ingress = [], []
     for policy in policies_for(docs, labels):
         ingress += policy["spec"].get("ingress", [])
         for rule in policy["spec"].get("egress", []):
             if not is_dns(rule):
-                outside += [(peer["ipBlock"]["cidr"], tuple(p["port"] for p in rule["ports"])) for peer in rule["to"]]
-    assert outside == [(region[f"{service}-database-cidr"], (int(region["database-port"]),))]
+                outside += [(peer_of(peer), tuple(p["port"] for p in rule["ports"])) for peer in rule["to"]]
+    assert outside == [database_peer(docs, service)]
     assert ingress == [], "nothing reaches a migrate Job"
 
 
 # --- network ---------------------------------------------------------------------------------------
+
+
+def database_peer(docs: list[Manifest], service: str) -> tuple[str, tuple[int, ...]]:
+    """Where a service's database is: region.yaml's address, or the pods of the CloudNativePG cluster that
+    components/postgres adds (then every database rule names those pods)."""
+    region = region_values(settings_of(docs)["APUA_REGIONS"])
+    clusters = of_kind(docs, "Cluster")
+    if clusters:
+        return f"cnpg.io/cluster={next(iter(clusters))}", (5432,)
+    return region[f"{service}-database-cidr"], (int(region["database-port"]),)
+
+
+def peer_of(peer: Manifest) -> str:
+    if "ipBlock" in peer:
+        return str(peer["ipBlock"]["cidr"])
+    labels = peer["podSelector"]["matchLabels"]
+    assert set(peer) == {"podSelector"} and list(labels) == ["cnpg.io/cluster"], peer
+    return f"cnpg.io/cluster={labels['cnpg.io/cluster']}"
 
 
 def policies_for(docs: list[Manifest], labels: dict[str, str]) -> list[Manifest]:
@@ -541,14 +561,14 @@ def test_each_service_reaches_only_kafka_its_database_and_dns(docs: list[Manifes
             if is_dns(rule):
                 continue
             for peer in rule["to"]:
-                if "ipBlock" in peer:
-                    outside.append((peer["ipBlock"]["cidr"], tuple(p["port"] for p in rule["ports"])))
+                if "ipBlock" in peer or "cnpg.io/cluster" in peer.get("podSelector", {}).get("matchLabels", {}):
+                    outside.append((peer_of(peer), tuple(p["port"] for p in rule["ports"])))
                 else:
                     assert selects(peer["podSelector"], brokers) and "namespaceSelector" not in peer, peer
                     assert [p["port"] for p in rule["ports"]] == [9093]
                     kafka = True
     region = region_values(settings_of(docs)["APUA_REGIONS"])
-    database = (region[f"{service}-database-cidr"], (int(region["database-port"]),))
+    database = database_peer(docs, service)
     assert kafka and database in outside, f"{service} must reach the Kafka brokers and its own PostgreSQL"
     allowed = {database}
     if service == "notify":
