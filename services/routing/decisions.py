@@ -209,7 +209,7 @@ def decide(state: CaseState, command: Command, *, region: Region, teams: Collect
             _not_absent(command, absent_of, confirmable=True)
             return [(CaseAssigned, target)]
         case ReferCase():
-            service = next((s for s in region.services if s.id == command.service_id), None)
+            service = next((s for s in region.local_services if s.id == command.service_id), None)
             if service is None:
                 raise InvalidCommand(f"no service '{command.service_id}' in the region's directory")
             return [(CaseReferred, CaseReferredPayload(service_id=service.id, service_kind=service.kind))]
@@ -240,7 +240,7 @@ def decide(state: CaseState, command: Command, *, region: Region, teams: Collect
             _may_close(state, command, region)
             if command.outcome == "referred":
                 referred = command.referred_to or state.referred_to
-                if referred is None or all(s.id != referred for s in region.services):
+                if referred is None or all(s.id != referred for s in region.local_services):
                     raise InvalidCommand("a referred case names a service of the region's directory")
                 return [(CaseClosed, CaseClosedPayload(outcome="referred", referred_to=referred))]
             return [(CaseClosed, CaseClosedPayload(outcome=command.outcome))]

@@ -246,8 +246,8 @@ async def test_each_regions_teams_services_and_municipalities_come_from_its_own_
 
     vs_teams = {t.id for t in CONFIG.by_id[VS].teams}
     pp_teams = {t.id for t in CONFIG.by_id[PP].teams}
-    vs_services = {s.id for s in CONFIG.by_id[VS].services}
-    pp_services = {s.id for s in CONFIG.by_id[PP].services}
+    vs_services = {s.id for s in CONFIG.by_id[VS].local_services}
+    pp_services = {s.id for s in CONFIG.by_id[PP].local_services}
     vs_only_team, pp_only_team = sorted(vs_teams - pp_teams)[0], sorted(pp_teams - vs_teams)[0]
     vs_only_service, pp_only_service = sorted(vs_services - pp_services)[0], sorted(pp_services - vs_services)[0]
     assert "family-work" in vs_teams & pp_teams  # the same team id in both: each region's own team

@@ -102,7 +102,7 @@ async def _case_page(request: Request, session: StaffSession, uow: UnitOfWork,
     offered = await template_service.offered_for_case(conn=uow.conn, staff=session, language=view.item.language,
                                                       topic=view.item.topic)
     return render(request, "case.html", session, status, lang=lang, view=view, version=version, names=names,
-                  assignees=assignees, services=runtime.regions.by_id[region_id].services, topics=TOPICS,
+                  assignees=assignees, services=runtime.regions.by_id[region_id].local_services, topics=TOPICS,
                   notice=notice, notice_kind=notice_kind, cw_decision_due=cw_due, cw_limit=cw_limit, active="queue",
                   templates=offered, template_groups=by_language(offered), chosen=chosen_template(offered, template),
                   call=_call(view, runtime, lang), callers=[(p["id"], p["display_name"]) for p in pros],
