@@ -1,5 +1,5 @@
 """``python -m services.routing [serve|migrate|rebuild]``, and ``users add`` / ``teams add`` / ``erase`` /
-``erasures reapply`` / ``keys rewrap`` for admins."""
+``erasures reapply`` / ``keys rewrap`` / ``directory sync`` for admins."""
 
 import sys
 
@@ -12,7 +12,7 @@ from services.routing.settings import RoutingSettings
 from shared.cli import run_cli
 
 if __name__ == "__main__":
-    if sys.argv[1:2] in (["users"], ["teams"], ["erase"], ["erasures"], ["keys"]):
+    if sys.argv[1:2] in (["users"], ["teams"], ["erase"], ["erasures"], ["keys"], ["directory"]):
         sys.exit(admin.main(sys.argv[1:]))
     sys.exit(run_cli(sys.argv[1:], settings_factory=RoutingSettings, create_app=create_app,
                      migrations=MIGRATIONS, projection_migrations=PROJECTION_MIGRATIONS, projection=projection))
