@@ -84,7 +84,7 @@ async def publish(conn: Conn, region: Region, services: Sequence[DirectoryServic
     now = at or datetime.now(UTC)
     topic = directory_topic(topic_prefix, region.id)
     async with conn.transaction():
-        await conn.execute("SELECT pg_advisory_xact_lock(hashtext('directory:' || $1))", region.id)
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtext('directory:' || $1::text))", region.id)
         rows = await conn.fetch("SELECT service_id, digest FROM directory_published WHERE region = $1", region.id)
         todo = plan({r["service_id"]: r["digest"] for r in rows}, services)
         for service in todo.upserts:
