@@ -33,6 +33,7 @@ from shared.topics import (
     audit_topic,
     cases_topic,
     dead_letter_topic,
+    directory_topic,
     feedback_topic,
     keys_topic,
     staff_topic,
@@ -48,7 +49,7 @@ CONFIG = load_regions(ROOT / "deploy" / "regions")
 
 def topics_of(prefix: str, region: str) -> set[str]:
     return {make(prefix, region) for make in (cases_topic, keys_topic, audit_topic, staff_topic, dead_letter_topic,
-                                              templates_topic, feedback_topic)}
+                                              templates_topic, feedback_topic, directory_topic)}
 
 
 @dataclass
