@@ -13,6 +13,7 @@ from services.routing import directory_picker
 from services.routing.web import RuntimeDep, SessionDep
 from shared.app import ConnDep
 from shared.openapi import errors
+from shared.text import ERROR_TYPE, forbidden_character
 
 router = APIRouter(prefix="/api/v1/directory", tags=["directory"])
 Lang = Literal["fi", "sv", "en"]
@@ -43,6 +44,11 @@ async def search(
     limit: Annotated[int, Query(ge=1, le=50)] = 20,
 ) -> DirectoryAnswer:
     region = runtime.regions.by_id[session.account.region]
+    found_character = forbidden_character(q, multiline=False)
+    if found_character is not None:
+        where = found_character[0]
+        raise RequestValidationError([{"type": ERROR_TYPE, "loc": ("query", "q"),
+                                       "msg": f"holds a control or direction character at position {where}"}])
     if municipality is not None and all(m.id != municipality for m in region.municipalities):
         raise RequestValidationError([{"type": "value_error", "loc": ("query", "municipality"),
                                        "msg": f"no municipality '{municipality}' in your region"}])

@@ -7,6 +7,7 @@ from services.routing.service_directory import directory_service, directory_serv
 from shared.db import Conn
 from shared.directory import DirectoryService, Texts
 from shared.regions import Region
+from shared.text import forbidden_character
 
 
 async def has_directory(conn: Conn, region_id: str) -> bool:
@@ -19,7 +20,10 @@ async def picks(conn: Conn, region: Region, text: str, *, municipality: str | No
     """The services staff may pick for a family of ``municipality`` speaking ``language``, matching ``text``.
 
     Until the region's directory has been synced once, the YAML's own services are offered (filtered alike), so
-    a region without PTV organisations still refers families."""
+    a region without PTV organisations still refers families. A text with a control character (which no one
+    types, and PostgreSQL cannot take) matches nothing."""
+    if forbidden_character(text, multiline=False) is not None:
+        return []
     if await has_directory(conn, region.id):
         found = await search_directory(conn, region.id, text, municipality=municipality, language=language,
                                        limit=limit)

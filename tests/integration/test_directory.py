@@ -135,6 +135,8 @@ async def test_staff_find_services_for_the_family_and_refer_the_case(apps, postg
     bad = await routing.get("/api/v1/directory", params={"municipality": "oulu", "language": "de"})
     assert bad.status_code == 422
     assert {f["field"] for f in bad.json()["fields"]} == {"municipality", "language"}
+    nul = await routing.get("/api/v1/directory", params={"q": "neuvola\x00"})
+    assert nul.status_code == 422 and [f["field"] for f in nul.json()["fields"]] == ["q"]
 
     case = (await intake.post("/api/v1/requests", json=request_body("raisio"))).json()
     case_id = case["case_id"]
@@ -163,3 +165,5 @@ async def test_staff_find_services_for_the_family_and_refer_the_case(apps, postg
     searched = (await routing.get(f"/cases/{case_id}", params={"service_q": "perheneuvola"})).text
     assert searched.count('name="service_id" value=') == 2  # PTV's Perheneuvola and the YAML's
     assert 'value="perheneuvola"' in searched
+    nothing = await routing.get(f"/cases/{case_id}", params={"service_q": "perhe\x00"})
+    assert nothing.status_code == 200 and 'name="service_id" value=' not in nothing.text
