@@ -43,7 +43,7 @@ async def a_request(intake_url: str, routing: httpx.AsyncClient, municipality: s
 
 async def pick_by_keyboard(page: Page, typed: str, name: str) -> None:
     """Type into the refer form's search box, move down the list with the arrow key and choose with Enter."""
-    await tab_to(page, "#refer-q", limit=80)
+    await tab_to(page, "#refer-q", limit=200)
     await expect(page.locator("#refer-q")).to_have_attribute("role", "combobox")
     await page.keyboard.type(typed, delay=30)
     listbox = page.locator("#refer-listbox")

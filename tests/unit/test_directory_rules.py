@@ -7,7 +7,9 @@ import pytest
 from services.routing.decisions import CloseCase, ReferCase, decide, offered_kind
 from services.routing.directory_view import channels_view, hours_line, pick_of
 from services.routing.domain import CaseState, evolve, initial_state
+from shared.applier import PoisonRecord, Record
 from shared.directory import Channels, DirectoryRecord, DirectoryService, Hours, Phone, ServiceHours, Texts
+from shared.directory_projection import directory_handler
 from shared.errors import InvalidCommand
 from shared.events import new_event
 from shared.regions import load_regions
@@ -77,3 +79,42 @@ def test_a_changed_service_has_another_digest_and_a_removal_carries_no_service()
     removal = DirectoryRecord(type="directory.service_removed", region=REGION.id, service_id=PTV_ID,
                               at="2026-12-01T08:00:00+00:00")  # type: ignore[arg-type]
     assert removal.service is None and DirectoryRecord.model_validate_json(removal.model_dump_json()) == removal
+
+
+class Statements:
+    """A connection that records what the handler runs."""
+
+    def __init__(self) -> None:
+        self.done: list[tuple[str, tuple[object, ...]]] = []
+
+    async def execute(self, sql: str, *args: object) -> str:
+        self.done.append((sql.split()[0], args))
+        return "OK"
+
+
+def record(key: bytes | None, value: bytes | None) -> Record:
+    return Record(topic="apua.varsinais-suomi.directory", partition=0, offset=0, key=key, value=value)
+
+
+async def test_the_projection_upserts_a_service_and_deletes_it_on_a_removal_or_a_tombstone() -> None:
+    handler = directory_handler(REGION.id)
+    conn = Statements()
+    upsert = DirectoryRecord(type="directory.service_upserted", region=REGION.id, service_id=PTV_ID,
+                             at="2026-12-01T08:00:00+00:00", service=service())  # type: ignore[arg-type]
+    await handler(conn, record(PTV_ID.encode(), upsert.model_dump_json().encode()))  # type: ignore[arg-type]
+    verb, args = conn.done[-1]
+    assert verb == "INSERT" and args[:5] == (REGION.id, PTV_ID, "ptv", "county", False)
+    assert args[6] == ["raisio"] and "perheneuvola" in str(args[7])
+    removal = upsert.model_copy(update={"type": "directory.service_removed", "service": None})
+    await handler(conn, record(PTV_ID.encode(), removal.model_dump_json().encode()))  # type: ignore[arg-type]
+    await handler(conn, record(PTV_ID.encode(), None))  # type: ignore[arg-type]
+    assert [(v, a) for v, a in conn.done[1:]] == [("DELETE", (REGION.id, PTV_ID))] * 2
+
+
+async def test_the_projection_refuses_a_record_under_another_key_or_region() -> None:
+    handler = directory_handler(REGION.id)
+    upsert = DirectoryRecord(type="directory.service_upserted", region="pohjois-pohjanmaa", service_id=PTV_ID,
+                             at="2026-12-01T08:00:00+00:00", service=service())  # type: ignore[arg-type]
+    for key, value in ((PTV_ID.encode(), upsert.model_dump_json().encode()), (b"other", b"{}"), (None, b"{}")):
+        with pytest.raises(PoisonRecord):
+            await handler(Statements(), record(key, value))  # type: ignore[arg-type]
