@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from services.notify.projection import projection as notify_projection
+from services.reporting.projection import projection as reporting_projection
 from services.routing import directory_admin
 from services.routing.projection import projection as routing_projection
 from shared.rebuild import rebuild
@@ -95,7 +96,8 @@ async def test_a_sync_publishes_and_every_service_projects_the_same_directory(ap
 
     await eventually(removed_everywhere, what="the removed service to leave every projection")
 
-    for name, projection in (("routing", routing_projection), ("notify", notify_projection)):
+    for name, projection in (("routing", routing_projection), ("notify", notify_projection),
+                             ("reporting", reporting_projection)):
         runtime = made[name].state.runtime
         live = await directory_of(postgres.dsn, runtime.projection_schema)
         proj = projection(runtime)
