@@ -91,8 +91,8 @@ async def test_a_sync_publishes_and_every_service_projects_the_same_directory(ap
     assert tail == [(gone_id, b"directory.service_removed", False), (gone_id, b"directory.service_removed", True)]
 
     async def removed_everywhere() -> bool:
-        return all(gone_id not in await directory_of(postgres.dsn, s) and
-                   len(await directory_of(postgres.dsn, s)) == SERVICES - 1 for s in schemas.values())
+        left = [await directory_of(postgres.dsn, schema) for schema in schemas.values()]
+        return all(gone_id not in d and len(d) == SERVICES - 1 for d in left)
 
     await eventually(removed_everywhere, what="the removed service to leave every projection")
 
