@@ -13,6 +13,7 @@ from shared.topics import (
     audit_topic,
     cases_topic,
     dead_letter_topic,
+    directory_topic,
     feedback_topic,
     keys_topic,
     staff_topic,
@@ -20,7 +21,8 @@ from shared.topics import (
 )
 
 TOPICS = {"cases": cases_topic, "keys": keys_topic, "dead-letters": dead_letter_topic, "audit": audit_topic,
-          "staff": staff_topic, "templates": templates_topic, "feedback": feedback_topic}
+          "staff": staff_topic, "templates": templates_topic, "feedback": feedback_topic,
+          "directory": directory_topic}
 
 # Per service, per region topic: Read and/or Write (each also Describe, which metadata needs).
 GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -30,12 +32,13 @@ GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
     # Staff commands, recorded contacts with their new case keys, erasure tombstones and rewrapped keys, the use
     # log, the staff directory, templates.
     "routing": {"cases": ("Read", "Write"), "keys": ("Read", "Write"), "audit": ("Write",), "staff": ("Write",),
-                "templates": ("Read", "Write"), "feedback": ("Read", "Write"), "dead-letters": ("Write",)},
+                "templates": ("Read", "Write"), "feedback": ("Read", "Write"), "dead-letters": ("Write",),
+                "directory": ("Read", "Write")},
     # Reads requests, keys and the staff directory; records what it sent on the case stream.
     "notify": {"cases": ("Read", "Write"), "keys": ("Read",), "staff": ("Read",), "feedback": ("Read",),
-               "dead-letters": ("Write",)},
+               "directory": ("Read",), "dead-letters": ("Write",)},
     # Statistics only: no key, nothing written but its dead letters.
-    "reporting": {"cases": ("Read",), "staff": ("Read",), "dead-letters": ("Write",)},
+    "reporting": {"cases": ("Read",), "staff": ("Read",), "directory": ("Read",), "dead-letters": ("Write",)},
 }
 
 

@@ -170,11 +170,53 @@ class Notifications(_Config):
 
 
 class ServiceEntry(_Config):
+    """A local addition to the region's directory: a whole service that is not in PTV (``kind``, ``name``,
+    ``contact``, ``languages``), or, with ``ptv_id``, what the region adds to a PTV service (hidden, …)."""
+
     id: str = Field(pattern=SLUG)
+    ptv_id: str | None = Field(default=None, pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
+                               description="the PTV service this entry adds to")
+    hidden: bool = Field(default=False, description="not offered to staff (an outdated or unsuitable service)")
+    kind: Literal["municipal", "county", "third_sector"] | None = None
+    name: Names | None = None
+    contact: str | None = None
+    languages: list[Lang] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _whole_or_addition(self) -> ServiceEntry:
+        if self.ptv_id is None:
+            missing = [f for f in ("kind", "name", "contact") if getattr(self, f) is None]
+            if not self.languages:
+                missing.append("languages")
+            if missing:
+                raise ValueError(f"a service not in PTV needs {', '.join(missing)} (or name a PTV service by ptv_id)")
+        return self
+
+
+class LocalService(_Config):
+    """A whole service of the region's YAML (one not in PTV), as the code that names services reads it."""
+
+    id: str
     kind: Literal["municipal", "county", "third_sector"]
     name: Names
     contact: str
-    languages: list[Lang] = Field(min_length=1)
+    languages: list[Lang]
+    hidden: bool = False
+
+
+class PtvOrganization(_Config):
+    """An organisation whose services PTV is read for: the county, a municipality, an NGO or a parish."""
+
+    id: str = Field(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+    kind: Literal["municipal", "county", "third_sector"]
+    name: str | None = Field(default=None, description="for the reader of the file; PTV's name is used")
+
+
+class PtvSource(_Config):
+    """Where ``directory sync`` reads the region's services: Suomi.fi PTV's open API, version 11."""
+
+    url: str = Field(default="https://api.palvelutietovaranto.suomi.fi", pattern=r"^https?://\S+$")
+    organizations: list[PtvOrganization] = Field(min_length=1)
 
 
 class RetentionPolicy(_Config):
@@ -200,6 +242,7 @@ class Region(_Config):
     municipalities: list[Municipality] = Field(min_length=1)
     teams: list[Team] = Field(default_factory=list)
     services: list[ServiceEntry] = Field(default_factory=list)
+    ptv: PtvSource | None = None
     notifications: Notifications = Field(default_factory=Notifications)
     retention: RetentionPolicy | None = None
     callbacks: CallbackPolicy = Field(default_factory=CallbackPolicy)
@@ -217,6 +260,14 @@ class Region(_Config):
             if duplicates:
                 raise ValueError(f"{label} ids appear twice: {', '.join(duplicates)}")
         return self
+
+    @property
+    def local_services(self) -> list[LocalService]:
+        """The whole services of ``services:`` (not the additions to PTV services), hidden ones too."""
+        return [LocalService(id=s.id, kind=s.kind, name=s.name, contact=s.contact, languages=s.languages,
+                             hidden=s.hidden)
+                for s in self.services
+                if s.ptv_id is None and s.kind is not None and s.name is not None and s.contact is not None]
 
     @property
     def country(self) -> str:

@@ -1,5 +1,5 @@
-"""Topic names and their creation: per region a case stream, its keys, dead letters, audit, staff, templates and
-accessibility feedback."""
+"""Topic names and their creation: per region a case stream, its keys, dead letters, audit, staff, templates,
+accessibility feedback and the service directory."""
 
 from __future__ import annotations
 
@@ -51,6 +51,12 @@ def feedback_topic(prefix: str, region: str) -> str:
     return f"{prefix}.{region}.feedback"
 
 
+def directory_topic(prefix: str, region: str) -> str:
+    """The region's service directory (compacted, keyed by service id): each service's current description from
+    PTV and the region's YAML; a removal event and then a tombstone for a service that is gone."""
+    return f"{prefix}.{region}.directory"
+
+
 @dataclass(frozen=True)
 class KeysCompaction:
     """How soon an erased case's wrapped key leaves the key topic (docs/operations.md, "How long an erased
@@ -91,6 +97,9 @@ def region_topics(prefix: str, region: str, partitions: int, replication: int,
         NewTopic(templates_topic(prefix, region), 1, replication,
                  topic_configs={"cleanup.policy": "compact", "min.insync.replicas": min_isr}),
         NewTopic(feedback_topic(prefix, region), 1, replication,
+                 topic_configs={"cleanup.policy": "compact", "min.insync.replicas": min_isr}),
+        # A service's current description is all a rebuild needs; a removed one's tombstone lets it go.
+        NewTopic(directory_topic(prefix, region), 1, replication,
                  topic_configs={"cleanup.policy": "compact", "min.insync.replicas": min_isr}),
     ]
 

@@ -405,7 +405,7 @@ class _Planner:
 
     def _service(self, topic: Topic, age: AgeGroup | None, role: RequesterRole) -> str:
         rng = self.rng
-        services = [s.id for s in self.region.services]
+        services = [s.id for s in self.region.local_services]
         wanted = list(SERVICE_FOR[topic])
         if role == "child" or age == "13-17" and topic in ("child_emotions", "child_mental_wellbeing"):
             wanted.insert(0, "mll")  # the helpline for children and young people themselves

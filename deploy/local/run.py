@@ -54,6 +54,18 @@ def seed_accounts(env: dict[str, str]) -> None:
             raise RuntimeError(f"could not add the demo account {username}: {done.stderr.strip()}")
 
 
+def load_directories(env: dict[str, str]) -> None:
+    """Each demo region's service directory from PTV answers recorded earlier (deploy/demo/ptv/), through the same
+    ``directory sync`` a region runs against PTV; a second start publishes nothing that did not change."""
+    for region in DEMO_YEAR:
+        bundle = ROOT / "deploy" / "demo" / "ptv" / f"{region}.json"
+        done = subprocess.run([sys.executable, "-m", "services.routing", "directory", "sync", "--region", region,
+                               "--from-file", str(bundle)], env=env, cwd=ROOT, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"could not load the demo directory of {region}: {done.stderr.strip()}")
+        print(done.stdout.strip())  # noqa: T201
+
+
 def port_of(service: str) -> int:
     return int(os.environ.get(f"APUA_{service.upper()}_PORT", SERVICES[service]))
 
@@ -94,6 +106,7 @@ def main() -> int:
     logs = STATE / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     seed_accounts(env)
+    load_directories(env)
     procs: list[subprocess.Popen[bytes]] = []
     try:
         procs.append(subprocess.Popen([sys.executable, "-m", "deploy.local.sinks", str(smtp_port), str(sms_port)],

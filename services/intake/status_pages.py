@@ -127,7 +127,7 @@ def _closing(view: StatusView, region: Region, lang: str) -> str | None:
     if not view.closed:
         return None
     if view.outcome == "referred" and view.referred_to:
-        service_ = next((s for s in region.services if s.id == view.referred_to), None)
+        service_ = next((s for s in region.local_services if s.id == view.referred_to), None)
         if service_ is not None:
             return t("closed_referred", lang, service=service_.name.get(lang))
     known = view.outcome in CLOSINGS and view.outcome != "referred"  # a referral without its service says less

@@ -21,6 +21,7 @@ from shared.applier import EventHandler, Projection, RecordLike
 from shared.businessdays import HELSINKI
 from shared.compacted import CompactedTable
 from shared.db import Conn
+from shared.directory_projection import directory_handler
 from shared.events import (
     CaseAssigned,
     CaseHandedOff,
@@ -38,7 +39,7 @@ from shared.keys import on_case_key
 from shared.migrations import projection_series
 from shared.runtime import ServiceRuntime
 from shared.staff import RESET_PREFIX, StaffRecord
-from shared.topics import feedback_topic
+from shared.topics import directory_topic, feedback_topic
 
 # The tracking tables, then the files of migrations/projection/.
 MIGRATIONS = projection_series(Path(__file__).resolve().parent)
@@ -232,9 +233,11 @@ def _together(*tables: dict[str, EventHandler]) -> dict[str, EventHandler]:
 def projection(runtime: ServiceRuntime[Any]) -> Projection:
     return Projection(name="notify", migrations=MIGRATIONS,
                       tables=["notifications_due", "case_contacts", "case_keys", "staff_directory", "case_callbacks",
-                              "staff_resets"],
+                              "staff_resets", "directory_services"],
                       event_handlers=_together(HANDLERS, callback_handlers(runtime.regions)),
                       record_handlers={**{t: on_case_key for t in runtime.keys_topics()},
                                        **{t: on_staff_topic for t in runtime.staff_topics()},
                                        **{feedback_topic(runtime.settings.topic_prefix, r.id): on_feedback_record
+                                          for r in runtime.regions},
+                                       **{directory_topic(runtime.settings.topic_prefix, r.id): directory_handler(r.id)
                                           for r in runtime.regions}})

@@ -220,7 +220,7 @@ def _values(region: Region, found: dict[str, set[str]]) -> dict[str, tuple[str, 
 
     values = {d: merged(known, d) for d, known in FULL.items()}
     values |= {d: merged(known, d) for d, known in PARTIAL.items()}
-    values["referral"] = merged(tuple(s.id for s in region.services), "referral")
+    values["referral"] = merged(tuple(s.id for s in region.local_services), "referral")
     values["team"] = merged((*(tm.id for tm in region.teams), ""), "team")
     return values
 
@@ -236,7 +236,7 @@ def _derive(n: dict[Key, int], keys: dict[Key, int], areas: list[str], periods: 
     def total(a: str, p: str, dim: str, vals: tuple[str, ...]) -> tuple[int, int]:
         return (sum(n.get((a, p, dim, v), 0) for v in vals), sum(keys.get((a, p, dim, v), 0) for v in vals))
 
-    kinds = {s.id: s.kind for s in region.services}
+    kinds = {s.id: s.kind for s in region.local_services}
     for a in areas:
         for p in periods:
             all_n, all_k = n.get((a, p, "all", ""), 0), keys.get((a, p, "all", ""), 0)
@@ -292,7 +292,7 @@ def _structural(key: Key, n: dict[Key, int]) -> bool:
 def _lines(areas: list[str], year: str, months: list[str], weeks: list[str], values: dict[str, tuple[str, ...]],
            region: Region, n: dict[Key, int]) -> list[Line[Key]]:
     """Every relation between the cells: within an area and period, over the months, over the municipalities."""
-    kinds = {s.id: s.kind for s in region.services}
+    kinds = {s.id: s.kind for s in region.local_services}
     within: list[tuple[tuple[str, str], tuple[tuple[str, str], ...]]] = []
     every = ("all", "")
     for dim in FULL:

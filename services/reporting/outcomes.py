@@ -34,7 +34,7 @@ async def referrals(conn: Conn, f: Filters, lang: str) -> Table:
     for kind in ("municipal", "county", "third_sector"):
         rows.append([t("kind_" + kind, lang), None, kinds.get(kind, Group()).count,
                      share(kinds.get(kind, Group()).count, referred.count)])
-        for service in f.region.services:
+        for service in f.region.local_services:
             if service.kind == kind:
                 n = by_service.get(service.id, Group()).count
                 rows.append([t("kind_" + kind, lang), service.name.get(lang), n, share(n, referred.count)])

@@ -24,6 +24,7 @@ from shared.applier import BatchHandler, EventHandler, Projection, one_at_a_time
 from shared.businessdays import DEFAULT_DAY, HELSINKI, WorkingDay, end_of_day_utc, is_business_day
 from shared.compacted import CompactedTable
 from shared.db import Conn, as_columns, from_arrays
+from shared.directory_projection import directory_handler
 from shared.events import (
     EVENT_TYPES,
     CaseAssigned,
@@ -45,6 +46,7 @@ from shared.migrations import projection_series
 from shared.regions import Regions
 from shared.runtime import ServiceRuntime
 from shared.staff import StaffRecord, directory_only
+from shared.topics import directory_topic
 
 # The tracking tables, then the files of migrations/projection/.
 MIGRATIONS = projection_series(Path(__file__).resolve().parent)
@@ -254,10 +256,12 @@ def projection(runtime: ServiceRuntime[ReportingSettings]) -> Projection:
     secret = runtime.settings.statistics_key
     return Projection(name="reporting", migrations=MIGRATIONS,
                       tables=["case_facts", "fact_cells", "wait_tenths", "wait_hours", "staff_accounts",
-                              "followup_facts"],
+                              "followup_facts", "directory_services"],
                       event_handlers=handlers(secret.encode(), runtime.regions),
                       batch_handler=batch_handler(secret.encode(), regions=runtime.regions),
                       replay_batch_handler=batch_handler(secret.encode(), regions=runtime.regions, with_cells=False),
                       after_replay=(*cells.REFILL, *waits.REFILL),
-                      record_handlers={t: directory_only(on_staff_record) for t in runtime.staff_topics()})
+                      record_handlers={**{t: directory_only(on_staff_record) for t in runtime.staff_topics()},
+                                       **{directory_topic(runtime.settings.topic_prefix, r.id): directory_handler(r.id)
+                                          for r in runtime.regions}})
 

@@ -1,5 +1,5 @@
 """``python -m services.routing [serve|migrate|rebuild]``, and ``users`` / ``teams`` / ``erase`` /
-``erasures reapply`` / ``keys`` for admins (services/routing/admin.py)."""
+``erasures reapply`` / ``keys`` / ``directory sync`` for admins (services/routing/admin.py)."""
 
 import sys
 

@@ -1,5 +1,5 @@
-"""``python -m services.routing users add …``, ``teams add …``, ``erase …`` and ``keys rewrap``: the admin's
-command line."""
+"""``python -m services.routing users add …``, ``teams add …``, ``erase …``, ``keys rewrap`` and ``directory sync``:
+the admin's command line."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import sys
 
 import orjson
 
-from services.routing import account_admin
+from services.routing import account_admin, directory_admin
 from services.routing.accounts import ACCOUNT_COLUMNS, ROLES, account_from_row, add_account
 from services.routing.erasure import erase_case, reapply_erasures
 from services.routing.rewrap import left_to_rewrap, rewrap_all
@@ -65,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     keys = sub.add_parser("keys", help="the KEK's keys").add_subparsers(dest="action", required=True)
     keys.add_parser("rewrap", help="wrap every case key and staff record again under the current KEK")
     keys.add_parser("status", help="how many case keys each old KEK still wraps")
+    directory_admin.add_parser(sub)
     return parser
 
 
@@ -167,6 +168,8 @@ async def run(args: argparse.Namespace, settings: RoutingSettings) -> str:
         return await run_erase(args, settings)
     if args.what == "keys":
         return await run_keys(args, settings)
+    if args.what == "directory":
+        return await directory_admin.run(args, settings)
     if args.what == "users" and args.action != "add":
         return await run_account(args, settings)
     regions = load_regions(settings.regions_dir, settings.regions or None)

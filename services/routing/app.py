@@ -10,6 +10,7 @@ from services.routing.api import router
 from services.routing.api_absences import router as absences_api
 from services.routing.api_callbacks import router as callbacks_api
 from services.routing.api_contacts import router as contacts_api
+from services.routing.api_directory import router as directory_api
 from services.routing.api_templates import router as templates_api
 from services.routing.api_workload import router as workload_api
 from services.routing.deadlines import run_scheduler
@@ -46,7 +47,8 @@ def create_app(settings: RoutingSettings, regions: Regions | None = None) -> Fas
         settings, title="Pyydä apua! routing", regions=regions, projection=projection,
         routers=[router, templates_api, signin.router, queue.router, case.router, admin.router, templates.router,
                  callbacks_api, callbacks.router, accounts_pages.router, absences_api, absences_pages.router,
-                 feedback_pages.router, workload_api, workload.router, contacts_api, contacts.router],
+                 feedback_pages.router, workload_api, workload.router, contacts_api, contacts.router,
+                 directory_api],
         own_migrations=MIGRATIONS, relay=True, on_start=on_start, form_targets=(settings.reporting_origin,),
         description="The regional team's queue and cases: triage, assign, hand off, contact, reply and close.",
     )

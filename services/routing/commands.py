@@ -15,11 +15,13 @@ import structlog
 from services.routing import repository
 from services.routing.absences import absent_today
 from services.routing.accounts import Account
-from services.routing.decisions import Command, decide
+from services.routing.decisions import CloseCase, Command, ReferCase, decide
 from services.routing.directory import helsinki_today
 from services.routing.domain import CaseState, evolve
 from services.routing.permissions import may_open_case
+from services.routing.service_directory import directory_services
 from shared.db import Conn
+from shared.directory import ServiceKind
 from shared.errors import Conflict, NotFound, ServiceUnavailable
 from shared.events import new_event
 from shared.keys import data_key
@@ -36,6 +38,23 @@ class KeyNotYetKnown(ServiceUnavailable):
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail, retry_after=1)
+
+
+def named_services(command: Command) -> list[str]:
+    """The directory services a command names (a referral's, a closing's)."""
+    if isinstance(command, ReferCase):
+        return [command.service_id]
+    if isinstance(command, CloseCase) and command.referred_to:
+        return [command.referred_to]
+    return []
+
+
+async def offered_services(conn: Conn, region: str, service_ids: list[str]) -> dict[str, ServiceKind]:
+    """Of the named services, those the directory offers staff, with their kinds."""
+    if not service_ids:
+        return {}
+    found = await directory_services(conn, region, service_ids)
+    return {service_id: s.kind for service_id, s in found.items() if not s.hidden}
 
 
 @dataclass(frozen=True)
@@ -69,8 +88,10 @@ async def execute(conn: Conn, *, account: Account, case_id: uuid.UUID, expected_
 
         teams = {r["id"] for r in await conn.fetch("SELECT id FROM teams WHERE region = $1", region.id)}
         away = await absent_today(conn, region.id, helsinki_today(at))
+        offered = await offered_services(conn, region.id, named_services(command))
         decision = decide(state, command, region=region, teams=teams, seal=sealer,
-                          team_of=professionals.get, now=at or datetime.now(UTC), absent_of=away.get)
+                          team_of=professionals.get, now=at or datetime.now(UTC), absent_of=away.get,
+                          directory=offered)
         correlation = uuid.uuid4()
         ids = []
         for event_cls, payload in decision:

@@ -6,7 +6,7 @@ Pure, like the state it reads: the clock comes in as ``now``, the region's rules
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Literal, TypeGuard
 
@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.routing.domain import CaseState
 from shared.callbacks import in_helsinki
+from shared.directory import ServiceKind
 from shared.errors import InvalidCommand
 from shared.events import (
     AssigneeKind,
@@ -177,6 +178,14 @@ def nobody_absent(account_id: str) -> Absence | None:
     return None
 
 
+def offered_kind(service_id: str, region: Region, directory: Mapping[str, ServiceKind] | None) -> ServiceKind | None:
+    """The kind of a service staff may refer to: one the directory offers (``directory``, the services the command
+    names that routing's directory projection holds and does not hide), or a whole service of the region's YAML."""
+    if directory and service_id in directory:
+        return directory[service_id]
+    return next((s.kind for s in region.local_services if s.id == service_id and not s.hidden), None)
+
+
 class AssigneeAbsent(InvalidCommand):
     """The professional is absent: assigning needs a confirmation, a hand-off is refused."""
 
@@ -184,7 +193,8 @@ class AssigneeAbsent(InvalidCommand):
 
 
 def decide(state: CaseState, command: Command, *, region: Region, teams: Collection[str], seal: Sealer,
-           team_of: TeamOf, now: datetime | None = None, absent_of: AbsentOf = nobody_absent) -> Decision:
+           team_of: TeamOf, now: datetime | None = None, absent_of: AbsentOf = nobody_absent,
+           directory: Mapping[str, ServiceKind] | None = None) -> Decision:
     """The events ``command`` makes of ``state`` at ``now``, or InvalidCommand saying why not.
 
     Without ``now`` (a loader writing history) nothing is checked against the clock.
@@ -209,10 +219,10 @@ def decide(state: CaseState, command: Command, *, region: Region, teams: Collect
             _not_absent(command, absent_of, confirmable=True)
             return [(CaseAssigned, target)]
         case ReferCase():
-            service = next((s for s in region.services if s.id == command.service_id), None)
-            if service is None:
+            kind = offered_kind(command.service_id, region, directory)
+            if kind is None:
                 raise InvalidCommand(f"no service '{command.service_id}' in the region's directory")
-            return [(CaseReferred, CaseReferredPayload(service_id=service.id, service_kind=service.kind))]
+            return [(CaseReferred, CaseReferredPayload(service_id=command.service_id, service_kind=kind))]
         case RecordContactAttempt():
             return [(ContactAttempted, ContactAttemptedPayload(channel=command.channel, result=command.result))]
         case SendReply():
@@ -240,7 +250,8 @@ def decide(state: CaseState, command: Command, *, region: Region, teams: Collect
             _may_close(state, command, region)
             if command.outcome == "referred":
                 referred = command.referred_to or state.referred_to
-                if referred is None or all(s.id != referred for s in region.services):
+                if referred is None or (referred != state.referred_to
+                                        and offered_kind(referred, region, directory) is None):
                     raise InvalidCommand("a referred case names a service of the region's directory")
                 return [(CaseClosed, CaseClosedPayload(outcome="referred", referred_to=referred))]
             return [(CaseClosed, CaseClosedPayload(outcome=command.outcome))]

@@ -11,6 +11,7 @@ from services.routing.permissions import WorkloadView
 from services.routing.search import SEARCH_KINDS
 from services.routing.workload import SORT_KEYS
 from shared.callbacks import WEEKDAYS
+from shared.directory import WEEKDAYS as DIRECTORY_DAYS
 from shared.events import EVENT_TYPES, CaseOutcome, Channel, ContactMethod, RequesterRole, Topic, Urgency
 from shared.i18n import Catalog, keys
 from shared.notifications import MESSAGE_NAMES
@@ -80,6 +81,10 @@ CATALOG = Catalog(
         "page_not_found", "page_not_found_body", "error_title", "method_not_allowed_body", "error_body",
         # The team's workload (workload.html): the people table's sortable columns and each view's intro.
         *keys("wl_col_", SORT_KEYS), *keys("wl_intro_", get_args(WorkloadView)),
+        # The directory's opening hours name their days (directory_view.hours_line).
+        *keys("dir_day_", DIRECTORY_DAYS),
+        # The family's language in the picker's hint ("joita saa ruotsiksi"): _service_picker.html.
+        *keys("dir_in_", ("fi", "sv", "en")),
     ),
     notes={"hours_left": "{hours} is the working hours left, with one decimal; h is the unit's abbreviation."},
 )

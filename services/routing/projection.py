@@ -16,6 +16,7 @@ from services.routing.template_projection import on_template_record
 from shared.applier import EventHandler, PoisonRecord, Projection, one_at_a_time
 from shared.businessdays import end_of_day_utc
 from shared.db import Conn, as_columns, from_arrays
+from shared.directory_projection import directory_handler
 from shared.events import EVENT_TYPES, CaseOpened, EventBase, RequestRecorded, RequestSubmitted
 from shared.keys import on_case_key
 from shared.migrations import projection_series
@@ -23,7 +24,7 @@ from shared.migrations import projection_series
 # Payload fields that hold sealed personal data, per event type: kept apart from the plain data.
 from shared.places import SEALED_FIELDS
 from shared.runtime import ServiceRuntime
-from shared.topics import feedback_topic, templates_topic
+from shared.topics import directory_topic, feedback_topic, templates_topic
 
 # The tracking tables, then the files of migrations/projection/.
 MIGRATIONS = projection_series(Path(__file__).resolve().parent)
@@ -132,12 +133,13 @@ def projection(runtime: ServiceRuntime[Any]) -> Projection:
     # The reply templates come from each region's compacted templates topic (template_projection).
     templates = {templates_topic(runtime.settings.topic_prefix, r.id): on_template_record for r in runtime.regions}
     feedback = {feedback_topic(runtime.settings.topic_prefix, r.id): on_feedback_record for r in runtime.regions}
+    directory = {directory_topic(runtime.settings.topic_prefix, r.id): directory_handler(r.id) for r in runtime.regions}
     cases = Projection(name="routing", migrations=MIGRATIONS,
                        tables=["cases", "case_keys", "case_timeline", "reply_templates", "callbacks",
-                               "accessibility_feedback"],
+                               "accessibility_feedback", "directory_services"],
                        event_handlers=HANDLERS,
                        record_handlers={**{t: on_case_key for t in runtime.keys_topics()}, **templates,
-                                        **feedback},
+                                        **feedback, **directory},
                        batch_handler=apply_events)
     # The contacts' blind index beside the cases, made where the request and its key are both at hand.
     return search_index.indexed(cases, keyring=runtime.settings.keyring, keys_topics=runtime.keys_topics(),

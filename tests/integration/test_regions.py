@@ -33,6 +33,7 @@ from shared.topics import (
     audit_topic,
     cases_topic,
     dead_letter_topic,
+    directory_topic,
     feedback_topic,
     keys_topic,
     staff_topic,
@@ -48,7 +49,7 @@ CONFIG = load_regions(ROOT / "deploy" / "regions")
 
 def topics_of(prefix: str, region: str) -> set[str]:
     return {make(prefix, region) for make in (cases_topic, keys_topic, audit_topic, staff_topic, dead_letter_topic,
-                                              templates_topic, feedback_topic)}
+                                              templates_topic, feedback_topic, directory_topic)}
 
 
 @dataclass
@@ -246,8 +247,8 @@ async def test_each_regions_teams_services_and_municipalities_come_from_its_own_
 
     vs_teams = {t.id for t in CONFIG.by_id[VS].teams}
     pp_teams = {t.id for t in CONFIG.by_id[PP].teams}
-    vs_services = {s.id for s in CONFIG.by_id[VS].services}
-    pp_services = {s.id for s in CONFIG.by_id[PP].services}
+    vs_services = {s.id for s in CONFIG.by_id[VS].local_services}
+    pp_services = {s.id for s in CONFIG.by_id[PP].local_services}
     vs_only_team, pp_only_team = sorted(vs_teams - pp_teams)[0], sorted(pp_teams - vs_teams)[0]
     vs_only_service, pp_only_service = sorted(vs_services - pp_services)[0], sorted(pp_services - vs_services)[0]
     assert "family-work" in vs_teams & pp_teams  # the same team id in both: each region's own team

@@ -60,7 +60,8 @@ def test_a_services_help_lists_its_commands_and_its_admin_commands(service: str,
 
 
 def test_routings_admin_commands_are_all_there() -> None:
-    assert set(admin_commands(routing_admin.build_parser())) == {"users", "teams", "erase", "erasures", "keys"}
+    assert set(admin_commands(routing_admin.build_parser())) == {"users", "teams", "erase", "erasures", "keys",
+                                                                  "directory"}
     assert set(admin_commands(intake_admin.build_parser())) == {"keys", "feedback"}
 
 

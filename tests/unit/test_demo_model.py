@@ -122,7 +122,7 @@ def test_outcomes_hand_offs_reopenings_and_feedback(year: list[PlannedCase]) -> 
     assert 0.03 <= shares["not_reached"] <= 0.09
     assert 0.02 <= shares["not_a_request"] <= 0.07
     referred = [p for p in closed if p.final_closing and p.final_closing.outcome == "referred"]
-    services = {s.id for s in VS.services}
+    services = {s.id for s in VS.local_services}
     assert all(p.referral and p.referral[1] in services for p in referred)
     assert 0.06 <= sum(p.hand_off is not None for p in year) / len(year) <= 0.14
     assert 0.01 <= sum(p.reopening is not None for p in year) / len(year) <= 0.06

@@ -132,7 +132,7 @@ def synthetic_cube(seed: int) -> tuple[Cube, list[dict[str, object]]]:
         values["outcome"] = rng.choice(cubes.PARTIAL["outcome"]) if closed else None
         values["feedback"] = str(rng.randint(1, 5)) if closed and rng.random() < 0.3 else None
         values["topic_triage"] = rng.choice(cubes.TOPICS) if rng.random() < 0.9 else None
-        service = rng.choice(VS.services) if closed and rng.random() < 0.3 else None
+        service = rng.choice(VS.local_services) if closed and rng.random() < 0.3 else None
         values["referral"] = service.id if service else None
         values["referral_kind"] = service.kind if service else None
         for condition in cubes.CONDITIONS:

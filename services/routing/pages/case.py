@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
-from services.routing import link_queries, queries, service, template_service
+from services.routing import directory_picker, link_queries, queries, service, template_service
 from services.routing.absences import absent_today
 from services.routing.accounts import StaffSession
 from services.routing.callback_plan import error_text_key
@@ -101,8 +101,16 @@ async def _case_page(request: Request, session: StaffSession, uow: UnitOfWork,
         uuid.UUID(str(e.data["other_case_id"])) for e in view.timeline if e.type in LINK_EVENTS))
     offered = await template_service.offered_for_case(conn=uow.conn, staff=session, language=view.item.language,
                                                       topic=view.item.topic)
+    service_q = (request.query_params.get("service_q") or "")[:100]
+    service_picks = await directory_picker.picks(uow.conn, region, service_q, municipality=view.item.municipality,
+                                                 language=view.item.language, lang=lang)
+    referred = {str(e.data.get(k)) for e in view.timeline for k in ("service_id", "referred_to") if e.data.get(k)}
+    named_services = await directory_picker.service_names(uow.conn, region, referred, lang)
     return render(request, "case.html", session, status, lang=lang, view=view, version=version, names=names,
-                  assignees=assignees, services=runtime.regions.by_id[region_id].services, topics=TOPICS,
+                  assignees=assignees, topics=TOPICS, service_q=service_q, service_picks=service_picks,
+                  referred_channels=await directory_picker.service_channels(uow.conn, region, view.state.referred_to,
+                                                                            lang),
+                  named_services=named_services,
                   notice=notice, notice_kind=notice_kind, cw_decision_due=cw_due, cw_limit=cw_limit, active="queue",
                   templates=offered, template_groups=by_language(offered), chosen=chosen_template(offered, template),
                   call=_call(view, runtime, lang), callers=[(p["id"], p["display_name"]) for p in pros],

@@ -67,7 +67,11 @@ def render(request: Request, template: str, session: StaffSession | None, status
         return t("by_system", lang)
 
     def service_name(sid: str) -> str:
-        return next((s.name.get(lang) for s in region.services if s.id == sid), sid) if region else sid
+        # A page that names directory services passes their names (named_services); the YAML's are known here.
+        named = context.get("named_services") or {}
+        if sid in named:
+            return str(named[sid])
+        return next((s.name.get(lang) for s in region.local_services if s.id == sid), sid) if region else sid
 
     def team_name(team_id: str | None) -> str:
         return next((tm.name.get(lang) for tm in region.teams if tm.id == team_id), team_id or "") if region else ""
