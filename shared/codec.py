@@ -9,6 +9,7 @@ import orjson
 from pydantic import TypeAdapter, ValidationError
 
 from shared.errors import UndecodableEvent
+from shared.event_base import Envelope
 from shared.events import CURRENT_VERSIONS, Event, EventBase
 
 RawEvent = dict[str, Any]
@@ -73,7 +74,7 @@ def case_closed_v1_to_v2(raw: RawEvent) -> RawEvent:
 _EVENT: TypeAdapter[EventBase] = TypeAdapter(Event)
 
 
-def encode(event: EventBase) -> bytes:
+def encode(event: Envelope) -> bytes:
     return event.model_dump_json().encode()
 
 
