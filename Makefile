@@ -2,7 +2,7 @@
 PYTHON ?= python3
 export PYTHONPATH := $(CURDIR)
 # The services whose texts are gettext catalogs (services/<svc>/locale), by the module that names each one.
-TRANSLATED := services.intake.i18n services.routing.i18n services.reporting.i18n
+TRANSLATED := services.intake.i18n services.routing.i18n services.reporting.i18n services.network.i18n
 
 .PHONY: vendor run test bench test-unit test-integration test-faults test-fuzz install infra-up infra-down infra-status infra-reset lint typecheck rebuild-routing rebuild-notify rebuild-reporting translations
 

@@ -78,6 +78,11 @@ def encode(event: Envelope) -> bytes:
     return event.model_dump_json().encode()
 
 
+def decode_with(raw: bytes, adapter: TypeAdapter[Any], upcasters: Upcasters) -> Any:
+    """Another stream's events (the network's, shared/network_events.py) read by the same rules as a case's."""
+    return _decode_raw(raw, upcasters, adapter)
+
+
 def decode(raw: bytes, upcasters: Upcasters = UPCASTERS) -> EventBase | None:
     """Read one record's value; ``None`` for a well-formed event of a type this code does not know.
 
@@ -92,10 +97,11 @@ def decode(raw: bytes, upcasters: Upcasters = UPCASTERS) -> EventBase | None:
     else:
         if event.schema_version == upcasters.current_versions.get(event.type):
             return event
-    return _decode_raw(raw, upcasters)
+    found: EventBase | None = _decode_raw(raw, upcasters)
+    return found
 
 
-def _decode_raw(raw: bytes, upcasters: Upcasters) -> EventBase | None:
+def _decode_raw(raw: bytes, upcasters: Upcasters, adapter: TypeAdapter[Any] = _EVENT) -> Any:
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
@@ -106,8 +112,7 @@ def _decode_raw(raw: bytes, upcasters: Upcasters) -> EventBase | None:
     if data["type"] not in upcasters.current_versions:
         return None
     try:
-        event: EventBase = _EVENT.validate_python(data)
-        return event
+        return adapter.validate_python(data)
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:5])
         raise UndecodableEvent(f"invalid {data['type']}: {problems}") from exc

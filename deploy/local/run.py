@@ -1,4 +1,4 @@
-"""``make run``: Kafka, PostgreSQL, the four services and a demo year on this machine; Ctrl-C stops it all."""
+"""``make run``: Kafka, PostgreSQL, the five services and a demo year on this machine; Ctrl-C stops it all."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from deploy.local.infra import ROOT, STATE, local_kafka, local_postgres, port_op
 from shared.businessdays import HELSINKI
 from shared.regions import load_regions
 
-SERVICES = {"intake": 8010, "routing": 8020, "notify": 8030, "reporting": 8040}
+SERVICES = {"intake": 8010, "routing": 8020, "notify": 8030, "reporting": 8040, "network": 8050}
 DEMO_PASSWORD = "demo-salasana-2026"  # development only: make run's own accounts
 DEMO_ACCOUNTS: list[tuple[str, str, str, str, str | None]] = [
     ("koordinaattori", "Kaisa Koordinaattori", "coordinator", "varsinais-suomi", None),
@@ -197,6 +197,7 @@ Pyydä apua! runs on this machine. Ctrl-C stops everything.
   Notifications and their delivery  {urls['notify']}/api/v1/notifications
   The region's dashboards           {urls['reporting']}/overview  (esihenkilo, koordinaattori, yllapito)
   Readiness (lag, outbox)           {urls['routing']}/readyz
+  The change agents' network        {urls['network']}/  (recruitment: {urls['network']}/join/raisio)
 
   Logs: {logs}/<service>.log
 """
