@@ -33,6 +33,7 @@ THEMES: tuple[Theme, ...] = ("early_support", "schools", "health", "parenting", 
 MailKind = Literal["network_confirm", "network_welcome"]
 # Where a sealed value of an agent belongs (shared/network_keys.py binds it there).
 APPLIED_PERSONAL = "agent.applied/personal"
+PROFILE_PERSONAL = "agent.profile_changed/personal"
 MAIL_CONTENT = "network.mail_requested/content"
 
 
@@ -82,6 +83,37 @@ class AgentConfirmed(NetworkEventBase):
     payload: AgentConfirmedPayload
 
 
+class AgentProfileChangedPayload(Frozen):
+    municipality: str
+    sector: Sector
+    themes: tuple[Theme, ...]
+    languages: tuple[Language, ...]
+    language: Language
+    personal: Sealed = Field(description="name, e-mail, phone and organisation, sealed with the agent's key")
+
+
+class AgentProfileChanged(NetworkEventBase):
+    """The agent changed their own profile through their personal link."""
+
+    type: Literal["agent.profile_changed"] = "agent.profile_changed"
+    schema_version: Literal[1] = 1
+    payload: AgentProfileChangedPayload
+
+
+class AgentStatusPayload(Frozen):
+    status: Literal["paused", "confirmed", "left"] = Field(
+        description="paused: no tasks, surveys or news until they come back (confirmed); left: erased")
+
+
+class AgentStatusChanged(NetworkEventBase):
+    """The agent paused, came back, or left the network; leaving erases their key (a tombstone on the network
+    key topic, in the same transaction), so nothing sealed of them opens again, while the counts remain."""
+
+    type: Literal["agent.status_changed"] = "agent.status_changed"
+    schema_version: Literal[1] = 1
+    payload: AgentStatusPayload
+
+
 class MailRequestedPayload(Frozen):
     mail_id: uuid.UUID = Field(description="notify's send-once key for this message")
     kind: MailKind
@@ -97,9 +129,10 @@ class MailRequested(NetworkEventBase):
     payload: MailRequestedPayload
 
 
-NetworkEvent = Annotated[CampaignOpened | AgentApplied | AgentConfirmed | MailRequested,
-                         Field(discriminator="type")]
-NETWORK_EVENTS: tuple[type[NetworkEventBase], ...] = (CampaignOpened, AgentApplied, AgentConfirmed, MailRequested)
+NetworkEvent = Annotated[CampaignOpened | AgentApplied | AgentConfirmed | AgentProfileChanged | AgentStatusChanged
+                         | MailRequested, Field(discriminator="type")]
+NETWORK_EVENTS: tuple[type[NetworkEventBase], ...] = (CampaignOpened, AgentApplied, AgentConfirmed, AgentProfileChanged,
+                                                      AgentStatusChanged, MailRequested)
 CURRENT_VERSIONS: dict[str, int] = {cls.model_fields["type"].default: cls.model_fields["schema_version"].default
                                     for cls in NETWORK_EVENTS}
 UPCASTERS = Upcasters(CURRENT_VERSIONS)

@@ -20,6 +20,9 @@ CATALOG = Catalog(
         "name_label", "email_label", "phone_label", "organisation_label", "sector_label", "themes_legend",
         "languages_legend", "why_label", "consent_label", "municipality_label", "language_label",
         "honeypot_label",
+        # The agent's page: their status ("me_status_" ~ status), what a redirect after a change says.
+        *keys("me_status_", ("applied", "confirmed", "active", "paused")), "me_saved", "me_paused_flash",
+        "me_back_flash",
         # A browser's error pages, by status (web.py: ERROR_TEXTS).
         "not_found_title", "page_not_found_body", "error_title", "method_not_allowed_body", "error_body",
     ),

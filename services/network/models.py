@@ -59,6 +59,22 @@ class Application(BaseModel):
     website: None = Field(default=None, description="left empty: a field people do not see, for robots")
 
 
+class Profile(BaseModel):
+    """What an agent may change of themselves through their personal link."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    municipality: Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{1,64}$")]
+    language: Language
+    name: Line
+    email: Email
+    phone: Phone | None = None
+    organisation: Line
+    sector: Sector
+    themes: Annotated[list[Theme], Field(min_length=1, max_length=7), AfterValidator(_distinct)]
+    languages: Annotated[list[Language], Field(min_length=1, max_length=3), AfterValidator(_distinct)]
+
+
 class Applied(BaseModel):
     """The application is kept; a link to confirm the address is on its way."""
 

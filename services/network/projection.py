@@ -9,7 +9,15 @@ from typing import Any
 from shared.applier import Projection, RecordHandler
 from shared.db import Conn
 from shared.migrations import projection_series
-from shared.network_events import AgentApplied, AgentConfirmed, CampaignOpened, NetworkHandler, network_record_handler
+from shared.network_events import (
+    AgentApplied,
+    AgentConfirmed,
+    AgentProfileChanged,
+    AgentStatusChanged,
+    CampaignOpened,
+    NetworkHandler,
+    network_record_handler,
+)
 from shared.network_keys import on_agent_key
 from shared.runtime import ServiceRuntime
 from shared.topics import network_keys_topic, network_topic
@@ -41,8 +49,24 @@ async def on_agent_confirmed(conn: Conn, event: AgentConfirmed) -> None:
                        " AND status = 'applied'", event.subject_id, event.occurred_at)
 
 
+async def on_profile_changed(conn: Conn, event: AgentProfileChanged) -> None:
+    p = event.payload
+    await conn.execute("UPDATE registry SET municipality = $2, sector = $3, themes = $4, languages = $5"
+                       " WHERE agent_id = $1", event.subject_id, p.municipality, p.sector, list(p.themes),
+                       list(p.languages))
+
+
+async def on_status_changed(conn: Conn, event: AgentStatusChanged) -> None:
+    """Paused, back, or left: a leaver stays counted, with nothing personal (the registry never held any)."""
+    status = event.payload.status
+    await conn.execute("UPDATE registry SET status = $2, left_at = CASE WHEN $2 = 'left' THEN $3 ELSE left_at END"
+                       " WHERE agent_id = $1", event.subject_id, status, event.occurred_at)
+
+
 HANDLERS: dict[str, NetworkHandler] = {"campaign.opened": on_campaign_opened, "agent.applied": on_agent_applied,
-            "agent.confirmed": on_agent_confirmed}
+                                       "agent.confirmed": on_agent_confirmed,
+                                       "agent.profile_changed": on_profile_changed,
+                                       "agent.status_changed": on_status_changed}
 
 
 def projection(runtime: ServiceRuntime[Any]) -> Projection:

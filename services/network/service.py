@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 import structlog
 
-from services.network import store
+from services.network import agent_store, store
 from services.network.domain import (
     Campaign,
     Recruitment,
@@ -167,9 +167,13 @@ async def apply(*, uow: UnitOfWork, application: Application, settings: NetworkS
     return Applied(agent_id=agent_id, status="applied", confirm_by=expires), True
 
 
+def personal_link(settings: NetworkSettings, token: str, lang: str) -> str:
+    return f"{settings.public_url.rstrip('/')}/me/{token}?{urlencode({'lang': lang})}"
+
+
 async def confirm(*, uow: UnitOfWork, settings: NetworkSettings, token: str, at: datetime | None = None) -> str:
-    """Confirm the address behind a mailed link; the agent's language. NotFound for a used, expired or unknown
-    link (the same answer for each, so a link tells nothing of who applied)."""
+    """Confirm the address behind a mailed link and mail the agent their personal link; the agent's language.
+    NotFound for a used, expired or unknown link (the same answer for each: a link tells nothing of who applied)."""
     async with uow.transaction() as conn:
         when = await store.moment(conn, at)
         row = await store.confirm_agent(conn, token_digest(token[:100]), when)
@@ -177,9 +181,23 @@ async def confirm(*, uow: UnitOfWork, settings: NetworkSettings, token: str, at:
             raise NotFound("the link is not valid: used, expired or unknown")
         agent_id = row["agent_id"]
         assert isinstance(agent_id, uuid.UUID)
-        region = str(row["region"])
-        event = new_network_event(AgentConfirmed, kind="agent", subject_id=agent_id, region=region, actor="agent",
-                                  occurred_at=when, payload=AgentConfirmedPayload(campaign_id=row["campaign_id"]))
-        await store.publish(conn, network_topic(settings.topic_prefix, region), event)
+        region, lang = str(row["region"]), str(row["language"])
+        data_key = await agent_store.data_key(conn, agent_id, settings.keyring)
+        email = await store.agent_email(conn, agent_id, data_key)
+        if data_key is None or email is None:
+            raise NotFound("the link is not valid: used, expired or unknown")
+        link_token = new_token()
+        await agent_store.set_link(conn, agent_id, token_digest(link_token))
+        confirmed = new_network_event(AgentConfirmed, kind="agent", subject_id=agent_id, region=region,
+                                      actor="agent", occurred_at=when,
+                                      payload=AgentConfirmedPayload(campaign_id=row["campaign_id"]))
+        welcome = new_network_event(
+            MailRequested, kind="agent", subject_id=agent_id, region=region, actor="network", occurred_at=when,
+            correlation_id=confirmed.correlation_id,
+            payload=MailRequestedPayload(mail_id=uuid.uuid4(), kind="network_welcome", language=lang,
+                                         content=seal_for_agent(data_key, agent_id, {
+                                             "to": email, "link": personal_link(settings, link_token, lang)},
+                                             MAIL_CONTENT)))
+        await store.publish(conn, network_topic(settings.topic_prefix, region), confirmed, welcome)
     log.info("network.confirmed", region=region, agent_id=str(agent_id))
-    return str(row["language"])
+    return lang

@@ -10,13 +10,13 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-import orjson
-
 from services.network.domain import Campaign
 from shared.db import Conn
 from shared.event_base import NetworkEventBase
-from shared.network_keys import AgentKey
+from shared.network_events import APPLIED_PERSONAL
+from shared.network_keys import AgentKey, unseal_for_agent
 from shared.outbox import enqueue, enqueue_event
+from shared.sealing import Sealed
 
 
 async def moment(conn: Conn, given: datetime | None) -> datetime:
@@ -67,8 +67,8 @@ async def insert_agent(conn: Conn, *, agent_id: uuid.UUID, submission_id: uuid.U
         " VALUES ($1, $2, $3, $4, 'applied', $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13, $14)",
         agent_id, submission_id, campaign_id, region, municipality, sector, themes, languages, language,
         consent_version, applied_at, personal_json, confirm_digest, confirm_expires_at)
-    await conn.execute("INSERT INTO agent_keys (agent_id, region, kek_id, nonce, wrapped) VALUES ($1, $2, $3, $4, $5)",
-                       key.agent_id, key.region, key.kek_id, key.nonce, key.wrapped)
+    await conn.execute("INSERT INTO wrapped_agent_keys (agent_id, region, kek_id, nonce, wrapped)"
+                       " VALUES ($1, $2, $3, $4, $5)", key.agent_id, key.region, key.kek_id, key.nonce, key.wrapped)
 
 
 async def publish_key(conn: Conn, topic: str, key: AgentKey) -> None:
@@ -90,5 +90,10 @@ async def confirm_agent(conn: Conn, digest: bytes, at: datetime) -> dict[str, ob
     return dict(row) if row is not None else None
 
 
-def personal_json(sealed: object) -> str:
-    return orjson.dumps(sealed).decode()
+async def agent_email(conn: Conn, agent_id: uuid.UUID, data_key: bytes | None) -> str | None:
+    """The agent's address from their sealed application (None when erased)."""
+    raw = await conn.fetchval("SELECT personal FROM agents WHERE agent_id = $1", agent_id)
+    if raw is None or data_key is None:
+        return None
+    value = unseal_for_agent(data_key, agent_id, Sealed.model_validate_json(raw), APPLIED_PERSONAL)
+    return str(value["email"]) if isinstance(value, dict) and value.get("email") else None

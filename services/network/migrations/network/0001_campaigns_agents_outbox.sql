@@ -35,7 +35,8 @@ CREATE TABLE agents (
 CREATE INDEX agents_region_status ON agents (region, status);
 
 -- Each agent's data key wrapped under the network's own key (shared/network_keys.py); deleted when they leave.
-CREATE TABLE agent_keys (
+-- Not named agent_keys: that is the projection's copy from the key topic, and the pool's search path holds both.
+CREATE TABLE wrapped_agent_keys (
     agent_id uuid PRIMARY KEY REFERENCES agents (agent_id) ON DELETE CASCADE,
     region text NOT NULL,
     kek_id text NOT NULL,

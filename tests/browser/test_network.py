@@ -1,0 +1,104 @@
+"""The change agents' recruitment in a real browser, in Finnish and Swedish: the front page, the form, its errors,
+the answer after sending, the confirmation page, the closed page; axe-core finds nothing at 320 and 1,366 px and
+nothing scrolls sideways; the form is filled and sent with the keyboard alone."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from playwright.async_api import Browser, Page, expect
+
+from deploy.local.infra import free_port
+from services.network import service
+from shared.app import UnitOfWork
+from tests.browser.conftest import SCREENSHOTS
+from tests.browser.test_accounts import checked
+from tests.support import APPS, LiveServer, settings_for
+
+pytestmark = pytest.mark.browser
+TEXTS = {"fi": ("Hae muutosagentiksi", "Korjaa nämä kohdat", "Kiitos hakemuksestasi!", "Haku on päättynyt",
+                "Vahvista hakemuksesi", "Linkki ei ole voimassa", "Liity muutosagentiksi"),
+         "sv": ("Ansök om att bli förändringsagent", "Rätta följande", "Tack för din ansökan!",
+                "Ansökningstiden har gått ut", "Bekräfta din ansökan", "Länken gäller inte", "Bli förändringsagent")}
+
+
+@pytest.fixture
+async def network_server(postgres, kafka, prefix) -> AsyncIterator[LiveServer]:  # type: ignore[no-untyped-def]
+    settings = settings_for("network", prefix=prefix, dsn=postgres.dsn, bootstrap=kafka.bootstrap)
+    app = APPS["network"](settings)
+    async with LiveServer(app, free_port()) as server:
+        runtime = app.state.runtime
+        today = datetime.now(UTC).date()
+        async with runtime.pool.acquire() as conn:
+            # Varsinais-Suomi recruits now; Pohjois-Pohjanmaa's recruitment closed on 3 February.
+            for region, opening, closing in (("varsinais-suomi", today - timedelta(days=3), today + timedelta(days=30)),
+                                             ("pohjois-pohjanmaa", date(2026, 1, 5), date(2026, 2, 3))):
+                await service.open_campaign(uow=UnitOfWork(conn), settings=runtime.settings,
+                                            regions=runtime.regions, region=region, opening_day=opening,
+                                            closing_day=closing)
+        yield server
+
+
+async def tab_to(page: Page, selector: str, limit: int = 60) -> None:
+    for _ in range(limit):
+        await page.keyboard.press("Tab")
+        if await page.evaluate("(s) => document.activeElement === document.querySelector(s)", selector):
+            return
+    raise AssertionError(f"{selector} was not reached with Tab")
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv"])
+async def test_an_applicant_applies_with_the_keyboard(browser: Browser, network_server: LiveServer,
+                                                      lang: str) -> None:
+    context = await browser.new_context(bypass_csp=True, viewport={"width": 1366, "height": 900})
+    page = await context.new_page()
+    texts = TEXTS[lang]
+    await page.goto(f"{network_server.url}/?lang={lang}")
+    await expect(page.locator("h1")).to_have_text(texts[6])
+    await checked(page, f"the network's front page ({lang})")
+
+    await page.goto(f"{network_server.url}/join/raisio?lang={lang}")
+    await expect(page.locator("h1")).to_have_text(texts[0])
+    await checked(page, f"the recruitment form ({lang})")
+    if lang == "sv":
+        await page.screenshot(path=str(SCREENSHOTS / "network-join-sv.png"), full_page=True)
+    await page.locator("button[type=submit]").click()
+    await expect(page.locator("#error-summary h2")).to_have_text(texts[1])
+    await checked(page, f"the recruitment form with its errors ({lang})")
+
+    await page.goto(f"{network_server.url}/join/raisio?lang={lang}")
+    await tab_to(page, "#name")
+    await page.keyboard.type("Aino Agentti")
+    await page.keyboard.press("Tab")
+    await page.keyboard.type("aino@example.fi")
+    await page.keyboard.press("Tab")
+    await page.keyboard.press("Tab")  # no phone: it is optional
+    await page.keyboard.type("Raision kaupunki")
+    await page.keyboard.press("Tab")
+    await page.keyboard.press("ArrowDown")  # the first sector
+    await tab_to(page, "#theme-schools")
+    await page.keyboard.press("Space")
+    await tab_to(page, f"#speaks-{lang}")
+    await page.keyboard.press("Space")
+    await tab_to(page, "#why")
+    await page.keyboard.type("Haluan auttaa perheitä löytämään palvelut.")
+    await tab_to(page, "#consent")
+    await page.keyboard.press("Space")
+    await page.keyboard.press("Tab")
+    await page.keyboard.press("Enter")
+    await expect(page.locator("h1")).to_have_text(texts[2])
+    await checked(page, f"the answer after applying ({lang})")
+
+    await page.goto(f"{network_server.url}/confirm?token=not-a-real-token-at-all-0000&lang={lang}")
+    await expect(page.locator("h1")).to_have_text(texts[4])
+    await checked(page, f"the confirmation page ({lang})")
+    await page.locator("button[type=submit]").click()
+    await expect(page.locator("h1")).to_have_text(texts[5])
+    await checked(page, f"a confirmation link that is not valid ({lang})")
+
+    await page.goto(f"{network_server.url}/join/oulu?lang={lang}")
+    await expect(page.locator("h1")).to_have_text(texts[3])
+    await checked(page, f"the closed recruitment ({lang})")
+    await context.close()
