@@ -23,6 +23,8 @@ CATALOG = Catalog(
         # The agent's page: their status ("me_status_" ~ status), what a redirect after a change says.
         *keys("me_status_", ("applied", "confirmed", "active", "paused")), "me_saved", "me_paused_flash",
         "me_back_flash",
+        # The registry's statuses ("status_" ~ status).
+        *keys("status_", ("applied", "confirmed", "active", "paused", "left")),
         # A browser's error pages, by status (web.py: ERROR_TEXTS).
         "not_found_title", "page_not_found_body", "error_title", "method_not_allowed_body", "error_body",
     ),
@@ -31,6 +33,8 @@ CATALOG = Catalog(
         "closed_body": "{day} is a long date, the last day applications were taken.",
         "opens_on": "{day} is a long date, the first day applications are taken.",
         "consent_version": "{version} is the consent text's version, '2026-01'.",
+        "registry_without_agent": "{count} and {total} are numbers of municipalities; {count} may be 0 or 1.",
+        "registry_agents_caption": "{count} is how many agents the table lists, 0 or more.",
     },
 )
 t = CATALOG.t

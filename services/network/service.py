@@ -107,7 +107,7 @@ async def recruiting(*, conn: Conn, region: str, at: datetime) -> Recruiting | N
 
 
 def confirm_link(settings: NetworkSettings, token: str, lang: str) -> str:
-    return f"{settings.public_url.rstrip('/')}/confirm?{urlencode({'token': token, 'lang': lang})}"
+    return f"{settings.network_url.rstrip('/')}/confirm?{urlencode({'token': token, 'lang': lang})}"
 
 
 async def apply(*, uow: UnitOfWork, application: Application, settings: NetworkSettings, regions: Regions,
@@ -168,7 +168,7 @@ async def apply(*, uow: UnitOfWork, application: Application, settings: NetworkS
 
 
 def personal_link(settings: NetworkSettings, token: str, lang: str) -> str:
-    return f"{settings.public_url.rstrip('/')}/me/{token}?{urlencode({'lang': lang})}"
+    return f"{settings.network_url.rstrip('/')}/me/{token}?{urlencode({'lang': lang})}"
 
 
 async def confirm(*, uow: UnitOfWork, settings: NetworkSettings, token: str, at: datetime | None = None) -> str:

@@ -30,6 +30,8 @@ class RoutingSettings(ServiceSettings):
     key_roll_marker_s: float = Field(default=60.0, gt=0)
     # The statistics (reporting's public address) and the secret the two share for staff passes.
     reporting_url: str = "http://127.0.0.1:8040"
+    # Where a network coordinator is passed on to (the change agents' network's public address).
+    network_url: str = "http://127.0.0.1:8050"
     staff_pass_secret: str = DEVELOPMENT_PASS_SECRET
     # Slowing password guessers (services.routing.throttle): failed sign-ins an address may make in the
     # window, failures in a row on one username before each next try waits twice as long, and failures

@@ -4,14 +4,17 @@ nothing scrolls sideways; the form is filled and sent with the keyboard alone.""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 
+import httpx
 import pytest
 from playwright.async_api import Browser, Page, expect
 
 from deploy.local.infra import free_port
 from services.network import service
+from services.network.domain import new_token, token_digest
 from shared.app import UnitOfWork
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.test_accounts import checked
@@ -101,4 +104,50 @@ async def test_an_applicant_applies_with_the_keyboard(browser: Browser, network_
     await page.goto(f"{network_server.url}/join/oulu?lang={lang}")
     await expect(page.locator("h1")).to_have_text(texts[3])
     await checked(page, f"the closed recruitment ({lang})")
+    await context.close()
+
+
+ME_TEXTS = {"fi": ("Omat tietoni", "Tauko alkoi.", "Haluatko varmasti erota?", "Olet eronnut verkostosta"),
+            "sv": ("Mina uppgifter", "Pausen har börjat.", "Vill du verkligen lämna nätverket?",
+                   "Du har lämnat nätverket")}
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv"])
+async def test_an_agent_pauses_and_leaves_through_the_personal_link(browser: Browser, network_server: LiveServer,
+                                                                    lang: str) -> None:
+    async with httpx.AsyncClient(base_url=network_server.url) as client:
+        applied = await client.post("/api/v1/applications", json={
+            "submission_id": str(uuid.uuid4()), "municipality": "raisio", "language": lang, "name": "Aino Agentti",
+            "email": "aino@example.fi", "organisation": "Raision kaupunki", "sector": "school",
+            "themes": ["youth"], "languages": [lang], "why": "Perheiden vuoksi.", "consent": True})
+    assert applied.status_code == 201, applied.text
+    # The link as the confirmation makes it (its mail is notify's, tested on its own).
+    token = new_token()
+    pool = network_server.app.state.runtime.pool
+    await pool.execute("UPDATE agents SET status = 'confirmed', link_digest = $2 WHERE agent_id = $1",
+                       uuid.UUID(applied.json()["agent_id"]), token_digest(token))
+    texts = ME_TEXTS[lang]
+    context = await browser.new_context(bypass_csp=True, viewport={"width": 1366, "height": 900})
+    page = await context.new_page()
+    await page.goto(f"{network_server.url}/me/{token}?lang={lang}")
+    await expect(page.locator("h1")).to_have_text(texts[0])
+    await expect(page.locator("#name")).to_have_value("Aino Agentti")
+    await checked(page, f"the agent's own page ({lang})")
+    await page.locator("button[value=pause]").focus()
+    await page.keyboard.press("Enter")
+    await expect(page.locator(".flash")).to_have_text(texts[1])
+    await checked(page, f"the agent's page on a break ({lang})")
+    await page.fill("#name", "")
+    await page.locator("form[action$='/profile'] button[type=submit]").click()
+    await expect(page.locator("#error-summary")).to_be_visible()
+    await checked(page, f"the agent's profile with its errors ({lang})")
+    await page.goto(f"{network_server.url}/me/{token}?lang={lang}")
+    await page.locator("button[value=leave]").click()
+    await expect(page.locator("h1")).to_have_text(texts[2])
+    await checked(page, f"leaving, asked again ({lang})")
+    await page.locator("button[value=leave-confirmed]").click()
+    await expect(page.locator("h1")).to_have_text(texts[3])
+    await checked(page, f"after leaving ({lang})")
+    await page.goto(f"{network_server.url}/me/{token}?lang={lang}")
+    await expect(page.locator("h1")).not_to_have_text(texts[0])
     await context.close()

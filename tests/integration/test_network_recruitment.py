@@ -32,7 +32,7 @@ async def deployment(postgres: Any, kafka: Any, prefix: str):  # type: ignore[no
     smtp.start()
     env = {"prefix": prefix, "dsn": postgres.dsn, "bootstrap": kafka.bootstrap}
     apps = {"network": APPS["network"](settings_for("network", **env, demo_clock=True,
-                                                    public_url="http://network.example")),
+                                                    network_url="http://network.example")),
             "notify": APPS["notify"](settings_for("notify", **env, smtp_port=smtp.port, sender_interval_s=0.1))}
     async with running(apps["network"]) as network, running(apps["notify"]):
         yield {"apps": apps, "network": network, "smtp": smtp}
