@@ -16,6 +16,7 @@ from deploy.local.infra import free_port
 from services.network import service
 from services.network.domain import new_token, token_digest
 from shared.app import UnitOfWork
+from shared.staffpass import issue_pass
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.test_accounts import checked
 from tests.support import APPS, LiveServer, settings_for
@@ -150,4 +151,37 @@ async def test_an_agent_pauses_and_leaves_through_the_personal_link(browser: Bro
     await checked(page, f"after leaving ({lang})")
     await page.goto(f"{network_server.url}/me/{token}?lang={lang}")
     await expect(page.locator("h1")).not_to_have_text(texts[0])
+    await context.close()
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv"])
+async def test_a_network_coordinator_reads_and_filters_the_registry(browser: Browser, network_server: LiveServer,
+                                                                    lang: str) -> None:
+    async with httpx.AsyncClient(base_url=network_server.url) as client:
+        for municipality in ("raisio", "naantali"):
+            applied = await client.post("/api/v1/applications", json={
+                "submission_id": str(uuid.uuid4()), "municipality": municipality, "language": lang,
+                "name": f"Agentti {municipality}", "email": f"{municipality}@example.fi", "organisation": "Koulu",
+                "sector": "school", "themes": ["youth"], "languages": [lang], "why": "Perheiden vuoksi.",
+                "consent": True})
+            assert applied.status_code == 201, applied.text
+    runtime = network_server.app.state.runtime
+    # Routing signs this pass for a network coordinator (tested on real routing in the integration tests).
+    token = issue_pass(runtime.settings.staff_pass_secret, account_id="verkosto", role="network_coordinator",
+                       region="varsinais-suomi", language=lang, session_started=datetime.now(UTC))
+    context = await browser.new_context(bypass_csp=True, viewport={"width": 1366, "height": 900})
+    page = await context.new_page()
+    await page.goto(f"{network_server.url}/auth/pass?token={token}")
+    await expect(page.locator("h1")).to_have_text({"fi": "Muutosagentit", "sv": "Förändringsagenterna"}[lang])
+    for _ in range(100):  # the applications reach the registry through Kafka
+        if await page.locator("tbody tr").count() >= 3:
+            break
+        await page.wait_for_timeout(200)
+        await page.reload()
+    await checked(page, f"the registry ({lang})")
+    await page.select_option("#f-municipality", "naantali")
+    await page.locator("form[action='/registry'] button[type=submit]").click()
+    await expect(page.locator("table").nth(1).locator("tbody tr")).to_have_count(1)
+    await expect(page.locator("table").nth(1)).to_contain_text("Agentti naantali")
+    await checked(page, f"the registry, chosen agents ({lang})")
     await context.close()
