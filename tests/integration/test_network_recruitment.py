@@ -74,7 +74,7 @@ async def test_a_second_before_the_closing_moment_is_kept_and_a_second_after_is_
     refused = await network.post("/api/v1/applications", json=after,
                                  headers={DEMO_TIME_HEADER: (moment + timedelta(seconds=1)).isoformat()})
     assert refused.status_code == 410, refused.text
-    assert refused.json()["code"] == "recruitment_closed"
+    assert refused.json()["error"] == "recruitment_closed"
     at_the_moment = await network.post("/api/v1/applications", json=application(municipality),
                                        headers={DEMO_TIME_HEADER: moment.isoformat()})
     assert at_the_moment.status_code == 410
