@@ -30,10 +30,11 @@ SECTORS: tuple[Sector, ...] = ("municipality", "county", "school", "ngo", "paris
 THEMES: tuple[Theme, ...] = ("early_support", "schools", "health", "parenting", "youth", "services",
                              "communication")
 # What the network's mail is about; notify renders each kind from its own templates.
-MailKind = Literal["network_confirm", "network_welcome"]
+MailKind = Literal["network_confirm", "network_welcome", "network_task"]
 # Where a sealed value of an agent belongs (shared/network_keys.py binds it there).
 APPLIED_PERSONAL = "agent.applied/personal"
 PROFILE_PERSONAL = "agent.profile_changed/personal"
+REPORT_NOTE = "task.reported/note"
 MAIL_CONTENT = "network.mail_requested/content"
 
 
@@ -114,6 +115,58 @@ class AgentStatusChanged(NetworkEventBase):
     payload: AgentStatusPayload
 
 
+class Segment(Frozen):
+    """Whom something goes to: agents in the network (not on a break) matching every criterion given; an empty
+    criterion is everyone. Themes and languages match when the agent has any of those named."""
+
+    municipalities: tuple[str, ...] = ()
+    sectors: tuple[Sector, ...] = ()
+    themes: tuple[Theme, ...] = ()
+    languages: tuple[Language, ...] = ()
+
+
+class TaskPublishedPayload(Frozen):
+    title_fi: str
+    title_sv: str
+    brief_fi: str
+    brief_sv: str
+    due: date
+    segment: Segment
+    recipients: int = Field(description="how many agents the task went to (each once)")
+
+
+class TaskPublished(NetworkEventBase):
+    """A network coordinator published a task to a segment; each agent in it is mailed a link of their own."""
+
+    type: Literal["task.published"] = "task.published"
+    schema_version: Literal[1] = 1
+    payload: TaskPublishedPayload
+
+
+class TaskAcceptedPayload(Frozen):
+    agent_id: uuid.UUID
+
+
+class TaskAccepted(NetworkEventBase):
+    type: Literal["task.accepted"] = "task.accepted"
+    schema_version: Literal[1] = 1
+    payload: TaskAcceptedPayload
+
+
+class TaskReportedPayload(Frozen):
+    agent_id: uuid.UUID
+    reached: int = Field(ge=0, description="how many people the agent reached with the task")
+    note: Sealed | None = Field(default=None, description="the agent's note, sealed with their key")
+
+
+class TaskReported(NetworkEventBase):
+    """An agent reported a task done: figures, and an optional note only their key opens."""
+
+    type: Literal["task.reported"] = "task.reported"
+    schema_version: Literal[1] = 1
+    payload: TaskReportedPayload
+
+
 class MailRequestedPayload(Frozen):
     mail_id: uuid.UUID = Field(description="notify's send-once key for this message")
     kind: MailKind
@@ -130,9 +183,10 @@ class MailRequested(NetworkEventBase):
 
 
 NetworkEvent = Annotated[CampaignOpened | AgentApplied | AgentConfirmed | AgentProfileChanged | AgentStatusChanged
-                         | MailRequested, Field(discriminator="type")]
+                         | MailRequested | TaskPublished | TaskAccepted | TaskReported, Field(discriminator="type")]
 NETWORK_EVENTS: tuple[type[NetworkEventBase], ...] = (CampaignOpened, AgentApplied, AgentConfirmed, AgentProfileChanged,
-                                                      AgentStatusChanged, MailRequested)
+                                                      AgentStatusChanged, MailRequested, TaskPublished, TaskAccepted,
+                                                      TaskReported)
 CURRENT_VERSIONS: dict[str, int] = {cls.model_fields["type"].default: cls.model_fields["schema_version"].default
                                     for cls in NETWORK_EVENTS}
 UPCASTERS = Upcasters(CURRENT_VERSIONS)

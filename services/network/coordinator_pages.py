@@ -3,33 +3,21 @@ session every one of them answers 404: case staff, and anyone else, find nothing
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from services.network import queries
-from services.network.coordinators import COOKIE, Coordinator, accept_pass, end_session, find_coordinator
+from services.network.coordinators import COOKIE, Coordinator, CoordinatorDep, accept_pass, end_session
 from services.network.deps import NetworkRuntimeDep
 from services.network.i18n import pick_lang
 from services.network.web import render
-from shared.app import ConnDep, get_runtime
+from shared.app import ConnDep
 from shared.collation import sort_key
-from shared.errors import NotFound
 from shared.network_events import SECTORS, THEMES
 
 router = APIRouter()
-
-
-async def coordinator(request: Request) -> Coordinator:
-    async with get_runtime(request).db().acquire() as conn:
-        found = await find_coordinator(conn, request.cookies.get(COOKIE))
-    if found is None:
-        raise NotFound("no such page")
-    return found
-
-
-CoordinatorDep = Annotated[Coordinator, Depends(coordinator)]
 
 
 @router.get("/auth/pass", include_in_schema=False)

@@ -8,7 +8,11 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Annotated
 
+from fastapi import Depends, Request
+
+from shared.app import get_runtime
 from shared.db import Conn
 from shared.errors import NotFound
 from shared.staffpass import PASS_MAX_AGE_S, InvalidPass, read_pass
@@ -64,3 +68,15 @@ async def find_coordinator(conn: Conn, token: str | None) -> Coordinator | None:
 async def end_session(conn: Conn, token: str | None) -> None:
     if token:
         await conn.execute("DELETE FROM coordinator_sessions WHERE token_hash = $1", _hash(token[:100]))
+
+
+async def coordinator(request: Request) -> Coordinator:
+    """A route's network coordinator; for anyone else the route does not exist (404)."""
+    async with get_runtime(request).db().acquire() as conn:
+        found = await find_coordinator(conn, request.cookies.get(COOKIE))
+    if found is None:
+        raise NotFound("no such page")
+    return found
+
+
+CoordinatorDep = Annotated[Coordinator, Depends(coordinator)]

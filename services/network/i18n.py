@@ -23,6 +23,8 @@ CATALOG = Catalog(
         # The agent's page: their status ("me_status_" ~ status), what a redirect after a change says.
         *keys("me_status_", ("applied", "confirmed", "active", "paused")), "me_saved", "me_paused_flash",
         "me_back_flash",
+        # The tasks' fields in error (task_pages.py: TASK_FIELDS, REPORT_ERROR_KEYS).
+        "err_title", "err_brief", "err_due", "err_reached", "err_note",
         # The registry's statuses ("status_" ~ status).
         *keys("status_", ("applied", "confirmed", "active", "paused", "left")),
         # A browser's error pages, by status (web.py: ERROR_TEXTS).
