@@ -17,6 +17,7 @@ from services.network.deps import NetworkRuntime, NetworkRuntimeDep
 from services.network.forms import FIELD_ERROR_KEYS
 from services.network.i18n import pick_lang, t
 from services.network.models import Profile
+from services.network.service import InvalidApplication
 from services.network.web import render
 from shared.app import ConnDep, unit_of_work
 from shared.collation import sort_key
@@ -93,8 +94,8 @@ async def save_profile(request: Request, token: str, form: Annotated[ProfileForm
     lang = pick_lang(form.lang, [])
     values = form.model_dump()
     try:
-        profile = Profile.model_validate({**values, "language": lang, "phone": form.phone.strip() or None,
-                                          "sector": form.sector or None})
+        profile = Profile.model_validate({**{k: v for k, v in values.items() if k != "lang"}, "language": lang,
+                                          "phone": form.phone.strip() or None, "sector": form.sector or None})
     except ValidationError as exc:
         errors: dict[str, str] = {}
         for error in exc.errors():
@@ -111,6 +112,12 @@ async def save_profile(request: Request, token: str, form: Annotated[ProfileForm
                                                token=token, profile=profile)
         except NotFound:
             return _invalid(request, lang)
+        except InvalidApplication:  # a municipality of no region here, or of another region
+            try:
+                return await _page(request, runtime, uow.conn, token, lang, values=values, status=422,
+                                   errors={"municipality": t("err_municipality", lang)})
+            except NotFound:
+                return _invalid(request, lang)
     return RedirectResponse(f"/me/{token}?lang={lang}&done=saved", status_code=303)
 
 

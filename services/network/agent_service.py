@@ -78,7 +78,10 @@ async def view(*, conn: Conn, settings: NetworkSettings, token: str) -> AgentVie
 
 async def change_profile(*, uow: UnitOfWork, settings: NetworkSettings, regions: Regions, token: str,
                          profile: Profile) -> None:
-    region, municipality = regions.find(profile.municipality)
+    try:
+        region, municipality = regions.find(profile.municipality)
+    except NotFound:
+        raise InvalidApplication(f"unknown municipality '{profile.municipality}'", field="municipality") from None
     async with uow.transaction() as conn:
         row = await agent_store.agent_by_link(conn, token_digest(token[:100]), lock=True)
         if row is None:
