@@ -30,7 +30,7 @@ SECTORS: tuple[Sector, ...] = ("municipality", "county", "school", "ngo", "paris
 THEMES: tuple[Theme, ...] = ("early_support", "schools", "health", "parenting", "youth", "services",
                              "communication")
 # What the network's mail is about; notify renders each kind from its own templates.
-MailKind = Literal["network_confirm", "network_welcome", "network_task"]
+MailKind = Literal["network_confirm", "network_welcome", "network_task", "network_news"]
 # Where a sealed value of an agent belongs (shared/network_keys.py binds it there).
 APPLIED_PERSONAL = "agent.applied/personal"
 PROFILE_PERSONAL = "agent.profile_changed/personal"
@@ -167,6 +167,35 @@ class TaskReported(NetworkEventBase):
     payload: TaskReportedPayload
 
 
+class NewsPublishedPayload(Frozen):
+    title_fi: str
+    title_sv: str
+    body_fi: str
+    body_sv: str
+    segment: Segment
+    recipients: int = Field(description="how many agents it was mailed to (each once; not those who unsubscribed)")
+
+
+class NewsPublished(NetworkEventBase):
+    """A network coordinator broadcast news to a segment, in Finnish and Swedish."""
+
+    type: Literal["news.published"] = "news.published"
+    schema_version: Literal[1] = 1
+    payload: NewsPublishedPayload
+
+
+class NewsUnsubscribedPayload(Frozen):
+    news_id: uuid.UUID = Field(description="the news whose link the agent unsubscribed from")
+
+
+class NewsUnsubscribed(NetworkEventBase):
+    """The agent asked for no more news (tasks and surveys still come)."""
+
+    type: Literal["agent.news_unsubscribed"] = "agent.news_unsubscribed"
+    schema_version: Literal[1] = 1
+    payload: NewsUnsubscribedPayload
+
+
 class MailRequestedPayload(Frozen):
     mail_id: uuid.UUID = Field(description="notify's send-once key for this message")
     kind: MailKind
@@ -183,10 +212,11 @@ class MailRequested(NetworkEventBase):
 
 
 NetworkEvent = Annotated[CampaignOpened | AgentApplied | AgentConfirmed | AgentProfileChanged | AgentStatusChanged
-                         | MailRequested | TaskPublished | TaskAccepted | TaskReported, Field(discriminator="type")]
+                         | MailRequested | TaskPublished | TaskAccepted | TaskReported | NewsPublished
+                         | NewsUnsubscribed, Field(discriminator="type")]
 NETWORK_EVENTS: tuple[type[NetworkEventBase], ...] = (CampaignOpened, AgentApplied, AgentConfirmed, AgentProfileChanged,
                                                       AgentStatusChanged, MailRequested, TaskPublished, TaskAccepted,
-                                                      TaskReported)
+                                                      TaskReported, NewsPublished, NewsUnsubscribed)
 CURRENT_VERSIONS: dict[str, int] = {cls.model_fields["type"].default: cls.model_fields["schema_version"].default
                                     for cls in NETWORK_EVENTS}
 UPCASTERS = Upcasters(CURRENT_VERSIONS)

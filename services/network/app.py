@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from services.network import agent_pages, api, coordinator_pages, pages, task_pages
+from services.network import agent_pages, api, coordinator_pages, news_pages, pages, task_pages
 from services.network.projection import projection
 from services.network.schema import MIGRATIONS
 from services.network.settings import NetworkSettings
@@ -19,7 +19,8 @@ def create_app(settings: NetworkSettings, regions: Regions | None = None) -> Fas
     """The network's app: recruitment's form and API, the relay and the projection of its own topics."""
     app = create_service_app(
         settings, title="Pyydä apua! network",
-        routers=[api.router, pages.router, agent_pages.router, coordinator_pages.router, task_pages.router],
+        routers=[api.router, pages.router, agent_pages.router, coordinator_pages.router, task_pages.router,
+                 news_pages.router],
         own_migrations=MIGRATIONS, relay=True, accept_without_kafka=True, projection=projection,
         max_body_bytes=settings.max_body_bytes, regions=regions, form_targets=(),
         description="The change agents' network: recruitment with a closing date, the agents' registry, tasks, "

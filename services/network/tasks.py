@@ -83,7 +83,7 @@ def task_link(settings: NetworkSettings, token: str, lang: str) -> str:
     return f"{settings.network_url.rstrip('/')}/t/{token}?{urlencode({'lang': lang})}"
 
 
-def _in_segment(row: Any, segment: Segment) -> bool:
+def in_segment(row: Any, segment: Segment) -> bool:
     return ((not segment.municipalities or row["municipality"] in segment.municipalities)
             and (not segment.sectors or row["sector"] in segment.sectors)
             and (not segment.themes or bool(set(segment.themes) & set(row["themes"])))
@@ -99,7 +99,7 @@ async def publish(*, uow: UnitOfWork, settings: NetworkSettings, region: str, by
         when = await store.moment(conn, None)
         agents = [r for r in await conn.fetch(
             "SELECT agent_id, municipality, sector, themes, languages, language FROM agents WHERE region = $1"
-            " AND status = ANY($2::text[]) FOR SHARE", region, list(RECEIVING)) if _in_segment(r, task.segment)]
+            " AND status = ANY($2::text[]) FOR SHARE", region, list(RECEIVING)) if in_segment(r, task.segment)]
         await conn.execute(
             "INSERT INTO tasks (task_id, region, title_fi, title_sv, brief_fi, brief_sv, due, segment, published_at,"
             " published_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10)", task_id, region, task.title_fi,

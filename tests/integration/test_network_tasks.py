@@ -94,3 +94,61 @@ async def test_a_task_reaches_exactly_its_segment_once_and_is_reported(deploymen
     stranger = client_of(apps["network"])
     assert (await stranger.get(task_path)).status_code == 404
     assert (await stranger.get("/tasks")).status_code == 404
+
+
+NEWS_SUBJECT = {"fi": "Uutisia muutosagenttien verkostosta", "sv": "Nyheter från förändringsagenternas nätverk"}
+
+
+async def test_news_reach_the_segment_once_in_each_language_and_unsubscribing_stops_them(
+        deployment: dict[str, Any]) -> None:  # noqa: F811
+    network, apps, smtp = deployment["network"], deployment["apps"], deployment["smtp"]
+    today = datetime.now(UTC).date()
+    await open_campaign(apps["network"], REGION, today - timedelta(days=1), today + timedelta(days=30))
+    pool = apps["network"].state.runtime.pool
+    emails = {}
+    for who, lang, sector in (("fi_school", "fi", "school"), ("sv_school", "sv", "school"), ("ngo", "fi", "ngo")):
+        body = application(sector=sector, language=lang, email=f"{who}-{uuid.uuid4().hex[:6]}@example.fi")
+        applied = await network.post("/api/v1/applications", json=body)
+        await pool.execute("UPDATE agents SET status = 'confirmed' WHERE agent_id = $1",
+                           uuid.UUID(applied.json()["agent_id"]))
+        emails[who] = body["email"]
+    token = issue_pass(apps["network"].state.runtime.settings.staff_pass_secret, account_id="verkosto",
+                       role="network_coordinator", region=REGION, language="sv", session_started=datetime.now(UTC))
+    assert (await network.get("/auth/pass", params={"token": token})).status_code == 303
+    news = {"lang": "sv", "title_fi": "Nappi uudistui", "title_sv": "Knappen har förnyats",
+            "body_fi": "Uusi nappi on nyt käytössä.", "body_sv": "Den nya knappen används nu.", "sectors": ["school"]}
+    assert (await network.post("/news", data=news)).status_code == 303
+
+    def news_mails() -> dict[str, list[Any]]:
+        found: dict[str, list[Any]] = {}
+        for message in smtp.mailbox.messages:
+            if message["Subject"] in NEWS_SUBJECT.values():
+                found.setdefault(message["To"], []).append(message)
+        return found
+
+    async def both() -> dict[str, list[Any]] | None:
+        return news_mails() if len(news_mails()) >= 2 else None
+
+    await eventually(both, what="the news to the two school agents")
+    await asyncio.sleep(2)
+    mails = news_mails()
+    assert set(mails) == {emails["fi_school"], emails["sv_school"]} and all(len(m) == 1 for m in mails.values())
+    swedish = mails[emails["sv_school"]][0]
+    assert swedish["Subject"] == NEWS_SUBJECT["sv"]
+    link = re.search(r"http://network\.example(/n/[A-Za-z0-9_-]+)\?lang=sv",
+                     swedish.get_body(preferencelist=("plain",)).get_content())
+    assert link
+    page = await network.get(link.group(1), params={"lang": "sv"})
+    assert page.status_code == 200 and "Knappen har förnyats" in page.text and "Den nya knappen" in page.text
+    assert (await network.post(link.group(1), data={"lang": "sv"})).status_code == 303
+    assert "Du får inte längre nyheter" in (await network.get(link.group(1), params={"lang": "sv"})).text
+
+    assert (await network.post("/news", data={**news, "title_fi": "Toinen", "title_sv": "Andra"})).status_code == 303
+
+    async def second() -> dict[str, list[Any]] | None:
+        found = news_mails()
+        return found if len(found.get(emails["fi_school"], [])) >= 2 else None
+
+    await eventually(second, what="the second news to the Finnish school agent")
+    await asyncio.sleep(2)
+    assert len(news_mails()[emails["sv_school"]]) == 1  # unsubscribed: no second news

@@ -104,15 +104,15 @@ def test_the_form_names_each_wrong_field_in_the_pages_language() -> None:
 
 def test_a_segment_takes_every_criterion_given_and_any_theme_or_language() -> None:
     from services.network.queries import Filters, _matches
-    from services.network.tasks import NewTask, _in_segment
+    from services.network.tasks import NewTask, in_segment
     from shared.network_events import Segment
 
     agent = {"municipality": "raisio", "sector": "school", "themes": ["youth", "health"], "languages": ["sv"],
              "status": "confirmed"}
-    assert _in_segment(agent, Segment())
-    assert _in_segment(agent, Segment(municipalities=("raisio", "naantali"), themes=("health", "schools")))
-    assert not _in_segment(agent, Segment(municipalities=("raisio",), sectors=("ngo",)))
-    assert not _in_segment(agent, Segment(languages=("fi",)))
+    assert in_segment(agent, Segment())
+    assert in_segment(agent, Segment(municipalities=("raisio", "naantali"), themes=("health", "schools")))
+    assert not in_segment(agent, Segment(municipalities=("raisio",), sectors=("ngo",)))
+    assert not in_segment(agent, Segment(languages=("fi",)))
     assert _matches(agent, Filters(theme="youth", language="sv", status="confirmed"))
     assert not _matches(agent, Filters(theme="schools"))
     with pytest.raises(ValidationError):
