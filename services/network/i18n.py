@@ -25,6 +25,8 @@ CATALOG = Catalog(
         "me_back_flash",
         # The tasks' fields in error (task_pages.py: TASK_FIELDS, REPORT_ERROR_KEYS).
         "err_title", "err_brief", "err_due", "err_reached", "err_note",
+        # The task's and the news' text fields per language ("task_title_" ~ code and the like).
+        *keys("task_title_", ("fi", "sv")), *keys("task_brief_", ("fi", "sv")), *keys("news_body_", ("fi", "sv")),
         # The registry's statuses ("status_" ~ status).
         *keys("status_", ("applied", "confirmed", "active", "paused", "left")),
         # A browser's error pages, by status (web.py: ERROR_TEXTS).
