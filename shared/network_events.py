@@ -30,7 +30,8 @@ SECTORS: tuple[Sector, ...] = ("municipality", "county", "school", "ngo", "paris
 THEMES: tuple[Theme, ...] = ("early_support", "schools", "health", "parenting", "youth", "services",
                              "communication")
 # What the network's mail is about; notify renders each kind from its own templates.
-MailKind = Literal["network_confirm", "network_welcome", "network_task", "network_news"]
+MailKind = Literal["network_confirm", "network_welcome", "network_task", "network_news", "network_survey",
+                   "network_survey_reminder"]
 # Where a sealed value of an agent belongs (shared/network_keys.py binds it there).
 APPLIED_PERSONAL = "agent.applied/personal"
 PROFILE_PERSONAL = "agent.profile_changed/personal"
@@ -196,6 +197,65 @@ class NewsUnsubscribed(NetworkEventBase):
     payload: NewsUnsubscribedPayload
 
 
+QuestionKind = Literal["single", "multiple", "scale", "number", "text"]
+
+
+class Question(Frozen):
+    """One question of a survey in Finnish and Swedish; choices for single and multiple choice only."""
+
+    kind: QuestionKind
+    text_fi: str = Field(min_length=1, max_length=300)
+    text_sv: str = Field(min_length=1, max_length=300)
+    options_fi: tuple[str, ...] = ()
+    options_sv: tuple[str, ...] = ()
+
+
+class SurveyPublishedPayload(Frozen):
+    title_fi: str
+    title_sv: str
+    anonymous: bool = Field(description="decided when published and shown to each respondent")
+    due: date
+    questions: tuple[Question, ...]
+    segment: Segment
+    recipients: int
+
+
+class SurveyPublished(NetworkEventBase):
+    type: Literal["survey.published"] = "survey.published"
+    schema_version: Literal[1] = 1
+    payload: SurveyPublishedPayload
+
+
+# An answer per question, by its position: a choice's position, several, 1-5, a number or a text.
+AnswerValue = int | float | str | list[int] | None
+
+
+class SurveyAnsweredPayload(Frozen):
+    agent_id: uuid.UUID
+    answers: dict[str, AnswerValue]
+
+
+class SurveyAnswered(NetworkEventBase):
+    """A named survey's answer: whose it is is part of it, as the respondent was told."""
+
+    type: Literal["survey.answered"] = "survey.answered"
+    schema_version: Literal[1] = 1
+    payload: SurveyAnsweredPayload
+
+
+class SurveyAnswersPublishedPayload(Frozen):
+    answers: tuple[dict[str, AnswerValue], ...] = Field(description="shuffled; no agent id, no time of its own")
+
+
+class SurveyAnswersPublished(NetworkEventBase):
+    """A batch of an anonymous survey's answers: shuffled, with the day as its only time, so that neither order
+    nor time links an answer to an invitation (who answered is only in the network's own table)."""
+
+    type: Literal["survey.answers_published"] = "survey.answers_published"
+    schema_version: Literal[1] = 1
+    payload: SurveyAnswersPublishedPayload
+
+
 class MailRequestedPayload(Frozen):
     mail_id: uuid.UUID = Field(description="notify's send-once key for this message")
     kind: MailKind
@@ -213,10 +273,12 @@ class MailRequested(NetworkEventBase):
 
 NetworkEvent = Annotated[CampaignOpened | AgentApplied | AgentConfirmed | AgentProfileChanged | AgentStatusChanged
                          | MailRequested | TaskPublished | TaskAccepted | TaskReported | NewsPublished
-                         | NewsUnsubscribed, Field(discriminator="type")]
+                         | NewsUnsubscribed | SurveyPublished | SurveyAnswered | SurveyAnswersPublished,
+                         Field(discriminator="type")]
 NETWORK_EVENTS: tuple[type[NetworkEventBase], ...] = (CampaignOpened, AgentApplied, AgentConfirmed, AgentProfileChanged,
                                                       AgentStatusChanged, MailRequested, TaskPublished, TaskAccepted,
-                                                      TaskReported, NewsPublished, NewsUnsubscribed)
+                                                      TaskReported, NewsPublished, NewsUnsubscribed, SurveyPublished,
+                                                      SurveyAnswered, SurveyAnswersPublished)
 CURRENT_VERSIONS: dict[str, int] = {cls.model_fields["type"].default: cls.model_fields["schema_version"].default
                                     for cls in NETWORK_EVENTS}
 UPCASTERS = Upcasters(CURRENT_VERSIONS)

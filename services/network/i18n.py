@@ -27,6 +27,10 @@ CATALOG = Catalog(
         "err_title", "err_brief", "err_due", "err_reached", "err_note",
         # The task's and the news' text fields per language ("task_title_" ~ code and the like).
         *keys("task_title_", ("fi", "sv")), *keys("task_brief_", ("fi", "sv")), *keys("news_body_", ("fi", "sv")),
+        # Surveys: the kinds of question, the per-language fields.
+        *keys("survey_kind_", ("single", "multiple", "scale", "number", "text")),
+        *keys("survey_question_text_", ("fi", "sv")), *keys("survey_options_", ("fi", "sv")), "err_questions",
+        "err_answer",
         # The registry's statuses ("status_" ~ status).
         *keys("status_", ("applied", "confirmed", "active", "paused", "left")),
         # A browser's error pages, by status (web.py: ERROR_TEXTS).
@@ -39,6 +43,8 @@ CATALOG = Catalog(
         "consent_version": "{version} is the consent text's version, '2026-01'.",
         "registry_without_agent": "{count} and {total} are numbers of municipalities; {count} may be 0 or 1.",
         "registry_agents_caption": "{count} is how many agents the table lists, 0 or more.",
+        "survey_reminded": "{count} is how many agents were reminded, 0 or more.",
+        "survey_answered_count": "{count} is a number, or 'x' when it is too small to show.",
     },
 )
 t = CATALOG.t
