@@ -179,6 +179,8 @@ async def test_a_network_coordinator_reads_and_filters_the_registry(browser: Bro
         await page.wait_for_timeout(200)
         await page.reload()
     await checked(page, f"the registry ({lang})")
+    if lang == "fi":
+        await page.screenshot(path=str(SCREENSHOTS / "network-registry-fi.png"), full_page=True)
     await page.select_option("#f-municipality", "naantali")
     await page.locator("form[action='/registry'] button[type=submit]").click()
     await expect(page.locator("table").nth(1).locator("tbody tr")).to_have_count(1)
