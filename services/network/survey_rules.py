@@ -1,6 +1,7 @@
 """Surveys' pure rules: what a survey may ask, what an answer may say, and how results are shown without
-disclosing small counts (as reporting does: a count under the threshold shows as "x", and nothing shows until
-enough have answered)."""
+disclosing small counts (reporting's rule, services/reporting/privacy.py: a count under 5, 0 included, shows as
+"x", and nothing shows until five have answered). Reporting's perturbation of larger counts is not applied: a
+survey's cells are fixed by its questions and asked once, not combined at will."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from shared.network_events import AnswerValue, Question, Segment
 
 # Results show only once this many have answered, and a choice's count only when at least this many chose it.
 MIN_ANSWERS = 5
-MIN_CELL = 3
+MIN_CELL = 5
 # Anonymous answers leave for the stream in shuffled batches of at least this many.
 BATCH = 5
 HIDDEN = "x"

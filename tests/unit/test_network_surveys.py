@@ -49,14 +49,14 @@ def test_results_hide_small_counts_and_everything_until_five_answered() -> None:
     answers = [check_answers(QUESTIONS, {"0": "0", "1": ["0", "1"], "2": "4", "3": "2", "4": "hyvä"})] * 4
     few = results(QUESTIONS, answers, "fi")
     assert few[0]["rows"] == [("minä", HIDDEN), ("sinä", HIDDEN)] and few[3]["mean"] == HIDDEN and few[4]["texts"] == []
-    answers = answers + [check_answers(QUESTIONS, {"0": "1", "2": "4", "3": "4", "4": "ok"})] * 2
+    answers = answers * 2 + [check_answers(QUESTIONS, {"0": "1", "2": "4", "3": "4", "4": "ok"})] * 4
     shown = results(QUESTIONS, answers, "sv")
     assert shown[0]["question"] == "Vem?"
-    assert shown[0]["rows"] == [("jag", 4), ("du", HIDDEN)]  # two chose "du": too few to show
-    assert shown[1]["rows"] == [("a", 4), ("b", 4), ("c", HIDDEN)]
-    assert dict(shown[2]["rows"])["4"] == 6
-    assert shown[3]["mean"] == round((2 * 4 + 4 * 2) / 6, 1)
-    assert sorted(shown[4]["texts"]) == ["hyvä"] * 4 + ["ok"] * 2
+    assert shown[0]["rows"] == [("jag", 8), ("du", HIDDEN)]  # four chose "du": under five, not shown
+    assert shown[1]["rows"] == [("a", 8), ("b", 8), ("c", HIDDEN)]  # nobody chose "c": 0 reads as small too
+    assert dict(shown[2]["rows"])["4"] == 12
+    assert shown[3]["mean"] == round((8 * 2 + 4 * 4) / 12, 1)
+    assert sorted(shown[4]["texts"]) == ["hyvä"] * 8 + ["ok"] * 4
 
 
 def test_a_batch_is_shuffled_and_keeps_every_answer() -> None:
