@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from services.network import agent_pages, api, coordinator_pages, news_pages, pages, survey_pages, task_pages
+from services.network.keyroll import run_roll_markers
 from services.network.projection import projection
 from services.network.schema import MIGRATIONS
 from services.network.settings import NetworkSettings
@@ -36,6 +37,7 @@ async def _flush_closed_surveys(runtime: ServiceRuntime[NetworkSettings]) -> Non
 
 async def _on_start(runtime: ServiceRuntime[NetworkSettings]) -> None:
     runtime.spawn(_flush_closed_surveys(runtime), "survey-batches")
+    runtime.spawn(run_roll_markers(runtime), "key-roll")
 
 
 def create_app(settings: NetworkSettings, regions: Regions | None = None) -> FastAPI:

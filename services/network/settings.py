@@ -20,6 +20,8 @@ class NetworkSettings(ServiceSettings):
     # How long the confirmation link mailed to an applicant is valid.
     confirm_days: int = Field(default=14, ge=1, le=60)
     secure_cookies: bool = False
+    # How often a roll marker goes to each partition of the network key topics (keyroll.py).
+    key_roll_marker_s: float = Field(default=60.0, gt=0)
     # Network coordinators sign in at routing, which vouches for them with a pass signed by this shared secret.
     staff_pass_secret: str = DEVELOPMENT_PASS_SECRET
     # How long a coordinator's session lasts. The network does not read the staff directory (its Kafka user may
