@@ -39,7 +39,8 @@ GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
     "notify": {"cases": ("Read", "Write"), "keys": ("Read",), "staff": ("Read",), "feedback": ("Read",),
                "network": ("Read",), "network-keys": ("Read",), "dead-letters": ("Write",)},
     # Statistics only: no key, nothing written but its dead letters.
-    "reporting": {"cases": ("Read",), "staff": ("Read",), "dead-letters": ("Write",)},
+    # The change agents' network's counts too (its topic, never its keys: reporting opens nothing sealed).
+    "reporting": {"cases": ("Read",), "staff": ("Read",), "network": ("Read",), "dead-letters": ("Write",)},
     # The change agents' network: its own stream and keys, and nothing of the cases, their keys or the staff.
     "network": {"network": ("Read", "Write"), "network-keys": ("Read", "Write"), "dead-letters": ("Write",)},
 }

@@ -18,6 +18,7 @@ from services.network.domain import new_token, token_digest
 from services.routing.web import NETWORK_COORDINATOR_PATHS
 from shared.staffpass import issue_pass
 from tests.integration.test_network_recruitment import REGION, application, open_campaign
+from tests.integration.test_reporting import signed_in_reporting
 from tests.support import APPS, eventually, running, settings_for, staff
 
 pytestmark = pytest.mark.integration
@@ -133,3 +134,35 @@ async def test_case_staff_get_404_for_the_network_coordinators_routes(deployment
     forged = issue_pass("not-the-secret", account_id="x", role="network_coordinator", region=REGION, language="fi",
                         session_started=datetime.now(UTC))
     assert (await other.get("/auth/pass", params={"token": forged})).status_code == 404
+
+
+async def test_reportings_network_page_counts_agents_without_personal_data(postgres: Any, kafka: Any,
+                                                                           prefix: str) -> None:
+    env = {"prefix": prefix, "dsn": postgres.dsn, "bootstrap": kafka.bootstrap}
+    apps = {"routing": APPS["routing"](settings_for("routing", **env, deadline_check_s=3600)),
+            "reporting": APPS["reporting"](settings_for("reporting", **env)),
+            "network": APPS["network"](settings_for("network", **env))}
+    async with running(apps["routing"]) as routing, running(apps["reporting"]) as reporting, \
+            running(apps["network"]) as network:
+        today = datetime.now(UTC).date()
+        await open_campaign(apps["network"], REGION, today - timedelta(days=1), today + timedelta(days=30))
+        pool = apps["network"].state.runtime.pool
+        names = []
+        for municipality in ["raisio"] * 6 + ["naantali"]:
+            body = application(municipality, sector="school", name=f"Agentti {uuid.uuid4().hex[:6]}")
+            names.append(body["name"])
+            applied = await network.post("/api/v1/applications", json=body)
+            token = new_token()
+            await pool.execute("UPDATE agents SET confirm_digest = $2 WHERE agent_id = $1",
+                               uuid.UUID(applied.json()["agent_id"]), token_digest(token))
+            assert (await network.post("/api/v1/confirmations", json={"token": token})).status_code == 200
+        await signed_in_reporting(routing, reporting, apps["routing"], role="manager")
+
+        async def counted() -> str | None:
+            page = await reporting.get("/network", params={"lang": "fi"})
+            return page.text if page.status_code == 200 and "<td>6</td>" in page.text else None
+
+        text = await eventually(counted, what="reporting's network page to count six agents in Raisio")
+        assert "Muutosagenttien verkosto" in text and "Raisio" in text
+        assert "<th scope=\"row\">Naantali</th><td>x</td>" in text  # one agent: under five, hidden
+        assert not any(name in text for name in names) and "@example.fi" not in text
