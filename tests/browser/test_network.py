@@ -4,6 +4,7 @@ nothing scrolls sideways; the form is filled and sent with the keyboard alone.""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
@@ -15,6 +16,7 @@ from playwright.async_api import Browser, Page, expect
 from deploy.local.infra import free_port
 from services.network import service
 from services.network.domain import new_token, token_digest
+from services.routing.accounts import add_account
 from shared.app import UnitOfWork
 from shared.staffpass import issue_pass
 from tests.browser.conftest import SCREENSHOTS
@@ -187,3 +189,46 @@ async def test_a_network_coordinator_reads_and_filters_the_registry(browser: Bro
     await expect(page.locator("table").nth(1)).to_contain_text("Agentti naantali")
     await checked(page, f"the registry, chosen agents ({lang})")
     await context.close()
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv"])
+async def test_the_dashboards_network_page(browser: Browser, postgres, kafka, prefix,  # type: ignore[no-untyped-def]
+                                           lang: str) -> None:
+    env = {"prefix": prefix, "dsn": postgres.dsn, "bootstrap": kafka.bootstrap}
+    routing_port, reporting_port = free_port(), free_port()
+    routing_settings = settings_for("routing", **env, reporting_url=f"http://127.0.0.1:{reporting_port}")
+    reporting_settings = settings_for("reporting", **env, staff_url=f"http://127.0.0.1:{routing_port}")
+    async with LiveServer(APPS["routing"](routing_settings), routing_port) as routing, \
+            LiveServer(APPS["reporting"](reporting_settings), reporting_port) as reporting:
+        runtime = routing.app.state.runtime
+        async with runtime.pool.acquire() as conn:
+            await add_account(conn, username="esihenkilo", display_name="Eeva Esihenkilö", role="manager",
+                              region="varsinais-suomi", team_id=None, password="correct horse battery staple",
+                              keyring=runtime.settings.keyring, topic_prefix=prefix)
+        pool = reporting.app.state.runtime.pool
+        # The figures as the projection keeps them (tested from the stream in the integration tests).
+        for i, municipality in enumerate(["raisio"] * 6 + ["naantali"]):
+            await pool.execute("INSERT INTO network_agents (agent_id, region, municipality, sector, applied_on, status)"
+                               " VALUES ($1, 'varsinais-suomi', $2, 'school', $3, 'confirmed')", uuid.uuid4(),
+                               municipality, date(2026, 1, 10 + i))
+        await pool.execute("INSERT INTO network_tasks (task_id, region, title_fi, title_sv, published_on, recipients,"
+                           " accepted, reported) VALUES ($1, 'varsinais-suomi', 'Tehtävä', 'Uppdrag', $2, 7, 6, 5)",
+                           uuid.uuid4(), date(2026, 2, 10))
+
+        async def known() -> bool:
+            return bool(await pool.fetchval("SELECT count(*) FROM staff_accounts"))
+
+        for _ in range(100):
+            if await known():
+                break
+            await asyncio.sleep(0.2)
+        context = await browser.new_context(bypass_csp=True, viewport={"width": 1366, "height": 900})
+        page = await context.new_page()
+        await page.goto(f"{reporting.url}/network?lang={lang}")
+        await page.fill("#username", "esihenkilo")
+        await page.fill("#password", "correct horse battery staple")
+        await page.keyboard.press("Enter")
+        await expect(page.locator("h1")).to_contain_text(
+            {"fi": "Muutosagenttien verkosto", "sv": "Förändringsagenternas nätverk"}[lang])
+        await checked(page, f"the dashboards' network page ({lang})")
+        await context.close()
