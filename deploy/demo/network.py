@@ -122,8 +122,11 @@ def _coordinate(net: httpx.Client, routing: str, coordinator: str, password: str
     with httpx.Client(base_url=routing, timeout=30) as staff:
         staff.post("/api/v1/session", json={"username": coordinator, "password": password}).raise_for_status()
         to_network = staff.get("/pass/network")
+        if to_network.status_code != 303:
+            raise httpx.HTTPError(f"routing gave no pass to the network ({to_network.status_code})")
         query = to_network.headers["location"].split("?", 1)[1]
-    net.get(f"/auth/pass?{query}").raise_for_status()
+    if net.get(f"/auth/pass?{query}").status_code != 303:
+        raise httpx.HTTPError("the network did not take routing's pass")
     due = (date.today() + timedelta(days=21)).isoformat()
     for title_fi, title_sv, segment in (
             ("Kerro napista vanhempainillassa", "Berätta om knappen på föräldramötet", {"sectors": ["school"]}),

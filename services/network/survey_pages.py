@@ -178,7 +178,7 @@ async def agent_answer(request: Request, token: str, runtime: NetworkRuntimeDep)
     for name in form:
         if name.startswith("a") and name[1:].isdigit():
             values = [str(v) for v in form.getlist(name)]
-            given[name[1:]] = values if len(values) > 1 or name.endswith("m") else values[0]
+            given[name[1:]] = values if len(values) > 1 else values[0]
     async with unit_of_work(runtime) as uow:
         try:
             await surveys.answer(uow=uow, settings=runtime.settings, token=token, given=given)

@@ -132,8 +132,6 @@ async def test_double_opt_in_through_the_mailed_link_once(deployment: dict[str, 
 
     await eventually(registered, what="the projection's registry to show the confirmation")
     # The confirmation was mailed once; after it, the welcome with the personal link, once.
-    subjects = sorted(m["Subject"] for m in smtp.mailbox.messages if m["To"] == body["email"])
-
     async def welcomed() -> list[str] | None:
         found = sorted(m["Subject"] for m in smtp.mailbox.messages if m["To"] == body["email"])
         return found if len(found) >= 2 else None

@@ -95,7 +95,7 @@ async def test_an_anonymous_surveys_answers_cannot_be_led_back_to_invitations(de
     assert await pool.fetchval("SELECT count(*) FROM pending_answers") == 0
     assert await pool.fetchval("SELECT count(*) FROM survey_results") == 5
 
-    records = await read_topic(kafka.bootstrap, network_topic(prefix, REGION), 30)
+    records = await read_topic(kafka.bootstrap, network_topic(prefix, REGION), 24)
     batches = [orjson.loads(r.value) for r in records if b'"survey.answers_published"' in r.value]
     assert len(batches) == 1
     batch = batches[0]
@@ -152,6 +152,6 @@ async def test_a_named_surveys_answer_names_its_agent(deployment: dict[str, Any]
     link = re.search(r"http://network\.example(/s/[A-Za-z0-9_-]+)", text).group(1)
     assert "Kysely on nimellinen" in (await network.get(link, params={"lang": "fi"})).text
     assert (await network.post(link, data={"lang": "fi", "a0": "0"})).status_code == 303
-    records = await read_topic(kafka.bootstrap, network_topic(prefix, REGION), 5)
+    records = await read_topic(kafka.bootstrap, network_topic(prefix, REGION), 6)
     answered = [orjson.loads(r.value) for r in records if b'"survey.answered"' in r.value]
     assert [a["payload"]["agent_id"] for a in answered] == ids

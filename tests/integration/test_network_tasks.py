@@ -87,7 +87,7 @@ async def test_a_task_reaches_exactly_its_segment_once_and_is_reported(deploymen
     summary = await network.get(task_path, params={"lang": "fi"})
     assert summary.status_code == 200
     assert "Tehtävä lähti 2 agentille; 1 on raportoinut ja tavoittanut yhteensä 12 ihmistä." in summary.text
-    records = await read_topic(kafka.bootstrap, network_topic(prefix, REGION), 12)
+    records = await read_topic(kafka.bootstrap, network_topic(prefix, REGION), 18)
     assert any(b'"task.reported"' in r.value for r in records)
     assert not any(note.encode() in r.value for r in records)
     # Case staff (no coordinator session) find no task pages.
