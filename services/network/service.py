@@ -153,8 +153,11 @@ async def apply(*, uow: UnitOfWork, application: Application, settings: NetworkS
                 themes=tuple(application.themes), languages=tuple(application.languages),
                 language=application.language, consent_version=settings.consent_version, personal=personal))
         mail_id = uuid.uuid4()
+        # Asked for now, whatever time the application is recorded at (the demo clock's): a mail is sent when it is
+        # asked for, and notify lets a mail requested long ago expire.
         mail = new_network_event(
-            MailRequested, kind="agent", subject_id=agent_id, region=region.id, actor="network", occurred_at=when,
+            MailRequested, kind="agent", subject_id=agent_id, region=region.id, actor="network",
+            occurred_at=await store.moment(conn, None),
             correlation_id=applied.correlation_id,
             payload=MailRequestedPayload(mail_id=mail_id, kind="network_confirm", language=application.language,
                                          content=seal_for_agent(data_key, agent_id, {
@@ -192,7 +195,8 @@ async def confirm(*, uow: UnitOfWork, settings: NetworkSettings, token: str, at:
                                       actor="agent", occurred_at=when,
                                       payload=AgentConfirmedPayload(campaign_id=row["campaign_id"]))
         welcome = new_network_event(
-            MailRequested, kind="agent", subject_id=agent_id, region=region, actor="network", occurred_at=when,
+            MailRequested, kind="agent", subject_id=agent_id, region=region, actor="network",
+            occurred_at=await store.moment(conn, None),
             correlation_id=confirmed.correlation_id,
             payload=MailRequestedPayload(mail_id=uuid.uuid4(), kind="network_welcome", language=lang,
                                          content=seal_for_agent(data_key, agent_id, {
