@@ -2,7 +2,7 @@
 PYTHON ?= python3
 export PYTHONPATH := $(CURDIR)
 # The services whose texts are gettext catalogs (services/<svc>/locale), by the module that names each one.
-TRANSLATED := services.intake.i18n services.routing.i18n services.reporting.i18n
+TRANSLATED := services.intake.i18n services.routing.i18n services.reporting.i18n services.network.i18n
 
 .PHONY: vendor run test bench test-unit test-integration test-faults test-fuzz install infra-up infra-down infra-status infra-reset lint typecheck rebuild-routing rebuild-notify rebuild-reporting translations lock docs image
 
@@ -49,7 +49,7 @@ image: ## the one image for every service and command, labelled with the version
 	  --build-arg CREATED=$$(date -u +%Y-%m-%dT%H:%M:%SZ) -t pyyda-apua:$(VERSION) .
 
 docs: ## docs/configuration.md from the settings classes
-	$(PYTHON) -m shared.configdoc --write
+	$(PYTHON) -m deploy.configdoc --write
 
 infra-up: install ## Kafka on 19092 and PostgreSQL on 55432 (APUA_KAFKA_PORT, APUA_PG_PORT)
 	$(PYTHON) -m deploy.local.infra up

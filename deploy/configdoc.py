@@ -31,6 +31,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from services.intake.settings import IntakeSettings
+from services.network.settings import NetworkSettings
 from services.notify.settings import NotifySettings
 from services.reporting.settings import ReportingSettings
 from services.routing.settings import RoutingSettings
@@ -38,7 +39,8 @@ from shared.settings import ROOT, DatabaseSettings, ServiceSettings
 
 DOC = ROOT / "docs" / "configuration.md"
 SERVICES: dict[str, type[ServiceSettings]] = {
-    "intake": IntakeSettings, "routing": RoutingSettings, "notify": NotifySettings, "reporting": ReportingSettings}
+    "intake": IntakeSettings, "routing": RoutingSettings, "notify": NotifySettings, "reporting": ReportingSettings,
+    "network": NetworkSettings}
 # A valid production value for each variable whose development default production refuses. A class that
 # refuses another default makes `production_required` fail until that variable has a value here.
 PRODUCTION_VALUES = {

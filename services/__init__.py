@@ -1,1 +1,1 @@
-"""The four services of Pyydä apua!: intake, routing, notify and reporting."""
+"""The five services of Pyydä apua!: intake, routing, notify, reporting and the change agents' network."""

@@ -117,6 +117,9 @@ class Projection:
     # Steps after those statements, in the same transaction: what a replay's partitions, applied side by side,
     # may leave undone between them (routing indexes a case whose key and request came in the same moment).
     after_replay_steps: tuple[Callable[[Conn], Awaitable[object]], ...] = ()
+    # Whether the region's case streams are read besides the record topics: the change agents' network reads only
+    # its own topics (its Kafka user may not read the cases).
+    reads_cases: bool = True
 
 
 def one_at_a_time(batch: BatchHandler) -> EventHandler:

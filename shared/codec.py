@@ -9,6 +9,7 @@ import orjson
 from pydantic import TypeAdapter, ValidationError
 
 from shared.errors import UndecodableEvent
+from shared.event_base import Envelope
 from shared.events import CURRENT_VERSIONS, Event, EventBase
 
 RawEvent = dict[str, Any]
@@ -73,8 +74,13 @@ def case_closed_v1_to_v2(raw: RawEvent) -> RawEvent:
 _EVENT: TypeAdapter[EventBase] = TypeAdapter(Event)
 
 
-def encode(event: EventBase) -> bytes:
+def encode(event: Envelope) -> bytes:
     return event.model_dump_json().encode()
+
+
+def decode_with(raw: bytes, adapter: TypeAdapter[Any], upcasters: Upcasters) -> Any:
+    """Another stream's events (the network's, shared/network_events.py) read by the same rules as a case's."""
+    return _decode_raw(raw, upcasters, adapter)
 
 
 def decode(raw: bytes, upcasters: Upcasters = UPCASTERS) -> EventBase | None:
@@ -91,10 +97,11 @@ def decode(raw: bytes, upcasters: Upcasters = UPCASTERS) -> EventBase | None:
     else:
         if event.schema_version == upcasters.current_versions.get(event.type):
             return event
-    return _decode_raw(raw, upcasters)
+    found: EventBase | None = _decode_raw(raw, upcasters)
+    return found
 
 
-def _decode_raw(raw: bytes, upcasters: Upcasters) -> EventBase | None:
+def _decode_raw(raw: bytes, upcasters: Upcasters, adapter: TypeAdapter[Any] = _EVENT) -> Any:
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
@@ -105,8 +112,7 @@ def _decode_raw(raw: bytes, upcasters: Upcasters) -> EventBase | None:
     if data["type"] not in upcasters.current_versions:
         return None
     try:
-        event: EventBase = _EVENT.validate_python(data)
-        return event
+        return adapter.validate_python(data)
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:5])
         raise UndecodableEvent(f"invalid {data['type']}: {problems}") from exc

@@ -16,13 +16,15 @@ from shared.topics import (
     directory_topic,
     feedback_topic,
     keys_topic,
+    network_keys_topic,
+    network_topic,
     staff_topic,
     templates_topic,
 )
 
 TOPICS = {"cases": cases_topic, "keys": keys_topic, "dead-letters": dead_letter_topic, "audit": audit_topic,
           "staff": staff_topic, "templates": templates_topic, "feedback": feedback_topic,
-          "directory": directory_topic}
+          "directory": directory_topic, "network": network_topic, "network-keys": network_keys_topic}
 
 # Per service, per region topic: Read and/or Write (each also Describe, which metadata needs).
 GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -34,11 +36,16 @@ GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
     "routing": {"cases": ("Read", "Write"), "keys": ("Read", "Write"), "audit": ("Write",), "staff": ("Write",),
                 "templates": ("Read", "Write"), "feedback": ("Read", "Write"), "dead-letters": ("Write",),
                 "directory": ("Read", "Write")},
-    # Reads requests, keys and the staff directory; records what it sent on the case stream.
+    # Reads requests, keys and the staff directory; records what it sent on the case stream. The network's mail:
+    # its events and the agents' keys, read only (what it sent stays in its ledger, never on the network topic).
     "notify": {"cases": ("Read", "Write"), "keys": ("Read",), "staff": ("Read",), "feedback": ("Read",),
-               "directory": ("Read",), "dead-letters": ("Write",)},
+               "directory": ("Read",), "network": ("Read",), "network-keys": ("Read",), "dead-letters": ("Write",)},
     # Statistics only: no key, nothing written but its dead letters.
-    "reporting": {"cases": ("Read",), "staff": ("Read",), "directory": ("Read",), "dead-letters": ("Write",)},
+    # The change agents' network's counts too (its topic, never its keys: reporting opens nothing sealed).
+    "reporting": {"cases": ("Read",), "staff": ("Read",), "directory": ("Read",), "network": ("Read",),
+                  "dead-letters": ("Write",)},
+    # The change agents' network: its own stream and keys, and nothing of the cases, their keys or the staff.
+    "network": {"network": ("Read", "Write"), "network-keys": ("Read", "Write"), "dead-letters": ("Write",)},
 }
 
 

@@ -12,5 +12,9 @@ MESSAGE_NAMES: tuple[str, ...] = (
     # alone when the family was answered in the contact itself.
     "contact_receipt", "contact_receipt_answered")
 
+# The change agents' network's mail (services/network): to one agent, never of a case.
+NETWORK_MESSAGES: tuple[str, ...] = ("network_confirm", "network_welcome", "network_task", "network_news",
+                                     "network_survey", "network_survey_reminder")
+
 # Messages about a staff account or an accessibility feedback, not about a case: no case event records them.
-NOT_OF_A_CASE: tuple[str, ...] = ("password_reset", "accessibility_feedback")
+NOT_OF_A_CASE: tuple[str, ...] = ("password_reset", "accessibility_feedback", *NETWORK_MESSAGES)

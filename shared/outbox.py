@@ -18,7 +18,7 @@ from aiokafka import AIOKafkaProducer
 
 from shared.codec import encode
 from shared.db import Conn
-from shared.events import EventBase
+from shared.event_base import Envelope
 from shared.kafka_security import PLAINTEXT, KafkaSecurity
 
 log = structlog.get_logger(__name__)
@@ -27,7 +27,7 @@ log = structlog.get_logger(__name__)
 RELAY_LOCK_SQL = "SELECT pg_try_advisory_xact_lock(hashtext(current_schema() || '.outbox'))"
 
 
-def event_headers(event: EventBase) -> list[tuple[str, str]]:
+def event_headers(event: Envelope) -> list[tuple[str, str]]:
     return [("type", event.type), ("correlation_id", str(event.correlation_id))]
 
 
@@ -45,8 +45,9 @@ async def enqueue(
     )
 
 
-async def enqueue_event(conn: Conn, topic: str, event: EventBase) -> None:
-    await enqueue(conn, topic, str(event.case_id).encode(), encode(event), event_headers(event))
+async def enqueue_event(conn: Conn, topic: str, event: Envelope) -> None:
+    """Keyed by the event's subject (a case's id on the case stream), so a subject's events keep their order."""
+    await enqueue(conn, topic, event.subject_key.encode(), encode(event), event_headers(event))
 
 
 def new_producer(bootstrap: str, client_id: str, security: KafkaSecurity = PLAINTEXT) -> AIOKafkaProducer:

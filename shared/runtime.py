@@ -82,7 +82,7 @@ class ServiceRuntime(Generic[S]):
 
     def projection_topics(self, projection: Projection) -> list[str]:
         """The case streams, and the record topics the projection reads (keys, staff) first."""
-        return list(projection.record_handlers) + self.cases_topics()
+        return list(projection.record_handlers) + (self.cases_topics() if projection.reads_cases else [])
 
     def staff_topics(self) -> list[str]:
         return [staff_topic(self.settings.topic_prefix, r.id) for r in self.regions]

@@ -1,5 +1,5 @@
 """Topic names and their creation: per region a case stream, its keys, dead letters, audit, staff, templates,
-accessibility feedback and the service directory."""
+accessibility feedback, the service directory, and the change agents' network with its own keys."""
 
 from __future__ import annotations
 
@@ -57,6 +57,22 @@ def directory_topic(prefix: str, region: str) -> str:
     return f"{prefix}.{region}.directory"
 
 
+def network_topic(prefix: str, region: str) -> str:
+    """The change agents' network (services/network), keyed by subject (agent, campaign, task, survey): kept
+    forever like the case stream, and read by no service that reads cases but notify (for the network's mail)."""
+    return f"{prefix}.{region}.network"
+
+
+def network_keys_topic(prefix: str, region: str) -> str:
+    """Per-agent data keys (compacted, keyed by agent id), wrapped under a key derived apart from the case keys'
+    (shared/network_keys.py); a tombstone erases an agent who left."""
+    return f"{prefix}.{region}.network-keys"
+
+
+# The network is a few hundred people: a few partitions spread its subjects and keep each one's order.
+NETWORK_PARTITIONS = 3
+
+
 @dataclass(frozen=True)
 class KeysCompaction:
     """How soon an erased case's wrapped key leaves the key topic (docs/operations.md, "How long an erased
@@ -101,6 +117,10 @@ def region_topics(prefix: str, region: str, partitions: int, replication: int,
         # A service's current description is all a rebuild needs; a removed one's tombstone lets it go.
         NewTopic(directory_topic(prefix, region), 1, replication,
                  topic_configs={"cleanup.policy": "compact", "min.insync.replicas": min_isr}),
+        NewTopic(network_topic(prefix, region), NETWORK_PARTITIONS, replication, topic_configs=dict(forever)),
+        # Compacted like the case keys and as promptly: a leaver's key must leave the log too.
+        NewTopic(network_keys_topic(prefix, region), NETWORK_PARTITIONS, replication,
+                 topic_configs=keys.configs(min_isr)),
     ]
 
 

@@ -16,6 +16,8 @@ from fastapi import FastAPI
 
 from services.intake.app import create_app as intake_app
 from services.intake.settings import IntakeSettings
+from services.network.app import create_app as network_app
+from services.network.settings import NetworkSettings
 from services.notify.app import create_app as notify_app
 from services.notify.settings import NotifySettings
 from services.reporting.app import create_app as reporting_app
@@ -27,9 +29,11 @@ from shared.settings import ServiceSettings
 T = TypeVar("T")
 SETTINGS: dict[str, type[ServiceSettings]] = {
     "intake": IntakeSettings, "routing": RoutingSettings, "notify": NotifySettings, "reporting": ReportingSettings,
+    "network": NetworkSettings,
 }
 APPS: dict[str, Callable[..., FastAPI]] = {
     "intake": intake_app, "routing": routing_app, "notify": notify_app, "reporting": reporting_app,
+    "network": network_app,
 }
 
 

@@ -1,4 +1,4 @@
-"""``make run``: Kafka, PostgreSQL, the four services and a demo year on this machine; Ctrl-C stops it all."""
+"""``make run``: Kafka, PostgreSQL, the five services and a demo year on this machine; Ctrl-C stops it all."""
 
 from __future__ import annotations
 
@@ -16,11 +16,13 @@ from pathlib import Path
 import httpx
 
 from deploy.demo.drive import DemoLoadFailed, load_year, staff_of
+from deploy.demo.network import load_network
 from deploy.local.infra import ROOT, STATE, local_kafka, local_postgres, port_open
+from deploy.local.sinks import MAIL_DIR
 from shared.businessdays import HELSINKI
 from shared.regions import load_regions
 
-SERVICES = {"intake": 8010, "routing": 8020, "notify": 8030, "reporting": 8040}
+SERVICES = {"intake": 8010, "routing": 8020, "notify": 8030, "reporting": 8040, "network": 8050}
 DEMO_PASSWORD = "demo-salasana-2026"  # development only: make run's own accounts
 DEMO_ACCOUNTS: list[tuple[str, str, str, str, str | None]] = [
     ("koordinaattori", "Kaisa Koordinaattori", "coordinator", "varsinais-suomi", None),
@@ -35,6 +37,8 @@ DEMO_ACCOUNTS: list[tuple[str, str, str, str, str | None]] = [
     ("perheneuvoja", "Paula Perheneuvoja", "professional", "varsinais-suomi", "family-counselling"),
     ("oulu-ohjaaja", "Oona Palveluohjaaja", "professional", "pohjois-pohjanmaa", "family-service-guidance"),
     ("oulu-perhetyo", "Pirjo Perhetyöntekijä", "professional", "pohjois-pohjanmaa", "family-work"),
+    # The change agents' network's coordinator: no case in routing, the network's registry after signing in.
+    ("verkosto", "Veera Verkostokoordinaattori", "network_coordinator", "varsinais-suomi", None),
 ]
 # The demo year per region: requests a year per 1,000 children (the pilots' rate; less where a sample will do).
 DEMO_YEAR = {"varsinais-suomi": 12.0, "pohjois-pohjanmaa": 3.0}
@@ -120,6 +124,7 @@ def main() -> int:
             wait_ready(url)
         print(_banner(urls, logs))  # noqa: T201
         load_demo_years(urls)
+        load_demo_network(urls, env)
         while all(p.poll() is None for p in procs):
             time.sleep(0.5)
         print("a service stopped; see its log in", logs)  # noqa: T201
@@ -137,6 +142,26 @@ def main() -> int:
                 p.kill()
         for part in reversed(started_infra):
             part.stop()
+
+
+def load_demo_network(urls: dict[str, str], env: dict[str, str]) -> None:
+    """The change agents' demo network in Varsinais-Suomi, through the network's and routing's APIs."""
+    region = load_regions(ROOT / "deploy" / "regions").by_id["varsinais-suomi"]
+
+    def open_campaign(opens: date, closes: date) -> None:
+        subprocess.run([sys.executable, "-m", "services.network", "campaigns", "open", "--region", region.id,
+                        "--opens", opens.isoformat(), "--closes", closes.isoformat()], env=env, cwd=ROOT, check=True,
+                       capture_output=True)
+
+    try:
+        loaded = load_network(region, network=urls["network"], routing=urls["routing"], coordinator="verkosto",
+                              password=DEMO_PASSWORD, mail_dir=MAIL_DIR, open_campaign=open_campaign,
+                              report=lambda line: print("  " + line, flush=True))  # noqa: T201
+    except (httpx.HTTPError, subprocess.CalledProcessError) as exc:
+        print(f"the demo network stopped: {exc!r}")  # noqa: T201
+        return
+    if loaded:
+        print(f"the demo network: {loaded} agents applied through the recruitment form's API")  # noqa: T201
 
 
 def has_cases(routing: str, region: str) -> bool:
@@ -210,6 +235,7 @@ Pyydä apua! runs on this machine. Ctrl-C stops everything.
   Notifications and their delivery  {urls['notify']}/api/v1/notifications
   The region's dashboards           {urls['reporting']}/overview  (esihenkilo, koordinaattori, yllapito)
   Readiness (lag, outbox)           {urls['routing']}/readyz
+  The change agents' network        {urls['network']}/  (recruitment: {urls['network']}/join/raisio)
 
   Logs: {logs}/<service>.log
 """

@@ -13,11 +13,12 @@ from typing import Any
 
 from services.notify.callbacks import callback_handlers, forget_callbacks
 from services.notify.feedback_mail import on_feedback_record
+from services.notify.network_mail import on_network_key, on_network_record
 from services.notify.queue import CHANNEL_BY_CONTACT as CHANNEL_BY_CONTACT  # where the fault suite finds them
 from services.notify.queue import notification_id as notification_id
 from services.notify.queue import queue
 from services.notify.resets import on_password_reset
-from shared.applier import EventHandler, Projection, RecordLike
+from shared.applier import EventHandler, Projection, RecordHandler, RecordLike
 from shared.businessdays import HELSINKI
 from shared.compacted import CompactedTable
 from shared.db import Conn
@@ -39,7 +40,7 @@ from shared.keys import on_case_key
 from shared.migrations import projection_series
 from shared.runtime import ServiceRuntime
 from shared.staff import RESET_PREFIX, StaffRecord
-from shared.topics import directory_topic, feedback_topic
+from shared.topics import directory_topic, feedback_topic, network_keys_topic, network_topic
 
 # The tracking tables, then the files of migrations/projection/.
 MIGRATIONS = projection_series(Path(__file__).resolve().parent)
@@ -233,11 +234,22 @@ def _together(*tables: dict[str, EventHandler]) -> dict[str, EventHandler]:
 def projection(runtime: ServiceRuntime[Any]) -> Projection:
     return Projection(name="notify", migrations=MIGRATIONS,
                       tables=["notifications_due", "case_contacts", "case_keys", "staff_directory", "case_callbacks",
-                              "staff_resets", "directory_services"],
+                              "staff_resets", "directory_services", "agent_keys", "network_mail"],
                       event_handlers=_together(HANDLERS, callback_handlers(runtime.regions)),
                       record_handlers={**{t: on_case_key for t in runtime.keys_topics()},
                                        **{t: on_staff_topic for t in runtime.staff_topics()},
                                        **{feedback_topic(runtime.settings.topic_prefix, r.id): on_feedback_record
                                           for r in runtime.regions},
                                        **{directory_topic(runtime.settings.topic_prefix, r.id): directory_handler(r.id)
-                                          for r in runtime.regions}})
+                                          for r in runtime.regions},
+                                       **network_topics(runtime)})
+
+
+def network_topics(runtime: ServiceRuntime[Any]) -> dict[str, RecordHandler]:
+    """The change agents' network: its keys and its mail requests (nothing else of it is read here)."""
+    prefix = runtime.settings.topic_prefix
+    handlers: dict[str, RecordHandler] = {}
+    for region in runtime.regions:
+        handlers[network_keys_topic(prefix, region.id)] = on_network_key
+        handlers[network_topic(prefix, region.id)] = on_network_record
+    return handlers

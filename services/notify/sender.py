@@ -22,6 +22,7 @@ import structlog
 from services.notify.channels import DeliveryError, Mailer, send_sms
 from services.notify.feedback_mail import TEMPLATE as FEEDBACK_TEMPLATE
 from services.notify.messages import render
+from services.notify.network_mail import MailUnavailable, forget_mail, open_mail
 from services.notify.resets import TEMPLATE as RESET_TEMPLATE
 from services.notify.resets import forget_reset, reset_link
 from services.notify.settings import NotifySettings
@@ -38,7 +39,7 @@ from shared.events import (
 )
 from shared.i18n import long_date, short_datetime
 from shared.keys import data_key
-from shared.notifications import NOT_OF_A_CASE
+from shared.notifications import NETWORK_MESSAGES, NOT_OF_A_CASE
 from shared.outbox import enqueue_event
 from shared.phones import PhoneRefused, check_phone
 from shared.places import sealed_place
@@ -178,6 +179,8 @@ class Sender:
             # is dropped.
             if cls is NotificationSent and due["template"] == RESET_TEMPLATE:
                 await forget_reset(conn, due["case_id"])
+            if cls is NotificationSent and due["template"] in NETWORK_MESSAGES:
+                await forget_mail(conn, due["case_id"])
             return
         event = new_event(cls, case_id=due["case_id"], region=due["region"], municipality=due["municipality"],
                           actor="notify", payload=payload)
@@ -187,6 +190,9 @@ class Sender:
         region = self.runtime.regions.by_id.get(due["region"])
         if region is None:
             raise DeliveryError("the region is not served here", retryable=False)
+        if due["template"] in NETWORK_MESSAGES:
+            await self._network_mail(conn, due)
+            return
         address, lang = await self._address(conn, due, region)
         values = self._values(due, region, lang)
         if due["template"] == RESET_TEMPLATE:
@@ -199,6 +205,15 @@ class Sender:
             await self._text(conn, region, address, message.text, due["notification_id"], now)
         else:
             await self.mailer.send(address, message, due["notification_id"])
+
+    async def _network_mail(self, conn: Conn, due: dict[str, Any]) -> None:
+        """One of the change agents' network's messages: the address and the link open with the agent's key."""
+        try:
+            address, link = await open_mail(conn, due["case_id"], self.settings.keyring)
+        except MailUnavailable as exc:
+            raise DeliveryError(exc.reason, retryable=exc.retryable) from None
+        message = render(due["template"], due["language"], link=link)
+        await self.mailer.send(address, message, due["notification_id"])
 
     async def _text(self, conn: Conn, region: Region, address: str, text: str, nid: uuid.UUID,
                     now: datetime) -> None:

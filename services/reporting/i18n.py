@@ -24,6 +24,8 @@ CATALOG = Catalog(
         # The pages' names and introductions ("page_" ~ page), and the viewer's role in base.html.
         *keys("page_", PAGES), *keys("intro_", PAGES), *keys("nav_", PAGES),
         *keys("role_", ("manager", "coordinator", "admin")),
+        # The network page's sectors (network_figures.py: "network_sector_" + sector).
+        *keys("network_sector_", ("municipality", "county", "school", "ngo", "parish", "business", "family", "other")),
         # What was wrong with a page's filters (filters.parse_filters' "problem"), and the way back to the page.
         *keys("filter_problem_", ("not_a_period", "period_out_of_range", "use_period", "topic_gone",
                                   "one_municipality", "invalid", "unknown", "other_region")),

@@ -21,6 +21,7 @@ from services.reporting.auth import COOKIE, Viewer, accept_pass, close_session, 
 from services.reporting.deps import MaybeViewerDep, PageViewerDep, RuntimeDep
 from services.reporting.filters import describe, filter_query, period_choices
 from services.reporting.i18n import t
+from services.reporting.network_figures import network_figures
 from services.reporting.privacy import SUPPRESSED
 from services.reporting.settings import ReportingSettings
 from shared.app import ConnDep
@@ -153,3 +154,15 @@ async def export_table(request: Request, name: str, fmt: str, viewer: PageViewer
     file = await service.download(conn=conn, name=name, fmt=fmt, query=request.query_params,
                                   regions=runtime.regions, viewer=viewer, lang=lang)
     return Response(file.body, media_type=file.media_type, headers=attachment(file.filename))
+
+
+@router.get("/network")
+async def network_page(request: Request, viewer: PageViewerDep, runtime: RuntimeDep, conn: ConnDep) -> Response:
+    """The region's change agents' network, in counts (network_figures.py)."""
+    lang = pick_lang(request.query_params.get("lang"), [viewer.language])
+    region = runtime.regions.by_id[viewer.region]
+    figures = await network_figures(conn, region.id, lang)
+    names = {m.id: m.name.get(lang) for m in region.municipalities}
+    figures["by_municipality"] = [(names.get(label, label), n) for label, n in figures["by_municipality"]]
+    return render(request, "network.html", viewer, lang, staff_url=runtime.settings.staff_url, page="network",
+                  query=f"lang={lang}", region_name=region.name.get(lang), figures=figures)

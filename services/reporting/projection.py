@@ -18,6 +18,8 @@ from typing import Any
 
 from services.reporting import cells, waits
 from services.reporting.followup_facts import apply_followups
+from services.reporting.network_facts import TABLES as NETWORK_TABLES
+from services.reporting.network_facts import on_network_record
 from services.reporting.privacy import record_key
 from services.reporting.settings import ReportingSettings
 from shared.applier import BatchHandler, EventHandler, Projection, one_at_a_time
@@ -46,7 +48,7 @@ from shared.migrations import projection_series
 from shared.regions import Regions
 from shared.runtime import ServiceRuntime
 from shared.staff import StaffRecord, directory_only
-from shared.topics import directory_topic
+from shared.topics import directory_topic, network_topic
 
 # The tracking tables, then the files of migrations/projection/.
 MIGRATIONS = projection_series(Path(__file__).resolve().parent)
@@ -256,12 +258,14 @@ def projection(runtime: ServiceRuntime[ReportingSettings]) -> Projection:
     secret = runtime.settings.statistics_key
     return Projection(name="reporting", migrations=MIGRATIONS,
                       tables=["case_facts", "fact_cells", "wait_tenths", "wait_hours", "staff_accounts",
-                              "followup_facts", "directory_services"],
+                              "followup_facts", "directory_services", *NETWORK_TABLES],
                       event_handlers=handlers(secret.encode(), runtime.regions),
                       batch_handler=batch_handler(secret.encode(), regions=runtime.regions),
                       replay_batch_handler=batch_handler(secret.encode(), regions=runtime.regions, with_cells=False),
                       after_replay=(*cells.REFILL, *waits.REFILL),
                       record_handlers={**{t: directory_only(on_staff_record) for t in runtime.staff_topics()},
                                        **{directory_topic(runtime.settings.topic_prefix, r.id): directory_handler(r.id)
+                                          for r in runtime.regions},
+                                       **{network_topic(runtime.settings.topic_prefix, r.id): on_network_record
                                           for r in runtime.regions}})
 

@@ -24,8 +24,10 @@ from shared.staff import staff_record
 from shared.topics import staff_topic
 
 log = structlog.get_logger(__name__)
-Role = Literal["coordinator", "professional", "manager", "admin"]
-ROLES: tuple[Role, ...] = ("coordinator", "professional", "manager", "admin")
+# A network coordinator runs the change agents' network (services/network): signed in here and passed on there,
+# shown nothing of cases (web.CaseSideStaff).
+Role = Literal["coordinator", "professional", "manager", "admin", "network_coordinator"]
+ROLES: tuple[Role, ...] = ("coordinator", "professional", "manager", "admin", "network_coordinator")
 SESSION_HOURS = 8
 _HASHER = PasswordHasher()
 _DUMMY_HASH = _HASHER.hash("no such account")

@@ -103,6 +103,14 @@ def reporting_pass_url(*, staff: accounts.StaffSession, settings: RoutingSetting
     return f"{settings.reporting_url.rstrip('/')}/auth/pass?{query}"
 
 
+def network_pass_url(*, staff: accounts.StaffSession, settings: RoutingSettings, language: str) -> str:
+    """Where the change agents' network takes a network coordinator in, vouched for by a signed pass."""
+    account = staff.account
+    token = issue_pass(settings.staff_pass_secret, account_id=account.id, role=account.role, region=account.region,
+                       language=language, session_started=staff.started_at)
+    return f"{settings.network_url.rstrip('/')}/auth/pass?{urlencode({'token': token})}"
+
+
 async def open_case(*, uow: UnitOfWork, staff: accounts.StaffSession, case_id: uuid.UUID, settings: RoutingSettings,
                     action: str, day: WorkingDay) -> tuple[queries.CaseView, int]:
     """Read a case for someone allowed to, and log the view in the same transaction.

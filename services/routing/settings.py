@@ -36,6 +36,8 @@ class RoutingSettings(ServiceSettings):
     key_roll_marker_s: float = Field(default=60.0, gt=0)
     # Reporting's public address (the statistics), where staff passes take staff.
     reporting_url: str = "http://127.0.0.1:8040"
+    # Where a network coordinator is passed on to (the change agents' network's public address).
+    network_url: str = "http://127.0.0.1:8050"
     # Signs the staff passes to the dashboards; the same in routing and reporting.
     staff_pass_secret: str = DEVELOPMENT_PASS_SECRET
     # Slowing password guessers (services.routing.throttle): the window (seconds) the failed sign-ins below

@@ -13,7 +13,7 @@ from services.routing.permissions import may_administer, may_see_queue, may_see_
 from services.routing.settings import RoutingSettings
 from services.routing.throttle import SignInThrottle
 from shared.app import SignedIn, runtime_dependency_for
-from shared.errors import Forbidden, Unauthorized
+from shared.errors import Forbidden, NotFound, Unauthorized
 from shared.http import RedirectTo, same_token
 from shared.runtime import ServiceRuntime
 
@@ -61,8 +61,25 @@ def _sign_in_at(request: Request) -> str:
     return f"/login?{urlencode({'next': str(request.url.path), 'lang': request.query_params.get('lang', '')})}"
 
 
-STAFF: SignedIn[StaffSession] = SignedIn(cookie=COOKIE, lookup=find_session, sign_in_at=_sign_in_at,
-                                         not_signed_in=lambda request: NotSignedIn("sign in first"))
+# What a network coordinator may open here: signing in and out, their password, and the way to the network.
+NETWORK_COORDINATOR_PATHS = frozenset({"/", "/logout", "/password", "/pass/network", "/api/v1/session"})
+
+
+class CaseSideStaff(SignedIn[StaffSession]):
+    """Every route that needs a signed-in person asks here. A network coordinator has an account only to sign in
+    and be passed on to the change agents' network: every other route (each is about cases, their statistics or
+    the region's staff) answers them 404, as if it did not exist."""
+
+    async def optional(self, request: Request) -> StaffSession | None:
+        session = await super().optional(request)
+        if (session is not None and session.account.role == "network_coordinator"
+                and request.url.path not in NETWORK_COORDINATOR_PATHS):
+            raise NotFound("no such page")
+        return session
+
+
+STAFF: SignedIn[StaffSession] = CaseSideStaff(cookie=COOKIE, lookup=find_session, sign_in_at=_sign_in_at,
+                                              not_signed_in=lambda request: NotSignedIn("sign in first"))
 
 
 async def require_session(request: Request, session: Annotated[StaffSession, Depends(STAFF.api)]) -> StaffSession:

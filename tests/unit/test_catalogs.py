@@ -12,6 +12,7 @@ from babel.messages.pofile import read_po
 from services.intake.forms import FIELD_ERROR_KEYS
 from services.intake.i18n import CATALOG as INTAKE
 from services.intake.web import FIELD_LABEL_KEYS
+from services.network.i18n import CATALOG as NETWORK
 from services.reporting.counts import METHODS, ROLES, TIMES
 from services.reporting.filters import TOPICS
 from services.reporting.i18n import CATALOG as REPORTING
@@ -24,7 +25,7 @@ from services.routing.queries import Risk
 from shared import catalogs
 from shared.i18n import LANGS, Catalog
 
-CATALOGS = {c.domain: c for c in (INTAKE, ROUTING, REPORTING)}
+CATALOGS = {c.domain: c for c in (INTAKE, ROUTING, REPORTING, NETWORK)}
 
 
 @pytest.mark.parametrize("domain", CATALOGS)

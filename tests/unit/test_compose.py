@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from services.intake.settings import IntakeSettings
+from services.network.settings import NetworkSettings
 from services.notify.settings import NotifySettings
 from services.reporting.settings import DEVELOPMENT_STATISTICS_KEY, ReportingSettings
 from services.routing.settings import RoutingSettings
@@ -22,7 +23,7 @@ from shared.topics import cases_topic, dead_letter_topic, keys_topic, region_top
 COMPOSE_TEXT = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
 COMPOSE = yaml.safe_load(COMPOSE_TEXT)
 SETTINGS = {"intake": IntakeSettings, "routing": RoutingSettings, "notify": NotifySettings,
-            "reporting": ReportingSettings}
+            "reporting": ReportingSettings, "network": NetworkSettings}
 # Started only with `docker compose --profile monitoring` (tests/unit/test_monitoring.py).
 MONITORING = {"prometheus-rules", "prometheus", "grafana"}
 NEEDED = {"APUA_KAFKA_BOOTSTRAP", "APUA_DATABASE_URL", "APUA_TOPIC_PREFIX", "APUA_REGIONS_DIR", "APUA_KEK",

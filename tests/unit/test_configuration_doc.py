@@ -50,10 +50,10 @@ def test_production_requirements_are_found_by_trying() -> None:
     rows = {v.name: v for v in configdoc.variables()}
     assert {name for name, v in rows.items() if v.required} == {
         "APUA_KEK", "APUA_STAFF_PASS_SECRET", "APUA_STATISTICS_KEY"}
-    assert rows["APUA_STAFF_PASS_SECRET"].services == ["routing", "reporting"]
+    assert rows["APUA_STAFF_PASS_SECRET"].services == ["routing", "reporting", "network"]
     assert "migrate" in rows["APUA_DATABASE_URL"].services and "migrate" not in rows["APUA_KEK"].services
     # A default that differs between services is shown per service.
-    assert rows["APUA_DB_WORK_MEM"].default_cell() == "(empty) (intake, routing, notify); `64MB` (reporting)"
+    assert rows["APUA_DB_WORK_MEM"].default_cell() == "(empty) (intake, routing, notify, network); `64MB` (reporting)"
 
 
 def test_a_new_setting_without_a_comment_has_no_description() -> None:

@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from services.intake.settings import IntakeSettings
+from services.network.settings import NetworkSettings
 from services.notify.settings import NotifySettings
 from services.reporting.settings import ReportingSettings
 from services.routing.settings import RoutingSettings
@@ -31,7 +32,8 @@ K8S = ROOT / "deploy" / "k8s"
 TOOLS = (K8S / "fetch-tools.sh").read_text(encoding="utf-8")
 OVERLAYS = sorted(path.parent.name for path in (K8S / "overlays").glob("*/kustomization.yaml"))
 SETTINGS: dict[str, type[ServiceSettings]] = {
-    "intake": IntakeSettings, "routing": RoutingSettings, "notify": NotifySettings, "reporting": ReportingSettings}
+    "intake": IntakeSettings, "routing": RoutingSettings, "notify": NotifySettings, "reporting": ReportingSettings,
+    "network": NetworkSettings}
 CONSUMERS = ("routing", "notify", "reporting")
 STRIMZI_GROUP = "kafka.strimzi.io"
 # Kinds of operators' CRDs, which Kubernetes' own schemas do not know: Strimzi's are checked below, the

@@ -10,6 +10,8 @@ import pytest
 
 from services.intake.projection import MIGRATIONS as INTAKE_PROJECTION
 from services.intake.schema import MIGRATIONS as INTAKE
+from services.network.projection import MIGRATIONS as NETWORK_PROJECTION
+from services.network.schema import MIGRATIONS as NETWORK
 from services.notify.projection import MIGRATIONS as NOTIFY_PROJECTION
 from services.notify.schema import MIGRATIONS as NOTIFY
 from services.reporting.projection import MIGRATIONS as REPORTING_PROJECTION
@@ -19,9 +21,9 @@ from services.routing.schema import MIGRATIONS as ROUTING
 from shared.migrations import Inline, MigrationError, Series, all_migrations, legacy_heads, tracking, unapplied
 from shared.settings import ROOT, ServiceSettings
 
-OWN = {"intake": INTAKE, "routing": ROUTING, "notify": NOTIFY, "reporting": REPORTING}
+OWN = {"intake": INTAKE, "routing": ROUTING, "notify": NOTIFY, "reporting": REPORTING, "network": NETWORK}
 PROJECTIONS = {"intake": INTAKE_PROJECTION, "routing": ROUTING_PROJECTION, "notify": NOTIFY_PROJECTION,
-               "reporting": REPORTING_PROJECTION}
+               "reporting": REPORTING_PROJECTION, "network": NETWORK_PROJECTION}
 
 
 @pytest.mark.parametrize("service", sorted(OWN))

@@ -25,11 +25,13 @@ from services.routing.web import (
     set_session_cookie,
 )
 from shared.app import UnitOfWorkDep
+from shared.errors import NotFound
 from shared.http import client_address, cross_site, safe_next, same_token
 from shared.i18n import pick_lang
 
 router = APIRouter(include_in_schema=False)
-HOME_OF_ROLE = {"coordinator": "/queue", "professional": "/queue", "manager": "/summary"}
+HOME_OF_ROLE = {"coordinator": "/queue", "professional": "/queue", "manager": "/summary",
+                "network_coordinator": "/pass/network"}
 
 
 @router.get("/")
@@ -97,4 +99,16 @@ async def reporting_pass(request: Request, session: OptionalSession, runtime: Ru
         raise NotForYourRole(session, "statistics")
     url = service.reporting_pass_url(staff=session, settings=runtime.settings, next_path=safe_next(next),
                                      language=page_lang(request, session))
+    return RedirectResponse(url, status_code=303)
+
+
+@router.get("/pass/network")
+async def network_pass(request: Request, session: OptionalSession, runtime: RuntimeDep) -> Response:
+    """Vouch for a signed-in network coordinator to the change agents' network (see shared.staffpass); for anyone
+    else there is no such page."""
+    if session is None:
+        return RedirectResponse(f"/login?{urlencode({'next': '/pass/network'})}", status_code=303)
+    if session.account.role != "network_coordinator":
+        raise NotFound("no such page")
+    url = service.network_pass_url(staff=session, settings=runtime.settings, language=page_lang(request, session))
     return RedirectResponse(url, status_code=303)

@@ -1,0 +1,70 @@
+"""What the network's pages share: rendering in the page's language, framing by a municipality, error pages.
+
+Everything a person typed is rendered escaped (Jinja2's autoescape for HTML templates).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from services.network.i18n import LANG_NAMES, LANGS, pick_lang, t
+from shared.errors import NotFound
+from shared.http import allow_framing, domain_error_response, wants_html
+from shared.regions import Municipality, Region
+
+HERE = Path(__file__).resolve().parent
+TEMPLATES = Jinja2Templates(directory=HERE / "templates")
+FIELD_LABEL_KEYS = {"name": "name_label", "email": "email_label", "phone": "phone_label",
+                    "organisation": "organisation_label", "sector": "sector_label", "themes": "themes_legend",
+                    "languages": "languages_legend", "why": "why_label", "consent": "consent_label",
+                    "municipality": "municipality_label", "language": "language_label",
+                    "website": "honeypot_label"}
+# Where the error summary's link leads for a group of choices: its first box.
+FIELD_IDS = {"themes": "theme-early_support", "languages": "speaks-fi", "consent": "consent"}
+
+
+def render(request: Request, template: str, lang: str, status: int = 200, *, region: Region | None = None,
+           municipality: Municipality | None = None, **context: Any) -> HTMLResponse:
+    """A page in ``lang``, with links to the same page in the other languages and the error summary's labels."""
+    path = request.url.path
+    query = {k: v for k, v in request.query_params.items() if k not in ("lang", "token")}
+    links = [(code, LANG_NAMES[code], f"{path}?{urlencode({**query, 'lang': code})}") for code in LANGS]
+    errors: dict[str, str] = context.pop("errors", {})
+    return TEMPLATES.TemplateResponse(request, template, status_code=status, context={
+        "lang": lang, "t": lambda key, **values: t(key, lang, **values),
+        "region_name": region.name.get(lang) if region else None,
+        "header_place": municipality.name.get(lang) if municipality else region.name.get(lang) if region else None,
+        "municipality": municipality, "lang_links": links, "errors": errors,
+        "field_labels": {f: t(k, lang) for f, k in FIELD_LABEL_KEYS.items()}, "field_ids": FIELD_IDS,
+        **context,
+    })
+
+
+def framed_by_municipality(response: HTMLResponse, municipality: Municipality | None) -> HTMLResponse:
+    """The form may be framed by the municipality's own site, as its configuration names it; no other page."""
+    return allow_framing(response, [municipality.website_origin] if municipality and municipality.website_origin
+                         else [])
+
+
+async def not_found_page(request: Request, exc: NotFound) -> Response:
+    """HTML for browsers, JSON for the API."""
+    if not wants_html(request):
+        return domain_error_response(exc)
+    lang = pick_lang(request.query_params.get("lang"), [])
+    return render(request, "info.html", lang, 404, title=t("not_found_title", lang),
+                  paragraphs=[t("page_not_found_body", lang)])
+
+
+ERROR_TEXTS = {404: ("not_found_title", "page_not_found_body"), 405: ("error_title", "method_not_allowed_body")}
+
+
+async def error_page(request: Request, status: int) -> Response:
+    lang = pick_lang(request.query_params.get("lang"), [])
+    title, body = ERROR_TEXTS.get(status, ("error_title", "error_body"))
+    return render(request, "info.html", lang, status, title=t(title, lang), paragraphs=[t(body, lang)])
