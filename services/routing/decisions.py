@@ -13,6 +13,7 @@ from typing import Literal, TypeGuard
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.routing.domain import CaseState
+from services.routing.referral_targets import referral_target
 from shared.callbacks import in_helsinki
 from shared.errors import InvalidCommand
 from shared.events import (
@@ -27,8 +28,6 @@ from shared.events import (
     CaseClosedPayload,
     CaseHandedOff,
     CaseHandedOffPayload,
-    CaseReferred,
-    CaseReferredPayload,
     CaseReopened,
     CaseReopenedPayload,
     CaseTriaged,
@@ -48,6 +47,7 @@ from shared.events import (
     Topic,
     Urgency,
 )
+from shared.events_referrals import Consent, ReferralSent, ReferralSentPayload
 from shared.regions import Region
 from shared.sealing import Sealed
 from shared.staff import Absence
@@ -78,7 +78,12 @@ class HandOffCase(AssignCase):
 
 
 class ReferCase(_Command):
+    """Refer the family to a service: only with their consent, and with a note for the service."""
+
     service_id: TextLine = Field(min_length=1, max_length=100)
+    consent: Consent = Field(description="how the family consented to the referral and to the disclosure of their"
+                                         " contact and the note: 'spoken' or 'written'; required")
+    note: Text = Field(min_length=1, max_length=MAX_TEXT, description="what the receiving service needs to know")
 
 
 class RecordContactAttempt(_Command):
@@ -209,10 +214,7 @@ def decide(state: CaseState, command: Command, *, region: Region, teams: Collect
             _not_absent(command, absent_of, confirmable=True)
             return [(CaseAssigned, target)]
         case ReferCase():
-            service = next((s for s in region.services if s.id == command.service_id), None)
-            if service is None:
-                raise InvalidCommand(f"no service '{command.service_id}' in the region's directory")
-            return [(CaseReferred, CaseReferredPayload(service_id=service.id, service_kind=service.kind))]
+            return [(ReferralSent, _referral(command, region, seal))]
         case RecordContactAttempt():
             return [(ContactAttempted, ContactAttemptedPayload(channel=command.channel, result=command.result))]
         case SendReply():
@@ -255,6 +257,17 @@ def decide(state: CaseState, command: Command, *, region: Region, teams: Collect
         case LinkCase() | UnlinkCase():
             raise InvalidCommand("a link is decided on both cases at once (links.decide_link)")
     raise InvalidCommand(f"unknown command {type(command).__name__}")
+
+
+def _referral(command: ReferCase, region: Region, seal: Sealer) -> ReferralSentPayload:
+    """referral.sent, which replaces case.referred: the consent, the sealed note and an id the service answers by."""
+    service = referral_target(region, command.service_id)
+    if service is None:
+        raise InvalidCommand(f"no service '{command.service_id}' in the region's directory", field="service_id")
+    return ReferralSentPayload(referral_id=uuid.uuid4(), service_id=service.id,
+                               service_kind=service.kind,
+                               consent=command.consent, note=seal(command.note, "referral.sent", "note"),
+                               electronic=service.answers_by_link)
 
 
 def _callback(state: CaseState, command: ScheduleCallback, *, region: Region, team_of: TeamOf,

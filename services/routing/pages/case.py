@@ -42,7 +42,7 @@ FIELD_LABELS = {**CALL_FIELDS, "assignee_kind": "field_assignee", "assignee_id":
                 "text": "field_text", "note": "field_note", "outcome": "field_outcome", "referred_to": "field_service",
                 "service_id": "field_service", "channel": "field_channel", "result": "field_result",
                 "topic": "field_topic", "urgency": "field_urgency", "how": "field_how",
-                "kind": "link_field_kind", "other_reference": "link_field_reference"}
+                "kind": "link_field_kind", "other_reference": "link_field_reference", "consent": "field_consent"}
 
 
 def field_label(field: str, lang: str) -> str:
