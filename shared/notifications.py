@@ -10,7 +10,10 @@ MESSAGE_NAMES: tuple[str, ...] = (
     "callback_scheduled", "callback_changed", "callback_cancelled", "not_reached_notice", "callback_reminder",
     # A contact staff recorded (phone, in person, letter): the reference and the promised day, or the reference
     # alone when the family was answered in the contact itself.
-    "contact_receipt", "contact_receipt_answered")
+    "contact_receipt", "contact_receipt_answered",
+    # Referrals: the receiving service's link (never the note or the family's contact), and to the worker a
+    # decline or a referral left unanswered past the region's limit.
+    "referral_sent", "referral_declined", "referral_overdue")
 
 # Messages about a staff account or an accessibility feedback, not about a case: no case event records them.
 NOT_OF_A_CASE: tuple[str, ...] = ("password_reset", "accessibility_feedback")

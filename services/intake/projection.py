@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from services.intake.referrals import HANDLERS as referral_handlers
 from shared.applier import EventHandler, PoisonRecord, Projection, RecordLike
 from shared.db import Conn
 from shared.events import (
@@ -173,5 +174,7 @@ async def on_case_key(conn: Conn, record: RecordLike) -> None:
 
 def projection(runtime: ServiceRuntime[Any]) -> Projection:
     return Projection(name="intake", migrations=MIGRATIONS, tables=["family_timeline", "family_case_state",
-                                                                  "family_callbacks", "family_notices"],
-                      event_handlers=HANDLERS, record_handlers={t: on_case_key for t in runtime.keys_topics()})
+                                                                  "family_callbacks", "family_notices",
+                                                                  "family_referrals"],
+                      event_handlers={**HANDLERS, **referral_handlers},
+                      record_handlers={t: on_case_key for t in runtime.keys_topics()})

@@ -183,3 +183,38 @@ def test_a_link_signed_before_a_kek_rotation_opens_while_the_old_kek_is_held() -
     link = _link()
     old = sign_link(Keyring(current="k1", keks={"k1": b"\x01" * 32}), link)
     assert open_link(KEYRING, old, now=NOW) == link
+
+
+def test_the_statistics_count_each_case_by_its_latest_referrals_answer() -> None:
+    from services.reporting.referral_facts import evolve_referral
+    from shared.events import ReferralAccepted, ReferralDeclined
+    from shared.events_referrals import ReferralAcceptedPayload, ReferralDeclinedPayload
+
+    state = initial_state(request_event())
+    facts: dict[str, object] = {"referrals": 0, "referred_service": None, "referred_kind": None,
+                                "referral_sent_at": None}
+    sent = refer(state)
+    referral = sent.referrals[0]
+
+    def event(cls: type[EventBase], payload: BaseModel, at: datetime) -> EventBase:
+        return new_event(cls, case_id=state.case_id, region=state.region, municipality=state.municipality,
+                         actor="service:perheneuvola", payload=payload, occurred_at=at)
+
+    ((cls, payload),) = decide(state, ReferCase(service_id="perheneuvola", consent="spoken", note="x"),
+                               region=REGION, teams=set(), seal=sealer, team_of=lambda _: None, now=NOW)
+    assert evolve_referral(facts, event(cls, payload, NOW), REGION.working_day)
+    assert (facts["referrals"], facts["referral_answer"], facts["referred_kind"]) == (1, "waiting", "county")
+    ids = {"referral_id": referral.referral_id, "service_id": "perheneuvola"}
+    assert evolve_referral(facts, event(ReferralDeclined, ReferralDeclinedPayload(**ids, reason="no_capacity"),
+                                        NOW), REGION.working_day)
+    assert (facts["referral_answer"], facts["referral_decline"]) == ("declined", "no_capacity")
+    assert evolve_referral(facts, event(cls, payload, NOW), REGION.working_day)  # referred again: waiting anew
+    assert (facts["referral_answer"], facts["referral_decline"], facts["referrals"]) == ("waiting", None, 2)
+    # Sent Monday 12.00 Helsinki, accepted Tuesday 10.00: 4 + 2 working hours.
+    assert evolve_referral(facts, event(ReferralAccepted, ReferralAcceptedPayload(**ids), NOW + timedelta(hours=22)),
+                           REGION.working_day)
+    assert (facts["referral_answer"], facts["referral_accept_hours"]) == ("accepted", 6.0)
+    # The old case.referred is left to the other events' rules (it counts among the referrals per service only).
+    assert not evolve_referral(facts, event(CaseReferred, CaseReferredPayload(service_id="neuvola",
+                                                                              service_kind="county"), NOW),
+                               REGION.working_day)
