@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -75,7 +75,8 @@ class CompleteReferral(BaseModel):
     outcome: CompletedOutcome
 
 
-Answer = AcceptReferral | DeclineReferral | CompleteReferral
+# Told apart by "answer", so that a refusal names the field of the answer given (a form's, the API's).
+Answer = Annotated[AcceptReferral | DeclineReferral | CompleteReferral, Field(discriminator="answer")]
 
 
 def find(referrals: tuple[ReferralState, ...], referral_id: uuid.UUID) -> ReferralState | None:
