@@ -23,7 +23,7 @@ CATALOG = Catalog(
     run_time=(
         # Labels the templates build from a value ("state_" ~ c.status); the values are accounts.Role,
         # domain.Status, queries.Risk and the events' own fields.
-        *keys("role_", ("coordinator", "professional", "manager", "admin")),
+        *keys("role_", ("coordinator", "professional", "manager", "admin", "receiving_service")),
         *keys("state_", ("new", "triaged", "assigned", "closed")),
         *keys("risk_", ("ok", "at_risk", "overdue", "answered", "closed")),
         *keys("requester_", RequesterRole), *keys("topic_", Topic), *keys("contact_", ContactMethod),

@@ -169,6 +169,8 @@ async def test_consent_link_disclosure_accept_done_and_erasure(services: dict[st
         disclosures = [orjson.loads(r.value) for r in audit if b"disclosure.recorded" in r.value]
         assert disclosures and disclosures[0]["disclosed_to"] == "perheneuvola"
         assert "Pirjo" not in b"".join(r.value for r in audit).decode()  # the person's name stays in routing
+        log = (await routing.get("/admin/access", params={"lang": "fi"})).text  # the region's admin reads it
+        assert "Pirjo Perheneuvoja (Perheneuvola)" in log and "Lähete luovutettiin palvelulle" in log
 
         accepted = await public.post(f"{path}/answer", data={"name": "Pirjo Perheneuvoja", "answer": "accept",
                                                              "lang": "fi"})
