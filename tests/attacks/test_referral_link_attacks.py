@@ -96,7 +96,7 @@ async def test_the_real_link_opens_and_every_forgery_is_refused_alike(referral: 
         answer = await open_(r, forged)
         assert answer.status_code == 404, (what, answer.status_code)
         assert NOTE not in answer.text and "perhe@example.fi" not in answer.text, what
-        refusals.append(answer.text)
+        refusals.append(answer.text.replace(forged, "<token>"))  # its language links lead to its own address
     # One answer for every refusal: the page never tells an expired link from a forged one.
     assert len(set(refusals)) == 1
     # The other case's own link opens its own referral only.
@@ -142,8 +142,8 @@ async def test_two_answers_at_once_record_one(referral: dict[str, Any]) -> None:
     r = referral
     token = link(r)
     answers = await asyncio.gather(*(r["public"].post(f"/referral/{token}/answer", data={
-        "name": f"Henkilö {i}", "answer": "accept" if i % 2 else "decline", "reason": "no_capacity", "lang": "fi"})
-        for i in range(6)))
+        "name": f"Henkilö {i}", "lang": "fi",
+        **({"answer": "accept"} if i % 2 else {"answer": "decline", "reason": "no_capacity"})}) for i in range(6)))
     assert sorted(a.status_code for a in answers).count(200) == 1, [a.status_code for a in answers]
     assert all(a.status_code in (200, 409) for a in answers)
     pool = r["app"].state.runtime.pool
