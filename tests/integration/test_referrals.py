@@ -222,6 +222,8 @@ async def test_decline_and_overdue_reach_the_worker_the_family_and_the_statistic
         assert declined.status_code == 200
     referral = await referral_of(routing, declined_case, "declined")
     assert (referral["reason"], referral["better_service_id"]) == ("better_elsewhere", "neuvola")
+    queue = (await routing.get("/queue", params={"lang": "fi"})).text  # back in the worker's queue, marked
+    assert "Lähete palautui" in queue
     await family_page(s, declined_receipt, "Palvelu ei voinut ottaa sinua vastaan")
     assert (await facts(s, declined_case, "declined"))["referral_decline"] == "better_elsewhere"
 
