@@ -13,6 +13,7 @@ from typing import Literal, TypeGuard
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.routing.domain import CaseState
+from services.routing.referral_domain import RecordReferralAnswer, decide_answer, find
 from services.routing.referral_targets import referral_target
 from shared.callbacks import in_helsinki
 from shared.errors import InvalidCommand
@@ -148,17 +149,18 @@ class UnlinkCase(_Command):
 
 Command = (TriageCase | AssignCase | HandOffCase | ReferCase | RecordContactAttempt | SendReply | AddInternalNote
            | CloseCase | ReopenCase | RecordChildWelfareNotification | ScheduleCallback | CancelCallback
-           | SendNotReachedNotice | LinkCase | UnlinkCase)
+           | SendNotReachedNotice | LinkCase | UnlinkCase | RecordReferralAnswer)
 # The name each command has in the API and on the case page's forms.
 CommandName = Literal["triage", "assign", "hand_off", "refer", "record_contact", "reply", "add_note", "close",
                       "reopen", "record_child_welfare_notification", "schedule_callback", "cancel_callback",
-                      "send_not_reached_notice", "link", "unlink"]
+                      "send_not_reached_notice", "link", "unlink", "record_referral_answer"]
 COMMANDS: dict[str, type[Command]] = {
     "triage": TriageCase, "assign": AssignCase, "hand_off": HandOffCase, "refer": ReferCase,
     "record_contact": RecordContactAttempt, "reply": SendReply, "add_note": AddInternalNote, "close": CloseCase,
     "reopen": ReopenCase, "record_child_welfare_notification": RecordChildWelfareNotification,
     "schedule_callback": ScheduleCallback, "cancel_callback": CancelCallback,
     "send_not_reached_notice": SendNotReachedNotice, "link": LinkCase, "unlink": UnlinkCase,
+    "record_referral_answer": RecordReferralAnswer,
 }
 CALLABLE = ("phone", "sms")  # the contact methods that left a number to call
 LONGEST_WINDOW = timedelta(hours=4)
@@ -196,7 +198,8 @@ def decide(state: CaseState, command: Command, *, region: Region, teams: Collect
     """
     if state.erased_at is not None:
         raise InvalidCommand("the case's personal data is erased; nothing more is recorded on it")
-    if state.closed and not isinstance(command, ReopenCase | AddInternalNote | RecordChildWelfareNotification):
+    if state.closed and not isinstance(command, ReopenCase | AddInternalNote | RecordChildWelfareNotification
+                                                 | RecordReferralAnswer):
         raise InvalidCommand("the case is closed; reopen it first")
     match command:
         case TriageCase():
@@ -254,6 +257,12 @@ def decide(state: CaseState, command: Command, *, region: Region, teams: Collect
             if not state.child_welfare_concern:
                 raise InvalidCommand("no child welfare concern is recorded for this case")
             return [(ChildWelfareNotified, ChildWelfareNotifiedPayload(how=command.how))]
+        case RecordReferralAnswer():
+            answer = command.as_answer()
+            decided = decide_answer(find(state.referrals, command.referral_id), answer, erased=False, region=region)
+            # A decline of a case closed as referred puts it back in the worker's queue, as the service's own would.
+            reopen = answer.answer == "decline" and state.closed
+            return [decided, *([(CaseReopened, CaseReopenedPayload())] if reopen else [])]
         case LinkCase() | UnlinkCase():
             raise InvalidCommand("a link is decided on both cases at once (links.decide_link)")
     raise InvalidCommand(f"unknown command {type(command).__name__}")

@@ -11,7 +11,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from shared.errors import Conflict, InvalidCommand
 from shared.events import EventBase
@@ -77,6 +77,36 @@ class CompleteReferral(BaseModel):
 
 # Told apart by "answer", so that a refusal names the field of the answer given (a form's, the API's).
 Answer = Annotated[AcceptReferral | DeclineReferral | CompleteReferral, Field(discriminator="answer")]
+
+
+class RecordReferralAnswer(BaseModel):
+    """Staff record the service's answer themselves (a service that answers by phone or letter): the same rules
+    as the service's own answer behind its link."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    referral_id: uuid.UUID
+    answer: Literal["accept", "decline", "complete"]
+    reason: DeclineReason | None = None
+    better_service_id: str | None = Field(default=None, min_length=1, max_length=100)
+    outcome: CompletedOutcome | None = None
+
+    @model_validator(mode="after")
+    def _fits_the_answer(self) -> RecordReferralAnswer:
+        try:
+            self.as_answer()  # a reason without a decline, a decline without one, and so on: refused here
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            raise ValueError(f"{'.'.join(map(str, error['loc'])) or 'answer'}: {error['msg']}") from None
+        return self
+
+    def as_answer(self) -> Answer:
+        fields = self.model_dump(exclude={"referral_id"}, exclude_none=True)
+        match self.answer:
+            case "accept":
+                return AcceptReferral.model_validate(fields)
+            case "decline":
+                return DeclineReferral.model_validate(fields)
+        return CompleteReferral.model_validate(fields)
 
 
 def find(referrals: tuple[ReferralState, ...], referral_id: uuid.UUID) -> ReferralState | None:

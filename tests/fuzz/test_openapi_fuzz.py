@@ -192,6 +192,8 @@ ARGUMENTS: dict[str, list[dict[str, Any]]] = {
     "refer": [{"service_id": "lapsiperheiden-kotipalvelu", "consent": "spoken", "note": "Kotipalvelu iltaisin"},
               {"service_id": "no-such-service", "consent": "written", "note": "Ei tällaista palvelua"},
               {"service_id": "lapsiperheiden-kotipalvelu", "note": "Ilman suostumusta"}],
+    "record_referral_answer": [{"referral_id": "00000000-0000-4000-8000-000000000000", "answer": "accept"},
+                               {"referral_id": "00000000-0000-4000-8000-000000000000", "answer": "decline"}],
     "record_contact": [{"channel": "phone", "result": "no_answer"}, {"channel": "sms", "result": "reached"}],
     "reply": [{"text": "Hei, perhetyöntekijä soittaa teille torstaina."}],
     "add_note": [{"text": "Sovittu kotikäynti"}],

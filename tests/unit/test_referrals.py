@@ -218,3 +218,34 @@ def test_the_statistics_count_each_case_by_its_latest_referrals_answer() -> None
     assert not evolve_referral(facts, event(CaseReferred, CaseReferredPayload(service_id="neuvola",
                                                                               service_kind="county"), NOW),
                                REGION.working_day)
+
+
+def test_staff_record_a_services_answer_by_the_same_rules(case: CaseState) -> None:
+    from services.routing.referral_domain import RecordReferralAnswer
+
+    state = refer(case, "neuvola")  # no mailbox: the service answers by phone and the worker records it
+    rid = state.referrals[0].referral_id
+    for wrong in ({"answer": "decline"}, {"answer": "accept", "reason": "no_capacity"},
+                  {"answer": "complete"}, {"answer": "decline", "reason": "better_elsewhere"}):
+        with pytest.raises(ValidationError):
+            RecordReferralAnswer.model_validate({"referral_id": str(rid), **wrong})
+
+    def record(s: CaseState, **fields: object) -> CaseState:
+        command = RecordReferralAnswer.model_validate({"referral_id": str(rid), **fields})
+        for cls, payload in decide(s, command, region=REGION, teams=set(), seal=sealer, team_of=lambda _: None,
+                                   now=NOW):
+            s = step(s, cls, payload)
+        return s
+
+    closed = record(state, answer="accept")
+    for cls, payload in decide(closed, CloseCase(outcome="referred"), region=REGION, teams=set(), seal=sealer,
+                               team_of=lambda _: None, now=NOW):
+        closed = step(closed, cls, payload)
+    done = record(closed, answer="complete", outcome="family_did_not_come")  # a closed case still hears how it ended
+    assert (done.status, done.referrals[0].status, done.referrals[0].outcome) == ("closed", "completed",
+                                                                                  "family_did_not_come")
+    with pytest.raises(Conflict):
+        record(done, answer="complete", outcome="service_given")
+    declined = record(refer(case, "neuvola").model_copy(update={"referrals": state.referrals, "status": "closed"}),
+                      answer="decline", reason="no_capacity")
+    assert declined.status != "closed"  # a decline of a closed case reopens it: the worker's again
