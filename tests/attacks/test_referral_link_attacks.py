@@ -89,6 +89,10 @@ async def test_the_real_link_opens_and_every_forgery_is_refused_alike(referral: 
         "another service": link(r, service="perhetyo"),
         "another case's referral": link(r, index=0, case=1),
         "expired": link(r, days=-1 / 24),
+        # Signed right, but for a referral the case never had: none is made without the family's consent.
+        "a referral never sent": sign_link(r["keyring"], ReferralLink(
+            referral_id=uuid.uuid4(), case_id=uuid.UUID(r["cases"][0]), service_id="perheneuvola",
+            expires_at=(datetime.now(UTC) + timedelta(days=5)).replace(microsecond=0))),
         "garbage": "x" * 50,
         "huge": "a.b." + "c" * 20_000,
     }
