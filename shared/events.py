@@ -31,6 +31,11 @@ from shared.events_calls import NotReachedNoticePayload as NotReachedNoticePaylo
 from shared.events_links import CaseLinked as CaseLinked
 from shared.events_links import CaseLinkedPayload as CaseLinkedPayload
 from shared.events_links import CaseUnlinked as CaseUnlinked
+from shared.events_referrals import ReferralAccepted as ReferralAccepted
+from shared.events_referrals import ReferralCompleted as ReferralCompleted
+from shared.events_referrals import ReferralDeclined as ReferralDeclined
+from shared.events_referrals import ReferralOverdue as ReferralOverdue
+from shared.events_referrals import ReferralSent as ReferralSent
 from shared.sealing import Sealed
 
 
@@ -317,13 +322,15 @@ ALL_EVENTS: tuple[type[EventBase], ...] = (
     CaseHandedOff, CaseReferred, ContactAttempted, InternalNoteAdded, CaseReopened, ChildWelfareNotified,
     DeadlineWarning, DeadlineMissed, NotificationSent, NotificationFailed, PersonalDataErased, CallbackScheduled,
     CallbackCancelled, NotReachedNotice, ChildWelfareNotificationDue, RequestRecorded, CaseLinked, CaseUnlinked,
+    ReferralSent, ReferralAccepted, ReferralDeclined, ReferralCompleted, ReferralOverdue,
 )
 Event = Annotated[
     RequestSubmitted | FamilyMessageAdded | ReplySent | CaseClosed | FeedbackGiven | CaseTriaged | CaseAssigned
     | CaseHandedOff | CaseReferred | ContactAttempted | InternalNoteAdded | CaseReopened | ChildWelfareNotified
     | DeadlineWarning | DeadlineMissed | NotificationSent | NotificationFailed | PersonalDataErased
     | CallbackScheduled | CallbackCancelled | NotReachedNotice | ChildWelfareNotificationDue | RequestRecorded
-    | CaseLinked | CaseUnlinked,
+    | CaseLinked | CaseUnlinked | ReferralSent | ReferralAccepted | ReferralDeclined | ReferralCompleted
+    | ReferralOverdue,
     Field(discriminator="type"),
 ]
 EVENT_TYPES: dict[str, type[EventBase]] = {cls.model_fields["type"].default: cls for cls in ALL_EVENTS}

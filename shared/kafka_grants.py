@@ -30,7 +30,7 @@ TOPICS = {"cases": cases_topic, "keys": keys_topic, "dead-letters": dead_letter_
 GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
     # The request and its key; its own projection reads the stream and the keys (a rewrapped key).
     "intake": {"cases": ("Read", "Write"), "keys": ("Read", "Write"), "dead-letters": ("Write",),
-               "feedback": ("Write",)},
+               "feedback": ("Write",), "directory": ("Read",)},
     # Staff commands, recorded contacts with their new case keys, erasure tombstones and rewrapped keys, the use
     # log, the staff directory, templates.
     "routing": {"cases": ("Read", "Write"), "keys": ("Read", "Write"), "audit": ("Write",), "staff": ("Write",),

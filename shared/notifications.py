@@ -10,7 +10,10 @@ MESSAGE_NAMES: tuple[str, ...] = (
     "callback_scheduled", "callback_changed", "callback_cancelled", "not_reached_notice", "callback_reminder",
     # A contact staff recorded (phone, in person, letter): the reference and the promised day, or the reference
     # alone when the family was answered in the contact itself.
-    "contact_receipt", "contact_receipt_answered")
+    "contact_receipt", "contact_receipt_answered",
+    # Referrals: the receiving service's link (never the note or the family's contact), and to the worker a
+    # decline or a referral left unanswered past the region's limit.
+    "referral_sent", "referral_declined", "referral_overdue")
 
 # The change agents' network's mail (services/network): to one agent, never of a case.
 NETWORK_MESSAGES: tuple[str, ...] = ("network_confirm", "network_welcome", "network_task", "network_news",

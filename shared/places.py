@@ -6,7 +6,8 @@ from shared.sealing import Place
 
 # Event type -> the payload field sealed with the case key (one per event type at most).
 SEALED_FIELDS = {"request.submitted": "personal", "request.recorded": "personal", "family.message_added": "message",
-                 "reply.sent": "text", "case.handed_off": "note", "note.added": "note", "feedback.given": "comment"}
+                 "reply.sent": "text", "case.handed_off": "note", "note.added": "note", "feedback.given": "comment",
+                 "referral.sent": "note"}
 
 # A staff member's address on the staff directory, sealed with the account's own key.
 STAFF_EMAIL = Place("staff.record", "email")

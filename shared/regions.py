@@ -9,9 +9,9 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError, field_validator, model_validator
 
-from shared.businessdays import WorkingDay
+from shared.businessdays import HELSINKI, WorkingDay, add_business_days
 from shared.errors import ConfigurationError, NotFound
 from shared.phones import known_country
 
@@ -181,6 +181,15 @@ class ServiceEntry(_Config):
     name: Names | None = None
     contact: str | None = None
     languages: list[Lang] = Field(default_factory=list)
+    # A referral's link goes to this mailbox (never its content); without one, staff tell the service themselves.
+    referral_mailbox: EmailStr | None = None
+    electronic_referrals: bool = Field(default=False, description="the service answers referrals behind the link")
+
+    @model_validator(mode="after")
+    def _mailbox_for_electronic(self) -> ServiceEntry:
+        if self.electronic_referrals and self.referral_mailbox is None:
+            raise ValueError(f"service '{self.id}' takes electronic referrals but names no referral_mailbox")
+        return self
 
     @model_validator(mode="after")
     def _whole_or_addition(self) -> ServiceEntry:
@@ -202,6 +211,8 @@ class LocalService(_Config):
     contact: str
     languages: list[Lang]
     hidden: bool = False
+    referral_mailbox: EmailStr | None = None
+    electronic_referrals: bool = False
 
 
 class PtvOrganization(_Config):
@@ -217,6 +228,21 @@ class PtvSource(_Config):
 
     url: str = Field(default="https://api.palvelutietovaranto.suomi.fi", pattern=r"^https?://\S+$")
     organizations: list[PtvOrganization] = Field(min_length=1)
+
+
+class ReferralPolicy(_Config):
+    """How long a service has to answer a referral before the worker is told, and how long its link opens."""
+
+    answer_business_days: int = Field(default=3, ge=1, le=20,
+                                      description="business days after sending by which the service answers;"
+                                                  " past them the case's worker gets referral.overdue once")
+    link_days: int = Field(default=30, ge=1, le=90,
+                           description="days the service's link opens: long enough to report 'done' later")
+
+    def answer_by(self, sent_at: datetime, day: WorkingDay) -> datetime:
+        """The end of the working day ``answer_business_days`` business days after the day it was sent."""
+        last = add_business_days(sent_at.astimezone(HELSINKI).date(), self.answer_business_days)
+        return datetime.combine(last, day.closes, HELSINKI)
 
 
 class RetentionPolicy(_Config):
@@ -250,6 +276,7 @@ class Region(_Config):
     accessibility: AccessibilityContact | None = None
     child_welfare: ChildWelfarePolicy = Field(default_factory=ChildWelfarePolicy)
     contact: ContactPolicy = Field(default_factory=ContactPolicy)
+    referrals: ReferralPolicy = Field(default_factory=ReferralPolicy)
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Region:
@@ -265,7 +292,8 @@ class Region(_Config):
     def local_services(self) -> list[LocalService]:
         """The whole services of ``services:`` (not the additions to PTV services), hidden ones too."""
         return [LocalService(id=s.id, kind=s.kind, name=s.name, contact=s.contact, languages=s.languages,
-                             hidden=s.hidden)
+                             hidden=s.hidden, referral_mailbox=s.referral_mailbox,
+                             electronic_referrals=s.electronic_referrals)
                 for s in self.services
                 if s.ptv_id is None and s.kind is not None and s.name is not None and s.contact is not None]
 

@@ -35,6 +35,8 @@ AGES_FITTING: dict[str, dict[AgeGroup, float]] = {  # the age hints of deploy.de
     "any": AGES}
 CONTACTS: dict[ContactMethod, float] = {"phone": 58, "sms": 8, "email": 14, "anonymous": 20}
 CALL_WINDOWS_CHOSEN = 0.7  # of the families answered by phone or text message, those who tick call windows
+# What a demo worker writes to the service a family is referred to (their consent given on the phone).
+REFERRAL_NOTE = "Perhe toivoo yhteydenottoa arki-iltaisin. Taustat kerrottu puhelimessa, perhe odottaa soittoa."
 WINDOW_BANDS = (3.0, 4.0, 5.0)  # how often each of the region's bands is the habit: mornings, afternoons, after work
 OUTCOMES: dict[Outcome, float] = {"guidance_enough": 55, "referred": 25, "same_worker_continues": 10,
                                   "not_reached": 7.5, "not_a_request": 4}  # not_reached only with a contact
@@ -214,7 +216,8 @@ class PlannedCase:
             steps.append(Step(self.child_welfare_notified_at, holder, "record_child_welfare_notification",
                               {"how": "contacted_together"}))
         if self.referral:
-            steps.append(Step(self.referral[0], holder, "refer", {"service_id": self.referral[1]}))
+            steps.append(Step(self.referral[0], holder, "refer", {"service_id": self.referral[1], "consent": "spoken",
+                                                                  "note": REFERRAL_NOTE}))
         if self.not_reached_notice:
             steps.append(Step(self.not_reached_notice, holder, "send_not_reached_notice"))
         if self.closing:

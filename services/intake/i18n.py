@@ -29,6 +29,8 @@ CATALOG = Catalog(
         "a11y_feedback_label", "a11y_feedback_contact", "a11y_feedback_municipality",
         # How a closed case ended (status_pages.py: "closed_" + outcome) and what a redirect after a send says.
         *keys("closed_", CaseOutcome), "add_message_sent", "feedback_thanks",
+        # Where the family was referred and how far it is (status_case.html: "referral_family_" ~ status).
+        *keys("referral_family_", ("sent", "accepted", "declined", "completed")),
         # The two information pages, named by their route.
         "privacy_title", "privacy_body", "a11y_title", "a11y_body",
         # A browser's error pages, by status (web.py: ERROR_TEXTS).

@@ -10,8 +10,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from services.intake.referrals import HANDLERS as referral_handlers
 from shared.applier import EventHandler, PoisonRecord, Projection, RecordLike
 from shared.db import Conn
+from shared.directory_projection import directory_handler
 from shared.events import (
     CallbackCancelled,
     CallbackScheduled,
@@ -28,6 +30,7 @@ from shared.events import (
 from shared.migrations import projection_series
 from shared.runtime import ServiceRuntime
 from shared.sealing import WrappedKey
+from shared.topics import directory_topic
 
 # The tracking tables, then the files of migrations/projection/.
 MIGRATIONS = projection_series(Path(__file__).resolve().parent)
@@ -173,5 +176,10 @@ async def on_case_key(conn: Conn, record: RecordLike) -> None:
 
 def projection(runtime: ServiceRuntime[Any]) -> Projection:
     return Projection(name="intake", migrations=MIGRATIONS, tables=["family_timeline", "family_case_state",
-                                                                  "family_callbacks", "family_notices"],
-                      event_handlers=HANDLERS, record_handlers={t: on_case_key for t in runtime.keys_topics()})
+                                                                  "family_callbacks", "family_notices",
+                                                                  "family_referrals", "directory_services"],
+                      event_handlers={**HANDLERS, **referral_handlers},
+                      record_handlers={**{t: on_case_key for t in runtime.keys_topics()},
+                                       # The services a family is referred to, for their status page.
+                                       **{directory_topic(runtime.settings.topic_prefix, r.id): directory_handler(r.id)
+                                          for r in runtime.regions}})

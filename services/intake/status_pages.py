@@ -28,6 +28,7 @@ from services.intake.forms import (
 )
 from services.intake.i18n import long_date, pick_lang, t
 from services.intake.queries import StatusView
+from services.intake.referrals import family_referrals, public_service
 from services.intake.service import FeedbackAlreadyGiven, JoinedElsewhere
 from services.intake.web import place_of, render
 from shared.app import ConnDep, UnitOfWorkDep
@@ -85,8 +86,21 @@ async def _case_page(request: Request, conn: Conn, runtime: IntakeRuntime, sessi
                   view={**view.__dict__, "timeline": timeline, "has_reply": view.has_reply,
                         "answered": view.answered}, csrf=session.csrf,
                   promise=_promise(view, region, lang), closing=_closing(view, region, lang), flash=flash,
-                  callback=_callback(view, lang),
+                  callback=_callback(view, lang), referrals=await _referrals(conn, view, region, lang),
                   refusal=refusal, errors=errors or {}, message_id=str(uuid.uuid4()), values={"message": kept_message})
+
+
+async def _referrals(conn: Conn, view: StatusView, region: Region, lang: str) -> list[dict[str, object]]:
+    """Where the family was referred: the service, its public channels, and how far the referral is."""
+    out: list[dict[str, object]] = []
+    for referral in await family_referrals(conn, view.case_id):
+        public = await public_service(conn, region, referral.service_id)
+        if public is None:
+            continue  # a service the region no longer lists: nothing true to say of it
+        out.append({"name": public.name.get(lang), "contact": public.contact, "web": public.web,
+                    "state": t(f"referral_family_{referral.status}", lang),
+                    "overdue": referral.overdue and referral.status == "sent"})
+    return out
 
 
 def _promise(view: StatusView, region: Region, lang: str) -> str | None:

@@ -17,6 +17,7 @@ from services.notify.network_mail import on_network_key, on_network_record
 from services.notify.queue import CHANNEL_BY_CONTACT as CHANNEL_BY_CONTACT  # where the fault suite finds them
 from services.notify.queue import notification_id as notification_id
 from services.notify.queue import queue
+from services.notify.referrals import on_referral_sent, worker_handler
 from services.notify.resets import on_password_reset
 from shared.applier import EventHandler, Projection, RecordHandler, RecordLike
 from shared.businessdays import HELSINKI
@@ -198,6 +199,10 @@ async def on_erased(conn: Conn, event: EventBase) -> None:
     await conn.execute("DELETE FROM case_contacts WHERE case_id = $1", event.case_id)
     await conn.execute("DELETE FROM notifications_due WHERE case_id = $1 AND recipient = 'family'", event.case_id)
     await forget_callbacks(conn, event)  # and every reminder of a call to them
+    # A referral's link not yet mailed would only open on "erased": withdrawn with the rest.
+    await conn.execute("UPDATE notifications_due SET withdrawn_at = now() WHERE case_id = $1 AND template ="
+                       " 'referral_sent' AND withdrawn_at IS NULL AND notification_id NOT IN (SELECT notification_id"
+                       " FROM deliveries)", event.case_id)
 
 
 HANDLERS: dict[str, EventHandler] = {
@@ -212,6 +217,9 @@ HANDLERS: dict[str, EventHandler] = {
     "family.message_added": on_family_message,
     "child_welfare.notification_due": on_child_welfare_due,
     "notification.failed": on_notification_failed,
+    "referral.sent": on_referral_sent,
+    "referral.declined": worker_handler("referral_declined", _present),
+    "referral.overdue": worker_handler("referral_overdue", _present),
 }
 
 
@@ -234,7 +242,8 @@ def _together(*tables: dict[str, EventHandler]) -> dict[str, EventHandler]:
 def projection(runtime: ServiceRuntime[Any]) -> Projection:
     return Projection(name="notify", migrations=MIGRATIONS,
                       tables=["notifications_due", "case_contacts", "case_keys", "staff_directory", "case_callbacks",
-                              "staff_resets", "directory_services", "agent_keys", "network_mail"],
+                              "staff_resets", "directory_services", "agent_keys", "network_mail",
+                              "referral_mail"],
                       event_handlers=_together(HANDLERS, callback_handlers(runtime.regions)),
                       record_handlers={**{t: on_case_key for t in runtime.keys_topics()},
                                        **{t: on_staff_topic for t in runtime.staff_topics()},

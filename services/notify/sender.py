@@ -23,6 +23,8 @@ from services.notify.channels import DeliveryError, Mailer, send_sms
 from services.notify.feedback_mail import TEMPLATE as FEEDBACK_TEMPLATE
 from services.notify.messages import render
 from services.notify.network_mail import MailUnavailable, forget_mail, open_mail
+from services.notify.referrals import TEMPLATE as REFERRAL_TEMPLATE
+from services.notify.referrals import referral_link, service_mailbox, service_name
 from services.notify.resets import TEMPLATE as RESET_TEMPLATE
 from services.notify.resets import forget_reset, reset_link
 from services.notify.settings import NotifySettings
@@ -200,6 +202,13 @@ class Sender:
             if link is None:
                 raise DeliveryError("the link was used, replaced or has run out", retryable=False)
             values |= {"reset_url": link[0], "expires_at": short_datetime(link[1], lang)}
+        if due["template"] == REFERRAL_TEMPLATE:
+            link = await referral_link(conn, due["cause_event_id"], region, self.settings.keyring,
+                                       self.settings.routing_url)
+            if link is None:
+                raise DeliveryError("the referral is not known here (yet)", retryable=True)
+            values |= {"referral_url": link[0], "expires_at": short_datetime(link[1], lang),
+                       "service": await service_name(conn, region, due["recipient"][8:], lang)}
         message = render(due["template"], lang, **values)
         if due["channel"] == "sms":
             await self._text(conn, region, address, message.text, due["notification_id"], now)
@@ -254,6 +263,11 @@ class Sender:
             if not address or not staff.active:
                 raise DeliveryError("the staff member has no address", retryable=False)
             return address, staff.language
+        if recipient.startswith("service:"):  # a referral's receiving service, at its referral mailbox
+            mailbox = await service_mailbox(conn, region, recipient[8:])
+            if mailbox is None:
+                raise DeliveryError("no referral mailbox is configured for the service", retryable=False)
+            return mailbox
         if recipient.startswith("team:"):
             team = next((t for t in region.teams if t.id == recipient[5:]), None)
             if team is None or not team.email:

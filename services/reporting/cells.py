@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from services.reporting.referral_facts import DIMENSIONS as REFERRAL_DIMENSIONS
+
 AFTER_HOURS = ("evening", "night", "weekend", "holiday")
 # A case's value in each dimension, as text, over a facts row's columns; NULL: the case is not counted in that
 # dimension.
@@ -55,6 +57,8 @@ DIMENSIONS: dict[str, str] = {
     "reached_after": "CASE WHEN reached_after IS NOT NULL THEN least(reached_after, 4)::text END",
     # Requests closed as duplicates of another request (merged): the one dimension that counts them (cells_of).
     "merged": "CASE WHEN outcome = 'duplicate' THEN '' END",
+    # Referrals answered through their link: the latest one's answer, a decline's reason, how soon it was accepted.
+    **REFERRAL_DIMENSIONS,
 }
 # A request closed as a duplicate is no contact of its own: its family's matter goes on in the request kept,
 # which is counted. So every dimension but "merged" leaves it out, and so does every read of the facts.

@@ -34,9 +34,11 @@ from services.reporting import cells
 from services.reporting.bounds import SHOWN, in_time_floors
 from services.reporting.model import Group
 from services.reporting.privacy import protect
+from services.reporting.referral_facts import ACCEPT_TIMES, ANSWERS
 from services.reporting.suppression import Line, secondary
 from shared.db import Conn
 from shared.events import Outcome, RequesterRole, Topic
+from shared.events_referrals import DECLINE_REASONS
 from shared.regions import Region
 
 Key = tuple[str, str, str, str]  # (area, period, dim, value)
@@ -68,6 +70,10 @@ PARTIAL: dict[str, tuple[str, ...]] = {
     "closed_method": ("phone", "sms", "email", "anonymous"),
     "not_reached_method": ("phone", "sms", "email", "anonymous"),
     "reached_after": ("1", "2", "3", "4"),
+    # Referrals (referral_facts.py): the latest one's answer, a decline's reason, how soon it was accepted.
+    "referral_answer": ANSWERS,
+    "referral_decline": DECLINE_REASONS,
+    "referral_accept_time": ACCEPT_TIMES,
 }
 CONDITIONS = ("anonymous", "after_hours", "feedback_given", "handed_off", "referred", "reopened",
               "child_welfare_notified")
@@ -79,7 +85,10 @@ SAME: tuple[tuple[tuple[str, str], tuple[str, str]], ...] = (
     (("feedback_given", ""), ("feedback", COVERED)), (("referred", ""), ("referral_kind", COVERED)),
     (("anonymous", ""), ("method", "anonymous")), (("referred", ""), ("outcome", "referred")),
     (("outcome", COVERED), ("closed_method", COVERED)), (("outcome", "not_reached"), ("not_reached_method", COVERED)),
-    *((("topic", v), ("topic_triage", v)) for v in TOPICS))
+    *((("topic", v), ("topic_triage", v)) for v in TOPICS),
+    # Every answered-or-waiting referral has an acceptance time group, and every decline a reason.
+    (("referral_answer", COVERED), ("referral_accept_time", COVERED)),
+    (("referral_answer", "declined"), ("referral_decline", COVERED)))
 # Requests merged as duplicates (cells.py): counted apart from every other cell, in lines of their own over
 # the months and the municipalities (series), so secondary suppression protects them like any count.
 MERGED: Final = ("merged", "")

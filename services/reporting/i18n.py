@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from services.reporting.referral_facts import ACCEPT_TIMES, ANSWERS
 from shared.events import ContactMethod, Outcome, RequesterRole, Topic
+from shared.events_referrals import DECLINE_REASONS
 from shared.i18n import Catalog, keys
 
 PAGES = ("overview", "topics", "response", "outcomes", "report")
@@ -19,6 +21,9 @@ CATALOG = Catalog(
         *keys("channel_", ("button", "phone", "in_person", "letter")),
         *keys("role_", RequesterRole), *keys("method_", ContactMethod), *keys("topic_", Topic), "topic_none",
         *keys("outcome_", Outcome), *keys("kind_", ("municipal", "county", "third_sector")),
+        # The referral tables' rows (outcomes.py, referral_facts.py).
+        *keys("referral_answer_", ANSWERS), *keys("decline_reason_", DECLINE_REASONS),
+        *keys("accept_time_", ACCEPT_TIMES),
         *keys("col_", ("contacts", "answered", "met", "missed", "followups", "followups_met", "followups_missed")),
         "fig_handed_off", "fig_referred", "fig_reopened", "fig_child_welfare", "fig_feedback_given",
         # The pages' names and introductions ("page_" ~ page), and the viewer's role in base.html.

@@ -7,9 +7,11 @@ from services.reporting.i18n import t
 from services.reporting.labels import distribution
 from services.reporting.model import Cell, Chart, Column, Group, Table
 from services.reporting.privacy import share
+from services.reporting.referral_facts import ACCEPT_TIMES, ANSWERS
 from services.reporting.rollup import counts, tally, whole
 from shared.db import Conn
 from shared.events import Outcome
+from shared.events_referrals import DECLINE_REASONS
 
 OUTCOMES: tuple[str, ...] = Outcome.__args__  # type: ignore[attr-defined]
 
@@ -76,3 +78,35 @@ async def feedback(conn: Conn, f: Filters, lang: str) -> Table:
                   Column("percent", t("col_percent", lang), "percent")),
                  rows, chart=Chart("bar", ("answers",)),
                  total=[t("total", lang), given.count, None], note=t("note_feedback", lang))
+
+
+# Referrals answered through their link (referral_facts.py): each case by its latest referral.
+async def referral_answers(conn: Conn, f: Filters, lang: str) -> Table:
+    """How the services answered: waiting, accepted, declined, done; accepted and done make the acceptance rate."""
+    found = await counts(conn, f, "referral_answer")
+    sent = await whole(conn, f, "referral_answer")
+    table_ = distribution("referral_answers", t("tbl_referral_answers", lang), t("col_referral_answer", lang),
+                          ANSWERS, lambda a: t("referral_answer_" + a, lang), found, sent, lang)
+    return Table(table_.id, table_.title, table_.columns, table_.rows, chart=table_.chart,
+                 total=[t("total", lang), sent.count, None], note=t("note_referral_answers", lang))
+
+
+async def referral_declines(conn: Conn, f: Filters, lang: str) -> Table:
+    """The declined referrals by the service's reason."""
+    found = await counts(conn, f, "referral_decline")
+    declined = await whole(conn, f, "referral_decline")
+    table_ = distribution("referral_declines", t("tbl_referral_declines", lang), t("col_decline_reason", lang),
+                          DECLINE_REASONS, lambda r: t("decline_reason_" + r, lang), found, declined, lang)
+    return Table(table_.id, table_.title, table_.columns, table_.rows, chart=table_.chart,
+                 total=[t("total", lang), declined.count, None], note=t("note_referral_declines", lang))
+
+
+async def referral_acceptance_time(conn: Conn, f: Filters, lang: str) -> Table:
+    """How soon the services accepted, in working hours from sending (in groups), beside those not accepted."""
+    found = await counts(conn, f, "referral_accept_time")
+    sent = await whole(conn, f, "referral_accept_time")
+    table_ = distribution("referral_acceptance_time", t("tbl_referral_acceptance_time", lang),
+                          t("col_accept_time", lang), ACCEPT_TIMES, lambda a: t("accept_time_" + a, lang), found,
+                          sent, lang)
+    return Table(table_.id, table_.title, table_.columns, table_.rows, chart=table_.chart,
+                 total=[t("total", lang), sent.count, None], note=t("note_referral_acceptance_time", lang))

@@ -16,7 +16,7 @@ from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from services.reporting import cells, waits
+from services.reporting import cells, referral_facts, waits
 from services.reporting.followup_facts import apply_followups
 from services.reporting.network_facts import TABLES as NETWORK_TABLES
 from services.reporting.network_facts import on_network_record
@@ -111,7 +111,7 @@ CHANGING = (
     ("first_response_kind", "text"), ("response_team", "text"), ("response_business_hours", "real"),
     ("response_calendar_hours", "real"), ("handoffs", "int"), ("referrals", "int"), ("referred_service", "text"),
     ("referred_kind", "text"), ("outcome", "text"), ("closed_at", "timestamptz"), ("reopened", "int"),
-    ("feedback", "smallint"), ("contact_attempts", "int"), ("reached_after", "int"),
+    ("feedback", "smallint"), ("contact_attempts", "int"), ("reached_after", "int"), *referral_facts.COLUMNS,
 )
 _CHANGED = (("case_id", "uuid"), *CHANGING)
 
@@ -162,6 +162,8 @@ def count_attempt(attempts: int, reached_after: int | None, result: str) -> dict
 def evolve_facts(facts: dict[str, Any], event: EventBase, day: WorkingDay = DEFAULT_DAY) -> None:
     """What a later event of a case changes in its facts (in place), working hours counted in ``day`` (the
     case's region's); pure, and tested on its own."""
+    if referral_facts.evolve_referral(facts, event, day):
+        return
     if isinstance(event, RequestRecorded):
         if event.payload.answered_in_contact:  # answered in the call or visit itself: at once, in time
             _responded(facts, event.payload.contacted_at, "in_contact", day)

@@ -33,6 +33,9 @@ TABLES: dict[str, Builder] = {
     "not_reached_by_method": contacts.not_reached_by_method,
     "attempts_to_reach": contacts.attempts_to_reach,
     "referrals": outcomes.referrals,
+    "referral_answers": outcomes.referral_answers,
+    "referral_declines": outcomes.referral_declines,
+    "referral_acceptance_time": outcomes.referral_acceptance_time,
     "follow_up": outcomes.follow_up,
     "feedback": outcomes.feedback,
 }
@@ -41,10 +44,12 @@ PAGES: dict[str, tuple[str, ...]] = {
     "overview": ("key_figures", "per_month", "per_week", "by_municipality", "by_time", "by_hour", "by_weekday",
                  "by_role", "by_method", "by_channel"),
     "report": ("key_figures", "by_municipality", "by_channel", "by_role", "by_method", "topics",
-               "response_by_municipality", "outcomes", "referrals", "follow_up", "feedback"),
+               "response_by_municipality", "outcomes", "referrals", "referral_answers", "referral_declines",
+               "referral_acceptance_time", "follow_up", "feedback"),
     "topics": ("topics", "topics_by_month"),
     "response": ("response_by_municipality", "response_by_team", "response_by_month", "followups_by_month"),
-    "outcomes": ("outcomes", "not_reached_by_method", "attempts_to_reach", "referrals", "follow_up", "feedback"),
+    "outcomes": ("outcomes", "not_reached_by_method", "attempts_to_reach", "referrals", "referral_answers",
+                 "referral_declines", "referral_acceptance_time", "follow_up", "feedback"),
 }
 
 

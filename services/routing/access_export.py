@@ -19,6 +19,8 @@ from shared.spreadsheet import safe_row
 # What a view was, as record_access writes it: a case page, the API, an erasure.
 ACCESS_ACTIONS = ("view", "api_view", "erase", "view_denied", "api_view_denied",  # refused looks: service.py
                   "feedback_view",  # an accessibility feedback opened (feedback.py)
+                  # A referral's content disclosed to the receiving service, and its answers (referral_commands.py).
+                  "referral_disclosed", "referral_accept", "referral_decline", "referral_complete",
                   "search")  # a staff search: its kind of term and hits, never the term (search_service.py)
 
 

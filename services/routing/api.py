@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field, ValidationError
 from services.routing import link_queries, queries, search, search_service, service
 from services.routing.decisions import CommandName
 from services.routing.link_commands import UnknownReference
+from services.routing.referral_domain import ReferralState
 from services.routing.service import SignIn
 from services.routing.web import CsrfFailed, RuntimeDep, SessionDep, ThrottleDep, set_session_cookie
 from shared.app import UnitOfWorkDep
@@ -138,6 +139,9 @@ class CaseOut(BaseModel):
                                     " 'tue-16-18' (weekday, from hour, to hour; Helsinki time)")
     timeline: list[TimelineOut]
     links: list[link_queries.LinkedCase] = Field(default_factory=list, description="the cases linked to this one")
+    referrals: list[ReferralState] = Field(default_factory=list, description="the case's referrals, each with how"
+                                           " the service answered it (referral.sent, .accepted, .declined,"
+                                           " .completed, .overdue)")
 
 
 @router.get("/cases/{case_id}", responses=errors({
@@ -149,7 +153,8 @@ async def get_case(case_id: uuid.UUID, session: SessionDep, uow: UnitOfWorkDep, 
     return CaseOut(case=view.item, command_version=version, message=view.message, contact=view.contact,
                    call_windows=view.call_windows,
                    timeline=[TimelineOut(**entry.__dict__) for entry in view.timeline],
-                   links=await link_queries.linked_cases(uow.conn, session.account, view.state))
+                   links=await link_queries.linked_cases(uow.conn, session.account, view.state),
+                   referrals=list(view.state.referrals))
 
 
 class EraseIn(BaseModel):

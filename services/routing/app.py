@@ -20,6 +20,7 @@ from services.routing.pages import absences as absences_pages
 from services.routing.pages import accounts as accounts_pages
 from services.routing.pages import admin, callbacks, case, contacts, forbidden, queue, signin, templates, workload
 from services.routing.pages import feedback as feedback_pages
+from services.routing.pages import referral as referral_pages
 from services.routing.pages.errors import error_page
 from services.routing.pages.render import SERVICE_DIR
 from services.routing.projection import projection
@@ -48,7 +49,7 @@ def create_app(settings: RoutingSettings, regions: Regions | None = None) -> Fas
         routers=[router, templates_api, signin.router, queue.router, case.router, admin.router, templates.router,
                  callbacks_api, callbacks.router, accounts_pages.router, absences_api, absences_pages.router,
                  feedback_pages.router, workload_api, workload.router, contacts_api, contacts.router,
-                 directory_api],
+                 directory_api, referral_pages.router],
         own_migrations=MIGRATIONS, relay=True, on_start=on_start, form_targets=(settings.reporting_origin,),
         description="The regional team's queue and cases: triage, assign, hand off, contact, reply and close.",
     )

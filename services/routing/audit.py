@@ -42,7 +42,9 @@ async def search(conn: Conn, *, region: str, case_id: uuid.UUID | None = None, a
                  limit: int = 500) -> list[dict[str, object]]:
     """The region's log, newest first, each row with the case's reference (what people know a case by)."""
     rows = await conn.fetch(
-        "SELECT l.at, l.account_id, a.display_name, l.role, l.case_id, c.reference, l.action, l.term_kind, l.hits"
+        # A disclosure's reader has no account: the name they gave at the receiving service stands for it.
+        "SELECT l.at, l.account_id, coalesce(a.display_name, l.disclosed_person) AS display_name, l.role, l.case_id,"
+        " c.reference, l.action, l.term_kind, l.hits, l.disclosed_to"
         " FROM access_log l"
         " LEFT JOIN accounts a ON a.id = l.account_id LEFT JOIN cases c ON c.case_id = l.case_id"
         " WHERE l.region = $1"

@@ -19,9 +19,10 @@ from services.routing.decisions import CloseCase, Command, ReferCase, decide
 from services.routing.directory import helsinki_today
 from services.routing.domain import CaseState, evolve
 from services.routing.permissions import may_open_case
+from services.routing.referral_domain import RecordReferralAnswer
 from services.routing.service_directory import directory_services
 from shared.db import Conn
-from shared.directory import ServiceKind
+from shared.directory import DirectoryService
 from shared.errors import Conflict, NotFound, ServiceUnavailable
 from shared.events import new_event
 from shared.keys import data_key
@@ -46,15 +47,17 @@ def named_services(command: Command) -> list[str]:
         return [command.service_id]
     if isinstance(command, CloseCase) and command.referred_to:
         return [command.referred_to]
+    if isinstance(command, RecordReferralAnswer) and command.better_service_id:
+        return [command.better_service_id]
     return []
 
 
-async def offered_services(conn: Conn, region: str, service_ids: list[str]) -> dict[str, ServiceKind]:
-    """Of the named services, those the directory offers staff, with their kinds."""
+async def offered_services(conn: Conn, region: str, service_ids: list[str]) -> dict[str, DirectoryService]:
+    """Of the named services, those the directory offers staff."""
     if not service_ids:
         return {}
     found = await directory_services(conn, region, service_ids)
-    return {service_id: s.kind for service_id, s in found.items() if not s.hidden}
+    return {service_id: s for service_id, s in found.items() if not s.hidden}
 
 
 @dataclass(frozen=True)

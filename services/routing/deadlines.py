@@ -19,6 +19,7 @@ from asyncpg import Record
 
 from services.routing.child_welfare import raise_child_welfare_alerts
 from services.routing.erasure import run_retention
+from services.routing.referral_overdue import raise_referral_alerts
 from shared.app import UnitOfWork, unit_of_work
 from shared.businessdays import DEFAULT_DAY
 from shared.db import Conn
@@ -92,8 +93,8 @@ async def _raise_once(conn: Conn, row: Record, kind: str, cls: type[EventBase], 
 
 async def run_scheduler(runtime: ServiceRuntime[Any], every_s: float,
                         retention_every_s: float = 3600.0) -> None:
-    """Deadline and child-welfare alerts every ``every_s``; the retention job every ``retention_every_s`` (first
-    after one wait)."""
+    """Deadline, child-welfare and referral alerts every ``every_s``; the retention job every
+    ``retention_every_s`` (first after one wait)."""
     retention_due = time.monotonic() + retention_every_s
     while True:
         try:
@@ -104,6 +105,8 @@ async def run_scheduler(runtime: ServiceRuntime[Any], every_s: float,
                                        topic_prefix=runtime.settings.topic_prefix)
                 await raise_child_welfare_alerts(uow, now=now, regions=runtime.regions, flagged_since=since,
                                                  topic_prefix=runtime.settings.topic_prefix)
+                await raise_referral_alerts(uow, now=now, regions=runtime.regions, sent_since=since,
+                                            topic_prefix=runtime.settings.topic_prefix)
                 if time.monotonic() >= retention_due:
                     await run_retention(uow, list(runtime.regions), topic_prefix=runtime.settings.topic_prefix,
                                         now=now)

@@ -13,8 +13,10 @@ from typing import Literal, TypeGuard
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.routing.domain import CaseState
+from services.routing.referral_domain import RecordReferralAnswer, decide_answer, find
+from services.routing.referral_targets import referral_target
 from shared.callbacks import in_helsinki
-from shared.directory import ServiceKind
+from shared.directory import DirectoryService, ServiceKind
 from shared.errors import InvalidCommand
 from shared.events import (
     AssigneeKind,
@@ -28,8 +30,6 @@ from shared.events import (
     CaseClosedPayload,
     CaseHandedOff,
     CaseHandedOffPayload,
-    CaseReferred,
-    CaseReferredPayload,
     CaseReopened,
     CaseReopenedPayload,
     CaseTriaged,
@@ -49,6 +49,7 @@ from shared.events import (
     Topic,
     Urgency,
 )
+from shared.events_referrals import Consent, ReferralSent, ReferralSentPayload
 from shared.regions import Region
 from shared.sealing import Sealed
 from shared.staff import Absence
@@ -79,7 +80,12 @@ class HandOffCase(AssignCase):
 
 
 class ReferCase(_Command):
+    """Refer the family to a service: only with their consent, and with a note for the service."""
+
     service_id: TextLine = Field(min_length=1, max_length=100)
+    consent: Consent = Field(description="how the family consented to the referral and to the disclosure of their"
+                                         " contact and the note: 'spoken' or 'written'; required")
+    note: Text = Field(min_length=1, max_length=MAX_TEXT, description="what the receiving service needs to know")
 
 
 class RecordContactAttempt(_Command):
@@ -144,17 +150,18 @@ class UnlinkCase(_Command):
 
 Command = (TriageCase | AssignCase | HandOffCase | ReferCase | RecordContactAttempt | SendReply | AddInternalNote
            | CloseCase | ReopenCase | RecordChildWelfareNotification | ScheduleCallback | CancelCallback
-           | SendNotReachedNotice | LinkCase | UnlinkCase)
+           | SendNotReachedNotice | LinkCase | UnlinkCase | RecordReferralAnswer)
 # The name each command has in the API and on the case page's forms.
 CommandName = Literal["triage", "assign", "hand_off", "refer", "record_contact", "reply", "add_note", "close",
                       "reopen", "record_child_welfare_notification", "schedule_callback", "cancel_callback",
-                      "send_not_reached_notice", "link", "unlink"]
+                      "send_not_reached_notice", "link", "unlink", "record_referral_answer"]
 COMMANDS: dict[str, type[Command]] = {
     "triage": TriageCase, "assign": AssignCase, "hand_off": HandOffCase, "refer": ReferCase,
     "record_contact": RecordContactAttempt, "reply": SendReply, "add_note": AddInternalNote, "close": CloseCase,
     "reopen": ReopenCase, "record_child_welfare_notification": RecordChildWelfareNotification,
     "schedule_callback": ScheduleCallback, "cancel_callback": CancelCallback,
     "send_not_reached_notice": SendNotReachedNotice, "link": LinkCase, "unlink": UnlinkCase,
+    "record_referral_answer": RecordReferralAnswer,
 }
 CALLABLE = ("phone", "sms")  # the contact methods that left a number to call
 LONGEST_WINDOW = timedelta(hours=4)
@@ -178,11 +185,12 @@ def nobody_absent(account_id: str) -> Absence | None:
     return None
 
 
-def offered_kind(service_id: str, region: Region, directory: Mapping[str, ServiceKind] | None) -> ServiceKind | None:
+def offered_kind(service_id: str, region: Region,
+                 directory: Mapping[str, DirectoryService] | None) -> ServiceKind | None:
     """The kind of a service staff may refer to: one the directory offers (``directory``, the services the command
     names that routing's directory projection holds and does not hide), or a whole service of the region's YAML."""
     if directory and service_id in directory:
-        return directory[service_id]
+        return directory[service_id].kind
     return next((s.kind for s in region.local_services if s.id == service_id and not s.hidden), None)
 
 
@@ -194,14 +202,15 @@ class AssigneeAbsent(InvalidCommand):
 
 def decide(state: CaseState, command: Command, *, region: Region, teams: Collection[str], seal: Sealer,
            team_of: TeamOf, now: datetime | None = None, absent_of: AbsentOf = nobody_absent,
-           directory: Mapping[str, ServiceKind] | None = None) -> Decision:
+           directory: Mapping[str, DirectoryService] | None = None) -> Decision:
     """The events ``command`` makes of ``state`` at ``now``, or InvalidCommand saying why not.
 
     Without ``now`` (a loader writing history) nothing is checked against the clock.
     """
     if state.erased_at is not None:
         raise InvalidCommand("the case's personal data is erased; nothing more is recorded on it")
-    if state.closed and not isinstance(command, ReopenCase | AddInternalNote | RecordChildWelfareNotification):
+    if state.closed and not isinstance(command, ReopenCase | AddInternalNote | RecordChildWelfareNotification
+                                                 | RecordReferralAnswer):
         raise InvalidCommand("the case is closed; reopen it first")
     match command:
         case TriageCase():
@@ -219,10 +228,7 @@ def decide(state: CaseState, command: Command, *, region: Region, teams: Collect
             _not_absent(command, absent_of, confirmable=True)
             return [(CaseAssigned, target)]
         case ReferCase():
-            kind = offered_kind(command.service_id, region, directory)
-            if kind is None:
-                raise InvalidCommand(f"no service '{command.service_id}' in the region's directory")
-            return [(CaseReferred, CaseReferredPayload(service_id=command.service_id, service_kind=kind))]
+            return [(ReferralSent, _referral(command, region, seal, directory))]
         case RecordContactAttempt():
             return [(ContactAttempted, ContactAttemptedPayload(channel=command.channel, result=command.result))]
         case SendReply():
@@ -263,9 +269,28 @@ def decide(state: CaseState, command: Command, *, region: Region, teams: Collect
             if not state.child_welfare_concern:
                 raise InvalidCommand("no child welfare concern is recorded for this case")
             return [(ChildWelfareNotified, ChildWelfareNotifiedPayload(how=command.how))]
+        case RecordReferralAnswer():
+            answer = command.as_answer()
+            decided = decide_answer(find(state.referrals, command.referral_id), answer, erased=False,
+                                    known_service=lambda s: referral_target(region, s, directory) is not None)
+            # A decline of a case closed as referred puts it back in the worker's queue, as the service's own would.
+            reopen = answer.answer == "decline" and state.closed
+            return [decided, *([(CaseReopened, CaseReopenedPayload())] if reopen else [])]
         case LinkCase() | UnlinkCase():
             raise InvalidCommand("a link is decided on both cases at once (links.decide_link)")
     raise InvalidCommand(f"unknown command {type(command).__name__}")
+
+
+def _referral(command: ReferCase, region: Region, seal: Sealer,
+              directory: Mapping[str, DirectoryService] | None) -> ReferralSentPayload:
+    """referral.sent, which replaces case.referred: the consent, the sealed note and an id the service answers by."""
+    service = referral_target(region, command.service_id, directory)
+    if service is None:
+        raise InvalidCommand(f"no service '{command.service_id}' in the region's directory", field="service_id")
+    return ReferralSentPayload(referral_id=uuid.uuid4(), service_id=service.id,
+                               service_kind=service.kind,
+                               consent=command.consent, note=seal(command.note, "referral.sent", "note"),
+                               electronic=service.answers_by_link)
 
 
 def _callback(state: CaseState, command: ScheduleCallback, *, region: Region, team_of: TeamOf,

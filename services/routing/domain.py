@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from services.routing.referral_domain import ReferralState, replaced
 from shared.businessdays import answer_due as promised_day
 from shared.events import (
     AssigneeKind,
@@ -37,6 +38,11 @@ from shared.events import (
     FamilyMessageAdded,
     NotReachedNotice,
     PersonalDataErased,
+    ReferralAccepted,
+    ReferralCompleted,
+    ReferralDeclined,
+    ReferralOverdue,
+    ReferralSent,
     ReplySent,
     RequestRecorded,
     Topic,
@@ -99,6 +105,8 @@ class CaseState(BaseModel):
     duplicate_of: uuid.UUID | None = None
     duplicates: tuple[uuid.UUID, ...] = ()
     related: tuple[uuid.UUID, ...] = ()
+    # Referrals sent with the family's consent (referral.sent), in the order sent; see referral_domain.py.
+    referrals: tuple[ReferralState, ...] = ()
 
     @property
     def closed(self) -> bool:
@@ -200,6 +208,48 @@ def _(event: FamilyMessageAdded, state: CaseState) -> dict[str, object]:
 @_apply.register
 def _(event: CaseReferred, state: CaseState) -> dict[str, object]:
     return {"referred_to": event.payload.service_id}
+
+
+# A referral's life (referral_domain.py). case.referred (before consents and answers) still counts above: past
+# streams hold it, and it names the service a case closed as "referred" went to.
+@_apply.register
+def _(event: ReferralSent, state: CaseState) -> dict[str, object]:
+    p = event.payload
+    if any(r.referral_id == p.referral_id for r in state.referrals):
+        return {}
+    referral = ReferralState(referral_id=p.referral_id, service_id=p.service_id, sent_at=event.occurred_at,
+                             electronic=p.electronic)
+    return {"referred_to": p.service_id, "referrals": (*state.referrals, referral)}
+
+
+@_apply.register
+def _(event: ReferralAccepted, state: CaseState) -> dict[str, object]:
+    p = event.payload
+    return {"referred_to": p.service_id, "referrals": replaced(
+        state.referrals, p.referral_id, status="accepted", answered_at=event.occurred_at,
+        accepted_at=event.occurred_at)}
+
+
+@_apply.register
+def _(event: ReferralDeclined, state: CaseState) -> dict[str, object]:
+    """Declined: the case is the worker's again (a closed one reopens, see referral_commands.py), and a case
+    closed as referred later no longer names the service that declined."""
+    p = event.payload
+    referred = None if state.referred_to == p.service_id else state.referred_to
+    return {"referred_to": referred, "referrals": replaced(
+        state.referrals, p.referral_id, status="declined", answered_at=event.occurred_at, reason=p.reason,
+        better_service_id=p.better_service_id)}
+
+
+@_apply.register
+def _(event: ReferralCompleted, state: CaseState) -> dict[str, object]:
+    p = event.payload
+    return {"referrals": replaced(state.referrals, p.referral_id, status="completed", outcome=p.outcome)}
+
+
+@_apply.register
+def _(event: ReferralOverdue, state: CaseState) -> dict[str, object]:
+    return {"referrals": replaced(state.referrals, event.payload.referral_id, overdue_at=event.occurred_at)}
 
 
 @_apply.register

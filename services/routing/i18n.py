@@ -8,11 +8,13 @@ from typing import get_args
 from services.routing.callback_plan import ERROR_KEYS, CallbackStatus
 from services.routing.links import REFUSALS
 from services.routing.permissions import WorkloadView
+from services.routing.referral_domain import ReferralStatus
 from services.routing.search import SEARCH_KINDS
 from services.routing.workload import SORT_KEYS
 from shared.callbacks import WEEKDAYS
 from shared.directory import WEEKDAYS as DIRECTORY_DAYS
 from shared.events import EVENT_TYPES, CaseOutcome, Channel, ContactMethod, RequesterRole, Topic, Urgency
+from shared.events_referrals import COMPLETED_OUTCOMES, DECLINE_REASONS, Consent
 from shared.i18n import Catalog, keys
 from shared.notifications import MESSAGE_NAMES
 
@@ -22,7 +24,8 @@ CATALOG = Catalog(
     run_time=(
         # Labels the templates build from a value ("state_" ~ c.status); the values are accounts.Role,
         # domain.Status, queries.Risk and the events' own fields.
-        *keys("role_", ("coordinator", "professional", "manager", "admin", "network_coordinator")),
+        *keys("role_", ("coordinator", "professional", "manager", "admin", "network_coordinator",
+                        "receiving_service")),
         *keys("state_", ("new", "triaged", "assigned", "closed")),
         *keys("risk_", ("ok", "at_risk", "overdue", "answered", "closed")),
         *keys("requester_", RequesterRole), *keys("topic_", Topic), *keys("contact_", ContactMethod),
@@ -36,7 +39,8 @@ CATALOG = Catalog(
         # Marks for a case written in another language than Finnish.
         *keys("written_in_", ("sv", "en")),
         *keys("access_action_", ("view", "api_view", "erase", "view_denied", "api_view_denied", "feedback_view",
-                                      "search")),
+                                  "search", "referral_disclosed", "referral_accept", "referral_decline",
+                                  "referral_complete")),
         # A search's kind of term, in the access log and its CSV (search.SEARCH_KINDS).
         *keys("search_kind_", SEARCH_KINDS),
         # The search box's problems, shown beside their field (pages/search_page.py).
@@ -85,6 +89,14 @@ CATALOG = Catalog(
         *keys("dir_day_", DIRECTORY_DAYS),
         # The family's language in the picker's hint ("joita saa ruotsiksi"): _service_picker.html.
         *keys("dir_in_", ("fi", "sv", "en")),
+        # Referrals (referral_domain.py, the service's page pages/referral.py): states, reasons, outcomes, the
+        # saved answer's sentence, a refused field's sentence and the family's contact details by name.
+        *keys("referral_status_", get_args(ReferralStatus)), *keys("referral_reason_", DECLINE_REASONS),
+        *keys("referral_outcome_", COMPLETED_OUTCOMES), *keys("consent_", get_args(Consent)),
+        *keys("referral_saved_", ("accepted", "declined", "completed")),
+        *keys("referral_field_", ("name", "answer", "reason", "better_service_id", "outcome")),
+        *keys("referral_contact_", ("name", "phone", "email", "call_times")),
+        "referral_erased", "referral_erased_title", "referral_link_not_valid", "referral_link_not_valid_title",
     ),
     notes={"hours_left": "{hours} is the working hours left, with one decimal; h is the unit's abbreviation."},
 )

@@ -59,6 +59,8 @@ class QueueItem(BaseModel):
     child_welfare_pending: bool = False
     child_welfare_late: bool = False
     assignee_absent: bool = False
+    referral_declined: bool = False
+    referral_overdue: bool = False
     channel: str = "button"
     business_hours_left: float
     risk: Risk
@@ -114,6 +116,11 @@ QUEUE_COLUMNS = ("case_id, reference, region, municipality, language, requester_
                  " EXISTS (SELECT 1 FROM absences b WHERE cases.assignee_kind = 'professional'"
                  "  AND b.account_id = cases.assignee_id AND b.cancelled_at IS NULL"
                  "  AND (now() AT TIME ZONE 'Europe/Helsinki')::date BETWEEN b.starts AND b.ends) AS assignee_absent,"
+                 # The latest referral came back declined, or is unanswered past the region's limit: the worker's
+                 # again (referral_domain.py).
+                 " coalesce(state->'referrals'->-1->>'status' = 'declined', false) AS referral_declined,"
+                 " coalesce(state->'referrals'->-1->>'status' = 'sent' AND state->'referrals'->-1->>'overdue_at'"
+                 "  IS NOT NULL, false) AS referral_overdue,"
                  " channel")
 # The queue's order: open before closed; those waiting for staff (never answered, or a follow-up unanswered)
 # before the answered; among them by the day promised (a follow-up's own), urgent first within a day; then

@@ -30,6 +30,7 @@ from tests.faults.recorded import (
     expected_recorded_notifications,
     judge_recorded,
 )
+from tests.faults.referrals import ReferralWork, expected_referral_notifications, judge_referrals
 from tests.faults.sinks import Received, read_journal
 from tests.faults.system import System
 
@@ -191,7 +192,8 @@ def expected_notifications(events: list[Event]) -> dict[str, str]:
         elif e.type == "family.message_added":
             recipient = holder.get(e.case_id, "coordinators")
             expected[str(notification_id(cause, recipient, "family_wrote_again"))] = WROTE_AGAIN
-    return expected | expected_callback_notifications(events, contact) | expected_recorded_notifications(events)
+    return (expected | expected_callback_notifications(events, contact) | expected_recorded_notifications(events)
+            | expected_referral_notifications(events))
 
 
 @dataclass
@@ -255,7 +257,8 @@ class Report:
 
 
 def judge(facts: Facts, load: FamilyLoad, staff: StaffWork, faults: list[FaultRecord], seconds: float,
-          recorded: tuple[RecordedContacts, RecordedFacts] | None = None, links: LinkWork | None = None) -> Report:
+          recorded: tuple[RecordedContacts, RecordedFacts] | None = None, links: LinkWork | None = None,
+          referrals: ReferralWork | None = None) -> Report:
     report = Report(faults=faults)
     accepted = load.accepted()
     counts = load.counts()
@@ -358,6 +361,8 @@ def judge(facts: Facts, load: FamilyLoad, staff: StaffWork, faults: list[FaultRe
     judge_callbacks(report, facts.events, plans, expected, set(copies), set(twice))
     if links is not None:
         judge_links(report, facts, links)
+    if referrals is not None:
+        judge_referrals(report, facts.events, referrals)
     for nid, fault in resent:
         report.explained.append(
             f"notification {nid} reached the sink, then {fault} before notify recorded the delivery; it was "

@@ -26,6 +26,7 @@ from tests.faults.check import FaultRecord, Report, collect, judge
 from tests.faults.links import LinkWork
 from tests.faults.load import FamilyLoad, StaffWork
 from tests.faults.recorded import RecordedContacts, collect_recorded
+from tests.faults.referrals import ReferralWork
 from tests.faults.system import SERVICES, Readiness, System
 
 # The last run's table, and every process's log when something was not zero.
@@ -240,9 +241,10 @@ async def run_suite(faults: list[Fault], *, rate: float, title: str, warmup_s: f
         staff = StaffWork(system.url("routing"), load, regions)
         recorder = RecordedContacts(system.url("routing"))
         links = LinkWork(system.url("routing"), load)
+        referrals = ReferralWork(system.url("routing"), load)
         tasks = [asyncio.create_task(readiness.run(stop_monitor)), asyncio.create_task(load.run(stop_load)),
                  asyncio.create_task(staff.run(stop_load)), asyncio.create_task(recorder.run(stop_load)),
-                 asyncio.create_task(links.run(stop_load))]
+                 asyncio.create_task(links.run(stop_load)), asyncio.create_task(referrals.run(stop_load))]
         try:
             load_began = time.monotonic()
             await asyncio.sleep(warmup_s)
@@ -270,7 +272,7 @@ async def run_suite(faults: list[Fault], *, rate: float, title: str, warmup_s: f
         exited = [name for name in SERVICES if not system.procs[name].alive()]
         facts = await collect(system, [r.id for r in regions])
         report = judge(facts, load, staff, records, load_s, (recorder, await collect_recorded(system.dsn)),
-                       links=links)
+                       links=links, referrals=referrals)
         report.add("services that exited by themselves", len(exited), must_be_zero=True)
         report.add("faults not recovered from in time", sum(r.recovered_s is None for r in records), must_be_zero=True)
         judge_recoveries(report, records)

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.routing.erasure import run_retention
+from shared.businessdays import HELSINKI
 from shared.feedback import ANSWER_DAYS
 from shared.topics import feedback_topic
 from tests.integration.test_notify import channels, stack  # noqa: F401 - the fixtures: intake, routing, notify, SMTP
@@ -54,7 +55,7 @@ async def test_feedback_is_refused_stored_mailed_listed_answered_and_erased(stac
         return page.text if reference in page.text else None
 
     page = await eventually(listed, what="the feedback in the admins' list")
-    due = (datetime.now(UTC).date() + timedelta(days=ANSWER_DAYS))
+    due = datetime.now(HELSINKI).date() + timedelta(days=ANSWER_DAYS)  # counted from the Helsinki day it came
     assert due.strftime("%d.%m.%Y") in page  # the answer date, 14 days on
     link = re.search(r'href="(/admin/feedback/[0-9a-f-]+)\?', page).group(1)  # type: ignore[union-attr]
     opened = await admin.get(f"{link}?lang=fi")

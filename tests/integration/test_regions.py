@@ -46,6 +46,9 @@ pytestmark = pytest.mark.integration
 VS, PP = "varsinais-suomi", "pohjois-pohjanmaa"
 CONFIG = load_regions(ROOT / "deploy" / "regions")
 
+# A referral needs the family's consent and a note for the service (services/routing/decisions.py).
+CONSENTED = {"consent": "spoken", "note": "Perhe toivoo soittoa iltaisin"}
+
 
 def topics_of(prefix: str, region: str) -> set[str]:
     return {make(prefix, region) for make in (cases_topic, keys_topic, audit_topic, staff_topic, dead_letter_topic,
@@ -263,7 +266,7 @@ async def test_each_regions_teams_services_and_municipalities_come_from_its_own_
     # A Pohjois-Pohjanmaa case goes to none of Varsinais-Suomi's teams, professionals or services.
     for name, arguments in (("assign", {"assignee_kind": "team", "assignee_id": vs_only_team}),
                             ("assign", {"assignee_kind": "professional", "assignee_id": vs_professional}),
-                            ("refer", {"service_id": vs_only_service}),
+                            ("refer", {"service_id": vs_only_service, **CONSENTED}),
                             ("close", {"outcome": "referred", "referred_to": vs_only_service})):
         refused = await command(pp_coordinator, oulu, name, 0, **arguments)
         assert refused.status_code == 422, (name, arguments, refused.text)
@@ -277,14 +280,15 @@ async def test_each_regions_teams_services_and_municipalities_come_from_its_own_
     # Its own region's team and service are taken; "family-work" is Pohjois-Pohjanmaa's own.
     assert (await command(pp_coordinator, oulu, "assign", 0, assignee_kind="team", assignee_id="family-work")
             ).status_code == 200
-    assert (await command(pp_coordinator, oulu, "refer", 1, service_id=pp_only_service)).status_code == 200
+    assert (await command(pp_coordinator, oulu, "refer", 1, service_id=pp_only_service, **CONSENTED)
+            ).status_code == 200
     view = (await pp_coordinator.get(f"/api/v1/cases/{oulu}")).json()
     assert (view["case"]["team_id"], view["command_version"]) == ("family-work", 2)
 
     # And the other way round.
     for name, arguments in (("assign", {"assignee_kind": "team", "assignee_id": pp_only_team}),
                             ("assign", {"assignee_kind": "professional", "assignee_id": pp_professional}),
-                            ("refer", {"service_id": pp_only_service})):
+                            ("refer", {"service_id": pp_only_service, **CONSENTED})):
         refused = await command(vs_coordinator, raisio, name, 0, **arguments)
         assert refused.status_code == 422, (name, arguments, refused.text)
     assert (await command(vs_coordinator, raisio, "assign", 0, assignee_kind="team", assignee_id=vs_only_team)

@@ -109,7 +109,8 @@ async def test_whole_case_travels_with_every_hand_off(stack):
              ("record_child_welfare_notification", {"how": "contacted_together"}),
              ("add_note", {"text": "Sovittu kotikäynti"}),
              ("reply", {"text": "Hei, perhetyöntekijä soittaa teille torstaina."}),
-             ("refer", {"service_id": "lapsiperheiden-kotipalvelu"}),
+             ("refer", {"service_id": "lapsiperheiden-kotipalvelu", "consent": "spoken",
+                        "note": "Perhe toivoo kotipalvelua iltaisin"}),
              ("close", {"outcome": "referred"})]
     for version, (name, arguments) in enumerate(steps):
         response = await command(routing, case_id, name, version, **arguments)

@@ -13,6 +13,7 @@ from shared.directory_projection import directory_handler
 from shared.errors import InvalidCommand
 from shared.events import new_event
 from shared.regions import load_regions
+from shared.sealing import Sealed
 from shared.settings import ROOT
 from tests.support import request_event
 
@@ -20,9 +21,19 @@ REGION = load_regions(ROOT / "deploy" / "regions").by_id["varsinais-suomi"]
 PTV_ID = "0b7e52a4-8a0c-5d0c-9f33-1a0b5c7d9e21"
 
 
-def run(state: CaseState, command: object, directory: dict[str, str]) -> CaseState:
-    for cls, payload in decide(state, command, region=REGION, teams=set(), seal=lambda *a: None,  # type: ignore
-                               team_of=lambda _: None, directory=directory):  # type: ignore[arg-type]
+def listed(kind: str) -> DirectoryService:
+    return DirectoryService(id=PTV_ID, region=REGION.id, source="ptv", kind=kind,  # type: ignore[arg-type]
+                            names=Texts(fi="Perheiden palvelu"), languages=("fi",))
+
+
+def refer(service_id: str) -> ReferCase:
+    return ReferCase(service_id=service_id, consent="spoken", note="Perhe toivoo soittoa.")
+
+
+def run(state: CaseState, command: object, directory: dict[str, DirectoryService]) -> CaseState:
+    seal = lambda *a: Sealed(nonce="bm9uY2U=", ciphertext="eA==")  # noqa: E731
+    for cls, payload in decide(state, command, region=REGION, teams=set(), seal=seal,  # type: ignore[arg-type]
+                               team_of=lambda _: None, directory=directory):
         state = evolve(state, new_event(cls, case_id=state.case_id, region=state.region,
                                         municipality=state.municipality, actor="staff:t", payload=payload))
     return state
@@ -31,8 +42,8 @@ def run(state: CaseState, command: object, directory: dict[str, str]) -> CaseSta
 def test_a_case_is_referred_to_a_service_the_directory_offers() -> None:
     state = initial_state(request_event())
     with pytest.raises(InvalidCommand, match="directory"):
-        run(state, ReferCase(service_id=PTV_ID), {})
-    referred = run(state, ReferCase(service_id=PTV_ID), {PTV_ID: "third_sector"})
+        run(state, refer(PTV_ID), {})
+    referred = run(state, refer(PTV_ID), {PTV_ID: listed("third_sector")})
     assert referred.referred_to == PTV_ID
     # Closing names the service the case was referred to even when the directory no longer offers it.
     closed = run(referred, CloseCase(outcome="referred"), {})
@@ -46,7 +57,7 @@ def test_the_yamls_own_services_are_offered_unless_hidden() -> None:
     hidden = REGION.model_copy(update={"services": [s.model_copy(update={"hidden": True}) if s.id == "perheneuvola"
                                                     else s for s in REGION.services]})
     assert offered_kind("perheneuvola", hidden, None) is None
-    assert offered_kind(PTV_ID, REGION, {PTV_ID: "county"}) == "county"
+    assert offered_kind(PTV_ID, REGION, {PTV_ID: listed("county")}) == "county"
 
 
 def test_opening_hours_read_in_each_language() -> None:

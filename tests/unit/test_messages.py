@@ -14,7 +14,9 @@ from shared.notifications import MESSAGE_NAMES as NAMES
 VALUES = {"reference": "K7M4-2Q9X", "answer_due": "maanantai 27. joulukuuta 2027",
           "status_url": "https://apua.example/status?ref=K7M4-2Q9X", "municipality": "Raisio",
           "case_url": "https://routing.example/cases/1", "call_day": "ti 8.12.", "call_from": "16", "call_to": "17",
-          "to": "you"}
+          "to": "you",
+          # A referral's mail to the receiving service (services/notify/referrals.py).
+          "service": "Perheneuvola", "referral_url": "https://routing.example/referral/abc", "expires_at": "5.1. 10.00"}
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -32,6 +34,13 @@ def test_languages_differ_and_a_missing_value_is_an_error() -> None:
     assert len(texts) == 3
     with pytest.raises(UndefinedError):
         render("request_receipt", "fi", reference="x")
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+def test_the_services_referral_mail_has_its_link_and_nothing_of_the_family(lang: str) -> None:
+    message = render("referral_sent", lang, **VALUES)
+    assert VALUES["referral_url"] in message.text and VALUES["expires_at"] in message.text
+    assert "Raisio" not in message.text + message.subject  # not even where the family lives
 
 
 def test_html_escapes_values() -> None:

@@ -99,8 +99,8 @@ def test_first_response_is_the_first_reached_contact_or_reply(new_case: CaseStat
 
 def test_refer_and_close(new_case: CaseState) -> None:
     with pytest.raises(InvalidCommand, match="directory"):
-        run(new_case, ReferCase(service_id="moon-clinic"))
-    referred = run(new_case, ReferCase(service_id="perheneuvola"))
+        run(new_case, ReferCase(service_id="moon-clinic", consent="spoken", note="Perhe toivoo soittoa"))
+    referred = run(new_case, ReferCase(service_id="perheneuvola", consent="spoken", note="Perhe toivoo soittoa"))
     closed = run(referred, CloseCase(outcome="referred"))
     assert (closed.status, closed.outcome, closed.referred_to) == ("closed", "referred", "perheneuvola")
     with pytest.raises(InvalidCommand, match="directory"):

@@ -42,7 +42,7 @@ FIELD_LABELS = {**CALL_FIELDS, "assignee_kind": "field_assignee", "assignee_id":
                 "text": "field_text", "note": "field_note", "outcome": "field_outcome", "referred_to": "field_service",
                 "service_id": "field_service", "channel": "field_channel", "result": "field_result",
                 "topic": "field_topic", "urgency": "field_urgency", "how": "field_how",
-                "kind": "link_field_kind", "other_reference": "link_field_reference"}
+                "kind": "link_field_kind", "other_reference": "link_field_reference", "consent": "field_consent"}
 
 
 def field_label(field: str, lang: str) -> str:
@@ -104,7 +104,8 @@ async def _case_page(request: Request, session: StaffSession, uow: UnitOfWork,
     service_q = (request.query_params.get("service_q") or "")[:100]
     service_picks = await directory_picker.picks(uow.conn, region, service_q, municipality=view.item.municipality,
                                                  language=view.item.language, lang=lang)
-    referred = {str(e.data.get(k)) for e in view.timeline for k in ("service_id", "referred_to") if e.data.get(k)}
+    referred = {str(e.data.get(k)) for e in view.timeline for k in ("service_id", "referred_to", "better_service_id")
+                if e.data.get(k)}
     named_services = await directory_picker.service_names(uow.conn, region, referred, lang)
     return render(request, "case.html", session, status, lang=lang, view=view, version=version, names=names,
                   assignees=assignees, topics=TOPICS, service_q=service_q, service_picks=service_picks,

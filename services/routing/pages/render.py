@@ -87,6 +87,8 @@ def render(request: Request, template: str, session: StaffSession | None, status
             return str(names.get(ident, ident))
         if kind == "team":
             return team_label(ident)
+        if kind == "service":  # a referral's receiving service, at its referral mailbox
+            return service_name(ident)
         return t("recipient_" + kind, lang) if kind in RECIPIENTS else recipient
 
     def notification_line(data: dict[str, Any]) -> str:
