@@ -9,16 +9,19 @@ import httpx
 import pytest
 import structlog
 from fastapi import FastAPI
+from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind
 from structlog.testing import capture_logs
 
 from services.intake.app import create_app as intake_app
 from services.intake.settings import IntakeSettings
 from shared.app import NO_FASTAPI_TELEMETRY
+from shared.outbox import enqueue
 from shared.tracing import (
     Applying,
     TraceRequests,
@@ -32,6 +35,7 @@ from shared.tracing import (
     parent_from,
     record_headers,
     record_trace,
+    start_span,
     tracer_provider,
 )
 
@@ -243,3 +247,45 @@ async def test_a_service_app_records_one_span_per_request_and_fastapis_own_are_o
     (span,) = spans.get_finished_spans()
     assert span.name == "GET /button.js" and format(span.context.trace_id, "032x") == TRACE
     assert "358401234567" not in str(span.to_json())
+
+
+def test_with_nothing_exported_a_span_is_its_ids_alone_continuing_the_caller() -> None:
+    quiet = TracerProvider()  # no processor, as a service without OTEL_* variables has
+    parent = parent_from({"traceparent": f"00-{TRACE}-{PARENT}-00", "tracestate": "k=v"})
+    span = start_span("apply request.submitted", parent, SpanKind.CONSUMER, {"apua.service": "routing"},
+                      provider=quiet)
+    context = span.get_span_context()
+    assert not span.is_recording() and format(context.trace_id, "032x") == TRACE
+    assert format(context.span_id, "016x") != PARENT and context.span_id != 0
+    assert context.trace_flags == 0 and context.trace_state.get("k") == "v"  # the caller's decision and state
+    fresh = start_span("POST", otel_context.Context(), SpanKind.SERVER, {}, provider=quiet).get_span_context()
+    again = start_span("POST", otel_context.Context(), SpanKind.SERVER, {}, provider=quiet).get_span_context()
+    assert fresh.is_valid and fresh.trace_flags.sampled and fresh.trace_id != again.trace_id
+
+
+def test_an_exported_span_is_the_sdks(spans: InMemorySpanExporter) -> None:
+    span = start_span("POST", otel_context.Context(), SpanKind.SERVER, {"apua.service": "intake"})
+    assert span.is_recording()
+    span.end()
+    assert [s.name for s in spans.get_finished_spans()] == ["POST"]
+
+
+class Recorded:
+    """A connection that keeps the statements it is given."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[object, ...]] = []
+
+    async def execute(self, *args: object) -> str:
+        self.calls.append(args)
+        return "INSERT 0 1"
+
+
+async def test_an_outbox_row_keeps_the_trace_of_the_work_that_wrote_it() -> None:
+    conn = Recorded()
+    with continued("command", TRACEPARENT, "k=v", service="routing") as span:
+        await enqueue(conn, "apua.t.cases", b"case", b"{}", [("type", "case.assigned")])  # type: ignore[arg-type]
+    (call,) = conn.calls
+    own = format(span.get_span_context().span_id, "016x")
+    assert "traceparent, tracestate" in str(call[0])
+    assert call[-2:] == (f"00-{TRACE}-{own}-01", "k=v")
