@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.telemetry import TelemetryConfig
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from shared.applier import Projection
@@ -23,9 +24,16 @@ from shared.migrations import Plan
 from shared.regions import Regions
 from shared.runtime import ServiceRuntime, health_router
 from shared.settings import ServiceSettings
+from shared.tracing import TraceRequests
 from shared.version import version
 
 S = TypeVar("S", bound=ServiceSettings)
+# FastAPI's own OpenTelemetry spans and logs follow the global provider shared.tracing sets: off, since they
+# record the path and the query string (a reference, a searched phone number) and exceptions' messages (what
+# a failed validation quotes), and add a span per dependency. shared.tracing.TraceRequests records the route's
+# template, the method and the status instead.
+NO_FASTAPI_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False,
+                                         "operation_spans": False}
 T = TypeVar("T")
 ProjectionFactory = Callable[[ServiceRuntime[S]], Projection]
 
@@ -191,11 +199,13 @@ def create_service_app(
 
     # /docs is shared.docs's: FastAPI's own loads Swagger UI from a CDN, which the policy blocks.
     app = FastAPI(title=title, description=description, version=version(), lifespan=lifespan, docs_url=None,
-                  redoc_url=None)
+                  redoc_url=None, telemetry=NO_FASTAPI_TELEMETRY)
     app.state.runtime = runtime
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     app.add_middleware(SecurityHeaders, form_targets=form_targets)
     app.add_middleware(HttpMetrics, metrics=runtime.metrics)
+    # Outside the others, so a request's span and its logged trace id cover what they do and answer.
+    app.add_middleware(TraceRequests, service=settings.service)
     # Outermost, so every layer inside sees the client and scheme the trusted proxies name (uvicorn's own
     # proxy handling is switched off in shared.cli: this list is the only one).
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)

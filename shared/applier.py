@@ -28,6 +28,7 @@ from shared.db import CONNECTION_ERRORS, Conn
 from shared.errors import UndecodableEvent
 from shared.events import EventBase
 from shared.migrations import Plan
+from shared.tracing import Applying, applying, applying_together
 
 log = structlog.get_logger(__name__)
 
@@ -265,26 +266,27 @@ class Applier:
         If the batch handler fails, the whole transaction rolls back and the batch is redone one record
         at a time (``careful``), where a poison record goes to the dead letters alone.
         """
-        events: list[EventBase] = []
-        offsets: list[int] = []
+        events: list[tuple[EventBase, RecordLike]] = []
         for record in records:
             event = await self._decode(record)
             if event is not None:
-                events.append(event)
-                offsets.append(record.offset)
+                events.append((event, record))
         if not events:
             return 0
         inserted = {r["event_id"] for r in await conn.fetch(
-            _FIRST_TIME_BATCH, [e.event_id for e in events], records[0].topic, records[0].partition, offsets)}
-        fresh: list[EventBase] = []
-        for event in events:
+            _FIRST_TIME_BATCH, [e.event_id for e, _ in events], records[0].topic, records[0].partition,
+            [r.offset for _, r in events])}
+        fresh: list[tuple[EventBase, RecordLike]] = []
+        for event, record in events:
             if event.event_id in inserted:
                 inserted.discard(event.event_id)  # a second copy in the same batch is a duplicate too
-                fresh.append(event)
+                fresh.append((event, record))
             else:
                 log.info("consumer.duplicate_skipped", event_id=str(event.event_id), case_id=str(event.case_id))
         if fresh:
-            await batch(conn, fresh)
+            with applying_together([_applying(r, e) for e, r in fresh], service=self.projection.name,
+                                   traced=self.mode is Mode.LIVE):
+                await batch(conn, [e for e, _ in fresh])
         return len(fresh)
 
     async def _apply_carefully(self, conn: Conn, record: RecordLike) -> int:
@@ -301,7 +303,8 @@ class Applier:
         raw_handler = self.projection.record_handlers.get(record.topic)
         if raw_handler is not None:
             try:
-                await raw_handler(conn, record)
+                with applying(_applying(record), service=self.projection.name, traced=self.mode is Mode.LIVE):
+                    await raw_handler(conn, record)
             except PoisonRecord as exc:
                 await self.dead_letters(record, str(exc))
                 return 0
@@ -319,7 +322,7 @@ class Applier:
                 event_id=str(event.event_id), event_type=event.type, case_id=str(event.case_id),
                 correlation_id=str(event.correlation_id), topic=record.topic, partition=record.partition,
                 offset=record.offset,
-            ):
+            ), applying(_applying(record, event), service=self.projection.name, traced=self.mode is Mode.LIVE):
                 await handler(conn, event)
         return 1
 
@@ -334,6 +337,15 @@ class Applier:
         except UndecodableEvent as exc:
             await self.dead_letters(record, str(exc))
             return None
+
+
+def _applying(record: RecordLike, event: EventBase | None = None) -> Applying:
+    """What the trace of applying ``record`` names: its place, its headers and, for an event, its ids."""
+    if event is None:
+        return Applying(record.headers, record.topic, record.partition, record.offset)
+    return Applying(record.headers, record.topic, record.partition, record.offset, event.type,
+                    {"event_id": str(event.event_id), "event_type": event.type, "case_id": str(event.case_id),
+                     "correlation_id": str(event.correlation_id)})
 
 
 async def skip_in_replay(record: RecordLike, reason: str) -> None:

@@ -21,6 +21,7 @@ from shared.migrations import MigrationError, Plan
 from shared.rebuild import rebuild
 from shared.runtime import ServiceRuntime
 from shared.settings import DatabaseSettings, ServiceSettings
+from shared.tracing import TracingConfigError, configure_tracing
 
 # A service's admin commands: the parser that defines them, and the function that runs a command line of them.
 Admin = tuple[Callable[[], argparse.ArgumentParser], Callable[[list[str]], int]]
@@ -81,6 +82,11 @@ def run_cli(
         return 0
     settings = settings_factory()
     configure_logging(settings.service, settings.log_level)
+    try:
+        configure_tracing(settings.service)  # OTEL_* from the environment; no exporter unless they name one
+    except TracingConfigError as exc:
+        sys.stderr.write(f"{exc}\n")
+        return 2
     if args.command == "rebuild":
         assert projection is not None
         runtime = ServiceRuntime(settings)

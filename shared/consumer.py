@@ -22,6 +22,7 @@ from shared.applier import Applier, DedupWindow, Projection, RecordLike
 from shared.db import CONNECTION_ERRORS
 from shared.kafka_security import PLAINTEXT, KafkaSecurity
 from shared.outbox import new_producer
+from shared.tracing import TRACE_HEADERS
 
 log = structlog.get_logger(__name__)
 
@@ -61,6 +62,8 @@ class KafkaDeadLetters:
             ("source_partition", str(record.partition).encode()),
             ("source_offset", str(record.offset).encode()),
             ("consumer_group", self.group_id.encode()),
+            # The producer's trace goes along, so the parked record is found from the trace that sent it.
+            *((name, value) for name, value in record.headers if name in TRACE_HEADERS),
         ]
         await self._producer.send_and_wait(self.topic_for(record.topic), value=record.value, key=record.key,
                                            headers=headers)

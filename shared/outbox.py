@@ -3,7 +3,9 @@
 Accepted means kept: a request is durable once its transaction commits, whether Kafka is up
 or not. The relay publishes rows in id order with an idempotent producer (acks=all) and
 deletes them only after Kafka acknowledged them, so order per case holds and nothing is lost;
-after a crash a row may be published twice, which consumers absorb by ``event_id``.
+after a crash a row may be published twice, which consumers absorb by ``event_id``. Each row keeps the
+trace context of the work that wrote it (:func:`shared.tracing.outgoing`), and the record carries it in its
+``traceparent`` and ``tracestate`` headers, so a consumer continues that trace however late the relay sends.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from shared.codec import encode
 from shared.db import Conn
 from shared.event_base import Envelope
 from shared.kafka_security import PLAINTEXT, KafkaSecurity
+from shared.tracing import kafka_headers, outgoing
 
 log = structlog.get_logger(__name__)
 
@@ -39,9 +42,11 @@ async def enqueue(
     headers: list[tuple[str, str]] | None = None,
 ) -> None:
     """Add one record to the outbox inside the caller's transaction (``value=None`` is a tombstone)."""
+    traceparent, tracestate = outgoing()
     await conn.execute(
-        "INSERT INTO outbox (topic, key, value, headers) VALUES ($1, $2, $3, $4::jsonb)",
-        topic, key, value, orjson.dumps(headers or []).decode(),
+        "INSERT INTO outbox (topic, key, value, headers, traceparent, tracestate)"
+        " VALUES ($1, $2, $3, $4::jsonb, $5, $6)",
+        topic, key, value, orjson.dumps(headers or []).decode(), traceparent, tracestate,
     )
 
 
@@ -129,7 +134,8 @@ class OutboxRelay:
             if not await conn.fetchval(RELAY_LOCK_SQL):
                 return 0
             rows = await conn.fetch(
-                "SELECT id, topic, key, value, headers FROM outbox ORDER BY id LIMIT $1", self.batch_size
+                "SELECT id, topic, key, value, headers, traceparent, tracestate FROM outbox ORDER BY id LIMIT $1",
+                self.batch_size,
             )
             if not rows:
                 return 0
@@ -137,6 +143,7 @@ class OutboxRelay:
             futures = []
             for row in rows:
                 headers = [(k, v.encode()) for k, v in orjson.loads(row["headers"])]
+                headers += kafka_headers(row["traceparent"], row["tracestate"])
                 futures.append(await producer.send(row["topic"], value=row["value"], key=row["key"],
                                                    headers=headers))
             done, pending = await asyncio.wait(futures, timeout=self.send_timeout)

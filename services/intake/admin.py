@@ -20,6 +20,7 @@ from shared.app import UnitOfWork
 from shared.db import Conn, check_migrated, create_pool
 from shared.errors import NotFound
 from shared.regions import Regions, load_regions
+from shared.tracing import configure_tracing
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -72,5 +73,7 @@ async def run(args: argparse.Namespace, settings: IntakeSettings) -> str:
 
 def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
-    print(asyncio.run(run(args, IntakeSettings())))  # noqa: T201 - command-line output
+    settings = IntakeSettings()
+    configure_tracing(settings.service)  # what it puts on a stream starts a trace of its own
+    print(asyncio.run(run(args, settings)))  # noqa: T201 - command-line output
     return 0

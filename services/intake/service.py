@@ -51,6 +51,7 @@ from shared.references import REFERENCE_ALPHABET, normalise_reference
 from shared.regions import Region, Regions
 from shared.sealing import Keyring, WrappedKey, new_data_key, seal
 from shared.topics import cases_topic, keys_topic
+from shared.tracing import outgoing
 
 if TYPE_CHECKING:  # the type only: the use cases do not depend on the web framework that shared.app serves
     from shared.app import UnitOfWork
@@ -78,8 +79,8 @@ WITH request AS (
 ), code AS (
     INSERT INTO pickup_codes (case_id, code_hash) SELECT case_id, $13 FROM request
 ), queued AS (
-    INSERT INTO outbox (topic, key, value, headers)
-    SELECT o.topic, o.key, o.value, o.headers::jsonb
+    INSERT INTO outbox (topic, key, value, headers, traceparent, tracestate)
+    SELECT o.topic, o.key, o.value, o.headers::jsonb, $18::text, $19::text
     FROM unnest($14::text[], $15::bytea[], $16::bytea[], $17::text[])
          WITH ORDINALITY AS o(topic, key, value, headers, n)
     WHERE EXISTS (SELECT 1 FROM request) ORDER BY o.n
@@ -154,11 +155,12 @@ async def accept(*, uow: UnitOfWork, request: NewRequest, regions: Regions, sett
                     wrapped.model_dump_json().encode(), [("type", "case.key")]),
                    (cases_topic(settings.topic_prefix, region.id), str(case_id).encode(), encode(event),
                     event_headers(event))]
+        traceparent, tracestate = outgoing()
         row = await uow.conn.fetchrow(
             SUBMIT_SQL, case_id, request.submission_id, reference, region.id, municipality.id, request.language,
             request.contact.method, due, received_at, wrapped.kek_id, wrapped.nonce, wrapped.wrapped, code_hash,
             [r[0] for r in records], [r[1] for r in records], [r[2] for r in records],
-            [orjson.dumps(r[3]).decode() for r in records])
+            [orjson.dumps(r[3]).decode() for r in records], traceparent, tracestate)
         if row is not None:
             break
         # Either the same submission was stored before (a retry, or a race with this one), or the reference

@@ -11,6 +11,7 @@ from services.notify.queue import notification_id
 from shared.applier import PoisonRecord, RecordLike
 from shared.db import Conn
 from shared.feedback import FeedbackRecord
+from shared.tracing import record_trace
 
 TEMPLATE = "accessibility_feedback"
 RECIPIENT = "accessibility"
@@ -32,8 +33,9 @@ async def on_feedback_record(conn: Conn, record: RecordLike) -> None:
         return  # answered: the contact was told when it came
     await conn.execute(
         "INSERT INTO notifications_due (notification_id, case_id, cause_event_id, region, municipality, recipient,"
-        " template, channel, language, reference, answer_due, due_since)"
-        " VALUES ($1, $2, $2, $3, $4, $5, $6, 'email', $7, $8, $9, $10) ON CONFLICT (notification_id) DO NOTHING",
+        " template, channel, language, reference, answer_due, due_since, traceparent, tracestate)"
+        " VALUES ($1, $2, $2, $3, $4, $5, $6, 'email', $7, $8, $9, $10, $11, $12)"
+        " ON CONFLICT (notification_id) DO NOTHING",
         notification_id(feedback.feedback_id, RECIPIENT, TEMPLATE), feedback.feedback_id, feedback.region,
         feedback.municipality, RECIPIENT, TEMPLATE, feedback.language, feedback.reference, feedback.answer_due,
-        feedback.received_at)
+        feedback.received_at, *record_trace())

@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 from shared.db import Conn
 from shared.events import EventBase
+from shared.tracing import record_trace
 
 NOTIFICATION_NAMESPACE = uuid.UUID("2f0b8a59-55a4-4f5c-9d1b-6a1f3b2e7c01")
 CHANNEL_BY_CONTACT = {"phone": "sms", "sms": "sms", "email": "email"}
@@ -42,11 +43,12 @@ async def queue(conn: Conn, event: EventBase, *, recipient: str, template: str, 
     await conn.execute(
         "INSERT INTO notifications_due (notification_id, case_id, cause_event_id, region, municipality,"
         " recipient, template, channel, language, reference, answer_due, due_since, callback_id,"
-        " window_starts_at, window_ends_at)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+        " window_starts_at, window_ends_at, traceparent, tracestate)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
         " ON CONFLICT (notification_id) DO NOTHING",
         notification_id(event.event_id, recipient, template), event.case_id, event.event_id, event.region,
         event.municipality, recipient, template, channel, case["language"], case["reference"],
         answer_due or case["answer_due"], due_at or event.occurred_at,
         call.callback_id if call else None, call.starts_at if call else None, call.ends_at if call else None,
+        *record_trace(),  # the sending continues the trace of the event that made it due
     )

@@ -17,6 +17,7 @@ from shared.applier import PoisonRecord, RecordLike
 from shared.db import Conn
 from shared.sealing import Keyring
 from shared.staff import RESET_PREFIX, PasswordReset, open_reset_token
+from shared.tracing import record_trace
 
 TEMPLATE = "password_reset"
 
@@ -46,9 +47,11 @@ async def on_password_reset(conn: Conn, record: RecordLike) -> None:
                        account_id, reset.reset_id, reset.region, reset.model_dump_json())
     await conn.execute(
         "INSERT INTO notifications_due (notification_id, case_id, cause_event_id, region, municipality, recipient,"
-        " template, channel, language, reference, answer_due, due_since)"
-        " VALUES ($1, $2, $2, $3, '', $4, $5, 'email', 'fi', '', NULL, $6) ON CONFLICT (notification_id) DO NOTHING",
-        _notification_id(reset), reset.reset_id, reset.region, f"staff:{account_id}", TEMPLATE, reset.requested_at)
+        " template, channel, language, reference, answer_due, due_since, traceparent, tracestate)"
+        " VALUES ($1, $2, $2, $3, '', $4, $5, 'email', 'fi', '', NULL, $6, $7, $8)"
+        " ON CONFLICT (notification_id) DO NOTHING",
+        _notification_id(reset), reset.reset_id, reset.region, f"staff:{account_id}", TEMPLATE, reset.requested_at,
+        *record_trace())
 
 
 async def reset_link(conn: Conn, reset_id: uuid.UUID, keyring: Keyring, routing_url: str,

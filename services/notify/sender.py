@@ -50,6 +50,7 @@ from shared.runtime import ServiceRuntime
 from shared.sealing import KeyUnavailable, Sealed, unseal
 from shared.staff import StaffRecord, open_email
 from shared.topics import cases_topic
+from shared.tracing import continued
 
 log = structlog.get_logger(__name__)
 SENDER_LOCK = "SELECT pg_try_advisory_lock(hashtext(current_schema() || '.sender'))"
@@ -115,8 +116,11 @@ class Sender:
         """Send one notification and record how it went; what goes on the stream wakes the relay once committed."""
         conn = uow.conn
         nid: uuid.UUID = due["notification_id"]
-        with structlog.contextvars.bound_contextvars(case_id=str(due["case_id"]), notification_id=str(nid),
-                                                     event_id=str(due["cause_event_id"])):
+        # In the trace of the event that made it due: the send's logs and its notification.sent name it.
+        with continued("notify.deliver", due.get("traceparent"), due.get("tracestate"),
+                       service=self.settings.service, **{"apua.template": due["template"]}), \
+                structlog.contextvars.bound_contextvars(case_id=str(due["case_id"]), notification_id=str(nid),
+                                                        event_id=str(due["cause_event_id"])):
             # Measured from when it fell due, not from when it was queued: a reminder waits for its time.
             too_old = due["due_since"] < now - timedelta(hours=self.settings.max_age_hours)
             # A message about a call whose window is over would only confuse, however it was delayed.

@@ -22,6 +22,7 @@ from shared.errors import DomainError
 from shared.events import ErasureReason
 from shared.regions import load_regions
 from shared.text import forbidden_character
+from shared.tracing import configure_tracing
 
 
 def text_line(value: str) -> str:
@@ -210,8 +211,10 @@ async def run(args: argparse.Namespace, settings: RoutingSettings) -> str:
 
 def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
+    settings = RoutingSettings()
+    configure_tracing(settings.service)  # what it puts on a stream (an erasure, a rewrapped key) starts a trace
     try:
-        print(asyncio.run(run(args, RoutingSettings())))  # noqa: T201 - command-line output
+        print(asyncio.run(run(args, settings)))  # noqa: T201 - command-line output
     except DomainError as exc:
         print(f"error: {exc.detail}", file=sys.stderr)  # noqa: T201
         return 1

@@ -60,7 +60,7 @@ async def test_a_stored_case_event_is_the_same_on_the_wire_and_keyed_by_its_case
     assert "subject_key" not in wire and "subject_id" not in wire
     conn = CapturingConn()
     await enqueue_event(conn, "apua.varsinais-suomi.cases", event)  # type: ignore[arg-type]
-    (topic, key, value, _headers), = conn.calls
+    (topic, key, value, _headers, _traceparent, _tracestate), = conn.calls
     assert key == original["case_id"].encode()
     assert value == encode(event)
 
@@ -71,7 +71,7 @@ async def test_a_network_event_is_keyed_by_its_subject() -> None:
                    occurred_at=datetime(2026, 2, 3, tzinfo=UTC), actor="network", correlation_id=uuid.uuid4())
     conn = CapturingConn()
     await enqueue_event(conn, "apua.varsinais-suomi.network", event)  # type: ignore[arg-type]
-    (_topic, key, value, _headers), = conn.calls
+    (_topic, key, value, _headers, _traceparent, _tracestate), = conn.calls
     assert key == str(subject).encode()
     assert "case_id" not in orjson.loads(value)
 
