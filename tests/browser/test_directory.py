@@ -89,6 +89,11 @@ async def test_a_coordinator_picks_a_service_by_keyboard_in_finnish_and_swedish(
                 path=str(SCREENSHOTS / "staff-directory.png"))
             await page.keyboard.press("Escape")
             await expect(page.locator("#refer-listbox")).to_be_hidden()
+        # The family's consent and a note for the service, as a referral needs them.
+        await tab_to(page, "#refer-note", limit=40)
+        await page.keyboard.type("Perhe toivoo soittoa iltaisin.")
+        await tab_to(page, "#refer-consent-spoken", limit=10)
+        await page.keyboard.press("Space")
         await tab_to(page, "#refer-title ~ form button.primary", limit=40)
         await page.keyboard.press("Enter")
         await expect(page.locator("#notice")).to_be_visible()

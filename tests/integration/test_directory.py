@@ -22,6 +22,7 @@ from shared.topics import directory_topic
 from tests.support import APPS, eventually, read_topic, request_body, running, settings_for, staff, table_rows
 
 pytestmark = pytest.mark.integration
+CONSENTED = {"consent": "spoken", "note": "Perhe toivoo soittoa iltaisin"}  # a referral needs both
 REGION = "varsinais-suomi"
 BUNDLE = ROOT / "deploy" / "demo" / "ptv" / f"{REGION}.json"
 SERVICES = 13  # the bundle's eight services for families (one of them hidden by the YAML) and the YAML's five
@@ -156,10 +157,10 @@ async def test_staff_find_services_for_the_family_and_refer_the_case(apps, postg
         postgres.dsn, made["routing"].state.runtime.projection_schema)).items() if h)
     version = (await routing.get(f"/api/v1/cases/{case_id}")).json()["command_version"]
     refused = await routing.post(f"/api/v1/cases/{case_id}/commands", json={
-        "command": "refer", "expected_version": version, "arguments": {"service_id": hidden_id}})
-    assert refused.status_code == 422, refused.text
+        "command": "refer", "expected_version": version, "arguments": {"service_id": hidden_id, **CONSENTED}})
+    assert refused.status_code == 422 and "service" in refused.text, refused.text
     referred = await routing.post(f"/api/v1/cases/{case_id}/commands", json={
-        "command": "refer", "expected_version": version, "arguments": {"service_id": clinic["id"]}})
+        "command": "refer", "expected_version": version, "arguments": {"service_id": clinic["id"], **CONSENTED}})
     assert referred.status_code == 200, referred.text
 
     page = (await routing.get(f"/cases/{case_id}")).text
