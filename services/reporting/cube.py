@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from fractions import Fraction
@@ -203,21 +204,27 @@ async def load(conn: Conn, region: Region, year: int, until: date, now: datetime
         b.add(r["municipality"], p, "followup", "all", int(r["n"]), int(r["keys"]))
         for part in ("met", "missed"):
             b.add(r["municipality"], p, "followup", part, int(r[f"{part}_n"]), int(r[f"{part}_k"]))
+    # The kind of every service a referral may name: the directory's (PTV's and the YAML's own, as synced), and
+    # the YAML's whole services of a region whose directory was never synced.
+    kinds = {s.id: s.kind for s in region.local_services} | {
+        r["service_id"]: r["kind"] for r in await conn.fetch(
+            "SELECT service_id, kind FROM directory_services WHERE region = $1", region.id)}
     # The rule's work is pure Python: apart from the event loop, so other requests are served meanwhile.
-    return await asyncio.to_thread(assemble, b, region, year, last, found, now)
+    return await asyncio.to_thread(assemble, b, region, year, last, found, now, kinds)
 
 
 def assemble(b: Builder, region: Region, year: int, last: date, found: dict[str, set[str]],
-             as_of: datetime | None = None) -> Cube:
+             as_of: datetime | None = None, kinds: Mapping[str, str] | None = None) -> Cube:
     """The cube from its base cells (``found``: the values seen per dimension): the cells made from them, the
-    lines, and what is hidden."""
+    lines, and what is hidden. ``kinds``: the kind of each service a referral may name (the YAML's by default)."""
+    kinds = kinds if kinds is not None else {s.id: s.kind for s in region.local_services}
     areas = [REGION, *dict.fromkeys([*(m.id for m in region.municipalities), *sorted({k[0] for k in b.n} - {REGION})])]
     months = [f"{year}-{m:02d}" for m in range(1, last.month + 1)]
     values = _values(region, found)
     n, keys = b.n, b.keys
-    _derive(n, keys, areas, [str(year), *months], values, region)
+    _derive(n, keys, areas, [str(year), *months], values, kinds)
     weeks = [week_period(w) for w in whole_weeks(date(year, 1, 1), last)]
-    lines = _lines(areas, str(year), months, weeks, values, region, n)
+    lines = _lines(areas, str(year), months, weeks, values, kinds, n)
     hidden = frozenset(secondary(n, lines))
     shown = {k: protect(count, keys.get(k, 0)) for k, count in n.items() if (k[2], k[3]) in SHOWN and k not in hidden}
     return Cube(dict(n), dict(keys), hidden, values, tuple(lines), as_of, in_time_floors(shown, lines))
@@ -235,7 +242,7 @@ def _values(region: Region, found: dict[str, set[str]]) -> dict[str, tuple[str, 
 
 
 def _derive(n: dict[Key, int], keys: dict[Key, int], areas: list[str], periods: list[str],
-            values: dict[str, tuple[str, ...]], region: Region) -> None:
+            values: dict[str, tuple[str, ...]], kinds: Mapping[str, str]) -> None:
     """The cells made from others: the rest of a partial dimension or condition, the response statuses not
     loaded, and the sums the tables show."""
     def put(key: Key, count: int, key_sum: int) -> None:
@@ -245,7 +252,6 @@ def _derive(n: dict[Key, int], keys: dict[Key, int], areas: list[str], periods: 
     def total(a: str, p: str, dim: str, vals: tuple[str, ...]) -> tuple[int, int]:
         return (sum(n.get((a, p, dim, v), 0) for v in vals), sum(keys.get((a, p, dim, v), 0) for v in vals))
 
-    kinds = {s.id: s.kind for s in region.local_services}
     for a in areas:
         for p in periods:
             all_n, all_k = n.get((a, p, "all", ""), 0), keys.get((a, p, "all", ""), 0)
@@ -299,9 +305,8 @@ def _structural(key: Key, n: dict[Key, int]) -> bool:
 
 
 def _lines(areas: list[str], year: str, months: list[str], weeks: list[str], values: dict[str, tuple[str, ...]],
-           region: Region, n: dict[Key, int]) -> list[Line[Key]]:
+           kinds: Mapping[str, str], n: dict[Key, int]) -> list[Line[Key]]:
     """Every relation between the cells: within an area and period, over the months, over the municipalities."""
-    kinds = {s.id: s.kind for s in region.local_services}
     within: list[tuple[tuple[str, str], tuple[tuple[str, str], ...]]] = []
     every = ("all", "")
     for dim in FULL:

@@ -10,6 +10,7 @@ from services.reporting.privacy import share
 from services.reporting.referral_facts import ACCEPT_TIMES, ANSWERS
 from services.reporting.rollup import counts, tally, whole
 from shared.db import Conn
+from shared.directory import DirectoryService
 from shared.events import Outcome
 from shared.events_referrals import DECLINE_REASONS
 
@@ -27,19 +28,33 @@ async def outcomes(conn: Conn, f: Filters, lang: str) -> Table:
                  total=[t("closed_total", lang), closed.count, None], note=t("note_outcomes", lang))
 
 
+async def referable(conn: Conn, f: Filters, lang: str) -> dict[str, tuple[str, str]]:
+    """Every service a referral may name, with its kind and its name in ``lang``: the region's whole YAML services,
+    then its directory's (PTV's, and the YAML's own as synced), by name."""
+    out = {s.id: (str(s.kind), s.name.get(lang)) for s in f.region.local_services}
+    for r in await conn.fetch("SELECT service_id, kind, service FROM directory_services WHERE region = $1",
+                              f.region.id):
+        names = DirectoryService.model_validate_json(r["service"]).names
+        out[r["service_id"]] = (r["kind"], names.get(lang) or r["service_id"])
+    return dict(sorted(out.items(), key=lambda item: item[1][1].casefold()))
+
+
 async def referrals(conn: Conn, f: Filters, lang: str) -> Table:
     """Referrals by kind of service and by the region's services of each kind."""
     by_service = await counts(conn, f, "referral")
     kinds = await counts(conn, f, "referral_kind")
     referred = await whole(conn, f, "referral_kind")
     rows: list[list[Cell]] = []
+    services = await referable(conn, f, lang)
+    local = {s.id for s in f.region.local_services}
     for kind in ("municipal", "county", "third_sector"):
         rows.append([t("kind_" + kind, lang), None, kinds.get(kind, Group()).count,
                      share(kinds.get(kind, Group()).count, referred.count)])
-        for service in f.region.local_services:
-            if service.kind == kind:
-                n = by_service.get(service.id, Group()).count
-                rows.append([t("kind_" + kind, lang), service.name.get(lang), n, share(n, referred.count)])
+        for service_id, (service_kind, name) in services.items():
+            # The YAML's services always (their row reads 0 when none was referred), the directory's when referred.
+            if service_kind == kind and (service_id in by_service or service_id in local):
+                n = by_service.get(service_id, Group()).count
+                rows.append([t("kind_" + kind, lang), name, n, share(n, referred.count)])
     return Table("referrals", t("tbl_referrals", lang),
                  (Column("kind", t("col_service_kind", lang), "label"),
                   Column("service", t("col_service", lang), "label"),

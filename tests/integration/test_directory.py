@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 from contextlib import AsyncExitStack
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +17,11 @@ from services.notify.projection import projection as notify_projection
 from services.reporting.projection import projection as reporting_projection
 from services.routing import directory_admin
 from services.routing.projection import projection as routing_projection
+from shared.businessdays import HELSINKI
 from shared.rebuild import rebuild
 from shared.settings import ROOT
 from shared.topics import directory_topic
+from tests.integration.test_reporting import signed_in_reporting
 from tests.support import APPS, eventually, read_topic, request_body, running, settings_for, staff, table_rows
 
 pytestmark = pytest.mark.integration
@@ -172,3 +175,17 @@ async def test_staff_find_services_for_the_family_and_refer_the_case(apps, postg
     assert 'value="perheneuvola"' in searched
     nothing = await routing.get(f"/cases/{case_id}", params={"service_q": "perhe\x00"})
     assert nothing.status_code == 200 and 'name="service_id" value=' not in nothing.text
+
+    # The region's statistics name the PTV service the family was referred to, under its kind.
+    await signed_in_reporting(routing, clients["reporting"], made["routing"])
+    year = str(datetime.now(HELSINKI).year)
+
+    async def counted() -> list[Any] | None:
+        table = await clients["reporting"].get("/api/v1/tables/referrals",
+                                               params={"region": REGION, "period": year, "lang": "fi"})
+        assert table.status_code == 200, table.text
+        rows = [r for r in table.json()["rows"] if r[1] == "Lastenneuvola"]
+        return rows or None
+
+    [row] = await eventually(counted, what="reporting to count the referral to PTV's clinic")
+    assert row[0] == "Hyvinvointialueen palvelut", row  # the clinic is the county's
