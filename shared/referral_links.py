@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from shared.http import same_token
 from shared.sealing import Keyring
 
 _LABEL = b"apua referral-link v1"
@@ -63,15 +64,16 @@ def sign_link(keyring: Keyring, link: ReferralLink) -> str:
 
 def open_link(keyring: Keyring, token: str, *, now: datetime | None = None) -> ReferralLink:
     """The referral a token names, once its signature holds and it has not run out; LinkRefused otherwise."""
-    if len(token) > MAX_TOKEN or token.count(".") != 2:
+    parts = token.split(".", 3) if len(token) <= MAX_TOKEN else []
+    if len(parts) != 3:
         raise LinkRefused("not a referral link")
     try:
-        kek_part, body_part, mac_part = token.split(".")
+        kek_part, body_part, mac_part = parts
         kek = keyring.keks.get(_unb64(kek_part).decode())
-        body, mac = _unb64(body_part), _unb64(mac_part)
+        body = _unb64(body_part)
     except (ValueError, UnicodeDecodeError):
         raise LinkRefused("not a referral link") from None
-    if kek is None or not hmac.compare_digest(hmac.new(_key(kek), body, hashlib.sha256).digest(), mac):
+    if kek is None or not same_token(mac_part, _b64(hmac.new(_key(kek), body, hashlib.sha256).digest())):
         raise LinkRefused("not a referral link")
     # Signed by us, so the shape holds; the ids are 16 bytes each and cannot hold the separator's meaning.
     referral, case, rest = body[:16], body[17:33], body[34:]

@@ -36,6 +36,8 @@ from shared.topics import (
     directory_topic,
     feedback_topic,
     keys_topic,
+    network_keys_topic,
+    network_topic,
     staff_topic,
     templates_topic,
 )
@@ -52,7 +54,8 @@ CONSENTED = {"consent": "spoken", "note": "Perhe toivoo soittoa iltaisin"}
 
 def topics_of(prefix: str, region: str) -> set[str]:
     return {make(prefix, region) for make in (cases_topic, keys_topic, audit_topic, staff_topic, dead_letter_topic,
-                                              templates_topic, feedback_topic, directory_topic)}
+                                              templates_topic, feedback_topic, directory_topic, network_topic,
+                                              network_keys_topic)}
 
 
 @dataclass

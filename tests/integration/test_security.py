@@ -55,6 +55,11 @@ PUBLIC: dict[tuple[str, str, str], str] = {
     ("reporting", "GET", "/auth/pass"): "where routing sends a signed-in person with a one-time signed pass",
     ("routing", "GET", "/password/reset"): "the one-time password link's page: its token is the credential",
     ("routing", "POST", "/password/reset"): "setting a new password with that token (used once, valid a day)",
+    ("routing", "GET", "/referral/{token}"): "the receiving service's link: its signed token is the credential,"
+                                             " and the page shows nothing of the family until opened",
+    ("routing", "POST", "/referral/{token}/open"): "opening the referral by that token, logged as a disclosure",
+    ("routing", "POST", "/referral/{token}/answer"): "the service's answer by that token (tests/attacks:"
+                                                     " test_referral_link_attacks)",
 }
 PUBLIC_EVERYWHERE: dict[str, str] = {
     "/healthz": "liveness for the orchestrator, no data",
@@ -152,7 +157,8 @@ async def ends_at(stack: Stack, service: str, response: httpx.Response) -> tuple
 
 
 # The staff pages and API name accounts, absences and feedback by id: a made-up one of each.
-ACCOUNT_IDS = {"account_id": "nobody-here", "absence_id": str(uuid.uuid4()), "feedback_id": str(uuid.uuid4())}
+ACCOUNT_IDS = {"account_id": "nobody-here", "absence_id": str(uuid.uuid4()), "feedback_id": str(uuid.uuid4()),
+               "token": "not-a-referral-link"}  # a receiving service's link that no one signed
 
 
 async def test_every_staff_route_without_a_session_is_refused(stack: Stack) -> None:
