@@ -44,8 +44,10 @@ GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
     # The change agents' network's counts too (its topic, never its keys: reporting opens nothing sealed).
     "reporting": {"cases": ("Read",), "staff": ("Read",), "directory": ("Read",), "network": ("Read",),
                   "dead-letters": ("Write",)},
-    # The change agents' network: its own stream and keys, and nothing of the cases, their keys or the staff.
-    "network": {"network": ("Read", "Write"), "network-keys": ("Read", "Write"), "dead-letters": ("Write",)},
+    # The change agents' network: its own stream and keys, and nothing of the cases or their keys; the staff
+    # directory read only, so a coordinator's session ends when routing disables, moves or signs the account out.
+    "network": {"network": ("Read", "Write"), "network-keys": ("Read", "Write"), "staff": ("Read",),
+                "dead-letters": ("Write",)},
 }
 
 

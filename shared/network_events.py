@@ -116,6 +116,19 @@ class AgentStatusChanged(NetworkEventBase):
     payload: AgentStatusPayload
 
 
+class ApplicationExpiredPayload(Frozen):
+    campaign_id: uuid.UUID
+
+
+class ApplicationExpired(NetworkEventBase):
+    """An application whose address was never confirmed, erased when its confirmation link's time ran out: its key
+    is tombstoned on the network key topic in the same transaction, and it leaves the registry (it never joined)."""
+
+    type: Literal["agent.application_expired"] = "agent.application_expired"
+    schema_version: Literal[1] = 1
+    payload: ApplicationExpiredPayload
+
+
 class Segment(Frozen):
     """Whom something goes to: agents in the network (not on a break) matching every criterion given; an empty
     criterion is everyone. Themes and languages match when the agent has any of those named."""
@@ -244,15 +257,20 @@ class SurveyAnswered(NetworkEventBase):
 
 
 class SurveyAnswersPublishedPayload(Frozen):
-    answers: tuple[dict[str, AnswerValue], ...] = Field(description="shuffled; no agent id, no time of its own")
+    answers: tuple[dict[str, AnswerValue], ...] = Field(
+        description="shuffled; no agent id, no time of its own; from v2 a free-text answer is null here")
+    texts: Sealed | None = Field(default=None, description=(
+        "v2: the batch's free-text answers, {position in answers: {question: text}}, sealed with the survey's own "
+        "key (shared/survey_keys.py), which is erased when the region's retention for them ends; none: no text"))
 
 
 class SurveyAnswersPublished(NetworkEventBase):
     """A batch of an anonymous survey's answers: shuffled, with the day as its only time, so that neither order
-    nor time links an answer to an invitation (who answered is only in the network's own table)."""
+    nor time links an answer to an invitation (who answered is only in the network's own table). Version 2 seals
+    the free texts with the survey's key: they can be erased, the counts stay."""
 
     type: Literal["survey.answers_published"] = "survey.answers_published"
-    schema_version: Literal[1] = 1
+    schema_version: Literal[2] = 2
     payload: SurveyAnswersPublishedPayload
 
 
@@ -273,15 +291,25 @@ class MailRequested(NetworkEventBase):
 
 NetworkEvent = Annotated[CampaignOpened | AgentApplied | AgentConfirmed | AgentProfileChanged | AgentStatusChanged
                          | MailRequested | TaskPublished | TaskAccepted | TaskReported | NewsPublished
-                         | NewsUnsubscribed | SurveyPublished | SurveyAnswered | SurveyAnswersPublished,
+                         | NewsUnsubscribed | SurveyPublished | SurveyAnswered | SurveyAnswersPublished
+                         | ApplicationExpired,
                          Field(discriminator="type")]
 NETWORK_EVENTS: tuple[type[NetworkEventBase], ...] = (CampaignOpened, AgentApplied, AgentConfirmed, AgentProfileChanged,
                                                       AgentStatusChanged, MailRequested, TaskPublished, TaskAccepted,
                                                       TaskReported, NewsPublished, NewsUnsubscribed, SurveyPublished,
-                                                      SurveyAnswered, SurveyAnswersPublished)
+                                                      SurveyAnswered, SurveyAnswersPublished, ApplicationExpired)
 CURRENT_VERSIONS: dict[str, int] = {cls.model_fields["type"].default: cls.model_fields["schema_version"].default
                                     for cls in NETWORK_EVENTS}
 UPCASTERS = Upcasters(CURRENT_VERSIONS)
+# Where a sealed value of a survey belongs (shared/survey_keys.py binds it there).
+SURVEY_TEXTS = "survey.answers_published/texts"
+
+
+@UPCASTERS.register("survey.answers_published", 1)
+def _answers_v1_to_v2(raw: dict[str, Any]) -> dict[str, Any]:
+    """A v1 batch carried its texts in the answers, unsealed: read as it was, with no sealed texts beside it."""
+    raw["payload"] = {**raw.get("payload", {}), "texts": None}
+    return raw
 _ADAPTER: TypeAdapter[NetworkEventBase] = TypeAdapter(NetworkEvent)
 
 N = TypeVar("N", bound=NetworkEventBase)

@@ -21,9 +21,11 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from pydantic import BaseModel, ConfigDict
 
+from shared.applier import RecordLike
 from shared.compacted import CompactedTable
 from shared.db import Conn
 from shared.sealing import NONCE_BYTES, Keyring, KeyUnavailable, Sealed, _b64, _unb64
+from shared.survey_keys import SURVEY_KEY_PREFIX
 
 NETWORK_KEK_INFO = b"apua network-keys v1"
 _SEAL_CONTEXT = b"apua network sealed v1\x00"
@@ -94,11 +96,19 @@ def unseal_for_agent(data_key: bytes, agent_id: uuid.UUID, sealed: Sealed, place
 
 
 # The network key topic kept as a table (services/network, notify): a wrapped key, or a tombstone that erases it.
-on_agent_key = CompactedTable(
+_agent_key_table = CompactedTable(
     table="agent_keys", model=AgentKey, what="a wrapped agent key",
     columns=(("agent_id", "uuid"), ("region", "text"), ("kek_id", "text"), ("nonce", "text"), ("wrapped", "text")),
     row=lambda key: (key.agent_id, key.region, key.kek_id, key.nonce, key.wrapped),
     updated=("kek_id", "nonce", "wrapped"))
+
+
+async def on_agent_key(conn: Conn, record: RecordLike) -> None:
+    """An agent's key or its tombstone; a survey's key on the same topic (shared/survey_keys.py, keyed
+    ``survey:<id>``) is not an agent's and passes by."""
+    if record.key is not None and record.key.startswith(SURVEY_KEY_PREFIX):
+        return
+    await _agent_key_table(conn, record)
 
 
 async def agent_data_key(conn: Conn, agent_id: uuid.UUID, network: Keyring) -> bytes | None:

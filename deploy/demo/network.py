@@ -121,28 +121,38 @@ def _coordinate(net: httpx.Client, routing: str, coordinator: str, password: str
     """The network coordinator signs in at routing, is passed on, and publishes; agents answer from their mail."""
     with httpx.Client(base_url=routing, timeout=30) as staff:
         staff.post("/api/v1/session", json={"username": coordinator, "password": password}).raise_for_status()
-        to_network = staff.get("/pass/network")
-        if to_network.status_code != 303:
-            raise httpx.HTTPError(f"routing gave no pass to the network ({to_network.status_code})")
-        query = to_network.headers["location"].split("?", 1)[1]
-    if net.get(f"/auth/pass?{query}").status_code != 303:
-        raise httpx.HTTPError("the network did not take routing's pass")
+        # The network takes a pass once its projection of the staff directory knows the account: a fresh pass
+        # each try, for a few seconds.
+        for _ in range(60):
+            to_network = staff.get("/pass/network")
+            if to_network.status_code != 303:
+                raise httpx.HTTPError(f"routing gave no pass to the network ({to_network.status_code})")
+            if net.get(f"/auth/pass?{to_network.headers['location'].split('?', 1)[1]}").status_code == 303:
+                break
+            time.sleep(0.5)
+        else:
+            raise httpx.HTTPError("the network did not take routing's pass")
+    # Every coordinator's form carries the session's CSRF token, as the pages' forms do.
+    found = re.search(r'name="csrf" value="([^"]+)"', net.get("/tasks/new").text)
+    if found is None:
+        raise httpx.HTTPError("the network's form has no CSRF token")
+    csrf = {"csrf": found.group(1)}
     due = (date.today() + timedelta(days=21)).isoformat()
     for title_fi, title_sv, segment in (
             ("Kerro napista vanhempainillassa", "Berätta om knappen på föräldramötet", {"sectors": ["school"]}),
             ("Jaa napin linkki kunnan somessa", "Dela knappens länk i kommunens sociala medier",
              {"sectors": ["municipality", "county"]})):
-        net.post("/tasks", data={"lang": "fi", "title_fi": title_fi, "title_sv": title_sv,
+        net.post("/tasks", data={**csrf, "lang": "fi", "title_fi": title_fi, "title_sv": title_sv,
                                  "brief_fi": "Kerro perheille, mistä apua saa.",
                                  "brief_sv": "Berätta för familjerna var de får hjälp.", "due": due, **segment})
     net.post("/surveys", data={
-        "lang": "fi", "title_fi": "Napin näkyvyys kunnassasi", "title_sv": "Knappens synlighet i din kommun",
+        **csrf, "lang": "fi", "title_fi": "Napin näkyvyys kunnassasi", "title_sv": "Knappens synlighet i din kommun",
         "anonymous": "yes", "due": due, "q0_kind": "scale", "q0_text_fi": "Kuinka hyvin nappi näkyy?",
         "q0_text_sv": "Hur väl syns knappen?", "q1_kind": "single", "q1_text_fi": "Onko nappi kunnan etusivulla?",
         "q1_text_sv": "Finns knappen på kommunens startsida?", "q1_options_fi": "Kyllä\nEi\nEn tiedä",
         "q1_options_sv": "Ja\nNej\nVet inte", "q2_kind": "text", "q2_text_fi": "Mitä muuta haluat kertoa?",
         "q2_text_sv": "Vad vill du berätta mer?"})
-    net.post("/news", data={"lang": "fi", "title_fi": "Nappi on nyt 27 kunnassa",
+    net.post("/news", data={**csrf, "lang": "fi", "title_fi": "Nappi on nyt 27 kunnassa",
                             "title_sv": "Knappen finns nu i 27 kommuner",
                             "body_fi": "Kiitos, agentit! Nappi löytyy nyt jokaisen kunnan sivuilta.",
                             "body_sv": "Tack, agenter! Knappen finns nu på varje kommuns webbplats."})

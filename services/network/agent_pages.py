@@ -18,14 +18,14 @@ from services.network.forms import FIELD_ERROR_KEYS
 from services.network.i18n import pick_lang, t
 from services.network.models import Profile
 from services.network.service import InvalidApplication
-from services.network.web import render
+from services.network.web import WRITES_GUARDED, render
 from shared.app import ConnDep, unit_of_work
 from shared.collation import sort_key
 from shared.db import Conn
 from shared.errors import Conflict, NotFound
 from shared.network_events import SECTORS, THEMES
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=WRITES_GUARDED)
 FLASH_KEYS = {"saved": "me_saved", "paused": "me_paused_flash", "back": "me_back_flash"}
 
 

@@ -10,12 +10,13 @@ from pydantic import BaseModel, Field
 from services.network import service
 from services.network.deps import NetworkRuntimeDep
 from services.network.models import Application, Applied, CampaignInfo
+from services.network.web import WRITES_GUARDED
 from shared.app import ConnDep, UnitOfWorkDep
 from shared.democlock import DemoTimeDep
 from shared.errors import NotFound
 from shared.openapi import errors
 
-router = APIRouter(prefix="/api/v1", tags=["network"])
+router = APIRouter(prefix="/api/v1", tags=["network"], dependencies=WRITES_GUARDED)
 
 APPLY_ERRORS = errors({
     409: "the region's recruitment has not opened yet",

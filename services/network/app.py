@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 
 import structlog
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from services.network import agent_pages, api, coordinator_pages, news_pages, pages, survey_pages, task_pages
+from services.network import agent_pages, api, coordinator_pages, news_pages, pages, survey_pages, task_pages, upkeep
+from services.network.coordinators import FormRefused
 from services.network.keyroll import run_roll_markers
 from services.network.projection import projection
 from services.network.schema import MIGRATIONS
 from services.network.settings import NetworkSettings
 from services.network.surveys import flush_closed
-from services.network.web import HERE, error_page, not_found_page
+from services.network.web import HERE, CrossSiteRefused, error_page, not_found_page, refused_page
 from shared.app import create_service_app, unit_of_work
 from shared.errors import NotFound
 from shared.regions import Regions
@@ -35,8 +37,21 @@ async def _flush_closed_surveys(runtime: ServiceRuntime[NetworkSettings]) -> Non
         await asyncio.sleep(FLUSH_INTERVAL_S)
 
 
+async def _upkeep(runtime: ServiceRuntime[NetworkSettings]) -> None:
+    """Erase what has outlived its use (upkeep.py), at start and then every ``upkeep_interval_s``."""
+    while True:
+        try:
+            async with unit_of_work(runtime) as uow:
+                await upkeep.run(uow=uow, settings=runtime.settings, regions=[r.id for r in runtime.regions],
+                                 now=datetime.now(UTC))
+        except Exception as exc:  # the database away: the next round tries again
+            log.warning("network.upkeep_failed", error=type(exc).__name__)
+        await asyncio.sleep(runtime.settings.upkeep_interval_s)
+
+
 async def _on_start(runtime: ServiceRuntime[NetworkSettings]) -> None:
     runtime.spawn(_flush_closed_surveys(runtime), "survey-batches")
+    runtime.spawn(_upkeep(runtime), "upkeep")
     runtime.spawn(run_roll_markers(runtime), "key-roll")
 
 
@@ -53,5 +68,7 @@ def create_app(settings: NetworkSettings, regions: Regions | None = None) -> Fas
     )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_exception_handler(NotFound, not_found_page)  # type: ignore[arg-type]
+    for refused in (FormRefused, CrossSiteRefused):
+        app.add_exception_handler(refused, refused_page)  # type: ignore[arg-type]
     app.state.error_page = error_page
     return app

@@ -6,22 +6,39 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.network import queries
-from services.network.coordinators import COOKIE, Coordinator, CoordinatorDep, accept_pass, end_session
+from services.network.coordinators import (
+    COOKIE,
+    CSRF_FIELD,
+    Coordinator,
+    CoordinatorDep,
+    FormRefused,
+    accept_pass,
+    end_session,
+    find_coordinator,
+)
 from services.network.deps import NetworkRuntimeDep
-from services.network.i18n import pick_lang
-from services.network.web import render
+from services.network.i18n import pick_lang, t
+from services.network.web import WRITES_GUARDED, render
 from shared.app import ConnDep
 from shared.collation import sort_key
+from shared.http import same_token
 from shared.network_events import SECTORS, THEMES
 
-router = APIRouter()
+router = APIRouter(dependencies=WRITES_GUARDED)
 
 
 @router.get("/auth/pass", include_in_schema=False)
-async def take_pass(runtime: NetworkRuntimeDep, conn: ConnDep, token: str = "") -> RedirectResponse:
+async def take_pass(request: Request, runtime: NetworkRuntimeDep, conn: ConnDep, token: str = "") -> Response:
+    """Where routing sends a network coordinator with their pass. A pass opened from another site's page is refused
+    (login CSRF: an attacker's own pass would sign the browser in as the attacker); routing's redirect comes from
+    the staff pages of the same site."""
+    if request.headers.get("sec-fetch-site") == "cross-site":
+        shown = pick_lang(request.query_params.get("lang"), [])
+        return render(request, "info.html", shown, 403, title=t("form_refused_title", shown),
+                      paragraphs=[t("pass_cross_site_body", shown)])
     session, lang = await accept_pass(conn, secret=runtime.settings.staff_pass_secret, token=token,
                                       hours=runtime.settings.session_hours, regions=set(runtime.regions.by_id))
     response = RedirectResponse(f"/registry?lang={pick_lang(lang, [])}", status_code=303)
@@ -32,7 +49,16 @@ async def take_pass(runtime: NetworkRuntimeDep, conn: ConnDep, token: str = "") 
 
 @router.post("/auth/logout", include_in_schema=False)
 async def logout(request: Request, conn: ConnDep) -> RedirectResponse:
-    await end_session(conn, request.cookies.get(COOKIE))
+    """Ends the session; with a live session only from its own page (the form's token), so no other site's form
+    signs a coordinator out."""
+    token = request.cookies.get(COOKIE)
+    who = await find_coordinator(conn, token)
+    if who is not None:
+        form = await request.form()
+        sent = form.get(CSRF_FIELD)
+        if not same_token(sent if isinstance(sent, str) else None, who.csrf):
+            raise FormRefused("the form did not carry this session's token", language=who.language)
+    await end_session(conn, token)
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(COOKIE, path="/")
     return response

@@ -35,6 +35,8 @@ CATALOG = Catalog(
         *keys("status_", ("applied", "confirmed", "active", "paused", "left")),
         # A browser's error pages, by status (web.py: ERROR_TEXTS).
         "not_found_title", "page_not_found_body", "error_title", "method_not_allowed_body", "error_body",
+        # A refused write's page (web.py: REFUSED_TEXTS).
+        "form_refused_title", "form_refused_body", "cross_site_body",
     ),
     notes={
         "closes_on": "{day} is a long date, 'tiistai 3. helmikuuta 2026', in the page's language.",

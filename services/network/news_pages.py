@@ -13,13 +13,13 @@ from services.network import news
 from services.network.coordinators import CoordinatorDep
 from services.network.deps import NetworkRuntimeDep
 from services.network.i18n import pick_lang, t
-from services.network.web import render
+from services.network.web import WRITES_GUARDED, render
 from shared.app import ConnDep, unit_of_work
 from shared.collation import sort_key
 from shared.errors import NotFound
 from shared.network_events import SECTORS, THEMES, Segment
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=WRITES_GUARDED)
 NEWS_FIELDS = {"title_fi": "err_title", "title_sv": "err_title", "body_fi": "err_brief", "body_sv": "err_brief"}
 
 

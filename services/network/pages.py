@@ -17,7 +17,7 @@ from services.network.domain import Recruitment
 from services.network.forms import JoinForm, parse_join
 from services.network.i18n import long_date, pick_lang, t
 from services.network.service import Recruiting, RecruitmentClosed, RecruitmentNotOpen
-from services.network.web import HERE, framed_by_municipality, render
+from services.network.web import HERE, WRITES_GUARDED, framed_by_municipality, render
 from shared.app import ConnDep, unit_of_work
 from shared.businessdays import HELSINKI
 from shared.collation import sort_key
@@ -25,7 +25,7 @@ from shared.errors import NotFound
 from shared.network_events import SECTORS, THEMES
 from shared.regions import Municipality, Region
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=WRITES_GUARDED)
 
 
 @router.get("/")

@@ -18,7 +18,7 @@ from services.network.coordinators import CoordinatorDep
 from services.network.deps import NetworkRuntimeDep
 from services.network.i18n import long_date, pick_lang, t
 from services.network.survey_rules import InvalidAnswer, NewSurvey, results
-from services.network.web import render
+from services.network.web import WRITES_GUARDED, render
 from shared.app import ConnDep, unit_of_work
 from shared.collation import sort_key
 from shared.downloads import attachment
@@ -26,7 +26,7 @@ from shared.errors import Conflict, NotFound
 from shared.network_events import SECTORS, THEMES
 from shared.spreadsheet import safe_row
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=WRITES_GUARDED)
 QUESTION_SLOTS = 4
 KINDS = ("single", "multiple", "scale", "number", "text")
 
@@ -103,7 +103,7 @@ async def survey_publish(request: Request, who: CoordinatorDep, runtime: Network
 async def survey_page(request: Request, survey_id: uuid.UUID, who: CoordinatorDep, conn: ConnDep,
                       runtime: NetworkRuntimeDep, lang: str | None = None, reminded: int | None = None) -> HTMLResponse:
     chosen = pick_lang(lang, [who.language])
-    found = await surveys.survey_of(conn, survey_id, who.region)
+    found = await surveys.survey_of(conn, survey_id, who.region, runtime.settings.keyring)
     return render(request, "survey.html", chosen, region=runtime.regions.by_id[who.region], survey=found,
                   items=results(found["questions"], found["answers"], chosen), due_text=long_date(found["due"], chosen),
                   reminded=reminded)
@@ -128,20 +128,23 @@ def _rows(found: dict[str, Any], lang: str) -> list[list[Any]]:
 
 
 @router.get("/surveys/{survey_id}/results.csv")
-async def survey_csv(survey_id: uuid.UUID, who: CoordinatorDep, conn: ConnDep, lang: str | None = None) -> Response:
+async def survey_csv(survey_id: uuid.UUID, who: CoordinatorDep, conn: ConnDep, runtime: NetworkRuntimeDep,
+                     lang: str | None = None) -> Response:
     chosen = pick_lang(lang, [who.language])
     out = io.StringIO()
-    csv.writer(out).writerows(_rows(await surveys.survey_of(conn, survey_id, who.region), chosen))
+    found = await surveys.survey_of(conn, survey_id, who.region, runtime.settings.keyring)
+    csv.writer(out).writerows(_rows(found, chosen))
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=attachment(f"survey-{survey_id}.csv"))
 
 
 @router.get("/surveys/{survey_id}/results.xlsx")
-async def survey_xlsx(survey_id: uuid.UUID, who: CoordinatorDep, conn: ConnDep, lang: str | None = None) -> Response:
+async def survey_xlsx(survey_id: uuid.UUID, who: CoordinatorDep, conn: ConnDep, runtime: NetworkRuntimeDep,
+                      lang: str | None = None) -> Response:
     chosen = pick_lang(lang, [who.language])
     book = Workbook()
     sheet = book.active
     assert sheet is not None
-    for row in _rows(await surveys.survey_of(conn, survey_id, who.region), chosen):
+    for row in _rows(await surveys.survey_of(conn, survey_id, who.region, runtime.settings.keyring), chosen):
         sheet.append(row)
     out = io.BytesIO()
     book.save(out)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -20,6 +20,7 @@ MIN_CELL = 5
 # Anonymous answers leave for the stream in shuffled batches of at least this many.
 BATCH = 5
 HIDDEN = "x"
+T = TypeVar("T")
 
 
 class NewSurvey(BaseModel):
@@ -93,7 +94,7 @@ def _one(q: Question, raw: Any) -> AnswerValue:
     return text or None
 
 
-def shuffled(answers: list[dict[str, AnswerValue]]) -> list[dict[str, AnswerValue]]:
+def shuffled(answers: list[T]) -> list[T]:
     """The batch in an order nothing can predict, so it says nothing of who answered first."""
     batch = list(answers)
     random.SystemRandom().shuffle(batch)

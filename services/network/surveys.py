@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 import orjson
 import structlog
 
-from services.network import agent_store, store
+from services.network import agent_store, store, survey_texts
 from services.network.domain import new_token, token_digest
 from services.network.settings import NetworkSettings
 from services.network.survey_rules import BATCH, NewSurvey, check_answers, shuffled
@@ -39,7 +39,7 @@ from shared.network_events import (
     new_network_event,
 )
 from shared.network_keys import seal_for_agent, unseal_for_agent
-from shared.sealing import Sealed
+from shared.sealing import Keyring, Sealed
 from shared.topics import network_topic
 
 log = structlog.get_logger(__name__)
@@ -98,6 +98,8 @@ async def publish(*, uow: UnitOfWork, settings: NetworkSettings, region: str, by
                 " VALUES ($1, $2, $3, $4::jsonb)", survey_id, agent["agent_id"], token_digest(token),
                 seal_for_agent(key, agent["agent_id"], link, LINK_PLACE).model_dump_json())
             invited.append((agent, key, email, link))
+        if survey.anonymous:
+            await survey_texts.new_key(conn, settings=settings, survey_id=survey_id, region=region)
         published = new_network_event(
             SurveyPublished, kind="survey", subject_id=survey_id, region=region, actor=by, occurred_at=when,
             payload=SurveyPublishedPayload(title_fi=survey.title_fi, title_sv=survey.title_sv,
@@ -137,9 +139,15 @@ async def answer(*, uow: UnitOfWork, settings: NetworkSettings, token: str, give
                            inv.survey_id, inv.agent_id)
         topic = network_topic(settings.topic_prefix, inv.region)
         if inv.anonymous:
-            await conn.execute("INSERT INTO pending_answers (answer_id, survey_id, answers) VALUES ($1, $2, $3::jsonb)",
-                               uuid.uuid4(), inv.survey_id, orjson.dumps(answers).decode())
-            await flush(conn, inv.survey_id, inv.region, topic, at_least=BATCH)
+            # The texts wait sealed with the survey's key, the rest as it is; past the texts' retention (an answer
+            # after it) they are not kept at all.
+            key = await survey_texts.ensure_key(conn, settings=settings, survey_id=inv.survey_id, region=inv.region)
+            kept, texts = survey_texts.split(inv.questions, answers)
+            await conn.execute("INSERT INTO pending_answers (answer_id, survey_id, answers, texts_sealed)"
+                               " VALUES ($1, $2, $3::jsonb, $4::jsonb)", uuid.uuid4(), inv.survey_id,
+                               orjson.dumps(kept).decode(),
+                               survey_texts.seal_row(key, inv.survey_id, texts) if key is not None else None)
+            await flush(conn, inv.survey_id, inv.region, topic, at_least=BATCH, keyring=settings.keyring)
             return
         await conn.execute("INSERT INTO survey_results (answer_id, survey_id, answers) VALUES ($1, $2, $3::jsonb)",
                            uuid.uuid4(), inv.survey_id, orjson.dumps(answers).decode())
@@ -148,21 +156,35 @@ async def answer(*, uow: UnitOfWork, settings: NetworkSettings, token: str, give
             payload=SurveyAnsweredPayload(agent_id=inv.agent_id, answers=answers)))
 
 
-async def flush(conn: Conn, survey_id: uuid.UUID, region: str, topic: str, *, at_least: int) -> int:
+async def flush(conn: Conn, survey_id: uuid.UUID, region: str, topic: str, *, at_least: int,
+                keyring: Keyring) -> int:
     """Publish the survey's waiting anonymous answers as one shuffled batch dated by the day, if there are at least
-    ``at_least`` (after the due date: any)."""
-    rows = await conn.fetch("SELECT answer_id, answers FROM pending_answers WHERE survey_id = $1 FOR UPDATE",
-                            survey_id)
+    ``at_least`` (after the due date: any); their texts leave sealed with the survey's key."""
+    rows = await conn.fetch("SELECT answer_id, answers, texts_sealed FROM pending_answers WHERE survey_id = $1"
+                            " FOR UPDATE", survey_id)
     if not rows or len(rows) < at_least:
         return 0
-    batch = shuffled([orjson.loads(r["answers"]) for r in rows])
+    key = await survey_texts.key_of(conn, survey_id, keyring)
+    questions = await survey_texts.questions_of(conn, survey_id)
+    batch = []
+    for row in rows:
+        # An answer kept before texts were sealed has them in place: split here, so none leaves unsealed.
+        kept, texts = survey_texts.split(questions, orjson.loads(row["answers"]))
+        texts.update(survey_texts.open_row(key, survey_id, row["texts_sealed"]))
+        batch.append((row["answer_id"], kept, texts if key is not None else {}))
+    batch = shuffled(batch)
     day = datetime.combine(datetime.now(UTC).date(), time(0, 0), tzinfo=UTC)
-    await conn.execute("INSERT INTO survey_results (answer_id, survey_id, answers)"
-                       " SELECT answer_id, survey_id, answers FROM pending_answers WHERE survey_id = $1", survey_id)
+    await conn.executemany(
+        "INSERT INTO survey_results (answer_id, survey_id, answers, texts_sealed)"
+        " VALUES ($1, $2, $3::jsonb, $4::jsonb)",
+        [(answer_id, survey_id, orjson.dumps(kept).decode(),
+          survey_texts.seal_row(key, survey_id, texts) if key is not None else None)
+         for answer_id, kept, texts in batch])
     await conn.execute("DELETE FROM pending_answers WHERE survey_id = $1", survey_id)
+    sealed = survey_texts.seal_batch(key, survey_id, [t for _, _, t in batch]) if key is not None else None
     await store.publish(conn, topic, new_network_event(
         SurveyAnswersPublished, kind="survey", subject_id=survey_id, region=region, actor="network", occurred_at=day,
-        payload=SurveyAnswersPublishedPayload(answers=tuple(batch))))
+        payload=SurveyAnswersPublishedPayload(answers=tuple(a for _, a, _ in batch), texts=sealed)))
     return len(rows)
 
 
@@ -173,13 +195,16 @@ async def flush_closed(*, uow: UnitOfWork, settings: NetworkSettings) -> int:
         for row in await conn.fetch("SELECT DISTINCT p.survey_id, s.region FROM pending_answers p JOIN surveys s"
                                     " USING (survey_id) WHERE s.due < (now() AT TIME ZONE 'Europe/Helsinki')::date"):
             flushed += await flush(conn, row["survey_id"], row["region"],
-                                   network_topic(settings.topic_prefix, row["region"]), at_least=1)
+                                   network_topic(settings.topic_prefix, row["region"]), at_least=1,
+                                   keyring=settings.keyring)
     return flushed
 
 
 async def remind(*, uow: UnitOfWork, settings: NetworkSettings, survey_id: uuid.UUID, region: str) -> int:
     """One reminder to each invited agent who has not answered (nor been reminded); how many were reminded."""
     async with uow.transaction() as conn:
+        if not await conn.fetchval("SELECT true FROM surveys WHERE survey_id = $1 AND region = $2", survey_id, region):
+            raise NotFound("no such survey")  # another region's survey is not there for this coordinator
         rows = await conn.fetch(
             "SELECT i.agent_id, i.link_sealed, g.language FROM survey_invitations i JOIN surveys s USING (survey_id)"
             " JOIN agents g USING (agent_id) WHERE i.survey_id = $1 AND s.region = $2 AND NOT i.answered"
@@ -199,7 +224,8 @@ async def remind(*, uow: UnitOfWork, settings: NetworkSettings, survey_id: uuid.
     return len(mails)
 
 
-async def survey_of(conn: Conn, survey_id: uuid.UUID, region: str) -> dict[str, Any]:
+async def survey_of(conn: Conn, survey_id: uuid.UUID, region: str, keyring: Keyring) -> dict[str, Any]:
+    """A survey of the region with every answer kept; an anonymous one's texts while its key lasts."""
     row = await conn.fetchrow(
         "SELECT s.*, (SELECT count(*) FROM survey_invitations i WHERE i.survey_id = s.survey_id) AS invited,"
         " (SELECT count(*) FROM survey_invitations i WHERE i.survey_id = s.survey_id AND i.answered) AS answered"
@@ -208,8 +234,11 @@ async def survey_of(conn: Conn, survey_id: uuid.UUID, region: str) -> dict[str, 
         raise NotFound("no such survey")
     found = dict(row)
     found["questions"] = [Question.model_validate(q) for q in orjson.loads(row["questions"])]
-    found["answers"] = [orjson.loads(r["answers"]) for r in await conn.fetch(
-        "SELECT answers FROM survey_results WHERE survey_id = $1", survey_id)]
+    key = await survey_texts.key_of(conn, survey_id, keyring)
+    found["answers"] = [survey_texts.with_texts(orjson.loads(r["answers"]),
+                                                survey_texts.open_row(key, survey_id, r["texts_sealed"]))
+                        for r in await conn.fetch("SELECT answers, texts_sealed FROM survey_results"
+                                                  " WHERE survey_id = $1", survey_id)]
     return found
 
 

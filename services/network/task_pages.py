@@ -14,13 +14,13 @@ from services.network import tasks
 from services.network.coordinators import CoordinatorDep
 from services.network.deps import NetworkRuntimeDep
 from services.network.i18n import long_date, pick_lang, t
-from services.network.web import render
+from services.network.web import WRITES_GUARDED, render
 from shared.app import ConnDep, unit_of_work
 from shared.collation import sort_key
 from shared.errors import Conflict, NotFound
 from shared.network_events import SECTORS, THEMES, Segment
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=WRITES_GUARDED)
 TASK_FIELDS = {"title_fi": "err_title", "title_sv": "err_title", "brief_fi": "err_brief", "brief_sv": "err_brief",
                "due": "err_due", "segment": "err_invalid"}
 REPORT_ERROR_KEYS = {"reached": "err_reached", "note": "err_note"}

@@ -21,6 +21,7 @@ from shared.app import UnitOfWork
 from shared.staffpass import issue_pass
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.test_accounts import checked
+from tests.network_support import listed
 from tests.support import APPS, LiveServer, settings_for
 
 pytestmark = pytest.mark.browser
@@ -168,7 +169,9 @@ async def test_a_network_coordinator_reads_and_filters_the_registry(browser: Bro
                 "consent": True})
             assert applied.status_code == 201, applied.text
     runtime = network_server.app.state.runtime
-    # Routing signs this pass for a network coordinator (tested on real routing in the integration tests).
+    # Routing signs this pass for a network coordinator (tested on real routing in the integration tests), and its
+    # staff directory lists them.
+    await listed(network_server.app, "verkosto")
     token = issue_pass(runtime.settings.staff_pass_secret, account_id="verkosto", role="network_coordinator",
                        region="varsinais-suomi", language=lang, session_started=datetime.now(UTC))
     context = await browser.new_context(bypass_csp=True, viewport={"width": 1366, "height": 900})

@@ -14,9 +14,9 @@ from typing import Any
 import orjson
 import pytest
 
-from shared.staffpass import issue_pass
 from shared.topics import network_topic
 from tests.integration.test_network_recruitment import REGION, application, deployment, open_campaign  # noqa: F401
+from tests.network_support import signed_in
 from tests.support import eventually, read_topic
 
 pytestmark = pytest.mark.integration
@@ -55,14 +55,14 @@ async def test_an_anonymous_surveys_answers_cannot_be_led_back_to_invitations(de
     await open_campaign(apps["network"], REGION, today - timedelta(days=1), today + timedelta(days=30))
     pool = apps["network"].state.runtime.pool
     emails, ids = await agents(network, pool, 7)
-    token = issue_pass(apps["network"].state.runtime.settings.staff_pass_secret, account_id="verkosto",
-                       role="network_coordinator", region=REGION, language="fi", session_started=datetime.now(UTC))
-    assert (await network.get("/auth/pass", params={"token": token})).status_code == 303
-    refused = await network.post("/surveys", data={"lang": "fi", "title_fi": "K", "title_sv": "E",
+    csrf = await signed_in(network, apps["network"])
+    refused = await network.post("/surveys", data={"csrf": csrf, "lang": "fi", "title_fi": "K",
+                                                   "title_sv": "E",
                                                    "due": today.isoformat(), "q0_kind": "single",
                                                    "q0_text_fi": "a", "q0_text_sv": "b", "q0_options_fi": "yksi"})
     assert refused.status_code == 422
-    published = await network.post("/surveys", data={"lang": "fi", "title_fi": "Napin näkyvyys",
+    published = await network.post("/surveys", data={"csrf": csrf, "lang": "fi",
+                                                     "title_fi": "Napin näkyvyys",
                                                      "title_sv": "Knappens synlighet", "anonymous": "yes",
                                                      "due": (today + timedelta(days=7)).isoformat(), **QUESTIONS})
     assert published.status_code == 303, published.text
@@ -103,7 +103,9 @@ async def test_an_anonymous_surveys_answers_cannot_be_led_back_to_invitations(de
     assert batch["occurred_at"].endswith("T00:00:00Z") or batch["occurred_at"].endswith("T00:00:00+00:00")
     raw = orjson.dumps(batch).decode()
     assert "agent_id" not in raw and not any(agent_id in raw for agent_id in ids)
-    assert sorted(a["1"] for a in batch["payload"]["answers"]) == [f"vastaus {i}" for i in range(5)]
+    # The free texts leave sealed with the survey's key: the answers carry the choices only.
+    assert [a["1"] for a in batch["payload"]["answers"]] == [None] * 5
+    assert batch["schema_version"] == 2 and batch["payload"]["texts"]["ciphertext"] and "vastaus" not in raw
     # Nothing on the stream says who answered: no event per answer, and no agent's key on the survey's records.
     survey_records = [orjson.loads(r.value) for r in records if r.key == survey_id.encode()]
     assert {r["type"] for r in survey_records} == {"survey.published", "survey.answers_published"}
@@ -112,9 +114,9 @@ async def test_an_anonymous_surveys_answers_cannot_be_led_back_to_invitations(de
         " 'survey_invitations') AND table_schema = $1", apps["network"].state.runtime.settings.db_schema)}
     assert {"answers", "answered", "link_digest"} <= columns and not {c for c in columns if c.endswith("_at")}
 
-    reminded = await network.post(f"{survey_path}/remind")
+    reminded = await network.post(f"{survey_path}/remind", data={"csrf": csrf})
     assert reminded.status_code == 303 and "reminded=2" in reminded.headers["location"]
-    assert "reminded=0" in (await network.post(f"{survey_path}/remind")).headers["location"]
+    assert "reminded=0" in (await network.post(f"{survey_path}/remind", data={"csrf": csrf})).headers["location"]
 
     async def reminders() -> dict[str, list[str]] | None:
         found = mails(smtp, REMINDER)
@@ -138,11 +140,10 @@ async def test_a_named_surveys_answer_names_its_agent(deployment: dict[str, Any]
     await open_campaign(apps["network"], REGION, today - timedelta(days=1), today + timedelta(days=30))
     pool = apps["network"].state.runtime.pool
     emails, ids = await agents(network, pool, 1)
-    token = issue_pass(apps["network"].state.runtime.settings.staff_pass_secret, account_id="verkosto",
-                       role="network_coordinator", region=REGION, language="fi", session_started=datetime.now(UTC))
-    await network.get("/auth/pass", params={"token": token})
-    published = await network.post("/surveys", data={"lang": "fi", "title_fi": "Nimellinen", "title_sv": "Med namn",
-                                                     "anonymous": "no", "due": today.isoformat(), **QUESTIONS})
+    csrf = await signed_in(network, apps["network"])
+    published = await network.post("/surveys", data={"csrf": csrf, "lang": "fi", "title_fi": "Nimellinen",
+                                                     "title_sv": "Med namn", "anonymous": "no",
+                                                     "due": today.isoformat(), **QUESTIONS})
     assert published.status_code == 303
 
     async def invited() -> dict[str, list[str]] | None:

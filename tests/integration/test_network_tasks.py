@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from shared.staffpass import issue_pass
 from shared.topics import network_topic
 from tests.integration.test_network_coordinators import client_of
 from tests.integration.test_network_recruitment import REGION, application, deployment, open_campaign  # noqa: F401
+from tests.network_support import signed_in
 from tests.support import eventually, read_topic
 
 pytestmark = pytest.mark.integration
@@ -40,14 +40,13 @@ async def test_a_task_reaches_exactly_its_segment_once_and_is_reported(deploymen
                            status)
         emails[who] = body["email"]
 
-    token = issue_pass(apps["network"].state.runtime.settings.staff_pass_secret, account_id="verkosto",
-                       role="network_coordinator", region=REGION, language="fi", session_started=datetime.now(UTC))
-    assert (await network.get("/auth/pass", params={"token": token})).status_code == 303
-    bad = await network.post("/tasks", data={"lang": "fi", "title_fi": "", "title_sv": "Uppdrag", "brief_fi": "x",
-                                             "brief_sv": "y", "due": ""})
+    csrf = await signed_in(network, apps["network"], language="fi")
+    bad = await network.post("/tasks", data={"csrf": csrf, "lang": "fi", "title_fi": "", "title_sv": "Uppdrag",
+                                             "brief_fi": "x", "brief_sv": "y", "due": ""})
     assert bad.status_code == 422 and "Kirjoita otsikko" in bad.text
     published = await network.post("/tasks", data={
-        "lang": "fi", "title_fi": "Kerro napista vanhempainillassa", "title_sv": "Berätta om knappen på föräldramötet",
+        "csrf": csrf, "lang": "fi", "title_fi": "Kerro napista vanhempainillassa",
+        "title_sv": "Berätta om knappen på föräldramötet",
         "brief_fi": "Esittele Pyydä apua -nappi.", "brief_sv": "Presentera knappen Be om hjälp.",
         "due": (today + timedelta(days=14)).isoformat(), "municipalities": ["raisio"], "sectors": ["school"]})
     assert published.status_code == 303, published.text
@@ -112,10 +111,8 @@ async def test_news_reach_the_segment_once_in_each_language_and_unsubscribing_st
         await pool.execute("UPDATE agents SET status = 'confirmed' WHERE agent_id = $1",
                            uuid.UUID(applied.json()["agent_id"]))
         emails[who] = body["email"]
-    token = issue_pass(apps["network"].state.runtime.settings.staff_pass_secret, account_id="verkosto",
-                       role="network_coordinator", region=REGION, language="sv", session_started=datetime.now(UTC))
-    assert (await network.get("/auth/pass", params={"token": token})).status_code == 303
-    news = {"lang": "sv", "title_fi": "Nappi uudistui", "title_sv": "Knappen har förnyats",
+    csrf = await signed_in(network, apps["network"], language="sv")
+    news = {"csrf": csrf, "lang": "sv", "title_fi": "Nappi uudistui", "title_sv": "Knappen har förnyats",
             "body_fi": "Uusi nappi on nyt käytössä.", "body_sv": "Den nya knappen används nu.", "sectors": ["school"]}
     assert (await network.post("/news", data=news)).status_code == 303
 

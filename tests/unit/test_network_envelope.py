@@ -123,5 +123,6 @@ def test_the_network_topics_and_who_may_read_them() -> None:
             continue
         assert "network-keys" not in grants, service
         assert "network" not in grants or (service == "reporting" and grants["network"] == ("Read",)), service
-    assert set(GRANTS["network"]) == {"network", "network-keys", "dead-letters"}
+    assert set(GRANTS["network"]) == {"network", "network-keys", "staff", "dead-letters"}
+    assert GRANTS["network"]["staff"] == ("Read",)  # a coordinator's session follows the staff directory
     assert "Write" not in GRANTS["notify"]["network"] and "Write" not in GRANTS["notify"]["network-keys"]
