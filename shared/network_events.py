@@ -245,14 +245,18 @@ AnswerValue = int | float | str | list[int] | None
 
 class SurveyAnsweredPayload(Frozen):
     agent_id: uuid.UUID
-    answers: dict[str, AnswerValue]
+    answers: dict[str, AnswerValue] = Field(description="from v2 a free-text answer is null here")
+    texts: Sealed | None = Field(default=None, description=(
+        "v2: the free-text answers, {question: text}, sealed with the survey's own key (shared/survey_keys.py), "
+        "erased when the region's retention for them ends; none: no text"))
 
 
 class SurveyAnswered(NetworkEventBase):
-    """A named survey's answer: whose it is is part of it, as the respondent was told."""
+    """A named survey's answer: whose it is is part of it, as the respondent was told. Version 2 seals the free
+    texts with the survey's key: they can be erased, the counts stay."""
 
     type: Literal["survey.answered"] = "survey.answered"
-    schema_version: Literal[1] = 1
+    schema_version: Literal[2] = 2
     payload: SurveyAnsweredPayload
 
 
@@ -303,11 +307,14 @@ CURRENT_VERSIONS: dict[str, int] = {cls.model_fields["type"].default: cls.model_
 UPCASTERS = Upcasters(CURRENT_VERSIONS)
 # Where a sealed value of a survey belongs (shared/survey_keys.py binds it there).
 SURVEY_TEXTS = "survey.answers_published/texts"
+SURVEY_ANSWER_TEXTS = "survey.answered/texts"
 
 
 @UPCASTERS.register("survey.answers_published", 1)
+@UPCASTERS.register("survey.answered", 1)
 def _answers_v1_to_v2(raw: dict[str, Any]) -> dict[str, Any]:
-    """A v1 batch carried its texts in the answers, unsealed: read as it was, with no sealed texts beside it."""
+    """A v1 batch or named answer carried its texts in the answers, unsealed: read as it was, with no sealed texts
+    beside it."""
     raw["payload"] = {**raw.get("payload", {}), "texts": None}
     return raw
 _ADAPTER: TypeAdapter[NetworkEventBase] = TypeAdapter(NetworkEvent)

@@ -1,11 +1,12 @@
-"""An anonymous survey's own key: its free-text answers travel sealed with it, and erasing it erases them.
+"""A survey's own key: its free-text answers travel sealed with it, and erasing it erases them.
 
 A survey's answers are kept on the network topic for ever (its retention is -1), and whatever an agent wrote in a
-free-text answer (perhaps a name) would stay readable there. So each batch's texts are sealed with a data key of the
-survey's own, wrapped under the network's key-wrapping key (shared/network_keys.network_keyring, never the case
-KEK) and put on the network key topic under ``survey:<survey id>``; when the region's retention for the texts
-ends, the key's tombstone on that topic (and its deletion from the network's table) leaves every sealed copy, in
-Kafka and in backups, unreadable. The counts need no key: only the texts are sealed.
+free-text answer (perhaps a name) would stay readable there. So the texts of each anonymous batch and of each named
+answer are sealed with a data key of the survey's own, wrapped under the network's key-wrapping key
+(shared/network_keys.network_keyring, never the case KEK) and put on the network key topic under
+``survey:<survey id>``; when the region's retention for the texts ends, the key's tombstone on that topic (and its
+deletion from the network's table) leaves every sealed copy, in Kafka and in backups, unreadable. The counts need no
+key: only the texts are sealed.
 
 The wrapped key is bound to its survey as associated data under a label of its own, so neither an agent's key nor
 another survey's opens as this one; a sealed batch is bound to its survey and its place in the event.

@@ -32,11 +32,11 @@ class NetworkSettings(ServiceSettings):
     upkeep_interval_s: float = Field(default=3600.0, gt=0)
     # Days an unconfirmed application is kept after its confirmation link expired (0: erased when it expires).
     unconfirmed_grace_days: int = Field(default=0, ge=0, le=60)
-    # Days after an anonymous survey's due date that its free-text answers stay readable, per region id (JSON,
+    # Days after a survey's due date that its free-text answers stay readable, per region id (JSON,
     # '{"pohjois-pohjanmaa": 30}'); a region not named gets survey_text_days_default. Then the survey's key is
     # erased (a tombstone on the network key topic) and no copy of the texts, in Kafka or a backup, opens again.
     survey_text_days: dict[str, int] = Field(default_factory=dict)
-    # Days after an anonymous survey's due date that its free-text answers stay readable in a region that
+    # Days after a survey's due date that its free-text answers stay readable in a region that
     # survey_text_days does not name.
     survey_text_days_default: int = Field(default=90, ge=1, le=3650)
 

@@ -1,5 +1,6 @@
-"""An anonymous survey's free-text answers, sealed with the survey's own key (shared/survey_keys.py) wherever they
-are kept: in the waiting answers, the results the coordinator reads, and the batches on the network topic. When the
+"""A survey's free-text answers, sealed with the survey's own key (shared/survey_keys.py) wherever they are kept: in
+the waiting answers, the results the coordinator reads, the anonymous batches and the named answers on the network
+topic. When the
 region's retention for them ends (``survey_text_days`` after the due date), the key goes: deleted here and
 tombstoned on the network key topic, so no copy, in Kafka, in this database or in a backup, opens again. The
 choices, scores and numbers are never sealed: the counts stay."""
@@ -15,7 +16,7 @@ import structlog
 
 from services.network.settings import NetworkSettings
 from shared.db import Conn
-from shared.network_events import SURVEY_TEXTS, AnswerValue, Question
+from shared.network_events import SURVEY_ANSWER_TEXTS, SURVEY_TEXTS, AnswerValue, Question
 from shared.network_keys import network_keyring
 from shared.outbox import enqueue
 from shared.sealing import Keyring, Sealed, new_data_key
@@ -56,7 +57,8 @@ async def ensure_key(conn: Conn, *, settings: NetworkSettings, survey_id: uuid.U
 
 
 async def key_of(conn: Conn, survey_id: uuid.UUID, keyring: Keyring) -> bytes | None:
-    """The survey's data key; None for a named survey and once the texts' retention ended."""
+    """The survey's data key; None once the texts' retention ended (or for a survey from before texts were
+    sealed, until ensure_key makes it one)."""
     row = await conn.fetchrow("SELECT survey_id, region, kek_id, nonce, wrapped FROM wrapped_survey_keys"
                               " WHERE survey_id = $1", survey_id)
     return unwrap_survey_key(network_keyring(keyring), SurveyKey(**dict(row))) if row is not None else None
@@ -100,18 +102,23 @@ def seal_batch(key: bytes, survey_id: uuid.UUID, texts: list[Texts]) -> Sealed |
     return seal_for_survey(key, survey_id, found, SURVEY_TEXTS) if found else None
 
 
+def seal_answer(key: bytes, survey_id: uuid.UUID, texts: Texts) -> Sealed | None:
+    """A named answer's texts for its event, {question: text}; None without any."""
+    return seal_for_survey(key, survey_id, texts, SURVEY_ANSWER_TEXTS) if texts else None
+
+
 def with_texts(answers: dict[str, Any], texts: Texts) -> dict[str, Any]:
     return {**answers, **texts}
 
 
 async def erase_past_retention(conn: Conn, *, settings: NetworkSettings, regions: list[str], today: date) -> int:
-    """Erase the texts of each anonymous survey whose retention ended by ``today`` (Helsinki): the key here and on
+    """Erase the texts of each survey whose retention ended by ``today`` (Helsinki): the key here and on
     the topic (a tombstone), and the sealed copies in this database; how many surveys."""
     erased = 0
     for region in regions:
         last_due = today - timedelta(days=settings.survey_text_days_for(region))
         rows = await conn.fetch(
-            "SELECT survey_id FROM surveys WHERE region = $1 AND anonymous AND texts_erased_at IS NULL AND due < $2"
+            "SELECT survey_id FROM surveys WHERE region = $1 AND texts_erased_at IS NULL AND due < $2"
             " FOR UPDATE", region, last_due)
         for row in rows:
             survey_id = row["survey_id"]

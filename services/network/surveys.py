@@ -98,8 +98,7 @@ async def publish(*, uow: UnitOfWork, settings: NetworkSettings, region: str, by
                 " VALUES ($1, $2, $3, $4::jsonb)", survey_id, agent["agent_id"], token_digest(token),
                 seal_for_agent(key, agent["agent_id"], link, LINK_PLACE).model_dump_json())
             invited.append((agent, key, email, link))
-        if survey.anonymous:
-            await survey_texts.new_key(conn, settings=settings, survey_id=survey_id, region=region)
+        await survey_texts.new_key(conn, settings=settings, survey_id=survey_id, region=region)
         published = new_network_event(
             SurveyPublished, kind="survey", subject_id=survey_id, region=region, actor=by, occurred_at=when,
             payload=SurveyPublishedPayload(title_fi=survey.title_fi, title_sv=survey.title_sv,
@@ -138,22 +137,28 @@ async def answer(*, uow: UnitOfWork, settings: NetworkSettings, token: str, give
         await conn.execute("UPDATE survey_invitations SET answered = true WHERE survey_id = $1 AND agent_id = $2",
                            inv.survey_id, inv.agent_id)
         topic = network_topic(settings.topic_prefix, inv.region)
+        # The texts are kept and published sealed with the survey's key, the rest as it is; past the texts'
+        # retention (an answer after it) they are not kept at all.
+        key = await survey_texts.ensure_key(conn, settings=settings, survey_id=inv.survey_id, region=inv.region)
+        kept, texts = survey_texts.split(inv.questions, answers)
+        if not key:
+            texts = {}
         if inv.anonymous:
-            # The texts wait sealed with the survey's key, the rest as it is; past the texts' retention (an answer
-            # after it) they are not kept at all.
-            key = await survey_texts.ensure_key(conn, settings=settings, survey_id=inv.survey_id, region=inv.region)
-            kept, texts = survey_texts.split(inv.questions, answers)
             await conn.execute("INSERT INTO pending_answers (answer_id, survey_id, answers, texts_sealed)"
                                " VALUES ($1, $2, $3::jsonb, $4::jsonb)", uuid.uuid4(), inv.survey_id,
                                orjson.dumps(kept).decode(),
                                survey_texts.seal_row(key, inv.survey_id, texts) if key is not None else None)
             await flush(conn, inv.survey_id, inv.region, topic, at_least=BATCH, keyring=settings.keyring)
             return
-        await conn.execute("INSERT INTO survey_results (answer_id, survey_id, answers) VALUES ($1, $2, $3::jsonb)",
-                           uuid.uuid4(), inv.survey_id, orjson.dumps(answers).decode())
+        await conn.execute("INSERT INTO survey_results (answer_id, survey_id, answers, texts_sealed)"
+                           " VALUES ($1, $2, $3::jsonb, $4::jsonb)", uuid.uuid4(), inv.survey_id,
+                           orjson.dumps(kept).decode(),
+                           survey_texts.seal_row(key, inv.survey_id, texts) if key is not None else None)
         await store.publish(conn, topic, new_network_event(
             SurveyAnswered, kind="survey", subject_id=inv.survey_id, region=inv.region, actor="agent",
-            payload=SurveyAnsweredPayload(agent_id=inv.agent_id, answers=answers)))
+            payload=SurveyAnsweredPayload(agent_id=inv.agent_id, answers=kept,
+                                          texts=survey_texts.seal_answer(key, inv.survey_id, texts)
+                                          if key is not None else None)))
 
 
 async def flush(conn: Conn, survey_id: uuid.UUID, region: str, topic: str, *, at_least: int,

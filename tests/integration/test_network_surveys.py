@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 import pytest
 
+from services.network import surveys
 from shared.topics import network_topic
 from tests.integration.test_network_recruitment import REGION, application, deployment, open_campaign  # noqa: F401
 from tests.network_support import signed_in
@@ -152,7 +153,14 @@ async def test_a_named_surveys_answer_names_its_agent(deployment: dict[str, Any]
     text = (await eventually(invited, what="the named survey's mail"))[emails[0]][0]
     link = re.search(r"http://network\.example(/s/[A-Za-z0-9_-]+)", text).group(1)
     assert "Kysely on nimellinen" in (await network.get(link, params={"lang": "fi"})).text
-    assert (await network.post(link, data={"lang": "fi", "a0": "0"})).status_code == 303
+    assert (await network.post(link, data={"lang": "fi", "a0": "0", "a1": "nimellinen vastaus"})).status_code == 303
     records = await read_topic(kafka.bootstrap, network_topic(prefix, REGION), 6)
     answered = [orjson.loads(r.value) for r in records if b'"survey.answered"' in r.value]
     assert [a["payload"]["agent_id"] for a in answered] == ids
+    # Its free text is sealed with the survey's key on the stream too; the coordinator's results open it.
+    assert answered[0]["payload"]["answers"]["1"] is None and answered[0]["payload"]["texts"]["ciphertext"]
+    assert not [r for r in records if r.value and b"nimellinen vastaus" in r.value]
+    survey_id = uuid.UUID(published.headers["location"].split("?")[0].rsplit("/", 1)[1])
+    async with pool.acquire() as conn:
+        found = await surveys.survey_of(conn, survey_id, REGION, apps["network"].state.runtime.settings.keyring)
+    assert [a["1"] for a in found["answers"]] == ["nimellinen vastaus"]

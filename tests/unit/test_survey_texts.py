@@ -11,7 +11,14 @@ from pathlib import Path
 import pytest
 
 from services.network import survey_texts
-from shared.network_events import SURVEY_TEXTS, Question, SurveyAnswersPublished, decode_network
+from shared.network_events import (
+    SURVEY_ANSWER_TEXTS,
+    SURVEY_TEXTS,
+    Question,
+    SurveyAnswered,
+    SurveyAnswersPublished,
+    decode_network,
+)
 from shared.network_keys import AgentKey, network_keyring, unwrap_agent_key
 from shared.sealing import Keyring, KeyUnavailable, new_data_key
 from shared.survey_keys import (
@@ -37,6 +44,16 @@ def test_a_stored_v1_batch_reads_as_v2_with_its_answers_as_they_were() -> None:
     assert event.schema_version == 2 and event.payload.texts is None
     assert [a["1"] for a in event.payload.answers] == ["nappi on hyvä", None, "liian pieni", None, None]
     assert event.subject_id == uuid.UUID(json.loads(raw)["subject_id"])
+
+
+def test_a_stored_v1_named_answer_reads_as_v2_with_its_answers_as_they_were() -> None:
+    raw = (FIXTURES / "survey_answered_v1.json").read_bytes()
+    assert json.loads(raw)["schema_version"] == 1
+    event = decode_network(raw)
+    assert isinstance(event, SurveyAnswered)
+    assert event.schema_version == 2 and event.payload.texts is None
+    assert event.payload.answers == {"0": 1, "1": "nappi on hyvä"}
+    assert event.payload.agent_id == uuid.UUID("1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9")
 
 
 def test_the_texts_are_split_from_what_is_counted() -> None:
@@ -65,6 +82,10 @@ def test_sealed_texts_open_only_for_their_survey_and_place_with_its_key() -> Non
     assert survey_texts.open_row(key, survey_id, row) == {"1": "nimi"}
     assert survey_texts.open_row(None, survey_id, row) == {}  # the key erased: nothing opens
     assert seal_for_survey(key, survey_id, "x", "p").v == 2
+    named = survey_texts.seal_answer(key, survey_id, {"1": "nimi"})
+    assert named is not None and unseal_for_survey(key, survey_id, named, SURVEY_ANSWER_TEXTS) == {"1": "nimi"}
+    with pytest.raises(KeyUnavailable):  # a named answer's texts are not a batch's
+        unseal_for_survey(key, survey_id, named, SURVEY_TEXTS)
 
 
 def test_a_survey_key_is_not_an_agent_key_nor_another_surveys() -> None:
