@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
+import structlog
 from fastapi import Depends, Request
 
 from shared.app import get_runtime
@@ -25,6 +26,7 @@ from shared.errors import Forbidden, NotFound
 from shared.http import same_token
 from shared.staffpass import PASS_MAX_AGE_S, InvalidPass, read_pass
 
+log = structlog.get_logger(__name__)
 COOKIE = "apua_network"
 ROLE = "network_coordinator"
 CSRF_FIELD = "csrf"
@@ -95,7 +97,8 @@ async def find_coordinator(conn: Conn, token: str | None) -> Coordinator | None:
         " WHERE s.token_hash = $1 AND s.expires_at > now() AND s.csrf <> '' AND s.routing_session_started IS NOT NULL"
         " AND (a.signed_out_at IS NULL OR a.signed_out_at < s.routing_session_started)", digest, ROLE)
     if row is None:
-        await conn.execute("DELETE FROM coordinator_sessions WHERE token_hash = $1", digest)
+        if await conn.fetchval("DELETE FROM coordinator_sessions WHERE token_hash = $1 RETURNING true", digest):
+            log.info("network.coordinator_session_ended")  # disabled, moved, signed out, or past its hours
         return None
     return Coordinator(**dict(row))
 
@@ -124,6 +127,7 @@ async def coordinator(request: Request) -> Coordinator:
         raise NotFound("no such page")
     request.state.csrf = found.csrf  # for the forms of the page this request renders
     if request.method not in SAFE_METHODS and not same_token(await _sent_token(request), found.csrf):
+        log.info("network.coordinator_form_refused", account_id=found.account_id)
         raise FormRefused("the form did not carry this session's token; open the page again and send it from there",
                           language=found.language)
     return found

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import structlog
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -18,6 +19,7 @@ from shared.errors import Forbidden, NotFound
 from shared.http import allow_framing, cross_site, domain_error_response, wants_html
 from shared.regions import Municipality, Region
 
+log = structlog.get_logger(__name__)
 HERE = Path(__file__).resolve().parent
 TEMPLATES = Jinja2Templates(directory=HERE / "templates")
 FIELD_LABEL_KEYS = {"name": "name_label", "email": "email_label", "phone": "phone_label",
@@ -94,6 +96,7 @@ async def refuse_cross_site(request: Request) -> None:
     name. Every form here is posted from the network's own pages; a script (no browser headers) is judged by the
     rest of its checks."""
     if request.method not in ("GET", "HEAD", "OPTIONS") and cross_site(request):
+        log.info("network.cross_site_write_refused")  # no path: an agent's link is in it
         raise CrossSiteRefused("a form of another site cannot write here", language=await _form_lang(request))
 
 
