@@ -33,8 +33,8 @@ CROSS_SITE = {"sec-fetch-site": "cross-site", "origin": "https://evil.example"}
 HTML = {"accept": "text/html"}
 # Writes a coordinator makes, with a body that would be taken if the token were not asked for.
 COORDINATOR_WRITES = {
-    "/tasks": {"lang": "fi", "title_fi": "Tehtävä", "title_sv": "Uppdrag", "brief_fi": "Kerro.", "brief_sv": "Berätta.",
-               "due": (datetime.now(UTC).date() + timedelta(days=9)).isoformat()},
+    "/tasks": {"lang": "fi", "title_fi": "Kerro napista koulussa", "title_sv": "Uppdrag", "brief_fi": "Kerro.",
+               "brief_sv": "Berätta.", "due": (datetime.now(UTC).date() + timedelta(days=9)).isoformat()},
     "/news": {"lang": "fi", "title_fi": "Uutinen", "title_sv": "Nyhet", "body_fi": "Teksti.", "body_sv": "Text."},
     "/surveys": {"lang": "fi", "title_fi": "Kysely", "title_sv": "Enkät", "anonymous": "yes",
                  "due": (datetime.now(UTC).date() + timedelta(days=9)).isoformat(), "q0_kind": "scale",
@@ -228,7 +228,7 @@ async def test_every_route_walked_as_outsider_other_agent_case_staff_and_another
         registry = (await elsewhere.get("/api/v1/registry")).json()
         assert registry["region"] == OTHER_REGION and registry["agents"] == []
         assert str(other_id) not in (await elsewhere.get("/registry")).text
-        assert "Tehtävä" not in (await elsewhere.get("/tasks")).text
+        assert "Kerro napista koulussa" not in (await elsewhere.get("/tasks")).text
         assert ids["survey_id"] not in (await elsewhere.get("/surveys")).text
         # The pages of a session carry its token: another session's forms carry their own.
         assert csrf_of((await elsewhere.get("/news")).text) == other_csrf != await form_token(network)
