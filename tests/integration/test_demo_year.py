@@ -148,7 +148,8 @@ async def test_a_planned_year_lands_in_routing_at_its_own_times(postgres, kafka,
                         if r["accepted_at"]] == accepts
                 if any(s.arguments.get("answer") == "decline" for s in plan.referral_steps):
                     declined = view["referrals"][0]
-                    assert declined["reason"] and view["status"] == "closed"  # referred on and closed again
+                    case_id = str(loaded.case_ids[plan.submission_id])
+                    assert declined["reason"] and by_id[case_id]["status"] == "closed"  # referred on, closed again
             opened = await runtime.pool.fetch("SELECT at FROM access_log WHERE action = 'referral_disclosed'"
                                               " ORDER BY at")
             first_answers = [s.at for p in plans for s in p.steps()
