@@ -73,7 +73,7 @@ def the_service(today: datetime) -> DirectoryService:
                                                note=Texts(fi="Henkilöstön koulutuspäivät", sv="Personalens"
                                                                                               " utbildningsdagar")),
                               ExceptionalHours(day_from=later, day_to=later, opens="10:00", closes="14:00",
-                                               note=Texts(fi="Lyhennetty aukioloaika"))),)),
+                                               note=Texts(fi="Lyhennetty aukioloaika"))),),),
         ),
         organization=Texts(fi="Varsinais-Suomen hyvinvointialue"))
 
