@@ -5,14 +5,22 @@ service only the region's YAML knows), so compaction keeps exactly what a rebuil
 gets ``directory.service_removed`` and then a tombstone: the removal tells every consumer reading now (and one that
 was away for less than ``delete.retention.ms``) when and why it went; the tombstone lets compaction forget the key.
 Public information only: names, descriptions and the service's own channels, never anything of a family.
+
+Version 2 of a record gives each phone and place its exceptional hours (holidays, closures, other hours on given
+days). A version 1 record, written by a sync that dropped them, reads as one with none (``read_record``).
 """
 
 from __future__ import annotations
 
 import hashlib
-from typing import Literal
+from datetime import date
+from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+import orjson
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from shared.codec import RawEvent, Upcasters
+from shared.errors import UndecodableEvent
 
 UPSERTED = "directory.service_upserted"
 REMOVED = "directory.service_removed"
@@ -59,11 +67,34 @@ class ServiceHours(_Frozen):
     note: Texts = Field(default_factory=Texts)
 
 
+class ExceptionalHours(_Frozen):
+    """Days whose hours are not the regular ones: closed (a holiday, a closure) or open at other times, from
+    ``day_from`` to ``day_to`` (the same day for one day), with PTV's note ('Juhannus', 'Henkilöstökoulutus')."""
+
+    day_from: date
+    day_to: date
+    closed: bool = False
+    around_the_clock: bool = False
+    opens: str | None = Field(default=None, pattern=r"^\d{2}:\d{2}$")
+    closes: str | None = Field(default=None, pattern=r"^\d{2}:\d{2}$")
+    note: Texts = Field(default_factory=Texts)
+
+    @model_validator(mode="after")
+    def _in_order(self) -> ExceptionalHours:
+        if self.day_to < self.day_from:
+            raise ValueError("day_to is before day_from")
+        return self
+
+    def overlaps(self, first: date, last: date) -> bool:
+        return self.day_from <= last and self.day_to >= first
+
+
 class Phone(_Frozen):
     number: str = Field(description="as PTV gives it, with its country prefix when it has one (+358 …)")
     description: Texts = Field(default_factory=Texts)
     charge: Literal["free", "charged", "other"] = "free"
     hours: tuple[ServiceHours, ...] = ()
+    exceptions: tuple[ExceptionalHours, ...] = ()
 
 
 class WebPage(_Frozen):
@@ -80,6 +111,7 @@ class Place(_Frozen):
     post_office: Texts = Field(default_factory=Texts)
     municipality: str | None = Field(default=None, description="the region's municipality id, when it is one")
     hours: tuple[ServiceHours, ...] = ()
+    exceptions: tuple[ExceptionalHours, ...] = ()
 
 
 class Channels(_Frozen):
@@ -118,7 +150,7 @@ class DirectoryRecord(_Frozen):
     """One record of the directory topic: a service as it now is, or its removal."""
 
     type: Literal["directory.service_upserted", "directory.service_removed"]
-    schema_version: Literal[1] = 1
+    schema_version: Literal[2] = 2
     region: str
     service_id: str
     at: AwareDatetime = Field(description="when the sync that wrote it ran")
@@ -127,3 +159,32 @@ class DirectoryRecord(_Frozen):
 
 def record_headers(record: DirectoryRecord) -> list[tuple[str, str]]:
     return [("type", record.type)]
+
+
+UPCASTERS = Upcasters({UPSERTED: 2, REMOVED: 2})
+
+
+@UPCASTERS.register(UPSERTED, 1)
+@UPCASTERS.register(REMOVED, 1)
+def directory_v1_to_v2(raw: RawEvent) -> RawEvent:
+    """A version 1 sync dropped exceptional hours: its phones and places had none that anyone could read."""
+    service = raw.get("service")
+    if not isinstance(service, dict) or not isinstance(service.get("channels"), dict):
+        return raw  # a removal, or something validation will name
+    channels: dict[str, Any] = service["channels"]
+    with_none: dict[str, Any] = {
+        kind: [{**item, "exceptions": []} if isinstance(item, dict) else item for item in channels.get(kind) or ()]
+        for kind in ("phones", "places")}
+    return {**raw, "service": {**service, "channels": {**channels, **with_none}}}
+
+
+def read_record(value: bytes) -> DirectoryRecord:
+    """A record of the directory topic, of any version, as the current one (ValueError when it is none)."""
+    raw = orjson.loads(value)  # orjson.JSONDecodeError is a ValueError
+    if not isinstance(raw, dict):
+        raise ValueError("a directory record is a JSON object")
+    try:
+        upcast = UPCASTERS.upcast(raw)
+    except UndecodableEvent as exc:  # a version newer than this code, or one with no way up
+        raise ValueError(str(exc)) from exc
+    return DirectoryRecord.model_validate(upcast)

@@ -7,7 +7,7 @@ from pydantic import ValidationError
 
 from shared.applier import PoisonRecord, RecordHandler, RecordLike
 from shared.db import Conn
-from shared.directory import UPSERTED, DirectoryRecord
+from shared.directory import UPSERTED, DirectoryRecord, read_record
 
 COLUMNS = ("region", "service_id", "source", "kind", "hidden", "languages", "municipalities", "search_text",
            "service", "changed_at")
@@ -39,9 +39,11 @@ def directory_handler(region: str) -> RecordHandler:
             await conn.execute(DELETE, region, service_id)
             return
         try:
-            parsed = DirectoryRecord.model_validate_json(record.value)
+            parsed = read_record(record.value)
         except ValidationError as exc:
             raise PoisonRecord(f"not a directory record: {exc.error_count()} problem(s)") from exc
+        except ValueError as exc:  # not JSON, or a version this code cannot read
+            raise PoisonRecord(f"not a directory record: {type(exc).__name__}") from exc
         if parsed.service_id != service_id or parsed.region != region:
             raise PoisonRecord("a directory record under another service's key or region")
         if parsed.type != UPSERTED or parsed.service is None:

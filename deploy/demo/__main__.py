@@ -11,7 +11,7 @@ from deploy.demo.drive import DemoLoadFailed, load_year
 from deploy.local.run import DEMO_ACCOUNTS, DEMO_PASSWORD
 from shared.businessdays import HELSINKI
 from shared.regions import load_regions
-from shared.settings import ROOT
+from shared.settings import ROOT, ServiceSettings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,11 +32,13 @@ def main(argv: list[str] | None = None) -> int:
         loaded = asyncio.run(load_year(
             region, end=args.end, seed=args.seed, intake=args.intake, routing=args.routing, accounts=DEMO_ACCOUNTS,
             password=args.password, per_1000_children=args.per_1000, concurrency=args.concurrency,
-            report=lambda line: print(line, flush=True)))  # noqa: T201
+            report=lambda line: print(line, flush=True),  # noqa: T201
+            keyring=ServiceSettings().keyring))  # the services' KEKs, from the same environment (APUA_KEK…)
     except DemoLoadFailed as exc:
         print(f"the demo year stopped: {exc}", file=sys.stderr)  # noqa: T201
         return 1
     print(f"{region.id}: {loaded.cases} requests ({loaded.new} new), {loaded.commands} staff commands, "  # noqa: T201
+          f"{loaded.referral_answers} referral answers behind the services' links, "
           f"{loaded.feedback} feedback answers in {loaded.seconds:.1f} s")
     return 0
 

@@ -22,9 +22,12 @@ import httpx
 
 from deploy.demo.contacts import with_other_contacts
 from deploy.demo.model import AGAIN, COORDINATOR, PlannedCase, Step, plan_year
+from deploy.demo.referral_answers import ServiceWorker
+from deploy.demo.referrals import LINK_ANSWER, RECORD, with_referral_answers
 from shared.businessdays import HELSINKI
 from shared.democlock import DEMO_TIME_HEADER
 from shared.regions import Region
+from shared.sealing import Keyring
 
 Account = tuple[str, str, str, str, str | None]  # username, name, role, region, team (deploy/local/run.py)
 ARRIVAL_TIMEOUT_S = 30.0  # a new case reaches routing (and a closing reaches intake) well within this
@@ -44,6 +47,7 @@ class Loaded:
     feedback: int
     seconds: float
     case_ids: dict[uuid.UUID, uuid.UUID]  # submission id -> case id
+    referral_answers: int = 0  # answers the services gave behind their links (staff's recorded ones are commands)
 
 
 def staff_of(accounts: Iterable[Account], region: str) -> tuple[str, dict[str, list[str]]]:
@@ -90,7 +94,8 @@ def recorded_body(plan: PlannedCase) -> dict[str, Any]:
 class Driver:
     """One intake client and one routing client per staff account (each with its own session cookie)."""
 
-    def __init__(self, *, intake: str, routing: str, coordinator: str, password: str, timeout: float = 30) -> None:
+    def __init__(self, *, intake: str, routing: str, coordinator: str, password: str, timeout: float = 30,
+                 keyring: Keyring | None = None, link_days: int = 30) -> None:
         self.routing_url = routing
         self.coordinator = coordinator
         self.password = password
@@ -100,9 +105,12 @@ class Driver:
         self._signing_in: dict[str, asyncio.Lock] = {}
         self.commands = 0
         self.feedback = 0
+        # The receiving services' workers, behind the links notify would have mailed them (deploy/demo/referrals.py).
+        self.services = ServiceWorker(routing, keyring, link_days, timeout=timeout, limits=LIMITS)
 
     async def close(self) -> None:
         await self.intake.aclose()
+        await self.services.close()
         for client in self.staff.values():
             await client.aclose()
 
@@ -139,6 +147,15 @@ class Driver:
             if step.command == AGAIN:
                 await self._again(receipt["reference"], step, plan)
                 version += 1  # the kept case's side of the link
+            elif step.command == LINK_ANSWER:
+                await self._link_answer(case_id, step, plan)
+                version += 1  # an answer is decided on the case like a command
+            elif step.command == RECORD:
+                referral = await self._referral(case_id, str(step.arguments["service_id"]), plan)
+                arguments = {k: v for k, v in step.arguments.items() if k != "service_id"}
+                version = await self._command(case_id, Step(step.at, step.by, step.command,
+                                                            {**arguments, "referral_id": referral["referral_id"]}),
+                                              version, plan)
             else:
                 version = await self._command(case_id, step, version, plan)
         if plan.feedback and created and plan.final_closing is not None:
@@ -171,6 +188,25 @@ class Driver:
         await self._post(await self.as_staff(step.by), f"/api/v1/cases/{duplicate}/commands", link, at(step.at),
                          plan, what="linking the second request", retry=(404, 503))
         self.commands += 1
+
+    async def _referral(self, case_id: uuid.UUID, service_id: str, plan: PlannedCase) -> dict[str, Any]:
+        """The case's latest referral to ``service_id``, as routing's API shows it."""
+        client = await self.as_staff(COORDINATOR)
+        response = await client.get(f"/api/v1/cases/{case_id}")
+        found = [r for r in response.json().get("referrals", []) if r["service_id"] == service_id] \
+            if response.status_code == 200 else []
+        if not found:
+            raise DemoLoadFailed(f"case of submission {plan.submission_id}: no referral to {service_id} "
+                                 f"({response.status_code})")
+        referral: dict[str, Any] = found[-1]
+        return referral
+
+    async def _link_answer(self, case_id: uuid.UUID, step: Step, plan: PlannedCase) -> None:
+        """The service's worker answers behind the signed link, at the step's time."""
+        referral = await self._referral(case_id, str(step.arguments["service_id"]), plan)
+        problem = await self.services.answer(case_id, referral, step, at(step.at))
+        if problem is not None:
+            raise DemoLoadFailed(f"the answer to the referral of submission {plan.submission_id}: {problem}")
 
     async def _version(self, case_id: uuid.UUID, plan: PlannedCase) -> int:
         """How many of the plan's commands routing already has (a resumed load)."""
@@ -243,10 +279,13 @@ def _retry_after(response: httpx.Response, default: float) -> float:
 
 
 async def drive(plans: Sequence[PlannedCase], *, intake: str, routing: str, coordinator: str, password: str,
-                concurrency: int = 8, progress: Callable[[int, PlannedCase], None] | None = None) -> Loaded:
-    """Send ``plans`` in order of arrival, ``concurrency`` cases at a time; ``progress`` hears of each one done."""
+                concurrency: int = 8, progress: Callable[[int, PlannedCase], None] | None = None,
+                keyring: Keyring | None = None, link_days: int = 30) -> Loaded:
+    """Send ``plans`` in order of arrival, ``concurrency`` cases at a time; ``progress`` hears of each one done.
+    ``keyring`` signs the receiving services' links as notify does (the deployment's KEKs)."""
     started = time.monotonic()
-    driver = Driver(intake=intake, routing=routing, coordinator=coordinator, password=password)
+    driver = Driver(intake=intake, routing=routing, coordinator=coordinator, password=password, keyring=keyring,
+                    link_days=link_days)
     queue: asyncio.Queue[PlannedCase] = asyncio.Queue()
     for plan in sorted(plans, key=lambda p: p.received_at):
         queue.put_nowait(plan)
@@ -271,18 +310,26 @@ async def drive(plans: Sequence[PlannedCase], *, intake: str, routing: str, coor
     finally:
         await driver.close()
     return Loaded(cases=len(case_ids), new=new, commands=driver.commands, feedback=driver.feedback,
-                  seconds=time.monotonic() - started, case_ids=case_ids)
+                  seconds=time.monotonic() - started, case_ids=case_ids, referral_answers=driver.services.answers)
+
+
+def plan_demo_year(region: Region, *, end: date, seed: int, teams: dict[str, list[str]],
+                   per_1000_children: float = 12.0) -> list[PlannedCase]:
+    """``region``'s year before ``end`` from ``seed``: the button's requests and the staff's work, the contacts that
+    came another way, and the services' answers to the referrals."""
+    rng = random.Random(seed)
+    stop = datetime.combine(end, datetime.min.time(), HELSINKI)
+    plans = plan_year(region, end=end, rng=rng, per_1000_children=per_1000_children, professionals=teams)
+    plans = with_other_contacts(plans, random.Random(rng.getrandbits(64)), stop)
+    return with_referral_answers(plans, random.Random(rng.getrandbits(64)), region, stop)
 
 
 async def load_year(region: Region, *, end: date, seed: int, intake: str, routing: str, accounts: Iterable[Account],
                     password: str, per_1000_children: float = 12.0, concurrency: int = 8,
-                    report: Callable[[str], None] | None = None) -> Loaded:
+                    report: Callable[[str], None] | None = None, keyring: Keyring | None = None) -> Loaded:
     """Plan ``region``'s year before ``end`` from ``seed`` and send it, reporting every tenth of the way."""
     coordinator, teams = staff_of(accounts, region.id)
-    rng = random.Random(seed)
-    plans = plan_year(region, end=end, rng=rng, per_1000_children=per_1000_children, professionals=teams)
-    plans = with_other_contacts(plans, random.Random(rng.getrandbits(64)),
-                                datetime.combine(end, datetime.min.time(), HELSINKI))
+    plans = plan_demo_year(region, end=end, seed=seed, teams=teams, per_1000_children=per_1000_children)
     step = max(1, len(plans) // 10)
 
     def progress(done: int, plan: PlannedCase) -> None:
@@ -291,4 +338,5 @@ async def load_year(region: Region, *, end: date, seed: int, intake: str, routin
             report(f"{region.id}: {done}/{len(plans)} requests, up to {day.isoformat()}")
 
     return await drive(plans, intake=intake, routing=routing, coordinator=coordinator, password=password,
-                       concurrency=concurrency, progress=progress)
+                       concurrency=concurrency, progress=progress, keyring=keyring,
+                       link_days=region.referrals.link_days)

@@ -173,6 +173,8 @@ class PlannedCase:
     channel: Literal["button", "phone", "in_person", "letter"] = "button"
     answered_in_contact: bool = False  # a recorded contact answered in the call or visit itself
     again: Again | None = None
+    # The services' answers to its referrals and what follows a decline (deploy/demo/referrals.py), by time.
+    referral_steps: tuple[Step, ...] = ()
 
     @property
     def contact_method(self) -> ContactMethod:
@@ -226,6 +228,8 @@ class PlannedCase:
             steps.append(Step(self.reopening.at, COORDINATOR, "reopen"))
             steps.append(_response_step(self.reopening.reply, self.contact_method))
             steps.append(_closing_step(self.reopening.closing))
+        for extra in self.referral_steps:
+            steps.insert(next((i for i, s in enumerate(steps) if s.at > extra.at), len(steps)), extra)
         if self.again:
             linked = self.again.linked_at
             steps.insert(next((i for i, s in enumerate(steps) if s.at > linked), len(steps)),

@@ -21,6 +21,7 @@ from deploy.local.infra import ROOT, STATE, local_kafka, local_postgres, port_op
 from deploy.local.sinks import MAIL_DIR
 from shared.businessdays import HELSINKI
 from shared.regions import load_regions
+from shared.settings import ServiceSettings
 
 SERVICES = {"intake": 8010, "routing": 8020, "notify": 8030, "reporting": 8040, "network": 8050}
 DEMO_PASSWORD = "demo-salasana-2026"  # development only: make run's own accounts
@@ -197,12 +198,14 @@ def load_demo_years(urls: dict[str, str]) -> None:
             loaded = asyncio.run(load_year(
                 region, end=end, seed=DEMO_SEED, intake=urls["intake"], routing=urls["routing"],
                 accounts=DEMO_ACCOUNTS, password=DEMO_PASSWORD, per_1000_children=per_1000,
-                report=lambda line: print("  " + line, flush=True)))  # noqa: T201
+                report=lambda line: print("  " + line, flush=True),  # noqa: T201
+                keyring=ServiceSettings().keyring))  # the services' KEKs: the same environment
         except (DemoLoadFailed, httpx.HTTPError) as exc:  # the services stay up; the next start resumes
             print(f"the demo year for {region_id} stopped: {exc!r}")  # noqa: T201
             continue
         marker.write_text(json.dumps({"end": end.isoformat(), "complete": True}))
         print(f"{region_id}: {loaded.cases} requests, {loaded.commands} staff commands, "  # noqa: T201
+              f"{loaded.referral_answers} referral answers behind the services' links, "
               f"{loaded.feedback} feedback answers in {loaded.seconds:.0f} s")
 
 

@@ -31,6 +31,8 @@ CATALOG = Catalog(
         *keys("closed_", CaseOutcome), "add_message_sent", "feedback_thanks",
         # Where the family was referred and how far it is (status_case.html: "referral_family_" ~ status).
         *keys("referral_family_", ("sent", "accepted", "declined", "completed")),
+        # How a referred service is reached and when it is open (service_channels.py).
+        "ways_closed", "ways_always_open",
         # The two information pages, named by their route.
         "privacy_title", "privacy_body", "a11y_title", "a11y_body",
         # A browser's error pages, by status (web.py: ERROR_TEXTS).

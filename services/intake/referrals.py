@@ -26,10 +26,12 @@ from shared.regions import Names, Region
 
 @dataclass(frozen=True)
 class PublicService:
-    """What a family may read of a service: its name and how to reach it (a web page, or words)."""
+    """What a family may read of a service: its name, and how to reach it: the directory's record (every channel,
+    service_channels.py), or for a service only the region's YAML knows, its one contact (a web page, or words)."""
 
     name: Names
     contact: str
+    listed: DirectoryService | None = None
 
     @property
     def web(self) -> bool:
@@ -38,17 +40,14 @@ class PublicService:
 
 async def public_service(conn: Conn, region: Region, service_id: str) -> PublicService | None:
     """The service's public face: the one place intake reads the directory (its projection of the directory
-    topic, else a whole service of the region's YAML for a region whose directory was never synced). From PTV, its
-    first web page, else its first phone number."""
+    topic, else a whole service of the region's YAML for a region whose directory was never synced)."""
     raw = await conn.fetchval("SELECT service FROM directory_services WHERE region = $1 AND service_id = $2",
                               region.id, service_id)
     if raw is not None:
         service = DirectoryService.model_validate_json(raw)
-        names, channels = service.names, service.channels
-        contact = (channels.web_pages[0].url if channels.web_pages
-                   else channels.phones[0].number if channels.phones else "")
+        names = service.names
         return PublicService(name=Names(fi=names.fi or names.sv or names.en or service.id, sv=names.sv, en=names.en),
-                             contact=contact)
+                             contact="", listed=service)
     entry = next((s for s in region.local_services if s.id == service_id), None)
     return PublicService(name=entry.name, contact=entry.contact) if entry is not None else None
 

@@ -30,6 +30,7 @@ from services.intake.i18n import long_date, pick_lang, t
 from services.intake.queries import StatusView
 from services.intake.referrals import family_referrals, public_service
 from services.intake.service import FeedbackAlreadyGiven, JoinedElsewhere
+from services.intake.service_channels import ways_of
 from services.intake.web import place_of, render
 from shared.app import ConnDep, UnitOfWorkDep
 from shared.businessdays import HELSINKI, answer_due
@@ -91,13 +92,18 @@ async def _case_page(request: Request, conn: Conn, runtime: IntakeRuntime, sessi
 
 
 async def _referrals(conn: Conn, view: StatusView, region: Region, lang: str) -> list[dict[str, object]]:
-    """Where the family was referred: the service, its public channels, and how far the referral is."""
+    """Where the family was referred: the service, every way to reach it and its hours, and how far the referral
+    is."""
     out: list[dict[str, object]] = []
+    today = datetime.now(HELSINKI).date()
     for referral in await family_referrals(conn, view.case_id):
         public = await public_service(conn, region, referral.service_id)
         if public is None:
             continue  # a service the region no longer lists: nothing true to say of it
-        out.append({"name": public.name.get(lang), "contact": public.contact, "web": public.web,
+        name = public.name.get(lang)
+        out.append({"name": name, "name_lang": lang if getattr(public.name, lang, None) else "fi",
+                    "ways": ways_of(public.listed, lang, today) if public.listed is not None else None,
+                    "contact": public.contact, "web": public.web,
                     "state": t(f"referral_family_{referral.status}", lang),
                     "overdue": referral.overdue and referral.status == "sent"})
     return out

@@ -28,6 +28,7 @@ CATALOG = Catalog(
         "fig_handed_off", "fig_referred", "fig_reopened", "fig_child_welfare", "fig_feedback_given",
         # The pages' names and introductions ("page_" ~ page), and the viewer's role in base.html.
         *keys("page_", PAGES), *keys("intro_", PAGES), *keys("nav_", PAGES),
+        "nav_network",  # the menu's link to the network page (pages.PAGE_ORDER), which has no filters
         *keys("role_", ("manager", "coordinator", "admin")),
         # The network page's sectors (network_figures.py: "network_sector_" + sector).
         *keys("network_sector_", ("municipality", "county", "school", "ngo", "parish", "business", "family", "other")),

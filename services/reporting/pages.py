@@ -7,6 +7,7 @@ be downloaded as CSV or XLSX with the filters of the page.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -21,7 +22,7 @@ from services.reporting.auth import COOKIE, Viewer, accept_pass, close_session, 
 from services.reporting.deps import MaybeViewerDep, PageViewerDep, RuntimeDep
 from services.reporting.filters import describe, filter_query, period_choices
 from services.reporting.i18n import t
-from services.reporting.network_figures import network_figures
+from services.reporting.network_tables import PAGE_FILE
 from services.reporting.privacy import SUPPRESSED
 from services.reporting.settings import ReportingSettings
 from shared.app import ConnDep
@@ -36,7 +37,8 @@ from shared.staffpass import InvalidPass, read_pass
 log = structlog.get_logger(__name__)
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
 router = APIRouter(include_in_schema=False)
-PAGE_ORDER = ("overview", "topics", "response", "outcomes", "report")
+# The menu: the dashboards, then the change agents' network (every role that sees statistics sees both).
+PAGE_ORDER = ("overview", "topics", "response", "outcomes", "report", "network")
 
 
 def render(request: Request, template: str, viewer: Viewer | None, lang: str, *, staff_url: str,
@@ -158,11 +160,20 @@ async def export_table(request: Request, name: str, fmt: str, viewer: PageViewer
 
 @router.get("/network")
 async def network_page(request: Request, viewer: PageViewerDep, runtime: RuntimeDep, conn: ConnDep) -> Response:
-    """The region's change agents' network, in counts (network_figures.py)."""
+    """The region's change agents' network, in counts (network_figures.py), each table with its downloads."""
     lang = pick_lang(request.query_params.get("lang"), [viewer.language])
+    view = await service.network(conn=conn, regions=runtime.regions, viewer=viewer, lang=lang)
     region = runtime.regions.by_id[viewer.region]
-    figures = await network_figures(conn, region.id, lang)
-    names = {m.id: m.name.get(lang) for m in region.municipalities}
-    figures["by_municipality"] = [(names.get(label, label), n) for label, n in figures["by_municipality"]]
     return render(request, "network.html", viewer, lang, staff_url=runtime.settings.staff_url, page="network",
-                  query=f"lang={lang}", region_name=region.name.get(lang), figures=figures)
+                  query=urlencode({"lang": lang}), region_name=region.name.get(lang), view=view,
+                  page_file=PAGE_FILE)
+
+
+@router.get("/network/export/{name}.{fmt}")
+async def export_network(request: Request, name: str, fmt: str, viewer: PageViewerDep, runtime: RuntimeDep,
+                         conn: ConnDep) -> Response:
+    """One table of the network page (``/network/export/network-tasks.csv``) or all (``page-network.xlsx``)."""
+    lang = pick_lang(request.query_params.get("lang"), [viewer.language])
+    file = await service.network_download(conn=conn, name=name, fmt=fmt, regions=runtime.regions, viewer=viewer,
+                                          lang=lang, now=datetime.now(UTC))
+    return Response(file.body, media_type=file.media_type, headers=attachment(file.filename))

@@ -16,8 +16,11 @@ from services.reporting.auth import Viewer
 from services.reporting.filters import Filters, describe, parse_filters
 from services.reporting.i18n import t
 from services.reporting.model import Table
+from services.reporting.network_figures import network_figures
+from services.reporting.network_tables import PAGE_FILE, NetworkTables, network_tables
 from services.reporting.present import as_of_text
 from services.reporting.tables import PAGES, TABLES, build
+from shared.businessdays import HELSINKI
 from shared.db import Conn
 from shared.errors import NotFound
 from shared.regions import Regions
@@ -85,3 +88,37 @@ async def download(*, conn: Conn, name: str, fmt: str, query: QueryParams, regio
     if fmt == "csv":
         return Download(filename, "text/csv; charset=utf-8", export.to_csv(view.tables[0], heading, lang))
     return Download(filename, XLSX, export.to_xlsx(view.tables, heading, t("privacy_note", lang)))
+
+
+# The change agents' network (network_figures.py): no filters, the viewer's own region, counts as the page shows.
+async def network(*, conn: Conn, regions: Regions, viewer: Viewer, lang: str) -> NetworkTables:
+    """The network page's tables for ``viewer``'s region in ``lang``, municipalities by their names there."""
+    region = regions.by_id[viewer.region]
+    figures = await network_figures(conn, region.id, lang)
+    names = {m.id: m.name.get(lang) for m in region.municipalities}
+    figures["by_municipality"] = [(names.get(label, label), n) for label, n in figures["by_municipality"]]
+    return network_tables(figures, lang)
+
+
+async def network_download(*, conn: Conn, name: str, fmt: str, regions: Regions, viewer: Viewer, lang: str,
+                           now: datetime) -> Download:
+    """One table of the network page (``network-tasks``, as .csv or .xlsx) or all of them (``page-network``,
+    .xlsx), with the region, the time the figures were read (Helsinki) and the rule that hides small counts."""
+    if fmt not in ("csv", "xlsx"):
+        raise NotFound("exports are .csv or .xlsx", format=fmt)
+    view = await network(conn=conn, regions=regions, viewer=viewer, lang=lang)
+    if name == PAGE_FILE:
+        if fmt != "xlsx":
+            raise NotFound("a whole page is exported as .xlsx only", format=fmt)
+        tables = view.every
+    else:
+        table = view.find(name)
+        if table is None:
+            raise NotFound(f"no table called '{name}'", table=name)
+        tables = [table]
+    region = regions.by_id[viewer.region]
+    heading = f"{t('network_title', lang)} – {region.name.get(lang)}. {as_of_text(now, lang)}"
+    filename = f"pyyda-apua-{name}-{region.id}-{now.astimezone(HELSINKI).date()}.{fmt}"
+    if fmt == "csv":
+        return Download(filename, "text/csv; charset=utf-8", export.to_csv(tables[0], heading, lang))
+    return Download(filename, XLSX, export.to_xlsx(tables, heading, t("network_privacy_note", lang)))

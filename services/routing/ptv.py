@@ -14,12 +14,14 @@ sounds right: the organisation should mark it in PTV, where every other reader b
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import date
 from typing import Any
 
 from shared.directory import (
     WEEKDAYS,
     Channels,
     DirectoryService,
+    ExceptionalHours,
     Hours,
     Phone,
     Place,
@@ -92,8 +94,8 @@ def _weekday(value: object) -> Any:
 
 
 def service_hours(items: Iterable[Json] | None) -> tuple[ServiceHours, ...]:
-    """The regular weekly hours in force ('DaysOfTheWeek', valid for now); exceptional days are left out, as a
-    directory read weeks later would show a holiday long past."""
+    """The regular weekly hours in force ('DaysOfTheWeek', valid for now); exceptional days are kept apart
+    (exceptional_hours), with their dates, so that a page shows those of its coming weeks only."""
     kept = []
     for item in items or ():
         if item.get("serviceHourType") != "DaysOfTheWeek" or not item.get("validForNow", True):
@@ -111,7 +113,37 @@ def service_hours(items: Iterable[Json] | None) -> tuple[ServiceHours, ...]:
     return tuple(kept)
 
 
-def phones(items: Iterable[Json] | None, hours: tuple[ServiceHours, ...]) -> tuple[Phone, ...]:
+def _date(value: object) -> date | None:
+    """PTV's 'validFrom' / 'validTo' ('2026-12-24T00:00:00', sometimes with a zone) as the day it names."""
+    try:
+        return date.fromisoformat(str(value or "")[:10])
+    except ValueError:
+        return None
+
+
+def exceptional_hours(items: Iterable[Json] | None) -> tuple[ExceptionalHours, ...]:
+    """The days with other hours than the regular ones ('Exceptional'): closed (a holiday, a closure) or open at
+    the times of their first and last opening; a single day when PTV gives no end. Each as PTV dates it, past ones
+    too: the sync has no clock, and the page picks the coming weeks'."""
+    kept = []
+    for item in items or ():
+        if item.get("serviceHourType") != "Exceptional" or (day_from := _date(item.get("validFrom"))) is None:
+            continue
+        day_to = max(_date(item.get("validTo")) or day_from, day_from)
+        openings = list(item.get("openingHour") or ())
+        opens = _time(openings[0].get("from")) if openings else None
+        closes = _time(openings[-1].get("to")) if openings else None
+        closed, always = bool(item.get("isClosed")), bool(item.get("isAlwaysOpen"))
+        if not closed and not always and (opens is None or closes is None):
+            continue  # open, but at no time PTV says: nothing true to show
+        kept.append(ExceptionalHours(day_from=day_from, day_to=day_to, closed=closed,
+                                     around_the_clock=always and not closed, opens=None if closed else opens,
+                                     closes=None if closed else closes, note=texts(item.get("additionalInformation"))))
+    return tuple(sorted(kept, key=lambda e: (e.day_from, e.day_to)))
+
+
+def phones(items: Iterable[Json] | None, hours: tuple[ServiceHours, ...],
+           exceptions: tuple[ExceptionalHours, ...] = ()) -> tuple[Phone, ...]:
     """Each number once, its description in every language PTV gives it."""
     by_number: dict[str, dict[str, Any]] = {}
     for item in items or ():
@@ -125,7 +157,8 @@ def phones(items: Iterable[Json] | None, hours: tuple[ServiceHours, ...]) -> tup
             entry["descriptions"].setdefault(lang, info)
     charges = {"FreeOfCharge": "free", "Chargeable": "charged"}
     return tuple(Phone(number=number, description=Texts(**e["descriptions"]),
-                       charge=charges.get(str(e["charge"]), "other") if e["charge"] else "free", hours=hours)
+                       charge=charges.get(str(e["charge"]), "other") if e["charge"] else "free", hours=hours,
+                       exceptions=exceptions)
                  for number, e in by_number.items())
 
 
@@ -142,7 +175,8 @@ def web_pages(items: Iterable[Json] | None, fallback_name: Texts) -> tuple[WebPa
     return tuple(WebPage(url=url, name=Texts(**names) if names else fallback_name) for url, names in by_url.items())
 
 
-def places(channel: Json, index: Mapping[str, str], hours: tuple[ServiceHours, ...]) -> tuple[Place, ...]:
+def places(channel: Json, index: Mapping[str, str], hours: tuple[ServiceHours, ...],
+           exceptions: tuple[ExceptionalHours, ...] = ()) -> tuple[Place, ...]:
     found = []
     for address in channel.get("addresses") or ():
         street = address.get("streetAddress")
@@ -158,7 +192,7 @@ def places(channel: Json, index: Mapping[str, str], hours: tuple[ServiceHours, .
                              if (s := slugify(str(n.get("value", "")))) in index), None)
         found.append(Place(name=texts(channel.get("serviceChannelNames"), "Name"), street=streets,
                            postal_code=street.get("postalCode"), post_office=texts(street.get("postOffice")),
-                           municipality=municipality, hours=hours))
+                           municipality=municipality, hours=hours, exceptions=exceptions))
     return tuple(found)
 
 
@@ -172,14 +206,15 @@ def channels_of(service: Json, channels: Mapping[str, Json], index: Mapping[str,
         if channel is None or not is_published(channel):
             continue
         hours = service_hours(channel.get("serviceHours"))
+        exceptions = exceptional_hours(channel.get("serviceHours"))
         kind = channel.get("serviceChannelType")
         name = texts(channel.get("serviceChannelNames"), "Name")
         if kind == "Phone":
-            phone_list += phones(channel.get("phoneNumbers"), hours)
+            phone_list += phones(channel.get("phoneNumbers"), hours, exceptions)
         elif kind in ("WebPage", "EChannel"):
             pages += web_pages(channel.get("webPages"), name)
         elif kind == "ServiceLocation":
-            place_list += places(channel, index, hours)
+            place_list += places(channel, index, hours, exceptions)
             phone_list += phones(channel.get("phoneNumbers"), ())
             pages += web_pages(channel.get("webPages"), name)
     return Channels(phones=tuple(phone_list), web_pages=tuple(pages), places=tuple(place_list))

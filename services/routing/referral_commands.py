@@ -42,11 +42,12 @@ def referral_of(state: CaseState, link: ReferralLink) -> ReferralState:
 
 
 async def record_disclosure(conn: Conn, *, link: ReferralLink, region: str, person: str, action: str,
-                            topic_prefix: str) -> None:
-    """One access-log row and one audit record: which service, who there (as they gave their name), when, what.
+                            topic_prefix: str, at: datetime | None = None) -> None:
+    """One access-log row and one audit record: which service, who there (as they gave their name), when (now, or
+    the demo clock's ``at``), what.
 
     The person's name stays in routing's access log; the audit stream gets the service and the referral only."""
-    at = datetime.now(UTC)
+    at = at or datetime.now(UTC)
     account = f"service:{link.service_id}"
     await conn.execute("INSERT INTO access_log (at, account_id, role, region, case_id, action, disclosed_to,"
                        " disclosed_person, referral_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -84,7 +85,7 @@ async def answer(conn: Conn, *, link: ReferralLink, answer: Answer, person: str,
             ids.append(event.event_id)
         await repository.save(conn, case_id=link.case_id, version=version + 1, state=state, event_ids=ids)
         await record_disclosure(conn, link=link, region=state.region, person=person,
-                                action=f"referral_{answer.answer}", topic_prefix=topic_prefix)
+                                action=f"referral_{answer.answer}", topic_prefix=topic_prefix, at=at)
     log.info("referral.answered", case_id=str(link.case_id), referral_id=str(link.referral_id),
              answer=answer.answer, service_id=link.service_id)
     referral = find(state.referrals, link.referral_id)

@@ -99,7 +99,8 @@ async def peek(*, conn: Conn, token: str, keyring: Keyring, regions: Regions,
 
 async def open_referral(*, uow: UnitOfWork, token: str, reader: Reader, keyring: Keyring, regions: Regions,
                         topic_prefix: str, now: datetime | None = None) -> ReferralPage:
-    """The note and the family's contact, disclosed to the service and logged in the same transaction."""
+    """The note and the family's contact, disclosed to the service and logged in the same transaction (at ``now``:
+    the demo clock's time, or the clock's)."""
     link = _link(token, keyring, now)
     async with uow.transaction() as conn:
         page, state = await _page(conn, link, regions)
@@ -110,7 +111,7 @@ async def open_referral(*, uow: UnitOfWork, token: str, reader: Reader, keyring:
             raise ReferralErased("the family's personal data is erased; nothing of the referral can be shown")
         note, contact = await _personal(conn, link, key)
         await referral_commands.record_disclosure(conn, link=link, region=state.region, person=reader.name,
-                                                  action="referral_disclosed", topic_prefix=topic_prefix)
+                                                  action="referral_disclosed", topic_prefix=topic_prefix, at=now)
     return ReferralPage(**{**page.__dict__, "note": note, "contact": contact})
 
 
@@ -137,8 +138,9 @@ async def _personal(conn: Conn, link: ReferralLink, key: bytes) -> tuple[str | N
 async def answer_referral(*, uow: UnitOfWork, token: str, reader: Reader, answer: Answer, keyring: Keyring,
                           regions: Regions, topic_prefix: str, now: datetime | None = None
                           ) -> tuple[list[uuid.UUID], ReferralState]:
-    """Accept, decline or report done; the events reach the case, the family's status page and the statistics."""
+    """Accept, decline or report done; the events reach the case, the family's status page and the statistics.
+    ``now`` (the demo clock's time) is when the link is checked and the answer happened; by default the clock's."""
     link = _link(token, keyring, now)
     async with uow.transaction() as conn:
         return await referral_commands.answer(conn, link=link, answer=answer, person=reader.name, regions=regions,
-                                              topic_prefix=topic_prefix)
+                                              topic_prefix=topic_prefix, at=now)

@@ -227,11 +227,28 @@ async def test_the_dashboards_network_page(browser: Browser, postgres, kafka, pr
             await asyncio.sleep(0.2)
         context = await browser.new_context(bypass_csp=True, viewport={"width": 1366, "height": 900})
         page = await context.new_page()
-        await page.goto(f"{reporting.url}/network?lang={lang}")
+        await page.goto(f"{reporting.url}/overview?lang={lang}")
         await page.fill("#username", "esihenkilo")
         await page.fill("#password", "correct horse battery staple")
         await page.keyboard.press("Enter")
+        await page.wait_for_url("**/overview**")
+        # The dashboards' menu leads to the network page, by the keyboard alone.
+        await tab_to(page, f"nav a[href='/network?lang={lang}']")
+        await page.keyboard.press("Enter")
+        await page.wait_for_url("**/network?lang=*")
         await expect(page.locator("h1")).to_contain_text(
             {"fi": "Muutosagenttien verkosto", "sv": "Förändringsagenternas nätverk"}[lang])
+        await expect(page.locator("nav a[aria-current='page']")).to_have_text(
+            {"fi": "Muutosagentit", "sv": "Förändringsagenter"}[lang])
+        await expect(page.locator(f"a[href='/network/export/network-tasks.csv?lang={lang}']")).to_have_count(1)
         await checked(page, f"the dashboards' network page ({lang})")
+        # Each table's download is reached by the keyboard too, and gives the file in the page's language.
+        await tab_to(page, f"a[href='/network/export/network-municipalities.csv?lang={lang}']")
+        async with page.expect_download() as download:
+            await page.keyboard.press("Enter")
+        path = await (await download.value).path()
+        text = path.read_text(encoding="utf-8-sig")
+        assert text.startswith({"fi": "Kunta;Määrä", "sv": "Kommun;Antal"}[lang])
+        names = {"fi": ("Naantali", "Raisio"), "sv": ("Nådendal", "Reso")}[lang]  # the page's language
+        assert f"{names[0]};x" in text and f"{names[1]};6" in text
         await context.close()

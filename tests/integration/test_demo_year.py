@@ -1,4 +1,5 @@
-"""A small demo year through running intake and routing (real ports, Kafka, PostgreSQL), demo clock on."""
+"""A small demo year through running intake and routing (real ports, Kafka, PostgreSQL), demo clock on: the
+requests, the staff's work, and the services' answers to the referrals, behind their links and recorded by staff."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 from deploy.demo.contacts import as_recorded, recordable, written_again
 from deploy.demo.drive import drive
 from deploy.demo.model import PlannedCase, plan_year
+from deploy.demo.referrals import LINK_ANSWER, RECORD, with_referral_answers
 from deploy.local.infra import free_port
 from services.routing.accounts import add_account
 from shared.businessdays import HELSINKI
@@ -46,6 +48,33 @@ def with_other_contacts(plans: list[PlannedCase], stop: datetime) -> list[Planne
             wrote_again if p.submission_id == wrote_again.submission_id else p for p in plans]
 
 
+def with_answers(plans: list[PlannedCase], stop: datetime) -> list[PlannedCase]:
+    """The sample's referrals answered: the first draw that has a service accept, report done and decline behind
+    its link (and the family referred on) and a worker record an answer given by phone."""
+    wanted = {(LINK_ANSWER, "accept"), (LINK_ANSWER, "complete"), (LINK_ANSWER, "decline"), (RECORD, "accept"),
+              ("refer", None)}
+    for seed in range(1000):
+        answered = with_referral_answers(plans, random.Random(seed), REGION, stop)
+        if wanted <= {(s.command, s.arguments.get("answer")) for p in answered for s in p.referral_steps}:
+            return answered
+    raise AssertionError("no draw answers the sample's referrals in every way")
+
+
+def final_statuses(plan: PlannedCase) -> list[str]:
+    """Each referral's status after the plan's answers, in the order they were sent."""
+    statuses: dict[str, str] = {}
+    if plan.referral is not None:
+        statuses[plan.referral[1]] = "sent"
+    for step in plan.referral_steps:
+        if step.command == "refer":
+            statuses[str(step.arguments["service_id"])] = "sent"
+        elif step.command in (LINK_ANSWER, RECORD):
+            answer = str(step.arguments["answer"])
+            statuses[str(step.arguments["service_id"])] = {"accept": "accepted", "complete": "completed",
+                                                          "decline": "declined"}[answer]
+    return list(statuses.values())
+
+
 def expected_status(plan: PlannedCase) -> str:
     if plan.final_closing is not None:
         return "closed"
@@ -61,6 +90,8 @@ async def test_a_planned_year_lands_in_routing_at_its_own_times(postgres, kafka,
     today = datetime.now(HELSINKI).date()
     plans = with_other_contacts(sample(plan_year(REGION, end=today, rng=random.Random(5), per_1000_children=2,
                                                  professionals=STAFF)), datetime.now(HELSINKI))
+    plans = with_answers(plans, datetime.combine(today, datetime.min.time(), HELSINKI))
+    links = sum(s.command == LINK_ANSWER for p in plans for s in p.steps())
     async with LiveServer(intake_app, free_port()) as intake, LiveServer(routing_app, free_port()) as routing:
         runtime = routing_app.state.runtime
         async with runtime.pool.acquire() as conn:
@@ -69,10 +100,12 @@ async def test_a_planned_year_lands_in_routing_at_its_own_times(postgres, kafka,
             for username, role, team in people:
                 await add_account(conn, username=username, display_name=username, role=role, region=REGION.id,
                                   team_id=team, password=PASSWORD)
+        keyring = runtime.settings.keyring  # the services' links are signed as notify signs them
         loaded = await drive(plans, intake=intake.url, routing=routing.url, coordinator="koordinaattori",
-                             password=PASSWORD, concurrency=4)
+                             password=PASSWORD, concurrency=4, keyring=keyring, link_days=REGION.referrals.link_days)
         assert (loaded.cases, loaded.new) == (15, 15)
-        assert loaded.commands == sum(len(p.steps()) for p in plans)
+        assert loaded.referral_answers == links >= 3
+        assert loaded.commands == sum(len(p.steps()) for p in plans) - links
         assert loaded.feedback == sum(p.feedback is not None for p in plans) > 0
 
         async with httpx.AsyncClient(base_url=routing.url) as staff:
@@ -106,6 +139,24 @@ async def test_a_planned_year_lands_in_routing_at_its_own_times(postgres, kafka,
             assert [t for _, t in times[1:-1]] == [s.at for s in rich.steps()]
             assert times[-1] == ("feedback.given", rich.feedback.at)
 
+            # The services' answers, at their own times; the access log has who opened each one behind its link.
+            for plan in (p for p in plans if p.referral is not None):
+                view = (await staff.get(f"/api/v1/cases/{loaded.case_ids[plan.submission_id]}")).json()
+                assert [r["status"] for r in view["referrals"]] == final_statuses(plan), plan.referral_steps
+                accepts = [s.at for s in plan.referral_steps if s.arguments.get("answer") == "accept"]
+                assert [datetime.fromisoformat(r["accepted_at"]) for r in view["referrals"]
+                        if r["accepted_at"]] == accepts
+                if any(s.arguments.get("answer") == "decline" for s in plan.referral_steps):
+                    declined = view["referrals"][0]
+                    case_id = str(loaded.case_ids[plan.submission_id])
+                    assert declined["reason"] and by_id[case_id]["status"] == "closed"  # referred on, closed again
+            opened = await runtime.pool.fetch("SELECT at FROM access_log WHERE action = 'referral_disclosed'"
+                                              " ORDER BY at")
+            first_answers = [s.at for p in plans for s in p.steps()
+                             if s.command == LINK_ANSWER and s.arguments["answer"] != "complete"]
+            assert [r["at"] for r in opened] == sorted(first_answers)
+
         again = await drive(plans, intake=intake.url, routing=routing.url, coordinator="koordinaattori",
-                            password=PASSWORD, concurrency=4)
+                            password=PASSWORD, concurrency=4, keyring=keyring, link_days=REGION.referrals.link_days)
         assert (again.cases, again.new, again.commands, again.feedback) == (15, 0, 0, 0)  # a second run resumes
+        assert again.referral_answers == 0

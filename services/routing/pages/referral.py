@@ -7,6 +7,7 @@ records accept, decline or done.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -19,6 +20,7 @@ from services.routing.pages.render import render
 from services.routing.referral_domain import Answer
 from services.routing.web import RuntimeDep
 from shared.app import ConnDep, UnitOfWorkDep
+from shared.democlock import DemoTimeDep
 from shared.errors import DomainError
 from shared.i18n import LANG_NAMES, LANGS, pick_lang
 
@@ -69,13 +71,14 @@ async def referral_page(request: Request, token: str, conn: ConnDep, runtime: Ru
 
 
 @router.post("/referral/{token}/open")
-async def open_referral(request: Request, token: str, uow: UnitOfWorkDep, runtime: RuntimeDep) -> Response:
+async def open_referral(request: Request, token: str, uow: UnitOfWorkDep, runtime: RuntimeDep,
+                        at: DemoTimeDep) -> Response:
     form = await request.form()
     lang = _lang(request, form)
     try:
         reader = referral_service.Reader(name=str(form.get("name", "")))
     except ValidationError:
-        page = await _peek_or_none(request, token, uow.conn, runtime)
+        page = await _peek_or_none(request, token, uow.conn, runtime, at)
         if page is None:
             return _refused(request, token, lang, referral_service.LinkNotValid("not valid"))
         return _show(request, token, "referral.html", 422, lang=lang, page=page, opened=False,
@@ -83,26 +86,28 @@ async def open_referral(request: Request, token: str, uow: UnitOfWorkDep, runtim
     try:
         page = await referral_service.open_referral(uow=uow, token=token, reader=reader,
                                                     keyring=runtime.settings.keyring, regions=runtime.regions,
-                                                    topic_prefix=runtime.settings.topic_prefix)
+                                                    topic_prefix=runtime.settings.topic_prefix, now=at)
     except DomainError as exc:
         return _refused(request, token, lang, exc)
     return _show(request, token, "referral.html", lang=lang, page=page, opened=True,
                  reader=reader.name)
 
 
-async def _peek_or_none(request: Request, token: str, conn: Any, runtime: Any) -> referral_service.ReferralPage | None:
+async def _peek_or_none(request: Request, token: str, conn: Any, runtime: Any,
+                        at: datetime | None = None) -> referral_service.ReferralPage | None:
     try:
         return await referral_service.peek(conn=conn, token=token, keyring=runtime.settings.keyring,
-                                           regions=runtime.regions)
+                                           regions=runtime.regions, now=at)
     except DomainError:
         return None
 
 
 @router.post("/referral/{token}/answer")
-async def answer_referral(request: Request, token: str, uow: UnitOfWorkDep, runtime: RuntimeDep) -> Response:
+async def answer_referral(request: Request, token: str, uow: UnitOfWorkDep, runtime: RuntimeDep,
+                          at: DemoTimeDep) -> Response:
     form = await request.form()
     lang = _lang(request, form)
-    page = await _peek_or_none(request, token, uow.conn, runtime)
+    page = await _peek_or_none(request, token, uow.conn, runtime, at)
     if page is None:
         return _refused(request, token, lang, referral_service.LinkNotValid("not valid"))
     try:
@@ -115,7 +120,7 @@ async def answer_referral(request: Request, token: str, uow: UnitOfWorkDep, runt
     try:
         _, referral = await referral_service.answer_referral(
             uow=uow, token=token, reader=reader, answer=answer, keyring=runtime.settings.keyring,
-            regions=runtime.regions, topic_prefix=runtime.settings.topic_prefix)
+            regions=runtime.regions, topic_prefix=runtime.settings.topic_prefix, now=at)
     except DomainError as exc:
         if isinstance(exc, referral_service.LinkNotValid | referral_service.ReferralErased):
             return _refused(request, token, lang, exc)
