@@ -9,7 +9,6 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from services.network import agent_pages, api, coordinator_pages, news_pages, pages, survey_pages, task_pages
-from services.network.keyroll import run_roll_markers
 from services.network.projection import projection
 from services.network.schema import MIGRATIONS
 from services.network.settings import NetworkSettings
@@ -17,8 +16,10 @@ from services.network.surveys import flush_closed
 from services.network.web import HERE, error_page, not_found_page
 from shared.app import create_service_app, unit_of_work
 from shared.errors import NotFound
+from shared.keyroll import run_roll_markers
 from shared.regions import Regions
 from shared.runtime import ServiceRuntime
+from shared.topics import network_keys_topic
 
 log = structlog.get_logger(__name__)
 # How often an anonymous survey past its due date has its last answers published (shuffled, however few).
@@ -37,7 +38,9 @@ async def _flush_closed_surveys(runtime: ServiceRuntime[NetworkSettings]) -> Non
 
 async def _on_start(runtime: ServiceRuntime[NetworkSettings]) -> None:
     runtime.spawn(_flush_closed_surveys(runtime), "survey-batches")
-    runtime.spawn(run_roll_markers(runtime), "key-roll")
+    s = runtime.settings
+    topics = [network_keys_topic(s.topic_prefix, r.id) for r in runtime.regions]
+    runtime.spawn(run_roll_markers(s, topics, s.key_roll_marker_s, "network-key-roll"), "key-roll")
 
 
 def create_app(settings: NetworkSettings, regions: Regions | None = None) -> FastAPI:

@@ -20,7 +20,7 @@ class NetworkSettings(ServiceSettings):
     # How long the confirmation link mailed to an applicant is valid.
     confirm_days: int = Field(default=14, ge=1, le=60)
     secure_cookies: bool = False
-    # How often a roll marker goes to each partition of the network key topics (keyroll.py).
+    # How often a roll marker goes to each partition of the network key topics (shared/keyroll.py).
     key_roll_marker_s: float = Field(default=60.0, gt=0)
     # Network coordinators sign in at routing, which vouches for them with a pass signed by this shared secret.
     staff_pass_secret: str = DEVELOPMENT_PASS_SECRET

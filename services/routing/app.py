@@ -14,7 +14,6 @@ from services.routing.api_directory import router as directory_api
 from services.routing.api_templates import router as templates_api
 from services.routing.api_workload import router as workload_api
 from services.routing.deadlines import run_scheduler
-from services.routing.keyroll import run_roll_markers
 from services.routing.oidc import install_oidc
 from services.routing.pages import absences as absences_pages
 from services.routing.pages import accounts as accounts_pages
@@ -30,6 +29,7 @@ from services.routing.search_index import run_indexer
 from services.routing.settings import RoutingSettings
 from services.routing.web import sign_in_throttle
 from shared.app import create_service_app
+from shared.keyroll import run_roll_markers
 from shared.regions import Regions
 from shared.runtime import ServiceRuntime
 
@@ -41,7 +41,8 @@ def create_app(settings: RoutingSettings, regions: Regions | None = None) -> Fas
                                      " day (ok, at_risk, overdue, answered)", ("region", "risk"), open_cases)
         runtime.spawn(run_scheduler(runtime, settings.deadline_check_s,
                                     settings.retention_check_s), "deadlines")
-        runtime.spawn(run_roll_markers(runtime), "key-roll-markers")
+        runtime.spawn(run_roll_markers(settings, runtime.keys_topics(), settings.key_roll_marker_s, "routing-key-roll"),
+                      "key-roll-markers")
         runtime.spawn(run_indexer(runtime), "search-index")
 
     app = create_service_app(

@@ -32,7 +32,7 @@ class RoutingSettings(ServiceSettings):
     # The retention job (requests that never became client work are erased): hourly, first after an hour.
     retention_check_s: float = 3600.0
     # How often a roll marker goes to every partition of the key topics, so that a quiet partition's
-    # segment rolls and an erased key is compacted away in time (services/routing/keyroll.py).
+    # segment rolls and an erased key is compacted away in time (shared/keyroll.py).
     key_roll_marker_s: float = Field(default=60.0, gt=0)
     # Reporting's public address (the statistics), where staff passes take staff.
     reporting_url: str = "http://127.0.0.1:8040"
