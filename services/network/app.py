@@ -6,7 +6,6 @@ import asyncio
 
 import structlog
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 
 from services.network import agent_pages, api, coordinator_pages, news_pages, pages, survey_pages, task_pages
 from services.network.projection import projection
@@ -19,6 +18,7 @@ from shared.errors import NotFound
 from shared.keyroll import run_roll_markers
 from shared.regions import Regions
 from shared.runtime import ServiceRuntime
+from shared.static_files import FAMILY, mount_static
 from shared.topics import network_keys_topic
 
 log = structlog.get_logger(__name__)
@@ -54,7 +54,7 @@ def create_app(settings: NetworkSettings, regions: Regions | None = None) -> Fas
         description="The change agents' network: recruitment with a closing date, the agents' registry, tasks, "
                     "surveys and news. Nothing here is joined to a case or to the case side's staff.",
     )
-    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    mount_static(app, HERE / "static", FAMILY)
     app.add_exception_handler(NotFound, not_found_page)  # type: ignore[arg-type]
     app.state.error_page = error_page
     return app

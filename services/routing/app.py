@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import orjson
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 
 from services.routing.api import router
 from services.routing.api_absences import router as absences_api
@@ -32,6 +31,7 @@ from shared.app import create_service_app
 from shared.keyroll import run_roll_markers
 from shared.regions import Regions
 from shared.runtime import ServiceRuntime
+from shared.static_files import mount_static
 
 
 def create_app(settings: RoutingSettings, regions: Regions | None = None) -> FastAPI:
@@ -55,7 +55,7 @@ def create_app(settings: RoutingSettings, regions: Regions | None = None) -> Fas
         description="The regional team's queue and cases: triage, assign, hand off, contact, reply and close.",
     )
     app.state.sign_in_throttle = sign_in_throttle(settings)
-    app.mount("/static", StaticFiles(directory=SERVICE_DIR / "static"), name="static")
+    mount_static(app, SERVICE_DIR / "static")
     install_oidc(app, settings)
     forbidden.install(app)
     app.state.error_page = error_page
