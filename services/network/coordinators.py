@@ -4,7 +4,6 @@ pages do not exist (404), so case staff learn nothing of the network and the net
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -15,7 +14,8 @@ from fastapi import Depends, Request
 from shared.app import get_runtime
 from shared.db import Conn
 from shared.errors import NotFound
-from shared.staffpass import PASS_MAX_AGE_S, InvalidPass, read_pass
+from shared.sessions import take_pass_once, token_digest
+from shared.staffpass import InvalidPass, read_pass
 
 COOKIE = "apua_network"
 ROLE = "network_coordinator"
@@ -28,10 +28,6 @@ class Coordinator:
     language: str
 
 
-def _hash(token: str) -> bytes:
-    return hashlib.sha256(token.encode()).digest()
-
-
 async def accept_pass(conn: Conn, *, secret: str, token: str, hours: int, regions: set[str]) -> tuple[str, str]:
     """A session token and the language for a valid pass of a network coordinator of a region served here;
     NotFound for any other pass (a forged, used or expired one, or another role's)."""
@@ -42,17 +38,13 @@ async def accept_pass(conn: Conn, *, secret: str, token: str, hours: int, region
     if staff_pass.role != ROLE or staff_pass.region not in regions:
         raise NotFound("no such page")
     async with conn.transaction():
-        await conn.execute("DELETE FROM used_passes WHERE expires_at < now()")
-        fresh = await conn.fetchval(
-            "INSERT INTO used_passes (nonce, expires_at) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING true",
-            staff_pass.nonce, datetime.now(UTC) + timedelta(seconds=2 * PASS_MAX_AGE_S))
-        if not fresh:
+        if not await take_pass_once(conn, staff_pass.nonce):
             raise NotFound("no such page")
         session = secrets.token_urlsafe(32)
         await conn.execute("DELETE FROM coordinator_sessions WHERE expires_at < now()")
         await conn.execute(
             "INSERT INTO coordinator_sessions (token_hash, account_id, region, language, expires_at)"
-            " VALUES ($1, $2, $3, $4, $5)", _hash(session), staff_pass.account_id, staff_pass.region,
+            " VALUES ($1, $2, $3, $4, $5)", token_digest(session), staff_pass.account_id, staff_pass.region,
             staff_pass.language, datetime.now(UTC) + timedelta(hours=hours))
     return session, staff_pass.language
 
@@ -61,13 +53,13 @@ async def find_coordinator(conn: Conn, token: str | None) -> Coordinator | None:
     if not token:
         return None
     row = await conn.fetchrow("SELECT account_id, region, language FROM coordinator_sessions"
-                              " WHERE token_hash = $1 AND expires_at > now()", _hash(token[:100]))
+                              " WHERE token_hash = $1 AND expires_at > now()", token_digest(token[:100]))
     return Coordinator(**dict(row)) if row is not None else None
 
 
 async def end_session(conn: Conn, token: str | None) -> None:
     if token:
-        await conn.execute("DELETE FROM coordinator_sessions WHERE token_hash = $1", _hash(token[:100]))
+        await conn.execute("DELETE FROM coordinator_sessions WHERE token_hash = $1", token_digest(token[:100]))
 
 
 async def coordinator(request: Request) -> Coordinator:

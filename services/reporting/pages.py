@@ -31,6 +31,7 @@ from shared.errors import DomainError, Forbidden, InvalidCommand, NotFound
 from shared.http import safe_next, same_token
 from shared.i18n import LANG_NAMES, LANGS, long_date, pick_lang
 from shared.runtime import ServiceRuntime
+from shared.sessions import clear_session_cookie, set_session_cookie
 from shared.staffpass import InvalidPass, read_pass
 
 log = structlog.get_logger(__name__)
@@ -81,8 +82,8 @@ async def take_pass(request: Request, runtime: RuntimeDep, conn: ConnDep, token:
         return render(request, "error.html", None, lang, staff_url=settings.staff_url, status=403,
                       message=t("error_pass_invalid", lang), retry=pass_url(settings.staff_url, "/"))
     response = RedirectResponse(safe_next(next), status_code=303)
-    response.set_cookie(COOKIE, session, max_age=settings.session_hours * 3600, httponly=True, samesite="lax",
-                        secure=settings.cookie_secure, path="/")
+    set_session_cookie(response, COOKIE, session, max_age_s=settings.session_hours * 3600,
+                       secure=settings.cookie_secure)
     return response
 
 
@@ -94,7 +95,7 @@ async def logout(request: Request, viewer: MaybeViewerDep, runtime: RuntimeDep, 
         raise Forbidden("the form has expired; reload the page and sign out again")
     await close_session(conn, request.cookies.get(COOKIE))
     response = RedirectResponse(runtime.settings.staff_url, status_code=303)
-    response.delete_cookie(COOKIE, path="/")
+    clear_session_cookie(response, COOKIE)
     return response
 
 
