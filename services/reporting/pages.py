@@ -29,7 +29,7 @@ from shared.db import Conn
 from shared.downloads import attachment
 from shared.errors import DomainError, Forbidden, InvalidCommand, NotFound
 from shared.http import safe_next, same_token
-from shared.i18n import LANG_NAMES, LANGS, long_date, pick_lang
+from shared.i18n import language_links, long_date, pick_lang
 from shared.runtime import ServiceRuntime
 from shared.sessions import clear_session_cookie, set_session_cookie
 from shared.staffpass import InvalidPass, read_pass
@@ -43,11 +43,9 @@ PAGE_ORDER = ("overview", "topics", "response", "outcomes", "report")
 def render(request: Request, template: str, viewer: Viewer | None, lang: str, *, staff_url: str,
            status: int = 200, **context: Any) -> HTMLResponse:
     """A page of ``template`` in ``lang``, with the links to the same page in the other languages."""
-    query = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
     return TEMPLATES.TemplateResponse(request, template, status_code=status, context={
         "lang": lang, "t": lambda key, **values: t(key, lang, **values), "viewer": viewer,
-        "lang_links": [(code, LANG_NAMES[code], f"{request.url.path}?{urlencode([*query, ('lang', code)])}")
-                       for code in LANGS],
+        "lang_links": language_links(request.url.path, request.query_params.multi_items()),
         "staff_url": staff_url, "fmt": lambda v, kind: present.fmt(v, kind, lang),
         "suppressed": SUPPRESSED, "chart_view": lambda tb: present.chart_view(tb, lang), "pages": PAGE_ORDER, **context,
     })
