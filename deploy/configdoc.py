@@ -156,7 +156,10 @@ def comments_above_fields(cls: type) -> dict[str, str]:
 def descriptions() -> dict[str, str]:
     """Each field's comment, where it is first declared (a service's override keeps the shared text)."""
     found: dict[str, str] = {}
-    classes: list[type] = [DatabaseSettings, ServiceSettings, *SERVICES.values()]
+    # The shared classes first (a field's own text), then each service's, whatever it inherits from.
+    shared = [base for settings in SERVICES.values() for base in reversed(settings.__mro__)
+              if base.__module__ == ServiceSettings.__module__]
+    classes: list[type] = list(dict.fromkeys([DatabaseSettings, ServiceSettings, *shared, *SERVICES.values()]))
     for cls in classes:
         for name, text in comments_above_fields(cls).items():
             if text and name not in found:

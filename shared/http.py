@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 import re
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 import asyncpg
@@ -21,6 +21,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.db import CONNECTION_ERRORS, unavailable
 from shared.errors import DomainError, Unauthorized
+
+if TYPE_CHECKING:
+    from shared.regions import Municipality
 
 log = structlog.get_logger(__name__)
 
@@ -217,6 +220,13 @@ def allow_framing(response: R, origins: Iterable[str]) -> R:
     if chosen:
         response.headers[FRAME_ANCESTORS_HEADER] = " ".join(chosen)
     return response
+
+
+def framed_by_municipality(response: R, municipality: Municipality | None) -> R:
+    """Let the municipality's own site (its configuration's ``website_origin``) frame this response; with no
+    municipality, or one without a website origin, nobody may."""
+    return allow_framing(response, [municipality.website_origin] if municipality and municipality.website_origin
+                         else [])
 
 
 class SecurityHeaders:

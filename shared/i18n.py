@@ -8,6 +8,7 @@ from functools import cached_property
 from io import BytesIO
 from pathlib import Path
 from typing import Any, Literal, get_args
+from urllib.parse import urlencode
 
 from babel.dates import format_date, format_datetime, format_skeleton
 from babel.messages.catalog import Catalog as PoCatalog
@@ -21,6 +22,15 @@ from shared.businessdays import HELSINKI
 Lang = Literal["fi", "sv", "en"]
 LANGS: tuple[Lang, ...] = ("fi", "sv", "en")
 LANG_NAMES = {"fi": "Suomeksi", "sv": "På svenska", "en": "In English"}
+
+
+def language_links(path: str, query: Iterable[tuple[str, str]], drop: Iterable[str] = ("lang",)
+                   ) -> list[tuple[str, str, str]]:
+    """The same page in each language: (code, the language's own name, the address), keeping the page's query
+    (every value of a repeated key, in order) but ``lang`` and what ``drop`` names (a one-time token)."""
+    dropped = {"lang", *drop}
+    kept = [(key, value) for key, value in query if key not in dropped]
+    return [(code, LANG_NAMES[code], f"{path}?{urlencode([*kept, ('lang', code)])}") for code in LANGS]
 BABEL_LOCALE = {"fi": "fi_FI", "sv": "sv_FI", "en": "en_GB"}
 # Finnish is the service's first language: the base catalog translators work from and what a reader gets
 # where a text is missing in their language.

@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from shared.kafka_security import KafkaSecurity, Mechanism, Protocol
 from shared.sealing import Keyring
+from shared.staffpass import DEVELOPMENT_PASS_SECRET
 
 ROOT = Path(__file__).resolve().parents[1]
 # Known to everyone who reads this file: accepted only outside production.
@@ -229,3 +230,28 @@ class ServiceSettings(DatabaseSettings):
         """The current KEK and the old ones, by id: a wrapped key opens with the KEK it names."""
         keks = {kek_id: base64.b64decode(kek) for kek_id, kek in self.old_keks.items()}
         return Keyring(current=self.kek_id, keks={**keks, self.kek_id: self.kek_bytes})
+
+
+class CookieSessionSettings(ServiceSettings):
+    """Settings of a service whose pages keep a session in a cookie (intake, routing, reporting, the network)."""
+
+    # Cookies only over HTTPS even outside production (production always).
+    secure_cookies: bool = False
+
+    @property
+    def cookie_secure(self) -> bool:
+        """Cookies only over TLS in production; local runs are plain HTTP unless ``secure_cookies``."""
+        return self.secure_cookies or self.environment == "production"
+
+
+class StaffPassSettings(ServiceSettings):
+    """Settings of a service that signs staff passes (routing) or takes them (reporting, the network)."""
+
+    # Signs the staff passes to the dashboards and the network; the same in routing, reporting and the network.
+    staff_pass_secret: str = DEVELOPMENT_PASS_SECRET
+
+    @model_validator(mode="after")
+    def _own_pass_secret_in_production(self) -> StaffPassSettings:
+        if self.environment == "production" and self.staff_pass_secret == DEVELOPMENT_PASS_SECRET:
+            raise ValueError("APUA_STAFF_PASS_SECRET must be set to a secret of its own in production")
+        return self

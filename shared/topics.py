@@ -81,7 +81,7 @@ class KeysCompaction:
     The log cleaner never touches a partition's active segment, and a segment rolls only when a record
     is appended after it is ``roll_ms`` old (``segment.ms``, and ``max.compaction.lag.ms`` for a partition
     below the dirty ratio). Routing appends a roll marker to every partition each ``APUA_KEY_ROLL_MARKER_S``
-    (services/routing/keyroll.py), so the segment holding an erasure's tombstone rolls within ``roll_ms`` plus
+    (shared/keyroll.py), so the segment holding an erasure's tombstone rolls within ``roll_ms`` plus
     that interval, and the cleaner (it looks every 15 s) then drops every earlier record of the case. The
     tombstone itself stays ``tombstone_ms`` so that a consumer away for less than that still meets it.
     """

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from deploy.demo.calendar import after_hours
-from deploy.demo.model import Again, PlannedCase
+from deploy.demo.plan import Again, PlannedCase
 from shared.events import Language
 
 RECORDED = 0.3  # of the requests that came in office hours with a phone number, those that came another way

@@ -21,7 +21,8 @@ from typing import Any
 import httpx
 
 from deploy.demo.contacts import with_other_contacts
-from deploy.demo.model import AGAIN, COORDINATOR, PlannedCase, Step, plan_year
+from deploy.demo.model import plan_year
+from deploy.demo.plan import AGAIN, COORDINATOR, PlannedCase, Step
 from deploy.demo.referral_answers import ServiceWorker
 from deploy.demo.referrals import LINK_ANSWER, RECORD, with_referral_answers
 from shared.businessdays import HELSINKI

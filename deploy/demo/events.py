@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 
 from pydantic import TypeAdapter
 
-from deploy.demo.model import COORDINATOR, PlannedCase
+from deploy.demo.plan import COORDINATOR, PlannedCase
 from services.routing.decisions import COMMANDS, decide
 from services.routing.domain import evolve, initial_state
 from shared.events import (

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from deploy.demo.model import Step
+from deploy.demo.plan import Step
 from shared.referral_links import ReferralLink, sign_link
 from shared.sealing import Keyring
 

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from deploy.demo.calendar import add_office_hours
-from deploy.demo.model import REFERRAL_NOTE, PlannedCase, Step
+from deploy.demo.plan import REFERRAL_NOTE, PlannedCase, Step
 from services.routing.deadlines import REFERRAL_DEMO_HISTORY
 from shared.events_referrals import CompletedOutcome, DeclineReason
 from shared.regions import Region

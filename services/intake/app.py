@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 
 from services.intake import api, pages, status_pages
 from services.intake.deps import Limiters
@@ -14,6 +13,7 @@ from services.intake.web import HERE, error_page, not_found_page
 from shared.app import create_service_app
 from shared.errors import NotFound
 from shared.regions import Regions
+from shared.static_files import FAMILY, mount_static
 
 
 def create_app(settings: IntakeSettings, regions: Regions | None = None) -> FastAPI:
@@ -26,7 +26,7 @@ def create_app(settings: IntakeSettings, regions: Regions | None = None) -> Fast
                     "and the status page where they read the answer.",
     )
     app.state.limiters = Limiters.of(settings)
-    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    mount_static(app, HERE / "static", FAMILY)
     app.add_exception_handler(NotFound, not_found_page)  # type: ignore[arg-type]
     app.state.error_page = error_page
     return app

@@ -31,6 +31,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from shared.db import Conn
 from shared.errors import Unauthorized
 from shared.references import normalise_reference
+from shared.sessions import token_digest
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # 30 symbols, nothing that reads as another
 CODE_GROUPS, CODE_GROUP_LEN = 4, 5  # 30**20 ≈ 2**98
@@ -116,17 +117,13 @@ class FamilySession:
     csrf: str
 
 
-def _token_hash(token: str) -> bytes:
-    return hashlib.sha256(token.encode()).digest()
-
-
 async def open_session(conn: Conn, case_id: uuid.UUID) -> tuple[str, FamilySession]:
     """A fresh random token for the cookie (only its hash is stored) and a CSRF token for forms."""
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
     await conn.execute("DELETE FROM family_sessions WHERE expires_at < now()")
     await conn.execute(
         "INSERT INTO family_sessions (token_hash, case_id, csrf, expires_at) VALUES ($1, $2, $3, $4)",
-        _token_hash(token), case_id, csrf, datetime.now(UTC) + timedelta(minutes=SESSION_MINUTES))
+        token_digest(token), case_id, csrf, datetime.now(UTC) + timedelta(minutes=SESSION_MINUTES))
     return token, FamilySession(case_id=case_id, csrf=csrf)
 
 
@@ -134,10 +131,10 @@ async def find_session(conn: Conn, token: str | None) -> FamilySession | None:
     if not token:
         return None
     row = await conn.fetchrow(
-        "SELECT case_id, csrf FROM family_sessions WHERE token_hash = $1 AND expires_at > now()", _token_hash(token))
+        "SELECT case_id, csrf FROM family_sessions WHERE token_hash = $1 AND expires_at > now()", token_digest(token))
     return FamilySession(case_id=row["case_id"], csrf=row["csrf"]) if row else None
 
 
 async def close_session(conn: Conn, token: str | None) -> None:
     if token:
-        await conn.execute("DELETE FROM family_sessions WHERE token_hash = $1", _token_hash(token))
+        await conn.execute("DELETE FROM family_sessions WHERE token_hash = $1", token_digest(token))

@@ -25,13 +25,14 @@ from services.intake.forms import (
     parse_request,
 )
 from services.intake.i18n import long_date, pick_lang, t
-from services.intake.web import HERE, canonical, framed_by_municipality, place, place_of, render
+from services.intake.web import HERE, canonical, place, place_of, render
 from shared.app import ConnDep, unit_of_work
 from shared.businessdays import answer_due
 from shared.callbacks import WEEKDAYS
 from shared.collation import sort_key
 from shared.errors import DomainError
 from shared.events import Topic
+from shared.http import framed_by_municipality
 from shared.regions import Municipality, Region
 
 TOPICS: tuple[str, ...] = Topic.__args__  # type: ignore[attr-defined]

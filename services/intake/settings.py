@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from shared.settings import ServiceSettings
+from shared.settings import CookieSessionSettings
 
 
-class IntakeSettings(ServiceSettings):
+class IntakeSettings(CookieSessionSettings):
     service: str = "intake"
     port: int = Field(default=8010, validation_alias="APUA_INTAKE_PORT")
     # The largest request body accepted (413 beyond it): a family's form is far smaller.
@@ -27,10 +27,3 @@ class IntakeSettings(ServiceSettings):
     pickup_reference_failures: int = 20
     # The window (seconds) of a reference's wrong codes.
     pickup_reference_window_s: float = 3600.0
-    # Cookies only over HTTPS even outside production (production always).
-    secure_cookies: bool = False
-
-    @property
-    def cookie_secure(self) -> bool:
-        """Cookies only over TLS in production; local runs are plain HTTP."""
-        return self.secure_cookies or self.environment == "production"

@@ -40,6 +40,7 @@ from shared.events import CaseOutcome
 from shared.http import same_token
 from shared.i18n import BABEL_LOCALE
 from shared.regions import Region
+from shared.sessions import clear_session_cookie, set_session_cookie
 
 COOKIE = "apua_status"
 CLOSINGS: tuple[str, ...] = CaseOutcome.__args__  # type: ignore[attr-defined]
@@ -179,8 +180,8 @@ async def status_sign_in(request: Request, form: Annotated[SignInForm, Form()], 
             response.headers["Retry-After"] = str(retry_after)
         return response
     redirect = _to_sign_in(lang)
-    redirect.set_cookie(COOKIE, token, max_age=SESSION_MINUTES * 60, httponly=True, samesite="strict",
-                        secure=runtime.settings.cookie_secure, path="/status")
+    set_session_cookie(redirect, COOKIE, token, max_age_s=SESSION_MINUTES * 60, samesite="strict",
+                       secure=runtime.settings.cookie_secure, path="/status")
     return redirect
 
 
@@ -242,5 +243,5 @@ async def status_sign_out(request: Request, form: Annotated[FamilyForm, Form()],
     if await _signed_in(request, conn, form) is not None:
         await close_session(conn, request.cookies.get(COOKIE))
     response = _to_sign_in(pick_lang(form.lang, []))
-    response.delete_cookie(COOKIE, path="/status")
+    clear_session_cookie(response, COOKIE, path="/status")
     return response

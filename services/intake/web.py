@@ -7,16 +7,16 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from services.intake.i18n import LANG_NAMES, LANGS, pick_lang, t
+from services.intake.i18n import pick_lang, t
 from shared.app import get_runtime
 from shared.errors import NotFound
-from shared.http import allow_framing, domain_error_response, wants_html
+from shared.http import domain_error_response, wants_html
+from shared.i18n import language_links
 from shared.regions import Municipality, Region
 
 HERE = Path(__file__).resolve().parent
@@ -38,9 +38,7 @@ def render(request: Request, template: str, lang: str, status: int = 200, *, reg
     """A page in ``lang``, with links to the same page in the other languages and the error summary's labels."""
     # No region is guessed: a page reached without a municipality names none (a Parainen family must not
     # read Pohde's name or be told Pohde keeps their data).
-    path = request.url.path
-    query = {k: v for k, v in request.query_params.items() if k != "lang"}
-    links = [(code, LANG_NAMES[code], f"{path}?{urlencode({**query, 'lang': code})}") for code in LANGS]
+    links = language_links(request.url.path, request.query_params.multi_items())
     errors: dict[str, str] = context.pop("errors", {})
     return TEMPLATES.TemplateResponse(request, template, status_code=status, context={
         "lang": lang, "t": lambda key, **values: t(key, lang, **values),
@@ -51,13 +49,6 @@ def render(request: Request, template: str, lang: str, status: int = 200, *, reg
         "field_labels": {f: t(k, lang) for f, k in FIELD_LABEL_KEYS.items()}, "field_ids": FIELD_IDS,
         **context,
     })
-
-
-def framed_by_municipality(response: HTMLResponse, municipality: Municipality | None) -> HTMLResponse:
-    """The form and what it shows in the same frame (receipt, privacy, accessibility) may be framed by the
-    municipality's own site, as its configuration names it; every other page by nobody."""
-    return allow_framing(response, [municipality.website_origin] if municipality and municipality.website_origin
-                         else [])
 
 
 def place(request: Request, municipality_id: str) -> tuple[Region, Municipality]:

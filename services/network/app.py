@@ -7,11 +7,9 @@ from datetime import UTC, datetime
 
 import structlog
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 
 from services.network import agent_pages, api, coordinator_pages, news_pages, pages, survey_pages, task_pages, upkeep
 from services.network.coordinators import FormRefused
-from services.network.keyroll import run_roll_markers
 from services.network.projection import projection
 from services.network.schema import MIGRATIONS
 from services.network.settings import NetworkSettings
@@ -19,8 +17,11 @@ from services.network.surveys import flush_closed
 from services.network.web import HERE, CrossSiteRefused, error_page, not_found_page, refused_page
 from shared.app import create_service_app, unit_of_work
 from shared.errors import NotFound
+from shared.keyroll import run_roll_markers
 from shared.regions import Regions
 from shared.runtime import ServiceRuntime
+from shared.static_files import FAMILY, mount_static
+from shared.topics import network_keys_topic
 
 log = structlog.get_logger(__name__)
 # How often an anonymous survey past its due date has its last answers published (shuffled, however few).
@@ -52,7 +53,9 @@ async def _upkeep(runtime: ServiceRuntime[NetworkSettings]) -> None:
 async def _on_start(runtime: ServiceRuntime[NetworkSettings]) -> None:
     runtime.spawn(_flush_closed_surveys(runtime), "survey-batches")
     runtime.spawn(_upkeep(runtime), "upkeep")
-    runtime.spawn(run_roll_markers(runtime), "key-roll")
+    s = runtime.settings
+    topics = [network_keys_topic(s.topic_prefix, r.id) for r in runtime.regions]
+    runtime.spawn(run_roll_markers(s, topics, s.key_roll_marker_s, "network-key-roll"), "key-roll")
 
 
 def create_app(settings: NetworkSettings, regions: Regions | None = None) -> FastAPI:
@@ -66,7 +69,7 @@ def create_app(settings: NetworkSettings, regions: Regions | None = None) -> Fas
         description="The change agents' network: recruitment with a closing date, the agents' registry, tasks, "
                     "surveys and news. Nothing here is joined to a case or to the case side's staff.",
     )
-    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    mount_static(app, HERE / "static", FAMILY)
     app.add_exception_handler(NotFound, not_found_page)  # type: ignore[arg-type]
     for refused in (FormRefused, CrossSiteRefused):
         app.add_exception_handler(refused, refused_page)  # type: ignore[arg-type]

@@ -26,6 +26,7 @@ from shared.app import ConnDep
 from shared.collation import sort_key
 from shared.http import same_token
 from shared.network_events import SECTORS, THEMES
+from shared.sessions import clear_session_cookie, set_session_cookie
 
 router = APIRouter(dependencies=WRITES_GUARDED)
 
@@ -42,8 +43,8 @@ async def take_pass(request: Request, runtime: NetworkRuntimeDep, conn: ConnDep,
     session, lang = await accept_pass(conn, secret=runtime.settings.staff_pass_secret, token=token,
                                       hours=runtime.settings.session_hours, regions=set(runtime.regions.by_id))
     response = RedirectResponse(f"/registry?lang={pick_lang(lang, [])}", status_code=303)
-    response.set_cookie(COOKIE, session, max_age=runtime.settings.session_hours * 3600, httponly=True,
-                        samesite="lax", secure=runtime.settings.cookie_secure, path="/")
+    set_session_cookie(response, COOKIE, session, max_age_s=runtime.settings.session_hours * 3600,
+                       secure=runtime.settings.cookie_secure)
     return response
 
 
@@ -60,7 +61,7 @@ async def logout(request: Request, conn: ConnDep) -> RedirectResponse:
             raise FormRefused("the form did not carry this session's token", language=who.language)
     await end_session(conn, token)
     response = RedirectResponse("/", status_code=303)
-    response.delete_cookie(COOKIE, path="/")
+    clear_session_cookie(response, COOKIE)
     return response
 
 

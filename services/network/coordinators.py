@@ -11,7 +11,6 @@ enough: SameSite=Lax still lets a top-level cross-site navigation through, and a
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,7 +23,8 @@ from shared.app import get_runtime
 from shared.db import Conn
 from shared.errors import Forbidden, NotFound
 from shared.http import same_token
-from shared.staffpass import PASS_MAX_AGE_S, InvalidPass, read_pass
+from shared.sessions import take_pass_once, token_digest
+from shared.staffpass import InvalidPass, read_pass
 
 log = structlog.get_logger(__name__)
 COOKIE = "apua_network"
@@ -47,10 +47,6 @@ class FormRefused(Forbidden):
     code = "form_refused"
 
 
-def _hash(token: str) -> bytes:
-    return hashlib.sha256(token.encode()).digest()
-
-
 async def accept_pass(conn: Conn, *, secret: str, token: str, hours: int, regions: set[str]) -> tuple[str, str]:
     """A session token and the language for a valid pass of an active network coordinator of a region served here,
     whose role and region in the staff directory are the pass's; NotFound for any other pass (a forged, used or
@@ -62,11 +58,7 @@ async def accept_pass(conn: Conn, *, secret: str, token: str, hours: int, region
     if staff_pass.role != ROLE or staff_pass.region not in regions:
         raise NotFound("no such page")
     async with conn.transaction():
-        await conn.execute("DELETE FROM used_passes WHERE expires_at < now()")
-        fresh = await conn.fetchval(
-            "INSERT INTO used_passes (nonce, expires_at) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING true",
-            staff_pass.nonce, datetime.now(UTC) + timedelta(seconds=2 * PASS_MAX_AGE_S))
-        if not fresh:
+        if not await take_pass_once(conn, staff_pass.nonce):
             raise NotFound("no such page")
         # Raising rolls the nonce back: a pass refused before the directory caught up can be asked for again.
         listed = await conn.fetchval(
@@ -79,7 +71,7 @@ async def accept_pass(conn: Conn, *, secret: str, token: str, hours: int, region
         await conn.execute("DELETE FROM coordinator_sessions WHERE expires_at < now()")
         await conn.execute(
             "INSERT INTO coordinator_sessions (token_hash, account_id, region, language, expires_at, csrf,"
-            " routing_session_started) VALUES ($1, $2, $3, $4, $5, $6, $7)", _hash(session),
+            " routing_session_started) VALUES ($1, $2, $3, $4, $5, $6, $7)", token_digest(session),
             staff_pass.account_id, staff_pass.region, staff_pass.language,
             datetime.now(UTC) + timedelta(hours=hours), secrets.token_urlsafe(24), staff_pass.session_started)
     return session, staff_pass.language
@@ -90,7 +82,7 @@ async def find_coordinator(conn: Conn, token: str | None) -> Coordinator | None:
     vouches for (disabled, another role or region, signed out of routing) is deleted and answers None."""
     if not token:
         return None
-    digest = _hash(token[:100])
+    digest = token_digest(token[:100])
     row = await conn.fetchrow(
         "SELECT s.account_id, a.region, s.language, s.csrf FROM coordinator_sessions s"
         " JOIN staff_accounts a ON a.account_id = s.account_id AND a.active AND a.role = $2 AND a.region = s.region"
@@ -105,7 +97,7 @@ async def find_coordinator(conn: Conn, token: str | None) -> Coordinator | None:
 
 async def end_session(conn: Conn, token: str | None) -> None:
     if token:
-        await conn.execute("DELETE FROM coordinator_sessions WHERE token_hash = $1", _hash(token[:100]))
+        await conn.execute("DELETE FROM coordinator_sessions WHERE token_hash = $1", token_digest(token[:100]))
 
 
 async def _sent_token(request: Request) -> str | None:

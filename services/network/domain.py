@@ -6,7 +6,6 @@ moment on a day that has 23 or 25 hours.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -14,6 +13,7 @@ from enum import Enum
 from typing import TypeVar
 
 from shared.businessdays import HELSINKI
+from shared.sessions import token_digest as token_digest  # the network's links' digests, as every service's
 
 T = TypeVar("T")
 
@@ -62,8 +62,3 @@ def pick_campaign(campaigns: list[tuple[T, Campaign]], at: datetime) -> tuple[T,
 def new_token() -> str:
     """A link's secret: 32 random bytes, URL-safe."""
     return secrets.token_urlsafe(32)
-
-
-def token_digest(token: str) -> bytes:
-    """What is stored of a token: its SHA-256 (the token is random, so no key is needed against guessing)."""
-    return hashlib.sha256(token.encode()).digest()

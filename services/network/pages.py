@@ -17,11 +17,12 @@ from services.network.domain import Recruitment
 from services.network.forms import JoinForm, parse_join
 from services.network.i18n import long_date, pick_lang, t
 from services.network.service import Recruiting, RecruitmentClosed, RecruitmentNotOpen
-from services.network.web import HERE, WRITES_GUARDED, framed_by_municipality, render
+from services.network.web import HERE, WRITES_GUARDED, render
 from shared.app import ConnDep, unit_of_work
 from shared.businessdays import HELSINKI
 from shared.collation import sort_key
 from shared.errors import NotFound
+from shared.http import framed_by_municipality
 from shared.network_events import SECTORS, THEMES
 from shared.regions import Municipality, Region
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from shared.settings import ServiceSettings
-from shared.staffpass import DEVELOPMENT_PASS_SECRET
+from shared.settings import CookieSessionSettings, StaffPassSettings
 
 
-class NetworkSettings(ServiceSettings):
+class NetworkSettings(CookieSessionSettings, StaffPassSettings):
     service: str = "network"
     port: int = Field(default=8050, validation_alias="APUA_NETWORK_PORT")
     max_body_bytes: int = 32 * 1024
@@ -19,11 +18,8 @@ class NetworkSettings(ServiceSettings):
     consent_version: str = Field(default="2026-01", pattern=r"^[A-Za-z0-9._-]{1,32}$")
     # How long the confirmation link mailed to an applicant is valid.
     confirm_days: int = Field(default=14, ge=1, le=60)
-    secure_cookies: bool = False
-    # How often a roll marker goes to each partition of the network key topics (keyroll.py).
+    # How often a roll marker goes to each partition of the network key topics (shared/keyroll.py).
     key_roll_marker_s: float = Field(default=60.0, gt=0)
-    # Network coordinators sign in at routing, which vouches for them with a pass signed by this shared secret.
-    staff_pass_secret: str = DEVELOPMENT_PASS_SECRET
     # How long a coordinator's session lasts at most. Every request also checks routing's staff directory, so a
     # disabled, moved or signed-out account's session ends at once, whatever is left of these hours.
     session_hours: int = Field(default=4, ge=1, le=12)
@@ -49,12 +45,4 @@ class NetworkSettings(ServiceSettings):
             raise ValueError("APUA_SURVEY_TEXT_DAYS: each region's days are 1 to 3650")
         return self
 
-    @model_validator(mode="after")
-    def _own_secret_in_production(self) -> NetworkSettings:
-        if self.environment == "production" and self.staff_pass_secret == DEVELOPMENT_PASS_SECRET:
-            raise ValueError("APUA_STAFF_PASS_SECRET must be set to a secret of its own in production")
-        return self
 
-    @property
-    def cookie_secure(self) -> bool:
-        return self.secure_cookies or self.environment == "production"

@@ -7,16 +7,16 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 import structlog
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from services.network.i18n import LANG_NAMES, LANGS, pick_lang, t
+from services.network.i18n import pick_lang, t
 from shared.errors import Forbidden, NotFound
-from shared.http import allow_framing, cross_site, domain_error_response, wants_html
+from shared.http import cross_site, domain_error_response, wants_html
+from shared.i18n import language_links
 from shared.regions import Municipality, Region
 
 log = structlog.get_logger(__name__)
@@ -34,9 +34,8 @@ FIELD_IDS = {"themes": "theme-early_support", "languages": "speaks-fi", "consent
 def render(request: Request, template: str, lang: str, status: int = 200, *, region: Region | None = None,
            municipality: Municipality | None = None, **context: Any) -> HTMLResponse:
     """A page in ``lang``, with links to the same page in the other languages and the error summary's labels."""
-    path = request.url.path
-    query = {k: v for k, v in request.query_params.items() if k not in ("lang", "token")}
-    links = [(code, LANG_NAMES[code], f"{path}?{urlencode({**query, 'lang': code})}") for code in LANGS]
+    # The personal link's token stays out of the language links (and so out of the page).
+    links = language_links(request.url.path, request.query_params.multi_items(), drop=("token",))
     errors: dict[str, str] = context.pop("errors", {})
     return TEMPLATES.TemplateResponse(request, template, status_code=status, context={
         "lang": lang, "t": lambda key, **values: t(key, lang, **values),
@@ -48,12 +47,6 @@ def render(request: Request, template: str, lang: str, status: int = 200, *, reg
         "csrf": getattr(request.state, "csrf", None),
         **context,
     })
-
-
-def framed_by_municipality(response: HTMLResponse, municipality: Municipality | None) -> HTMLResponse:
-    """The form may be framed by the municipality's own site, as its configuration names it; no other page."""
-    return allow_framing(response, [municipality.website_origin] if municipality and municipality.website_origin
-                         else [])
 
 
 async def not_found_page(request: Request, exc: NotFound) -> Response:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 
 from services.notify.api import dev_router, router
 from services.notify.errors_page import error_page
@@ -16,6 +15,7 @@ from services.notify.settings import NotifySettings
 from shared.app import create_service_app
 from shared.regions import Regions
 from shared.runtime import ServiceRuntime
+from shared.static_files import mount_static
 
 
 async def waiting(runtime: ServiceRuntime[NotifySettings]) -> dict[tuple[str, ...], float]:
@@ -42,6 +42,6 @@ def create_app(settings: NotifySettings, regions: Regions | None = None) -> Fast
         own_migrations=MIGRATIONS, relay=True, on_start=on_start,
         description="Receipts and reminders to families and staff, each sent once, never with what anyone wrote.",
     )
-    app.mount("/static", StaticFiles(directory=Path(__file__).resolve().parent / "static"), name="static")
+    mount_static(app, Path(__file__).resolve().parent / "static")
     app.state.error_page = error_page
     return app

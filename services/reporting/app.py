@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 
 from services.reporting import rollup
 from services.reporting.api import router
@@ -17,6 +16,7 @@ from services.reporting.settings import ReportingSettings
 from shared.app import create_service_app
 from shared.regions import Regions
 from shared.runtime import ServiceRuntime
+from shared.static_files import mount_static
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -32,6 +32,6 @@ def create_app(settings: ReportingSettings, regions: Regions | None = None) -> F
         own_migrations=MIGRATIONS, on_start=_serve_cubes,
         description="The region's dashboards and pilot statistics, rebuilt from the stream; no personal data.",
     )
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    mount_static(app, STATIC)
     app.state.error_page = error_page
     return app

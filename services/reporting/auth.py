@@ -10,7 +10,6 @@ moved to another role or region loses its statistics session at once, and signin
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -18,7 +17,8 @@ from urllib.parse import urlencode
 
 from shared.db import Conn
 from shared.errors import Forbidden, Unauthorized
-from shared.staffpass import PASS_MAX_AGE_S, STATISTICS_ROLES, InvalidPass, StaffPass
+from shared.sessions import take_pass_once, token_digest
+from shared.staffpass import STATISTICS_ROLES, InvalidPass, StaffPass
 
 COOKIE = "apua_reports"
 
@@ -40,10 +40,6 @@ class NotForYourRole(Forbidden):
     code = "not_for_your_role"
 
 
-def _hash(token: str) -> bytes:
-    return hashlib.sha256(token.encode()).digest()
-
-
 async def accept_pass(conn: Conn, staff_pass: StaffPass, hours: int) -> str:
     """Take a verified pass once and open a session for it; returns the session token.
 
@@ -52,11 +48,7 @@ async def accept_pass(conn: Conn, staff_pass: StaffPass, hours: int) -> str:
     signed out of, is refused.
     """
     async with conn.transaction():
-        await conn.execute("DELETE FROM used_passes WHERE expires_at < now()")
-        fresh = await conn.fetchval(
-            "INSERT INTO used_passes (nonce, expires_at) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING true",
-            staff_pass.nonce, datetime.now(UTC) + timedelta(seconds=2 * PASS_MAX_AGE_S))
-        if not fresh:
+        if not await take_pass_once(conn, staff_pass.nonce):
             raise InvalidPass("the pass has been used already")
         directory = await conn.fetchrow(
             "SELECT role, region FROM staff_accounts WHERE account_id = $1 AND active"
@@ -69,7 +61,7 @@ async def accept_pass(conn: Conn, staff_pass: StaffPass, hours: int) -> str:
         await conn.execute("DELETE FROM sessions WHERE expires_at < now()")
         await conn.execute(
             "INSERT INTO sessions (token_hash, account_id, role, region, language, csrf, expires_at,"
-            " routing_session_started) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", _hash(token),
+            " routing_session_started) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", token_digest(token),
             staff_pass.account_id, directory["role"], directory["region"], staff_pass.language,
             secrets.token_urlsafe(24), datetime.now(UTC) + timedelta(hours=hours), staff_pass.session_started)
     return token
@@ -88,7 +80,7 @@ async def find_viewer(conn: Conn, token: str | None) -> Viewer | None:
         " JOIN staff_accounts a ON a.account_id = s.account_id AND a.active AND a.role = s.role"
         " AND a.region = s.region"
         " WHERE s.token_hash = $1 AND s.expires_at > now()"
-        " AND (a.signed_out_at IS NULL OR a.signed_out_at < s.routing_session_started)", _hash(token))
+        " AND (a.signed_out_at IS NULL OR a.signed_out_at < s.routing_session_started)", token_digest(token))
     if row is None or row["role"] not in STATISTICS_ROLES:
         return None
     return Viewer(**dict(row))
@@ -97,7 +89,7 @@ async def find_viewer(conn: Conn, token: str | None) -> Viewer | None:
 async def close_session(conn: Conn, token: str | None) -> None:
     """End the session of ``token``, if there is one."""
     if token:
-        await conn.execute("DELETE FROM sessions WHERE token_hash = $1", _hash(token))
+        await conn.execute("DELETE FROM sessions WHERE token_hash = $1", token_digest(token))
 
 
 def pass_url(staff_url: str, next_path: str) -> str:

@@ -30,8 +30,9 @@ from shared.db import Conn
 from shared.downloads import attachment
 from shared.errors import DomainError, Forbidden, InvalidCommand, NotFound
 from shared.http import safe_next, same_token
-from shared.i18n import LANG_NAMES, LANGS, long_date, pick_lang
+from shared.i18n import language_links, long_date, pick_lang
 from shared.runtime import ServiceRuntime
+from shared.sessions import clear_session_cookie, set_session_cookie
 from shared.staffpass import InvalidPass, read_pass
 
 log = structlog.get_logger(__name__)
@@ -44,11 +45,9 @@ PAGE_ORDER = ("overview", "topics", "response", "outcomes", "report", "network")
 def render(request: Request, template: str, viewer: Viewer | None, lang: str, *, staff_url: str,
            status: int = 200, **context: Any) -> HTMLResponse:
     """A page of ``template`` in ``lang``, with the links to the same page in the other languages."""
-    query = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
     return TEMPLATES.TemplateResponse(request, template, status_code=status, context={
         "lang": lang, "t": lambda key, **values: t(key, lang, **values), "viewer": viewer,
-        "lang_links": [(code, LANG_NAMES[code], f"{request.url.path}?{urlencode([*query, ('lang', code)])}")
-                       for code in LANGS],
+        "lang_links": language_links(request.url.path, request.query_params.multi_items()),
         "staff_url": staff_url, "fmt": lambda v, kind: present.fmt(v, kind, lang),
         "suppressed": SUPPRESSED, "chart_view": lambda tb: present.chart_view(tb, lang), "pages": PAGE_ORDER, **context,
     })
@@ -83,8 +82,8 @@ async def take_pass(request: Request, runtime: RuntimeDep, conn: ConnDep, token:
         return render(request, "error.html", None, lang, staff_url=settings.staff_url, status=403,
                       message=t("error_pass_invalid", lang), retry=pass_url(settings.staff_url, "/"))
     response = RedirectResponse(safe_next(next), status_code=303)
-    response.set_cookie(COOKIE, session, max_age=settings.session_hours * 3600, httponly=True, samesite="lax",
-                        secure=settings.cookie_secure, path="/")
+    set_session_cookie(response, COOKIE, session, max_age_s=settings.session_hours * 3600,
+                       secure=settings.cookie_secure)
     return response
 
 
@@ -96,7 +95,7 @@ async def logout(request: Request, viewer: MaybeViewerDep, runtime: RuntimeDep, 
         raise Forbidden("the form has expired; reload the page and sign out again")
     await close_session(conn, request.cookies.get(COOKIE))
     response = RedirectResponse(runtime.settings.staff_url, status_code=303)
-    response.delete_cookie(COOKIE, path="/")
+    clear_session_cookie(response, COOKIE)
     return response
 
 

@@ -4,26 +4,21 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from shared.settings import ServiceSettings
-from shared.staffpass import DEVELOPMENT_PASS_SECRET
+from shared.settings import CookieSessionSettings, StaffPassSettings
 
 # Known to everyone who reads this file: accepted only outside production.
 DEVELOPMENT_STATISTICS_KEY = "pyyda-apua-development-only-statistics-key"
 
 
-class ReportingSettings(ServiceSettings):
+class ReportingSettings(CookieSessionSettings, StaffPassSettings):
     service: str = "reporting"
     port: int = Field(default=8040, validation_alias="APUA_REPORTING_PORT")
     # The dashboards group a region's cells and sort its response times (medians) in memory.
     db_work_mem: str = "64MB"
     # Where staff sign in (routing's public address): reporting sends them there for a pass.
     staff_url: str = "http://127.0.0.1:8020"
-    # Checks the staff passes routing signs; the same in routing and reporting.
-    staff_pass_secret: str = DEVELOPMENT_PASS_SECRET
     # Keys the small random perturbation of published counts (see services/reporting/privacy.py).
     statistics_key: str = DEVELOPMENT_STATISTICS_KEY
-    # Cookies only over HTTPS even outside production (production always).
-    secure_cookies: bool = False
     # How long a dashboard session lasts after a staff pass.
     session_hours: int = Field(default=8, ge=1, le=24)
     # The oldest a region-year's statistics may be when a page shows them (rollup.py, cube_store.py): the last
@@ -31,14 +26,7 @@ class ReportingSettings(ServiceSettings):
     stats_max_age_s: float = Field(default=120.0, gt=0, le=3600)
 
     @model_validator(mode="after")
-    def _own_secrets_in_production(self) -> ReportingSettings:
-        if self.environment == "production":
-            if self.staff_pass_secret == DEVELOPMENT_PASS_SECRET:
-                raise ValueError("APUA_STAFF_PASS_SECRET must be set to a secret of its own in production")
-            if self.statistics_key == DEVELOPMENT_STATISTICS_KEY:
-                raise ValueError("APUA_STATISTICS_KEY must be set to a secret of its own in production")
+    def _own_statistics_key_in_production(self) -> ReportingSettings:
+        if self.environment == "production" and self.statistics_key == DEVELOPMENT_STATISTICS_KEY:
+            raise ValueError("APUA_STATISTICS_KEY must be set to a secret of its own in production")
         return self
-
-    @property
-    def cookie_secure(self) -> bool:
-        return self.secure_cookies or self.environment == "production"

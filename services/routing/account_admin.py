@@ -9,7 +9,6 @@ which ends the statistics sessions that routing vouched for before it (services/
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from shared.db import Conn
 from shared.errors import Conflict, InvalidCommand, NotFound
 from shared.outbox import enqueue
 from shared.sealing import Keyring
+from shared.sessions import token_digest
 from shared.staff import password_reset, reset_key
 from shared.topics import audit_topic, staff_topic
 
@@ -132,10 +132,6 @@ async def change(conn: Conn, *, account_id: str, region: str, by: str, directory
     return done
 
 
-def _token_hash(token: str) -> bytes:
-    return hashlib.sha256(token.encode()).digest()
-
-
 async def start_reset(conn: Conn, *, account_id: str, region: str, by: str, directory: Directory,
                       now: datetime | None = None) -> datetime:
     """A one-time link, valid RESET_HOURS, mailed by notify to the account's own address; returns its expiry.
@@ -154,7 +150,7 @@ async def start_reset(conn: Conn, *, account_id: str, region: str, by: str, dire
         expires = now + timedelta(hours=RESET_HOURS)
         await conn.execute("DELETE FROM password_resets WHERE account_id = $1", account_id)
         await conn.execute("INSERT INTO password_resets (token_hash, account_id, reset_id, expires_at)"
-                           " VALUES ($1, $2, $3, $4)", _token_hash(token), account_id, reset_id, expires)
+                           " VALUES ($1, $2, $3, $4)", token_digest(token), account_id, reset_id, expires)
         record = password_reset(reset_id=reset_id, account_id=account_id, region=region, requested_at=now,
                                 expires_at=expires, token=token, keyring=directory.keyring)
         await enqueue(conn, staff_topic(directory.topic_prefix, region), reset_key(account_id),
@@ -169,7 +165,7 @@ async def reset_is_valid(conn: Conn, token: str, now: datetime | None = None) ->
     return bool(await conn.fetchval(
         "SELECT true FROM password_resets r JOIN accounts a ON a.id = r.account_id"
         " WHERE r.token_hash = $1 AND r.used_at IS NULL AND r.expires_at > $2 AND a.active",
-        _token_hash(token), now))
+        token_digest(token), now))
 
 
 async def finish_reset(conn: Conn, *, token: str, password: str, directory: Directory,
@@ -182,11 +178,11 @@ async def finish_reset(conn: Conn, *, token: str, password: str, directory: Dire
         row = await conn.fetchrow(
             "SELECT r.account_id, a.region FROM password_resets r JOIN accounts a ON a.id = r.account_id"
             " WHERE r.token_hash = $1 AND r.used_at IS NULL AND r.expires_at > $2 AND a.active FOR UPDATE OF r",
-            _token_hash(token), now)
+            token_digest(token), now)
         if row is None:
             raise NotFound("the link is used, expired or unknown")
         account = await _locked(conn, row["account_id"], row["region"])
-        await conn.execute("UPDATE password_resets SET used_at = $2 WHERE token_hash = $1", _token_hash(token), now)
+        await conn.execute("UPDATE password_resets SET used_at = $2 WHERE token_hash = $1", token_digest(token), now)
         await conn.execute("UPDATE accounts SET password_hash = $2 WHERE id = $1", row["account_id"], password_hash)
         # The sealed token leaves the topic: a tombstone under the reset's key.
         await enqueue(conn, staff_topic(directory.topic_prefix, row["region"]), reset_key(row["account_id"]), None,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from shared.db import Conn
 from shared.errors import Conflict, InvalidCommand, Unauthorized
 from shared.outbox import enqueue
 from shared.sealing import Keyring
+from shared.sessions import token_digest
 from shared.staff import staff_record
 from shared.topics import staff_topic
 
@@ -142,17 +142,13 @@ def _verify(password_hash: str, password: str) -> bool:
         return False
 
 
-def _token_hash(token: str) -> bytes:
-    return hashlib.sha256(token.encode()).digest()
-
-
 async def open_session(conn: Conn, account: Account) -> str:
     """A new random token each sign-in (no session fixation); only its hash is stored."""
     token = secrets.token_urlsafe(32)
     await conn.execute("DELETE FROM staff_sessions WHERE expires_at < now()")
     await conn.execute(
         "INSERT INTO staff_sessions (token_hash, account_id, csrf, expires_at) VALUES ($1, $2, $3, $4)",
-        _token_hash(token), account.id, secrets.token_urlsafe(24), datetime.now(UTC) + timedelta(hours=SESSION_HOURS))
+        token_digest(token), account.id, secrets.token_urlsafe(24), datetime.now(UTC) + timedelta(hours=SESSION_HOURS))
     log.info("account.signed_in", account_id=account.id, role=account.role)
     return token
 
@@ -163,7 +159,7 @@ async def find_session(conn: Conn, token: str | None) -> StaffSession | None:
     row = await conn.fetchrow(
         f"SELECT s.csrf, s.expires_at, {', '.join('a.' + c for c in ACCOUNT_COLUMNS.split(', '))}"
         " FROM staff_sessions s JOIN accounts a ON a.id = s.account_id"
-        " WHERE s.token_hash = $1 AND s.expires_at > now() AND a.active", _token_hash(token))
+        " WHERE s.token_hash = $1 AND s.expires_at > now() AND a.active", token_digest(token))
     if row is None:
         return None
     # A session lasts SESSION_HOURS from its start, so its end tells when it began.
@@ -173,7 +169,7 @@ async def find_session(conn: Conn, token: str | None) -> StaffSession | None:
 
 async def close_session(conn: Conn, token: str | None) -> None:
     if token:
-        await conn.execute("DELETE FROM staff_sessions WHERE token_hash = $1", _token_hash(token))
+        await conn.execute("DELETE FROM staff_sessions WHERE token_hash = $1", token_digest(token))
 
 
 async def publish_signed_out(conn: Conn, account: Account, *, at: datetime, keyring: Keyring,

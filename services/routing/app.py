@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import orjson
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 
 from services.routing.api import router
 from services.routing.api_absences import router as absences_api
@@ -14,7 +13,6 @@ from services.routing.api_directory import router as directory_api
 from services.routing.api_templates import router as templates_api
 from services.routing.api_workload import router as workload_api
 from services.routing.deadlines import run_scheduler
-from services.routing.keyroll import run_roll_markers
 from services.routing.oidc import install_oidc
 from services.routing.pages import absences as absences_pages
 from services.routing.pages import accounts as accounts_pages
@@ -30,8 +28,10 @@ from services.routing.search_index import run_indexer
 from services.routing.settings import RoutingSettings
 from services.routing.web import sign_in_throttle
 from shared.app import create_service_app
+from shared.keyroll import run_roll_markers
 from shared.regions import Regions
 from shared.runtime import ServiceRuntime
+from shared.static_files import mount_static
 
 
 def create_app(settings: RoutingSettings, regions: Regions | None = None) -> FastAPI:
@@ -41,7 +41,8 @@ def create_app(settings: RoutingSettings, regions: Regions | None = None) -> Fas
                                      " day (ok, at_risk, overdue, answered)", ("region", "risk"), open_cases)
         runtime.spawn(run_scheduler(runtime, settings.deadline_check_s,
                                     settings.retention_check_s), "deadlines")
-        runtime.spawn(run_roll_markers(runtime), "key-roll-markers")
+        runtime.spawn(run_roll_markers(settings, runtime.keys_topics(), settings.key_roll_marker_s, "routing-key-roll"),
+                      "key-roll-markers")
         runtime.spawn(run_indexer(runtime), "search-index")
 
     app = create_service_app(
@@ -54,7 +55,7 @@ def create_app(settings: RoutingSettings, regions: Regions | None = None) -> Fas
         description="The regional team's queue and cases: triage, assign, hand off, contact, reply and close.",
     )
     app.state.sign_in_throttle = sign_in_throttle(settings)
-    app.mount("/static", StaticFiles(directory=SERVICE_DIR / "static"), name="static")
+    mount_static(app, SERVICE_DIR / "static")
     install_oidc(app, settings)
     forbidden.install(app)
     app.state.error_page = error_page

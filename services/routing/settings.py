@@ -5,17 +5,14 @@ from __future__ import annotations
 import secrets
 from urllib.parse import urlsplit
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
-from shared.settings import ServiceSettings
-from shared.staffpass import DEVELOPMENT_PASS_SECRET
+from shared.settings import CookieSessionSettings, StaffPassSettings
 
 
-class RoutingSettings(ServiceSettings):
+class RoutingSettings(CookieSessionSettings, StaffPassSettings):
     service: str = "routing"
     port: int = Field(default=8020, validation_alias="APUA_ROUTING_PORT")
-    # Cookies only over HTTPS even outside production (production always).
-    secure_cookies: bool = False
     # OpenID Connect for a region's own identity provider: on when the issuer is set.
     oidc_issuer: str | None = None
     # Routing's client id at the identity provider.
@@ -32,14 +29,12 @@ class RoutingSettings(ServiceSettings):
     # The retention job (requests that never became client work are erased): hourly, first after an hour.
     retention_check_s: float = 3600.0
     # How often a roll marker goes to every partition of the key topics, so that a quiet partition's
-    # segment rolls and an erased key is compacted away in time (services/routing/keyroll.py).
+    # segment rolls and an erased key is compacted away in time (shared/keyroll.py).
     key_roll_marker_s: float = Field(default=60.0, gt=0)
     # Reporting's public address (the statistics), where staff passes take staff.
     reporting_url: str = "http://127.0.0.1:8040"
     # Where a network coordinator is passed on to (the change agents' network's public address).
     network_url: str = "http://127.0.0.1:8050"
-    # Signs the staff passes to the dashboards; the same in routing and reporting.
-    staff_pass_secret: str = DEVELOPMENT_PASS_SECRET
     # Slowing password guessers (services.routing.throttle): the window (seconds) the failed sign-ins below
     # are counted in.
     sign_in_window_s: float = Field(default=600.0, gt=0)
@@ -50,17 +45,8 @@ class RoutingSettings(ServiceSettings):
     # Failures on one username from all addresses before those that failed on it wait for the window.
     sign_in_account_failures: int = Field(default=50, ge=1)
 
-    @model_validator(mode="after")
-    def _own_pass_secret_in_production(self) -> RoutingSettings:
-        if self.environment == "production" and self.staff_pass_secret == DEVELOPMENT_PASS_SECRET:
-            raise ValueError("APUA_STAFF_PASS_SECRET must be set to a secret of its own in production")
-        return self
-
     @property
     def reporting_origin(self) -> str:
         parts = urlsplit(self.reporting_url)
         return f"{parts.scheme}://{parts.netloc}"
 
-    @property
-    def cookie_secure(self) -> bool:
-        return self.secure_cookies or self.environment == "production"

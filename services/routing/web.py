@@ -12,6 +12,7 @@ from services.routing.accounts import SESSION_HOURS, Account, StaffSession, find
 from services.routing.permissions import may_administer, may_see_queue, may_see_statistics
 from services.routing.settings import RoutingSettings
 from services.routing.throttle import SignInThrottle
+from shared import sessions
 from shared.app import SignedIn, runtime_dependency_for
 from shared.errors import Forbidden, NotFound, Unauthorized
 from shared.http import RedirectTo, same_token
@@ -121,10 +122,10 @@ AdminPage = Annotated[StaffSession, Depends(STAFF.page(_role(may_administer)))]
 
 def set_session_cookie(response: Response, token: str, settings: RoutingSettings) -> None:
     """The session cookie: HttpOnly, SameSite=Lax, Secure where the settings ask for it."""
-    response.set_cookie(COOKIE, token, max_age=SESSION_HOURS * 3600, httponly=True, samesite="lax",
-                        secure=settings.cookie_secure, path="/")
+    sessions.set_session_cookie(response, COOKIE, token, max_age_s=SESSION_HOURS * 3600,
+                                secure=settings.cookie_secure)
 
 
 def clear_session_cookie(response: Response) -> None:
     """Ask the browser to forget the session cookie."""
-    response.delete_cookie(COOKIE, path="/")
+    sessions.clear_session_cookie(response, COOKIE)

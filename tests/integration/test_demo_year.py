@@ -11,7 +11,8 @@ import pytest
 
 from deploy.demo.contacts import as_recorded, recordable, written_again
 from deploy.demo.drive import drive
-from deploy.demo.model import PlannedCase, plan_year
+from deploy.demo.model import plan_year
+from deploy.demo.plan import PlannedCase
 from deploy.demo.referrals import LINK_ANSWER, RECORD, with_referral_answers
 from deploy.local.infra import free_port
 from services.routing.accounts import add_account

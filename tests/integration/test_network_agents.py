@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from services.network.keyroll import MARKER_KEY
+from shared.keyroll import MARKER_KEY
 from shared.topics import network_keys_topic
 from tests.integration.test_network_recruitment import REGION, application, deployment, open_campaign  # noqa: F401
 from tests.support import eventually, read_topic

@@ -16,9 +16,9 @@ import pytest
 
 from services.network import service
 from services.network.domain import closing_moment
-from services.network.keyroll import MARKER_KEY
 from shared.app import UnitOfWork
 from shared.democlock import DEMO_TIME_HEADER
+from shared.keyroll import MARKER_KEY
 from shared.topics import network_keys_topic, network_topic
 from tests.integration.test_notify import SmtpServer
 from tests.support import APPS, eventually, read_topic, running, settings_for

@@ -11,7 +11,8 @@ from pydantic import TypeAdapter
 
 from deploy.demo.calendar import after_hours
 from deploy.demo.contacts import with_other_contacts
-from deploy.demo.model import AGAIN, COORDINATOR, PlannedCase, plan_year
+from deploy.demo.model import plan_year
+from deploy.demo.plan import AGAIN, COORDINATOR, PlannedCase
 from services.routing.accounts import Account
 from services.routing.decisions import COMMANDS, decide
 from services.routing.domain import CaseState, evolve

@@ -11,7 +11,8 @@ import pytest
 from pydantic import TypeAdapter
 
 from deploy.demo.calendar import after_hours, business_days_before, office_closing
-from deploy.demo.model import COORDINATOR, PlannedCase, plan_year
+from deploy.demo.model import plan_year
+from deploy.demo.plan import COORDINATOR, PlannedCase
 from services.routing.accounts import Account
 from services.routing.decisions import COMMANDS, decide
 from services.routing.domain import CaseState, evolve

@@ -14,7 +14,8 @@ import pytest
 from deploy.demo.calendar import in_office
 from deploy.demo.contacts import with_other_contacts
 from deploy.demo.drive import plan_demo_year, staff_of
-from deploy.demo.model import PlannedCase, plan_year
+from deploy.demo.model import plan_year
+from deploy.demo.plan import PlannedCase
 from deploy.demo.referrals import LINK_ANSWER, OVERDUE_WINDOW, RECORD
 from deploy.local.run import DEMO_ACCOUNTS, DEMO_SEED
 from services.routing.deadlines import DEMO_HISTORY, REFERRAL_DEMO_HISTORY

@@ -46,7 +46,7 @@ def test_the_docs_say_which() -> None:
 
 
 def test_the_local_broker_is_fetched_for_that_version() -> None:
-    """infra.py reads the version from the pom, so the cache directory follows it."""
-    from deploy.local.infra import _kafka_version
+    """kafka_broker.py reads the version from the pom, so the cache directory follows it."""
+    from deploy.local.kafka_broker import _kafka_version
 
     assert _kafka_version() == local_version()

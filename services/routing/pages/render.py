@@ -14,7 +14,7 @@ from services.routing.accounts import StaffSession
 from services.routing.i18n import t
 from shared.app import get_runtime
 from shared.events import Topic
-from shared.i18n import LANG_NAMES, LANGS, long_date, pick_lang, short_datetime
+from shared.i18n import language_links, long_date, pick_lang, short_datetime
 from shared.phones import EXPLANATIONS
 from shared.regions import Region
 
@@ -101,8 +101,7 @@ def render(request: Request, template: str, session: StaffSession | None, status
     return TEMPLATES.TemplateResponse(request, template, status_code=status, context={
         "lang": lang, "t": lambda key, **values: t(key, lang, **values), "session": session,
         "region_name": region.name.get(lang) if region else None,
-        "lang_links": [(code, LANG_NAMES[code], f"{request.url.path}?{urlencode({**query, 'lang': code})}")
-                       for code in LANGS],
+        "lang_links": language_links(request.url.path, request.query_params.multi_items(), drop=("fragment",)),
         "query": urlencode({**query, "lang": lang}), "municipality_name": municipality_name,
         "assignee_name": assignee_name, "actor_name": actor_name, "service_name": service_name,
         "team_name": team_name, "notification_line": notification_line,

@@ -1,23 +1,24 @@
-"""Roll markers on the key topics: a record in every partition now and then, so an erased key goes soon.
+"""Roll markers on key topics: a record in every partition now and then, so an erased key goes soon.
 
 The log cleaner leaves a partition's active segment alone, and a segment rolls only when a record is
-appended to it after ``segment.ms``. A quiet partition (a small region at night) would keep an erasure's
-tombstone, and the erased key before it, uncompacted until the next request happens to land there. The
-marker is a tombstone of a key no case has (the nil UUID): each service's key table deletes nothing on
-it, and compaction keeps only its latest per partition. See shared/topics.py, ``KeysCompaction``.
+appended to it after ``segment.ms``. A quiet partition (a small region at night, a quiet network) would keep
+an erasure's tombstone, and the erased key before it, uncompacted until the next record happens to land
+there. The marker is a tombstone of a key no case or agent has (the nil UUID): every reader's key table
+deletes nothing on it, and compaction keeps only its latest per partition. See shared/topics.py,
+``KeysCompaction``. Routing marks the case key topics, the network its agents' key topics.
 """
 
 from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Callable
 
 import structlog
 from aiokafka import AIOKafkaProducer
 
-from services.routing.settings import RoutingSettings
 from shared.outbox import new_producer
-from shared.runtime import ServiceRuntime
+from shared.settings import ServiceSettings
 
 log = structlog.get_logger(__name__)
 
@@ -36,18 +37,23 @@ async def mark_partitions(producer: AIOKafkaProducer, topics: list[str]) -> int:
     return len(sent)
 
 
-async def run_roll_markers(runtime: ServiceRuntime[RoutingSettings]) -> None:
-    """Every ``key_roll_marker_s``, a marker in each partition of the region key topics; survives outages."""
-    s = runtime.settings
+async def run_roll_markers(settings: ServiceSettings, topics: list[str], every_s: float, client: str,
+                           producer_factory: Callable[[], AIOKafkaProducer] | None = None) -> None:
+    """Every ``every_s``, a marker in each partition of ``topics``; survives Kafka's outages.
+
+    ``client`` names the producer (``<prefix>.<client>``); ``producer_factory`` is for tests.
+    """
+    make = producer_factory or (lambda: new_producer(settings.kafka_bootstrap, f"{settings.topic_prefix}.{client}",
+                                                     settings.kafka_security))
     producer: AIOKafkaProducer | None = None
     try:
         while True:
-            await asyncio.sleep(s.key_roll_marker_s)
+            await asyncio.sleep(every_s)
             try:
                 if producer is None:
-                    producer = new_producer(s.kafka_bootstrap, f"{s.topic_prefix}.routing-key-roll", s.kafka_security)
+                    producer = make()
                     await producer.start()
-                await mark_partitions(producer, runtime.keys_topics())
+                await mark_partitions(producer, topics)
             except Exception as exc:  # Kafka away: the next round tries again with a fresh producer
                 log.warning("keys.roll_marker_failed", error=type(exc).__name__)
                 if producer is not None:
