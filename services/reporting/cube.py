@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from fractions import Fraction
@@ -126,13 +126,17 @@ class Cube:
     keys: dict[Key, int]
     hidden: frozenset[Key]
     values: dict[str, tuple[str, ...]]  # per dimension, every value it has (known or found)
-    lines: tuple[Line[Key], ...]
+    lines: tuple[Line[Key], ...]  # what it was decided on; () when sent from a worker process (no page reads them)
     as_of: datetime | None = None  # when its data was read (the overdue counts are as of then)
     # Per (area, period): the least share answered by the promised day its published cells allow (bounds.py).
     in_time: dict[tuple[str, str], Fraction] = field(default_factory=dict)
 
     def group(self, key: Key) -> Group:
         return Group(self.n.get(key, 0), self.keys.get(key, 0), hidden=key in self.hidden)
+
+
+# Assembles a cube from its base cells apart from the event loop (cube_worker.py: in a process of its own).
+Assemble = Callable[["Builder", Region, int, date, dict[str, set[str]], datetime, Mapping[str, str]], Awaitable[Cube]]
 
 
 class Builder:
@@ -152,8 +156,10 @@ class Builder:
                 self.keys[(area, p, dim, value)] += keys
 
 
-async def load(conn: Conn, region: Region, year: int, until: date, now: datetime) -> Cube:
-    """The cube of ``region`` and ``year`` (its days until ``until``), with what is overdue at ``now``."""
+async def load(conn: Conn, region: Region, year: int, until: date, now: datetime,
+               assemble_with: Assemble | None = None) -> Cube:
+    """The cube of ``region`` and ``year`` (its days until ``until``), with what is overdue at ``now``; assembled by
+    ``assemble_with`` (cube_worker.ProcessAssembler: in a process of its own), by default in a worker thread."""
     since, last = date(year, 1, 1), min(until, date(year, 12, 31))
     b = Builder()
     base = await conn.fetch(
@@ -209,6 +215,8 @@ async def load(conn: Conn, region: Region, year: int, until: date, now: datetime
     kinds = {s.id: s.kind for s in region.local_services} | {
         r["service_id"]: r["kind"] for r in await conn.fetch(
             "SELECT service_id, kind FROM directory_services WHERE region = $1", region.id)}
+    if assemble_with is not None:
+        return await assemble_with(b, region, year, last, found, now, kinds)
     # The rule's work is pure Python: apart from the event loop, so other requests are served meanwhile.
     return await asyncio.to_thread(assemble, b, region, year, last, found, now, kinds)
 

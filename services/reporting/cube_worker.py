@@ -1,0 +1,123 @@
+"""Assembling a region-year's cube (cube.assemble) in a process of its own, so that no page waits for it.
+
+The lines and the single-line rule are pure Python: in a thread of the service's own process they hold the
+interpreter's lock for the better part of a second, and every query result a page awaits meanwhile waits for the
+lock back (the /report, /response and /outcomes pages took seconds at the 95th percentile while a rebuild ran on
+a loaded machine; docs/benchmarks.md). So a reporting process keeps one worker process for it:
+
+* created at the first build (or the warm-up's), never at import, with the ``forkserver`` start method: forking
+  the service itself would copy its event loop, threads and sockets half-way; the fork server starts clean once
+  with the cube's modules imported, and a worker forked from it is ready in a few tens of milliseconds;
+* one worker, so builds queue there rather than take both cores from the pages (the store builds one cube per
+  region-year at a time anyway);
+* its input is the base cells cube.load read (a busy synthetic region-year's: 1.3 MB pickled, 15 ms to write
+  and as long to read), its output the cube without its lines: no page reads them, and they are two thirds of the
+  pickled cube (9 MB, 0.26 s to read back, all of it holding the lock). Each key and word of the cells is made one
+  object before sending (n, keys and hidden share them), so the cube sent is 2.2 MB, read back in about 25 ms;
+* if the worker dies (killed, out of memory), the build fails with BrokenProcessPool: a new worker is started and
+  the build runs once more, logged as ``reporting.cube_worker_died``; a page is served either way;
+* let go with the app (its lifespan) without waiting: the worker ends after the build it runs, if any.
+
+``APUA_STATS_BUILD_IN_PROCESS=false`` keeps the work in a thread of the service's process (cube.load's default),
+for tests and small deployments where a process costs more than it saves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+from collections.abc import Callable, Mapping
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import replace
+from datetime import date, datetime
+
+import structlog
+
+from services.reporting.cube import Builder, Cube, Key, assemble
+from shared.regions import Region
+
+log = structlog.get_logger(__name__)
+START_METHOD = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+
+
+def assemble_to_send(b: Builder, region: Region, year: int, last: date, found: dict[str, set[str]], now: datetime,
+                     kinds: Mapping[str, str]) -> Cube:
+    """The cube as the worker sends it back: without its lines, each cell's key one object."""
+    cube = assemble(b, region, year, last, found, now, dict(kinds))
+    one: dict[Key, Key] = {}
+    words: dict[str, str] = {}
+
+    def same(key: Key) -> Key:
+        found_key = one.get(key)
+        if found_key is None:
+            a, p, d, v = (words.setdefault(s, s) for s in key)
+            found_key = one[key] = (a, p, d, v)
+        return found_key
+
+    return replace(cube, n={same(k): c for k, c in cube.n.items()}, keys={same(k): s for k, s in cube.keys.items()},
+                   hidden=frozenset(same(k) for k in cube.hidden), lines=())
+
+
+class ProcessAssembler:
+    """Assembles cubes in one worker process, started when first needed and again after it died."""
+
+    def __init__(self, method: str = START_METHOD) -> None:
+        if method == "fork":
+            raise ValueError("a worker forked from the service would copy its event loop, threads and sockets")
+        self._method = method
+        self._executor: ProcessPoolExecutor | None = None
+        self._closed = False
+
+    def _running(self) -> ProcessPoolExecutor:
+        if self._executor is None:
+            context = multiprocessing.get_context(self._method)
+            if self._method == "forkserver":
+                # The fork server imports these once; each worker forked from it starts with them.
+                context.set_forkserver_preload(["services.reporting.cube", "services.reporting.cube_worker"])
+            self._executor = ProcessPoolExecutor(max_workers=1, mp_context=context)
+        return self._executor
+
+    def _drop(self, executor: ProcessPoolExecutor) -> None:
+        if self._executor is executor:
+            self._executor = None
+        executor.shutdown(wait=False, cancel_futures=True)
+
+    async def _run(self, fn: Callable[..., object], *args: object) -> object:
+        if self._closed:
+            raise RuntimeError("the cube worker was let go: the app is stopping")
+        loop = asyncio.get_running_loop()
+        for attempt in (1, 2):
+            executor = self._running()
+            try:
+                return await loop.run_in_executor(executor, fn, *args)
+            except BrokenProcessPool:
+                # Killed or out of memory: nothing of it is kept; a new worker does the build again.
+                log.warning("reporting.cube_worker_died", attempt=attempt)
+                self._drop(executor)
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def __call__(self, b: Builder, region: Region, year: int, last: date, found: dict[str, set[str]],
+                       now: datetime, kinds: Mapping[str, str]) -> Cube:
+        """The cube, assembled in the worker (in a thread once the app has let the worker go: it is stopping)."""
+        if self._closed:
+            return await asyncio.to_thread(assemble, b, region, year, last, found, now, kinds)
+        cube = await self._run(assemble_to_send, b, region, year, last, found, now, dict(kinds))
+        assert isinstance(cube, Cube)
+        return cube
+
+    async def worker_pid(self) -> int:
+        """The worker's process id (starting it if needed): for a test that kills it, and for an operator's log."""
+        pid = await self._run(os.getpid)
+        assert isinstance(pid, int)
+        return pid
+
+    def close(self) -> None:
+        """Let the worker go: it ends after the build it runs, if any; builds waiting for it are cancelled."""
+        self._closed = True
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=False, cancel_futures=True)
