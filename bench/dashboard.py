@@ -128,6 +128,8 @@ async def run(dsn: str, source_schema: str, *, cases: int = 1_000_000, repeats: 
         # worker process (unless the setting's default says a thread).
         where = await rollup.serve_from(
             pool, in_process=ReportingSettings.model_fields["stats_build_in_process"].default)
+        if (worker := rollup.assembler_of(where)) is not None:
+            await worker.worker_pid()  # started, as the service's warm-up has started it by the first view
         async with pool.acquire() as conn:
             await conn.execute("INSERT INTO projection_offsets VALUES ('bench', 0, 0)")
             for _ in range(cold_repeats):
