@@ -15,7 +15,8 @@ a loaded machine; docs/benchmarks.md). So a reporting process keeps one worker p
   pickled cube (9 MB, 0.26 s to read back, all of it holding the lock). Each key and word of the cells is made one
   object before sending (n, keys and hidden share them), so the cube sent is 2.2 MB, read back in about 25 ms;
 * if the worker dies (killed, out of memory), the build fails with BrokenProcessPool: a new worker is started and
-  the build runs once more, logged as ``reporting.cube_worker_died``; a page is served either way;
+  the build runs once more, logged as ``reporting.cube_worker_died``; should that one die too, the build runs in a
+  thread here (``reporting.cube_built_in_thread``), so a page is served either way;
 * let go with the app (its lifespan) without waiting: the worker ends after the build it runs, if any.
 
 Its cost (measured on the synthetic region-year of tests/unit/test_cube_worker.py): the first start 0.6 s (the fork
@@ -108,12 +109,17 @@ class ProcessAssembler:
 
     async def __call__(self, b: Builder, region: Region, year: int, last: date, found: dict[str, set[str]],
                        now: datetime, kinds: Mapping[str, str]) -> Cube:
-        """The cube, assembled in the worker (in a thread once the app has let the worker go: it is stopping)."""
-        if self._closed:
-            return await asyncio.to_thread(assemble, b, region, year, last, found, now, kinds)
-        cube = await self._run(assemble_to_send, b, region, year, last, found, now, dict(kinds))
-        assert isinstance(cube, Cube)
-        return cube
+        """The cube, assembled in the worker; in a thread when two workers died on it, or once the app has let the
+        worker go (it is stopping)."""
+        if not self._closed:
+            try:
+                cube = await self._run(assemble_to_send, b, region, year, last, found, now, dict(kinds))
+                assert isinstance(cube, Cube)
+                return cube
+            except BrokenProcessPool:
+                # Two workers in a row died on this build: the page is still served, from a thread of this process.
+                log.error("reporting.cube_built_in_thread")
+        return await asyncio.to_thread(assemble, b, region, year, last, found, now, kinds)
 
     async def worker_pid(self) -> int:
         """The worker's process id (starting it if needed): for a test that kills it, and for an operator's log."""

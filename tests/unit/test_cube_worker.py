@@ -7,6 +7,7 @@ import asyncio
 import os
 import signal
 import time
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
@@ -108,6 +109,20 @@ async def test_a_dead_worker_is_replaced_and_the_build_is_served() -> None:
         assert await builder.worker_pid() not in (first, second)
     finally:
         builder.close()
+
+
+async def test_a_build_two_workers_died_on_is_served_from_a_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    builder = ProcessAssembler()
+
+    async def dies(*args: object) -> object:
+        raise BrokenProcessPool("killed twice")
+
+    monkeypatch.setattr(builder, "_run", dies)
+    b, found = inputs()
+    with capture_logs() as logs:
+        got = await builder(b, VS, 2026, LAST, found, NOW, {s.id: s.kind for s in VS.local_services})
+    same_figures(got, alone())
+    assert [e["event"] for e in logs] == ["reporting.cube_built_in_thread"]
 
 
 async def test_the_worker_goes_with_the_app_and_nothing_starts_another() -> None:
