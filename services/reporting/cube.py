@@ -29,7 +29,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from fractions import Fraction
-from typing import Final
+from typing import Any, Final
 
 from services.reporting import cells
 from services.reporting.bounds import SHOWN, in_time_floors
@@ -135,8 +135,8 @@ class Cube:
         return Group(self.n.get(key, 0), self.keys.get(key, 0), hidden=key in self.hidden)
 
 
-# Assembles a cube from its base cells apart from the event loop (cube_worker.py: in a process of its own).
-Assemble = Callable[["Builder", Region, int, date, dict[str, set[str]], datetime, Mapping[str, str]], Awaitable[Cube]]
+# Makes a cube from its query rows apart from the event loop (cube_worker.py: in a process of its own).
+Assemble = Callable[["Rows", Region, int, date, datetime], Awaitable[Cube]]
 
 
 class Builder:
@@ -156,69 +156,95 @@ class Builder:
                 self.keys[(area, p, dim, value)] += keys
 
 
+@dataclass(frozen=True)
+class Rows:
+    """A region-year's query results as :func:`load` reads them, as plain tuples: what a worker process is sent."""
+
+    base: list[tuple[str, date, str, str, int, int, int, int, int, int]]  # (m, month, dim, value, n, keys, met, late)
+    days: list[tuple[str, date, int, int]]  # (municipality, day, n, keys) of dimension "all"
+    weeks: list[tuple[str, date, int, int]]  # (municipality, monday, n, keys) of the whole weeks
+    overdue: list[tuple[str, date, str, int, int]]  # (municipality, month, team, n, keys) past their day, unanswered
+    followups: list[tuple[str, date, int, int, int, int, int, int]]  # (m, month, n, keys, met n/k, missed n/k)
+    kinds: dict[str, str]  # the kind of each service a referral may name
+
+
 async def load(conn: Conn, region: Region, year: int, until: date, now: datetime,
                assemble_with: Assemble | None = None) -> Cube:
-    """The cube of ``region`` and ``year`` (its days until ``until``), with what is overdue at ``now``; assembled by
-    ``assemble_with`` (cube_worker.ProcessAssembler: in a process of its own), by default in a worker thread."""
+    """The cube of ``region`` and ``year`` (its days until ``until``), with what is overdue at ``now``; made from
+    the rows by ``assemble_with`` (cube_worker.ProcessAssembler: in a process of its own), by default in a worker
+    thread. Only the queries run here: adding the rows up is the worker's too, never the event loop's."""
     since, last = date(year, 1, 1), min(until, date(year, 12, 31))
-    b = Builder()
+    weeks = whole_weeks(since, last)
     base = await conn.fetch(
-        "SELECT municipality, date_trunc('month', local_date)::date AS month, dim, value, sum(n) AS n,"
-        " sum(keys) AS keys, sum(met_n) AS met_n, sum(met_k) AS met_k, sum(late_n) AS late_n, sum(late_k) AS late_k"
+        "SELECT municipality, date_trunc('month', local_date)::date AS month, dim, value, sum(n)::bigint,"
+        " sum(keys)::bigint, sum(met_n)::bigint, sum(met_k)::bigint, sum(late_n)::bigint, sum(late_k)::bigint"
         " FROM fact_cells WHERE region = $1 AND local_date >= $2 AND local_date <= $3 AND dim = ANY($4::text[])"
         " GROUP BY 1, 2, 3, 4", region.id, since, last, list(LOADED))
-    found: dict[str, set[str]] = defaultdict(set)
-    for r in base:
-        m, p, dim, v = r["municipality"], month_period(r["month"]), r["dim"], r["value"]
-        found[dim].add(v)
-        b.add(m, p, dim, v, int(r["n"]), int(r["keys"]))
-        if dim in ("all", "team"):
-            for status in ("met", "late"):
-                into = ("response", status) if dim == "all" else ("team_response", f"{v}|{status}")
-                b.add(m, p, *into, int(r[f"{status}_n"]), int(r[f"{status}_k"]))
-    for r in await conn.fetch(
-            "SELECT municipality, local_date, n, keys FROM fact_cells WHERE region = $1 AND dim = 'all'"
-            " AND local_date >= $2 AND local_date <= $3", region.id, since, last):
-        day: date = r["local_date"]
-        b.add(r["municipality"], month_period(day), "weekday", str(day.isoweekday()), int(r["n"]), int(r["keys"]))
-    weeks = whole_weeks(since, last)
-    for r in await conn.fetch(
-            "SELECT municipality, date_trunc('week', local_date)::date AS monday, sum(n) AS n, sum(keys) AS keys"
-            " FROM fact_cells WHERE region = $1 AND dim = 'all' AND local_date >= $2 AND local_date <= $3"
-            " GROUP BY 1, 2", region.id, weeks[0] if weeks else since, weeks[-1] + timedelta(days=6) if weeks
-            else since - timedelta(days=1)):
-        b.add(r["municipality"], week_period(r["monday"]), "all", "", int(r["n"]), int(r["keys"]))
-    for r in await conn.fetch(
-            "SELECT municipality, month, coalesce(response_team, team_id, '') AS team, count(*) AS n,"
-            " sum(record_key) AS keys FROM case_facts WHERE region = $1 AND local_date >= $2 AND local_date <= $3"
-            f" AND first_response_at IS NULL AND due_at <= $4 AND {cells.COUNTED} GROUP BY 1, 2, 3",
-            region.id, since, last, now):
-        p = month_period(r["month"])
-        b.add(r["municipality"], p, "response", "overdue", int(r["n"]), int(r["keys"]))
-        b.add(r["municipality"], p, "team_response", f"{r['team']}|overdue", int(r["n"]), int(r["keys"]))
-        found["team"].add(r["team"])
-    for r in await conn.fetch(
-            "SELECT municipality, month, count(*) AS n, sum(record_key) AS keys,"
-            " count(*) FILTER (WHERE answered_at <= due_at) AS met_n,"
-            " coalesce(sum(record_key) FILTER (WHERE answered_at <= due_at), 0) AS met_k,"
-            " count(*) FILTER (WHERE coalesce(answered_at, $4) > due_at AND due_at <= $4) AS missed_n,"
-            " coalesce(sum(record_key) FILTER (WHERE coalesce(answered_at, $4) > due_at AND due_at <= $4), 0)"
-            " AS missed_k FROM followup_facts u WHERE region = $1 AND local_date >= $2 AND local_date <= $3"
-            " AND NOT EXISTS (SELECT FROM case_facts c WHERE c.case_id = u.case_id AND c.outcome = 'duplicate')"
-            " GROUP BY 1, 2", region.id, since, last, now):
-        p = month_period(r["month"])
-        b.add(r["municipality"], p, "followup", "all", int(r["n"]), int(r["keys"]))
-        for part in ("met", "missed"):
-            b.add(r["municipality"], p, "followup", part, int(r[f"{part}_n"]), int(r[f"{part}_k"]))
+    days = await conn.fetch(
+        "SELECT municipality, local_date, n::bigint, keys::bigint FROM fact_cells WHERE region = $1 AND dim = 'all'"
+        " AND local_date >= $2 AND local_date <= $3", region.id, since, last)
+    week_rows = await conn.fetch(
+        "SELECT municipality, date_trunc('week', local_date)::date AS monday, sum(n)::bigint, sum(keys)::bigint"
+        " FROM fact_cells WHERE region = $1 AND dim = 'all' AND local_date >= $2 AND local_date <= $3"
+        " GROUP BY 1, 2", region.id, weeks[0] if weeks else since, weeks[-1] + timedelta(days=6) if weeks
+        else since - timedelta(days=1))
+    overdue = await conn.fetch(
+        "SELECT municipality, month, coalesce(response_team, team_id, '') AS team, count(*),"
+        " sum(record_key)::bigint FROM case_facts WHERE region = $1 AND local_date >= $2 AND local_date <= $3"
+        f" AND first_response_at IS NULL AND due_at <= $4 AND {cells.COUNTED} GROUP BY 1, 2, 3",
+        region.id, since, last, now)
+    followups = await conn.fetch(
+        "SELECT municipality, month, count(*), sum(record_key)::bigint,"
+        " count(*) FILTER (WHERE answered_at <= due_at),"
+        " coalesce(sum(record_key) FILTER (WHERE answered_at <= due_at), 0)::bigint,"
+        " count(*) FILTER (WHERE coalesce(answered_at, $4) > due_at AND due_at <= $4),"
+        " coalesce(sum(record_key) FILTER (WHERE coalesce(answered_at, $4) > due_at AND due_at <= $4), 0)::bigint"
+        " FROM followup_facts u WHERE region = $1 AND local_date >= $2 AND local_date <= $3"
+        " AND NOT EXISTS (SELECT FROM case_facts c WHERE c.case_id = u.case_id AND c.outcome = 'duplicate')"
+        " GROUP BY 1, 2", region.id, since, last, now)
     # The kind of every service a referral may name: the directory's (PTV's and the YAML's own, as synced), and
     # the YAML's whole services of a region whose directory was never synced.
     kinds = {s.id: s.kind for s in region.local_services} | {
         r["service_id"]: r["kind"] for r in await conn.fetch(
             "SELECT service_id, kind FROM directory_services WHERE region = $1", region.id)}
+    def plain(records: list[Any]) -> list[Any]:  # asyncpg's records are not picklable; their tuples are
+        return [tuple(r) for r in records]
+
+    rows = Rows(plain(base), plain(days), plain(week_rows), plain(overdue), plain(followups), kinds)
     if assemble_with is not None:
-        return await assemble_with(b, region, year, last, found, now, kinds)
+        return await assemble_with(rows, region, year, last, now)
     # The rule's work is pure Python: apart from the event loop, so other requests are served meanwhile.
-    return await asyncio.to_thread(assemble, b, region, year, last, found, now, kinds)
+    return await asyncio.to_thread(built, rows, region, year, last, now)
+
+
+def built(rows: Rows, region: Region, year: int, last: date, now: datetime) -> Cube:
+    """The cube from its query rows: the base cells added up (a municipality and month, the days' weekdays, the
+    whole weeks, what is overdue, the follow-ups), then assembled."""
+    b = Builder()
+    found: dict[str, set[str]] = defaultdict(set)
+    for m, month, dim, v, n, keys, met_n, met_k, late_n, late_k in rows.base:
+        p = month_period(month)
+        found[dim].add(v)
+        b.add(m, p, dim, v, int(n), int(keys))
+        if dim in ("all", "team"):
+            for status, s_n, s_k in (("met", met_n, met_k), ("late", late_n, late_k)):
+                into = ("response", status) if dim == "all" else ("team_response", f"{v}|{status}")
+                b.add(m, p, *into, int(s_n), int(s_k))
+    for m, day, n, keys in rows.days:
+        b.add(m, month_period(day), "weekday", str(day.isoweekday()), int(n), int(keys))
+    for m, monday, n, keys in rows.weeks:
+        b.add(m, week_period(monday), "all", "", int(n), int(keys))
+    for m, month, team, n, keys in rows.overdue:
+        p = month_period(month)
+        b.add(m, p, "response", "overdue", int(n), int(keys))
+        b.add(m, p, "team_response", f"{team}|overdue", int(n), int(keys))
+        found["team"].add(team)
+    for m, month, n, keys, met_n, met_k, missed_n, missed_k in rows.followups:
+        p = month_period(month)
+        b.add(m, p, "followup", "all", int(n), int(keys))
+        b.add(m, p, "followup", "met", int(met_n), int(met_k))
+        b.add(m, p, "followup", "missed", int(missed_n), int(missed_k))
+    return assemble(b, region, year, last, found, now, rows.kinds)
 
 
 def assemble(b: Builder, region: Region, year: int, last: date, found: dict[str, set[str]],

@@ -5,40 +5,64 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import signal
 import time
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from structlog.testing import capture_logs
 
-from services.reporting.cube import Builder, Cube, assemble
-from services.reporting.cube_worker import ProcessAssembler, assemble_to_send
-from tests.unit.test_suppression_equivalence import VS, region_year
+from services.reporting import cube as cubes
+from services.reporting.cube import REGION, Cube, Rows, built
+from services.reporting.cube_worker import ProcessAssembler, build_to_send
+from tests.unit.test_suppression_equivalence import VS
 
 NOW = datetime(2026, 11, 2, 12, tzinfo=UTC)
 LAST = date(2026, 12, 31)
+DIMS = {d: v for d, v in cubes.FULL.items() if d != "weekday"} | {
+    "outcome": cubes.PARTIAL["outcome"], "team": ("family-work", ""), "anonymous": ("",), "after_hours": ("",)}
 
 
-def inputs() -> tuple[Builder, dict[str, set[str]]]:
-    """The base cells of the busy synthetic region-year, as cube.load would hand them over."""
-    c = region_year(3)
-    b = Builder()
-    found: dict[str, set[str]] = {}
-    # Only the loaded cells (a municipality and month): the worker makes the rest again.
-    for (a, p, d, v), n in c.n.items():
-        if a and len(p) == 7 and d in ("all", "time", "role", "method", "team", "anonymous"):
-            b.add(a, p, d, v, n, c.keys.get((a, p, d, v), 0))
-            found.setdefault(d, set()).add(v)
-    return b, found
+def inputs(seed: int = 3) -> Rows:
+    """A busy synthetic region-year's query rows, as cube.load reads them: every municipality, from a handful of
+    cases to hundreds a month."""
+    rng = random.Random(seed)
+    base, days, weeks, overdue, followups = [], [], [], [], []
+    for m in VS.municipalities:
+        size = rng.choice([1, 3, 10, 50, 300])
+        for month in range(1, 13):
+            first = date(2026, month, 1)
+            total = max(0, int(rng.gauss(size, size / 3)))
+            met, late = total // 2, total // 5
+            base.append((m.id, first, "all", "", total, total * 30000, met, met * 30000, late, late * 30000))
+            for dim, values in DIMS.items():
+                for v in values:
+                    k = rng.randint(0, max(1, total // len(values)))
+                    base.append((m.id, first, dim, v, k, k * 30000, k // 2, k * 15000, 0, 0))
+            for day in (first, first + timedelta(days=9)):
+                days.append((m.id, day, total // 2, total * 15000))
+            weeks.append((m.id, first - timedelta(days=first.weekday()), total // 4, total * 7500))
+            overdue.append((m.id, first, "family-work", total // 10, total * 3000))
+            followups.append((m.id, first, total // 3, total * 10000, total // 4, total * 7500, total // 12, 2500))
+    return Rows(base, days, weeks, overdue, followups, {s.id: s.kind for s in VS.local_services})
 
 
 def alone() -> Cube:
-    """The cube assembled here, as a thread of the service assembles it (assemble adds to its builder's cells)."""
-    b, found = inputs()
-    return assemble(b, VS, 2026, LAST, found, NOW, {s.id: s.kind for s in VS.local_services})
+    """The cube made here, as a thread of the service makes it."""
+    return built(inputs(), VS, 2026, LAST, NOW)
+
+
+def test_the_rows_are_added_up_into_the_cells() -> None:
+    rows, c = inputs(), alone()
+    assert c.n[(REGION, "2026", "all", "")] == sum(r[4] for r in rows.base if r[2] == "all")
+    assert sum(c.n.get((REGION, "2026", "weekday", str(d)), 0) for d in range(1, 8)) == sum(r[2] for r in rows.days)
+    assert c.n[(REGION, "2026", "followup", "missed")] == sum(r[6] for r in rows.followups)
+    assert c.n[("turku", "2026-03", "response", "overdue")] == rows.overdue[
+        [r[0] for r in rows.overdue].index("turku") + 2][3]
+    assert c.n[(REGION, "2026", "response", "met")] == sum(r[6] for r in rows.base if r[2] == "all")
 
 
 def same_figures(got: Cube, want: Cube) -> None:
@@ -58,8 +82,7 @@ def alive(pid: int) -> bool:
 
 def test_the_cube_sent_back_is_the_cube_without_its_lines() -> None:
     here = alone()
-    b, found = inputs()
-    sent = assemble_to_send(b, VS, 2026, LAST, found, NOW, {s.id: s.kind for s in VS.local_services})
+    sent = build_to_send(inputs(), VS, 2026, LAST, NOW)
     assert here.lines and sent.lines == ()
     same_figures(sent, here)
     assert sent == replace(here, lines=())
@@ -71,8 +94,7 @@ def test_the_cube_sent_back_is_the_cube_without_its_lines() -> None:
 async def test_a_real_worker_process_assembles_the_same_cube() -> None:
     builder = ProcessAssembler()
     try:
-        b, found = inputs()
-        got = await builder(b, VS, 2026, LAST, found, NOW, {s.id: s.kind for s in VS.local_services})
+        got = await builder(inputs(), VS, 2026, LAST, NOW)
         same_figures(got, alone())
         pid = await builder.worker_pid()
         assert pid != os.getpid() and alive(pid)
@@ -84,14 +106,13 @@ async def test_a_real_worker_process_assembles_the_same_cube() -> None:
 
 async def test_a_dead_worker_is_replaced_and_the_build_is_served() -> None:
     builder = ProcessAssembler()
-    b, found = inputs()
-    kinds = {s.id: s.kind for s in VS.local_services}
+    rows = inputs()
     want = alone()
     try:
         first = await builder.worker_pid()
         os.kill(first, signal.SIGKILL)
         with capture_logs() as logs:
-            got = await builder(b, VS, 2026, LAST, found, NOW, kinds)
+            got = await builder(rows, VS, 2026, LAST, NOW)
         same_figures(got, want)
         assert [e["event"] for e in logs] == ["reporting.cube_worker_died"]
         second = await builder.worker_pid()
@@ -99,7 +120,7 @@ async def test_a_dead_worker_is_replaced_and_the_build_is_served() -> None:
 
         # Killed in the middle of a build: the build runs again in a new worker and still gives the cube.
         with capture_logs() as logs:
-            build = asyncio.create_task(builder(b, VS, 2026, LAST, found, NOW, kinds))
+            build = asyncio.create_task(builder(rows, VS, 2026, LAST, NOW))
             await asyncio.sleep(0.15)
             assert not build.done()
             os.kill(second, signal.SIGKILL)
@@ -118,9 +139,8 @@ async def test_a_build_two_workers_died_on_is_served_from_a_thread(monkeypatch: 
         raise BrokenProcessPool("killed twice")
 
     monkeypatch.setattr(builder, "_run", dies)
-    b, found = inputs()
     with capture_logs() as logs:
-        got = await builder(b, VS, 2026, LAST, found, NOW, {s.id: s.kind for s in VS.local_services})
+        got = await builder(inputs(), VS, 2026, LAST, NOW)
     same_figures(got, alone())
     assert [e["event"] for e in logs] == ["reporting.cube_built_in_thread"]
 
@@ -134,8 +154,7 @@ async def test_the_worker_goes_with_the_app_and_nothing_starts_another() -> None
         await asyncio.sleep(0.05)
     assert not alive(pid)
     # A build asked while the app stops is assembled here, in a thread, rather than in a new worker.
-    b, found = inputs()
-    got = await builder(b, VS, 2026, LAST, found, NOW, {})
+    got = await builder(inputs(), VS, 2026, LAST, NOW)
     assert got.lines
     with pytest.raises(RuntimeError):
         await builder.worker_pid()
