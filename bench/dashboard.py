@@ -149,7 +149,7 @@ async def run(dsn: str, source_schema: str, *, cases: int = 1_000_000, repeats: 
                     await rollup.STORE.settle()
     finally:
         if where is not None:
-            rollup.stop_serving(where)
+            rollup.stop_serving(where, pool)
         await pool.close()
     return Dashboard(cases=have, per_table_p95_ms={k: p95(v) for k, v in tables.items() if v},
                      per_page_p95_ms={k: p95(v) for k, v in pages.items()},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import asyncpg
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
@@ -27,11 +28,12 @@ class _Cubes:
     (warmup.py) unless APUA_STATS_WARM_UP=false; the worker goes when the app stops."""
 
     def __init__(self) -> None:
-        self.where: tuple[str, str] | None = None
+        self.served: tuple[tuple[str, str], asyncpg.Pool] | None = None
 
     async def start(self, runtime: ServiceRuntime[ReportingSettings]) -> None:
         s, pool = runtime.settings, runtime.db()
-        self.where = await rollup.serve_from(pool, s.stats_max_age_s, in_process=s.stats_build_in_process)
+        where = await rollup.serve_from(pool, s.stats_max_age_s, in_process=s.stats_build_in_process)
+        self.served = (where, pool)
         if s.stats_warm_up:
             async def lag() -> dict[str, int] | None:
                 return await runtime.consumer.lag() if runtime.consumer is not None else None
@@ -40,8 +42,8 @@ class _Cubes:
                           "cube-warm-up")
 
     async def stop(self, runtime: ServiceRuntime[ReportingSettings]) -> None:
-        if self.where is not None:
-            rollup.stop_serving(self.where)
+        if self.served is not None:
+            rollup.stop_serving(*self.served)
 
 
 def create_app(settings: ReportingSettings, regions: Regions | None = None) -> FastAPI:

@@ -53,9 +53,12 @@ async def serve_from(pool: asyncpg.Pool, max_age_s: float = MAX_AGE_S, in_proces
     return where
 
 
-def stop_serving(where: tuple[str, str]) -> None:
-    """The app stops: no more background rebuilds on its pool, and its worker process goes."""
-    _pools.pop(where, None)
+def stop_serving(where: tuple[str, str], pool: asyncpg.Pool) -> None:
+    """The app of ``pool`` stops: no more background rebuilds on it, and the projection's worker process goes
+    (unless another app has served the same projection since: then both stay, as its)."""
+    if _pools.get(where) is not pool:
+        return
+    del _pools[where]
     assembler = _assemblers.pop(where, None)
     if assembler is not None:
         assembler.close()
