@@ -158,14 +158,20 @@ class Builder:
 
 @dataclass(frozen=True)
 class Rows:
-    """A region-year's query results as :func:`load` reads them, as plain tuples: what a worker process is sent."""
+    """A region-year's query results as :func:`load` reads them, as plain tuples of text and numbers (periods as
+    cube.py writes them): what a worker process is sent."""
 
-    base: list[tuple[str, date, str, str, int, int, int, int, int, int]]  # (m, month, dim, value, n, keys, met, late)
-    days: list[tuple[str, date, int, int]]  # (municipality, day, n, keys) of dimension "all"
-    weeks: list[tuple[str, date, int, int]]  # (municipality, monday, n, keys) of the whole weeks
-    overdue: list[tuple[str, date, str, int, int]]  # (municipality, month, team, n, keys) past their day, unanswered
-    followups: list[tuple[str, date, int, int, int, int, int, int]]  # (m, month, n, keys, met n/k, missed n/k)
+    base: list[tuple[str, str, str, str, int, int, int, int, int, int]]  # (m, month, dim, value, n, keys, met, late)
+    weekdays: list[tuple[str, str, str, int, int]]  # (municipality, month, ISO weekday, n, keys) of dimension "all"
+    weeks: list[tuple[str, str, int, int]]  # (municipality, week, n, keys) of the whole weeks
+    overdue: list[tuple[str, str, str, int, int]]  # (municipality, month, team, n, keys) past their day, unanswered
+    followups: list[tuple[str, str, int, int, int, int, int, int]]  # (m, month, n, keys, met n/k, missed n/k)
     kinds: dict[str, str]  # the kind of each service a referral may name
+
+
+# The periods as cube.py writes them (month_period, week_period), made by PostgreSQL: text pickles four times
+# faster than dates, and the rows go to the worker process.
+MONTH, WEEK = "to_char(local_date, 'YYYY-MM')", "'W' || to_char(date_trunc('week', local_date), 'YYYY-MM-DD')"
 
 
 async def load(conn: Conn, region: Region, year: int, until: date, now: datetime,
@@ -176,25 +182,25 @@ async def load(conn: Conn, region: Region, year: int, until: date, now: datetime
     since, last = date(year, 1, 1), min(until, date(year, 12, 31))
     weeks = whole_weeks(since, last)
     base = await conn.fetch(
-        "SELECT municipality, date_trunc('month', local_date)::date AS month, dim, value, sum(n)::bigint,"
-        " sum(keys)::bigint, sum(met_n)::bigint, sum(met_k)::bigint, sum(late_n)::bigint, sum(late_k)::bigint"
-        " FROM fact_cells WHERE region = $1 AND local_date >= $2 AND local_date <= $3 AND dim = ANY($4::text[])"
-        " GROUP BY 1, 2, 3, 4", region.id, since, last, list(LOADED))
-    days = await conn.fetch(
-        "SELECT municipality, local_date, n::bigint, keys::bigint FROM fact_cells WHERE region = $1 AND dim = 'all'"
-        " AND local_date >= $2 AND local_date <= $3", region.id, since, last)
+        f"SELECT municipality, {MONTH}, dim, value, sum(n)::bigint, sum(keys)::bigint, sum(met_n)::bigint,"
+        " sum(met_k)::bigint, sum(late_n)::bigint, sum(late_k)::bigint FROM fact_cells WHERE region = $1"
+        " AND local_date >= $2 AND local_date <= $3 AND dim = ANY($4::text[]) GROUP BY 1, 2, 3, 4",
+        region.id, since, last, list(LOADED))
+    weekdays = await conn.fetch(
+        f"SELECT municipality, {MONTH}, extract(isodow FROM local_date)::int::text, sum(n)::bigint,"
+        " sum(keys)::bigint FROM fact_cells WHERE region = $1 AND dim = 'all' AND local_date >= $2"
+        " AND local_date <= $3 GROUP BY 1, 2, 3", region.id, since, last)
     week_rows = await conn.fetch(
-        "SELECT municipality, date_trunc('week', local_date)::date AS monday, sum(n)::bigint, sum(keys)::bigint"
-        " FROM fact_cells WHERE region = $1 AND dim = 'all' AND local_date >= $2 AND local_date <= $3"
-        " GROUP BY 1, 2", region.id, weeks[0] if weeks else since, weeks[-1] + timedelta(days=6) if weeks
-        else since - timedelta(days=1))
+        f"SELECT municipality, {WEEK}, sum(n)::bigint, sum(keys)::bigint FROM fact_cells WHERE region = $1"
+        " AND dim = 'all' AND local_date >= $2 AND local_date <= $3 GROUP BY 1, 2",
+        region.id, weeks[0] if weeks else since, weeks[-1] + timedelta(days=6) if weeks else since - timedelta(days=1))
     overdue = await conn.fetch(
-        "SELECT municipality, month, coalesce(response_team, team_id, '') AS team, count(*),"
+        "SELECT municipality, to_char(month, 'YYYY-MM'), coalesce(response_team, team_id, ''), count(*),"
         " sum(record_key)::bigint FROM case_facts WHERE region = $1 AND local_date >= $2 AND local_date <= $3"
         f" AND first_response_at IS NULL AND due_at <= $4 AND {cells.COUNTED} GROUP BY 1, 2, 3",
         region.id, since, last, now)
     followups = await conn.fetch(
-        "SELECT municipality, month, count(*), sum(record_key)::bigint,"
+        "SELECT municipality, to_char(month, 'YYYY-MM'), count(*), sum(record_key)::bigint,"
         " count(*) FILTER (WHERE answered_at <= due_at),"
         " coalesce(sum(record_key) FILTER (WHERE answered_at <= due_at), 0)::bigint,"
         " count(*) FILTER (WHERE coalesce(answered_at, $4) > due_at AND due_at <= $4),"
@@ -207,10 +213,11 @@ async def load(conn: Conn, region: Region, year: int, until: date, now: datetime
     kinds = {s.id: s.kind for s in region.local_services} | {
         r["service_id"]: r["kind"] for r in await conn.fetch(
             "SELECT service_id, kind FROM directory_services WHERE region = $1", region.id)}
+
     def plain(records: list[Any]) -> list[Any]:  # asyncpg's records are not picklable; their tuples are
         return [tuple(r) for r in records]
 
-    rows = Rows(plain(base), plain(days), plain(week_rows), plain(overdue), plain(followups), kinds)
+    rows = Rows(plain(base), plain(weekdays), plain(week_rows), plain(overdue), plain(followups), kinds)
     if assemble_with is not None:
         return await assemble_with(rows, region, year, last, now)
     # The rule's work is pure Python: apart from the event loop, so other requests are served meanwhile.
@@ -218,32 +225,29 @@ async def load(conn: Conn, region: Region, year: int, until: date, now: datetime
 
 
 def built(rows: Rows, region: Region, year: int, last: date, now: datetime) -> Cube:
-    """The cube from its query rows: the base cells added up (a municipality and month, the days' weekdays, the
-    whole weeks, what is overdue, the follow-ups), then assembled."""
+    """The cube from its query rows: the base cells added up (a municipality and month, the weekdays, the whole
+    weeks, what is overdue, the follow-ups), then assembled."""
     b = Builder()
     found: dict[str, set[str]] = defaultdict(set)
-    for m, month, dim, v, n, keys, met_n, met_k, late_n, late_k in rows.base:
-        p = month_period(month)
+    for m, p, dim, v, n, keys, met_n, met_k, late_n, late_k in rows.base:
         found[dim].add(v)
-        b.add(m, p, dim, v, int(n), int(keys))
+        b.add(m, p, dim, v, n, keys)
         if dim in ("all", "team"):
             for status, s_n, s_k in (("met", met_n, met_k), ("late", late_n, late_k)):
                 into = ("response", status) if dim == "all" else ("team_response", f"{v}|{status}")
-                b.add(m, p, *into, int(s_n), int(s_k))
-    for m, day, n, keys in rows.days:
-        b.add(m, month_period(day), "weekday", str(day.isoweekday()), int(n), int(keys))
-    for m, monday, n, keys in rows.weeks:
-        b.add(m, week_period(monday), "all", "", int(n), int(keys))
-    for m, month, team, n, keys in rows.overdue:
-        p = month_period(month)
-        b.add(m, p, "response", "overdue", int(n), int(keys))
-        b.add(m, p, "team_response", f"{team}|overdue", int(n), int(keys))
+                b.add(m, p, *into, s_n, s_k)
+    for m, p, weekday, n, keys in rows.weekdays:
+        b.add(m, p, "weekday", weekday, n, keys)
+    for m, week, n, keys in rows.weeks:
+        b.add(m, week, "all", "", n, keys)
+    for m, p, team, n, keys in rows.overdue:
+        b.add(m, p, "response", "overdue", n, keys)
+        b.add(m, p, "team_response", f"{team}|overdue", n, keys)
         found["team"].add(team)
-    for m, month, n, keys, met_n, met_k, missed_n, missed_k in rows.followups:
-        p = month_period(month)
-        b.add(m, p, "followup", "all", int(n), int(keys))
-        b.add(m, p, "followup", "met", int(met_n), int(met_k))
-        b.add(m, p, "followup", "missed", int(missed_n), int(missed_k))
+    for m, p, n, keys, met_n, met_k, missed_n, missed_k in rows.followups:
+        b.add(m, p, "followup", "all", n, keys)
+        b.add(m, p, "followup", "met", met_n, met_k)
+        b.add(m, p, "followup", "missed", missed_n, missed_k)
     return assemble(b, region, year, last, found, now, rows.kinds)
 
 

@@ -16,7 +16,7 @@ import pytest
 from structlog.testing import capture_logs
 
 from services.reporting import cube as cubes
-from services.reporting.cube import REGION, Cube, Rows, built
+from services.reporting.cube import REGION, Cube, Rows, built, week_period
 from services.reporting.cube_worker import ProcessAssembler, build_to_send
 from tests.unit.test_suppression_equivalence import VS
 
@@ -30,24 +30,24 @@ def inputs(seed: int = 3) -> Rows:
     """A busy synthetic region-year's query rows, as cube.load reads them: every municipality, from a handful of
     cases to hundreds a month."""
     rng = random.Random(seed)
-    base, days, weeks, overdue, followups = [], [], [], [], []
+    base, weekdays, weeks, overdue, followups = [], [], [], [], []
     for m in VS.municipalities:
         size = rng.choice([1, 3, 10, 50, 300])
         for month in range(1, 13):
-            first = date(2026, month, 1)
+            p, first = f"2026-{month:02d}", date(2026, month, 1)
             total = max(0, int(rng.gauss(size, size / 3)))
             met, late = total // 2, total // 5
-            base.append((m.id, first, "all", "", total, total * 30000, met, met * 30000, late, late * 30000))
+            base.append((m.id, p, "all", "", total, total * 30000, met, met * 30000, late, late * 30000))
             for dim, values in DIMS.items():
                 for v in values:
                     k = rng.randint(0, max(1, total // len(values)))
-                    base.append((m.id, first, dim, v, k, k * 30000, k // 2, k * 15000, 0, 0))
-            for day in (first, first + timedelta(days=9)):
-                days.append((m.id, day, total // 2, total * 15000))
-            weeks.append((m.id, first - timedelta(days=first.weekday()), total // 4, total * 7500))
-            overdue.append((m.id, first, "family-work", total // 10, total * 3000))
-            followups.append((m.id, first, total // 3, total * 10000, total // 4, total * 7500, total // 12, 2500))
-    return Rows(base, days, weeks, overdue, followups, {s.id: s.kind for s in VS.local_services})
+                    base.append((m.id, p, dim, v, k, k * 30000, k // 2, k * 15000, 0, 0))
+            for weekday in ("1", "6"):
+                weekdays.append((m.id, p, weekday, total // 2, total * 15000))
+            weeks.append((m.id, week_period(first - timedelta(days=first.weekday())), total // 4, total * 7500))
+            overdue.append((m.id, p, "family-work", total // 10, total * 3000))
+            followups.append((m.id, p, total // 3, total * 10000, total // 4, total * 7500, total // 12, 2500))
+    return Rows(base, weekdays, weeks, overdue, followups, {s.id: s.kind for s in VS.local_services})
 
 
 def alone() -> Cube:
@@ -58,7 +58,7 @@ def alone() -> Cube:
 def test_the_rows_are_added_up_into_the_cells() -> None:
     rows, c = inputs(), alone()
     assert c.n[(REGION, "2026", "all", "")] == sum(r[4] for r in rows.base if r[2] == "all")
-    assert sum(c.n.get((REGION, "2026", "weekday", str(d)), 0) for d in range(1, 8)) == sum(r[2] for r in rows.days)
+    assert sum(c.n.get((REGION, "2026", "weekday", str(d)), 0) for d in range(1, 8)) == sum(r[3] for r in rows.weekdays)
     assert c.n[(REGION, "2026", "followup", "missed")] == sum(r[6] for r in rows.followups)
     assert c.n[("turku", "2026-03", "response", "overdue")] == rows.overdue[
         [r[0] for r in rows.overdue].index("turku") + 2][3]
