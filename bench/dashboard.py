@@ -73,6 +73,10 @@ async def scale(dsn: str, source_schema: str, cases: int) -> int:
         # The statistics' cube is kept per state of the projection, which its stored offsets tell (empty here).
         await conn.execute(f"CREATE TABLE {SCHEMA}.projection_offsets"
                            f" (LIKE {source_schema}.projection_offsets INCLUDING ALL)")
+        # The kinds of the directory's services a referral may name, which the cube reads, as the projection has them.
+        await conn.execute(f"CREATE TABLE {SCHEMA}.directory_services"
+                           f" (LIKE {source_schema}.directory_services INCLUDING ALL)")
+        await conn.execute(f"INSERT INTO {SCHEMA}.directory_services SELECT * FROM {source_schema}.directory_services")
         for statement in (cells.FILL, *waits.FILL):
             await conn.execute(f"SET search_path TO {SCHEMA}; {statement}")
         for table in ("case_facts", "followup_facts", *ROLLUPS):
