@@ -18,7 +18,8 @@ rebuild ran on a loaded machine; docs/benchmarks.md). So a reporting process kee
 * if the worker dies (killed, out of memory), the build fails with BrokenProcessPool: a new worker is started and
   the build runs once more, logged as ``reporting.cube_worker_died``; should that one die too, the build runs in a
   thread here (``reporting.cube_built_in_thread``), so a page is served either way;
-* let go with the app (its lifespan) without waiting: the worker ends after the build it runs, if any.
+* let go with the app (its lifespan) without waiting: the worker ends after the build it runs, if any; and if
+  the service is killed, the worker ends at once by itself (:func:`end_with`), and its fork server with it.
 
 Its cost (measured on the synthetic region-year of tests/unit/test_cube_worker.py): the first start 0.6 s (the
 fork server's imports), a new worker after a death 15–30 ms, a build with its sending both ways 0.5 s; memory,
@@ -37,6 +38,9 @@ import asyncio
 import gc
 import multiprocessing
 import os
+import select
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -76,6 +80,31 @@ def build_to_send(rows: Rows, region: Region, year: int, last: date, now: dateti
                    hidden=frozenset(same(k) for k in cube.hidden), lines=())
 
 
+def end_with(service_pid: int) -> None:
+    """In the worker, at its start: end it as soon as the service that started it ends, however it ends."""
+    # A worker waits for builds on a pipe it holds both ends of, and its fork server waits for every worker: when
+    # the service is killed (SIGKILL, a crash) neither would ever notice, and both would stay forever.
+    def watch() -> None:
+        try:
+            pidfd = os.pidfd_open(service_pid)
+        except (AttributeError, OSError):  # no pidfd (not Linux 5.3+): look once a second
+            while _alive(service_pid):
+                time.sleep(1.0)
+        else:
+            select.select([pidfd], [], [])  # readable once the process has ended
+        os._exit(0)
+
+    threading.Thread(target=watch, name="end-with-service", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 class ProcessAssembler:
     """Assembles cubes in one worker process, started when first needed and again after it died."""
 
@@ -92,7 +121,8 @@ class ProcessAssembler:
             if self._method == "forkserver":
                 # The fork server imports these once; each worker forked from it starts with them.
                 context.set_forkserver_preload(["services.reporting.cube", "services.reporting.cube_worker"])
-            self._executor = ProcessPoolExecutor(max_workers=1, mp_context=context)
+            self._executor = ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=end_with,
+                                                 initargs=(os.getpid(),))
         return self._executor
 
     def _drop(self, executor: ProcessPoolExecutor) -> None:

@@ -7,10 +7,13 @@ import asyncio
 import os
 import random
 import signal
+import subprocess
+import sys
 import time
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from structlog.testing import capture_logs
@@ -18,6 +21,7 @@ from structlog.testing import capture_logs
 from services.reporting import cube as cubes
 from services.reporting.cube import REGION, Cube, Rows, built, week_period
 from services.reporting.cube_worker import ProcessAssembler, build_to_send
+from shared.settings import ROOT
 from tests.unit.test_suppression_equivalence import VS
 
 NOW = datetime(2026, 11, 2, 12, tzinfo=UTC)
@@ -73,11 +77,11 @@ def same_figures(got: Cube, want: Cube) -> None:
 def alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+        # A child that ended but was not reaped yet is a zombie: dead all the same.
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(") ")[1][0] != "Z"
+    except (ProcessLookupError, FileNotFoundError):
         return False
-    # A child that ended but was not reaped yet is a zombie: dead all the same.
-    with open(f"/proc/{pid}/stat") as stat:
-        return stat.read().split(") ")[1][0] != "Z"
 
 
 def test_the_cube_sent_back_is_the_cube_without_its_lines() -> None:
@@ -163,3 +167,40 @@ async def test_the_worker_goes_with_the_app_and_nothing_starts_another() -> None
 def test_the_worker_is_never_a_fork_of_the_service() -> None:
     with pytest.raises(ValueError):
         ProcessAssembler("fork")
+
+
+SERVICE = """
+import asyncio, os, signal
+from services.reporting.cube_worker import ProcessAssembler
+
+async def main():
+    pid = await ProcessAssembler().worker_pid()
+    with open(f"/proc/{pid}/stat") as stat:
+        server = stat.read().split(") ")[1].split()[1]
+    print(pid, server, flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+if __name__ == "__main__":
+    asyncio.run(main())
+"""
+
+
+def test_a_killed_service_takes_its_worker_and_fork_server_with_it(tmp_path: Path) -> None:
+    script = tmp_path / "service.py"
+    script.write_text(SERVICE)
+    # Its output into a file, not a pipe: processes that stayed would hold a pipe open and the run would not end.
+    out = tmp_path / "out.txt"
+    with out.open("w") as sink:
+        done = subprocess.run([sys.executable, str(script)], stdout=sink, stderr=subprocess.STDOUT, timeout=120,
+                              cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == -signal.SIGKILL, out.read_text()
+    worker, server = (int(p) for p in out.read_text().split()[:2])
+    try:
+        deadline = time.monotonic() + 15
+        while (alive(worker) or alive(server)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not alive(worker) and not alive(server)
+    finally:
+        for pid in (worker, server):  # this test's own processes, should they have stayed
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
