@@ -73,6 +73,10 @@ async def scale(dsn: str, source_schema: str, cases: int) -> int:
         # The statistics' cube is kept per state of the projection, which its stored offsets tell (empty here).
         await conn.execute(f"CREATE TABLE {SCHEMA}.projection_offsets"
                            f" (LIKE {source_schema}.projection_offsets INCLUDING ALL)")
+        # The kinds of the directory's services a referral may name, which the cube reads, as the projection has them.
+        await conn.execute(f"CREATE TABLE {SCHEMA}.directory_services"
+                           f" (LIKE {source_schema}.directory_services INCLUDING ALL)")
+        await conn.execute(f"INSERT INTO {SCHEMA}.directory_services SELECT * FROM {source_schema}.directory_services")
         for statement in (cells.FILL, *waits.FILL):
             await conn.execute(f"SET search_path TO {SCHEMA}; {statement}")
         for table in ("case_facts", "followup_facts", *ROLLUPS):
@@ -122,9 +126,14 @@ async def run(dsn: str, source_schema: str, *, cases: int = 1_000_000, repeats: 
     tables: dict[str, list[float]] = {name: [] for name in TABLES}
     pages: dict[str, list[float]] = {name: [] for name in PAGES}
     cold: dict[str, list[float]] = {name: [] for name in PAGES}
+    where: tuple[str, str] | None = None
     try:
-        # As the service does: cubes are rebuilt in the background on connections of the pool.
-        await rollup.serve_from(pool)
+        # As the service does: cubes are rebuilt in the background on connections of the pool, and assembled in a
+        # worker process (unless the setting's default says a thread).
+        where = await rollup.serve_from(
+            pool, in_process=ReportingSettings.model_fields["stats_build_in_process"].default)
+        if (worker := rollup.assembler_of(where)) is not None:
+            await worker.worker_pid()  # started, as the service's warm-up has started it by the first view
         async with pool.acquire() as conn:
             await conn.execute("INSERT INTO projection_offsets VALUES ('bench', 0, 0)")
             for _ in range(cold_repeats):
@@ -136,12 +145,15 @@ async def run(dsn: str, source_schema: str, *, cases: int = 1_000_000, repeats: 
             for _ in range(repeats):
                 for page, names in PAGES.items():
                     # Each page as the first view after the projection moved on: the last cube serves it while the
-                    # new one is built in the background (on the other connection and a thread, so the page's
-                    # figure carries the competition for the two cores), and the next page waits until it is done.
+                    # new one is built in the background (on the other connection and the worker process, so the
+                    # page's figure carries the competition for the two cores), and the next page waits until it is
+                    # done.
                     await conn.execute("UPDATE projection_offsets SET next_offset = next_offset + 1")
                     pages[page].append(await _page(conn, names, filters, tables))
                     await rollup.STORE.settle()
     finally:
+        if where is not None:
+            rollup.stop_serving(where, pool)
         await pool.close()
     return Dashboard(cases=have, per_table_p95_ms={k: p95(v) for k, v in tables.items() if v},
                      per_page_p95_ms={k: p95(v) for k, v in pages.items()},

@@ -171,11 +171,13 @@ def create_service_app(
     relay: bool = False,
     accept_without_kafka: bool = False,
     on_start: Callable[[ServiceRuntime[S]], Awaitable[None]] | None = None,
+    on_stop: Callable[[ServiceRuntime[S]], Awaitable[None]] | None = None,
     max_body_bytes: int = 64 * 1024,
     regions: Regions | None = None,
     form_targets: tuple[str, ...] = (),
 ) -> FastAPI:
-    """The app with its lifespan; ``accept_without_kafka`` keeps a producing service ready while Kafka is away."""
+    """The app with its lifespan; ``accept_without_kafka`` keeps a producing service ready while Kafka is away;
+    ``on_start`` runs once the pool is open, ``on_stop`` before the background tasks and the pool close."""
     runtime = ServiceRuntime(settings, regions)
 
     @asynccontextmanager
@@ -195,7 +197,11 @@ def create_service_app(
                 runtime.start_relay()
             yield
         finally:
-            await runtime.close()
+            try:
+                if on_stop is not None:
+                    await on_stop(runtime)
+            finally:
+                await runtime.close()
 
     # /docs is shared.docs's: FastAPI's own loads Swagger UI from a CDN, which the policy blocks.
     app = FastAPI(title=title, description=description, version=version(), lifespan=lifespan, docs_url=None,

@@ -25,11 +25,11 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from fractions import Fraction
-from typing import Final
+from typing import Any, Final
 
 from services.reporting import cells
 from services.reporting.bounds import SHOWN, in_time_floors
@@ -126,13 +126,17 @@ class Cube:
     keys: dict[Key, int]
     hidden: frozenset[Key]
     values: dict[str, tuple[str, ...]]  # per dimension, every value it has (known or found)
-    lines: tuple[Line[Key], ...]
+    lines: tuple[Line[Key], ...]  # what it was decided on; () when sent from a worker process (no page reads them)
     as_of: datetime | None = None  # when its data was read (the overdue counts are as of then)
     # Per (area, period): the least share answered by the promised day its published cells allow (bounds.py).
     in_time: dict[tuple[str, str], Fraction] = field(default_factory=dict)
 
     def group(self, key: Key) -> Group:
         return Group(self.n.get(key, 0), self.keys.get(key, 0), hidden=key in self.hidden)
+
+
+# Makes a cube from its query rows apart from the event loop (cube_worker.py: in a process of its own).
+Assemble = Callable[["Rows", Region, int, date, datetime], Awaitable[Cube]]
 
 
 class Builder:
@@ -152,65 +156,99 @@ class Builder:
                 self.keys[(area, p, dim, value)] += keys
 
 
-async def load(conn: Conn, region: Region, year: int, until: date, now: datetime) -> Cube:
-    """The cube of ``region`` and ``year`` (its days until ``until``), with what is overdue at ``now``."""
+@dataclass(frozen=True)
+class Rows:
+    """A region-year's query results as :func:`load` reads them, as plain tuples of text and numbers (periods as
+    cube.py writes them): what a worker process is sent."""
+
+    base: list[tuple[str, str, str, str, int, int, int, int, int, int]]  # (m, month, dim, value, n, keys, met, late)
+    weekdays: list[tuple[str, str, str, int, int]]  # (municipality, month, ISO weekday, n, keys) of dimension "all"
+    weeks: list[tuple[str, str, int, int]]  # (municipality, week, n, keys) of the whole weeks
+    overdue: list[tuple[str, str, str, int, int]]  # (municipality, month, team, n, keys) past their day, unanswered
+    followups: list[tuple[str, str, int, int, int, int, int, int]]  # (m, month, n, keys, met n/k, missed n/k)
+    kinds: dict[str, str]  # the kind of each service a referral may name
+
+
+# The periods as cube.py writes them (month_period, week_period), made by PostgreSQL: text pickles four times
+# faster than dates, and the rows go to the worker process.
+MONTH, WEEK = "to_char(local_date, 'YYYY-MM')", "'W' || to_char(date_trunc('week', local_date), 'YYYY-MM-DD')"
+
+
+async def load(conn: Conn, region: Region, year: int, until: date, now: datetime,
+               assemble_with: Assemble | None = None) -> Cube:
+    """The cube of ``region`` and ``year`` (its days until ``until``), with what is overdue at ``now``; made from
+    the rows by ``assemble_with`` (cube_worker.ProcessAssembler: in a process of its own), by default in a worker
+    thread. Only the queries run here: adding the rows up is the worker's too, never the event loop's."""
     since, last = date(year, 1, 1), min(until, date(year, 12, 31))
-    b = Builder()
-    base = await conn.fetch(
-        "SELECT municipality, date_trunc('month', local_date)::date AS month, dim, value, sum(n) AS n,"
-        " sum(keys) AS keys, sum(met_n) AS met_n, sum(met_k) AS met_k, sum(late_n) AS late_n, sum(late_k) AS late_k"
-        " FROM fact_cells WHERE region = $1 AND local_date >= $2 AND local_date <= $3 AND dim = ANY($4::text[])"
-        " GROUP BY 1, 2, 3, 4", region.id, since, last, list(LOADED))
-    found: dict[str, set[str]] = defaultdict(set)
-    for r in base:
-        m, p, dim, v = r["municipality"], month_period(r["month"]), r["dim"], r["value"]
-        found[dim].add(v)
-        b.add(m, p, dim, v, int(r["n"]), int(r["keys"]))
-        if dim in ("all", "team"):
-            for status in ("met", "late"):
-                into = ("response", status) if dim == "all" else ("team_response", f"{v}|{status}")
-                b.add(m, p, *into, int(r[f"{status}_n"]), int(r[f"{status}_k"]))
-    for r in await conn.fetch(
-            "SELECT municipality, local_date, n, keys FROM fact_cells WHERE region = $1 AND dim = 'all'"
-            " AND local_date >= $2 AND local_date <= $3", region.id, since, last):
-        day: date = r["local_date"]
-        b.add(r["municipality"], month_period(day), "weekday", str(day.isoweekday()), int(r["n"]), int(r["keys"]))
     weeks = whole_weeks(since, last)
-    for r in await conn.fetch(
-            "SELECT municipality, date_trunc('week', local_date)::date AS monday, sum(n) AS n, sum(keys) AS keys"
-            " FROM fact_cells WHERE region = $1 AND dim = 'all' AND local_date >= $2 AND local_date <= $3"
-            " GROUP BY 1, 2", region.id, weeks[0] if weeks else since, weeks[-1] + timedelta(days=6) if weeks
-            else since - timedelta(days=1)):
-        b.add(r["municipality"], week_period(r["monday"]), "all", "", int(r["n"]), int(r["keys"]))
-    for r in await conn.fetch(
-            "SELECT municipality, month, coalesce(response_team, team_id, '') AS team, count(*) AS n,"
-            " sum(record_key) AS keys FROM case_facts WHERE region = $1 AND local_date >= $2 AND local_date <= $3"
-            f" AND first_response_at IS NULL AND due_at <= $4 AND {cells.COUNTED} GROUP BY 1, 2, 3",
-            region.id, since, last, now):
-        p = month_period(r["month"])
-        b.add(r["municipality"], p, "response", "overdue", int(r["n"]), int(r["keys"]))
-        b.add(r["municipality"], p, "team_response", f"{r['team']}|overdue", int(r["n"]), int(r["keys"]))
-        found["team"].add(r["team"])
-    for r in await conn.fetch(
-            "SELECT municipality, month, count(*) AS n, sum(record_key) AS keys,"
-            " count(*) FILTER (WHERE answered_at <= due_at) AS met_n,"
-            " coalesce(sum(record_key) FILTER (WHERE answered_at <= due_at), 0) AS met_k,"
-            " count(*) FILTER (WHERE coalesce(answered_at, $4) > due_at AND due_at <= $4) AS missed_n,"
-            " coalesce(sum(record_key) FILTER (WHERE coalesce(answered_at, $4) > due_at AND due_at <= $4), 0)"
-            " AS missed_k FROM followup_facts u WHERE region = $1 AND local_date >= $2 AND local_date <= $3"
-            " AND NOT EXISTS (SELECT FROM case_facts c WHERE c.case_id = u.case_id AND c.outcome = 'duplicate')"
-            " GROUP BY 1, 2", region.id, since, last, now):
-        p = month_period(r["month"])
-        b.add(r["municipality"], p, "followup", "all", int(r["n"]), int(r["keys"]))
-        for part in ("met", "missed"):
-            b.add(r["municipality"], p, "followup", part, int(r[f"{part}_n"]), int(r[f"{part}_k"]))
+    base = await conn.fetch(
+        f"SELECT municipality, {MONTH}, dim, value, sum(n)::bigint, sum(keys)::bigint, sum(met_n)::bigint,"
+        " sum(met_k)::bigint, sum(late_n)::bigint, sum(late_k)::bigint FROM fact_cells WHERE region = $1"
+        " AND local_date >= $2 AND local_date <= $3 AND dim = ANY($4::text[]) GROUP BY 1, 2, 3, 4",
+        region.id, since, last, list(LOADED))
+    weekdays = await conn.fetch(
+        f"SELECT municipality, {MONTH}, extract(isodow FROM local_date)::int::text, sum(n)::bigint,"
+        " sum(keys)::bigint FROM fact_cells WHERE region = $1 AND dim = 'all' AND local_date >= $2"
+        " AND local_date <= $3 GROUP BY 1, 2, 3", region.id, since, last)
+    week_rows = await conn.fetch(
+        f"SELECT municipality, {WEEK}, sum(n)::bigint, sum(keys)::bigint FROM fact_cells WHERE region = $1"
+        " AND dim = 'all' AND local_date >= $2 AND local_date <= $3 GROUP BY 1, 2",
+        region.id, weeks[0] if weeks else since, weeks[-1] + timedelta(days=6) if weeks else since - timedelta(days=1))
+    overdue = await conn.fetch(
+        "SELECT municipality, to_char(month, 'YYYY-MM'), coalesce(response_team, team_id, ''), count(*),"
+        " sum(record_key)::bigint FROM case_facts WHERE region = $1 AND local_date >= $2 AND local_date <= $3"
+        f" AND first_response_at IS NULL AND due_at <= $4 AND {cells.COUNTED} GROUP BY 1, 2, 3",
+        region.id, since, last, now)
+    followups = await conn.fetch(
+        "SELECT municipality, to_char(month, 'YYYY-MM'), count(*), sum(record_key)::bigint,"
+        " count(*) FILTER (WHERE answered_at <= due_at),"
+        " coalesce(sum(record_key) FILTER (WHERE answered_at <= due_at), 0)::bigint,"
+        " count(*) FILTER (WHERE coalesce(answered_at, $4) > due_at AND due_at <= $4),"
+        " coalesce(sum(record_key) FILTER (WHERE coalesce(answered_at, $4) > due_at AND due_at <= $4), 0)::bigint"
+        " FROM followup_facts u WHERE region = $1 AND local_date >= $2 AND local_date <= $3"
+        " AND NOT EXISTS (SELECT FROM case_facts c WHERE c.case_id = u.case_id AND c.outcome = 'duplicate')"
+        " GROUP BY 1, 2", region.id, since, last, now)
     # The kind of every service a referral may name: the directory's (PTV's and the YAML's own, as synced), and
     # the YAML's whole services of a region whose directory was never synced.
     kinds = {s.id: s.kind for s in region.local_services} | {
         r["service_id"]: r["kind"] for r in await conn.fetch(
             "SELECT service_id, kind FROM directory_services WHERE region = $1", region.id)}
+
+    def plain(records: list[Any]) -> list[Any]:  # asyncpg's records are not picklable; their tuples are
+        return [tuple(r) for r in records]
+
+    rows = Rows(plain(base), plain(weekdays), plain(week_rows), plain(overdue), plain(followups), kinds)
+    if assemble_with is not None:
+        return await assemble_with(rows, region, year, last, now)
     # The rule's work is pure Python: apart from the event loop, so other requests are served meanwhile.
-    return await asyncio.to_thread(assemble, b, region, year, last, found, now, kinds)
+    return await asyncio.to_thread(built, rows, region, year, last, now)
+
+
+def built(rows: Rows, region: Region, year: int, last: date, now: datetime) -> Cube:
+    """The cube from its query rows: the base cells added up (a municipality and month, the weekdays, the whole
+    weeks, what is overdue, the follow-ups), then assembled."""
+    b = Builder()
+    found: dict[str, set[str]] = defaultdict(set)
+    for m, p, dim, v, n, keys, met_n, met_k, late_n, late_k in rows.base:
+        found[dim].add(v)
+        b.add(m, p, dim, v, n, keys)
+        if dim in ("all", "team"):
+            for status, s_n, s_k in (("met", met_n, met_k), ("late", late_n, late_k)):
+                into = ("response", status) if dim == "all" else ("team_response", f"{v}|{status}")
+                b.add(m, p, *into, s_n, s_k)
+    for m, p, weekday, n, keys in rows.weekdays:
+        b.add(m, p, "weekday", weekday, n, keys)
+    for m, week, n, keys in rows.weeks:
+        b.add(m, week, "all", "", n, keys)
+    for m, p, team, n, keys in rows.overdue:
+        b.add(m, p, "response", "overdue", n, keys)
+        b.add(m, p, "team_response", f"{team}|overdue", n, keys)
+        found["team"].add(team)
+    for m, p, n, keys, met_n, met_k, missed_n, missed_k in rows.followups:
+        b.add(m, p, "followup", "all", n, keys)
+        b.add(m, p, "followup", "met", met_n, met_k)
+        b.add(m, p, "followup", "missed", missed_n, missed_k)
+    return assemble(b, region, year, last, found, now, rows.kinds)
 
 
 def assemble(b: Builder, region: Region, year: int, last: date, found: dict[str, set[str]],

@@ -14,6 +14,12 @@ page after each change made that page wait for it, so:
 
 Each cube is decided whole, so every table built from one cube shows each cell the same way; a request uses one
 cube for all its tables (rollup.same_cube).
+
+The store only keeps and schedules: how a cube is built is the caller's (rollup.stored_cube). Its SQL runs on a
+connection of its own for a background rebuild, and adding up the rows, the lines and the single-line rule in the
+service's worker process (cube_worker.py), so the pages served meanwhile never wait for the interpreter's lock; after a
+start, each region's current year is built once the projection has caught up (warmup.py), so the first view
+finds a cube here too.
 """
 
 from __future__ import annotations

@@ -19,10 +19,12 @@ import asyncpg
 from services.reporting import cube as cubes
 from services.reporting.cube import REGION, Cube, Key, month_period, week_period, whole_weeks
 from services.reporting.cube_store import CubeStore
+from services.reporting.cube_worker import ProcessAssembler
 from services.reporting.filters import Filters, period_days, today
 from services.reporting.labels import months
 from services.reporting.model import Group
 from shared.db import Conn
+from shared.regions import Region
 
 # The shares most count tables show beside a count: their names and their conditions in cells.py.
 SHARES = {"anonymous": "anonymous", "after": "after_hours"}
@@ -30,17 +32,41 @@ MAX_AGE_S: Final = 120.0  # the default bound on a cube's age (ReportingSettings
 STORE: CubeStore[Cube] = CubeStore(max_age_s=MAX_AGE_S)
 # Where a projection's background rebuilds take their connection: its pool, by (database, schema).
 _pools: dict[tuple[str, str], asyncpg.Pool] = {}
+# Where a projection's cubes are assembled when not in a thread: a worker process (cube_worker.py), by the same key.
+_assemblers: dict[tuple[str, str], ProcessAssembler] = {}
 # The cubes a request has taken, by (region, year): all its tables read the same one.
 _taken: ContextVar[dict[tuple[str, int], Cube] | None] = ContextVar("taken_cubes", default=None)
 
 
-async def serve_from(pool: asyncpg.Pool, max_age_s: float = MAX_AGE_S) -> None:
-    """Let cubes of the projection ``pool`` reads be rebuilt in the background on connections of ``pool``."""
+async def serve_from(pool: asyncpg.Pool, max_age_s: float = MAX_AGE_S, in_process: bool = False
+                     ) -> tuple[str, str]:
+    """Let cubes of the projection ``pool`` reads be rebuilt in the background on connections of ``pool``, and
+    assembled in a worker process when ``in_process``; the projection's (database, schema) for :func:`stop_serving`."""
     async with pool.acquire() as conn:
         row = await conn.fetchrow("SELECT current_database() AS db, current_schema() AS schema")
     assert row is not None
-    _pools[(row["db"], row["schema"])] = pool
+    where = (row["db"], row["schema"])
+    _pools[where] = pool
+    if in_process and where not in _assemblers:
+        _assemblers[where] = ProcessAssembler()
     STORE.max_age_s = max_age_s
+    return where
+
+
+def stop_serving(where: tuple[str, str], pool: asyncpg.Pool) -> None:
+    """The app of ``pool`` stops: no more background rebuilds on it, and the projection's worker process goes
+    (unless another app has served the same projection since: then both stay, as its)."""
+    if _pools.get(where) is not pool:
+        return
+    del _pools[where]
+    assembler = _assemblers.pop(where, None)
+    if assembler is not None:
+        assembler.close()
+
+
+def assembler_of(where: tuple[str, str]) -> ProcessAssembler | None:
+    """The worker process that assembles the projection's cubes (None: a thread does)."""
+    return _assemblers.get(where)
 
 
 @asynccontextmanager
@@ -58,6 +84,14 @@ async def cube_for(conn: Conn, f: Filters) -> Cube:
     taken = _taken.get()
     if taken is not None and (f.region.id, f.year) in taken:
         return taken[(f.region.id, f.year)]
+    found = await stored_cube(conn, f.region, f.year, f.now)
+    if taken is not None:
+        taken[(f.region.id, f.year)] = found
+    return found
+
+
+async def stored_cube(conn: Conn, region: Region, year: int, now: datetime) -> Cube:
+    """The store's cube of ``region`` and ``year`` for the projection ``conn`` reads (built if there is none)."""
     # Which projection (a database and schema: a rebuild, another instance's) and how far it has read.
     row = await conn.fetchrow("SELECT current_database() AS db, current_schema() AS schema,"
                               " coalesce(sum(next_offset), 0) AS read FROM projection_offsets")
@@ -65,23 +99,20 @@ async def cube_for(conn: Conn, f: Filters) -> Cube:
     where = (row["db"], row["schema"])
     # The whole year until today, whatever part of it was asked for: a month's cells are decided with the
     # year's, so the month asked alone reads like the year's row for it.
-    _, last = period_days(f.year, None, today())
-    pool = _pools.get(where)
+    _, last = period_days(year, None, today())
+    pool, assembler = _pools.get(where), _assemblers.get(where)
 
     async def here() -> Cube:
-        return await cubes.load(conn, f.region, f.year, last, f.now)
+        return await cubes.load(conn, region, year, last, now, assembler)
 
     async def apart() -> Cube:
         assert pool is not None
         async with pool.acquire() as own:
-            return await cubes.load(own, f.region, f.year, last, f.now)
+            return await cubes.load(own, region, year, last, now, assembler)
 
     # The event loop is part of the key: a store's locks and tasks belong to the loop that made them.
-    key = (id(asyncio.get_running_loop()), *where, f.region.id, f.year)
-    found = await STORE.get(key, (int(row["read"]), last), here, apart if pool is not None else None)
-    if taken is not None:
-        taken[(f.region.id, f.year)] = found
-    return found
+    key = (id(asyncio.get_running_loop()), *where, region.id, year)
+    return await STORE.get(key, (int(row["read"]), last), here, apart if pool is not None else None)
 
 
 def taken_as_of(f: Filters) -> datetime | None:

@@ -24,6 +24,12 @@ class ReportingSettings(CookieSessionSettings, StaffPassSettings):
     # The oldest a region-year's statistics may be when a page shows them (rollup.py, cube_store.py): the last
     # cube serves while a new one is built, and is rebuilt in the background after half of this.
     stats_max_age_s: float = Field(default=120.0, gt=0, le=3600)
+    # Assemble the cubes (the lines and secondary suppression, pure Python) in a worker process of their own, so
+    # that no page waits for the interpreter's lock while one is built (cube_worker.py); false: in a thread.
+    stats_build_in_process: bool = True
+    # Build each region's cube of the current year after a start, once the projection has caught up, so that the
+    # first view does not wait for it (warmup.py).
+    stats_warm_up: bool = True
 
     @model_validator(mode="after")
     def _own_statistics_key_in_production(self) -> ReportingSettings:

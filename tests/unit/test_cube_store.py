@@ -128,7 +128,7 @@ async def test_a_request_reads_one_cube_for_all_its_tables(monkeypatch) -> None:
     region = load_regions(ROOT / "deploy" / "regions").by_id["varsinais-suomi"]
     made: list[Cube] = []
 
-    async def load(conn: Any, region_: Any, year: int, until: date, now: datetime) -> Cube:
+    async def load(conn: Any, region_: Any, year: int, until: date, now: datetime, assemble_with: Any = None) -> Cube:
         made.append(Cube({}, {}, frozenset(), {}, (), as_of=now))
         return made[-1]
 
