@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 from datetime import datetime
+from typing import Any
 
 import httpx
 import pytest
@@ -19,7 +20,7 @@ from services.routing.accounts import add_account
 from shared.businessdays import HELSINKI
 from shared.regions import load_regions
 from shared.settings import ROOT
-from tests.support import APPS, LiveServer, settings_for
+from tests.support import APPS, LiveServer, eventually, settings_for
 
 pytestmark = pytest.mark.integration
 REGION = load_regions(ROOT / "deploy" / "regions").by_id["varsinais-suomi"]
@@ -113,9 +114,17 @@ async def test_a_planned_year_lands_in_routing_at_its_own_times(postgres, kafka,
             signed_in = await staff.post("/api/v1/session", json={"username": "koordinaattori",
                                                                  "password": PASSWORD})
             assert signed_in.status_code == 200
-            queue = (await staff.get("/api/v1/cases", params={"status": "all", "limit": 100})).json()
-            by_id = {c["case_id"]: c for c in queue}
-            assert len(by_id) == 16  # and the second request, closed as a duplicate
+
+            async def settled() -> dict[str, dict[str, Any]] | None:
+                # The queue is routing's read model: its last events may still be on their way when the load ends.
+                queue = (await staff.get("/api/v1/cases", params={"status": "all", "limit": 100})).json()
+                by_id = {c["case_id"]: c for c in queue}
+                done = len(by_id) == 16 and all(  # and the second request, closed as a duplicate
+                    by_id.get(str(loaded.case_ids[p.submission_id]), {}).get("status") == expected_status(p)
+                    for p in plans)
+                return by_id if done else None
+
+            by_id = await eventually(settled, what="the queue to hold the year's 16 cases in their statuses")
             for plan in plans:
                 case = by_id[str(loaded.case_ids[plan.submission_id])]
                 assert datetime.fromisoformat(case["received_at"]) == plan.received_at
