@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import uuid
 
-import orjson
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -24,7 +23,7 @@ from pydantic import BaseModel, ConfigDict
 from shared.applier import RecordLike
 from shared.compacted import CompactedTable
 from shared.db import Conn
-from shared.sealing import NONCE_BYTES, Keyring, KeyUnavailable, Sealed, _b64, _unb64
+from shared.sealing import NONCE_BYTES, Keyring, KeyUnavailable, Sealed, _b64, _unb64, seal_bound, unseal_bound
 from shared.survey_keys import SURVEY_KEY_PREFIX
 
 NETWORK_KEK_INFO = b"apua network-keys v1"
@@ -81,18 +80,12 @@ def _associated(agent_id: uuid.UUID, place: str) -> bytes:
 
 def seal_for_agent(data_key: bytes, agent_id: uuid.UUID, value: object, place: str) -> Sealed:
     """Seal ``value`` for one agent at ``place`` (an event type and field, 'agent.applied/personal')."""
-    nonce = os.urandom(NONCE_BYTES)
-    ciphertext = AESGCM(data_key).encrypt(nonce, orjson.dumps(value), _associated(agent_id, place))
-    return Sealed(v=2, nonce=_b64(nonce), ciphertext=_b64(ciphertext))
+    return seal_bound(data_key, value, _associated(agent_id, place), version=2)
 
 
 def unseal_for_agent(data_key: bytes, agent_id: uuid.UUID, sealed: Sealed, place: str) -> object:
-    try:
-        plain = AESGCM(data_key).decrypt(_unb64(sealed.nonce), _unb64(sealed.ciphertext),
-                                         _associated(agent_id, place))
-    except InvalidTag as exc:
-        raise KeyUnavailable(f"sealed data of agent {agent_id} does not open here with this key") from exc
-    return orjson.loads(plain)
+    return unseal_bound(data_key, sealed, _associated(agent_id, place),
+                        f"sealed data of agent {agent_id} does not open here with this key")
 
 
 # The network key topic kept as a table (services/network, notify): a wrapped key, or a tombstone that erases it.

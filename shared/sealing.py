@@ -107,22 +107,33 @@ def _associated(case_id: uuid.UUID, version: int, place: Place | None) -> bytes:
     return b"".join((_V2_CONTEXT, case_id.bytes, place.event_type.encode(), b"\x00", place.field.encode()))
 
 
-def seal(data_key: bytes, case_id: uuid.UUID, value: object, place: Place) -> Sealed:
+def seal_bound(data_key: bytes, value: object, associated: bytes, version: int = SEAL_VERSION) -> Sealed:
+    """``value`` sealed so that it opens only with ``associated``, the bytes that say whose it is and where it
+    belongs (a case's, an agent's or a survey's id and the event's type and field)."""
     nonce = os.urandom(NONCE_BYTES)
-    ciphertext = AESGCM(data_key).encrypt(nonce, orjson.dumps(value), _associated(case_id, SEAL_VERSION, place))
-    return Sealed(v=SEAL_VERSION, nonce=_b64(nonce), ciphertext=_b64(ciphertext))
+    ciphertext = AESGCM(data_key).encrypt(nonce, orjson.dumps(value), associated)
+    return Sealed(v=version, nonce=_b64(nonce), ciphertext=_b64(ciphertext))
+
+
+def unseal_bound(data_key: bytes, sealed: Sealed, associated: bytes, refusal: str) -> object:
+    """The value of ``sealed`` if it was sealed with ``associated``; KeyUnavailable(``refusal``) otherwise."""
+    try:
+        plain = AESGCM(data_key).decrypt(_unb64(sealed.nonce), _unb64(sealed.ciphertext), associated)
+    except InvalidTag as exc:
+        raise KeyUnavailable(refusal) from exc
+    return orjson.loads(plain)
+
+
+def seal(data_key: bytes, case_id: uuid.UUID, value: object, place: Place) -> Sealed:
+    return seal_bound(data_key, value, _associated(case_id, SEAL_VERSION, place))
 
 
 def unseal(data_key: bytes, case_id: uuid.UUID, sealed: Sealed, place: Place | None) -> object:
     """The value, if it was sealed for this case and (from version 2) this event type and field.
 
     ``place`` None: the reader does not know where the value came from; only version 1 opens then."""
-    associated = _associated(case_id, sealed.v, place)
-    try:
-        plain = AESGCM(data_key).decrypt(_unb64(sealed.nonce), _unb64(sealed.ciphertext), associated)
-    except InvalidTag as exc:
-        raise KeyUnavailable(f"sealed data of case {case_id} does not open here with this key") from exc
-    return orjson.loads(plain)
+    return unseal_bound(data_key, sealed, _associated(case_id, sealed.v, place),
+                        f"sealed data of case {case_id} does not open here with this key")
 
 
 def wrap_key(kek: bytes, kek_id: str, case_id: uuid.UUID, region: str, data_key: bytes) -> WrappedKey:

@@ -17,12 +17,11 @@ from __future__ import annotations
 import os
 import uuid
 
-import orjson
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from pydantic import BaseModel, ConfigDict
 
-from shared.sealing import NONCE_BYTES, Keyring, KeyUnavailable, Sealed, _b64, _unb64
+from shared.sealing import NONCE_BYTES, Keyring, KeyUnavailable, Sealed, _b64, _unb64, seal_bound, unseal_bound
 
 # The key topic's record key of a survey's key; agents' keys are bare UUIDs (shared/network_keys.py).
 SURVEY_KEY_PREFIX = b"survey:"
@@ -69,15 +68,9 @@ def _associated(survey_id: uuid.UUID, place: str) -> bytes:
 
 
 def seal_for_survey(data_key: bytes, survey_id: uuid.UUID, value: object, place: str) -> Sealed:
-    nonce = os.urandom(NONCE_BYTES)
-    ciphertext = AESGCM(data_key).encrypt(nonce, orjson.dumps(value), _associated(survey_id, place))
-    return Sealed(v=2, nonce=_b64(nonce), ciphertext=_b64(ciphertext))
+    return seal_bound(data_key, value, _associated(survey_id, place), version=2)
 
 
 def unseal_for_survey(data_key: bytes, survey_id: uuid.UUID, sealed: Sealed, place: str) -> object:
-    try:
-        plain = AESGCM(data_key).decrypt(_unb64(sealed.nonce), _unb64(sealed.ciphertext),
-                                         _associated(survey_id, place))
-    except InvalidTag as exc:
-        raise KeyUnavailable(f"sealed texts of survey {survey_id} do not open here with this key") from exc
-    return orjson.loads(plain)
+    return unseal_bound(data_key, sealed, _associated(survey_id, place),
+                        f"sealed texts of survey {survey_id} do not open here with this key")
