@@ -6,7 +6,7 @@ TRANSLATED := services.intake.i18n services.routing.i18n services.reporting.i18n
 
 .PHONY: vendor run test bench test-unit test-integration test-faults test-fuzz install infra-up infra-down infra-status infra-reset lint typecheck rebuild-routing rebuild-notify rebuild-reporting translations lock docs image
 
-run: install ## Kafka, PostgreSQL, the four services and a demo region; Ctrl-C stops everything
+run: install ## Kafka, PostgreSQL, the five services and the demo data; Ctrl-C stops everything
 	$(PYTHON) -m deploy.local.run
 
 test: install ## every test, against a real Kafka and PostgreSQL the tests start on free ports
