@@ -25,6 +25,7 @@ from deploy.demo.model import plan_year
 from deploy.demo.plan import AGAIN, COORDINATOR, PlannedCase, Step
 from deploy.demo.referral_answers import ServiceWorker
 from deploy.demo.referrals import LINK_ANSWER, RECORD, with_referral_answers
+from deploy.demo.signin import sign_in
 from shared.businessdays import HELSINKI
 from shared.democlock import DEMO_TIME_HEADER
 from shared.regions import Region
@@ -120,8 +121,7 @@ class Driver:
         async with self._signing_in.setdefault(username, asyncio.Lock()):
             if username not in self.staff:
                 client = httpx.AsyncClient(base_url=self.routing_url, timeout=self.timeout, limits=LIMITS)
-                response = await client.post("/api/v1/session",
-                                             json={"username": username, "password": self.password})
+                response = await sign_in(client, username, self.password)
                 if response.status_code != 200:
                     await client.aclose()
                     raise DemoLoadFailed(f"could not sign in to routing as {username}: {response.text}")

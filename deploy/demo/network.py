@@ -20,6 +20,7 @@ from pathlib import Path
 
 import httpx
 
+from deploy.demo.signin import sign_in_now
 from shared.businessdays import HELSINKI
 from shared.democlock import DEMO_TIME_HEADER
 from shared.network_events import SECTORS, THEMES
@@ -120,7 +121,7 @@ def _coordinate(net: httpx.Client, routing: str, coordinator: str, password: str
                 agents: set[str], rng: random.Random) -> None:
     """The network coordinator signs in at routing, is passed on, and publishes; agents answer from their mail."""
     with httpx.Client(base_url=routing, timeout=30) as staff:
-        staff.post("/api/v1/session", json={"username": coordinator, "password": password}).raise_for_status()
+        sign_in_now(staff, coordinator, password).raise_for_status()
         # The network takes a pass once its projection of the staff directory knows the account: a fresh pass
         # each try, for a few seconds.
         for _ in range(60):

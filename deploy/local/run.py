@@ -17,6 +17,7 @@ import httpx
 
 from deploy.demo.drive import DemoLoadFailed, load_year, staff_of
 from deploy.demo.network import load_network
+from deploy.demo.signin import sign_in_now
 from deploy.local.infra import ROOT, STATE, local_kafka, local_postgres, port_open
 from deploy.local.sinks import MAIL_DIR
 from shared.businessdays import HELSINKI
@@ -169,7 +170,7 @@ def has_cases(routing: str, region: str) -> bool:
     """Whether the region's demo coordinator sees any case (open or closed) in routing."""
     coordinator, _ = staff_of(DEMO_ACCOUNTS, region)
     with httpx.Client(base_url=routing, timeout=10) as client:
-        client.post("/api/v1/session", json={"username": coordinator, "password": DEMO_PASSWORD}).raise_for_status()
+        sign_in_now(client, coordinator, DEMO_PASSWORD).raise_for_status()
         cases = client.get("/api/v1/cases", params={"status": "all", "limit": 1}).raise_for_status().json()
     return bool(cases)
 

@@ -94,12 +94,13 @@ class SignInThrottle:
         failed_here = pair is not None and pair.last > now - self.window_s
         if failed_here:
             waits.append(self._accounts.wait(account_id, self.account_failures, now))
-        if self._checking[client_id] >= self.in_flight:
-            waits.append(1.0)
         wait = max(waits, default=0.0)
         if wait > 0:
             raise SignInThrottled("too many failed sign-ins from here; try again later",
                                   retry_after=retry_after(wait))
+        if self._checking[client_id] >= self.in_flight:  # no failure: only busy, so say so (a script may retry)
+            raise SignInThrottled("too many sign-ins from here at once; try again in a moment",
+                                  retry_after=retry_after(1.0))
 
     @contextmanager
     def attempt(self, client: str, username: str) -> Iterator[None]:

@@ -112,3 +112,10 @@ def test_an_address_has_few_sign_ins_checked_at_once() -> None:
         assert retry_after(t, "198.51.100.7", "c") == 1  # a third at once waits
         t.check("203.0.113.9", "c")  # another address does not
     t.check("198.51.100.7", "c")  # done: room again
+
+
+def test_a_busy_address_is_told_it_is_busy_not_that_it_failed() -> None:
+    t = throttle(Clock())
+    with t.attempt("198.51.100.7", "a"), t.attempt("198.51.100.7", "b"):
+        with pytest.raises(SignInThrottled, match="at once"):
+            t.check("198.51.100.7", "c")
