@@ -146,7 +146,7 @@ class Driver:
         version = 0 if created else await self._version(case_id, plan)
         for step in steps[version:]:
             if step.command == AGAIN:
-                await self._again(receipt["reference"], step, plan)
+                await self._again(case_id, receipt["reference"], step, plan)
                 version += 1  # the kept case's side of the link
             elif step.command == LINK_ANSWER:
                 await self._link_answer(case_id, step, plan)
@@ -174,10 +174,13 @@ class Driver:
         new_version: int = result["command_version"] if response.is_success else result["current_version"]
         return new_version
 
-    async def _again(self, reference: str, step: Step, plan: PlannedCase) -> None:
+    async def _again(self, first: uuid.UUID, reference: str, step: Step, plan: PlannedCase) -> None:
         """The family's second request, linked by the coordinator to the first as a duplicate."""
         again = plan.again
         assert again is not None
+        # The link finds the first case by its reference in routing's cases: one written again right after it was
+        # sent may not be there yet (its reference would be "no case that you may open").
+        await self._version(first, plan)
         body = {**request_body(plan), "submission_id": str(again.submission_id), "message": again.message}
         response = await self._post(self.intake, "/api/v1/requests", body, at(again.received_at), plan,
                                     what="the second request")
